@@ -1,0 +1,185 @@
+"""The `paperbot` command line: thin wrappers that build the app and call the core."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot import __version__
+from bot.app import open_app
+from bot.errors import PaperbotError
+from bot.ingest.importer import FileReport, IngestReport, collect_note_files, ingest_paths
+from bot.settings import Settings
+
+__all__ = ["main"]
+
+log = logging.getLogger("paperbot")
+
+_PROGRESS_MIN_FILES = 20
+
+
+def _parser(settings: Settings) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="paperbot", description="ML paper notes, delivered.")
+    parser.add_argument("--version", action="version", version=f"paperbot {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--database-url",
+        default=settings.database_url,
+        help="SQLAlchemy URL (default: $DATABASE_URL, else sqlite file ./data/paperbot.sqlite3)",
+    )
+    common.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", parents=[common], help="ingest the notes and show the newest day"
+    )
+    run.add_argument("--notes-dir", type=Path, default=settings.notes_dir)
+
+    ingest = commands.add_parser(
+        "ingest", parents=[common], help="read notes files into the database"
+    )
+    ingest.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders")
+    ingest.set_defaults(default_paths=[settings.notes_dir])
+
+    commands.add_parser("export", parents=[common], help="every stored note as JSON Lines")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    db_commands.add_parser("upgrade", parents=[common], help="apply schema migrations")
+    return parser
+
+
+def _print_file(report: FileReport) -> None:
+    if report.skipped is not None:
+        print(f"SKIPPED {report.skipped}")
+        return
+    changes = report.changes
+    state = (
+        "unchanged (cached)"
+        if report.cached
+        else (
+            f"added {len(changes.added)}, updated {len(changes.updated)}, "
+            f"unchanged {len(changes.unchanged)}, retracted {len(changes.retracted)}"
+        )
+    )
+    print(f"ok      {report.path}: {state}")
+    for warning in report.warnings:
+        print(f"warning {warning}")
+
+
+def _print_totals(report: IngestReport) -> None:
+    print(
+        f"total: {len(report.files)} files; added {report.total('added')}, "
+        f"updated {report.total('updated')}, unchanged {report.total('unchanged')}, "
+        f"retracted {report.total('retracted')}, skipped {len(report.skipped)} files"
+    )
+
+
+async def _ingest(args: argparse.Namespace, paths: Sequence[Path], *, quiet: bool = False) -> int:
+    files = collect_note_files(paths)
+    missing = [p for p in paths if not p.exists()]
+    async with open_app(args.database_url) as app:
+        with _progress(len(files), quiet) as advance:
+
+            def on_file(report: FileReport) -> None:
+                advance()
+                if not quiet or report.skipped or report.warnings:
+                    _print_file(report)
+
+            report = await ingest_paths(files, app.notes, app.clock, on_file=on_file)
+    for path in missing:
+        print(f"SKIPPED {path}: no such file or folder")
+    if not quiet:
+        _print_totals(report)
+    return 1 if report.skipped or missing else 0
+
+
+class _NoProgress:
+    def __enter__(self) -> Callable[[], None]:
+        return lambda: None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class _RichProgress:
+    """A progress bar on stderr, shown only on a terminal and only for many files."""
+
+    def __init__(self, total: int) -> None:
+        from rich.progress import Progress
+
+        self._progress = Progress(transient=True)
+        self._task = self._progress.add_task("ingesting", total=total)
+
+    def __enter__(self) -> Callable[[], None]:
+        self._progress.start()
+        return lambda: self._progress.advance(self._task)
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+
+def _progress(total: int, quiet: bool) -> _NoProgress | _RichProgress:
+    if quiet or total < _PROGRESS_MIN_FILES or not sys.stderr.isatty():
+        return _NoProgress()
+    return _RichProgress(total)
+
+
+async def _export(args: argparse.Namespace) -> int:
+    async with open_app(args.database_url) as app:
+        async for note in app.notes.iter_notes():
+            sys.stdout.write(json.dumps(note.to_export(), ensure_ascii=False) + "\n")
+    return 0
+
+
+async def _db_upgrade(args: argparse.Namespace) -> int:
+    async with open_app(args.database_url):
+        print("database is at the latest schema")
+    return 0
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from formatters.console_text import render_day_text
+
+    status = await _ingest(args, [args.notes_dir], quiet=True)
+    async with open_app(args.database_url) as app:
+        day = await app.notes.newest_day()
+        if day is None:
+            print(f"no notes yet: put notes files in {args.notes_dir}/ and run again")
+            return status
+        print(render_day_text(day, await app.notes.on_day(day)))
+    return status
+
+
+async def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        return await _run(args)
+    if args.command == "ingest":
+        return await _ingest(args, args.paths or args.default_paths)
+    if args.command == "export":
+        return await _export(args)
+    return await _db_upgrade(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `paperbot` console script and `python -m bot`."""
+    settings = Settings.from_env()
+    args = _parser(settings).parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return asyncio.run(_dispatch(args))
+    except PaperbotError as exc:
+        print(f"paperbot: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # `paperbot export | head`: the reader left; that is not an error of ours.
+        sys.stderr.close()
+        return 0

@@ -1,0 +1,42 @@
+"""Typed errors: every failure a person can act on names what went wrong and where."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "DeliveryError",
+    "NoteParseError",
+    "PaperbotError",
+    "QuerySyntaxError",
+]
+
+
+class PaperbotError(Exception):
+    """Base of every error paperbot raises on purpose."""
+
+
+class NoteParseError(PaperbotError):
+    """A notes file cannot be read; carries the file and 1-based line of the problem."""
+
+    def __init__(self, source: str, line: int, message: str) -> None:
+        super().__init__(f"{source}:{line}: {message}")
+        self.source = source
+        self.line = line
+        self.message = message
+
+
+class QuerySyntaxError(PaperbotError):
+    """A `/paper` query the grammar cannot read."""
+
+
+class ConfigError(PaperbotError):
+    """A configuration value is missing or invalid; the message names the key."""
+
+
+class DeliveryError(PaperbotError):
+    """A platform refused or failed a send."""
+
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after

@@ -1,0 +1,3 @@
+"""Reading notes files into the store."""
+
+__all__: list[str] = []

@@ -1,0 +1,74 @@
+"""Engines for SQLite (embedded default, WAL) and PostgreSQL, from one URL setting."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.errors import ConfigError
+
+__all__ = ["DEFAULT_SQLITE_PATH", "make_engine", "normalize_database_url"]
+
+DEFAULT_SQLITE_PATH = Path("data") / "paperbot.sqlite3"
+
+
+def normalize_database_url(raw: str | None) -> URL:
+    """Turn any SQLAlchemy URL for SQLite or PostgreSQL into its asyncio-driver form.
+
+    `None` means the embedded default, `./data/paperbot.sqlite3`.
+    """
+    if not raw:
+        return make_url(f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}")
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(f"DATABASE_URL: not a database URL: {_redact(raw)!r}") from None
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return url.set(drivername="sqlite+aiosqlite")
+    if backend in {"postgresql", "postgres"}:
+        return url.set(drivername="postgresql+asyncpg")
+    raise ConfigError(
+        f"DATABASE_URL: unsupported database {backend!r}; use sqlite:///PATH or postgresql://..."
+    )
+
+
+def _redact(raw: str) -> str:
+    try:
+        return make_url(raw).render_as_string(hide_password=True)
+    except ArgumentError:
+        return raw.split("@")[-1]
+
+
+def make_engine(raw_url: URL | str | None = None) -> AsyncEngine:
+    """Create the engine; for SQLite create the file's folder and turn on WAL and foreign keys."""
+    if isinstance(raw_url, URL):
+        raw_url = raw_url.render_as_string(hide_password=False)
+    url = normalize_database_url(raw_url)
+    if url.get_backend_name() == "sqlite":
+        database = url.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+    except sqlite3.DatabaseError:
+        cursor.close()
+        raise
+    cursor.close()

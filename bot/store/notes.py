@@ -1,0 +1,213 @@
+"""The notes repository: file-at-a-time upserts that never delete, and reads for export."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.models import Note, NoteSource
+from bot.store.schema import IngestedFileRow, NoteRow, NoteTagRow
+
+__all__ = ["FileChanges", "SqlNoteStore", "note_from_row"]
+
+
+@dataclass(slots=True)
+class FileChanges:
+    """What one file's ingest changed, by note key."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    retracted: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[str]:
+        """Keys whose stored content changed: what corrections must edit in posted messages."""
+        return [*self.updated, *self.retracted]
+
+
+def note_from_row(row: NoteRow) -> Note:
+    """Map a stored row back to the core model."""
+    return Note(
+        key=row.id,
+        day=row.day,
+        title=row.title,
+        authors=tuple(row.authors),
+        abstract=row.abstract,
+        commentary=row.commentary,
+        links=tuple(row.links),
+        tags=tuple(row.tags),
+        source=NoteSource(row.source_file, row.source_line),
+        position=row.position,
+        retracted=row.retracted,
+    )
+
+
+def _fill_row(row: NoteRow, note: Note, now: datetime) -> None:
+    row.day = note.day
+    row.title = note.title
+    row.authors = list(note.authors)
+    row.abstract = note.abstract
+    row.commentary = note.commentary
+    row.links = list(note.links)
+    row.tags = list(note.tags)
+    row.source_file = note.source.file
+    row.source_line = note.source.line
+    row.position = note.position
+    row.content_hash = note.content_hash
+    row.retracted = False
+    row.retracted_at = None
+    row.updated_at = now
+
+
+class SqlNoteStore:
+    """One `replace_file` call is one transaction: a file goes in whole or not at all."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def file_is_current(self, source: str, file_hash: str, parser_version: int) -> bool:
+        """True when this exact file content was already ingested by this parser version."""
+        async with self._sessions() as session:
+            row = await session.get(IngestedFileRow, source)
+            return (
+                row is not None
+                and row.file_hash == file_hash
+                and row.parser_version == parser_version
+            )
+
+    async def replace_file(
+        self,
+        source: str,
+        day: date,
+        notes: Sequence[Note],
+        *,
+        file_hash: str,
+        parser_version: int,
+        now: datetime,
+    ) -> FileChanges:
+        """Make the stored notes of `source` match `notes`: add, update, retract; never delete."""
+        async with self._sessions() as session, session.begin():
+            keys = [note.key for note in notes]
+            existing = {
+                row.id: row
+                for row in await session.scalars(
+                    select(NoteRow).where(NoteRow.id.in_(keys) | (NoteRow.source_file == source))
+                )
+            }
+            changes = FileChanges()
+            wanted = set(keys)
+            for note in notes:
+                await self._upsert_note(session, existing.get(note.key), note, now, changes)
+            for key, row in existing.items():
+                if row.source_file == source and key not in wanted and not row.retracted:
+                    row.retracted, row.retracted_at, row.updated_at = True, now, now
+                    changes.retracted.append(key)
+            await self._record_file(
+                session, source, day, len(notes), file_hash, parser_version, now
+            )
+        return changes
+
+    async def _upsert_note(
+        self,
+        session: AsyncSession,
+        row: NoteRow | None,
+        note: Note,
+        now: datetime,
+        changes: FileChanges,
+    ) -> None:
+        if row is None:
+            row = NoteRow(id=note.key, created_at=now)
+            _fill_row(row, note, now)
+            session.add(row)
+            changes.added.append(note.key)
+        elif row.content_hash != note.content_hash or row.retracted:
+            _fill_row(row, note, now)
+            changes.updated.append(note.key)
+        else:
+            if (row.source_file, row.source_line, row.position) != (
+                note.source.file,
+                note.source.line,
+                note.position,
+            ):
+                row.source_file, row.source_line = note.source.file, note.source.line
+                row.position = note.position
+            changes.unchanged.append(note.key)
+            return
+        await session.flush()
+        await session.execute(delete(NoteTagRow).where(NoteTagRow.note_id == note.key))
+        session.add_all(
+            NoteTagRow(note_id=note.key, tag=tag, position=i) for i, tag in enumerate(note.tags)
+        )
+
+    async def _record_file(
+        self,
+        session: AsyncSession,
+        source: str,
+        day: date,
+        count: int,
+        file_hash: str,
+        parser_version: int,
+        now: datetime,
+    ) -> None:
+        record = await session.get(IngestedFileRow, source)
+        if record is None:
+            record = IngestedFileRow(source_file=source)
+            session.add(record)
+        record.file_hash, record.parser_version = file_hash, parser_version
+        record.day, record.note_count, record.ingested_at = day, count, now
+
+    async def keys_from(self, source: str) -> list[str]:
+        """Keys of the live notes last read from `source`, in file order."""
+        query = (
+            select(NoteRow.id)
+            .where(NoteRow.source_file == source, NoteRow.retracted.is_(False))
+            .order_by(NoteRow.position)
+        )
+        async with self._sessions() as session:
+            return list(await session.scalars(query))
+
+    async def iter_notes(self, *, include_retracted: bool = True) -> AsyncIterator[Note]:
+        """Every stored note by day, then position in its file; streamed, so any corpus fits."""
+        query = select(NoteRow).order_by(NoteRow.day, NoteRow.position, NoteRow.id)
+        if not include_retracted:
+            query = query.where(NoteRow.retracted.is_(False))
+        async with self._sessions() as session:
+            result = await session.stream_scalars(query.execution_options(yield_per=500))
+            async for row in result:
+                yield note_from_row(row)
+
+    async def get(self, keys: Iterable[str]) -> list[Note]:
+        """The notes with these keys, in the order asked; unknown keys are left out."""
+        wanted = list(keys)
+        async with self._sessions() as session:
+            found = await session.scalars(select(NoteRow).where(NoteRow.id.in_(wanted)))
+            rows = {row.id: row for row in found}
+        return [note_from_row(rows[k]) for k in wanted if k in rows]
+
+    async def newest_day(self) -> date | None:
+        """The latest notes day that has a note not retracted."""
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(func.max(NoteRow.day)).where(NoteRow.retracted.is_(False))
+            )
+
+    async def on_day(self, day: date, *, include_retracted: bool = False) -> list[Note]:
+        """A day's notes in file order."""
+        query = select(NoteRow).where(NoteRow.day == day).order_by(NoteRow.position, NoteRow.id)
+        if not include_retracted:
+            query = query.where(NoteRow.retracted.is_(False))
+        async with self._sessions() as session:
+            return [note_from_row(row) for row in await session.scalars(query)]
+
+    async def count(self, *, include_retracted: bool = False) -> int:
+        """How many notes are stored."""
+        query = select(func.count()).select_from(NoteRow)
+        if not include_retracted:
+            query = query.where(NoteRow.retracted.is_(False))
+        async with self._sessions() as session:
+            return int(await session.scalar(query) or 0)

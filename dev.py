@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Bootstrap for a fresh machine: needs only Python 3.11+.
+
+    python3 dev.py run      # the bot's main job on the embedded default (SQLite, seeds/, terminal)
+    python3 dev.py test     # the whole test suite (SQLite and PostgreSQL)
+    python3 dev.py paperbot ARGS...   # any paperbot command
+
+Creates `.venv/` and installs the project with its test extras on first use, and again whenever
+pyproject.toml changes. Everything after the command is passed on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("PAPERBOT_VENV", ROOT / ".venv"))
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".paperbot-installed"
+
+
+def _ensure_venv() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - run by whatever python3 a fresh machine has
+        sys.exit(f"paperbot needs Python 3.11+, this is {sys.version.split()[0]}")
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not (BIN / "python").exists():
+        print(f"creating {VENV} ...", file=sys.stderr)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("installing paperbot and its test tools (first run only) ...", file=sys.stderr)
+    pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
+    STAMP.write_text(wanted)
+
+
+def main(argv: list[str]) -> int:
+    """Run a development command inside the project's virtual environment."""
+    if not argv or argv[0] not in {"run", "test", "paperbot"}:
+        print(__doc__)
+        return 2
+    _ensure_venv()
+    command, rest = argv[0], argv[1:]
+    python = str(BIN / "python")
+    if command == "test":
+        args = [python, "-m", "pytest", "-n", os.environ.get("PAPERBOT_TEST_WORKERS", "2"), *rest]
+    elif command == "run":
+        args = [python, "-m", "bot", "run", *rest]
+    else:
+        args = [python, "-m", "bot", *rest]
+    return subprocess.run(args, cwd=ROOT).returncode
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
