@@ -6,8 +6,18 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 
-__all__ = ["Note", "NoteSource"]
+__all__ = [
+    "Destination",
+    "Digest",
+    "DigestDay",
+    "Layout",
+    "MessageRef",
+    "Note",
+    "NoteSource",
+    "Platform",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +70,75 @@ class Note:
             "tags": list(self.tags),
             "retracted": self.retracted,
         }
+
+
+class Platform(StrEnum):
+    """Where a message goes."""
+
+    SLACK = "slack"
+    DISCORD = "discord"
+    CONSOLE = "console"
+
+
+class Layout(StrEnum):
+    """How a digest is laid out: a header message with one thread reply per note, or all inline."""
+
+    THREAD = "thread"
+    INLINE = "inline"
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """A channel (or a user's DM) on a platform: where a digest or reply is sent."""
+
+    platform: Platform
+    workspace: str
+    channel: str
+    name: str = ""
+    timezone: str = "Asia/Seoul"
+    locale: str = "ko"
+
+    @property
+    def key(self) -> str:
+        """`platform:workspace:channel`, the destination's identity in the ledger."""
+        return f"{self.platform.value}:{self.workspace}:{self.channel}"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """The identity of a posted message: Slack `ts` or Discord snowflake, in its channel."""
+
+    platform: Platform
+    workspace: str
+    channel: str
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DigestDay:
+    """The notes of one notes day inside a digest, in file order."""
+
+    day: date
+    notes: tuple[Note, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """What one scheduled post to one destination holds.
+
+    `key` names the run in the ledger (e.g. `daily:2024-09-20`); `days` are oldest first;
+    `filter_text` is the destination's filter as the user wrote it (shown in the header);
+    `overflow` counts matching notes left out by the per-digest cap.
+    """
+
+    key: str
+    days: tuple[DigestDay, ...]
+    filter_text: str = ""
+    overflow: int = 0
+    locale: str = "ko"
+    layout: Layout = Layout.THREAD
+
+    @property
+    def notes(self) -> tuple[Note, ...]:
+        """Every note of the digest, oldest day first."""
+        return tuple(note for day in self.days for note in day.notes)

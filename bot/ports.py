@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
-__all__ = ["Clock"]
+if TYPE_CHECKING:
+    from bot.models import Destination, Digest, MessageRef
+
+__all__ = ["Clock", "Renderer", "Transport"]
+
+P = TypeVar("P")
+P_contra = TypeVar("P_contra", contravariant=True)
 
 
 @runtime_checkable
@@ -14,4 +20,31 @@ class Clock(Protocol):
 
     def now(self) -> datetime:
         """Current time, timezone-aware."""
+        ...
+
+
+class Renderer(Protocol[P]):
+    """Pure: core models to one platform's payloads, split within that platform's limits."""
+
+    def render_digest(self, digest: Digest) -> list[P]:
+        """The messages of a digest, header first; replies have `thread=True`."""
+        ...
+
+
+class Transport(Protocol[P_contra]):
+    """Sends payloads to one platform. Raises `DeliveryError(retryable, retry_after)`."""
+
+    async def post(
+        self,
+        destination: Destination,
+        payload: P_contra,
+        *,
+        thread: MessageRef | None = None,
+        nonce: str | None = None,
+    ) -> MessageRef:
+        """Post a message (as a reply in `thread` when given) and return its reference."""
+        ...
+
+    async def edit(self, ref: MessageRef, payload: P_contra) -> None:
+        """Replace a posted message's content in place."""
         ...

@@ -29,7 +29,10 @@ def _upgrade(connection: Connection, revision: str) -> None:
     command.upgrade(_alembic_config(connection), revision)
 
 
-async def upgrade_database(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply every migration up to `revision` in one transaction."""
+async def upgrade_database(engine: AsyncEngine, revision: str = "heads") -> None:
+    """Apply every migration up to `revision` in one transaction.
+
+    Each feature's migrations branch from `0001`; "heads" applies every branch.
+    """
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade, revision)
