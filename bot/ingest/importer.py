@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.errors import NoteParseError
 from bot.ingest.parser import PARSER_VERSION, parse_notes
@@ -130,21 +130,30 @@ async def ingest_file(path: Path, store: SqlNoteStore, clock: Clock) -> FileRepo
         log.warning("skipped %s", exc)
         return report
     report.warnings.extend(parsed.warnings)
+    notes = [_with_source(note, source) for note in parsed.notes]
+    failure: DBAPIError | None = None
     for attempt in (1, 2):
         try:
             report.changes = await store.replace_file(
                 source,
                 parsed.day,
-                [_with_source(n, source) for n in parsed.notes],
+                notes,
                 file_hash=file_hash,
                 parser_version=PARSER_VERSION,
                 now=clock.now(),
             )
-            break
-        except IntegrityError:
-            # Another process ingested the same file at the same moment; its rows are there now.
-            if attempt == 2:
-                report.skipped = f"{path}: conflicting concurrent ingest; try again"
+            return report
+        except IntegrityError as exc:
+            # Another process may have ingested the same file at this moment: retry once.
+            if attempt == 1:
+                continue
+            failure = exc
+        except DBAPIError as exc:
+            failure = exc
+        break
+    reason = failure.orig if failure is not None else "unknown"
+    report.skipped = f"{path}: the database refused the file, nothing of it was stored: {reason}"
+    log.error("ingest of %s rolled back: %s", path, reason)
     return report
 
 

@@ -97,6 +97,8 @@ def _split_lines(text: str, source: str) -> list[str]:
     """Split on LF (CRLF and lone CR tolerated) and drop trailing white space."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for number, line in enumerate(lines, start=1):
+        if "\x00" in line:
+            raise NoteParseError(source, number, "line holds a NUL character; not a text file")
         if len(line) > MAX_LINE_CHARS:
             raise NoteParseError(
                 source,

@@ -1,0 +1,192 @@
+"""Ingest into real databases (SQLite and PostgreSQL): idempotence, edits, retraction, bad files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from sqlalchemy import text
+
+from bot.app import App
+from bot.ingest.importer import ingest_paths
+from tests.support.clock import FixedClock
+
+CRAFTED = """2024-05-01
+Alpha paper
+(A. Author)
+Alpha abstract.
+알파 코멘트.
+#alpha #shared_tag
+Beta paper
+베타 코멘트.
+#beta
+Gamma paper
+감마 코멘트.
+#gamma
+"""
+
+
+async def _export(app: App) -> list[dict[str, object]]:
+    return [note.to_export() async for note in app.notes.iter_notes()]
+
+
+def _corpus(tmp_path: Path, seeds_dir: Path) -> Path:
+    corpus = tmp_path / "notes"
+    shutil.copytree(seeds_dir, corpus)
+    return corpus
+
+
+async def test_seeds_go_in_once_and_reingest_changes_nothing(
+    app: App, seeds_dir: Path, tmp_path: Path
+) -> None:
+    corpus = _corpus(tmp_path, seeds_dir)
+    first = await ingest_paths([corpus], app.notes, app.clock)
+    assert first.total("added") == 41 and not first.skipped
+    before = await _export(app)
+    again = await ingest_paths([corpus], app.notes, app.clock)
+    assert again.total("added") == again.total("updated") == again.total("retracted") == 0
+    assert again.total("unchanged") == 41
+    assert await _export(app) == before
+
+
+async def test_same_notes_replaced_again_are_all_unchanged(app: App, tmp_path: Path) -> None:
+    path = tmp_path / "day.txt"
+    path.write_text(CRAFTED, encoding="utf-8")
+    await ingest_paths([path], app.notes, app.clock)
+    from bot.ingest.parser import parse_notes
+
+    parsed = parse_notes(CRAFTED, str(path))
+    notes = [n for n in (await app.notes.get([n.key for n in parsed.notes]))]
+    changes = await app.notes.replace_file(
+        str(path.resolve()), parsed.day, notes, file_hash="x", parser_version=0, now=app.clock.now()
+    )
+    assert changes.unchanged == [n.key for n in parsed.notes]
+    assert changes.added == changes.updated == changes.retracted == []
+
+
+async def test_export_is_sorted_by_date_then_file_position(app: App, seeds_dir: Path) -> None:
+    await ingest_paths([seeds_dir], app.notes, app.clock)
+    rows = await _export(app)
+    assert len(rows) == 41
+    assert set(rows[0]) == {
+        "id", "date", "title", "authors", "abstract", "commentary", "links", "tags", "retracted"
+    }  # fmt: skip
+    assert [r["date"] for r in rows] == sorted(r["date"] for r in rows)
+    first_day = [r["title"] for r in rows if r["date"] == "2024-01-23"]
+    assert first_day[0] == "WARM: On the Benefits of Weight Averaged Reward Models"
+    assert first_day[-1].startswith("CMMMU")
+
+
+async def test_edited_entry_is_updated_in_place(
+    app: App, tmp_path: Path, clock: FixedClock
+) -> None:
+    path = tmp_path / "day.txt"
+    path.write_text(CRAFTED, encoding="utf-8")
+    await ingest_paths([path], app.notes, app.clock)
+    key = (await _export(app))[1]["id"]
+    path.write_text(CRAFTED.replace("베타 코멘트.", "고친 베타 코멘트."), encoding="utf-8")
+    report = await ingest_paths([path], app.notes, app.clock)
+    assert report.total("updated") == 1 and report.total("unchanged") == 2
+    assert report.changed_keys == [key]
+    (beta,) = await app.notes.get([str(key)])
+    assert beta.commentary == "고친 베타 코멘트."
+    assert await app.notes.count() == 3
+
+
+async def test_entry_gone_from_its_file_is_retracted_not_deleted(app: App, tmp_path: Path) -> None:
+    path = tmp_path / "day.txt"
+    path.write_text(CRAFTED, encoding="utf-8")
+    await ingest_paths([path], app.notes, app.clock)
+    path.write_text(CRAFTED.replace("Beta paper\n베타 코멘트.\n#beta\n", ""), encoding="utf-8")
+    report = await ingest_paths([path], app.notes, app.clock)
+    assert report.total("retracted") == 1
+    rows = {r["title"]: r for r in await _export(app)}
+    assert rows["Beta paper"]["retracted"] is True
+    assert rows["Alpha paper"]["retracted"] is False
+    assert await app.notes.count() == 2
+    assert await app.notes.count(include_retracted=True) == 3
+    path.write_text(CRAFTED, encoding="utf-8")
+    back = await ingest_paths([path], app.notes, app.clock)
+    assert back.total("updated") == 1
+    assert all(r["retracted"] is False for r in await _export(app))
+
+
+async def test_tags_are_stored_for_sql_filtering(app: App, tmp_path: Path) -> None:
+    path = tmp_path / "day.txt"
+    path.write_text(CRAFTED, encoding="utf-8")
+    await ingest_paths([path], app.notes, app.clock)
+    async with app.engine.connect() as conn:
+        rows = await conn.execute(text("SELECT tag FROM note_tags ORDER BY tag"))
+        assert [r[0] for r in rows] == ["alpha", "beta", "gamma", "shared-tag"]
+
+
+BAD_FILES: dict[str, bytes] = {
+    "bad_utf8.txt": b"2024-05-02\nTitle\n\xff\xfe\n#x\n",
+    "bad_date.txt": "2024년 2월 30일\nTitle\n#x\n".encode(),
+    "empty.txt": b"",
+    "only_tags.txt": b"#rlhf #alignment\n#x\n",
+    "huge_line.txt": b"y" * (5 * 1024 * 1024),
+}
+
+
+async def test_bad_files_are_skipped_and_the_rest_goes_in(
+    app: App, seeds_dir: Path, tmp_path: Path
+) -> None:
+    corpus = _corpus(tmp_path, seeds_dir)
+    await ingest_paths([corpus], app.notes, app.clock)
+    before = await _export(app)
+    for name, data in BAD_FILES.items():
+        (corpus / name).write_bytes(data)
+    victim = corpus / "002_79b7e80049c25ed0.txt"
+    victim.write_bytes(b"\xff" + victim.read_bytes())  # a stored file turns unreadable
+    (corpus / "new_day.txt").write_text(CRAFTED, encoding="utf-8")
+    report = await ingest_paths([corpus], app.notes, app.clock)
+    skipped = {Path(r.path).name: r.skipped for r in report.skipped}
+    assert set(skipped) == {*BAD_FILES, victim.name}
+    assert "bad_utf8.txt:3: not valid UTF-8" in str(skipped["bad_utf8.txt"])
+    assert "bad_date.txt:1: 2024년 2월 30일 is not a real calendar date" in str(
+        skipped["bad_date.txt"]
+    )
+    assert "empty.txt:1: file is empty" in str(skipped["empty.txt"])
+    assert "only_tags.txt:1: no date header" in str(skipped["only_tags.txt"])
+    assert "huge_line.txt:1: line is 5,242,880 characters long" in str(skipped["huge_line.txt"])
+    assert report.total("added") == 3
+    after = {r["id"]: r for r in await _export(app)}
+    assert all(after[r["id"]] == r for r in before)  # nothing stored before changed or retracted
+    assert len(after) == 44
+
+
+async def test_database_failure_mid_file_stores_nothing_of_that_file(
+    app: App, seeds_dir: Path, tmp_path: Path
+) -> None:
+    """A real database fault (a trigger refusing one row) rolls the whole file back."""
+    async with app.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            await conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_gamma BEFORE INSERT ON notes "
+                    "WHEN NEW.title = 'Gamma paper' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+                )
+            )
+        else:
+            await conn.execute(
+                text(
+                    "CREATE FUNCTION refuse_gamma() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                    "BEGIN IF NEW.title = 'Gamma paper' THEN RAISE EXCEPTION 'refused'; END IF; "
+                    "RETURN NEW; END $$"
+                )
+            )
+            await conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_gamma BEFORE INSERT ON notes "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse_gamma()"
+                )
+            )
+    path = tmp_path / "day.txt"
+    path.write_text(CRAFTED, encoding="utf-8")
+    report = await ingest_paths([path, seeds_dir], app.notes, app.clock)
+    assert [Path(r.path).name for r in report.skipped] == ["day.txt"]
+    assert "refused" in str(report.skipped[0].skipped)
+    titles = {r["title"] for r in await _export(app)}
+    assert "Alpha paper" not in titles and "Beta paper" not in titles
+    assert len(titles) == 41

@@ -1,0 +1,86 @@
+"""The command line, run as a user would: a subprocess on a real database."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.support.cli import run_cli
+
+
+async def test_ingest_export_and_upgrade(
+    database_url: str, seeds_dir: Path, tmp_path: Path
+) -> None:
+    upgraded = await run_cli("db", "upgrade", "--database-url", database_url)
+    assert upgraded.code == 0, upgraded.err
+    first = await run_cli("ingest", str(seeds_dir), "--database-url", database_url)
+    assert first.code == 0, first.err
+    assert "added 41, updated 0, unchanged 0, retracted 0, skipped 0 files" in first.out
+    again = await run_cli("ingest", str(seeds_dir), env={"DATABASE_URL": database_url})
+    assert "added 0, updated 0, unchanged 41, retracted 0" in again.out
+    exported = await run_cli("export", "--database-url", database_url)
+    rows = [json.loads(line) for line in exported.out.splitlines()]
+    assert len(rows) == 41
+    assert rows[0]["date"] == "2024-01-23" and rows[-1]["date"] == "2024-09-20"
+    assert list(rows[0]) == [
+        "id", "date", "title", "authors", "abstract", "commentary", "links", "tags", "retracted"
+    ]  # fmt: skip
+
+
+async def test_ingest_reports_skipped_files_and_exits_1(
+    database_url: str, seeds_dir: Path, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "notes"
+    shutil.copytree(seeds_dir, corpus)
+    (corpus / "broken.txt").write_text("2024년 2월 30일\nT\n#x\n", encoding="utf-8")
+    result = await run_cli("ingest", str(corpus), "--database-url", database_url)
+    assert result.code == 1
+    assert f"SKIPPED {corpus / 'broken.txt'}:1: 2024년 2월 30일 is not a real calendar date" in (
+        result.out
+    )
+    assert "added 41" in result.out and "skipped 1 files" in result.out
+    missing = await run_cli("ingest", str(tmp_path / "nope"), "--database-url", database_url)
+    assert missing.code == 1 and "no such file or folder" in missing.out
+
+
+async def test_ingest_defaults_to_the_notes_dir_setting(database_url: str, tmp_path: Path) -> None:
+    notes = tmp_path / "team-notes"
+    notes.mkdir()
+    (notes / "a.txt").write_text("2024-05-01\nOnly paper\n코멘트\n#x\n", encoding="utf-8")
+    env = {"PAPERBOT_NOTES_DIR": str(notes), "DATABASE_URL": database_url}
+    result = await run_cli("ingest", env=env)
+    assert result.code == 0 and "added 1," in result.out
+
+
+async def test_last_entry_without_tags_is_reported_as_a_warning(
+    database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "cut.txt"
+    path.write_text("2024-05-01\nA\n#a\nB\n코멘트", encoding="utf-8")
+    result = await run_cli("ingest", str(path), "--database-url", database_url)
+    assert result.code == 0
+    assert f"warning {path}:4: last note 'B' has no hashtag line" in result.out
+
+
+async def test_run_shows_the_newest_day(database_url: str, seeds_dir: Path) -> None:
+    result = await run_cli("run", "--notes-dir", str(seeds_dir), "--database-url", database_url)
+    assert result.code == 0, result.err
+    assert "2024-09-20" in result.out
+    assert "Training Language Models to Self-Correct via Reinforcement Learning" in result.out
+
+
+async def test_sqlite_file_and_its_folders_are_created_on_first_use(
+    tmp_path: Path, seeds_dir: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh' / 'sub' / 'db.sqlite3'}"
+    result = await run_cli("ingest", str(seeds_dir), "--database-url", url)
+    assert result.code == 0
+    assert (tmp_path / "fresh" / "sub" / "db.sqlite3").exists()
+
+
+async def test_bad_database_url_is_a_clear_error(tmp_path: Path) -> None:
+    result = await run_cli("export", "--database-url", "mysql://u:secret@h/db")
+    assert result.code == 2
+    assert "DATABASE_URL: unsupported database 'mysql'" in result.err
+    assert "secret" not in result.err
