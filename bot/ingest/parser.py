@@ -25,6 +25,7 @@ MAX_LINE_CHARS = 20_000
 
 _KOREAN_DATE = re.compile(r"(\d{4})\s*년\s*(\d{1,2})\s*월\s*(\d{1,2})\s*일")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _URL = re.compile(r"https?://[^\s<>\"'()\[\]{}]+")
 _URL_TRAILING = ".,;:!?"
 _EXPECTED_HEADER = 'expected "2024년 9월 20일" or "2024-09-20"'
@@ -163,10 +164,7 @@ def _split_entries(lines: list[str], start: int, source: str) -> tuple[list[_Dra
 
 
 def _contains_hangul(text: str) -> bool:
-    return any(
-        "\uac00" <= ch <= "\ud7a3" or "\u1100" <= ch <= "\u11ff" or "\u3130" <= ch <= "\u318f"
-        for ch in text
-    )
+    return _HANGUL.search(text) is not None
 
 
 def _is_link_line(line: str) -> bool:

@@ -102,18 +102,19 @@ class SqlNoteStore:
             changes = FileChanges()
             wanted = set(keys)
             for note in notes:
-                await self._upsert_note(session, existing.get(note.key), note, now, changes)
+                self._upsert_note(session, existing.get(note.key), note, now, changes)
             for key, row in existing.items():
                 if row.source_file == source and key not in wanted and not row.retracted:
                     row.retracted, row.retracted_at, row.updated_at = True, now, now
                     changes.retracted.append(key)
+            await self._replace_tags(session, notes, changes)
             await self._record_file(
                 session, source, day, len(notes), file_hash, parser_version, now
             )
         return changes
 
-    async def _upsert_note(
-        self,
+    @staticmethod
+    def _upsert_note(
         session: AsyncSession,
         row: NoteRow | None,
         note: Note,
@@ -129,19 +130,23 @@ class SqlNoteStore:
             _fill_row(row, note, now)
             changes.updated.append(note.key)
         else:
-            if (row.source_file, row.source_line, row.position) != (
-                note.source.file,
-                note.source.line,
-                note.position,
-            ):
-                row.source_file, row.source_line = note.source.file, note.source.line
-                row.position = note.position
+            row.source_file, row.source_line = note.source.file, note.source.line
+            row.position = note.position
             changes.unchanged.append(note.key)
-            return
-        await session.flush()
-        await session.execute(delete(NoteTagRow).where(NoteTagRow.note_id == note.key))
+
+    @staticmethod
+    async def _replace_tags(
+        session: AsyncSession, notes: Sequence[Note], changes: FileChanges
+    ) -> None:
+        """Write the tag rows of added notes and rewrite those of edited ones."""
+        if changes.updated:
+            await session.execute(delete(NoteTagRow).where(NoteTagRow.note_id.in_(changes.updated)))
+        rewritten = {*changes.added, *changes.updated}
         session.add_all(
-            NoteTagRow(note_id=note.key, tag=tag, position=i) for i, tag in enumerate(note.tags)
+            NoteTagRow(note_id=note.key, tag=tag, position=i)
+            for note in notes
+            if note.key in rewritten
+            for i, tag in enumerate(note.tags)
         )
 
     async def _record_file(
