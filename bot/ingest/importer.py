@@ -10,6 +10,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -131,30 +132,39 @@ async def ingest_file(path: Path, store: SqlNoteStore, clock: Clock) -> FileRepo
         return report
     report.warnings.extend(parsed.warnings)
     notes = [_with_source(note, source) for note in parsed.notes]
-    failure: DBAPIError | None = None
+    failure = await _store_file(store, clock, source, parsed.day, notes, file_hash, report)
+    if failure is not None:
+        report.skipped = (
+            f"{path}: the database refused the file, nothing of it was stored: {failure}"
+        )
+        log.error("ingest of %s rolled back: %s", path, failure)
+    return report
+
+
+async def _store_file(
+    store: SqlNoteStore,
+    clock: Clock,
+    source: str,
+    day: date,
+    notes: list[Note],
+    file_hash: str,
+    report: FileReport,
+) -> BaseException | None:
+    """Store one parsed file; returns the database's reason when it refused the file."""
     for attempt in (1, 2):
         try:
             report.changes = await store.replace_file(
-                source,
-                parsed.day,
-                notes,
-                file_hash=file_hash,
-                parser_version=PARSER_VERSION,
+                source, day, notes, file_hash=file_hash, parser_version=PARSER_VERSION,
                 now=clock.now(),
-            )
-            return report
+            )  # fmt: skip
+            return None
         except IntegrityError as exc:
             # Another process may have ingested the same file at this moment: retry once.
-            if attempt == 1:
-                continue
-            failure = exc
+            if attempt == 2:
+                return exc.orig
         except DBAPIError as exc:
-            failure = exc
-        break
-    reason = failure.orig if failure is not None else "unknown"
-    report.skipped = f"{path}: the database refused the file, nothing of it was stored: {reason}"
-    log.error("ingest of %s rolled back: %s", path, reason)
-    return report
+            return exc.orig
+    return None
 
 
 class _TooLarge(Exception):
