@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -32,7 +35,28 @@ def _upgrade(connection: Connection, revision: str) -> None:
 async def upgrade_database(engine: AsyncEngine, revision: str = "heads") -> None:
     """Apply every migration up to `revision` in one transaction.
 
-    Each feature's migrations branch from `0001`; "heads" applies every branch.
+    Each feature's migrations branch from `0001`; "heads" applies every branch. Processes starting
+    together wait for each other: PostgreSQL through an advisory lock, SQLite through a lock file
+    beside the database (SQLite runs DDL outside the transaction, so it can't lock by itself).
     """
-    async with engine.begin() as connection:
-        await connection.run_sync(_upgrade, revision)
+    with _sqlite_file_lock(engine):
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade, revision)
+
+
+@contextmanager
+def _sqlite_file_lock(engine: AsyncEngine) -> Iterator[None]:
+    database = engine.url.database or ""
+    if (
+        engine.dialect.name != "sqlite"
+        or database in ("", ":memory:")
+        or database.startswith("file:")
+    ):
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

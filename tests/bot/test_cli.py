@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 from pathlib import Path
@@ -84,3 +85,18 @@ async def test_bad_database_url_is_a_clear_error(tmp_path: Path) -> None:
     assert result.code == 2
     assert "DATABASE_URL: unsupported database 'mysql'" in result.err
     assert "secret" not in result.err
+
+
+async def test_two_concurrent_ingests_store_each_note_once(
+    database_url: str, seeds_dir: Path, tmp_path: Path
+) -> None:
+    """Several processes (replicas, a cron ingest) migrate and ingest one corpus at once."""
+    corpus = tmp_path / "notes"
+    shutil.copytree(seeds_dir, corpus)
+    results = await asyncio.gather(
+        *(run_cli("ingest", str(corpus), "--database-url", database_url) for _ in range(5))
+    )
+    assert [r.code for r in results] == [0] * 5, [r.out + r.err for r in results]
+    exported = await run_cli("export", "--database-url", database_url)
+    rows = [json.loads(line) for line in exported.out.splitlines()]
+    assert len(rows) == 41 and not any(r["retracted"] for r in rows)
