@@ -1,0 +1,136 @@
+"""Digests as Slack Block Kit messages within Slack's limits (platforms.md §1.1, §1.2).
+
+`thread` layout: a header message (title, tags, numbered titles), then one thread reply per note.
+`inline` layout: the header and every note in channel messages, split as the limits require.
+Every message stays ≤50 blocks and ≤11,000 characters of block text, with a `text` fallback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from bot.models import Digest, Layout, Note
+from bot.payloads import SlackPayload
+from bot.replies import Reply
+from formatters.entries import Budget, header_context
+from formatters.i18n import Catalogue, catalogue
+from formatters.limits import SLACK_LIMITS
+from formatters.slack_kit import (
+    Block,
+    actions,
+    block_text_length,
+    button,
+    context,
+    divider,
+    header,
+    label,
+    section,
+    slack_entry,
+)
+from formatters.slack_replies import render_slack_reply
+from formatters.templating import Templates
+from formatters.text import split_by_budget, split_text, truncate
+
+__all__ = ["SlackRenderer"]
+
+PLATFORM = "slack"
+NOTE_ACTION = "paper.note"
+
+
+@dataclass(frozen=True, slots=True)
+class SlackRenderer:
+    """Pure: digests and command replies to `SlackPayload`s."""
+
+    templates: Templates = field(default_factory=Templates)
+    budget: Budget = field(default_factory=Budget)
+    strings: Catalogue = field(default_factory=catalogue)
+
+    def render_digest(self, digest: Digest) -> list[SlackPayload]:
+        """The messages of a digest, header first; thread replies carry `thread=True`."""
+        head = self._header_blocks(digest)
+        if digest.layout is Layout.INLINE:
+            entries = [b for i, n in enumerate(digest.notes, 1) for b in self._entry(n, i, digest)]
+            return self._messages(head + entries, self._title(digest), thread=False)
+        messages = self._messages(head, self._title(digest), thread=True)
+        for number, note in enumerate(digest.notes, 1):
+            fallback = f"{number}. {label(note.title)}"
+            for message in self._messages(self._entry(note, number, digest)[1:], fallback):
+                messages.append(replace(message, thread=True))
+        return messages
+
+    def render_reply(self, reply: Reply) -> SlackPayload:
+        """A command result as one message (the adapter decides ephemeral from `reply`)."""
+        return render_slack_reply(reply, templates=self.templates, strings=self.strings)
+
+    def _t(self, digest: Digest, key: str, **params: object) -> str:
+        return self.strings.t(digest.locale, key, **params)
+
+    def _title(self, digest: Digest) -> str:
+        head = header_context(digest, escape=label, title="", hint="", filter_label="", overflow="")
+        return self._t(digest, "digest.title", days=head.days, count=head.count)
+
+    def _header_blocks(self, digest: Digest) -> list[Block]:
+        hint_key = "digest.inline_hint" if digest.layout is Layout.INLINE else "digest.thread_hint"
+        filter_label = (
+            self._t(digest, "digest.filter", filter=f"`{label(digest.filter_text)}`")
+            if digest.filter_text
+            else ""
+        )
+        overflow = (
+            self._t(
+                digest, "digest.overflow", count=digest.overflow, query=label(digest.filter_text)
+            )
+            if digest.overflow
+            else ""
+        )
+        head = header_context(
+            digest,
+            escape=label,
+            title=self._title(digest),
+            hint=self._t(digest, hint_key),
+            filter_label=filter_label,
+            overflow=overflow,
+        )
+        blocks: list[Block] = [header(head.title)]
+        if head.tags or head.filter:
+            blocks.append(context([" ".join(head.tags), head.filter]))
+        lines = [self._list_item(note, i, digest) for i, note in enumerate(digest.notes, 1)]
+        blocks += [
+            section(chunk) for chunk in split_text("\n".join(lines), SLACK_LIMITS.section_text)
+        ]
+        footer = self.templates.render(PLATFORM, "footer", {"h": head})
+        blocks.append(context([footer]))
+        return blocks
+
+    def _list_item(self, note: Note, number: int, digest: Digest) -> str:
+        e = slack_entry(
+            note, number, locale=digest.locale, strings=self.strings, budget=self.budget
+        )
+        return self.templates.render(PLATFORM, "list_item", {"e": e})
+
+    def _entry(self, note: Note, number: int, digest: Digest) -> list[Block]:
+        """A divider, the entry text in ≤3000-character sections, and the full-note button."""
+        e = slack_entry(
+            note, number, locale=digest.locale, strings=self.strings, budget=self.budget
+        )
+        text = self.templates.render(PLATFORM, "entry", {"e": e})
+        blocks = [divider(), *[section(c) for c in split_text(text, SLACK_LIMITS.section_text)]]
+        label = self._t(digest, "digest.full_note")
+        blocks.append(actions([button(label, NOTE_ACTION, f"id:{note.key}")]))
+        return blocks
+
+    def _messages(
+        self, blocks: list[Block], fallback: str, *, thread: bool = False
+    ) -> list[SlackPayload]:
+        """Blocks packed into messages of ≤50 blocks and ≤11,000 text characters.
+
+        In the thread layout a header too long for one message continues in its thread.
+        """
+        groups = split_by_budget(
+            blocks, block_text_length, budget=SLACK_LIMITS.total_text, max_items=SLACK_LIMITS.blocks
+        )
+        text = truncate(fallback, SLACK_LIMITS.fallback_text)
+        return [
+            SlackPayload(text=text, blocks=tuple(group), thread=thread and i > 0)
+            for i, group in enumerate(groups)
+        ]
