@@ -1,0 +1,120 @@
+"""The terminal as a channel: the embedded default when no Slack or Discord token is set.
+
+Digests are printed (in colour on a terminal); a prompt takes `/paper …` lines, hands them to the
+injected command handler and prints the rendered reply. Without a terminal on standard input
+(a container, a pipe) it only prints. The renderer is injected: adapters never import formatters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from rich.console import Console
+
+from bot.models import Digest
+from bot.payloads import ConsolePayload
+from bot.ports import Renderer
+from bot.replies import ErrorView, Reply
+
+__all__ = ["CommandHandler", "ConsoleChannel", "stdin_lines"]
+
+log = logging.getLogger(__name__)
+
+CommandHandler = Callable[[str], Awaitable[Reply]]
+PROMPT = "paper> "
+THREAD_BAR = "  │ "
+QUIT = {":q", ":quit", "quit", "exit"}
+
+
+async def stdin_lines(prompt: str = PROMPT) -> AsyncIterator[str]:
+    """Lines typed at the terminal, read off the event loop; ends at EOF (Ctrl-D)."""
+    while True:
+        try:
+            yield await asyncio.to_thread(input, prompt)
+        except EOFError:
+            return
+
+
+def command_text(line: str) -> str | None:
+    """The argument text of a `/paper …` line (a bare `tag:rl` works too); None for blank lines."""
+    text = line.strip()
+    if text.startswith("/paper"):
+        text = text.removeprefix("/paper").strip() or "help"
+    return text or None
+
+
+@dataclass(slots=True)
+class ConsoleChannel:
+    """Prints payloads to `out`; colour when `out` is a terminal unless `colour` says otherwise."""
+
+    renderer: Renderer[ConsolePayload]
+    handler: CommandHandler | None = None
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    colour: bool | None = None
+    _console: Console = field(init=False)
+
+    def __post_init__(self) -> None:
+        colour = self.out.isatty() if self.colour is None else self.colour
+        self.colour = colour
+        self._console = Console(
+            file=self.out,
+            force_terminal=colour,
+            no_color=not colour,
+            highlight=False,
+            soft_wrap=True,
+            emoji=False,
+        )
+
+    def show(self, payloads: Sequence[ConsolePayload]) -> None:
+        """Print messages in order; thread replies are indented under a bar."""
+        for payload in payloads:
+            text = payload.rich if self.colour and payload.rich else payload.plain
+            if payload.thread:
+                text = "\n".join(THREAD_BAR + line for line in text.splitlines())
+            if self.colour:
+                self._console.print(text)
+            else:
+                self.out.write(text + "\n")
+            self.out.write("\n")
+        self.out.flush()
+
+    def show_digest(self, digest: Digest) -> None:
+        """Print a digest as the chat platforms would post it."""
+        self.show(self.renderer.render_digest(digest))
+
+    async def answer(self, line: str) -> ConsolePayload | None:
+        """Run one prompt line through the handler and print the reply; None for blank lines."""
+        text = command_text(line)
+        if text is None or self.handler is None:
+            return None
+        try:
+            reply = await self.handler(text)
+        except Exception:  # the prompt must answer the person whatever the core did
+            log.exception("console command failed: %r", text)
+            reply = Reply(ErrorView("internal error: see the log"), locale="en")
+        payload = self.renderer.render_reply(reply)
+        self.show([payload])
+        return payload
+
+    async def prompt(self, lines: AsyncIterator[str]) -> int:
+        """Answer lines until `:quit` or the end of input; returns how many were answered."""
+        answered = 0
+        async for line in lines:
+            if line.strip() in QUIT:
+                break
+            if await self.answer(line) is not None:
+                answered += 1
+        return answered
+
+    async def run(self, digest: Digest | None, *, stdin: TextIO | None = None) -> None:
+        """Print the digest, then take `/paper` lines while standard input is a terminal."""
+        if digest is not None:
+            self.show_digest(digest)
+        source = sys.stdin if stdin is None else stdin
+        if self.handler is not None and source.isatty():
+            await self.prompt(stdin_lines())
