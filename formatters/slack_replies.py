@@ -85,19 +85,28 @@ def _search(
             strings.t(locale, "search.share", n=e.number), SHARE_ACTION, f"id:{note.key}"
         )
         blocks.append({**section(line), "accessory": share})
-    paging = _paging(view, locale, strings)
+    paging, hints = _paging(view, locale, strings)
     if paging:
         blocks.append(actions(paging))
+    if hints:
+        blocks.append(context([hints]))
     return title, blocks
 
 
-def _paging(view: SearchResultsView, locale: str, strings: Catalogue) -> list[Block]:
-    buttons = []
-    if view.prev_cursor:
-        buttons.append(button(strings.t(locale, "search.prev"), PREV_ACTION, view.prev_cursor))
-    if view.next_cursor:
-        buttons.append(button(strings.t(locale, "search.next"), NEXT_ACTION, view.next_cursor))
-    return buttons
+def _paging(view: SearchResultsView, locale: str, strings: Catalogue) -> tuple[list[Block], str]:
+    """Prev/Next buttons carrying the cursor; a cursor too long for a button becomes a hint."""
+    buttons, hints = [], []
+    for cursor, name, action, hint in (
+        (view.prev_cursor, "search.prev", PREV_ACTION, "search.hint_prev"),
+        (view.next_cursor, "search.next", NEXT_ACTION, "search.hint_next"),
+    ):
+        if not cursor:
+            continue
+        if len(cursor) <= SLACK_LIMITS.button_value:
+            buttons.append(button(strings.t(locale, name), action, cursor))
+        else:
+            hints.append(strings.t(locale, hint, cursor=label(cursor)))
+    return buttons, truncate("\n".join(hints), SLACK_LIMITS.context_text)
 
 
 def _note(

@@ -58,8 +58,9 @@ def _slack_plain(text: str) -> str:
 
 
 def escape_slack_url(url: str) -> str:
-    """A URL safe inside Slack's `<url|label>`: `&` as entity, `|<>` percent-encoded."""
-    return url.replace("&", "&amp;").replace("|", "%7C").replace("<", "%3C").replace(">", "%3E")
+    """A URL safe inside Slack's `<url|label>`: `&` as entity, `|<>@` percent-encoded."""
+    encoded = url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E").replace("@", "%40")
+    return encoded.replace("&", "&amp;")
 
 
 def escape_discord_url(url: str) -> str:
@@ -76,14 +77,12 @@ def escape_slack(text: str, *, link_urls: bool = True) -> str:
 
     Escaping `<` neutralises `<!channel>`, `<@U…>` and every other special mention; a literal
     `@here`/`@channel`/`@everyone` gets a zero-width space after the `@` as extra insurance.
-    With `link_urls=False` (plain_text objects) URLs are kept as text.
+    With `link_urls=False` (link labels, titles) URLs are escaped as text, not linked.
     """
     parts = []
     for is_url, segment in _split_urls(text):
         if is_url and link_urls:
             parts.append(_slack_link(segment))
-        elif is_url:
-            parts.append(segment)
         else:
             parts.append(_slack_plain(segment))
     return "".join(parts)

@@ -36,7 +36,7 @@ def test_escape_slack_links_urls_and_encodes_pipes() -> None:
 
 
 def test_escape_slack_plain_keeps_urls_as_text() -> None:
-    assert escape_slack("https://a.io/x&y", link_urls=False) == "https://a.io/x&y"
+    assert escape_slack("https://a.io/x&y", link_urls=False) == "https://a.io/x&amp;y"
 
 
 @pytest.mark.parametrize(

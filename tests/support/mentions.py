@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 _SLACK_MENTION = re.compile(r"<[!@#]|(?<![\w\u200b])@(here|channel|everyone)\b", re.IGNORECASE)
-_DISCORD_MENTION = re.compile(r"(?<!\u200b)@(everyone|here)\b|<(@[!&]?|#|/)\d|<@\w", re.IGNORECASE)
+# Discord mentions: @everyone/@here, <@id>, <@!id>, <@&id>, <#id>, </command:id>.
+_DISCORD_MENTION = re.compile(r"(?<!\u200b)@(everyone|here)\b|<(@[!&]?|#|/)\d", re.IGNORECASE)
 
 
 def slack_mentions(text: str) -> list[str]:
