@@ -44,8 +44,8 @@ def embed_length(embed: Embed) -> int:
 def field(name: str, value: str, *, inline: bool = False) -> dict[str, Any]:
     """An embed field: name ≤256, value ≤1024 (both required, so never empty)."""
     return {
-        "name": truncate(name, L.field_name) or "\u200b",
-        "value": truncate(value, L.field_value) or "\u200b",
+        "name": truncate(name.strip(), L.field_name) or "\u200b",
+        "value": truncate(value.strip(), L.field_value) or "\u200b",
         "inline": inline,
     }
 
