@@ -45,18 +45,16 @@ def _rich_style(text: str, style: str) -> str:
 
 def _wrap_paragraph(paragraph: str, indent: str) -> list[str]:
     lines: list[str] = []
-    line, used = indent, cell_len(indent)
+    words: list[str] = []
+    used = cell_len(indent)
     for word in paragraph.split():
-        width = cell_len(word)
-        if used + width + 1 > WIDTH and line.strip():
-            lines.append(line)
-            line, used = indent, cell_len(indent)
-        line, used = (
-            (line + word, used + width)
-            if not line.strip()
-            else (f"{line} {word}", used + width + 1)
-        )
-    lines.append(line.rstrip() if line.strip() else indent.rstrip())
+        width = cell_len(word) + (1 if words else 0)
+        if words and used + width > WIDTH:
+            lines.append(indent + " ".join(words))
+            words, used, width = [], cell_len(indent), cell_len(word)
+        words.append(word)
+        used += width
+    lines.append(indent + " ".join(words) if words else indent.rstrip())
     return lines
 
 

@@ -76,14 +76,14 @@ class Templates:
         self._env.filters.update(slack=escape_slack, discord=escape_discord, clip=truncate)
 
     def render(self, platform: str, name: str, context: Mapping[str, object]) -> str:
-        """The fragment, whitespace-trimmed at both ends."""
+        """The fragment, without leading or trailing blank lines."""
         path = f"{platform}/{name}.j2"
         if self.override_dir is not None and (self.override_dir / path).is_file():
             try:
-                return self._env.get_template(f"team/{path}").render(context).strip()
+                return self._env.get_template(f"team/{path}").render(context).strip("\n")
             except TemplateError as exc:
                 self._report(path, exc)
-        return self._env.get_template(f"shipped/{path}").render(context).strip()
+        return self._env.get_template(f"shipped/{path}").render(context).strip("\n")
 
     def _report(self, path: str, exc: TemplateError) -> None:
         assert self.override_dir is not None
