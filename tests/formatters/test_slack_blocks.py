@@ -47,7 +47,7 @@ def test_long_abstract_is_cut_with_the_way_to_the_full_text() -> None:
     body = json.dumps(reply.to_json(), ensure_ascii=False)
     assert "…" in body
     assert "/paper id:2024-09-20-paper-1" in body
-    buttons = [b for b in reply.blocks if b["type"] == "actions"][0]["elements"]
+    buttons = next(b for b in reply.blocks if b["type"] == "actions")["elements"]
     assert buttons[0]["value"] == "id:2024-09-20-paper-1"
 
 
