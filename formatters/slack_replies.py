@@ -50,9 +50,8 @@ def render_slack_reply(reply: Reply, *, templates: Templates, strings: Catalogue
         title, blocks = _error(view, reply.locale, strings)
     if reply.ephemeral:
         blocks.append(context([strings.t(reply.locale, "search.only_you")]))
-    return SlackPayload(
-        text=truncate(title, SLACK_LIMITS.fallback_text), blocks=tuple(_fit(blocks))
-    )
+    fallback = truncate(title if title.strip() else "/paper", SLACK_LIMITS.fallback_text)
+    return SlackPayload(text=fallback, blocks=tuple(_fit(blocks)))
 
 
 def _fit(blocks: list[Block]) -> list[Block]:

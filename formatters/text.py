@@ -32,8 +32,8 @@ ZWSP = "\u200b"
 ZWJ = "\u200d"
 
 _URL = re.compile(r"https?://[^\s<>\"`]*[^\s<>\"`().,;:!?'\]\[*_~]")
-_SLACK_AT = re.compile(r"@(?=(?:here|channel|everyone)\b)", re.IGNORECASE)
-_DISCORD_AT = re.compile(r"@(?=(?:everyone|here)\b|[!&]?\d{15,21})", re.IGNORECASE)
+_SLACK_AT = re.compile(r"@(?=here|channel|everyone)", re.IGNORECASE)
+_DISCORD_AT = re.compile(r"@(?=everyone|here|[!&]?\d)", re.IGNORECASE)
 _DISCORD_MD = re.compile(r"([\\*_~`|\[\]<])")
 _DISCORD_LINE_START = re.compile(r"(?m)^(\s*)(#{1,3}\s|-#\s|>|[-+]\s|\d+\.\s)")
 _ATOMIC = re.compile(r"<[^<>\n]*>|&#?\w+;|\\.|\[[^\]\n]*\]\([^)\s]*\)|https?://[^\s<>]+", re.DOTALL)
