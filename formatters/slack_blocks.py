@@ -48,13 +48,16 @@ class SlackRenderer:
     def render_digest(self, digest: Digest) -> list[SlackPayload]:
         """The messages of a digest, header first; thread replies carry `thread=True`."""
         head = self._header_blocks(digest)
+        title = self._title(digest)
         if digest.layout is Layout.INLINE:
-            entries = [b for i, n in enumerate(digest.notes, 1) for b in self._entry(n, i, digest)]
-            return self._messages(head + entries, self._title(digest), thread=False)
-        messages = self._messages(head, self._title(digest), thread=True)
+            entries = [self._entry(n, i, digest) for i, n in enumerate(digest.notes, 1)]
+            return self._messages([head, *entries], title, digest, in_thread=False)
+        messages = self._messages([head], title, digest, in_thread=True)
         for number, note in enumerate(digest.notes, 1):
             fallback = f"{number}. {label(note.title)}"
-            for message in self._messages(self._entry(note, number, digest)[1:], fallback):
+            for message in self._messages(
+                [self._entry(note, number, digest)[1:]], fallback, digest
+            ):
                 messages.append(replace(message, thread=True))
         return messages
 
@@ -120,17 +123,36 @@ class SlackRenderer:
         return blocks
 
     def _messages(
-        self, blocks: list[Block], fallback: str, *, thread: bool = False
+        self, groups: list[list[Block]], fallback: str, digest: Digest, *, in_thread: bool = False
     ) -> list[SlackPayload]:
-        """Blocks packed into messages of ≤50 blocks and ≤11,000 text characters.
+        """Block groups (a header, an entry) packed into messages of ≤50 blocks and ≤11,000
+        text characters, never splitting a group that fits in one message.
 
         In the thread layout a header too long for one message continues in its thread.
         """
-        groups = split_by_budget(
-            blocks, block_text_length, budget=SLACK_LIMITS.total_text, max_items=SLACK_LIMITS.blocks
+        units = [unit for group in groups for unit in _fitting_units(group)]
+        packed = split_by_budget(
+            units,
+            block_text_length,
+            budget=SLACK_LIMITS.total_text,
+            max_items=SLACK_LIMITS.blocks,
+            size=len,
         )
-        text = truncate(fallback, SLACK_LIMITS.fallback_text)
-        return [
-            SlackPayload(text=text, blocks=tuple(group), thread=thread and i > 0)
-            for i, group in enumerate(groups)
-        ]
+        payloads = []
+        for part, unit_group in enumerate(packed, 1):
+            text = fallback
+            if part > 1:
+                continued = self._t(digest, "digest.continued", part=part, parts=len(packed))
+                text = f"{fallback} {continued}"
+            blocks = tuple(block for unit in unit_group for block in unit)
+            text = truncate(text, SLACK_LIMITS.fallback_text)
+            payloads.append(SlackPayload(text=text, blocks=blocks, thread=in_thread and part > 1))
+        return payloads
+
+
+def _fitting_units(group: list[Block]) -> list[list[Block]]:
+    """The group whole when it fits in one message, else one unit per block."""
+    fits = len(group) <= SLACK_LIMITS.blocks
+    if fits and block_text_length(group) <= SLACK_LIMITS.total_text:
+        return [group]
+    return [[block] for block in group]

@@ -202,23 +202,29 @@ def split_text(text: str, limit: int) -> list[str]:
 
 
 def split_by_budget(
-    items: Sequence[T], cost: Callable[[T], int], *, budget: int, max_items: int
+    items: Sequence[T],
+    cost: Callable[[T], int],
+    *,
+    budget: int,
+    max_items: int,
+    size: Callable[[T], int] = lambda _: 1,
 ) -> list[list[T]]:
-    """Pack items in order into groups of ≤ `max_items` whose costs sum to ≤ `budget`.
+    """Pack items in order into groups whose sizes sum to ≤ `max_items` and costs to ≤ `budget`.
 
-    An item costing more than the budget on its own gets a group of its own; callers keep every
-    item within budget first.
+    An item over either limit on its own gets a group of its own; callers keep every item
+    within the limits first.
     """
     groups: list[list[T]] = []
     current: list[T] = []
-    used = 0
+    used = count = 0
     for item in items:
-        price = cost(item)
-        if current and (used + price > budget or len(current) >= max_items):
+        price, items_in = cost(item), size(item)
+        if current and (used + price > budget or count + items_in > max_items):
             groups.append(current)
-            current, used = [], 0
+            current, used, count = [], 0, 0
         current.append(item)
         used += price
+        count += items_in
     if current:
         groups.append(current)
     return groups

@@ -74,3 +74,13 @@ def test_empty_digest_is_still_a_valid_message() -> None:
     messages = RENDER.render_digest(crafted_digest([]))
     assert len(messages) == 1
     assert slack_payload_errors(messages[0].to_json()) == []
+
+
+def test_inline_split_keeps_each_entry_in_one_message() -> None:
+    messages = RENDER.render_digest(adversarial_digest(count=40, layout=Layout.INLINE))
+    for part, message in enumerate(messages):
+        types = [block["type"] for block in message.blocks]
+        assert types[-1] != "divider"
+        if part:
+            assert types[0] == "divider"
+            assert "(이어서" in message.text
