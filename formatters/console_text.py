@@ -174,7 +174,7 @@ class ConsoleRenderer:
         elif isinstance(view, NoteView):
             text = self._entry(view.note, 1, locale, mode, FULL_BUDGET)
         elif isinstance(view, TagListView):
-            listing = " · ".join(mode.escape(f"#{t} ({n})") for t, n in view.tags)
+            listing = _wrap(" · ".join(mode.escape(f"#{t} ({n})") for t, n in view.tags), "")
             text = self._titled(
                 self._t(locale, "tags.title", mode),
                 listing or self._t(locale, "tags.empty", mode),

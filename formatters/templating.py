@@ -89,5 +89,6 @@ class Templates:
         assert self.override_dir is not None
         filename = str(self.override_dir / path)
         problem = TemplateProblem(filename, _error_line(exc, filename), str(exc))
-        self.problems.append(problem)
-        log.warning("template %s failed, using the shipped one", problem)
+        if problem not in self.problems:  # once per problem, not once per note
+            self.problems.append(problem)
+            log.warning("template %s; using the shipped template instead", problem)

@@ -64,3 +64,12 @@ def test_no_override_dir_uses_shipped_templates() -> None:
 class _Hint:
     hint = "hint"
     overflow = ""
+
+
+def test_a_problem_is_reported_once_however_many_notes_use_the_template(tmp_path: Path) -> None:
+    _write(tmp_path, "slack/entry.j2", "{{ e.nope }}")
+    templates = Templates(tmp_path)
+    SlackRenderer(templates=templates).render_digest(
+        crafted_digest([crafted_note(1), crafted_note(2)])
+    )
+    assert len(templates.problems) == 1
