@@ -24,6 +24,7 @@ __all__ = [
     "embed_length",
     "field",
     "fit_embed",
+    "fit_embeds",
     "link_url",
 ]
 
@@ -57,6 +58,22 @@ def fit_embed(embed: Embed, total: int = L.total) -> Embed:
         return embed
     description = embed["description"]
     return {**embed, "description": truncate(description, max(1, len(description) - excess))}
+
+
+def fit_embeds(embeds: list[Embed], total: int = L.total) -> list[Embed]:
+    """Shorten the longest descriptions until all embeds together stay within `total`."""
+    fitted = list(embeds)
+    while (excess := sum(embed_length(e) for e in fitted) - total) > 0:
+        described = [i for i, e in enumerate(fitted) if e.get("description")]
+        if not described:
+            break
+        longest = max(described, key=lambda i: len(fitted[i]["description"]))
+        text = fitted[longest]["description"]
+        if len(text) <= 1:
+            break
+        shorter = truncate(text, max(1, len(text) - excess))
+        fitted[longest] = {**fitted[longest], "description": shorter}
+    return fitted
 
 
 def colour_for(note: Note) -> int:

@@ -18,6 +18,7 @@ from formatters.discord_kit import (
     discord_entry,
     field,
     fit_embed,
+    fit_embeds,
     link_url,
 )
 from formatters.entries import Budget
@@ -54,7 +55,7 @@ def render_discord_reply(
         embeds = [_simple(strings.t(locale, "help.title"), body)]
     else:
         embeds = [_error(view, locale, strings)]
-    return DiscordPayload(embeds=tuple(embeds), components=tuple(components))
+    return DiscordPayload(embeds=tuple(fit_embeds(embeds)), components=tuple(components))
 
 
 def _simple(title: str, description: str) -> Embed:
@@ -137,7 +138,9 @@ def _note(view: NoteView, locale: str, templates: Templates, strings: Catalogue)
         (strings.t(locale, "digest.authors"), e.authors),
         (strings.t(locale, "digest.tags"), " ".join(e.tags)),
     ]
-    embed["fields"] = [field(name, value[:500], inline=True) for name, value in fields if value]
+    embed["fields"] = [
+        field(name, truncate(value, 500), inline=True) for name, value in fields if value
+    ]
     embed["footer"] = {"text": truncate(escape_discord_plain(f"{e.day} · id:{note.key}"), 200)}
     embeds = [embed]
     if e.abstract:

@@ -16,6 +16,7 @@ __all__ = [
     "Budget",
     "EntryContext",
     "HeaderContext",
+    "clip_tags",
     "days_label",
     "entry_context",
     "header_context",
@@ -34,6 +35,8 @@ class Budget:
     authors: int = 300
     commentary: int = 2500
     abstract: int = 700
+    tags: int = 400
+    url: int = 1000  # a longer first link is not used as the title's link
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,19 @@ def tag_summary(notes: tuple[Note, ...]) -> tuple[str, ...]:
     return tuple(sorted(counts, key=lambda tag: (-counts[tag], first[tag])))
 
 
+def clip_tags(tags: tuple[str, ...], limit: int, escape: Escape) -> tuple[str, ...]:
+    """`#tag`s, escaped, as many as fit in `limit` characters; then "+N" for the rest."""
+    shown: list[str] = []
+    used = 0
+    for number, tag in enumerate(tags):
+        text = escape(f"#{tag}")
+        if used + len(text) + 1 > limit:
+            return (*shown, f"+{len(tags) - number}")
+        shown.append(text)
+        used += len(text) + 1
+    return tuple(shown)
+
+
 def entry_context(
     note: Note,
     number: int,
@@ -106,10 +122,10 @@ def entry_context(
         number=number,
         key=note.key,
         title=truncate(escape_label(note.title), budget.title),
-        url=escape_url(note.links[0]) if note.links else "",
+        url=escape_url(note.links[0]) if note.links and len(note.links[0]) <= budget.url else "",
         authors=truncate(escape_label(short_authors(note.authors)), budget.authors),
         day=note.day.isoformat(),
-        tags=tuple(escape(f"#{tag}") for tag in note.tags),
+        tags=clip_tags(note.tags, budget.tags, escape),
         commentary=truncate(escape(note.commentary), budget.commentary, suffix=more),
         abstract=truncate(escape(note.abstract), budget.abstract, suffix=more),
         more=more,

@@ -31,7 +31,7 @@ SHARE_ACTION = "paper.share"
 NEXT_ACTION = "paper.page.next"
 PREV_ACTION = "paper.page.prev"
 # One note in full: everything, unless it would break the ~11k message budget.
-FULL_NOTE_BUDGET = Budget(title=250, authors=1000, commentary=5000, abstract=4500)
+FULL_NOTE_BUDGET = Budget(title=250, authors=600, commentary=4000, abstract=4000)
 
 
 def render_slack_reply(reply: Reply, *, templates: Templates, strings: Catalogue) -> SlackPayload:
@@ -55,13 +55,18 @@ def render_slack_reply(reply: Reply, *, templates: Templates, strings: Catalogue
 
 
 def _fit(blocks: list[Block]) -> list[Block]:
-    """Drop trailing list blocks (never the controls) until the message fits Slack's budgets."""
-    kept = list(blocks)
-    while len(kept) > 3 and (
-        len(kept) > SLACK_LIMITS.blocks or block_text_length(kept) > SLACK_LIMITS.total_text
-    ):
-        del kept[-3]
-    return kept
+    """Last guard: cut the longest section until the message is within Slack's text budget."""
+    fitted = list(blocks[: SLACK_LIMITS.blocks])
+    while (excess := block_text_length(fitted) - SLACK_LIMITS.total_text) > 0:
+        sections = [i for i, b in enumerate(fitted) if b["type"] == "section" and "text" in b]
+        if not sections:
+            break
+        longest = max(sections, key=lambda i: len(fitted[i]["text"]["text"]))
+        text = fitted[longest]["text"]["text"]
+        if len(text) <= 1:
+            break
+        fitted[longest] = {**fitted[longest], **section(truncate(text, max(1, len(text) - excess)))}
+    return fitted
 
 
 def _search(

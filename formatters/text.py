@@ -31,7 +31,8 @@ ELLIPSIS = "…"
 ZWSP = "\u200b"
 ZWJ = "\u200d"
 
-_URL = re.compile(r"https?://[^\s<>\"`]*[^\s<>\"`().,;:!?'\]\[*_~]")
+# A URL, without trailing punctuation; capped so one link never outgrows a Slack section.
+_URL = re.compile(r"https?://[^\s<>\"`]{0,1990}[^\s<>\"`().,;:!?'\]\[*_~]")
 _SLACK_AT = re.compile(r"@(?=here|channel|everyone)", re.IGNORECASE)
 _DISCORD_AT = re.compile(r"@(?=everyone|here|[!&]?\d)", re.IGNORECASE)
 _DISCORD_MD = re.compile(r"([\\*_~`|\[\]<])")

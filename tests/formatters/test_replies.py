@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,9 @@ from hypothesis import strategies as st
 
 from bot.models import Platform
 from bot.replies import ErrorView, HelpView, NoteView, Reply, SearchResultsView, TagListView
+from formatters.discord_embeds import DiscordRenderer
+from formatters.slack_blocks import SlackRenderer
+from formatters.templating import Templates
 from tests.formatters.renderers import RENDERERS
 from tests.support.digests import crafted_note
 from tests.support.discord_validation import discord_payload_errors, discord_texts
@@ -128,3 +132,15 @@ def test_hostile_replies_stay_valid_everywhere(
         _slack(Reply(view))
         _discord(Reply(view))
         RENDERERS[Platform.CONSOLE].render_reply(Reply(view))
+
+
+def test_overlong_team_templates_are_cut_back_to_the_message_budgets(tmp_path: Path) -> None:
+    for platform in ("slack", "discord"):
+        (tmp_path / platform).mkdir()
+        (tmp_path / platform / "entry.j2").write_text("{{ (e.commentary ~ ' ') * 40 }}")
+    templates = Templates(tmp_path)
+    note = crafted_note(1, commentary="긴 코멘트 " * 400, abstract="word " * 3000)
+    slack = SlackRenderer(templates=templates).render_reply(Reply(NoteView(note)))
+    assert slack_payload_errors(slack.to_json()) == []
+    discord = DiscordRenderer(templates=templates).render_reply(Reply(NoteView(note)))
+    assert discord_payload_errors(discord.to_json()) == []
