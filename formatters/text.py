@@ -32,23 +32,41 @@ ZWSP = "\u200b"
 ZWJ = "\u200d"
 
 # A URL, without trailing punctuation; capped so one link never outgrows a Slack section.
-_URL = re.compile(r"https?://[^\s<>\"`]{0,1990}[^\s<>\"`().,;:!?'\]\[*_~]")
+_URL = re.compile(r"https?://[^\s<>\"`\[\]]{0,1990}[^\s<>\"`().,;:!?'\]\[*_~]")
 _SLACK_AT = re.compile(r"@(?=here|channel|everyone)", re.IGNORECASE)
 _DISCORD_AT = re.compile(r"@(?=everyone|here|[!&]?\d)", re.IGNORECASE)
 _DISCORD_MD = re.compile(r"([\\*_~`|\[\]<])")
 _DISCORD_LINE_START = re.compile(r"(?m)^(\s*)(#{1,3}\s|-#\s|>|[-+]\s|\d+\.\s)")
-_ATOMIC = re.compile(r"<[^<>\n]*>|&#?\w+;|\\.|\[[^\]\n]*\]\([^)\s]*\)|https?://[^\s<>]+", re.DOTALL)
+# Spans a cut must not fall inside: Slack links and entities, backslash escapes, Discord masked
+# links and bare URLs. Matched one pattern at a time, since they can overlap.
+_ATOMS = tuple(
+    re.compile(pattern, re.DOTALL)
+    for pattern in (
+        r"<[^<>\n]*>",
+        r"&#?\w+;",
+        r"\\.",
+        r"\[[^\]\n]*\]\([^)\s]*\)",
+        r"https?://[^\s<>]+",
+    )
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _split_urls(text: str) -> Iterable[tuple[bool, str]]:
-    """Text as (is_url, segment) pairs, in order."""
+    """Text as (is_url, segment) pairs, in order; a URL keeps its own closing parentheses."""
     start = 0
     for match in _URL.finditer(text):
+        if match.start() < start:
+            continue
+        end = match.end()
+        while text[match.start() : end].count("(") > text[match.start() : end].count(")") and (
+            text[end : end + 1] == ")"
+        ):
+            end += 1
         if match.start() > start:
             yield False, text[start : match.start()]
-        yield True, match.group()
-        start = match.end()
+        yield True, text[match.start() : end]
+        start = end
     if start < len(text):
         yield False, text[start:]
 
@@ -135,9 +153,9 @@ def _is_extender(char: str) -> bool:
 def _inside_atoms(text: str) -> list[bool]:
     """For each index, whether a cut there would split a link, entity, escape or URL."""
     inside = [False] * (len(text) + 1)
-    for match in _ATOMIC.finditer(text):
-        for i in range(match.start() + 1, match.end()):
-            inside[i] = True
+    for atom in _ATOMS:
+        for match in atom.finditer(text):
+            inside[match.start() + 1 : match.end()] = [True] * (match.end() - match.start() - 1)
     return inside
 
 

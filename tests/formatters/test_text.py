@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from formatters.text import (
     ELLIPSIS,
@@ -13,6 +17,7 @@ from formatters.text import (
     truncate,
 )
 from tests.support.mentions import discord_mentions, slack_mentions
+from tests.support.strategies import hostile_text
 
 
 @pytest.mark.parametrize(
@@ -98,3 +103,37 @@ def test_split_text_loses_nothing_and_respects_limit() -> None:
 def test_split_by_budget_respects_budget_and_count() -> None:
     groups = split_by_budget([5, 5, 5, 9, 1, 1, 1], lambda n: n, budget=10, max_items=2)
     assert groups == [[5, 5], [5], [9, 1], [1, 1]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=hostile_text.map(lambda t: t * 3), limit=st.integers(min_value=1, max_value=300))
+def test_truncated_slack_text_never_breaks_a_link_or_entity(raw: str, limit: int) -> None:
+    out = truncate(escape_slack(raw), limit, suffix=" (more)")
+    assert len(out) <= limit
+    body = out.removesuffix(" (more)").removesuffix(ELLIPSIS)
+    assert body.count("<") == body.count(">")
+    assert re.search(r"&[#\w]*$", body) is None or body.endswith(("&amp;", "&lt;", "&gt;"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=hostile_text.map(lambda t: t * 3), limit=st.integers(min_value=2, max_value=300))
+def test_truncated_discord_text_never_ends_in_half_an_escape(raw: str, limit: int) -> None:
+    out = truncate(escape_discord(raw), limit)
+    body = out.removesuffix(ELLIPSIS)
+    trailing = len(body) - len(body.rstrip("\\"))
+    assert trailing % 2 == 0
+    assert len(out) <= limit
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=hostile_text.map(lambda t: t * 5), limit=st.integers(min_value=20, max_value=400))
+def test_split_text_keeps_every_word_within_the_limit(raw: str, limit: int) -> None:
+    text = escape_slack(raw)
+    chunks = split_text(text, limit)
+    assert all(0 < len(chunk) <= limit for chunk in chunks)
+    assert "".join("".join(chunks).split()) == "".join(text.split())
+
+
+def test_url_keeps_balanced_parentheses_but_not_trailing_punctuation() -> None:
+    out = escape_slack("(see https://en.wikipedia.org/wiki/Mamba_(snake)). Next")
+    assert out == "(see <https://en.wikipedia.org/wiki/Mamba_(snake)>). Next"
