@@ -14,7 +14,14 @@ from rich.markup import escape as rich_escape
 from bot.models import Digest, Layout, Note
 from bot.payloads import ConsolePayload
 from bot.replies import ErrorView, HelpView, NoteView, Reply, SearchResultsView, TagListView
-from formatters.entries import Budget, EntryContext, days_label, entry_context, tag_summary
+from formatters.entries import (
+    Budget,
+    EntryContext,
+    days_label,
+    entry_context,
+    overflow_query,
+    tag_summary,
+)
 from formatters.i18n import Catalogue, catalogue
 from formatters.templating import Templates
 from formatters.text import clean_console
@@ -135,9 +142,9 @@ class ConsoleRenderer:
     def _header(self, digest: Digest, mode: _Mode) -> str:
         key = "digest.inline_hint" if digest.layout is Layout.INLINE else "digest.thread_hint"
         overflow = digest.overflow and self.strings.t(
-            digest.locale, "digest.overflow", count=digest.overflow, query=digest.filter_text
+            digest.locale, "digest.overflow", count=digest.overflow, query=overflow_query(digest)
         )
-        filter_label = digest.filter_text and self.strings.t(
+        filter_label = digest.filter_text.strip() and self.strings.t(
             digest.locale, "digest.filter", filter=digest.filter_text
         )
         items = [

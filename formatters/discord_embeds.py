@@ -24,7 +24,7 @@ from formatters.discord_kit import (
 )
 from formatters.discord_kit import field as embed_field
 from formatters.discord_replies import render_discord_reply
-from formatters.entries import Budget, days_label, tag_summary
+from formatters.entries import Budget, days_label, overflow_query, tag_summary
 from formatters.i18n import Catalogue, catalogue
 from formatters.limits import DISCORD_LIMITS
 from formatters.templating import Templates
@@ -90,7 +90,7 @@ class DiscordRenderer:
     def _header_fields(self, digest: Digest) -> list[dict[str, object]]:
         tags = " ".join(escape_discord(f"#{tag}") for tag in tag_summary(digest.notes))
         fields = [embed_field(self._t(digest, "digest.tags"), tags)] if tags else []
-        if digest.filter_text:
+        if digest.filter_text.strip():
             label = self._t(digest, "digest.filter", filter="")
             fields.append(embed_field(label.strip(" :"), escape_discord(digest.filter_text)))
         return fields
@@ -98,7 +98,7 @@ class DiscordRenderer:
     def _footer(self, digest: Digest) -> str:
         key = "digest.inline_hint" if digest.layout is Layout.INLINE else "digest.thread_hint"
         overflow = (
-            self._t(digest, "digest.overflow", count=digest.overflow, query=digest.filter_text)
+            self._t(digest, "digest.overflow", count=digest.overflow, query=overflow_query(digest))
             if digest.overflow
             else ""
         )

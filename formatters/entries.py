@@ -19,7 +19,7 @@ __all__ = [
     "clip_tags",
     "days_label",
     "entry_context",
-    "header_context",
+    "overflow_query",
     "short_authors",
     "tag_summary",
 ]
@@ -132,16 +132,8 @@ def entry_context(
     )
 
 
-def header_context(
-    digest: Digest, *, escape: Escape, title: str, hint: str, filter_label: str, overflow: str
-) -> HeaderContext:
-    """The header parts; `filter_label` and `overflow` must come escaped by the caller."""
-    return HeaderContext(
-        title=title,
-        days=days_label(digest),
-        count=len(digest.notes),
-        filter=filter_label,
-        overflow=overflow,
-        hint=hint,
-        tags=tuple(escape(f"#{tag}") for tag in tag_summary(digest.notes)),
-    )
+def overflow_query(digest: Digest) -> str:
+    """The `/paper` query that finds the notes a digest cap left out (raw, escape it)."""
+    if digest.filter_text.strip():
+        return digest.filter_text.strip()
+    return f"since:{digest.days[0].day.isoformat()}" if digest.days else ""

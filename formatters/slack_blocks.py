@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from bot.models import Digest, Layout, Note
 from bot.payloads import SlackPayload
 from bot.replies import Reply
-from formatters.entries import Budget, header_context
+from formatters.entries import Budget, HeaderContext, days_label, overflow_query, tag_summary
 from formatters.i18n import Catalogue, catalogue
 from formatters.limits import SLACK_LIMITS
 from formatters.slack_kit import (
@@ -69,40 +69,37 @@ class SlackRenderer:
         return self.strings.t(digest.locale, key, **params)
 
     def _title(self, digest: Digest) -> str:
-        head = header_context(digest, escape=label, title="", hint="", filter_label="", overflow="")
-        return self._t(digest, "digest.title", days=head.days, count=head.count)
+        return self._t(digest, "digest.title", days=days_label(digest), count=len(digest.notes))
+
+    def _head(self, digest: Digest) -> HeaderContext:
+        """The header's parts for the footer template, escaped."""
+        hint = "digest.inline_hint" if digest.layout is Layout.INLINE else "digest.thread_hint"
+        filter_text = label(digest.filter_text.strip())
+        query = label(overflow_query(digest))
+        return HeaderContext(
+            title=self._title(digest),
+            days=days_label(digest),
+            count=len(digest.notes),
+            filter=self._t(digest, "digest.filter", filter=f"`{filter_text}`")
+            if filter_text
+            else "",
+            overflow=self._t(digest, "digest.overflow", count=digest.overflow, query=query)
+            if digest.overflow
+            else "",
+            hint=self._t(digest, hint),
+            tags=tuple(label(f"#{tag}") for tag in tag_summary(digest.notes)),
+        )
 
     def _header_blocks(self, digest: Digest) -> list[Block]:
-        hint_key = "digest.inline_hint" if digest.layout is Layout.INLINE else "digest.thread_hint"
-        filter_label = (
-            self._t(digest, "digest.filter", filter=f"`{label(digest.filter_text)}`")
-            if digest.filter_text
-            else ""
-        )
-        overflow = (
-            self._t(
-                digest, "digest.overflow", count=digest.overflow, query=label(digest.filter_text)
-            )
-            if digest.overflow
-            else ""
-        )
-        head = header_context(
-            digest,
-            escape=label,
-            title=self._title(digest),
-            hint=self._t(digest, hint_key),
-            filter_label=filter_label,
-            overflow=overflow,
-        )
+        """Header, tags and filter, the numbered list in ≤3000-character sections, the hint."""
+        head = self._head(digest)
         blocks: list[Block] = [header(head.title)]
         if head.tags or head.filter:
             blocks.append(context([" ".join(head.tags), head.filter]))
         lines = [self._list_item(note, i, digest) for i, note in enumerate(digest.notes, 1)]
-        blocks += [
-            section(chunk) for chunk in split_text("\n".join(lines), SLACK_LIMITS.section_text)
-        ]
-        footer = self.templates.render(PLATFORM, "footer", {"h": head})
-        blocks.append(context([footer]))
+        text = "\n".join(lines) or self._t(digest, "digest.empty")
+        blocks += [section(chunk) for chunk in split_text(text, SLACK_LIMITS.section_text)]
+        blocks.append(context([self.templates.render(PLATFORM, "footer", {"h": head})]))
         return blocks
 
     def _list_item(self, note: Note, number: int, digest: Digest) -> str:
@@ -118,8 +115,8 @@ class SlackRenderer:
         )
         text = self.templates.render(PLATFORM, "entry", {"e": e})
         blocks = [divider(), *[section(c) for c in split_text(text, SLACK_LIMITS.section_text)]]
-        label = self._t(digest, "digest.full_note")
-        blocks.append(actions([button(label, NOTE_ACTION, f"id:{note.key}")]))
+        caption = self._t(digest, "digest.full_note")
+        blocks.append(actions([button(caption, NOTE_ACTION, f"id:{note.key}")]))
         return blocks
 
     def _messages(

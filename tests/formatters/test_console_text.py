@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 from rich.text import Text
 
 from bot.models import Layout
@@ -33,3 +36,12 @@ def test_rich_markup_renders_to_the_plain_text() -> None:
 def test_control_characters_are_removed() -> None:
     note = crafted_note(1, title="evil \x1b]0;title\x07 title")
     assert "\x1b" not in RENDER.render_digest(crafted_digest([note]))[1].plain
+
+
+def test_a_digest_over_several_days_names_the_range_and_overflow() -> None:
+    first = crafted_digest([crafted_note(1)])
+    later = replace(first.days[0], day=date(2024, 9, 21))
+    digest = replace(first, days=(first.days[0], later), overflow=2, locale="en")
+    header = RENDER.render_digest(digest)[0].plain
+    assert header.startswith("📚 Paper notes · 2024-09-20 – 2024-09-21 · 2 papers")
+    assert "+2 more matching notes: /paper since:2024-09-20" in header

@@ -62,3 +62,10 @@ def test_markdown_in_titles_is_escaped() -> None:
     reply = RENDER.render_digest(crafted_digest([note]))[1]
     assert reply.embeds[0]["title"] == "\\*bold\\* \\_it\\_ \\`code\\`"
     assert "\\*bold\\*" in json.loads(json.dumps(reply.to_json()))["embeds"][0]["title"]
+
+
+def test_filter_and_overflow_appear_in_the_header_embed() -> None:
+    digest = crafted_digest([crafted_note(1)], filter_text="tag:rl", overflow=3, locale="en")
+    header = RENDER.render_digest(digest)[0].embeds[-1]
+    assert {"name": "filter", "value": "tag:rl", "inline": False} in header["fields"]
+    assert "+3 more matching notes: /paper tag:rl" in header["footer"]["text"]
