@@ -69,3 +69,15 @@ def test_filter_and_overflow_appear_in_the_header_embed() -> None:
     header = RENDER.render_digest(digest)[0].embeds[-1]
     assert {"name": "filter", "value": "tag:rl", "inline": False} in header["fields"]
     assert "+3 more matching notes: /paper tag:rl" in header["footer"]["text"]
+
+
+def test_a_long_header_list_is_split_over_messages_within_limits() -> None:
+    notes = [crafted_note(n, title=f"Paper {n} " + "long title words " * 12) for n in range(300)]
+    messages = RENDER.render_digest(crafted_digest(notes))
+    entries = [m for m in messages if "/paper id:" in m.embeds[0].get("footer", {}).get("text", "")]
+    assert len(entries) == 300
+    assert len(messages) - len(entries) > 1  # the header took several messages
+    assert messages[0].thread_name and not messages[0].thread
+    assert all(m.thread for m in messages[1:])
+    for message in messages:
+        assert discord_payload_errors(message.to_json()) == []

@@ -84,3 +84,14 @@ def test_inline_split_keeps_each_entry_in_one_message() -> None:
         if part:
             assert types[0] == "divider"
             assert "(이어서" in message.text
+
+
+def test_a_header_too_long_for_one_message_continues_in_its_thread() -> None:
+    notes = [crafted_note(n, title=f"Paper {n} " + "long title words " * 12) for n in range(300)]
+    messages = RENDER.render_digest(crafted_digest(notes))
+    headers = [m for m in messages if "actions" not in {b["type"] for b in m.blocks}]
+    assert len(headers) > 1
+    assert messages[0].thread is False
+    assert all(m.thread for m in messages[1:])
+    for message in messages:
+        assert slack_payload_errors(message.to_json()) == []
