@@ -33,6 +33,16 @@ class SearchResultsView:
     next_cursor: str | None = None
     prev_cursor: str | None = None
 
+    @property
+    def pages(self) -> int:
+        """How many pages the hits fill (at least one)."""
+        return max(1, -(-self.total // max(1, self.page_size)))
+
+    @property
+    def first_number(self) -> int:
+        """The list number of this page's first hit (1-based over all pages)."""
+        return (max(1, self.page) - 1) * self.page_size + 1
+
 
 @dataclass(frozen=True, slots=True)
 class NoteView:

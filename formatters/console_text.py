@@ -213,7 +213,6 @@ class ConsoleRenderer:
     def _search(self, view: SearchResultsView, locale: str, mode: _Mode) -> str:
         if not view.notes:
             return self._t(locale, "search.none", mode, query=view.query_text)
-        pages = max(1, -(-view.total // max(1, view.page_size)))
         title = self._t(
             locale,
             "search.title",
@@ -221,12 +220,11 @@ class ConsoleRenderer:
             total=view.total,
             query=view.query_text,
             page=view.page,
-            pages=pages,
+            pages=view.pages,
         )
-        first = (view.page - 1) * view.page_size + 1
         lines = [mode.style(title, "bold")]
         for offset, note in enumerate(view.notes):
-            e = self._ctx(note, first + offset, locale, mode, self.budget)
+            e = self._ctx(note, view.first_number + offset, locale, mode, self.budget)
             lines.append(self._render("list_item", mode, e=e) + f" · {e.day}")
             hint = self._t(locale, "search.hint_share", mode, key=note.key)
             lines.append(mode.style(f"     {hint}", "dim"))

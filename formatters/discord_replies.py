@@ -83,11 +83,10 @@ def _search(
     query = escape_discord(view.query_text)
     if not view.notes:
         return [_simple(strings.t(locale, "search.none", query=query), "")], []
-    pages = max(1, -(-view.total // max(1, view.page_size)))
     title = strings.t(
-        locale, "search.title", total=view.total, query=query, page=view.page, pages=pages
+        locale, "search.title", total=view.total, query=query, page=view.page, pages=view.pages
     )
-    first = (view.page - 1) * view.page_size + 1
+    first = view.first_number
     lines, shares, hints = [], [], []
     for offset, note in enumerate(view.notes):
         e = discord_entry(note, first + offset, locale=locale, strings=strings, budget=Budget())

@@ -76,12 +76,11 @@ def _search(
     if not view.notes:
         title = strings.t(locale, "search.none", query=query)
         return title, [section(title)]
-    pages = max(1, -(-view.total // max(1, view.page_size)))
     title = strings.t(
-        locale, "search.title", total=view.total, query=query, page=view.page, pages=pages
+        locale, "search.title", total=view.total, query=query, page=view.page, pages=view.pages
     )
     blocks: list[Block] = [section(f"*{title}*")]
-    first = (view.page - 1) * view.page_size + 1
+    first = view.first_number
     for offset, note in enumerate(view.notes):
         e = slack_entry(note, first + offset, locale=locale, strings=strings, budget=Budget())
         line = templates.render(PLATFORM, "list_item", {"e": e}) + f"  ·  {e.day}"
