@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.console import CommandHandler, ConsoleChannel
 from bot.clock import SystemClock
 from bot.models import Platform
+from bot.payloads import ConsolePayload, DiscordPayload, SlackPayload
 from bot.ports import Clock, Renderer
 from bot.store.engine import make_engine
 from bot.store.migrate import upgrade_database
@@ -49,9 +50,15 @@ def renderer_for(platform: Platform, templates_dir: Path | None = None) -> Rende
     """The renderer of one platform, with the team's template overrides when configured."""
     templates = Templates(templates_dir)
     if platform is Platform.SLACK:
-        return SlackRenderer(templates=templates)
+        slack: Renderer[SlackPayload] = SlackRenderer(templates=templates)
+        return slack
     if platform is Platform.DISCORD:
-        return DiscordRenderer(templates=templates)
+        discord: Renderer[DiscordPayload] = DiscordRenderer(templates=templates)
+        return discord
+    return _console_renderer(templates)
+
+
+def _console_renderer(templates: Templates) -> Renderer[ConsolePayload]:
     return ConsoleRenderer(templates=templates)
 
 
@@ -59,4 +66,4 @@ def console_channel(
     handler: CommandHandler | None, templates_dir: Path | None = None
 ) -> ConsoleChannel:
     """The terminal channel on stdout, the default when no chat platform is configured."""
-    return ConsoleChannel(renderer_for(Platform.CONSOLE, templates_dir), handler=handler)
+    return ConsoleChannel(_console_renderer(Templates(templates_dir)), handler=handler)
