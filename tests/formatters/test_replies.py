@@ -43,6 +43,7 @@ def _slack(reply: Reply) -> dict[str, Any]:
 def _discord(reply: Reply) -> dict[str, Any]:
     payload = RENDERERS[Platform.DISCORD].render_reply(reply).to_json()
     assert discord_payload_errors(payload) == []
+    assert discord_payload_errors(payload, "IncomingWebhookInteractionRequest") == []
     assert all(discord_mentions(t) == [] for t in discord_texts(payload))
     return payload
 

@@ -57,10 +57,16 @@ def embed_total(embeds: list[dict[str, Any]]) -> int:
     return total
 
 
-def discord_payload_errors(payload: dict[str, Any]) -> list[str]:
-    """Every problem with one `DiscordPayload.to_json()`; empty when Discord would accept it."""
+def discord_payload_errors(
+    payload: dict[str, Any], schema: str = "MessageCreateRequest"
+) -> list[str]:
+    """Every problem with one `DiscordPayload.to_json()`; empty when Discord would accept it.
+
+    `schema`: `MessageCreateRequest` for channel posts, `IncomingWebhookInteractionRequest` for
+    the interaction followups command replies are sent as.
+    """
     body = {k: v for k, v in payload.items() if k not in LOCAL_KEYS}
-    errors = schema_errors(body)
+    errors = schema_errors(body, schema)
     total = embed_total(body.get("embeds", []))
     if total > MAX_TOTAL:
         errors.append(f"embeds total {total} > {MAX_TOTAL}")
