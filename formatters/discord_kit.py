@@ -85,8 +85,8 @@ def colour_for(note: Note) -> int:
 
 def link_url(url: str) -> str:
     """An http(s) URL usable as an embed `url` (≤2048), else nothing."""
-    ok = url.startswith(("http://", "https://")) and len(url) <= L.url
-    return escape_discord_url(url) if ok else ""
+    escaped = escape_discord_url(url)
+    return escaped if url.startswith(("http://", "https://")) and len(escaped) <= L.url else ""
 
 
 def button(label: str, custom_id: str, *, style: int = 2) -> dict[str, Any] | None:
