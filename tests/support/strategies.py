@@ -47,6 +47,7 @@ NASTY = (
     "https://example.com/a|b>c",
     "https://example.com/x_y?a=1&b=2",
     "https://x.com/@everyone",
+    "https://example.com/" + "a(b)" * 700,
     "\n",
     "\n\n",
     " ",
@@ -74,7 +75,13 @@ tags = st.lists(
 ).map(lambda ts: tuple(dict.fromkeys(ts)))
 links = st.lists(
     st.sampled_from(
-        ("https://arxiv.org/abs/2405.15319", "https://example.com/a|b>c", "https://x.com/@here")
+        (
+            "https://arxiv.org/abs/2405.15319",
+            "https://example.com/a|b>c",
+            "https://x.com/@here",
+            "https://en.wikipedia.org/wiki/Mamba_(snake)",
+            "https://example.com/" + "very-long-path/" * 300,
+        )
     ),
     max_size=3,
 ).map(tuple)
