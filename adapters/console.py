@@ -8,8 +8,10 @@ injected command handler and prints the rendered reply. Without a terminal on st
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -32,12 +34,36 @@ QUIT = {":q", ":quit", "quit", "exit"}
 
 
 async def stdin_lines(prompt: str = PROMPT) -> AsyncIterator[str]:
-    """Lines typed at the terminal, read off the event loop; ends at EOF (Ctrl-D)."""
+    """Lines typed at the terminal; ends at EOF (Ctrl-D).
+
+    Each line is read by a daemon thread, so a pending `input()` never holds up shutdown
+    (Ctrl-C ends the program at once instead of waiting for one more Enter).
+    """
+    loop = asyncio.get_running_loop()
     while True:
-        try:
-            yield await asyncio.to_thread(input, prompt)
-        except EOFError:
+        line = await _read_line(loop, prompt)
+        if line is None:
             return
+        yield line
+
+
+def _read_line(loop: asyncio.AbstractEventLoop, prompt: str) -> asyncio.Future[str | None]:
+    future: asyncio.Future[str | None] = loop.create_future()
+
+    def deliver(line: str | None) -> None:
+        if not future.done():
+            future.set_result(line)
+
+    def read() -> None:
+        try:
+            line: str | None = input(prompt)
+        except EOFError:
+            line = None
+        with contextlib.suppress(RuntimeError):  # the loop closed while we waited
+            loop.call_soon_threadsafe(deliver, line)
+
+    threading.Thread(target=read, name="console-stdin", daemon=True).start()
+    return future
 
 
 def command_text(line: str) -> str | None:

@@ -187,6 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PaperbotError as exc:
         print(f"paperbot: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 130
     except BrokenPipeError:
         # `paperbot export | head`: the reader left; that is not an error of ours.
         sys.stderr.close()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 from collections.abc import AsyncIterator, Iterable
 
-from adapters.console import ConsoleChannel, command_text
+import pytest
+
+from adapters.console import ConsoleChannel, command_text, stdin_lines
 from bot.replies import ErrorView, HelpView, Reply
 from formatters.console_text import ConsoleRenderer
 from tests.support.digests import crafted_digest, crafted_note
@@ -84,3 +86,17 @@ async def test_error_replies_render_in_red_on_a_terminal() -> None:
 
     await ConsoleChannel(ConsoleRenderer(), handler=handler, out=out).answer("/paper x")
     assert "\x1b[1;31m" in out.getvalue()
+
+
+async def test_stdin_lines_yields_typed_lines_until_eof(monkeypatch: pytest.MonkeyPatch) -> None:
+    typed = iter(["/paper tags", "help"])
+
+    def fake_input(prompt: str) -> str:
+        assert prompt == "paper> "
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    assert [line async for line in stdin_lines()] == ["/paper tags", "help"]
