@@ -5,16 +5,25 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.console import CommandHandler, ConsoleChannel
 from bot.clock import SystemClock
-from bot.ports import Clock
+from bot.models import Platform
+from bot.payloads import ConsolePayload, DiscordPayload, SlackPayload
+from bot.ports import Clock, Renderer
 from bot.store.engine import make_engine
 from bot.store.migrate import upgrade_database
 from bot.store.notes import SqlNoteStore
+from formatters.console_text import ConsoleRenderer
+from formatters.discord_embeds import DiscordRenderer
+from formatters.slack_blocks import SlackRenderer
+from formatters.templating import Templates
 
-__all__ = ["App", "open_app"]
+__all__ = ["App", "console_channel", "open_app", "renderer_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,3 +44,26 @@ async def open_app(database_url: str | None, *, clock: Clock | None = None) -> A
         yield App(engine=engine, notes=SqlNoteStore(engine), clock=clock or SystemClock())
     finally:
         await engine.dispose()
+
+
+def renderer_for(platform: Platform, templates_dir: Path | None = None) -> Renderer[Any]:
+    """The renderer of one platform, with the team's template overrides when configured."""
+    templates = Templates(templates_dir)
+    if platform is Platform.SLACK:
+        slack: Renderer[SlackPayload] = SlackRenderer(templates=templates)
+        return slack
+    if platform is Platform.DISCORD:
+        discord: Renderer[DiscordPayload] = DiscordRenderer(templates=templates)
+        return discord
+    return _console_renderer(templates)
+
+
+def _console_renderer(templates: Templates) -> Renderer[ConsolePayload]:
+    return ConsoleRenderer(templates=templates)
+
+
+def console_channel(
+    handler: CommandHandler | None, templates_dir: Path | None = None
+) -> ConsoleChannel:
+    """The terminal channel on stdout, the default when no chat platform is configured."""
+    return ConsoleChannel(_console_renderer(Templates(templates_dir)), handler=handler)

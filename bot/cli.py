@@ -11,9 +11,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.app import open_app
+from bot.app import console_channel, open_app
+from bot.basic_commands import BasicCommands
+from bot.cli_render import add_render_command, day_digest, render_command
 from bot.errors import PaperbotError
 from bot.ingest.importer import FileReport, IngestReport, collect_note_files, ingest_paths
+from bot.models import Layout
 from bot.settings import Settings
 
 __all__ = ["main"]
@@ -39,6 +42,7 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
         "run", parents=[common], help="ingest the notes and show the newest day"
     )
     run.add_argument("--notes-dir", type=Path, default=settings.notes_dir)
+    run.set_defaults(templates_dir=settings.templates_dir)
 
     ingest = commands.add_parser(
         "ingest", parents=[common], help="read notes files into the database"
@@ -47,6 +51,7 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     ingest.set_defaults(default_paths=[settings.notes_dir])
 
     commands.add_parser("export", parents=[common], help="every stored note as JSON Lines")
+    add_render_command(commands, common, settings)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
@@ -144,15 +149,16 @@ async def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from formatters.console_text import render_day_text
-
+    """The main job on the terminal channel: ingest, show the newest day, then take `/paper`."""
     status = await _ingest(args, [args.notes_dir], quiet=True)
     async with open_app(args.database_url) as app:
         day = await app.notes.newest_day()
         if day is None:
             print(f"no notes yet: put notes files in {args.notes_dir}/ and run again")
             return status
-        print(render_day_text(day, await app.notes.on_day(day)))
+        digest = day_digest(day, await app.notes.on_day(day), locale="ko", layout=Layout.THREAD)
+        channel = console_channel(BasicCommands(app.notes), args.templates_dir)
+        await channel.run(digest)
     return status
 
 
@@ -163,6 +169,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return await _ingest(args, args.paths or args.default_paths)
     if args.command == "export":
         return await _export(args)
+    if args.command == "render":
+        return await render_command(args)
     return await _db_upgrade(args)
 
 
@@ -179,6 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PaperbotError as exc:
         print(f"paperbot: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 130
     except BrokenPipeError:
         # `paperbot export | head`: the reader left; that is not an error of ours.
         sys.stderr.close()

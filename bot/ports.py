@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 if TYPE_CHECKING:
     from bot.models import Destination, Digest, MessageRef
+    from bot.replies import Reply
 
 __all__ = ["Clock", "Renderer", "Transport"]
 
@@ -28,6 +29,10 @@ class Renderer(Protocol[P]):
 
     def render_digest(self, digest: Digest) -> list[P]:
         """The messages of a digest, header first; replies have `thread=True`."""
+        ...
+
+    def render_reply(self, reply: Reply) -> P:
+        """A command result as one message; `reply.ephemeral` tells the adapter who sees it."""
         ...
 
 

@@ -18,14 +18,24 @@ class Settings:
 
     database_url: str | None = None
     notes_dir: Path = DEFAULT_NOTES_DIR
+    templates_dir: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read `DATABASE_URL` and `PAPERBOT_NOTES_DIR`; empty values mean the defaults."""
+        """Read `DATABASE_URL`, `PAPERBOT_NOTES_DIR` and `PAPERBOT_TEMPLATES_DIR` (a team's
+        template overrides); empty values mean the defaults."""
         env = os.environ if environ is None else environ
         notes_dir = env.get("PAPERBOT_NOTES_DIR") or str(DEFAULT_NOTES_DIR)
-        return cls(database_url=env.get("DATABASE_URL") or None, notes_dir=Path(notes_dir))
+        templates_dir = env.get("PAPERBOT_TEMPLATES_DIR")
+        return cls(
+            database_url=env.get("DATABASE_URL") or None,
+            notes_dir=Path(notes_dir),
+            templates_dir=Path(templates_dir) if templates_dir else None,
+        )
 
     def __repr__(self) -> str:
         shown = "<set>" if self.database_url else None
-        return f"Settings(database_url={shown}, notes_dir={self.notes_dir!s})"
+        return (
+            f"Settings(database_url={shown}, notes_dir={self.notes_dir!s}, "
+            f"templates_dir={self.templates_dir!s})"
+        )

@@ -1,53 +1,237 @@
-"""Plain-text rendering of notes for the terminal."""
+"""Digests and command results as terminal text: plain for pipes and logs, rich markup for a
+colour terminal. Same structure as the chat platforms: a header, then one part per note (shown
+indented as the "thread"), or everything in one part for the inline layout. No length limits.
+"""
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from bot.models import Note
+from rich.cells import cell_len
+from rich.markup import escape as rich_escape
 
-__all__ = ["render_day_text"]
+from bot.models import Digest, Layout, Note
+from bot.payloads import ConsolePayload
+from bot.replies import ErrorView, HelpView, NoteView, Reply, SearchResultsView, TagListView
+from formatters.entries import (
+    Budget,
+    EntryContext,
+    days_label,
+    entry_context,
+    overflow_query,
+    tag_summary,
+)
+from formatters.i18n import Catalogue, catalogue
+from formatters.templating import Templates
+from formatters.text import clean_console
 
-_ABSTRACT_CHARS = 400
+__all__ = ["CONSOLE_BUDGET", "ConsoleRenderer"]
+
+PLATFORM = "console"
+WIDTH = 96
+CONSOLE_BUDGET = Budget(title=500, authors=300, commentary=6000, abstract=600)
+FULL_BUDGET = Budget(title=2000, authors=2000, commentary=100_000, abstract=100_000)
 
 
-def _authors(note: Note) -> str:
-    shown = ", ".join(note.authors[:3])
-    extra = len(note.authors) - 3
-    return f"{shown} +{extra}" if extra > 0 else shown
+def _identity(text: str) -> str:
+    return text
 
 
-def _trim(text: str, limit: int) -> str:
-    if len(text) <= limit:
+def _markup(text: str) -> str:
+    return rich_escape(clean_console(text))
+
+
+def _plain_style(text: str, _style: str) -> str:
+    return text
+
+
+def _rich_style(text: str, style: str) -> str:
+    return f"[{style}]{text}[/]" if text else text
+
+
+def _wrap_paragraph(paragraph: str, indent: str) -> list[str]:
+    lines: list[str] = []
+    words: list[str] = []
+    used = cell_len(indent)
+    for word in paragraph.split():
+        width = cell_len(word) + (1 if words else 0)
+        if words and used + width > WIDTH:
+            lines.append(indent + " ".join(words))
+            words, used, width = [], cell_len(indent), cell_len(word)
+        words.append(word)
+        used += width
+    lines.append(indent + " ".join(words) if words else indent.rstrip())
+    return lines
+
+
+def _wrap(text: str, indent: str = "   ") -> str:
+    """Paragraphs wrapped at 96 terminal cells (Hangul is two), never breaking a word or URL."""
+    return "\n".join(
+        line
+        for paragraph in text.splitlines() or [""]
+        for line in _wrap_paragraph(paragraph, indent)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Mode:
+    """Plain or rich: how values are escaped and styled."""
+
+    escape: Callable[[str], str]
+    style: Callable[[str, str], str]
+
+
+PLAIN = _Mode(clean_console, _plain_style)
+RICH = _Mode(_markup, _rich_style)
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleRenderer:
+    """Pure: digests and command replies to `ConsolePayload`s (plain text and rich markup)."""
+
+    templates: Templates = field(default_factory=Templates)
+    budget: Budget = CONSOLE_BUDGET
+    strings: Catalogue = field(default_factory=catalogue)
+
+    def render_digest(self, digest: Digest) -> list[ConsolePayload]:
+        """Header first; in the thread layout each note is its own part with `thread=True`."""
+        head = self._both(lambda mode: self._header(digest, mode))
+        entries = [
+            self._entry_both(note, n, digest.locale) for n, note in enumerate(digest.notes, 1)
+        ]
+        if digest.layout is Layout.INLINE:
+            parts = [head, *entries]
+            return [
+                ConsolePayload("\n\n".join(p for p, _ in parts), "\n\n".join(r for _, r in parts))
+            ]
+        return [ConsolePayload(*head)] + [ConsolePayload(p, r, thread=True) for p, r in entries]
+
+    def render_reply(self, reply: Reply) -> ConsolePayload:
+        """A command result as text; controls become hints (`/paper …` to type next)."""
+        return ConsolePayload(*self._both(lambda mode: self._reply(reply, mode)))
+
+    def _entry_both(self, note: Note, number: int, locale: str) -> tuple[str, str]:
+        return self._both(lambda mode: self._entry(note, number, locale, mode))
+
+    def _both(self, render: Callable[[_Mode], str]) -> tuple[str, str]:
+        return render(PLAIN), render(RICH)
+
+    def _t(self, locale: str, name: str, mode: _Mode, **params: object) -> str:
+        return mode.escape(self.strings.t(locale, name, **params))
+
+    def _ctx(
+        self, note: Note, number: int, locale: str, mode: _Mode, budget: Budget
+    ) -> EntryContext:
+        more = " (" + self.strings.t(locale, "digest.more", key=note.key) + ")"
+        return entry_context(
+            note,
+            number,
+            escape=mode.escape,
+            escape_label=mode.escape,
+            escape_url=mode.escape,
+            budget=budget,
+            more=mode.escape(more),
+        )
+
+    def _render(self, name: str, mode: _Mode, **context: object) -> str:
+        return self.templates.render(
+            PLATFORM, name, {**context, "style": mode.style, "wrap": _wrap}
+        )
+
+    def _header(self, digest: Digest, mode: _Mode) -> str:
+        key = "digest.inline_hint" if digest.layout is Layout.INLINE else "digest.thread_hint"
+        overflow = digest.overflow and self.strings.t(
+            digest.locale, "digest.overflow", count=digest.overflow, query=overflow_query(digest)
+        )
+        filter_label = digest.filter_text.strip() and self.strings.t(
+            digest.locale, "digest.filter", filter=digest.filter_text
+        )
+        items = [
+            self._render("list_item", mode, e=self._ctx(n, i, digest.locale, mode, self.budget))
+            for i, n in enumerate(digest.notes, 1)
+        ]
+        return self._render(
+            "header",
+            mode,
+            title=self._t(
+                digest.locale,
+                "digest.title",
+                mode,
+                days=days_label(digest),
+                count=len(digest.notes),
+            ),
+            tags=" ".join(mode.escape(f"#{t}") for t in tag_summary(digest.notes)),
+            filter=mode.escape(filter_label or ""),
+            items=items,
+            hint=self._t(digest.locale, key, mode),
+            overflow=mode.escape(overflow or ""),
+        )
+
+    def _entry(
+        self, note: Note, number: int, locale: str, mode: _Mode, budget: Budget | None = None
+    ) -> str:
+        e = self._ctx(note, number, locale, mode, budget or self.budget)
+        return self._render("entry", mode, e=e)
+
+    def _reply(self, reply: Reply, mode: _Mode) -> str:
+        view, locale = reply.view, reply.locale
+        if isinstance(view, SearchResultsView):
+            text = self._search(view, locale, mode)
+        elif isinstance(view, NoteView):
+            text = self._entry(view.note, 1, locale, mode, FULL_BUDGET)
+        elif isinstance(view, TagListView):
+            listing = _wrap(" · ".join(mode.escape(f"#{t} ({n})") for t, n in view.tags), "")
+            text = self._titled(
+                self._t(locale, "tags.title", mode),
+                listing or self._t(locale, "tags.empty", mode),
+                mode,
+            )
+        elif isinstance(view, HelpView):
+            body = self._t(locale, "help.intro", mode) + "\n" + self._examples(view.examples, mode)
+            text = self._titled(self._t(locale, "help.title", mode), body, mode)
+        else:
+            text = self._error(view, locale, mode)
+        if reply.ephemeral:
+            text += "\n" + mode.style(self._t(locale, "search.only_you", mode), "dim")
         return text
-    return text[:limit].rsplit(" ", 1)[0] + " …"
 
+    def _titled(self, title: str, body: str, mode: _Mode) -> str:
+        return f"{mode.style(title, 'bold')}\n{body}"
 
-def render_day_text(day: date, notes: Sequence[Note]) -> str:
-    """One notes day as readable text: a header, then each note with authors, tags and comments."""
-    lines = [f"📚 Paper notes · {day.isoformat()} · {len(notes)} papers", ""]
-    for number, note in enumerate(notes, start=1):
-        lines.append(f"{number}. {note.title}")
-        meta = [part for part in (_authors(note), " ".join(f"#{t}" for t in note.tags)) if part]
-        if meta:
-            lines.append("   " + " · ".join(meta))
-        if note.links:
-            lines.append(f"   {note.links[0]}")
-        for paragraph in note.commentary.splitlines():
-            lines.extend(
-                textwrap.wrap(paragraph, width=96, initial_indent="   ", subsequent_indent="   ")
-            )
-        if note.abstract:
-            lines.extend(
-                textwrap.wrap(
-                    _trim(note.abstract, _ABSTRACT_CHARS),
-                    width=96,
-                    initial_indent="   > ",
-                    subsequent_indent="   > ",
-                )
-            )
-        lines.append(f"   id: {note.key}")
-        lines.append("")
-    return "\n".join(lines)
+    def _examples(self, examples: tuple[str, ...], mode: _Mode) -> str:
+        return "\n".join(f"  {mode.style(mode.escape(example), 'cyan')}" for example in examples)
+
+    def _error(self, view: ErrorView, locale: str, mode: _Mode) -> str:
+        title = mode.style(self._t(locale, "error.title", mode, message=view.message), "bold red")
+        if not view.examples:
+            return title
+        return (
+            f"{title}\n{self._t(locale, 'error.try', mode)}\n{self._examples(view.examples, mode)}"
+        )
+
+    def _search(self, view: SearchResultsView, locale: str, mode: _Mode) -> str:
+        if not view.notes:
+            return self._t(locale, "search.none", mode, query=view.query_text)
+        title = self._t(
+            locale,
+            "search.title",
+            mode,
+            total=view.total,
+            query=view.query_text,
+            page=view.page,
+            pages=view.pages,
+        )
+        lines = [mode.style(title, "bold")]
+        for offset, note in enumerate(view.notes):
+            e = self._ctx(note, view.first_number + offset, locale, mode, self.budget)
+            lines.append(self._render("list_item", mode, e=e) + f" · {e.day}")
+            hint = self._t(locale, "search.hint_share", mode, key=note.key)
+            lines.append(mode.style(f"     {hint}", "dim"))
+        for cursor, name in (
+            (view.prev_cursor, "search.hint_prev"),
+            (view.next_cursor, "search.hint_next"),
+        ):
+            if cursor:
+                lines.append(mode.style(self._t(locale, name, mode, cursor=cursor), "cyan"))
+        return "\n".join(lines)

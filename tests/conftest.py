@@ -24,6 +24,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=("all", *BACKENDS),
         help="which databases the storage tests run on (default: all)",
     )
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite the golden payload files from the current renderers (review the diff)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -73,3 +79,9 @@ async def app(database_url: str, clock: FixedClock) -> AsyncIterator[App]:
 @pytest.fixture
 def seeds_dir() -> Path:
     return SEEDS_DIR
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """True when the run was asked to rewrite golden files instead of comparing with them."""
+    return bool(request.config.getoption("--update-golden"))

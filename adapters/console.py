@@ -1,0 +1,146 @@
+"""The terminal as a channel: the embedded default when no Slack or Discord token is set.
+
+Digests are printed (in colour on a terminal); a prompt takes `/paper …` lines, hands them to the
+injected command handler and prints the rendered reply. Without a terminal on standard input
+(a container, a pipe) it only prints. The renderer is injected: adapters never import formatters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from rich.console import Console
+
+from bot.models import Digest
+from bot.payloads import ConsolePayload
+from bot.ports import Renderer
+from bot.replies import ErrorView, Reply
+
+__all__ = ["CommandHandler", "ConsoleChannel", "stdin_lines"]
+
+log = logging.getLogger(__name__)
+
+CommandHandler = Callable[[str], Awaitable[Reply]]
+PROMPT = "paper> "
+THREAD_BAR = "  │ "
+QUIT = {":q", ":quit", "quit", "exit"}
+
+
+async def stdin_lines(prompt: str = PROMPT) -> AsyncIterator[str]:
+    """Lines typed at the terminal; ends at EOF (Ctrl-D).
+
+    Each line is read by a daemon thread, so a pending `input()` never holds up shutdown
+    (Ctrl-C ends the program at once instead of waiting for one more Enter).
+    """
+    loop = asyncio.get_running_loop()
+    while True:
+        line = await _read_line(loop, prompt)
+        if line is None:
+            return
+        yield line
+
+
+def _read_line(loop: asyncio.AbstractEventLoop, prompt: str) -> asyncio.Future[str | None]:
+    future: asyncio.Future[str | None] = loop.create_future()
+
+    def deliver(line: str | None) -> None:
+        if not future.done():
+            future.set_result(line)
+
+    def read() -> None:
+        try:
+            line: str | None = input(prompt)
+        except EOFError:
+            line = None
+        with contextlib.suppress(RuntimeError):  # the loop closed while we waited
+            loop.call_soon_threadsafe(deliver, line)
+
+    threading.Thread(target=read, name="console-stdin", daemon=True).start()
+    return future
+
+
+def command_text(line: str) -> str | None:
+    """The argument text of a `/paper …` line (a bare `tag:rl` works too); None for blank lines."""
+    text = line.strip()
+    if text.startswith("/paper"):
+        text = text.removeprefix("/paper").strip() or "help"
+    return text or None
+
+
+@dataclass(slots=True)
+class ConsoleChannel:
+    """Prints payloads to `out`; colour when `out` is a terminal unless `colour` says otherwise."""
+
+    renderer: Renderer[ConsolePayload]
+    handler: CommandHandler | None = None
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    colour: bool | None = None
+    _console: Console = field(init=False)
+
+    def __post_init__(self) -> None:
+        colour = self.out.isatty() if self.colour is None else self.colour
+        self.colour = colour
+        self._console = Console(
+            file=self.out,
+            force_terminal=colour,
+            no_color=not colour,
+            highlight=False,
+            soft_wrap=True,
+            emoji=False,
+        )
+
+    def show(self, payloads: Sequence[ConsolePayload]) -> None:
+        """Print messages in order; thread replies are indented under a bar."""
+        for payload in payloads:
+            text = payload.rich if self.colour and payload.rich else payload.plain
+            if payload.thread:
+                text = "\n".join(THREAD_BAR + line for line in text.splitlines())
+            if self.colour:
+                self._console.print(text)
+            else:
+                self.out.write(text + "\n")
+            self.out.write("\n")
+        self.out.flush()
+
+    def show_digest(self, digest: Digest) -> None:
+        """Print a digest as the chat platforms would post it."""
+        self.show(self.renderer.render_digest(digest))
+
+    async def answer(self, line: str) -> ConsolePayload | None:
+        """Run one prompt line through the handler and print the reply; None for blank lines."""
+        text = command_text(line)
+        if text is None or self.handler is None:
+            return None
+        try:
+            reply = await self.handler(text)
+        except Exception:  # the prompt must answer the person whatever the core did
+            log.exception("console command failed: %r", text)
+            reply = Reply(ErrorView("internal error: see the log"), locale="en")
+        payload = self.renderer.render_reply(reply)
+        self.show([payload])
+        return payload
+
+    async def prompt(self, lines: AsyncIterator[str]) -> int:
+        """Answer lines until `:quit` or the end of input; returns how many were answered."""
+        answered = 0
+        async for line in lines:
+            if line.strip() in QUIT:
+                break
+            if await self.answer(line) is not None:
+                answered += 1
+        return answered
+
+    async def run(self, digest: Digest | None, *, stdin: TextIO | None = None) -> None:
+        """Print the digest, then take `/paper` lines while standard input is a terminal."""
+        if digest is not None:
+            self.show_digest(digest)
+        source = sys.stdin if stdin is None else stdin
+        if self.handler is not None and source.isatty():
+            await self.prompt(stdin_lines())

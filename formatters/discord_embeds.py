@@ -1,0 +1,139 @@
+"""Digests as Discord messages of embeds within Discord's limits (platforms.md §2.1, §2.2).
+
+`thread` layout: a header message with one embed (numbered titles, tags) that names the thread to
+start from it (`thread_name`), then one message per note in that thread. `inline` layout: header
+and note embeds packed into channel messages of ≤10 embeds and ≤6,000 characters. Every payload
+carries `allowed_mentions: {"parse": []}`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.models import Digest, Layout, Note
+from bot.payloads import DiscordPayload
+from bot.replies import Reply
+from formatters.discord_kit import (
+    BRAND_COLOUR,
+    Embed,
+    colour_for,
+    discord_entry,
+    embed_length,
+    fit_embed,
+    link_url,
+)
+from formatters.discord_kit import field as embed_field
+from formatters.discord_replies import render_discord_reply
+from formatters.entries import Budget, days_label, overflow_query, tag_summary
+from formatters.i18n import Catalogue, catalogue
+from formatters.limits import DISCORD_LIMITS
+from formatters.templating import Templates
+from formatters.text import (
+    escape_discord,
+    escape_discord_plain,
+    split_by_budget,
+    split_text,
+    truncate,
+)
+
+__all__ = ["DISCORD_BUDGET", "DiscordRenderer"]
+
+PLATFORM = "discord"
+L = DISCORD_LIMITS
+# Keeps one note's embed (title, commentary, abstract, fields, footer) under 6,000 in total.
+DISCORD_BUDGET = Budget(title=250, authors=300, commentary=2800, abstract=1000)
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordRenderer:
+    """Pure: digests and command replies to `DiscordPayload`s."""
+
+    templates: Templates = field(default_factory=Templates)
+    budget: Budget = DISCORD_BUDGET
+    strings: Catalogue = field(default_factory=catalogue)
+
+    def render_digest(self, digest: Digest) -> list[DiscordPayload]:
+        """The messages of a digest, header first; thread replies carry `thread=True`."""
+        head = self._header_embeds(digest)
+        entries = [self._entry(note, n, digest) for n, note in enumerate(digest.notes, 1)]
+        if digest.layout is Layout.INLINE:
+            return self._messages(head + entries, in_thread=False)
+        messages = self._messages(head, in_thread=True)
+        name = self._t(digest, "digest.thread_name", days=days_label(digest))
+        first = messages[0]
+        messages[0] = DiscordPayload(
+            content=first.content,
+            embeds=first.embeds,
+            thread_name=truncate(escape_discord_plain(name), L.thread_name),
+        )
+        messages += [DiscordPayload(embeds=(entry,), thread=True) for entry in entries]
+        return messages
+
+    def render_reply(self, reply: Reply) -> DiscordPayload:
+        """A command result as one message (the adapter decides ephemeral from `reply`)."""
+        return render_discord_reply(reply, templates=self.templates, strings=self.strings)
+
+    def _t(self, digest: Digest, name: str, **params: object) -> str:
+        return self.strings.t(digest.locale, name, **params)
+
+    def _header_embeds(self, digest: Digest) -> list[Embed]:
+        """The numbered list, in as many ≤4096-character descriptions as it needs."""
+        title = self._t(digest, "digest.title", days=days_label(digest), count=len(digest.notes))
+        lines = [self._list_item(note, n, digest) for n, note in enumerate(digest.notes, 1)]
+        chunks = split_text("\n".join(lines), 3500) or [self._t(digest, "digest.empty")]
+        embeds: list[Embed] = [{"description": c, "color": BRAND_COLOUR} for c in chunks]
+        embeds[0]["title"] = truncate(title, L.title)
+        embeds[-1]["fields"] = self._header_fields(digest)
+        embeds[-1]["footer"] = {"text": self._footer(digest)}
+        return [fit_embed(embed) for embed in embeds]
+
+    def _header_fields(self, digest: Digest) -> list[dict[str, object]]:
+        tags = " ".join(escape_discord(f"#{tag}") for tag in tag_summary(digest.notes))
+        fields = [embed_field(self._t(digest, "digest.tags"), tags)] if tags else []
+        if digest.filter_text.strip():
+            label = self._t(digest, "digest.filter", filter="")
+            fields.append(embed_field(label.strip(" :"), escape_discord(digest.filter_text)))
+        return fields
+
+    def _footer(self, digest: Digest) -> str:
+        key = "digest.inline_hint" if digest.layout is Layout.INLINE else "digest.thread_hint"
+        overflow = (
+            self._t(digest, "digest.overflow", count=digest.overflow, query=overflow_query(digest))
+            if digest.overflow
+            else ""
+        )
+        context = {"hint": self._t(digest, key), "overflow": escape_discord_plain(overflow)}
+        return truncate(self.templates.render(PLATFORM, "footer", context), L.footer)
+
+    def _list_item(self, note: Note, number: int, digest: Digest) -> str:
+        e = discord_entry(
+            note, number, locale=digest.locale, strings=self.strings, budget=self.budget
+        )
+        return self.templates.render(PLATFORM, "list_item", {"e": e})
+
+    def _entry(self, note: Note, number: int, digest: Digest) -> Embed:
+        """One note: linked title, commentary, authors/tags/abstract fields, id in the footer."""
+        e = discord_entry(
+            note, number, locale=digest.locale, strings=self.strings, budget=self.budget
+        )
+        embed: Embed = {"title": truncate(e.title, L.title), "color": colour_for(note)}
+        if url := link_url(note.links[0]) if note.links else "":
+            embed["url"] = url
+        description = self.templates.render(PLATFORM, "entry", {"e": e})
+        if description:
+            embed["description"] = truncate(description, L.description)
+        fields = [(self._t(digest, "digest.authors"), e.authors, True)]
+        fields += [(self._t(digest, "digest.tags"), " ".join(e.tags), True)]
+        fields += [(self._t(digest, "digest.abstract"), e.abstract, False)]
+        embed["fields"] = [embed_field(n, v, inline=i) for n, v, i in fields if v]
+        footer = f"{e.day} · /paper id:{note.key}"
+        embed["footer"] = {"text": truncate(escape_discord_plain(footer), L.footer)}
+        return fit_embed(embed)
+
+    def _messages(self, embeds: list[Embed], *, in_thread: bool) -> list[DiscordPayload]:
+        """Embeds packed into messages of ≤10 embeds and ≤6,000 characters."""
+        groups = split_by_budget(embeds, embed_length, budget=L.total, max_items=L.embeds)
+        return [
+            DiscordPayload(embeds=tuple(group), thread=in_thread and i > 0)
+            for i, group in enumerate(groups)
+        ]

@@ -1,0 +1,147 @@
+"""Command results (`/paper …`) as one Discord message of embeds and buttons.
+
+Buttons carry their state in `custom_id` (≤100): `paper:page:<cursor>` for paging and
+`paper:share:<note key>` for sharing. State that does not fit gets a text hint instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.payloads import DiscordPayload
+from bot.replies import ErrorView, HelpView, NoteView, Reply, SearchResultsView, TagListView
+from formatters.discord_kit import (
+    BRAND_COLOUR,
+    Embed,
+    button,
+    colour_for,
+    discord_entry,
+    field,
+    fit_embed,
+    fit_embeds,
+    link_url,
+)
+from formatters.entries import Budget
+from formatters.i18n import Catalogue
+from formatters.limits import DISCORD_LIMITS
+from formatters.templating import Templates
+from formatters.text import escape_discord, escape_discord_plain, truncate
+
+__all__ = ["render_discord_reply"]
+
+PLATFORM = "discord"
+L = DISCORD_LIMITS
+FULL_NOTE_BUDGET = Budget(title=250, authors=300, commentary=2200, abstract=2400)
+PRIMARY, SECONDARY = 1, 2
+
+
+def render_discord_reply(
+    reply: Reply, *, templates: Templates, strings: Catalogue
+) -> DiscordPayload:
+    """The message for `reply`; the adapter sends it ephemeral unless `reply.ephemeral` is False."""
+    view, locale = reply.view, reply.locale
+    components: list[dict[str, Any]] = []
+    if isinstance(view, SearchResultsView):
+        embeds, components = _search(view, locale, templates, strings)
+    elif isinstance(view, NoteView):
+        embeds = _note(view, locale, templates, strings)
+    elif isinstance(view, TagListView):
+        listing = " · ".join(f"{escape_discord('#' + t)} ({n})" for t, n in view.tags)
+        embeds = [
+            _simple(strings.t(locale, "tags.title"), listing or strings.t(locale, "tags.empty"))
+        ]
+    elif isinstance(view, HelpView):
+        body = strings.t(locale, "help.intro") + "\n" + _examples(view.examples)
+        embeds = [_simple(strings.t(locale, "help.title"), body)]
+    else:
+        embeds = [_error(view, locale, strings)]
+    return DiscordPayload(embeds=tuple(fit_embeds(embeds)), components=tuple(components))
+
+
+def _simple(title: str, description: str) -> Embed:
+    return {
+        "title": truncate(title, L.title),
+        "description": truncate(description, 4000),
+        "color": BRAND_COLOUR,
+    }
+
+
+def _examples(examples: tuple[str, ...]) -> str:
+    return "\n".join(f"• `{escape_discord_plain(e).replace('`', 'ʼ')}`" for e in examples)
+
+
+def _error(view: ErrorView, locale: str, strings: Catalogue) -> Embed:
+    title = strings.t(locale, "error.title", message=escape_discord(view.message))
+    body = strings.t(locale, "error.try") + "\n" + _examples(view.examples) if view.examples else ""
+    embed = _simple(title, body) if body else {"description": truncate(title, 4000)}
+    return {**embed, "color": 0xED4245}
+
+
+def _search(
+    view: SearchResultsView, locale: str, templates: Templates, strings: Catalogue
+) -> tuple[list[Embed], list[dict[str, Any]]]:
+    query = escape_discord(view.query_text)
+    if not view.notes:
+        return [_simple(strings.t(locale, "search.none", query=query), "")], []
+    title = strings.t(
+        locale, "search.title", total=view.total, query=query, page=view.page, pages=view.pages
+    )
+    first = view.first_number
+    lines, shares, hints = [], [], []
+    for offset, note in enumerate(view.notes):
+        e = discord_entry(note, first + offset, locale=locale, strings=strings, budget=Budget())
+        lines.append(templates.render(PLATFORM, "list_item", {"e": e}) + f" · {e.day}")
+        share = button(strings.t(locale, "search.share", n=e.number), f"paper:share:{note.key}")
+        if share is None:
+            hints.append(strings.t(locale, "search.hint_share", key=note.key))
+        else:
+            shares.append(share)
+    paging, paging_hints = _paging(view, locale, strings)
+    embed = _simple(title, "\n".join(lines))
+    if footer := "\n".join(paging_hints + hints):
+        embed["footer"] = {"text": truncate(escape_discord_plain(footer), L.footer)}
+    rows = [
+        {"type": 1, "components": group} for group in (paging, shares[: L.buttons_per_row]) if group
+    ]
+    return [fit_embed(embed)], rows
+
+
+def _paging(
+    view: SearchResultsView, locale: str, strings: Catalogue
+) -> tuple[list[dict[str, Any]], list[str]]:
+    buttons, hints = [], []
+    for cursor, label, hint in (
+        (view.prev_cursor, "search.prev", "search.hint_prev"),
+        (view.next_cursor, "search.next", "search.hint_next"),
+    ):
+        if not cursor:
+            continue
+        made = button(strings.t(locale, label), f"paper:page:{cursor}", style=PRIMARY)
+        if made is None:
+            hints.append(strings.t(locale, hint, cursor=cursor))
+        else:
+            buttons.append(made)
+    return buttons, hints
+
+
+def _note(view: NoteView, locale: str, templates: Templates, strings: Catalogue) -> list[Embed]:
+    """The note in full: commentary in one embed, the abstract in a second (≤6,000 in total)."""
+    note = view.note
+    e = discord_entry(note, 1, locale=locale, strings=strings, budget=FULL_NOTE_BUDGET)
+    embed: Embed = {"title": truncate(e.title, L.title), "color": colour_for(note)}
+    if url := link_url(note.links[0]) if note.links else "":
+        embed["url"] = url
+    if description := templates.render(PLATFORM, "entry", {"e": e}):
+        embed["description"] = truncate(description, 2600)
+    fields = [
+        (strings.t(locale, "digest.authors"), e.authors),
+        (strings.t(locale, "digest.tags"), " ".join(e.tags)),
+    ]
+    embed["fields"] = [
+        field(name, truncate(value, 500), inline=True) for name, value in fields if value
+    ]
+    embed["footer"] = {"text": truncate(escape_discord_plain(f"{e.day} · id:{note.key}"), 200)}
+    embeds = [embed]
+    if e.abstract:
+        embeds.append({"title": strings.t(locale, "digest.abstract"), "description": e.abstract})
+    return embeds

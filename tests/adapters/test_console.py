@@ -1,0 +1,102 @@
+"""The terminal channel: prints digests, answers `/paper` lines, only prompts on a terminal."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator, Iterable
+
+import pytest
+
+from adapters.console import ConsoleChannel, command_text, stdin_lines
+from bot.replies import ErrorView, HelpView, Reply
+from formatters.console_text import ConsoleRenderer
+from tests.support.digests import crafted_digest, crafted_note
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+async def _lines(items: Iterable[str]) -> AsyncIterator[str]:
+    for item in items:
+        yield item
+
+
+def _channel(out: io.StringIO, asked: list[str] | None = None) -> ConsoleChannel:
+    async def handler(text: str) -> Reply:
+        if asked is not None:
+            asked.append(text)
+        if text == "boom":
+            raise RuntimeError("core failed")
+        return Reply(HelpView((f"/paper {text}",)), locale="en")
+
+    return ConsoleChannel(ConsoleRenderer(), handler=handler, out=out)
+
+
+def test_digest_prints_plain_with_thread_replies_indented() -> None:
+    out = io.StringIO()
+    _channel(out).show_digest(crafted_digest([crafted_note(1)]))
+    text = out.getvalue()
+    assert "\x1b[" not in text
+    assert " 1. Paper 1  #rl #reasoning" in text
+    assert "  │  1. Paper 1" in text
+
+
+def test_colour_on_a_terminal() -> None:
+    out = _Tty()
+    _channel(out).show_digest(crafted_digest([crafted_note(1)]))
+    assert "\x1b[1m" in out.getvalue()
+
+
+async def test_prompt_answers_paper_lines_and_stops_at_quit() -> None:
+    out, asked = io.StringIO(), []
+    channel = _channel(out, asked)
+    answered = await channel.prompt(_lines(["/paper tag:rl", "", "  ", "tags", ":quit", "x"]))
+    assert answered == 2
+    assert asked == ["tag:rl", "tags"]
+    assert "/paper tag:rl" in out.getvalue()
+
+
+async def test_a_failing_handler_still_answers_the_person() -> None:
+    out = io.StringIO()
+    payload = await _channel(out).answer("/paper boom")
+    assert payload is not None
+    assert "internal error" in out.getvalue()
+
+
+async def test_without_a_terminal_on_stdin_it_only_prints() -> None:
+    out, asked = io.StringIO(), []
+    await _channel(out, asked).run(crafted_digest([crafted_note(1)]), stdin=io.StringIO("help\n"))
+    assert "Paper 1" in out.getvalue()
+    assert asked == []
+
+
+def test_command_text_strips_the_command_and_defaults_to_help() -> None:
+    assert command_text("/paper  tag:rl ") == "tag:rl"
+    assert command_text("/paper") == "help"
+    assert command_text("   ") is None
+
+
+async def test_error_replies_render_in_red_on_a_terminal() -> None:
+    out = _Tty()
+
+    async def handler(text: str) -> Reply:
+        return Reply(ErrorView(f"bad {text}"), locale="en")
+
+    await ConsoleChannel(ConsoleRenderer(), handler=handler, out=out).answer("/paper x")
+    assert "\x1b[1;31m" in out.getvalue()
+
+
+async def test_stdin_lines_yields_typed_lines_until_eof(monkeypatch: pytest.MonkeyPatch) -> None:
+    typed = iter(["/paper tags", "help"])
+
+    def fake_input(prompt: str) -> str:
+        assert prompt == "paper> "
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    assert [line async for line in stdin_lines()] == ["/paper tags", "help"]

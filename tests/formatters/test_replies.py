@@ -1,0 +1,147 @@
+"""Command results on every platform: controls carry their state, payloads stay valid."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.models import Platform
+from bot.replies import ErrorView, HelpView, NoteView, Reply, SearchResultsView, TagListView
+from formatters.discord_embeds import DiscordRenderer
+from formatters.slack_blocks import SlackRenderer
+from formatters.templating import Templates
+from tests.formatters.renderers import RENDERERS
+from tests.support.digests import crafted_note
+from tests.support.discord_validation import discord_payload_errors, discord_texts
+from tests.support.mentions import discord_mentions, slack_mentions
+from tests.support.slack_validation import slack_payload_errors, slack_texts
+from tests.support.strategies import hostile_text, huge_text, notes
+
+PAGE = SearchResultsView(
+    query_text="tag:rl",
+    notes=tuple(crafted_note(n) for n in range(6, 11)),
+    total=12,
+    page=2,
+    page_size=5,
+    next_cursor="tag:rl page:3",
+    prev_cursor="tag:rl page:1",
+)
+
+
+def _slack(reply: Reply) -> dict[str, Any]:
+    payload = RENDERERS[Platform.SLACK].render_reply(reply).to_json()
+    assert slack_payload_errors(payload) == []
+    assert all(slack_mentions(t) == [] for t in slack_texts(payload))
+    return payload
+
+
+def _discord(reply: Reply) -> dict[str, Any]:
+    payload = RENDERERS[Platform.DISCORD].render_reply(reply).to_json()
+    assert discord_payload_errors(payload) == []
+    assert discord_payload_errors(payload, "IncomingWebhookInteractionRequest") == []
+    assert all(discord_mentions(t) == [] for t in discord_texts(payload))
+    return payload
+
+
+def _elements(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    found = [b["accessory"] for b in payload["blocks"] if "accessory" in b]
+    return found + [e for b in payload["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_slack_search_page_has_paging_and_share_buttons() -> None:
+    payload = _slack(Reply(PAGE, locale="en"))
+    values = {e["action_id"]: e["value"] for e in _elements(payload) if "page" in e["action_id"]}
+    assert values == {"paper.page.prev": "tag:rl page:1", "paper.page.next": "tag:rl page:3"}
+    shares = [e["value"] for e in _elements(payload) if e["action_id"] == "paper.share"]
+    assert shares == [f"id:2024-09-20-paper-{n}" for n in range(6, 11)]
+    assert "page 2/3" in payload["text"]
+
+
+def test_discord_search_page_has_components_with_custom_ids() -> None:
+    payload = _discord(Reply(PAGE, locale="en"))
+    ids = [c["custom_id"] for row in payload["components"] for c in row["components"]]
+    assert ids[:2] == ["paper:page:tag:rl page:1", "paper:page:tag:rl page:3"]
+    assert ids[2:] == [f"paper:share:2024-09-20-paper-{n}" for n in range(6, 11)]
+
+
+def test_console_search_page_gives_text_hints() -> None:
+    text = RENDERERS[Platform.CONSOLE].render_reply(Reply(PAGE, locale="en")).plain
+    assert "next page: /paper tag:rl page:3" in text
+    assert "/paper share id:2024-09-20-paper-6" in text
+
+
+def test_a_cursor_too_long_for_a_button_becomes_a_hint() -> None:
+    view = SearchResultsView("q", PAGE.notes, 12, next_cursor="c" * 2500)
+    slack = _slack(Reply(view, locale="en"))
+    assert not [e for e in _elements(slack) if e["action_id"] == "paper.page.next"]
+    assert "c" * 2500 in json.dumps(slack)
+    discord = _discord(Reply(view, locale="en"))
+    ids = [c["custom_id"] for row in discord["components"] for c in row["components"]]
+    assert not any(i.startswith("paper:page:") for i in ids)
+    assert "next page" in discord["embeds"][0]["footer"]["text"]
+
+
+def test_replies_are_ephemeral_by_default_and_say_so() -> None:
+    assert Reply(HelpView(("/paper help",))).ephemeral
+    shown = json.dumps(_slack(Reply(HelpView(("/paper help",)), locale="en")))
+    assert "Only you can see this." in shown
+    public = json.dumps(_slack(Reply(HelpView(("/paper help",)), ephemeral=False, locale="en")))
+    assert "Only you can see this." not in public
+
+
+@pytest.mark.parametrize("platform", list(Platform))
+def test_note_in_full_shows_more_of_the_abstract_than_a_digest(platform: Platform) -> None:
+    note = crafted_note(1, abstract="sentence number one. " * 150)
+    reply = RENDERERS[platform].render_reply(Reply(NoteView(note)))
+    digest_abstract = 1000
+    assert json.dumps(reply.to_json(), ensure_ascii=False).count("sentence") * 21 > digest_abstract
+
+
+def test_empty_search_and_many_tags_stay_valid() -> None:
+    for reply in (
+        Reply(SearchResultsView("<!channel>", (), 0)),
+        Reply(TagListView(tuple((f"tag{n}", n) for n in range(3000)))),
+        Reply(TagListView(())),
+        Reply(ErrorView("since:2024-13 is not a date <@U123>", ("/paper since:2024-03",))),
+    ):
+        _slack(reply)
+        _discord(reply)
+        assert RENDERERS[Platform.CONSOLE].render_reply(reply).plain
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    query=huge_text(),
+    found=st.lists(notes(), max_size=5),
+    cursor=st.one_of(st.none(), hostile_text),
+    message=hostile_text,
+)
+def test_hostile_replies_stay_valid_everywhere(
+    query: str, found: list[Any], cursor: str | None, message: str
+) -> None:
+    views = [
+        SearchResultsView(query, tuple(found), len(found) + 7, next_cursor=cursor),
+        ErrorView(message, (query[:200],)),
+        *[NoteView(note) for note in found[:2]],
+    ]
+    for view in views:
+        _slack(Reply(view))
+        _discord(Reply(view))
+        RENDERERS[Platform.CONSOLE].render_reply(Reply(view))
+
+
+def test_overlong_team_templates_are_cut_back_to_the_message_budgets(tmp_path: Path) -> None:
+    for platform in ("slack", "discord"):
+        (tmp_path / platform).mkdir()
+        (tmp_path / platform / "entry.j2").write_text("{{ (e.commentary ~ ' ') * 40 }}")
+    templates = Templates(tmp_path)
+    note = crafted_note(1, commentary="긴 코멘트 " * 400, abstract="word " * 3000)
+    slack = SlackRenderer(templates=templates).render_reply(Reply(NoteView(note)))
+    assert slack_payload_errors(slack.to_json()) == []
+    discord = DiscordRenderer(templates=templates).render_reply(Reply(NoteView(note)))
+    assert discord_payload_errors(discord.to_json()) == []

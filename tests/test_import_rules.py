@@ -1,0 +1,84 @@
+"""The dependency rules of architecture.md §3, checked on the source's import statements."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSITION_ROOT = {"bot.app", "bot.cli"}
+SDKS = ("slack_sdk", "slack_bolt", "discord", "aiohttp")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> Iterator[str]:
+    package = _module_name(path).rsplit(".", 1)[0]
+    return _imports_in(path.read_text(encoding="utf-8"), package)
+
+
+def _imports_in(source: str, package: str) -> Iterator[str]:
+    """Absolute names of every module `source` imports (relative ones resolved in `package`)."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                yield f"{base}.{node.module}" if node.module else base
+            else:
+                yield node.module or ""
+
+
+def _sources(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def _under(name: str, *prefixes: str) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def _formatters_may_import(name: str) -> bool:
+    top = name.split(".")[0]
+    return (
+        top in sys.stdlib_module_names
+        or _under(name, "formatters", "bot.models", "bot.payloads", "bot.replies", "jinja2", "rich")
+        or name == "__future__"
+    )
+
+
+@pytest.mark.parametrize("path", _sources("formatters"), ids=lambda p: p.name)
+def test_formatters_import_only_models_payloads_jinja2_and_rich(path: Path) -> None:
+    bad = [name for name in _imports(path) if not _formatters_may_import(name)]
+    assert bad == []
+
+
+CORE = [path for path in _sources("bot") if _module_name(path) not in COMPOSITION_ROOT]
+
+
+@pytest.mark.parametrize("path", CORE, ids=lambda p: str(p.relative_to(ROOT)))
+def test_core_never_imports_formatters_adapters_or_sdks(path: Path) -> None:
+    bad = [n for n in _imports(path) if _under(n, "formatters", "adapters", "jinja2", *SDKS)]
+    assert bad == []
+
+
+@pytest.mark.parametrize("path", _sources("adapters"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_adapters_never_import_formatters_stores_or_the_app(path: Path) -> None:
+    own = _module_name(path).split(".")[1] if "." in _module_name(path) else ""
+    others = [f"adapters.{p}" for p in ("slack", "discord", "console", "http") if p != own]
+    bad = [n for n in _imports(path) if _under(n, "formatters", "bot.store", "bot.app", *others)]
+    assert bad == []
+
+
+def test_the_checker_sees_forbidden_imports() -> None:
+    source = "from ..store.notes import SqlNoteStore\nimport slack_sdk\nfrom . import text\n"
+    names = list(_imports_in(source, "bot.formatting"))
+    assert names == ["bot.store.notes", "slack_sdk", "bot.formatting"]
+    assert [_formatters_may_import(n) for n in names[:2]] == [False, False]
