@@ -12,6 +12,7 @@ from bot.digest.build import Backfill, DigestSpec
 from bot.digest.filters import parse_tag_filter
 from bot.errors import ConfigError
 from bot.models import Destination, Layout
+from bot.scheduling.slots import make_trigger
 
 __all__ = [
     "DEFAULT_SCHEDULE",
@@ -65,7 +66,7 @@ class DestinationSettings:
 
     def trigger(self) -> CronTrigger:
         """The cron trigger in the destination's own time zone."""
-        return CronTrigger.from_crontab(self.schedule, timezone=ZoneInfo(self.destination.timezone))
+        return make_trigger(self.schedule, ZoneInfo(self.destination.timezone))
 
     def with_changes(self, **changes: object) -> DestinationSettings:
         """A copy with settings or destination fields changed, validated."""
@@ -90,9 +91,9 @@ class DestinationSettings:
 
 
 def check_schedule(schedule: str, where: str) -> None:
-    """A five-field crontab expression, or ConfigError naming `where`."""
+    """A five-field crontab expression (six: seconds first), or ConfigError naming `where`."""
     try:
-        CronTrigger.from_crontab(schedule, timezone=ZoneInfo("UTC"))
+        make_trigger(schedule, ZoneInfo("UTC"))
     except ValueError as exc:
         raise ConfigError(f"{where}: {schedule!r} is not a cron expression ({exc})") from None
 
