@@ -30,6 +30,7 @@ __all__ = ["Delivery", "build_delivery"]
 class Delivery:
     """The delivery services of one process."""
 
+    engine: AsyncEngine
     config: DeliveryConfig
     ledger: SqlDeliveryLedger
     destinations: SqlDestinationStore
@@ -82,4 +83,6 @@ def build_delivery(
         pause_after=config.pause_after_failures,
     )
     catalog = DestinationCatalog(config, destinations)
-    return Delivery(config, ledger, destinations, catalog, publisher, runner, notes, clock, owner)
+    return Delivery(
+        engine, config, ledger, destinations, catalog, publisher, runner, notes, clock, owner
+    )
