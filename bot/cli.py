@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot import __version__
 from bot.app import open_app
+from bot.delivery.history import add_deliveries_command, list_deliveries
 from bot.errors import PaperbotError
 from bot.ingest.importer import FileReport, IngestReport, collect_note_files, ingest_paths
 from bot.settings import Settings
@@ -47,6 +48,7 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     ingest.set_defaults(default_paths=[settings.notes_dir])
 
     commands.add_parser("export", parents=[common], help="every stored note as JSON Lines")
+    add_deliveries_command(commands, common)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
@@ -137,6 +139,13 @@ async def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _deliveries(args: argparse.Namespace) -> int:
+    async with open_app(args.database_url) as app:
+        for line in await list_deliveries(app.engine, args.destination, args.limit):
+            print(line)
+    return 0
+
+
 async def _db_upgrade(args: argparse.Namespace) -> int:
     async with open_app(args.database_url):
         print("database is at the latest schema")
@@ -163,6 +172,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return await _ingest(args, args.paths or args.default_paths)
     if args.command == "export":
         return await _export(args)
+    if args.command == "deliveries":
+        return await _deliveries(args)
     return await _db_upgrade(args)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.delivery.alerts import AdminAlerts, AdminMessage, NullMetrics
 from bot.delivery.catalog import DestinationCatalog
 from bot.delivery.config import DeliveryConfig
+from bot.delivery.corrections import Corrections
 from bot.delivery.pacing import Pacer, Sleep
 from bot.delivery.policy import RetryPolicy
 from bot.delivery.publisher import Publisher, Route
@@ -37,6 +38,7 @@ class Delivery:
     catalog: DestinationCatalog
     publisher: Publisher
     runner: DigestRunner
+    corrections: Corrections
     notes: SqlNoteStore
     clock: Clock
     owner: str
@@ -83,6 +85,17 @@ def build_delivery(
         pause_after=config.pause_after_failures,
     )
     catalog = DestinationCatalog(config, destinations)
+    corrections = Corrections(ledger=ledger, notes=notes, publisher=publisher, clock=clock)
     return Delivery(
-        engine, config, ledger, destinations, catalog, publisher, runner, notes, clock, owner
+        engine=engine,
+        config=config,
+        ledger=ledger,
+        destinations=destinations,
+        catalog=catalog,
+        publisher=publisher,
+        runner=runner,
+        corrections=corrections,
+        notes=notes,
+        clock=clock,
+        owner=owner,
     )
