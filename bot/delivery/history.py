@@ -11,7 +11,10 @@ from bot.store.deliveries import RunView, SqlDeliveryLedger
 
 __all__ = ["add_deliveries_command", "format_runs", "list_deliveries"]
 
-_HEADER = "started (UTC)     destination                    digest                  status   parts  notes  tries  error"
+_HEADER = (
+    f"{'started (UTC)':<17} {'destination':<30} {'digest':<23} {'status':<8} "
+    f"{'parts':>5}  {'notes':>5}  {'tries':>5}  error"
+)
 
 
 def add_deliveries_command(
