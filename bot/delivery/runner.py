@@ -111,12 +111,22 @@ class DigestRunner:
                 return digest
         return None
 
-    async def preview(self, settings: DestinationSettings, digest_key: str) -> Digest | None:
-        """The digest this destination would get now (nothing is taken or sent)."""
-        newest = await self._notes.newest_day()
-        start = await self._destinations.start(
-            settings.key, start_day_for(settings.backfill, newest), self._clock.now()
-        )
+    async def preview(
+        self, settings: DestinationSettings, digest_key: str, *, dry_run: bool = False
+    ) -> Digest | None:
+        """The digest this destination would get now (no note is taken, nothing is sent).
+
+        A destination's first build fixes where its history starts, unless `dry_run`.
+        """
+        state = await self._destinations.state(settings.key)
+        start = state.start_day
+        if not state.started:
+            first = start_day_for(settings.backfill, await self._notes.newest_day())
+            start = (
+                first
+                if dry_run
+                else await self._destinations.start(settings.key, first, self._clock.now())
+            )
         delivered = await self._ledger.assigned_keys(settings.key)
         notes = [n async for n in self._notes.iter_notes(include_retracted=False)]
         return build_digest(settings.spec(digest_key), notes, delivered=delivered, start_day=start)
