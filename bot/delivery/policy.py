@@ -31,14 +31,20 @@ class RetryPolicy:
     """
 
     max_attempts: int = 6
+    rate_limited_attempts: int = 30
     base: float = 1.0
     cap: float = 300.0
     retry_after_jitter: float = 0.1
     rng: random.Random = field(default_factory=random.Random)
 
     def should_retry(self, attempt: int, error: DeliveryError) -> bool:
-        """Retry a retryable error until `max_attempts` sends were made."""
-        return error.retryable and attempt < self.max_attempts
+        """Retry a retryable error until `max_attempts` sends were made.
+
+        A 429 with Retry-After is the platform pacing us, not a fault: it may be retried up to
+        `rate_limited_attempts` times.
+        """
+        limit = self.max_attempts if error.retry_after is None else self.rate_limited_attempts
+        return error.retryable and attempt < max(limit, self.max_attempts)
 
     def delay(self, attempt: int, error: DeliveryError) -> float:
         """Retry-After plus up to 10% jitter, else base·2ⁿ⁻¹ (≤ cap) with half of it jittered."""

@@ -108,8 +108,9 @@ class Publisher:
                     raise
                 await self._after_failure(run, dest, state, attempt, error)
                 continue
-            await self._ledger.mark_sent(state.id, ref, self._clock.now())
-            await self._ledger.renew(run.id, self._owner, self._clock.now() + self._lease)
+            now = self._clock.now()
+            lease = (run.id, self._owner, now + self._lease)
+            await self._ledger.mark_sent(state.id, ref, now, lease=lease)
             return ref
 
     async def _after_failure(

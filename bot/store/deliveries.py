@@ -226,8 +226,14 @@ class SqlDeliveryLedger:
                 .values(attempts=DeliveryRow.attempts + 1, last_error=error[:2000])
             )
 
-    async def mark_sent(self, part_id: int, ref: MessageRef, now: datetime) -> None:
-        """Record the platform's reference: from now on this part is never sent again."""
+    async def mark_sent(
+        self, part_id: int, ref: MessageRef, now: datetime, *, lease: tuple[int, str, datetime]
+    ) -> None:
+        """Record the platform's reference (never sent again) and renew the run's lease.
+
+        `lease` is (run id, owner, until); both writes share one transaction.
+        """
+        run_id, owner, until = lease
         async with self._sessions() as session, session.begin():
             await session.execute(
                 update(DeliveryRow)
@@ -238,6 +244,11 @@ class SqlDeliveryLedger:
                     sent_at=now,
                     attempts=DeliveryRow.attempts + 1,
                 )
+            )
+            await session.execute(
+                update(DigestRunRow)
+                .where(DigestRunRow.id == run_id, DigestRunRow.owner == owner)
+                .values(lease_until=until)
             )
 
     async def mark_edited(self, part_id: int, content_hash: str, now: datetime) -> None:

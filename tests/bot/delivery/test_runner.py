@@ -201,7 +201,8 @@ async def test_resumed_run_sends_only_unsent_parts(app: App, clock: FixedClock) 
             claim.id, dest().destination, "slot:1", part_no, "h", clock.now()
         )
         ref = await first.post(dest().destination, payloads[part_no])
-        await dying.ledger.mark_sent(state.id, ref, clock.now())
+        lease = (claim.id, "A", clock.now() + timedelta(seconds=30))
+        await dying.ledger.mark_sent(state.id, ref, clock.now(), lease=lease)
     await dying.ledger.claim_part(claim.id, dest().destination, "slot:1", 2, "h", clock.now())
     await first.post(dest().destination, payloads[2])  # sent, never recorded
 
