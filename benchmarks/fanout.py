@@ -175,9 +175,8 @@ def _report(
     )
     print(f"total time: {platform_time:.1f} s platform ({elapsed:.1f} s measured)")
     print(f"lower bound: {bound:.1f} s platform  ->  ratio {platform_time / bound:.3f}")
-    print(
-        f"429 answered: channel {stand_in.rejected['channel']}, workspace {stand_in.rejected['workspace']}"
-    )
+    rejected = stand_in.rejected
+    print(f"429 answered: channel {rejected['channel']}, workspace {rejected['workspace']}")
     print(f"runs: {dict(Counter(o.value for o in outcomes))}")
     print(f"lost: {lost}  duplicated: {duplicated}")
     ok = lost == 0 and duplicated == 0 and platform_time <= 1.2 * bound
