@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import tempfile
 import time
 from collections import Counter
@@ -197,6 +198,9 @@ def main() -> int:
     parser.add_argument("--adaptive", action="store_true", help="no configured workspace rate")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     args = parser.parse_args()
+    logging.basicConfig(
+        level=logging.ERROR
+    )  # each 429 retry logs a warning; keep the figures readable
     with tempfile.TemporaryDirectory() as tmp:
         if args.database_url is None:
             args.database_url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"

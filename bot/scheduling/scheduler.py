@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 
 DIGEST_JOB_PREFIX = "digest:"
 RESUME_JOB_ID = "resume-stale-runs"
-_FIRE_TOLERANCE = timedelta(seconds=1)
 
 
 class DigestScheduler:
@@ -103,7 +102,7 @@ class DigestScheduler:
         return await self._run_latest(settings)
 
     async def _run_latest(self, settings: DestinationSettings) -> RunOutcome | None:
-        now = self._delivery.clock.now() + _FIRE_TOLERANCE
+        now = self._delivery.clock.now()
         slot = latest_slot(settings.trigger(), now, self._grace)
         if slot is None:
             return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import signal
 from datetime import timedelta
@@ -110,6 +111,7 @@ def main() -> None:
     parser.add_argument("--channel-interval", type=float, default=0.01)
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--empty-message", action="store_true")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s: %(message)s")
     asyncio.run(_main(parser.parse_args()))
 
 

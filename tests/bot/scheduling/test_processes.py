@@ -114,15 +114,26 @@ async def test_two_processes_post_each_slot_once(database_url: str, tmp_path: Pa
         follower = b if leader is a else a
         leader.kill()
         killed_at = len(records(out))
-        assert wait_for(
-            lambda: any(r["pid"] == follower.pid for r in records(out)[killed_at:]), 10
-        ), "nobody took over within 10 s"
+
+        def follower_slots() -> set[str]:
+            return {r["text"] for r in records(out)[killed_at:] if r["pid"] == follower.pid}
+
+        assert wait_for(lambda: follower_slots(), 10), "nobody took over within 10 s"
+        assert wait_for(lambda: len(follower_slots()) >= 2, 10), "the new leader stopped"
     finally:
         for process in (a, b):
             stop(process)
     rows = records(out)
     per_slot = Counter((r["dest"], r["text"]) for r in rows)
-    assert max(per_slot.values()) == 1, "a slot was posted twice"
+    repeated = [key for key, n in per_slot.items() if n > 1]
+    # The only repeats allowed are the crash bound: the killed leader's in-flight message,
+    # sent again by the survivor; so at most one per destination, all from one slot.
+    assert all(per_slot[key] == 2 for key in repeated)
+    assert len({dest for dest, _ in repeated}) == len(repeated)
+    assert len({text for _, text in repeated}) <= 1
+    for key in repeated:
+        pids = {r["pid"] for r in rows if (r["dest"], r["text"]) == key}
+        assert pids == {leader.pid, follower.pid}
     slots = {r["text"] for r in rows}
     assert len(slots) >= 4
     assert {r["dest"] for r in rows} == {f"console:T1:C{i:03d}" for i in range(5)}
