@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from bot.app import App
+from bot.delivery.alerts import AdminMessage
 from bot.delivery.config import DeliveryConfig
 from bot.delivery.policy import RetryPolicy
 from bot.delivery.publisher import Route
@@ -76,6 +77,7 @@ def wire(
     max_attempts: int = 6,
     owner: str = "test",
     lease: timedelta = timedelta(minutes=2),
+    admin_message: AdminMessage | None = None,
 ) -> tuple[Delivery, VirtualSleep]:
     """A Delivery over the app's database with the recording transport and virtual time."""
     sleep = VirtualSleep(clock)
@@ -88,5 +90,6 @@ def wire(
         policy=RetryPolicy(max_attempts=max_attempts, rng=random.Random(seed)),
         owner=owner,
         lease=lease,
+        admin_message=admin_message,
     )
     return delivery, sleep

@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.app import App
+from bot.delivery.config import DeliveryConfig
 from bot.delivery.runner import RunOutcome
 from bot.digest.build import Backfill
 from bot.store.delivery_schema import DigestRunRow
@@ -213,3 +214,21 @@ async def test_resumed_run_sends_only_unsent_parts(app: App, clock: FixedClock) 
     assert await taker.runner.run(dest(), "slot:1") is RunOutcome.SENT
     assert second.texts() == ["2024-09-18-b | b", "2024-09-19-c | c"]  # 1 repeat: the in-flight one
     assert {s.thread for s in second.sent} == {first.sent[0].ref.message_id}
+
+
+async def test_pause_tells_the_admin_channel(app: App, clock: FixedClock) -> None:
+    await seed(app)
+    told: list[str] = []
+
+    async def admin_message(text: str) -> None:
+        told.append(text)
+
+    transport = RecordingTransport()
+    transport.fail_always("console:T1:C1", "token_revoked")
+    config = DeliveryConfig(pause_after_failures=2)
+    delivery, _ = wire(app, transport, clock, config=config, admin_message=admin_message)
+    await delivery.runner.run(dest(), "slot:1")
+    assert told == []
+    await delivery.runner.run(dest(), "slot:2")
+    (text,) = told
+    assert "console:T1:C1" in text and "token_revoked" in text
