@@ -87,6 +87,9 @@ async def test_killed_mid_fan_out_then_restarted(database_url: str, tmp_path: Pa
     assert done and len(sent) == expected, "a message was lost"
     duplicates = Counter(dest for (dest, _), n in sent.items() for _ in range(n - 1))
     # the documented bound: at most one message per destination (the one in flight) repeats
+    print(
+        f"kill: {posted_before_kill}/{expected} posted before, {sum(duplicates.values())} repeated"
+    )
     assert all(n <= 1 for n in duplicates.values()), duplicates
     assert sum(duplicates.values()) <= DESTINATIONS
 
