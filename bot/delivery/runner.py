@@ -14,9 +14,10 @@ from bot.digest.build import build_digest, start_day_for
 from bot.errors import DeliveryError
 from bot.models import Digest, DigestDay, Layout, Note
 from bot.ports import Clock
-from bot.store.deliveries import EMPTY, FAILED, SENT, RunClaim, SqlDeliveryLedger
+from bot.store.deliveries import RunClaim, SqlDeliveryLedger
 from bot.store.destinations import SqlDestinationStore
 from bot.store.notes import SqlNoteStore
+from bot.store.run_views import EMPTY, FAILED, SENT
 
 __all__ = ["DigestRunner", "RunOutcome"]
 

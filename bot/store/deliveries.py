@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from bot.models import Destination, Digest, MessageRef, Platform
+from bot.models import Destination, Digest, MessageRef
 from bot.store.delivery_schema import AssignedNoteRow, DeliveryRow, DigestRunRow
+from bot.store.run_views import FAILED, PENDING, SENT, RunView, part_ref, parts_by_run, run_view
 
 __all__ = ["PartState", "RunClaim", "RunView", "SqlDeliveryLedger"]
-
-PENDING, SENT, EMPTY, FAILED = "pending", "sent", "empty", "failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,35 +36,6 @@ class PartState:
     part_no: int
     ref: MessageRef | None
     content_hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class RunView:
-    """A run as `paperbot deliveries` and `/paper channel show` see it."""
-
-    id: int
-    destination_key: str
-    digest_key: str
-    status: str
-    trigger: str
-    notes: int
-    sent_parts: int
-    parts: int
-    attempts: int
-    error: str
-    created_at: datetime
-    finished_at: datetime | None
-    note_keys: tuple[str, ...]
-    filter_text: str
-    overflow: int
-    locale: str
-    layout: str
-
-
-def _ref(row: DeliveryRow) -> MessageRef | None:
-    if row.status != SENT or row.message_id is None:
-        return None
-    return MessageRef(Platform(row.platform), row.workspace, row.channel, row.message_id)
 
 
 class SqlDeliveryLedger:
@@ -215,7 +185,7 @@ class SqlDeliveryLedger:
                 )
             assert found is not None
             row = found
-        return PartState(row.id, part_no, _ref(row), row.content_hash)
+        return PartState(row.id, part_no, part_ref(row), row.content_hash)
 
     async def note_attempt(self, part_id: int, error: str) -> None:
         """Count a failed send attempt of a part and keep its error."""
@@ -283,16 +253,6 @@ class SqlDeliveryLedger:
             )
             return [(r.destination_key, r.digest_key) for r in rows]
 
-    async def has_run(self, dest_key: str, digest_key: str) -> bool:
-        """Whether this slot's run exists (in any state)."""
-        async with self._sessions() as session:
-            found = await session.scalar(
-                select(DigestRunRow.id).where(
-                    DigestRunRow.destination_key == dest_key, DigestRunRow.digest_key == digest_key
-                )
-            )
-            return found is not None
-
     async def recent_runs(self, dest_key: str | None = None, limit: int = 20) -> list[RunView]:
         """Newest runs first, with their message counts."""
         query = select(DigestRunRow).order_by(
@@ -302,8 +262,8 @@ class SqlDeliveryLedger:
             query = query.where(DigestRunRow.destination_key == dest_key)
         async with self._sessions() as session:
             runs = list(await session.scalars(query.limit(limit)))
-            parts = await self._parts(session, [r.id for r in runs])
-        return [_view(run, parts.get(run.id, [])) for run in runs]
+            parts = await parts_by_run(session, [r.id for r in runs])
+        return [run_view(run, parts.get(run.id, [])) for run in runs]
 
     async def runs_with_notes(
         self, note_keys: Iterable[str]
@@ -323,49 +283,14 @@ class SqlDeliveryLedger:
                     .order_by(DigestRunRow.id)
                 )
             )
-            parts = await self._parts(session, [r.id for r in runs])
+            parts = await parts_by_run(session, [r.id for r in runs])
         return [
             (
-                _view(run, parts.get(run.id, [])),
+                run_view(run, parts.get(run.id, [])),
                 [
-                    PartState(p.id, p.part_no, _ref(p), p.content_hash)
+                    PartState(p.id, p.part_no, part_ref(p), p.content_hash)
                     for p in parts.get(run.id, [])
                 ],
             )
             for run in runs
         ]
-
-    @staticmethod
-    async def _parts(session: AsyncSession, run_ids: Sequence[int]) -> dict[int, list[DeliveryRow]]:
-        grouped: dict[int, list[DeliveryRow]] = {}
-        if not run_ids:
-            return grouped
-        rows = await session.scalars(
-            select(DeliveryRow).where(DeliveryRow.run_id.in_(run_ids)).order_by(DeliveryRow.part_no)
-        )
-        for row in rows:
-            grouped.setdefault(row.run_id, []).append(row)
-        return grouped
-
-
-def _view(run: DigestRunRow, parts: list[DeliveryRow]) -> RunView:
-    keys = tuple(run.note_keys or ())
-    return RunView(
-        id=run.id,
-        destination_key=run.destination_key,
-        digest_key=run.digest_key,
-        status=run.status,
-        trigger=run.trigger,
-        notes=len(keys),
-        sent_parts=sum(1 for p in parts if p.status == SENT),
-        parts=len(parts),
-        attempts=run.attempts,
-        error=run.error or next((p.last_error for p in parts if p.last_error), ""),
-        created_at=run.created_at,
-        finished_at=run.finished_at,
-        note_keys=keys,
-        filter_text=run.filter_text,
-        overflow=run.overflow,
-        locale=run.locale,
-        layout=run.layout,
-    )
