@@ -57,7 +57,11 @@ class DigestRunner:
     async def run(
         self, settings: DestinationSettings, digest_key: str, *, trigger: str = "schedule"
     ) -> RunOutcome:
-        """Run the slot unless it already ran; failures are recorded, never raised."""
+        """Run the slot unless it already ran; delivery failures are recorded, not raised.
+
+        Any other error is recorded too, then raised to the job wrapper. A crash or cancel
+        leaves the run pending: it is resumed once its lease runs out.
+        """
         state = await self._destinations.state(settings.key)
         if not settings.enabled or state.paused:
             return RunOutcome.SKIPPED
@@ -76,6 +80,10 @@ class DigestRunner:
         except DeliveryError as exc:
             await self._fail(settings, claim, exc)
             return RunOutcome.FAILED
+        except Exception as exc:  # boundary: record it, then the job wrapper logs it
+            error = f"internal error: {exc!r}"
+            await self._ledger.finish(claim.id, FAILED, self._clock.now(), error=error)
+            raise
 
     async def _deliver(self, settings: DestinationSettings, claim: RunClaim) -> RunOutcome:
         digest = await self._digest_for(settings, claim)

@@ -91,7 +91,7 @@ class DigestScheduler:
             name=f"digest to {key}",
             coalesce=True,
             max_instances=1,
-            misfire_grace_time=int(self._grace.total_seconds()) or None,
+            misfire_grace_time=max(1, int(self._grace.total_seconds())),  # None would mean no limit
         )
 
     async def fire(self, key: str) -> RunOutcome | None:
@@ -112,8 +112,16 @@ class DigestScheduler:
     async def catch_up(self) -> dict[str, RunOutcome | None]:
         """At start: each destination's latest slot within the grace period runs, once."""
         settings = [s for s in await self._delivery.catalog.all() if s.enabled]
-        outcomes = await asyncio.gather(*(self._run_latest(s) for s in settings))
-        return {s.key: o for s, o in zip(settings, outcomes, strict=True)}
+        results = await asyncio.gather(
+            *(self._run_latest(s) for s in settings), return_exceptions=True
+        )
+        outcomes: dict[str, RunOutcome | None] = {}
+        for s, result in zip(settings, results, strict=True):
+            if isinstance(result, BaseException):
+                log.error("catch-up of %s failed: %r", s.key, result)
+                result = None
+            outcomes[s.key] = result
+        return outcomes
 
     async def resume_stale(self) -> int:
         """Take over runs whose owner died mid fan-out (lease ran out); returns how many."""
@@ -123,7 +131,9 @@ class DigestScheduler:
             settings = await self._delivery.catalog.get(dest_key)
             if settings is not None:
                 jobs.append(self._delivery.runner.run(settings, digest_key, trigger="resume"))
-        await asyncio.gather(*jobs)
+        for result in await asyncio.gather(*jobs, return_exceptions=True):
+            if isinstance(result, BaseException):
+                log.error("resuming a run failed: %r", result)
         return len(jobs)
 
     def upcoming(self, settings: DestinationSettings, count: int = 3) -> list[str]:

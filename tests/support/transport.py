@@ -23,6 +23,8 @@ def make_error(kind: str) -> Exception:
         return TimeoutError("read timed out")
     if kind == "connection":
         return ConnectionResetError("connection reset")
+    if kind == "bug":
+        return ValueError("a bug in a transport")
     return DeliveryError(kind, retryable=False)  # e.g. "channel_not_found"
 
 

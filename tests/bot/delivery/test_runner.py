@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -232,3 +233,16 @@ async def test_pause_tells_the_admin_channel(app: App, clock: FixedClock) -> Non
     await delivery.runner.run(dest(), "slot:2")
     (text,) = told
     assert "console:T1:C1" in text and "token_revoked" in text
+
+
+async def test_unexpected_error_is_recorded_then_raised(app: App, clock: FixedClock) -> None:
+    await seed(app)
+    transport = RecordingTransport()
+    transport.fail_next("console:T1:C1", "bug")
+    delivery, _ = wire(app, transport, clock)
+    with pytest.raises(ValueError, match="a bug"):
+        await delivery.runner.run(dest(), "slot:1")
+    (run,) = await delivery.ledger.recent_runs()
+    assert run.status == "failed" and "a bug" in run.error
+    assert await delivery.runner.run(dest(), "slot:2") is RunOutcome.SENT
+    assert len(transport.sent) == 4  # the notes came back
