@@ -18,6 +18,7 @@ from bot.store.deliveries import RunClaim, SqlDeliveryLedger
 from bot.store.destinations import SqlDestinationStore
 from bot.store.notes import SqlNoteStore
 from bot.store.run_views import EMPTY, FAILED, SENT
+from bot.store.undelivered import SqlUndeliveredNotes
 
 __all__ = ["DigestRunner", "RunOutcome"]
 
@@ -47,12 +48,14 @@ class DigestRunner:
         alerts: AdminAlerts,
         clock: Clock,
         owner: str,
+        candidates: SqlUndeliveredNotes,
         lease: timedelta = timedelta(minutes=2),
         pause_after: int = 3,
     ) -> None:
         self._notes, self._ledger, self._destinations = notes, ledger, destinations
         self._publisher, self._alerts, self._clock = publisher, alerts, clock
         self._owner, self._lease, self._pause_after = owner, lease, pause_after
+        self._candidates = candidates
 
     async def run(
         self, settings: DestinationSettings, digest_key: str, *, trigger: str = "schedule"
@@ -136,9 +139,8 @@ class DigestRunner:
                 if dry_run
                 else await self._destinations.start(settings.key, first, self._clock.now())
             )
-        delivered = await self._ledger.assigned_keys(settings.key)
-        notes = [n async for n in self._notes.iter_notes(include_retracted=False)]
-        return build_digest(settings.spec(digest_key), notes, delivered=delivered, start_day=start)
+        notes = await self._candidates.for_destination(settings.key, start)
+        return build_digest(settings.spec(digest_key), notes, delivered=set(), start_day=start)
 
     async def _stored_digest(self, settings: DestinationSettings, claim: RunClaim) -> Digest | None:
         notes = await self._notes.get(claim.note_keys or ())

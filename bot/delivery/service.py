@@ -23,6 +23,7 @@ from bot.ports import Clock, Metrics
 from bot.store.deliveries import SqlDeliveryLedger
 from bot.store.destinations import SqlDestinationStore
 from bot.store.notes import SqlNoteStore
+from bot.store.undelivered import SqlUndeliveredNotes
 
 __all__ = ["Delivery", "build_delivery"]
 
@@ -78,6 +79,7 @@ def build_delivery(
         ledger=ledger,
         destinations=destinations,
         publisher=publisher,
+        candidates=SqlUndeliveredNotes(engine),
         alerts=AdminAlerts(metrics or NullMetrics(), admin_message),
         clock=clock,
         owner=owner,

@@ -139,14 +139,6 @@ class SqlDeliveryLedger:
             return False
         return True
 
-    async def assigned_keys(self, dest_key: str) -> set[str]:
-        """Notes already taken by a run of this destination (sent, or still in progress)."""
-        async with self._sessions() as session:
-            found = await session.scalars(
-                select(AssignedNoteRow.note_key).where(AssignedNoteRow.destination_key == dest_key)
-            )
-            return set(found)
-
     async def claim_part(
         self,
         run_id: int,
