@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -13,8 +12,6 @@ from bot.scheduling.leader import LeaderElection, LeaderLock, leader_lock
 from bot.scheduling.scheduler import DigestScheduler
 
 __all__ = ["DigestService", "serve_digests"]
-
-log = logging.getLogger(__name__)
 
 ELECTION_JOB_ID = "leader-election"
 
