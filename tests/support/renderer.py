@@ -16,5 +16,7 @@ class ListRenderer:
         payloads = [ConsolePayload(plain=header)]
         for note in digest.notes:
             text = f"retracted: {note.key}" if note.retracted else f"{note.key} | {note.title}"
+            if note.commentary and not note.retracted:
+                text += f" | {note.commentary}"
             payloads.append(ConsolePayload(plain=text, thread=True))
         return payloads
