@@ -14,6 +14,7 @@ from bot import __version__
 from bot.app import console_channel, open_app
 from bot.basic_commands import BasicCommands
 from bot.cli_render import add_render_command, day_digest, render_command
+from bot.delivery.history import add_deliveries_command, list_deliveries
 from bot.errors import PaperbotError
 from bot.ingest.importer import FileReport, IngestReport, collect_note_files, ingest_paths
 from bot.models import Layout
@@ -52,6 +53,7 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
 
     commands.add_parser("export", parents=[common], help="every stored note as JSON Lines")
     add_render_command(commands, common, settings)
+    add_deliveries_command(commands, common)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
@@ -142,6 +144,13 @@ async def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _deliveries(args: argparse.Namespace) -> int:
+    async with open_app(args.database_url) as app:
+        for line in await list_deliveries(app.engine, args.destination, args.limit):
+            print(line)
+    return 0
+
+
 async def _db_upgrade(args: argparse.Namespace) -> int:
     async with open_app(args.database_url):
         print("database is at the latest schema")
@@ -171,6 +180,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return await _export(args)
     if args.command == "render":
         return await render_command(args)
+    if args.command == "deliveries":
+        return await _deliveries(args)
     return await _db_upgrade(args)
 
 

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from bot.models import Destination, Digest, MessageRef
     from bot.replies import Reply
 
-__all__ = ["Clock", "Renderer", "Transport"]
+__all__ = ["Clock", "Metrics", "Renderer", "Transport"]
 
 P = TypeVar("P")
 P_contra = TypeVar("P_contra", contravariant=True)
@@ -28,7 +28,12 @@ class Renderer(Protocol[P]):
     """Pure: core models to one platform's payloads, split within that platform's limits."""
 
     def render_digest(self, digest: Digest) -> list[P]:
-        """The messages of a digest, header first; replies have `thread=True`."""
+        """The messages of a digest, header first; replies have `thread=True`.
+
+        Delivery relies on two more rules: a digest with no days renders as one short
+        "no new notes" message, and a note with `retracted=True` renders as a short "retracted"
+        note in place of its content (corrections edit posted messages to that).
+        """
         ...
 
     def render_reply(self, reply: Reply) -> P:
@@ -52,4 +57,16 @@ class Transport(Protocol[P_contra]):
 
     async def edit(self, ref: MessageRef, payload: P_contra) -> None:
         """Replace a posted message's content in place."""
+        ...
+
+
+class Metrics(Protocol):
+    """Counters and observations, exposed on /metrics by an adapter."""
+
+    def inc(self, name: str, **labels: str) -> None:
+        """Add one to a counter."""
+        ...
+
+    def observe(self, name: str, value: float, **labels: str) -> None:
+        """Record one observation (a latency, a Retry-After)."""
         ...

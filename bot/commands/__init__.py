@@ -1,0 +1,3 @@
+"""Chat command cores: platform-neutral handlers the adapters call."""
+
+__all__: list[str] = []

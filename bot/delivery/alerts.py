@@ -1,0 +1,46 @@
+"""Telling the admin that a destination was paused: log, metric, and an optional chat message."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot.ports import Metrics
+
+__all__ = ["AdminAlerts", "NullMetrics"]
+
+log = logging.getLogger(__name__)
+
+AdminMessage = Callable[[str], Awaitable[None]]
+
+
+class NullMetrics:
+    """Metrics that go nowhere, until an adapter exposes them."""
+
+    def inc(self, name: str, **labels: str) -> None:
+        """Ignore the count."""
+
+    def observe(self, name: str, value: float, **labels: str) -> None:
+        """Ignore the observation."""
+
+
+class AdminAlerts:
+    """Raised when a destination is paused after repeated permanent failures."""
+
+    def __init__(self, metrics: Metrics, message: AdminMessage | None = None) -> None:
+        self._metrics, self._message = metrics, message
+
+    async def destination_paused(self, dest_key: str, reason: str, failures: int) -> None:
+        """Log an error, count it, and post to the admin channel when one is configured."""
+        log.error("paused %s after %d permanent failures: %s", dest_key, failures, reason)
+        self._metrics.inc("paperbot_destination_paused_total", destination=dest_key)
+        if self._message is None:
+            return
+        text = (
+            f"paperbot paused digests to {dest_key} after {failures} failed runs: {reason}. "
+            "Fix the channel, then `/paper channel set enable` there to resume."
+        )
+        try:
+            await self._message(text)
+        except Exception:  # boundary: the alert must not hide the pause it reports
+            log.exception("could not tell the admin channel about %s", dest_key)

@@ -1,0 +1,54 @@
+"""`paperbot deliveries`: recent digest runs with their status and errors, as text lines."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.store.deliveries import RunView, SqlDeliveryLedger
+
+__all__ = ["add_deliveries_command", "format_runs", "list_deliveries"]
+
+_HEADER = (
+    f"{'started (UTC)':<17} {'destination':<30} {'digest':<23} {'status':<8} "
+    f"{'parts':>5}  {'notes':>5}  {'tries':>5}  error"
+)
+
+
+def add_deliveries_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Register `deliveries [--destination KEY] [--limit N]`."""
+    parser = commands.add_parser(
+        "deliveries", parents=[common], help="recent digest runs, their status and errors"
+    )
+    parser.add_argument(
+        "--destination",
+        help="only this destination, e.g. slack:T0123:C0456 (platform:workspace:channel)",
+    )
+    parser.add_argument("--limit", type=int, default=20, help="how many runs (default 20)")
+
+
+def _line(run: RunView) -> str:
+    started = run.created_at.strftime("%Y-%m-%d %H:%M")
+    parts = f"{run.sent_parts}/{run.parts}"
+    error = run.error.replace("\n", " ")[:80]
+    return (
+        f"{started:<17} {run.destination_key:<30} {run.digest_key:<23} {run.status:<8} "
+        f"{parts:>5}  {run.notes:>5}  {run.attempts:>5}  {error}"
+    ).rstrip()
+
+
+def format_runs(runs: Sequence[RunView]) -> list[str]:
+    """A header and one line per run, newest first."""
+    if not runs:
+        return ["no digest runs yet"]
+    return [_HEADER, *(_line(run) for run in runs)]
+
+
+async def list_deliveries(engine: AsyncEngine, destination: str | None, limit: int) -> list[str]:
+    """The lines `paperbot deliveries` prints."""
+    runs = await SqlDeliveryLedger(engine).recent_runs(destination, limit)
+    return format_runs(runs)

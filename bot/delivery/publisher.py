@@ -1,0 +1,138 @@
+"""The Publisher: the only code that sends a digest. Claim → pace → post → record, per part."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bot.delivery.pacing import Pacer, Sleep
+from bot.delivery.policy import RetryPolicy, as_delivery_error
+from bot.errors import DeliveryError
+from bot.models import Destination, Digest, MessageRef, Platform
+from bot.ports import Clock, Renderer, Transport
+from bot.store.deliveries import PartState, RunClaim, SqlDeliveryLedger
+
+__all__ = ["Publisher", "Route", "payload_hash"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """How one platform's digests are rendered and sent."""
+
+    renderer: Renderer[Any]
+    transport: Transport[Any]
+
+
+def payload_hash(payload: Any) -> str:
+    """A stable hash of a payload's JSON: tells a changed message from an unchanged one."""
+    body = json.dumps(payload.to_json(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
+
+
+def _nonce(dest: Destination, digest_key: str, part_no: int) -> str:
+    raw = f"{dest.key}|{digest_key}|{part_no}".encode()
+    return hashlib.sha256(raw).hexdigest()[:25]  # Discord nonces are at most 25 characters
+
+
+class Publisher:
+    """Sends each part at most once per ledger row; retries retryable errors in this task only.
+
+    Parts of one destination go out in order, one at a time, so a crash can leave at most one
+    message per destination sent but unrecorded.
+    """
+
+    def __init__(
+        self,
+        *,
+        ledger: SqlDeliveryLedger,
+        routes: Mapping[Platform, Route],
+        pacer: Pacer,
+        policy: RetryPolicy,
+        clock: Clock,
+        sleep: Sleep,
+        owner: str,
+        lease: timedelta,
+    ) -> None:
+        self._ledger, self._routes, self._pacer = ledger, routes, pacer
+        self._policy, self._clock, self._sleep = policy, clock, sleep
+        self._owner, self._lease = owner, lease
+
+    def route(self, platform: Platform) -> Route:
+        """The renderer and transport of a platform."""
+        try:
+            return self._routes[platform]
+        except KeyError:
+            raise DeliveryError(f"no transport for {platform.value}", retryable=False) from None
+
+    async def publish(self, run: RunClaim, dest: Destination, digest: Digest) -> list[MessageRef]:
+        """Post the digest's parts not yet sent; replies go in the thread of part 0."""
+        route = self.route(dest.platform)
+        refs: list[MessageRef] = []
+        parent: MessageRef | None = None
+        for part_no, payload in enumerate(route.renderer.render_digest(digest)):
+            state = await self._ledger.claim_part(
+                run.id, dest, run.digest_key, part_no, payload_hash(payload), self._clock.now()
+            )
+            ref = state.ref or await self._send(route, run, dest, payload, state, parent)
+            parent = parent or ref
+            refs.append(ref)
+        return refs
+
+    async def _send(
+        self,
+        route: Route,
+        run: RunClaim,
+        dest: Destination,
+        payload: Any,
+        state: PartState,
+        parent: MessageRef | None,
+    ) -> MessageRef:
+        thread = parent if getattr(payload, "thread", False) else None
+        nonce = _nonce(dest, run.digest_key, state.part_no)
+        attempt = 0
+        while True:
+            attempt += 1
+            await self._pacer.wait_turn(dest)
+            try:
+                ref = await route.transport.post(dest, payload, thread=thread, nonce=nonce)
+            except Exception as exc:
+                error = as_delivery_error(exc)
+                if error is None:
+                    raise
+                await self._after_failure(run, dest, state, attempt, error)
+                continue
+            now = self._clock.now()
+            lease = (run.id, self._owner, now + self._lease)
+            await self._ledger.mark_sent(state.id, ref, now, lease=lease)
+            return ref
+
+    async def _after_failure(
+        self, run: RunClaim, dest: Destination, state: PartState, attempt: int, error: DeliveryError
+    ) -> None:
+        """Record the attempt, then wait (holding the lease) or give up by raising."""
+        await self._ledger.note_attempt(state.id, str(error))
+        if not self._policy.should_retry(attempt, error):
+            raise error
+        delay = self._policy.delay(attempt, error)
+        log.warning(
+            "send failed (attempt %d) to %s for %s part %d: %s; retrying in %.1fs",
+            attempt,
+            dest.key,
+            run.digest_key,
+            state.part_no,
+            error,
+            delay,
+        )
+        until = self._clock.now() + timedelta(seconds=delay) + self._lease
+        await self._ledger.renew(run.id, self._owner, until)
+        if error.retry_after is not None:
+            self._pacer.hold_workspace(dest, delay)
+        else:
+            await self._sleep(delay)

@@ -1,0 +1,103 @@
+"""Wires the delivery parts together from an engine, the routes, a clock and the config."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.delivery.alerts import AdminAlerts, AdminMessage, NullMetrics
+from bot.delivery.catalog import DestinationCatalog
+from bot.delivery.config import DeliveryConfig
+from bot.delivery.corrections import Corrections
+from bot.delivery.pacing import Pacer, Sleep
+from bot.delivery.policy import RetryPolicy
+from bot.delivery.publisher import Publisher, Route
+from bot.delivery.runner import DigestRunner
+from bot.models import Platform
+from bot.ports import Clock, Metrics
+from bot.store.deliveries import SqlDeliveryLedger
+from bot.store.destinations import SqlDestinationStore
+from bot.store.notes import SqlNoteStore
+from bot.store.undelivered import SqlUndeliveredNotes
+
+__all__ = ["Delivery", "build_delivery"]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """The delivery services of one process."""
+
+    engine: AsyncEngine
+    config: DeliveryConfig
+    ledger: SqlDeliveryLedger
+    destinations: SqlDestinationStore
+    catalog: DestinationCatalog
+    publisher: Publisher
+    runner: DigestRunner
+    corrections: Corrections
+    notes: SqlNoteStore
+    clock: Clock
+    owner: str
+
+
+def build_delivery(
+    engine: AsyncEngine,
+    *,
+    routes: Mapping[Platform, Route],
+    clock: Clock,
+    config: DeliveryConfig | None = None,
+    sleep: Sleep = asyncio.sleep,
+    policy: RetryPolicy | None = None,
+    pacer: Pacer | None = None,
+    metrics: Metrics | None = None,
+    admin_message: AdminMessage | None = None,
+    lease: timedelta = timedelta(minutes=2),
+    owner: str | None = None,
+) -> Delivery:
+    """Everything a process needs to run digests; `owner` names it in the ledger's leases."""
+    config = config or DeliveryConfig()
+    owner = owner or uuid.uuid4().hex[:16]
+    ledger, destinations = SqlDeliveryLedger(engine), SqlDestinationStore(engine)
+    notes = SqlNoteStore(engine)
+    publisher = Publisher(
+        ledger=ledger,
+        routes=routes,
+        pacer=pacer or Pacer(clock, sleep),
+        policy=policy or RetryPolicy(max_attempts=config.max_attempts),
+        clock=clock,
+        sleep=sleep,
+        owner=owner,
+        lease=lease,
+    )
+    runner = DigestRunner(
+        notes=notes,
+        ledger=ledger,
+        destinations=destinations,
+        publisher=publisher,
+        candidates=SqlUndeliveredNotes(engine),
+        alerts=AdminAlerts(metrics or NullMetrics(), admin_message),
+        clock=clock,
+        owner=owner,
+        lease=lease,
+        pause_after=config.pause_after_failures,
+    )
+    catalog = DestinationCatalog(config, destinations)
+    corrections = Corrections(ledger=ledger, notes=notes, publisher=publisher, clock=clock)
+    return Delivery(
+        engine=engine,
+        config=config,
+        ledger=ledger,
+        destinations=destinations,
+        catalog=catalog,
+        publisher=publisher,
+        runner=runner,
+        corrections=corrections,
+        notes=notes,
+        clock=clock,
+        owner=owner,
+    )

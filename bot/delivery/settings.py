@@ -1,0 +1,106 @@
+"""A destination's digest settings, whether declared in config or set from chat."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.digest.build import Backfill, DigestSpec
+from bot.digest.filters import parse_tag_filter
+from bot.errors import ConfigError
+from bot.models import Destination, Layout
+from bot.scheduling.slots import make_trigger
+
+__all__ = [
+    "DEFAULT_SCHEDULE",
+    "DEFAULT_TIMEZONE",
+    "DestinationSettings",
+    "Origin",
+    "check_schedule",
+    "check_timezone",
+]
+
+DEFAULT_SCHEDULE = "0 9 * * *"
+DEFAULT_TIMEZONE = "Asia/Seoul"
+LOCALES = ("ko", "en")
+
+
+class Origin(StrEnum):
+    """Where a destination was declared: config wins over chat for the same channel."""
+
+    CONFIG = "config"
+    CHAT = "chat"
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationSettings:
+    """Everything a scheduled digest to one channel needs."""
+
+    destination: Destination
+    schedule: str = DEFAULT_SCHEDULE
+    filter_text: str = ""
+    max_entries: int | None = None
+    layout: Layout = Layout.THREAD
+    enabled: bool = True
+    backfill: Backfill = Backfill.NEWEST
+    empty_message: bool = False
+    origin: Origin = Origin.CONFIG
+
+    @property
+    def key(self) -> str:
+        """The destination's ledger key."""
+        return self.destination.key
+
+    def spec(self, digest_key: str) -> DigestSpec:
+        """The digest-building settings for one run."""
+        return DigestSpec(
+            key=digest_key,
+            tag_filter=parse_tag_filter(self.filter_text),
+            max_entries=self.max_entries,
+            locale=self.destination.locale,
+            layout=self.layout,
+        )
+
+    def trigger(self) -> CronTrigger:
+        """The cron trigger in the destination's own time zone."""
+        return make_trigger(self.schedule, ZoneInfo(self.destination.timezone))
+
+    def with_changes(self, **changes: object) -> DestinationSettings:
+        """A copy with settings or destination fields changed, validated."""
+        dest_fields = {k: v for k, v in changes.items() if k in ("timezone", "locale", "name")}
+        own = {k: v for k, v in changes.items() if k not in dest_fields}
+        updated = replace(self, destination=replace(self.destination, **dest_fields), **own)  # type: ignore[arg-type]
+        updated.validate()
+        return updated
+
+    def validate(self, where: str = "destination") -> None:
+        """Raise ConfigError naming the key when a setting is unusable."""
+        check_schedule(self.schedule, f"{where}.schedule")
+        check_timezone(self.destination.timezone, f"{where}.timezone")
+        if self.destination.locale not in LOCALES:
+            raise ConfigError(f"{where}.locale: {self.destination.locale!r} is not one of ko, en")
+        if self.max_entries is not None and self.max_entries < 1:
+            raise ConfigError(f"{where}.max_entries: must be at least 1")
+        try:
+            parse_tag_filter(self.filter_text)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}.{exc}") from None
+
+
+def check_schedule(schedule: str, where: str) -> None:
+    """A five-field crontab expression (six: seconds first), or ConfigError naming `where`."""
+    try:
+        make_trigger(schedule, ZoneInfo("UTC"))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {schedule!r} is not a cron expression ({exc})") from None
+
+
+def check_timezone(name: str, where: str) -> None:
+    """An IANA time zone name, or ConfigError naming `where`."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: {name!r} is not an IANA time zone") from None

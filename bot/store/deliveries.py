@@ -1,0 +1,288 @@
+"""The delivery ledger: digest runs and their messages, guarded by unique constraints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from bot.models import Destination, Digest, MessageRef
+from bot.store.delivery_schema import AssignedNoteRow, DeliveryRow, DigestRunRow
+from bot.store.run_views import FAILED, PENDING, SENT, RunView, part_ref, parts_by_run, run_view
+
+__all__ = ["PartState", "RunClaim", "RunView", "SqlDeliveryLedger"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunClaim:
+    """A run this process now owns; `note_keys` is None until its digest is built."""
+
+    id: int
+    destination_key: str
+    digest_key: str
+    note_keys: tuple[str, ...] | None
+    resumed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PartState:
+    """A message's ledger row as claimed: `ref` is set when it was already sent."""
+
+    id: int
+    part_no: int
+    ref: MessageRef | None
+    content_hash: str
+
+
+class SqlDeliveryLedger:
+    """Every write is its own short transaction, so a crash loses at most what was in flight."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def claim_run(
+        self,
+        dest_key: str,
+        digest_key: str,
+        *,
+        trigger: str,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+    ) -> RunClaim | None:
+        """Own the run of this slot, or None when it exists and is done or leased by another.
+
+        A pending run whose lease ran out (its owner died) is taken over and resumed.
+        """
+        row = DigestRunRow(
+            destination_key=dest_key,
+            digest_key=digest_key,
+            status=PENDING,
+            trigger=trigger,
+            owner=owner,
+            lease_until=now + lease,
+            attempts=1,
+            error="",
+            filter_text="",
+            overflow=0,
+            locale="ko",
+            layout="thread",
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            async with self._sessions() as session, session.begin():
+                session.add(row)
+        except IntegrityError:
+            return await self._take_over(dest_key, digest_key, owner, now, lease)
+        return RunClaim(row.id, dest_key, digest_key, None, resumed=False)
+
+    async def _take_over(
+        self, dest_key: str, digest_key: str, owner: str, now: datetime, lease: timedelta
+    ) -> RunClaim | None:
+        slot = (DigestRunRow.destination_key == dest_key) & (DigestRunRow.digest_key == digest_key)
+        async with self._sessions() as session, session.begin():
+            taken = await session.execute(
+                update(DigestRunRow)
+                .where(slot, DigestRunRow.status == PENDING, DigestRunRow.lease_until <= now)
+                .values(
+                    owner=owner,
+                    lease_until=now + lease,
+                    updated_at=now,
+                    attempts=DigestRunRow.attempts + 1,
+                )
+                .returning(DigestRunRow.id, DigestRunRow.note_keys)
+            )
+            found = taken.first()
+        if found is None:
+            return None
+        keys = None if found.note_keys is None else tuple(found.note_keys)
+        return RunClaim(found.id, dest_key, digest_key, keys, resumed=True)
+
+    async def renew(self, run_id: int, owner: str, until: datetime) -> bool:
+        """Extend this owner's lease; False when another process took the run over."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(DigestRunRow)
+                .where(DigestRunRow.id == run_id, DigestRunRow.owner == owner)
+                .values(lease_until=until)
+                .returning(DigestRunRow.id)
+            )
+            return result.first() is not None
+
+    async def assign(self, run_id: int, dest_key: str, digest: Digest | None) -> bool:
+        """Record the run's digest and take its notes; False if another run took one first."""
+        keys = [] if digest is None else [note.key for note in digest.notes]
+        try:
+            async with self._sessions() as session, session.begin():
+                session.add_all(
+                    AssignedNoteRow(destination_key=dest_key, note_key=k, run_id=run_id)
+                    for k in keys
+                )
+                await session.flush()
+                values: dict[str, object] = {"note_keys": keys}
+                if digest is not None:
+                    values |= {
+                        "filter_text": digest.filter_text,
+                        "overflow": digest.overflow,
+                        "locale": digest.locale,
+                        "layout": digest.layout.value,
+                    }
+                await session.execute(
+                    update(DigestRunRow).where(DigestRunRow.id == run_id).values(**values)
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    async def claim_part(
+        self,
+        run_id: int,
+        dest: Destination,
+        digest_key: str,
+        part_no: int,
+        content_hash: str,
+        now: datetime,
+    ) -> PartState:
+        """The part's row, written `pending` before its send; a pending one is sent again."""
+        row = DeliveryRow(
+            run_id=run_id,
+            destination_key=dest.key,
+            digest_key=digest_key,
+            part_no=part_no,
+            status=PENDING,
+            platform=dest.platform.value,
+            workspace=dest.workspace,
+            channel=dest.channel,
+            content_hash=content_hash,
+            attempts=0,
+            last_error="",
+            created_at=now,
+        )
+        try:
+            async with self._sessions() as session, session.begin():
+                session.add(row)
+        except IntegrityError:
+            async with self._sessions() as session:
+                found = await session.scalar(
+                    select(DeliveryRow).where(
+                        DeliveryRow.destination_key == dest.key,
+                        DeliveryRow.digest_key == digest_key,
+                        DeliveryRow.part_no == part_no,
+                    )
+                )
+            assert found is not None
+            row = found
+        return PartState(row.id, part_no, part_ref(row), row.content_hash)
+
+    async def note_attempt(self, part_id: int, error: str) -> None:
+        """Count a failed send attempt of a part and keep its error."""
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id == part_id)
+                .values(attempts=DeliveryRow.attempts + 1, last_error=error[:2000])
+            )
+
+    async def mark_sent(
+        self, part_id: int, ref: MessageRef, now: datetime, *, lease: tuple[int, str, datetime]
+    ) -> None:
+        """Record the platform's reference (never sent again) and renew the run's lease.
+
+        `lease` is (run id, owner, until); both writes share one transaction.
+        """
+        run_id, owner, until = lease
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id == part_id)
+                .values(
+                    status=SENT,
+                    message_id=ref.message_id,
+                    sent_at=now,
+                    attempts=DeliveryRow.attempts + 1,
+                )
+            )
+            await session.execute(
+                update(DigestRunRow)
+                .where(DigestRunRow.id == run_id, DigestRunRow.owner == owner)
+                .values(lease_until=until)
+            )
+
+    async def mark_edited(self, part_id: int, content_hash: str, now: datetime) -> None:
+        """Record that a posted part now shows new content."""
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id == part_id)
+                .values(content_hash=content_hash, edited_at=now)
+            )
+
+    async def finish(self, run_id: int, status: str, now: datetime, error: str = "") -> None:
+        """Close a run; a failed run gives its notes back to the destination's next digest."""
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(DigestRunRow)
+                .where(DigestRunRow.id == run_id)
+                .values(status=status, error=error[:2000], finished_at=now, updated_at=now)
+            )
+            if status == FAILED:
+                await session.execute(
+                    delete(AssignedNoteRow).where(AssignedNoteRow.run_id == run_id)
+                )
+
+    async def stale_runs(self, now: datetime) -> list[tuple[str, str]]:
+        """(destination, digest key) of pending runs whose owner's lease ran out."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(DigestRunRow.destination_key, DigestRunRow.digest_key).where(
+                    DigestRunRow.status == PENDING, DigestRunRow.lease_until <= now
+                )
+            )
+            return [(r.destination_key, r.digest_key) for r in rows]
+
+    async def recent_runs(self, dest_key: str | None = None, limit: int = 20) -> list[RunView]:
+        """Newest runs first, with their message counts."""
+        query = select(DigestRunRow).order_by(
+            DigestRunRow.created_at.desc(), DigestRunRow.id.desc()
+        )
+        if dest_key is not None:
+            query = query.where(DigestRunRow.destination_key == dest_key)
+        async with self._sessions() as session:
+            runs = list(await session.scalars(query.limit(limit)))
+            parts = await parts_by_run(session, [r.id for r in runs])
+        return [run_view(run, parts.get(run.id, [])) for run in runs]
+
+    async def runs_with_notes(
+        self, note_keys: Iterable[str]
+    ) -> list[tuple[RunView, list[PartState]]]:
+        """Sent runs that hold any of these notes, with their posted parts in order."""
+        keys = list(note_keys)
+        async with self._sessions() as session:
+            run_ids = set(
+                await session.scalars(
+                    select(AssignedNoteRow.run_id).where(AssignedNoteRow.note_key.in_(keys))
+                )
+            )
+            runs = list(
+                await session.scalars(
+                    select(DigestRunRow)
+                    .where(DigestRunRow.id.in_(run_ids), DigestRunRow.status == SENT)
+                    .order_by(DigestRunRow.id)
+                )
+            )
+            parts = await parts_by_run(session, [r.id for r in runs])
+        return [
+            (
+                run_view(run, parts.get(run.id, [])),
+                [
+                    PartState(p.id, p.part_no, part_ref(p), p.content_hash)
+                    for p in parts.get(run.id, [])
+                ],
+            )
+            for run in runs
+        ]

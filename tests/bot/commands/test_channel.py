@@ -1,0 +1,102 @@
+"""Channel and digest commands: admin checks, config precedence, settings, preview and now."""
+
+from datetime import date
+
+from bot.app import App
+from bot.commands.channel import ChannelCommands, CommandContext
+from bot.delivery.config import DeliveryConfig
+from bot.models import Destination, Platform
+from tests.support.clock import FixedClock
+from tests.support.delivery import dest, note, put_day, wire
+from tests.support.transport import RecordingTransport
+
+DAY = date(2024, 9, 20)
+HERE = Destination(Platform.CONSOLE, "T1", "CHAT")
+DECLARED = dest("CFG")
+
+
+def commands(app: App, clock: FixedClock) -> tuple[ChannelCommands, RecordingTransport, list[int]]:
+    transport = RecordingTransport()
+    config = DeliveryConfig(destinations=(DECLARED,), admin_user_ids=frozenset({"U-cfg"}))
+    delivery, _ = wire(app, transport, clock, config=config)
+    rebuilt: list[int] = []
+
+    async def on_change() -> None:
+        rebuilt.append(1)
+
+    return ChannelCommands(delivery, on_change=on_change), transport, rebuilt
+
+
+def admin(where: Destination = HERE) -> CommandContext:
+    return CommandContext(where, "U1", platform_admin=True)
+
+
+async def test_only_admins_change_or_run(app: App, clock: FixedClock) -> None:
+    cmds, _, _ = commands(app, clock)
+    user = CommandContext(HERE, "U2")
+    for result in (
+        await cmds.set(user, "enable"),
+        await cmds.now(user),
+        await cmds.show(user),
+    ):
+        assert not result.ok and "admin" in result.text
+    config_admin = CommandContext(HERE, "U-cfg")
+    assert (await cmds.set(config_admin, "enable")).ok
+
+
+async def test_set_from_chat_then_show(app: App, clock: FixedClock) -> None:
+    cmds, _, rebuilt = commands(app, clock)
+    assert (await cmds.set(admin(), "schedule", '"0 9 * * 1-5"')).ok
+    assert (await cmds.set(admin(), "timezone", "Europe/Berlin")).ok
+    assert (await cmds.set(admin(), "filter", "tag:rlhf -tag:survey")).ok
+    assert (await cmds.set(admin(), "layout", "inline")).ok
+    shown = await cmds.show(admin())
+    assert "schedule: 0 9 * * 1-5 (Europe/Berlin)" in shown.text
+    assert "filter: tag:rlhf -tag:survey" in shown.text
+    assert "layout: inline" in shown.text
+    assert "set in: chat" in shown.text
+    assert "next run: slot:2024-09-20T09:00" in shown.text
+    assert len(rebuilt) == 4
+
+
+async def test_bad_values_are_refused_with_the_reason(app: App, clock: FixedClock) -> None:
+    cmds, _, _ = commands(app, clock)
+    bad_tz = await cmds.set(admin(), "timezone", "Mars/Base")
+    assert not bad_tz.ok and "IANA" in bad_tz.text
+    bad_filter = await cmds.set(admin(), "filter", "author:kim")
+    assert not bad_filter.ok and "author:kim" in bad_filter.text
+    assert not (await cmds.set(admin(), "layout", "grid")).ok
+    assert not (await cmds.set(admin(), "colour", "red")).ok
+
+
+async def test_config_declared_channel_is_read_only_from_chat(app: App, clock: FixedClock) -> None:
+    cmds, _, _ = commands(app, clock)
+    result = await cmds.set(admin(DECLARED.destination), "schedule", "0 8 * * *")
+    assert not result.ok and "config" in result.text
+    assert "set in: config" in (await cmds.show(admin(DECLARED.destination))).text
+
+
+async def test_preview_takes_nothing_and_now_goes_through_the_ledger(
+    app: App, clock: FixedClock
+) -> None:
+    await put_day(app, DAY, [note(DAY, "a"), note(DAY, "b")])
+    cmds, transport, _ = commands(app, clock)
+    where = admin(DECLARED.destination)
+    preview = await cmds.preview(where)
+    assert preview.digest is not None and len(preview.digest.notes) == 2
+    assert transport.sent == []
+    assert (await cmds.now(where)).ok
+    assert len(transport.sent) == 3
+    again = await cmds.now(where)
+    assert "empty" in again.text and len(transport.sent) == 3
+    assert (await cmds.preview(where)).digest is None
+
+
+async def test_enable_resumes_a_paused_channel(app: App, clock: FixedClock) -> None:
+    cmds, _, _ = commands(app, clock)
+    await cmds.set(admin(), "enable")
+    store = cmds._delivery.destinations
+    await store.set_paused(HERE.key, True, "channel_not_found", clock.now())
+    assert "PAUSED: channel_not_found" in (await cmds.show(admin())).text
+    await cmds.set(admin(), "enable")
+    assert "PAUSED" not in (await cmds.show(admin())).text

@@ -1,0 +1,72 @@
+from pathlib import Path
+
+import pytest
+
+from bot.delivery.config import load_delivery_config, parse_delivery_config
+from bot.errors import ConfigError
+from bot.models import Layout
+
+GOOD = """
+[delivery]
+admin_user_ids = ["U1"]
+pause_after_failures = 2
+
+[[destinations]]
+platform = "slack"
+workspace = "T1"
+channel = "C1"
+name = "ml-papers"
+filter = "tag:rlhf -tag:survey"
+layout = "inline"
+
+[[destinations]]
+platform = "discord"
+workspace = "G1"
+channel = "42"
+schedule = "30 8 * * 1-5"
+timezone = "Europe/Berlin"
+locale = "en"
+"""
+
+
+def test_good_config_is_typed_with_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "paperbot.toml"
+    path.write_text(GOOD)
+    config = load_delivery_config(path)
+    first, second = config.destinations
+    assert first.key == "slack:T1:C1"
+    assert first.schedule == "0 9 * * *"
+    assert first.destination.timezone == "Asia/Seoul"
+    assert first.layout is Layout.INLINE
+    assert second.destination.locale == "en"
+    assert config.admin_user_ids == {"U1"}
+    assert config.pause_after_failures == 2
+    assert config.misfire_grace_seconds == 6 * 3600
+
+
+@pytest.mark.parametrize(
+    ("patch", "key"),
+    [
+        ({"timezone": "Mars/Base"}, "destinations[0].timezone"),
+        ({"schedule": "every day"}, "destinations[0].schedule"),
+        ({"filter": "author:kim"}, "destinations[0].filter"),
+        ({"layout": "grid"}, "destinations[0].layout"),
+        ({"max_entries": 0}, "destinations[0].max_entries"),
+        ({"platform": "irc"}, "destinations[0].platform"),
+        ({"colour": "red"}, "destinations[0].colour"),
+    ],
+)
+def test_errors_name_the_key(patch: dict[str, object], key: str) -> None:
+    raw = {"platform": "slack", "workspace": "T", "channel": "C", **patch}
+    with pytest.raises(ConfigError, match=key.replace("[", r"\[").replace("]", r"\]")):
+        parse_delivery_config({"destinations": [raw]}, "paperbot.toml")
+
+
+def test_duplicate_destination_is_an_error() -> None:
+    raw = {"platform": "slack", "workspace": "T", "channel": "C"}
+    with pytest.raises(ConfigError, match="declared twice"):
+        parse_delivery_config({"destinations": [raw, raw]})
+
+
+def test_missing_file_means_no_destinations(tmp_path: Path) -> None:
+    assert load_delivery_config(tmp_path / "none.toml").destinations == ()
