@@ -12,18 +12,19 @@ import contextlib
 import logging
 import sys
 import threading
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
 from rich.console import Console
 
-from bot.models import Digest
+from bot.models import Destination, Digest, MessageRef
 from bot.payloads import ConsolePayload
 from bot.ports import Renderer
 from bot.replies import ErrorView, Reply
 
-__all__ = ["CommandHandler", "ConsoleChannel", "stdin_lines"]
+__all__ = ["CommandHandler", "ConsoleChannel", "ConsoleTransport", "stdin_lines"]
 
 log = logging.getLogger(__name__)
 
@@ -144,3 +145,31 @@ class ConsoleChannel:
         source = sys.stdin if stdin is None else stdin
         if self.handler is not None and source.isatty():
             await self.prompt(stdin_lines())
+
+
+@dataclass
+class ConsoleTransport:
+    """Posts to the terminal: the `Transport` the digest service uses for `console` destinations.
+
+    Message ids are random, so a restarted process never reuses one the ledger already holds.
+    """
+
+    channel: ConsoleChannel
+
+    async def post(
+        self,
+        destination: Destination,
+        payload: ConsolePayload,
+        *,
+        thread: MessageRef | None = None,
+        nonce: str | None = None,
+    ) -> MessageRef:
+        """Print the message; replies in a thread are indented under the header."""
+        self.channel.show([payload])
+        return MessageRef(
+            destination.platform, destination.workspace, destination.channel, uuid.uuid4().hex[:16]
+        )
+
+    async def edit(self, ref: MessageRef, payload: ConsolePayload) -> None:
+        """A terminal can't change printed text: print the corrected message, marked as such."""
+        self.channel.show([ConsolePayload(plain=f"✏️ edited {ref.message_id}:\n{payload.plain}")])

@@ -11,9 +11,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.app import console_channel, open_app
+from bot.app import open_app
 from bot.basic_commands import BasicCommands
 from bot.cli_render import add_render_command, day_digest, render_command
+from bot.cli_run import add_run_arguments, delivery_config, serve
 from bot.delivery.history import add_deliveries_command, list_deliveries
 from bot.errors import PaperbotError
 from bot.ingest.importer import FileReport, IngestReport, collect_note_files, ingest_paths
@@ -36,14 +37,17 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
         default=settings.database_url,
         help="SQLAlchemy URL (default: $DATABASE_URL, else sqlite file ./data/paperbot.sqlite3)",
     )
-    common.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    common.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log more: -v state changes, -vv debug"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser(
-        "run", parents=[common], help="ingest the notes and show the newest day"
+        "run", parents=[common], help="the bot: ingest, digests on schedule, the terminal prompt"
     )
     run.add_argument("--notes-dir", type=Path, default=settings.notes_dir)
     run.set_defaults(templates_dir=settings.templates_dir)
+    add_run_arguments(run, settings.config_path)
 
     ingest = commands.add_parser(
         "ingest", parents=[common], help="read notes files into the database"
@@ -158,16 +162,18 @@ async def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    """The main job on the terminal channel: ingest, show the newest day, then take `/paper`."""
+    """The main job: ingest, show the newest day, then serve digests and the `/paper` prompt."""
+    delivery_config(args.config)  # a bad config file stops the bot before anything runs
     status = await _ingest(args, [args.notes_dir], quiet=True)
     async with open_app(args.database_url) as app:
         day = await app.notes.newest_day()
+        preview = None
         if day is None:
-            print(f"no notes yet: put notes files in {args.notes_dir}/ and run again")
-            return status
-        digest = day_digest(day, await app.notes.on_day(day), locale="ko", layout=Layout.THREAD)
-        channel = console_channel(BasicCommands(app.notes), args.templates_dir)
-        await channel.run(digest)
+            print(f"no notes yet: put notes files in {args.notes_dir}/ and they will be read")
+        else:
+            notes = await app.notes.on_day(day)
+            preview = day_digest(day, notes, locale="ko", layout=Layout.THREAD)
+        await serve(app, args, BasicCommands(app.notes), preview)
     return status
 
 
@@ -190,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env()
     args = _parser(settings).parse_args(argv)
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
+        level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:

@@ -10,6 +10,7 @@ from pathlib import Path
 __all__ = ["Settings"]
 
 DEFAULT_NOTES_DIR = Path("seeds")
+DEFAULT_CONFIG = Path("config") / "paperbot.toml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,11 +20,12 @@ class Settings:
     database_url: str | None = None
     notes_dir: Path = DEFAULT_NOTES_DIR
     templates_dir: Path | None = None
+    config_path: Path = DEFAULT_CONFIG
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read `DATABASE_URL`, `PAPERBOT_NOTES_DIR` and `PAPERBOT_TEMPLATES_DIR` (a team's
-        template overrides); empty values mean the defaults."""
+        """Read `DATABASE_URL`, `PAPERBOT_NOTES_DIR`, `PAPERBOT_TEMPLATES_DIR` (a team's
+        template overrides) and `PAPERBOT_CONFIG`; empty values mean the defaults."""
         env = os.environ if environ is None else environ
         notes_dir = env.get("PAPERBOT_NOTES_DIR") or str(DEFAULT_NOTES_DIR)
         templates_dir = env.get("PAPERBOT_TEMPLATES_DIR")
@@ -31,6 +33,7 @@ class Settings:
             database_url=env.get("DATABASE_URL") or None,
             notes_dir=Path(notes_dir),
             templates_dir=Path(templates_dir) if templates_dir else None,
+            config_path=Path(env.get("PAPERBOT_CONFIG") or DEFAULT_CONFIG),
         )
 
     def __repr__(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from bot.models import Destination
+from bot.models import Destination, Platform
 from bot.ports import Clock
 
 __all__ = ["Pacer", "Sleep"]
@@ -27,8 +27,11 @@ class Pacer:
         *,
         channel_interval: float = 1.0,
         workspace_interval: float | None = None,
+        unpaced: frozenset[Platform] = frozenset(),
     ) -> None:
+        """`unpaced` platforms (the terminal) have no rate limit to respect."""
         self._clock, self._sleep = clock, sleep
+        self._unpaced = unpaced
         self._channel_interval = timedelta(seconds=channel_interval)
         self._workspace_interval = (
             None if workspace_interval is None else timedelta(seconds=workspace_interval)
@@ -56,6 +59,8 @@ class Pacer:
 
     async def wait_turn(self, dest: Destination) -> None:
         """Wait until this channel (and its workspace) may take another message."""
+        if dest.platform in self._unpaced:
+            return
         while True:
             now = self._clock.now()
             turn = self._reserve(dest, now)

@@ -65,7 +65,9 @@ async def test_last_entry_without_tags_is_reported_as_a_warning(
 
 
 async def test_run_shows_the_newest_day(database_url: str, seeds_dir: Path) -> None:
-    result = await run_cli("run", "--notes-dir", str(seeds_dir), "--database-url", database_url)
+    result = await run_cli(
+        "run", "--once", "--notes-dir", str(seeds_dir), "--database-url", database_url
+    )
     assert result.code == 0, result.err
     assert "2024-09-20" in result.out
     assert "Training Language Models to Self-Correct via Reinforcement Learning" in result.out

@@ -64,7 +64,7 @@ async def test_render_console_prints_the_digest_text(
 async def test_run_shows_the_newest_day_on_the_terminal_channel(
     database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert await _paperbot("run", "--database-url", database_url) == 0
+    assert await _paperbot("run", "--once", "--database-url", database_url) == 0
     out = capsys.readouterr().out
     assert "2024-09-20 · 8편" in out
     assert "id: 2024-09-20-don-t-teach-incentivize" in out

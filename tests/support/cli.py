@@ -27,6 +27,11 @@ async def run_cli(*args: str, env: dict[str, str] | None = None, limit: float = 
         cwd=REPO_ROOT, env=full_env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    out, err = await asyncio.wait_for(process.communicate(), limit)
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), limit)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise
     assert process.returncode is not None
     return CliResult(process.returncode, out.decode(), err.decode())

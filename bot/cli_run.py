@@ -1,0 +1,141 @@
+"""`paperbot run`: the bot's main job as one long-running process.
+
+At start it ingests the notes folder and shows the newest day in the terminal (a preview: it
+records nothing). Then it runs the digest service (leader election, one cron job per destination,
+the delivery ledger) and re-ingests the notes folder every few minutes, editing posted messages of
+notes that changed. With no destination declared and no chat platform configured, the terminal
+itself is the one destination, on the default schedule. On a terminal a prompt takes `/paper …`;
+without one (a container, a pipe) the process just serves until SIGTERM or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from adapters.console import CommandHandler, ConsoleChannel, ConsoleTransport, stdin_lines
+from bot.app import App, console_channel, renderer_for
+from bot.delivery.config import DeliveryConfig, load_delivery_config
+from bot.delivery.pacing import Pacer
+from bot.delivery.publisher import Route
+from bot.delivery.service import Delivery, build_delivery
+from bot.delivery.settings import DestinationSettings, Origin
+from bot.errors import ConfigError
+from bot.models import Destination, Digest, Platform
+from bot.scheduling.jobs import ingest_and_correct
+from bot.scheduling.leader import leader_lock
+from bot.scheduling.runtime import DigestService
+
+__all__ = ["TERMINAL", "add_run_arguments", "serve"]
+
+log = logging.getLogger(__name__)
+
+TERMINAL = Destination(Platform.CONSOLE, "local", "terminal", name="terminal")
+INGEST_JOB_ID = "ingest-notes"
+
+
+def add_run_arguments(run: argparse.ArgumentParser, config_path: Path) -> None:
+    """The options of `paperbot run`."""
+    run.add_argument("--config", type=Path, default=config_path, help="destinations (TOML)")
+    run.add_argument(
+        "--ingest-every",
+        type=float,
+        default=10.0,
+        metavar="MINUTES",
+        help="re-ingest the notes folder this often (default 10)",
+    )
+    run.add_argument("--once", action="store_true", help="ingest, show the newest day, exit")
+
+
+def delivery_config(path: Path | None) -> DeliveryConfig:
+    """Declared destinations, or the terminal alone when none is declared.
+
+    Raises:
+        ConfigError: a declared destination's platform has no transport in this build.
+    """
+    config = load_delivery_config(path)
+    for index, declared in enumerate(config.destinations):
+        if declared.destination.platform is not Platform.CONSOLE:
+            raise ConfigError(
+                f"{path}: destinations[{index}].platform: {declared.destination.platform.value} "
+                'delivery is not available in this build yet; use platform = "console"'
+            )
+    if config.destinations:
+        return config
+    return replace(config, destinations=(DestinationSettings(TERMINAL, origin=Origin.CONFIG),))
+
+
+async def serve(
+    app: App, args: argparse.Namespace, handler: CommandHandler, preview: Digest | None
+) -> None:
+    """Run the digest service, the ingest job and the prompt until stopped."""
+    channel = console_channel(handler, args.templates_dir)
+    if preview is not None:
+        channel.show_digest(preview)
+    if args.once:
+        return
+    delivery = _delivery(app, channel, delivery_config(args.config))
+    service = DigestService(delivery)
+    service.start(leader_lock(app.engine))
+    service.scheduler.add_job(
+        _ingest_job,
+        "interval",
+        args=[args.notes_dir, delivery],
+        minutes=args.ingest_every,
+        id=INGEST_JOB_ID,
+        coalesce=True,
+        max_instances=1,
+    )
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    prompt = asyncio.create_task(_prompt_then_stop(channel, stop))
+    try:
+        await stop.wait()
+    finally:
+        prompt.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await prompt
+        await service.stop()
+
+
+def _delivery(app: App, channel: ConsoleChannel, config: DeliveryConfig) -> Delivery:
+    route = Route(renderer_for(Platform.CONSOLE), ConsoleTransport(channel))
+    pacer = Pacer(app.clock, asyncio.sleep, unpaced=frozenset({Platform.CONSOLE}))
+    return build_delivery(
+        app.engine, routes={Platform.CONSOLE: route}, clock=app.clock, config=config, pacer=pacer
+    )
+
+
+async def _ingest_job(notes_dir: Path, delivery: Delivery) -> None:
+    report, corrections = await ingest_and_correct([notes_dir], delivery)
+    for skipped in report.skipped:
+        log.error("ingest skipped %s", skipped.skipped)
+    if report.total("added") or report.changed_keys:
+        log.info(
+            "ingested %s: %d new, %d changed; %s",
+            notes_dir,
+            report.total("added"),
+            len(report.changed_keys),
+            corrections,
+        )
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+
+
+async def _prompt_then_stop(channel: ConsoleChannel, stop: asyncio.Event) -> None:
+    """On a terminal, answer `/paper` lines; `:quit` or Ctrl-D stops the bot."""
+    if not sys.stdin.isatty():
+        return
+    await channel.prompt(stdin_lines())
+    stop.set()
