@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.models import Note, NoteSource
 from bot.store.schema import IngestedFileRow, NoteRow, NoteTagRow
+from bot.store.search_index import update_search_index
 
 __all__ = ["FileChanges", "SqlNoteStore", "note_from_row"]
 
@@ -107,6 +108,10 @@ class SqlNoteStore:
                 if row.source_file == source and key not in wanted and not row.retracted:
                     row.retracted, row.retracted_at, row.updated_at = True, now, now
                     changes.retracted.append(key)
+            reindex = {*changes.added, *changes.updated}
+            await update_search_index(
+                session, [n for n in notes if n.key in reindex], changes.retracted
+            )
             await self._record_file(
                 session, source, day, len(notes), file_hash, parser_version, now
             )

@@ -1,0 +1,136 @@
+"""From a parsed query to what the index is asked: concepts, alternatives and term slots.
+
+Each bare word (or run of words the glossary knows, like `가중치 평균`) is one *concept*. A
+concept holds *alternatives*: the user's own words, and every glossary synonym (`weight
+averaging`, `model soup`); a note matches the concept through its best alternative. An
+alternative is a list of *slots* that must all be present (the bigrams of `오토인코더`, or the two
+words of `weight averaging`); a slot is one term, or a prefix (`interpretab`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.search.glossary import Glossary, normalize_word
+from bot.search.query import Query
+from bot.search.text import (
+    PARTICLES,
+    STOPWORDS,
+    hangul_terms,
+    is_hangul,
+    normalize_phrase,
+    split_words,
+    stem,
+)
+
+__all__ = [
+    "MIN_PREFIX_CHARS",
+    "ORIGINAL_FACTOR",
+    "SYNONYM_FACTOR",
+    "Alternative",
+    "Concept",
+    "Slot",
+    "plan_concepts",
+]
+
+ORIGINAL_FACTOR = 5
+SYNONYM_FACTOR = 4
+"""The user's own words weigh 5, glossary synonyms 4: a note in the query's language and words
+ranks just above one that says the same thing in the other language."""
+
+MIN_PREFIX_CHARS = 3
+"""Shorter Latin words match only exactly (`rl` must not find `rlhf`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One term a note must hold; `prefix` also accepts longer terms starting with it."""
+
+    term: str
+    prefix: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """Slots that must all match; `phrase` (folded words) must also occur verbatim."""
+
+    slots: tuple[Slot, ...]
+    factor: int
+    phrase: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """One thing the user asked for, and the ways a note can say it."""
+
+    label: str
+    alternatives: tuple[Alternative, ...]
+
+
+def word_slots(words: Iterable[str]) -> tuple[Slot, ...]:
+    """Slots for folded, normalized words: Hangul bigrams (one syllable: itself); Latin words."""
+    slots: list[Slot] = []
+    for word in words:
+        if is_hangul(word):
+            terms = hangul_terms(word)
+            slots.extend(Slot(t) for t in (terms[1:] if len(word) > 1 else terms))
+        elif word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
+            slots.append(Slot(word, prefix=len(word) >= MIN_PREFIX_CHARS))
+    return tuple(dict.fromkeys(slots))
+
+
+def _phrase_words(phrase: str) -> list[str]:
+    return [normalize_word(w) for w in split_words(phrase)]
+
+
+def _query_words(raw_words: Sequence[str]) -> list[str]:
+    """Normalized words; a particle glued to a Latin word (`MoE의`, `RLHF를`) is dropped."""
+    words: list[str] = []
+    for raw in raw_words:
+        parts = split_words(raw)
+        if len(parts) > 1 and parts[-1] in PARTICLES and not is_hangul(parts[-2]):
+            parts = parts[:-1]
+        words.extend(normalize_word(p) for p in parts)
+    return words
+
+
+def _concept(words: Sequence[str], synonyms: Sequence[str]) -> Concept:
+    own = Alternative(word_slots(words), ORIGINAL_FACTOR)
+    alternatives = [own] if own.slots else []
+    for phrase in synonyms:
+        slots = word_slots(_phrase_words(phrase))
+        if slots and slots != own.slots:
+            alternatives.append(Alternative(slots, SYNONYM_FACTOR))
+    unique = tuple(dict.fromkeys(alternatives))
+    return Concept(" ".join(words), unique)
+
+
+def _word_concepts(words: Sequence[str], glossary: Glossary) -> list[Concept]:
+    """Longest glossary match first, left to right; unknown words stand alone."""
+    concepts: list[Concept] = []
+    start = 0
+    while start < len(words):
+        for width in range(min(glossary.max_words, len(words) - start), 0, -1):
+            span = words[start : start + width]
+            synonyms = glossary.synonyms(span)
+            if synonyms is not None or width == 1:
+                concepts.append(_concept(span, synonyms or ()))
+                start += width
+                break
+    return [c for c in concepts if c.alternatives]
+
+
+def _phrase_concept(phrase: str) -> Concept | None:
+    words = split_words(phrase)
+    slots = word_slots(stem(w) if not is_hangul(w) else w for w in words)
+    if not slots:
+        return None
+    return Concept(phrase, (Alternative(slots, ORIGINAL_FACTOR, normalize_phrase(phrase)),))
+
+
+def plan_concepts(query: Query, glossary: Glossary) -> tuple[Concept, ...]:
+    """Every concept of a query: glossary-expanded words, then exact phrases."""
+    concepts = _word_concepts(_query_words(query.words), glossary)
+    phrases = (_phrase_concept(p) for p in query.phrases)
+    return (*concepts, *(c for c in phrases if c is not None))
