@@ -37,7 +37,7 @@ def ndcg(ranked: Sequence[str], relevant: Mapping[str, int], k: int = 10) -> flo
     """Normalized discounted cumulative gain of the first `k` keys, with gains 2^grade - 1."""
 
     def dcg(grades: Sequence[int]) -> float:
-        return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(grades[:k]))
+        return sum((2.0**g - 1.0) / math.log2(i + 2) for i, g in enumerate(grades[:k]))
 
     ideal = dcg(sorted(relevant.values(), reverse=True))
     return dcg([relevant.get(key, 0) for key in ranked]) / ideal if ideal else 0.0
