@@ -14,6 +14,7 @@ from bot import __version__
 from bot.app import open_app
 from bot.errors import PaperbotError
 from bot.ingest.importer import FileReport, IngestReport, collect_note_files, ingest_paths
+from bot.search.cli_commands import add_search_command, run_search
 from bot.settings import Settings
 
 __all__ = ["main"]
@@ -47,6 +48,7 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     ingest.set_defaults(default_paths=[settings.notes_dir])
 
     commands.add_parser("export", parents=[common], help="every stored note as JSON Lines")
+    add_search_command(commands, common)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
@@ -163,6 +165,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return await _ingest(args, args.paths or args.default_paths)
     if args.command == "export":
         return await _export(args)
+    if args.command == "search":
+        return await run_search(args)
     return await _db_upgrade(args)
 
 
