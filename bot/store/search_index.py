@@ -61,7 +61,7 @@ async def _index_one(session: AsyncSession, note: Note, deltas: Counter[str]) ->
                 SearchPostingRow.doc == doc
             )
         )
-        old = {term: weight for term, weight in rows.tuples()}
+        old = {str(row[0]): int(row[1]) for row in rows}
     assert doc is not None
     await _write_postings(session, doc, old, indexed.terms, deltas)
 
