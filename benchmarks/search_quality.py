@@ -35,7 +35,7 @@ TARGET = 0.9
 async def measure(database_url: str, glossary_path: Path | None, verbose: bool) -> float:
     """Mean nDCG@10 over the judged queries."""
     glossary = load_glossary(glossary_path) if glossary_path else Glossary.build([])
-    async with open_app(database_url) as app:
+    async with open_app(database_url, glossary=glossary) as app:
         await ingest_paths([ROOT / "seeds"], app.notes, app.clock)
         service = SearchService(app.notes, SqlSearchIndex(app.engine), glossary)
         scores = []

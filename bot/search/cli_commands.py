@@ -54,8 +54,8 @@ async def run_search(args: argparse.Namespace) -> int:
         sys.stderr.write(f"paperbot: {exc}\ntry: {'   '.join(EXAMPLE_QUERIES)}\n")
         return 2
     glossary = load_glossary(args.glossary)
-    async with open_app(args.database_url) as app:
-        service = SearchService(app.notes, SqlSearchIndex(app.engine), glossary)
+    async with open_app(args.database_url, glossary=glossary) as app:
+        service = SearchService(app.notes, SqlSearchIndex(app.engine), app.notes.glossary)
         if query.note_id is not None:
             return _print_entry(await service.entry(query.note_id), query, args.json)
         page = await service.search(query, page_size=args.limit)

@@ -8,6 +8,8 @@ one query.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,19 +72,28 @@ class Glossary:
         tag_group = {tag: index for index, group in enumerate(tags) for tag in group}
         return cls(frozen, tags, by_key, tag_group, longest)
 
-    def synonyms(self, words: Sequence[str]) -> tuple[str, ...] | None:
-        """Every phrase sharing a group with this run of normalized words, or None if unknown.
-
-        A word in two groups (`추론` is both inference and reasoning) gets both.
-        """
+    def groups_for(self, words: Sequence[str]) -> tuple[int, ...]:
+        """Indexes of the groups a run of normalized words belongs to (`추론` is in two)."""
         keys = [match_key(words)]
         if len(words) > 1 and all(is_hangul(w) for w in words):
             keys.append("".join(words))
         for key in keys:
             if key in self._by_key:
-                found = (p for i in self._by_key[key] for p in self.groups[i])
-                return tuple(dict.fromkeys(found))
-        return None
+                return tuple(self._by_key[key])
+        return ()
+
+    def synonyms(self, words: Sequence[str]) -> tuple[str, ...] | None:
+        """Every phrase sharing a group with this run of normalized words, or None if unknown."""
+        found = self.groups_for(words)
+        if not found:
+            return None
+        return tuple(dict.fromkeys(p for i in found for p in self.groups[i]))
+
+    def group_key(self, index: int) -> str:
+        """The index term of a group: `~` and a hash of its members, so any edit of the group
+        gives a new key (and search falls back to expanding the members until re-indexed)."""
+        members = sorted({k for phrase in self.groups[index] for k in _keys(phrase)[1]})
+        return "~" + hashlib.sha1("|".join(members).encode("utf-8")).hexdigest()[:12]
 
     def tag_aliases(self, tag: str) -> tuple[str, ...]:
         """Every spelling of a tag key (itself first); a tag without aliases stands alone."""
@@ -129,7 +140,12 @@ def parse_glossary(data: Mapping[str, Any], source: str) -> Glossary:
 
 
 def load_glossary(path: Path | None = None) -> Glossary:
-    """Read the glossary file; a missing default file means an empty glossary."""
+    """Read the glossary file (default: `$PAPERBOT_GLOSSARY`, else config/glossary.toml).
+
+    A missing default file means an empty glossary; a missing explicit one is an error.
+    """
+    if path is None and os.environ.get("PAPERBOT_GLOSSARY"):
+        path = Path(os.environ["PAPERBOT_GLOSSARY"])
     chosen = path or DEFAULT_GLOSSARY_PATH
     if path is None and not chosen.exists():
         return Glossary.build([])

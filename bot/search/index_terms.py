@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from bot.models import Note
+from bot.search.group_terms import GroupMatcher, index_words
 from bot.search.text import (
     MAX_TERM_CHARS,
     STOPWORDS,
@@ -69,8 +70,8 @@ def _field_texts(note: Note) -> dict[str, str]:
     }
 
 
-def index_note(note: Note) -> IndexedNote:
-    """Build the index rows of one note."""
+def index_note(note: Note, groups: GroupMatcher | None = None) -> IndexedNote:
+    """Build the index rows of one note; `groups` adds the glossary groups it mentions."""
     weights: Counter[str] = Counter()
     repeats: Counter[str] = Counter()
     for field, text in _field_texts(note).items():
@@ -78,6 +79,9 @@ def index_note(note: Note) -> IndexedNote:
         for term, count in counts.items():
             weights[term] += FIELD_WEIGHTS[field]
             repeats[term] += count
+        if groups is not None:
+            for key in groups.groups_in(index_words(text), counts):
+                weights[key] += FIELD_WEIGHTS[field]
     for term, count in repeats.items():
         weights[term] += min(count - 1, _MAX_REPEAT_BONUS)
     for tag in note.tags:

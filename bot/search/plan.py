@@ -45,7 +45,8 @@ MIN_PREFIX_CHARS = 3
 
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """One term a note must hold; `prefix` also accepts longer terms starting with it."""
+    """One term a note must hold; with `prefix`, a term the index doesn't know is read as the
+    start of longer ones (`interpretab`)."""
 
     term: str
     prefix: bool = False
@@ -53,11 +54,16 @@ class Slot:
 
 @dataclass(frozen=True, slots=True)
 class Alternative:
-    """Slots that must all match; `phrase` (folded words) must also occur verbatim."""
+    """Slots that must all match; `phrase` (folded words) must also occur verbatim.
+
+    `fallback` is searched instead when a slot is unknown to the index: a glossary group's term
+    is missing until notes are re-indexed after the group was added or edited.
+    """
 
     slots: tuple[Slot, ...]
     factor: int
     phrase: str | None = None
+    fallback: tuple[Alternative, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,15 +74,18 @@ class Concept:
     alternatives: tuple[Alternative, ...]
 
 
-def word_slots(words: Iterable[str]) -> tuple[Slot, ...]:
-    """Slots for folded, normalized words: Hangul bigrams (one syllable: itself); Latin words."""
+def word_slots(words: Iterable[str], *, prefixes: bool = True) -> tuple[Slot, ...]:
+    """Slots for folded, normalized words: Hangul bigrams (one syllable: itself); Latin words.
+
+    Latin words the user typed may be prefixes; glossary words are whole words (`prefixes=False`).
+    """
     slots: list[Slot] = []
     for word in words:
         if is_hangul(word):
             terms = hangul_terms(word)
             slots.extend(Slot(t) for t in (terms[1:] if len(word) > 1 else terms))
         elif word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
-            slots.append(Slot(word, prefix=len(word) >= MIN_PREFIX_CHARS))
+            slots.append(Slot(word, prefix=prefixes and len(word) >= MIN_PREFIX_CHARS))
     return tuple(dict.fromkeys(slots))
 
 
@@ -95,15 +104,25 @@ def _query_words(raw_words: Sequence[str]) -> list[str]:
     return words
 
 
-def _concept(words: Sequence[str], synonyms: Sequence[str]) -> Concept:
-    own = Alternative(word_slots(words), ORIGINAL_FACTOR)
-    alternatives = [own] if own.slots else []
-    for phrase in synonyms:
-        slots = word_slots(_phrase_words(phrase))
+def _members(phrases: Sequence[str], own: Alternative) -> tuple[Alternative, ...]:
+    alternatives = []
+    for phrase in phrases:
+        slots = word_slots(_phrase_words(phrase), prefixes=False)
         if slots and slots != own.slots:
             alternatives.append(Alternative(slots, SYNONYM_FACTOR))
-    unique = tuple(dict.fromkeys(alternatives))
-    return Concept(" ".join(words), unique)
+    return tuple(dict.fromkeys(alternatives))
+
+
+def _concept(words: Sequence[str], glossary: Glossary) -> Concept:
+    """The user's words, plus one alternative per glossary group: the group's index term,
+    falling back to its member phrases."""
+    own = Alternative(word_slots(words), ORIGINAL_FACTOR)
+    alternatives = [own] if own.slots else []
+    for index in glossary.groups_for(words):
+        fallback = _members(glossary.groups[index], own)
+        slot = Slot(glossary.group_key(index))
+        alternatives.append(Alternative((slot,), SYNONYM_FACTOR, fallback=fallback))
+    return Concept(" ".join(words), tuple(alternatives))
 
 
 def _word_concepts(words: Sequence[str], glossary: Glossary) -> list[Concept]:
@@ -113,9 +132,8 @@ def _word_concepts(words: Sequence[str], glossary: Glossary) -> list[Concept]:
     while start < len(words):
         for width in range(min(glossary.max_words, len(words) - start), 0, -1):
             span = words[start : start + width]
-            synonyms = glossary.synonyms(span)
-            if synonyms is not None or width == 1:
-                concepts.append(_concept(span, synonyms or ()))
+            if width == 1 or glossary.groups_for(span):
+                concepts.append(_concept(span, glossary))
                 start += width
                 break
     return [c for c in concepts if c.alternatives]

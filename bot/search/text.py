@@ -30,6 +30,7 @@ MAX_TERM_CHARS = 64
 
 _WORD = re.compile(r"[\uac00-\ud7a3]+|[^\W_\uac00-\ud7a3]+")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]+")
+_ACCENTED = re.compile(r"[\u00c0-\u024f\u0300-\u036f\u1e00-\u1eff]+")
 
 _STOPWORDS_TEXT = (
     "a an and are as at be by for from has have in into is it its of on or that the their this "
@@ -49,11 +50,20 @@ _PARTICLES = tuple(sorted(_PARTICLES_TEXT.split(), key=len, reverse=True))
 PARTICLES = frozenset(_PARTICLES)
 
 
+def _strip_accents(match: re.Match[str]) -> str:
+    decomposed = unicodedata.normalize("NFKD", match.group())
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
 def fold(text: str) -> str:
-    """NFKC, case-folded, accents removed (`Ramé` → `rame`); Hangul syllables kept whole."""
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    kept = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return unicodedata.normalize("NFC", kept)
+    """NFKC, case-folded, accents removed (`Ramé` → `rame`); Hangul syllables kept whole.
+
+    Only accented Latin runs are decomposed: decomposing whole texts would split every Hangul
+    syllable into jamo and cost more than the rest of indexing.
+    """
+    if text.isascii():
+        return text.lower()
+    return _ACCENTED.sub(_strip_accents, unicodedata.normalize("NFKC", text).casefold())
 
 
 def split_words(text: str) -> list[str]:

@@ -1,8 +1,8 @@
 """Keeping the search index in step with the notes, inside the ingest's transaction.
 
-Only added and changed notes are re-indexed: their postings are diffed against what is stored,
-and the vocabulary's document frequencies move by the difference, so a re-ingest of an
-unchanged corpus writes nothing.
+Only added and changed notes are re-indexed, a file's notes in a handful of batched statements:
+their postings are diffed against what is stored, and the vocabulary's document frequencies
+move by the difference, so re-ingesting an unchanged corpus writes nothing.
 """
 
 from __future__ import annotations
@@ -12,105 +12,184 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.models import Note
+from bot.search.group_terms import GroupMatcher
 from bot.search.index_terms import IndexedNote, index_note
-from bot.store.search_schema import SearchDocRow, SearchPostingRow, SearchTermRow
+from bot.store.search_schema import (
+    DOC_COUNT_TERM,
+    SearchDocRow,
+    SearchPostingRow,
+    SearchTermRow,
+    SearchTextRow,
+)
 
 __all__ = ["backfill_search_index", "update_search_index"]
 
 
-def _doc_values(note: Note, indexed: IndexedNote) -> dict[str, Any]:
+def _doc_values(note: Note) -> dict[str, Any]:
     return {
         "note_id": note.key,
         "day": note.day,
         "position": note.position,
         "retracted": note.retracted,
-        "text": indexed.text,
-        "authors_text": indexed.authors_text,
     }
 
 
+def _text_values(doc: int, indexed: IndexedNote) -> dict[str, Any]:
+    return {"doc": doc, "text": indexed.text, "authors_text": indexed.authors_text}
+
+
 async def update_search_index(
-    session: AsyncSession, notes: Sequence[Note], retracted: Sequence[str]
+    session: AsyncSession,
+    notes: Sequence[Note],
+    retracted: Sequence[str],
+    groups: GroupMatcher | None = None,
 ) -> None:
-    """Re-index `notes` (added or changed) and mark `retracted` keys as out of search."""
-    deltas: Counter[str] = Counter()
-    for note in notes:
-        await _index_one(session, note, deltas)
+    """Re-index `notes` (added or changed) and mark `retracted` keys as out of search.
+
+    `groups` (from the glossary) adds each note's glossary-group terms.
+    """
+    connection = await session.connection()
+    if notes:
+        await _index_notes(connection, notes, groups)
     if retracted:
-        await session.execute(
+        await connection.execute(
             update(SearchDocRow).where(SearchDocRow.note_id.in_(retracted)).values(retracted=True)
         )
-    await _apply_df(session, deltas)
 
 
-async def _index_one(session: AsyncSession, note: Note, deltas: Counter[str]) -> None:
-    indexed = index_note(note)
-    values = _doc_values(note, indexed)
-    doc = await session.scalar(select(SearchDocRow.doc).where(SearchDocRow.note_id == note.key))
-    old: dict[str, int] = {}
-    if doc is None:
-        doc = await session.scalar(insert(SearchDocRow).values(values).returning(SearchDocRow.doc))
-    else:
-        await session.execute(update(SearchDocRow).where(SearchDocRow.doc == doc).values(values))
-        rows = await session.execute(
-            select(SearchPostingRow.term, SearchPostingRow.weight).where(
-                SearchPostingRow.doc == doc
+async def _doc_ids(connection: AsyncConnection, keys: Sequence[str]) -> dict[str, int]:
+    rows = await connection.execute(
+        select(SearchDocRow.note_id, SearchDocRow.doc).where(SearchDocRow.note_id.in_(keys))
+    )
+    return {str(key): int(doc) for key, doc in rows}
+
+
+async def _index_notes(
+    connection: AsyncConnection, notes: Sequence[Note], groups: GroupMatcher | None
+) -> None:
+    known = await _doc_ids(connection, [n.key for n in notes])
+    fresh = [n for n in notes if n.key not in known]
+    if fresh:
+        await connection.execute(insert(SearchDocRow), [_doc_values(n) for n in fresh])
+    docs = {**known, **(await _doc_ids(connection, [n.key for n in fresh]) if fresh else {})}
+    if known:
+        sql = (
+            "UPDATE search_docs SET day = :day, position = :position, retracted = :retracted "
+            "WHERE note_id = :note_id"
+        )
+        await connection.execute(text(sql), [_doc_values(n) for n in notes if n.key in known])
+    indexed = {docs[n.key]: index_note(n, groups) for n in notes}
+    if known:
+        await connection.execute(
+            delete(SearchTextRow).where(SearchTextRow.doc.in_(list(known.values())))
+        )
+    await connection.execute(
+        insert(SearchTextRow), [_text_values(doc, ix) for doc, ix in indexed.items()]
+    )
+    old = await _old_postings(connection, list(known.values()))
+    deltas = await _write_postings(connection, indexed, old)
+    deltas[DOC_COUNT_TERM] += len(fresh)
+    await _apply_df(connection, deltas)
+
+
+async def _old_postings(
+    connection: AsyncConnection, docs: Sequence[int]
+) -> dict[int, dict[str, int]]:
+    old: dict[int, dict[str, int]] = {doc: {} for doc in docs}
+    if docs:
+        rows = await connection.execute(
+            select(SearchPostingRow.doc, SearchPostingRow.term, SearchPostingRow.weight).where(
+                SearchPostingRow.doc.in_(docs)
             )
         )
-        old = {str(row[0]): int(row[1]) for row in rows}
-    assert doc is not None
-    await _write_postings(session, doc, old, indexed.terms, deltas)
+        for doc, term, weight in rows:
+            old[int(doc)][str(term)] = int(weight)
+    return old
 
 
 async def _write_postings(
-    session: AsyncSession, doc: int, old: dict[str, int], new: dict[str, int], deltas: Counter[str]
-) -> None:
-    gone = sorted(old.keys() - new.keys())
-    fresh = [t for t in sorted(new) if t not in old]
-    added = [{"term": t, "doc": doc, "weight": new[t]} for t in fresh]
-    changed = [
-        {"t": t, "d": doc, "w": w} for t, w in sorted(new.items()) if t in old and old[t] != w
-    ]
+    connection: AsyncConnection,
+    indexed: dict[int, IndexedNote],
+    old: dict[int, dict[str, int]],
+) -> Counter[str]:
+    """Insert, update and delete postings so each doc's terms match; returns the df changes."""
+    added: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    gone: list[dict[str, Any]] = []
+    deltas: Counter[str] = Counter()
+    for doc, ix in indexed.items():
+        before = old.get(doc, {})
+        for term, weight in ix.terms.items():
+            if term not in before:
+                added.append({"term": term, "doc": doc, "weight": weight})
+                deltas[term] += 1
+            elif before[term] != weight:
+                changed.append({"t": term, "d": doc, "w": weight})
+        for term in before.keys() - ix.terms.keys():
+            gone.append({"t": term, "d": doc})
+            deltas[term] -= 1
     if gone:
-        await session.execute(
-            delete(SearchPostingRow).where(
-                SearchPostingRow.doc == doc, SearchPostingRow.term.in_(gone)
-            )
-        )
-    if added:
-        await session.execute(insert(SearchPostingRow), added)
+        sql = "DELETE FROM search_postings WHERE term = :t AND doc = :d"
+        await connection.execute(text(sql), gone)
     if changed:
-        await session.execute(
-            text("UPDATE search_postings SET weight = :w WHERE term = :t AND doc = :d"), changed
+        sql = "UPDATE search_postings SET weight = :w WHERE term = :t AND doc = :d"
+        await connection.execute(text(sql), changed)
+    if added:
+        await _bulk_write(
+            connection,
+            "INSERT INTO search_postings (term, doc, weight)",
+            [(r["term"], r["doc"], r["weight"]) for r in added],
+            ("varchar", "int", "int"),
         )
-    deltas.update(fresh)
-    deltas.subtract({term: 1 for term in gone})
+    return deltas
 
 
-async def _apply_df(session: AsyncSession, deltas: Counter[str]) -> None:
+async def _bulk_write(
+    connection: AsyncConnection,
+    statement: str,
+    rows: list[tuple[Any, ...]],
+    pg_types: tuple[str, ...],
+    suffix: str = "",
+) -> None:
+    """`statement` for many rows at driver speed: one unnest() on PostgreSQL, executemany on
+    SQLite. Indexing a file writes thousands of postings; per-row ORM overhead would dominate."""
+    if connection.dialect.name == "postgresql":
+        arrays = tuple(list(column) for column in zip(*rows, strict=True))
+        casts = ", ".join(f"${i}::{t}[]" for i, t in enumerate(pg_types, start=1))
+        sql = f"{statement} SELECT * FROM unnest({casts}) {suffix}"
+        await connection.exec_driver_sql(sql, arrays)
+    else:
+        marks = ", ".join("?" for _ in pg_types)
+        await connection.exec_driver_sql(f"{statement} VALUES ({marks}) {suffix}", rows)
+
+
+async def _apply_df(connection: AsyncConnection, deltas: Counter[str]) -> None:
     """Add the document-frequency changes; sorted, so concurrent ingests lock terms in order."""
-    rows = [{"term": term, "df": delta} for term, delta in sorted(deltas.items()) if delta]
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SearchTermRow)
-    upsert = statement.on_conflict_do_update(
-        index_elements=[SearchTermRow.term], set_={"df": SearchTermRow.df + statement.excluded.df}
-    )
-    await session.execute(upsert, rows)
+    rows = [(term, delta) for term, delta in sorted(deltas.items()) if delta]
+    if rows:
+        await _bulk_write(
+            connection,
+            "INSERT INTO search_terms (term, df)",
+            rows,
+            ("varchar", "int"),
+            "ON CONFLICT (term) DO UPDATE SET df = search_terms.df + excluded.df",
+        )
 
 
-def backfill_search_index(connection: Connection, notes: Iterable[Note]) -> None:
+def backfill_search_index(
+    connection: Connection, notes: Iterable[Note], groups: GroupMatcher | None = None
+) -> None:
     """Index notes stored before the index existed (run by the migration that creates it)."""
     for note in notes:
-        indexed = index_note(note)
+        indexed = index_note(note, groups)
         doc = connection.scalar(
-            insert(SearchDocRow).values(_doc_values(note, indexed)).returning(SearchDocRow.doc)
+            insert(SearchDocRow).values(_doc_values(note)).returning(SearchDocRow.doc)
         )
+        assert doc is not None
+        connection.execute(insert(SearchTextRow).values(_text_values(doc, indexed)))
         rows = [{"term": t, "doc": doc, "weight": w} for t, w in sorted(indexed.terms.items())]
         if rows:
             connection.execute(insert(SearchPostingRow), rows)
@@ -120,3 +199,5 @@ def backfill_search_index(connection: Connection, notes: Iterable[Note]) -> None
             "SELECT term, COUNT(*) FROM search_postings GROUP BY term"
         )
     )
+    count = connection.scalar(text("SELECT COUNT(*) FROM search_docs"))
+    connection.execute(insert(SearchTermRow).values(term=DOC_COUNT_TERM, df=int(count or 0)))

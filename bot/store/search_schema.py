@@ -1,9 +1,11 @@
 """Tables of the search index, kept up to date by ingest in the same transaction as the notes.
 
-`search_docs` gives each note a small integer id plus what phrase and author filters read;
-`search_postings` holds one row per (term, note) with an integer weight; `search_terms` is the
-vocabulary with document frequencies, for prefix expansion and idf. Terms sort by code point
-on both databases (PostgreSQL column collation "C"), so prefix ranges and ties agree.
+`search_docs` gives each note a small integer id (a narrow table: every query joins it);
+`search_texts` holds what phrase and multi-word author filters read; `search_postings` holds one
+row per (term, note) with an integer weight; `search_terms` is the vocabulary with document
+frequencies, for prefix expansion and idf (its row for the empty term counts the notes). Terms
+sort by code point on both databases (PostgreSQL column collation "C"), so prefix ranges and
+ties agree.
 """
 
 from __future__ import annotations
@@ -16,7 +18,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.schema import Base
 
-__all__ = ["TERM_TYPE", "SearchDocRow", "SearchPostingRow", "SearchTermRow"]
+__all__ = [
+    "DOC_COUNT_TERM",
+    "TERM_TYPE",
+    "SearchDocRow",
+    "SearchPostingRow",
+    "SearchTermRow",
+    "SearchTextRow",
+]
+
+DOC_COUNT_TERM = ""
+"""The vocabulary row whose `df` is the number of indexed notes (no real term is empty)."""
 
 TERM_TYPE = String(64).with_variant(postgresql.VARCHAR(64, collation="C"), "postgresql")
 
@@ -33,10 +45,18 @@ class SearchDocRow(Base):
     day: Mapped[date] = mapped_column(Date)
     position: Mapped[int] = mapped_column(Integer)
     retracted: Mapped[bool] = mapped_column(Boolean)
-    text: Mapped[str] = mapped_column(Text)
-    authors_text: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (Index("ix_search_docs_day", "day", "position"),)
+
+
+class SearchTextRow(Base):
+    """A note's folded words (for exact phrases) and author names (for `author:"a b"`)."""
+
+    __tablename__ = "search_texts"
+
+    doc: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    authors_text: Mapped[str] = mapped_column(Text)
 
 
 class SearchPostingRow(Base):

@@ -4,6 +4,9 @@ Scores are integer arithmetic (posting weight x an integer multiplier computed i
 idf), aggregated with SUM/MAX/COUNT, and ties are broken by day, position and doc id, so both
 databases return the same rows in the same order with the same scores. Every user value is a
 bound parameter; only integers computed here are written into the SQL text.
+
+Cost is kept proportional to the rarest part of each alternative: an alternative's slots are
+joined to its rarest slot by primary-key lookups instead of each being scanned in full.
 """
 
 from __future__ import annotations
@@ -14,20 +17,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.search.index_terms import AUTHOR_PREFIX, TAG_PREFIX
 from bot.search.models import SearchFilters
 from bot.search.plan import Alternative, Concept, Slot
 from bot.search.text import normalize_phrase
+from bot.store.search_schema import DOC_COUNT_TERM
 
 __all__ = ["MAX_PREFIX_TERMS", "RankedIds", "SqlSearchIndex", "idf"]
 
 MAX_PREFIX_TERMS = 12
 """A prefix expands to its most frequent completions: enough for `interpretab`, and a bound on
-the work a one-letter-longer-than-minimum prefix can cause."""
+the work a short prefix can cause."""
 
 EXACT_PRECISION, PREFIX_PRECISION = 5, 3
+
+Terms = list[tuple[str, int, int]]
+"""(term, document frequency, precision) of what one slot matches."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +54,13 @@ class _Params:
         name = f"p{len(self.values)}"
         self.values[name] = value
         return f":{name}"
+
+
+@dataclass(slots=True)
+class _Context:
+    vocabulary: dict[Slot, Terms]
+    total_docs: int
+    params: _Params
 
 
 def idf(df: int, total: int) -> int:
@@ -72,14 +86,13 @@ class SqlSearchIndex:
         async with self._engine.connect() as connection:
             params = _Params()
             where = _filter_sql(filters, params)
+            ranked = None
             if concepts:
-                vocabulary, total_docs = await self._vocabulary(connection, concepts)
-                ranked = _ranked_sql(concepts, vocabulary, total_docs, params)
+                vocabulary, total_docs = await _vocabulary(connection, concepts)
+                ranked = _ranked_sql(concepts, _Context(vocabulary, total_docs, params))
                 if ranked is None:
                     return RankedIds((), (), 0)
-                sql = _page_sql(ranked, where)
-            else:
-                sql = _page_sql(None, where)
+            sql = _page_sql(ranked, where)
             params.values.update(limit=limit, offset=offset)
             rows = (await connection.execute(text(sql), params.values)).all()
             if not rows and offset > 0:
@@ -99,47 +112,46 @@ class SqlSearchIndex:
             rows = await connection.execute(text(sql), {"live": False})
             return [(str(tag), int(count)) for tag, count in rows.all()]
 
-    async def _vocabulary(
-        self, connection: Any, concepts: Sequence[Concept]
-    ) -> tuple[dict[Slot, list[tuple[str, int, int]]], int]:
-        """For every slot: (term, df, precision) of the terms it matches; and the doc count."""
-        slots = list(dict.fromkeys(s for c in concepts for a in c.alternatives for s in a.slots))
-        params = _Params()
-        exact = ", ".join(params.bind(s.term) for s in slots)
-        parts = [f"SELECT -1 AS k, term, df FROM search_terms WHERE term IN ({exact}) AND df > 0"]
-        prefixed = [s for s in slots if s.prefix]
-        for k, slot in enumerate(prefixed):
-            low, high = params.bind(slot.term), params.bind(_upper(slot.term))
-            parts.append(
-                f"SELECT * FROM (SELECT {k} AS k, term, df FROM search_terms "
-                f"WHERE term > {low} AND term < {high} "
-                f"AND df > 0 ORDER BY df DESC, term LIMIT {MAX_PREFIX_TERMS}) AS v{k}"
-            )
-        rows = (await connection.execute(text(" UNION ALL ".join(parts)), params.values)).all()
-        total = await connection.scalar(text("SELECT COUNT(*) FROM search_docs"))
-        found: dict[Slot, list[tuple[str, int, int]]] = {s: [] for s in slots}
-        exact_df = {term: df for k, term, df in rows if k == -1}
-        for slot in slots:
-            if slot.term in exact_df:
-                found[slot].append((slot.term, exact_df[slot.term], EXACT_PRECISION))
-        for k, term, df in rows:
-            if k >= 0:
-                found[prefixed[k]].append((term, df, PREFIX_PRECISION))
-        return found, int(total or 0)
+
+async def _vocabulary(
+    connection: AsyncConnection, concepts: Sequence[Concept]
+) -> tuple[dict[Slot, Terms], int]:
+    """What every slot matches, and the number of notes; one round trip.
+
+    A prefix slot whose word is itself a known term matches only that term: prefixes are for
+    partial words (`interpretab`), not for widening whole ones (`model` → `modern`).
+    """
+    every = [a for c in concepts for a in c.alternatives]
+    every += [f for a in every for f in a.fallback]
+    slots = list(dict.fromkeys(s for a in every for s in a.slots))
+    params = _Params()
+    exact = ", ".join(params.bind(t) for t in [DOC_COUNT_TERM, *(s.term for s in slots)])
+    parts = [f"SELECT -1 AS k, term, df FROM search_terms WHERE term IN ({exact})"]
+    prefixed = [s for s in slots if s.prefix]
+    for k, slot in enumerate(prefixed):
+        low, high = params.bind(slot.term), params.bind(_upper(slot.term))
+        parts.append(
+            f"SELECT * FROM (SELECT {k} AS k, term, df FROM search_terms "
+            f"WHERE term > {low} AND term < {high} "
+            f"AND df > 0 ORDER BY df DESC, term LIMIT {MAX_PREFIX_TERMS}) AS v{k}"
+        )
+    rows = (await connection.execute(text(" UNION ALL ".join(parts)), params.values)).all()
+    exact_df = {str(term): int(df) for k, term, df in rows if k == -1}
+    found: dict[Slot, Terms] = {}
+    for slot in slots:
+        df = exact_df.get(slot.term, 0)
+        found[slot] = [(slot.term, df, EXACT_PRECISION)] if df > 0 else []
+    for k, term, df in rows:
+        if k >= 0 and not found[prefixed[k]]:
+            found[prefixed[k]] = [(str(term), int(df), PREFIX_PRECISION)]
+        elif k >= 0 and found[prefixed[k]][0][2] == PREFIX_PRECISION:
+            found[prefixed[k]].append((str(term), int(df), PREFIX_PRECISION))
+    return found, exact_df.get(DOC_COUNT_TERM, 0)
 
 
-def _ranked_sql(
-    concepts: Sequence[Concept],
-    vocabulary: dict[Slot, list[tuple[str, int, int]]],
-    total_docs: int,
-    params: _Params,
-) -> str | None:
+def _ranked_sql(concepts: Sequence[Concept], context: _Context) -> str | None:
     """SQL yielding (doc, score) for every note matching at least one concept."""
-    parts = [
-        sql
-        for concept in concepts
-        if (sql := _concept_sql(concept, vocabulary, total_docs, params)) is not None
-    ]
+    parts = [sql for c in concepts if (sql := _concept_sql(c, context)) is not None]
     if not parts:
         return None
     if len(parts) == 1:
@@ -152,17 +164,8 @@ def _union(parts: Sequence[str]) -> str:
     return " UNION ALL ".join(f"SELECT doc, w FROM ({p}) AS u{i}" for i, p in enumerate(parts))
 
 
-def _concept_sql(
-    concept: Concept,
-    vocabulary: dict[Slot, list[tuple[str, int, int]]],
-    total_docs: int,
-    params: _Params,
-) -> str | None:
-    parts = [
-        sql
-        for alternative in concept.alternatives
-        if (sql := _alternative_sql(alternative, vocabulary, total_docs, params)) is not None
-    ]
+def _concept_sql(concept: Concept, context: _Context) -> str | None:
+    parts = [sql for a in concept.alternatives if (sql := _alternative_sql(a, context)) is not None]
     if not parts:
         return None
     if len(parts) == 1:
@@ -170,56 +173,81 @@ def _concept_sql(
     return f"SELECT doc, MAX(w) AS w FROM ({_union(parts)}) AS c GROUP BY doc"
 
 
-def _alternative_sql(
-    alternative: Alternative,
-    vocabulary: dict[Slot, list[tuple[str, int, int]]],
-    total_docs: int,
-    params: _Params,
-) -> str | None:
-    """Notes holding every slot; each slot scores its best term. None if a slot can't match."""
-    if any(not vocabulary[slot] for slot in alternative.slots):
+def _alternative_sql(alternative: Alternative, context: _Context) -> str | None:
+    """Notes holding every slot, scored by the sum of the slots' best terms.
+
+    The rarest slot drives; every other slot is a join on (term, doc), the postings' primary
+    key. None when some slot matches nothing.
+    """
+    slots = [context.vocabulary[s] for s in alternative.slots]
+    if any(not terms for terms in slots):
         return None
-    count = len(alternative.slots)
-    slots = [
-        _slot_sql(vocabulary[slot], alternative.factor, count, total_docs, params)
-        for slot in alternative.slots
+    slots.sort(key=lambda terms: (sum(df for _, df, _ in terms), terms[0][0]))
+    weights = [_multipliers(t, alternative.factor, len(slots), context) for t in slots]
+    sql = _slot_sql(slots[0], weights[0], context.params)
+    if len(slots) > 1 or alternative.phrase is not None:
+        sql = _joined_sql(sql, slots[1:], weights[1:], alternative.phrase, context.params)
+    return sql
+
+
+def _multipliers(terms: Terms, factor: int, slots: int, context: _Context) -> list[int]:
+    return [
+        max(1, round(factor * precision * idf(df, context.total_docs) / slots))
+        for _, df, precision in terms
     ]
-    sql = slots[0]
-    if count > 1:
-        sql = f"SELECT doc, SUM(w) AS w FROM ({_union(slots)}) AS a GROUP BY doc "
-        sql += f"HAVING COUNT(*) = {count}"
-    if alternative.phrase is None:
-        return sql
-    pattern = params.bind(f"% {normalize_phrase(alternative.phrase)}%")
-    return (
-        f"SELECT f.doc, f.w FROM ({sql}) AS f JOIN search_docs AS fd ON fd.doc = f.doc "
-        f"WHERE fd.text LIKE {pattern}"
-    )
 
 
-def _slot_sql(
-    terms: Sequence[tuple[str, int, int]], factor: int, slots: int, total_docs: int, params: _Params
-) -> str:
-    selects = []
-    for term, df, precision in terms:
-        multiplier = max(1, round(factor * precision * idf(df, total_docs) / slots))
-        selects.append(
-            f"SELECT doc, weight * {multiplier} AS w FROM search_postings "
-            f"WHERE term = {params.bind(term)}"
-        )
+def _slot_sql(terms: Terms, multipliers: list[int], params: _Params) -> str:
+    """(doc, w) of one slot: its best-scoring term per note."""
+    selects = [
+        f"SELECT doc, weight * {m} AS w FROM search_postings WHERE term = {params.bind(term)}"
+        for (term, _, _), m in zip(terms, multipliers, strict=True)
+    ]
     if len(selects) == 1:
         return selects[0]
     return f"SELECT doc, MAX(w) AS w FROM ({' UNION ALL '.join(selects)}) AS s GROUP BY doc"
 
 
+def _joined_sql(
+    driver: str,
+    others: list[Terms],
+    weights: list[list[int]],
+    phrase: str | None,
+    params: _Params,
+) -> str:
+    """The driver's notes that also hold every other slot (and the phrase, if any)."""
+    joins, scores, where = [], ["s0.w"], []
+    for i, (terms, multipliers) in enumerate(zip(others, weights, strict=True), start=1):
+        if len(terms) == 1:
+            joins.append(f"CROSS JOIN search_postings AS s{i}")
+            where.append(f"s{i}.term = {params.bind(terms[0][0])} AND s{i}.doc = s0.doc")
+            scores.append(f"s{i}.weight * {multipliers[0]}")
+        else:
+            joins.append(f"CROSS JOIN ({_slot_sql(terms, multipliers, params)}) AS s{i}")
+            where.append(f"s{i}.doc = s0.doc")
+            scores.append(f"s{i}.w")
+    if phrase is not None:
+        joins.append("CROSS JOIN search_texts AS st")
+        where.append(f"st.doc = s0.doc AND st.text LIKE {params.bind(f'% {phrase}%')}")
+    return (
+        f"SELECT s0.doc AS doc, {' + '.join(scores)} AS w FROM ({driver}) AS s0 "
+        f"{' '.join(joins)} WHERE {' AND '.join(where)}"
+    )
+
+
 def _filter_sql(filters: SearchFilters, params: _Params) -> list[str]:
     where = [f"d.retracted = {params.bind(False)}"]
     for group in filters.tag_groups:
-        tags = ", ".join(params.bind(TAG_PREFIX + tag) for tag in group)
-        where.append(f"d.doc IN (SELECT doc FROM search_postings WHERE term IN ({tags}))")
+        listed = ", ".join(params.bind(TAG_PREFIX + t) for t in group)
+        # IN: both databases build the (usually small) set of tagged notes once.
+        where.append(f"d.doc IN (SELECT doc FROM search_postings WHERE term IN ({listed}))")
     if filters.excluded_tags:
-        tags = ", ".join(params.bind(TAG_PREFIX + tag) for tag in filters.excluded_tags)
-        where.append(f"d.doc NOT IN (SELECT doc FROM search_postings WHERE term IN ({tags}))")
+        # NOT EXISTS, not NOT IN: PostgreSQL can't turn NOT IN into an anti-join.
+        listed = ", ".join(params.bind(TAG_PREFIX + t) for t in filters.excluded_tags)
+        where.append(
+            "NOT EXISTS (SELECT 1 FROM search_postings AS x WHERE x.doc = d.doc "
+            f"AND x.term IN ({listed}))"
+        )
     for author in filters.authors:
         where.extend(_author_sql(author, params))
     if filters.since is not None:
@@ -236,12 +264,16 @@ def _author_sql(author: str, params: _Params) -> list[str]:
     if not parts:
         return ["1 = 0"]
     where = [
-        f"d.doc IN (SELECT doc FROM search_postings WHERE term >= {params.bind(AUTHOR_PREFIX + p)}"
-        f" AND term < {params.bind(_upper(AUTHOR_PREFIX + p))})"
+        "d.doc IN (SELECT doc FROM search_postings "
+        f"WHERE term >= {params.bind(AUTHOR_PREFIX + p)} "
+        f"AND term < {params.bind(_upper(AUTHOR_PREFIX + p))})"
         for p in parts
     ]
     if len(parts) > 1:
-        where.append(f"d.authors_text LIKE {params.bind(f'%{name}%')}")
+        where.append(
+            "EXISTS (SELECT 1 FROM search_texts AS y WHERE y.doc = d.doc "
+            f"AND y.authors_text LIKE {params.bind(f'%{name}%')})"
+        )
     return where
 
 

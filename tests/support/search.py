@@ -20,9 +20,9 @@ def project_glossary() -> Glossary:
     return load_glossary(GLOSSARY_PATH)
 
 
-def search_service(app: App, glossary: Glossary | None = None) -> SearchService:
-    """A SearchService over the app's database."""
-    return SearchService(app.notes, SqlSearchIndex(app.engine), glossary or project_glossary())
+def search_service(app: App) -> SearchService:
+    """A SearchService over the app's database, with the glossary its index was built with."""
+    return SearchService(app.notes, SqlSearchIndex(app.engine), app.notes.glossary)
 
 
 async def keys_for(service: SearchService, text: str, *, page_size: int = 50) -> list[str]:

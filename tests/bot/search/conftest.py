@@ -7,7 +7,13 @@ import pytest
 from bot.app import App
 from bot.ingest.importer import ingest_paths
 from bot.search.service import SearchService
-from tests.support.search import search_service
+from tests.support.search import GLOSSARY_PATH, search_service
+
+
+@pytest.fixture(autouse=True)
+def project_glossary_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apps opened by these tests use the project's glossary wherever pytest runs from."""
+    monkeypatch.setenv("PAPERBOT_GLOSSARY", str(GLOSSARY_PATH))
 
 
 @pytest.fixture

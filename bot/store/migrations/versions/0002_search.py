@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 from bot.models import Note, NoteSource
+from bot.search.glossary import load_glossary
+from bot.search.group_terms import GroupMatcher
 from bot.store.search_index import backfill_search_index
 from bot.store.search_schema import TERM_TYPE
 from bot.store.types import JSONList
@@ -36,10 +38,14 @@ def upgrade() -> None:
         sa.Column("day", sa.Date, nullable=False),
         sa.Column("position", sa.Integer, nullable=False),
         sa.Column("retracted", sa.Boolean, nullable=False),
+    )
+    op.create_index("ix_search_docs_day", "search_docs", ["day", "position"])
+    op.create_table(
+        "search_texts",
+        sa.Column("doc", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("text", sa.Text, nullable=False),
         sa.Column("authors_text", sa.Text, nullable=False),
     )
-    op.create_index("ix_search_docs_day", "search_docs", ["day", "position"])
     _create_postings(postgres)
     op.create_table(
         "search_terms",
@@ -90,7 +96,8 @@ def _backfill() -> None:
     rows = op.get_bind().execute(sa.select(notes).order_by(notes.c.day, notes.c.position))
     backfill_search_index(
         op.get_bind(),
-        (
+        groups=GroupMatcher.build(load_glossary()),
+        notes=(
             Note(
                 key=row.id,
                 day=row.day,
@@ -112,4 +119,5 @@ def downgrade() -> None:
     """Drop the index tables."""
     op.drop_table("search_terms")
     op.drop_table("search_postings")
+    op.drop_table("search_texts")
     op.drop_table("search_docs")
