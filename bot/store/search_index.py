@@ -1,8 +1,8 @@
 """Keeping the search index in step with the notes, inside the ingest's transaction.
 
 Only added and changed notes are re-indexed, a file's notes in a handful of batched statements:
-their postings are diffed against what is stored, and the vocabulary's document frequencies
-move by the difference, so re-ingesting an unchanged corpus writes nothing.
+a changed note's postings are replaced, a retracted note's removed, and the vocabulary's document
+frequencies move by the difference, so re-ingesting an unchanged corpus writes nothing.
 """
 
 from __future__ import annotations
@@ -41,23 +41,32 @@ def _text_values(doc: int, indexed: IndexedNote) -> dict[str, Any]:
     return {"doc": doc, "text": indexed.text, "authors_text": indexed.authors_text}
 
 
+def _postings(doc: int, note: Note, indexed: IndexedNote) -> list[tuple[str, int, int, int]]:
+    day = note.day.toordinal()
+    return [(term, doc, weight, day) for term, weight in sorted(indexed.terms.items())]
+
+
 async def update_search_index(
     session: AsyncSession,
     notes: Sequence[Note],
     retracted: Sequence[str],
     groups: GroupMatcher | None = None,
 ) -> None:
-    """Re-index `notes` (added or changed) and mark `retracted` keys as out of search.
+    """Re-index `notes` (added or changed) and take `retracted` keys out of search.
 
     `groups` (from the glossary) adds each note's glossary-group terms.
     """
     connection = await session.connection()
+    deltas: Counter[str] = Counter()
     if notes:
-        await _index_notes(connection, notes, groups)
+        await _index_notes(connection, notes, groups, deltas)
     if retracted:
         await connection.execute(
             update(SearchDocRow).where(SearchDocRow.note_id.in_(retracted)).values(retracted=True)
         )
+        docs = list((await _doc_ids(connection, retracted)).values())
+        await _drop_postings(connection, docs, deltas)
+    await _apply_df(connection, deltas)
 
 
 async def _doc_ids(connection: AsyncConnection, keys: Sequence[str]) -> dict[str, int]:
@@ -68,83 +77,49 @@ async def _doc_ids(connection: AsyncConnection, keys: Sequence[str]) -> dict[str
 
 
 async def _index_notes(
-    connection: AsyncConnection, notes: Sequence[Note], groups: GroupMatcher | None
+    connection: AsyncConnection,
+    notes: Sequence[Note],
+    groups: GroupMatcher | None,
+    deltas: Counter[str],
 ) -> None:
     known = await _doc_ids(connection, [n.key for n in notes])
     fresh = [n for n in notes if n.key not in known]
     if fresh:
         await connection.execute(insert(SearchDocRow), [_doc_values(n) for n in fresh])
-    docs = {**known, **(await _doc_ids(connection, [n.key for n in fresh]) if fresh else {})}
+        deltas[DOC_COUNT_TERM] += len(fresh)
     if known:
         sql = (
             "UPDATE search_docs SET day = :day, position = :position, retracted = :retracted "
             "WHERE note_id = :note_id"
         )
         await connection.execute(text(sql), [_doc_values(n) for n in notes if n.key in known])
-    indexed = {docs[n.key]: index_note(n, groups) for n in notes}
-    if known:
-        await connection.execute(
-            delete(SearchTextRow).where(SearchTextRow.doc.in_(list(known.values())))
-        )
-    await connection.execute(
-        insert(SearchTextRow), [_text_values(doc, ix) for doc, ix in indexed.items()]
+        await connection.execute(delete(SearchTextRow).where(SearchTextRow.doc.in_(known.values())))
+        await _drop_postings(connection, list(known.values()), deltas)
+    docs = {**known, **(await _doc_ids(connection, [n.key for n in fresh]) if fresh else {})}
+    indexed = [(docs[n.key], n, index_note(n, groups)) for n in notes]
+    texts = [_text_values(doc, ix) for doc, _, ix in indexed]
+    await connection.execute(insert(SearchTextRow), texts)
+    rows = [row for doc, note, ix in indexed for row in _postings(doc, note, ix)]
+    deltas.update(row[0] for row in rows)
+    await _bulk_write(
+        connection,
+        "INSERT INTO search_postings (term, doc, weight, day)",
+        rows,
+        ("varchar", "int", "int", "int"),
     )
-    old = await _old_postings(connection, list(known.values()))
-    deltas = await _write_postings(connection, indexed, old)
-    deltas[DOC_COUNT_TERM] += len(fresh)
-    await _apply_df(connection, deltas)
 
 
-async def _old_postings(
-    connection: AsyncConnection, docs: Sequence[int]
-) -> dict[int, dict[str, int]]:
-    old: dict[int, dict[str, int]] = {doc: {} for doc in docs}
-    if docs:
-        rows = await connection.execute(
-            select(SearchPostingRow.doc, SearchPostingRow.term, SearchPostingRow.weight).where(
-                SearchPostingRow.doc.in_(docs)
-            )
-        )
-        for doc, term, weight in rows:
-            old[int(doc)][str(term)] = int(weight)
-    return old
-
-
-async def _write_postings(
-    connection: AsyncConnection,
-    indexed: dict[int, IndexedNote],
-    old: dict[int, dict[str, int]],
-) -> Counter[str]:
-    """Insert, update and delete postings so each doc's terms match; returns the df changes."""
-    added: list[dict[str, Any]] = []
-    changed: list[dict[str, Any]] = []
-    gone: list[dict[str, Any]] = []
-    deltas: Counter[str] = Counter()
-    for doc, ix in indexed.items():
-        before = old.get(doc, {})
-        for term, weight in ix.terms.items():
-            if term not in before:
-                added.append({"term": term, "doc": doc, "weight": weight})
-                deltas[term] += 1
-            elif before[term] != weight:
-                changed.append({"t": term, "d": doc, "w": weight})
-        for term in before.keys() - ix.terms.keys():
-            gone.append({"t": term, "d": doc})
-            deltas[term] -= 1
-    if gone:
-        sql = "DELETE FROM search_postings WHERE term = :t AND doc = :d"
-        await connection.execute(text(sql), gone)
-    if changed:
-        sql = "UPDATE search_postings SET weight = :w WHERE term = :t AND doc = :d"
-        await connection.execute(text(sql), changed)
-    if added:
-        await _bulk_write(
-            connection,
-            "INSERT INTO search_postings (term, doc, weight)",
-            [(r["term"], r["doc"], r["weight"]) for r in added],
-            ("varchar", "int", "int"),
-        )
-    return deltas
+async def _drop_postings(
+    connection: AsyncConnection, docs: Sequence[int], deltas: Counter[str]
+) -> None:
+    """Delete the docs' postings, counting the terms that lose a document."""
+    if not docs:
+        return
+    gone = await connection.execute(
+        select(SearchPostingRow.term).where(SearchPostingRow.doc.in_(docs))
+    )
+    deltas.subtract(str(term) for (term,) in gone)
+    await connection.execute(delete(SearchPostingRow).where(SearchPostingRow.doc.in_(docs)))
 
 
 async def _bulk_write(
@@ -156,6 +131,8 @@ async def _bulk_write(
 ) -> None:
     """`statement` for many rows at driver speed: one unnest() on PostgreSQL, executemany on
     SQLite. Indexing a file writes thousands of postings; per-row ORM overhead would dominate."""
+    if not rows:
+        return
     if connection.dialect.name == "postgresql":
         arrays = tuple(list(column) for column in zip(*rows, strict=True))
         casts = ", ".join(f"${i}::{t}[]" for i, t in enumerate(pg_types, start=1))
@@ -169,14 +146,13 @@ async def _bulk_write(
 async def _apply_df(connection: AsyncConnection, deltas: Counter[str]) -> None:
     """Add the document-frequency changes; sorted, so concurrent ingests lock terms in order."""
     rows = [(term, delta) for term, delta in sorted(deltas.items()) if delta]
-    if rows:
-        await _bulk_write(
-            connection,
-            "INSERT INTO search_terms (term, df)",
-            rows,
-            ("varchar", "int"),
-            "ON CONFLICT (term) DO UPDATE SET df = search_terms.df + excluded.df",
-        )
+    await _bulk_write(
+        connection,
+        "INSERT INTO search_terms (term, df)",
+        rows,
+        ("varchar", "int"),
+        "ON CONFLICT (term) DO UPDATE SET df = search_terms.df + excluded.df",
+    )
 
 
 def backfill_search_index(
@@ -184,13 +160,18 @@ def backfill_search_index(
 ) -> None:
     """Index notes stored before the index existed (run by the migration that creates it)."""
     for note in notes:
-        indexed = index_note(note, groups)
         doc = connection.scalar(
             insert(SearchDocRow).values(_doc_values(note)).returning(SearchDocRow.doc)
         )
         assert doc is not None
+        if note.retracted:
+            continue
+        indexed = index_note(note, groups)
         connection.execute(insert(SearchTextRow).values(_text_values(doc, indexed)))
-        rows = [{"term": t, "doc": doc, "weight": w} for t, w in sorted(indexed.terms.items())]
+        rows = [
+            {"term": t, "doc": d, "weight": w, "day": day}
+            for t, d, w, day in _postings(doc, note, indexed)
+        ]
         if rows:
             connection.execute(insert(SearchPostingRow), rows)
     connection.execute(

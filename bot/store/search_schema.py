@@ -60,13 +60,16 @@ class SearchTextRow(Base):
 
 
 class SearchPostingRow(Base):
-    """One term of one note, with the note's integer weight for it."""
+    """One term of one note, with the note's integer weight for it and the note's day (as a
+    date ordinal), so ranking, date filters and tie-breaks never have to visit `search_docs`.
+    Retracted notes have no postings."""
 
     __tablename__ = "search_postings"
 
     term: Mapped[str] = mapped_column(TERM_TYPE, primary_key=True)
     doc: Mapped[int] = mapped_column(Integer, primary_key=True)
     weight: Mapped[int] = mapped_column(Integer)
+    day: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_search_postings_doc", "doc"), {"sqlite_with_rowid": False})
 

@@ -12,8 +12,9 @@ joined to its rarest slot by primary-key lookups instead of each being scanned i
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from sqlalchemy import text
@@ -85,21 +86,24 @@ class SqlSearchIndex:
         """One page of note keys: ranked when there are concepts, else newest first."""
         async with self._engine.connect() as connection:
             params = _Params()
-            where = _filter_sql(filters, params)
-            ranked = None
-            if concepts:
-                vocabulary, total_docs = await _vocabulary(connection, concepts)
-                ranked = _ranked_sql(concepts, _Context(vocabulary, total_docs, params))
-                if ranked is None:
-                    return RankedIds((), (), 0)
-            sql = _page_sql(ranked, where)
+            if not concepts:
+                return await _newest_first(connection, filters, params, limit, offset)
+            vocabulary, total_docs = await _vocabulary(connection, concepts)
+            ranked = _ranked_sql(concepts, _Context(vocabulary, total_docs, params))
+            if ranked is None:
+                return RankedIds((), (), 0)
+            where = " AND ".join(_filter_sql(filters, params, "r", lambda d: d.toordinal()))
+            source = f"FROM ({ranked}) AS r WHERE {where}"
+            total = int(await connection.scalar(text(f"SELECT COUNT(*) {source}"), params.values))
+            if total <= offset:
+                return RankedIds((), (), total)
+            page = (
+                f"SELECT d.note_id, t.score FROM (SELECT r.doc, r.day, r.score {source} "
+                "ORDER BY r.score DESC, r.day DESC, r.doc LIMIT :limit OFFSET :offset) AS t "
+                "JOIN search_docs AS d ON d.doc = t.doc ORDER BY t.score DESC, t.day DESC, t.doc"
+            )
             params.values.update(limit=limit, offset=offset)
-            rows = (await connection.execute(text(sql), params.values)).all()
-            if not rows and offset > 0:
-                params.values.update(limit=1, offset=0)
-                probe = (await connection.execute(text(sql), params.values)).all()
-                return RankedIds((), (), int(probe[0][2]) if probe else 0)
-        total = int(rows[0][2]) if rows else 0
+            rows = (await connection.execute(text(page), params.values)).all()
         return RankedIds(tuple(r[0] for r in rows), tuple(int(r[1]) for r in rows), total)
 
     async def tag_counts(self) -> list[tuple[str, int]]:
@@ -149,19 +153,52 @@ async def _vocabulary(
     return found, exact_df.get(DOC_COUNT_TERM, 0)
 
 
+async def _newest_first(
+    connection: AsyncConnection, filters: SearchFilters, params: _Params, limit: int, offset: int
+) -> RankedIds:
+    """Filter-only queries: newest day first, then file order. The first tag group, when there
+    is one, drives (its notes are few); otherwise the day index does."""
+    source = "search_docs AS d"
+    if filters.tag_groups:
+        listed = ", ".join(params.bind(TAG_PREFIX + t) for t in filters.tag_groups[0])
+        source = (
+            f"(SELECT DISTINCT doc FROM search_postings WHERE term IN ({listed})) AS t "
+            "JOIN search_docs AS d ON d.doc = t.doc"
+        )
+        filters = replace(filters, tag_groups=filters.tag_groups[1:])
+    where = " AND ".join(
+        [f"d.retracted = {params.bind(False)}", *_filter_sql(filters, params, "d", lambda d: d)]
+    )
+    sql = (
+        f"SELECT d.note_id, COUNT(*) OVER () AS total FROM {source} WHERE {where} "
+        "ORDER BY d.day DESC, d.position, d.doc LIMIT :limit OFFSET :offset"
+    )
+    params.values.update(limit=limit, offset=offset)
+    rows = (await connection.execute(text(sql), params.values)).all()
+    if not rows and offset > 0:
+        params.values.update(limit=1, offset=0)
+        rows = (await connection.execute(text(sql), params.values)).all()
+        return RankedIds((), (), int(rows[0][1]) if rows else 0)
+    total = int(rows[0][1]) if rows else 0
+    return RankedIds(tuple(r[0] for r in rows), tuple(0 for _ in rows), total)
+
+
 def _ranked_sql(concepts: Sequence[Concept], context: _Context) -> str | None:
     """SQL yielding (doc, score) for every note matching at least one concept."""
     parts = [sql for c in concepts if (sql := _concept_sql(c, context)) is not None]
     if not parts:
         return None
     if len(parts) == 1:
-        return f"SELECT doc, w AS score FROM ({parts[0]}) AS r"
+        return f"SELECT doc, day, w AS score FROM ({parts[0]}) AS q"
     # Coordination: a note matching more of the query's concepts multiplies its sum.
-    return f"SELECT doc, SUM(w) * COUNT(*) AS score FROM ({_union(parts)}) AS r GROUP BY doc"
+    return (
+        f"SELECT doc, MAX(day) AS day, SUM(w) * COUNT(*) AS score FROM ({_union(parts)}) AS q "
+        "GROUP BY doc"
+    )
 
 
 def _union(parts: Sequence[str]) -> str:
-    return " UNION ALL ".join(f"SELECT doc, w FROM ({p}) AS u{i}" for i, p in enumerate(parts))
+    return " UNION ALL ".join(f"SELECT doc, day, w FROM ({p}) AS u{i}" for i, p in enumerate(parts))
 
 
 def _concept_sql(concept: Concept, context: _Context) -> str | None:
@@ -170,7 +207,7 @@ def _concept_sql(concept: Concept, context: _Context) -> str | None:
         return None
     if len(parts) == 1:
         return parts[0]
-    return f"SELECT doc, MAX(w) AS w FROM ({_union(parts)}) AS c GROUP BY doc"
+    return f"SELECT doc, MAX(day) AS day, MAX(w) AS w FROM ({_union(parts)}) AS c GROUP BY doc"
 
 
 def _alternative_sql(alternative: Alternative, context: _Context) -> str | None:
@@ -200,12 +237,13 @@ def _multipliers(terms: Terms, factor: int, slots: int, context: _Context) -> li
 def _slot_sql(terms: Terms, multipliers: list[int], params: _Params) -> str:
     """(doc, w) of one slot: its best-scoring term per note."""
     selects = [
-        f"SELECT doc, weight * {m} AS w FROM search_postings WHERE term = {params.bind(term)}"
+        f"SELECT doc, day, weight * {m} AS w FROM search_postings WHERE term = {params.bind(term)}"
         for (term, _, _), m in zip(terms, multipliers, strict=True)
     ]
     if len(selects) == 1:
         return selects[0]
-    return f"SELECT doc, MAX(w) AS w FROM ({' UNION ALL '.join(selects)}) AS s GROUP BY doc"
+    union = " UNION ALL ".join(selects)
+    return f"SELECT doc, MAX(day) AS day, MAX(w) AS w FROM ({union}) AS s GROUP BY doc"
 
 
 def _joined_sql(
@@ -230,62 +268,50 @@ def _joined_sql(
         joins.append("CROSS JOIN search_texts AS st")
         where.append(f"st.doc = s0.doc AND st.text LIKE {params.bind(f'% {phrase}%')}")
     return (
-        f"SELECT s0.doc AS doc, {' + '.join(scores)} AS w FROM ({driver}) AS s0 "
+        f"SELECT s0.doc AS doc, s0.day AS day, {' + '.join(scores)} AS w FROM ({driver}) AS s0 "
         f"{' '.join(joins)} WHERE {' AND '.join(where)}"
     )
 
 
-def _filter_sql(filters: SearchFilters, params: _Params) -> list[str]:
-    where = [f"d.retracted = {params.bind(False)}"]
+def _filter_sql(
+    filters: SearchFilters, params: _Params, alias: str, day: Callable[[date], object]
+) -> list[str]:
+    """Conditions on `alias`.doc and `alias`.day (`day` turns a date into that column's value)."""
+    where = ["1 = 1"]
     for group in filters.tag_groups:
         listed = ", ".join(params.bind(TAG_PREFIX + t) for t in group)
-        # IN: both databases build the (usually small) set of tagged notes once.
-        where.append(f"d.doc IN (SELECT doc FROM search_postings WHERE term IN ({listed}))")
+        where.append(f"{alias}.doc IN (SELECT doc FROM search_postings WHERE term IN ({listed}))")
     if filters.excluded_tags:
         # NOT EXISTS, not NOT IN: PostgreSQL can't turn NOT IN into an anti-join.
         listed = ", ".join(params.bind(TAG_PREFIX + t) for t in filters.excluded_tags)
         where.append(
-            "NOT EXISTS (SELECT 1 FROM search_postings AS x WHERE x.doc = d.doc "
+            f"NOT EXISTS (SELECT 1 FROM search_postings AS x WHERE x.doc = {alias}.doc "
             f"AND x.term IN ({listed}))"
         )
     for author in filters.authors:
-        where.extend(_author_sql(author, params))
+        where.extend(_author_sql(author, params, alias))
     if filters.since is not None:
-        where.append(f"d.day >= {params.bind(filters.since)}")
+        where.append(f"{alias}.day >= {params.bind(day(filters.since))}")
     if filters.until is not None:
-        where.append(f"d.day <= {params.bind(filters.until)}")
+        where.append(f"{alias}.day <= {params.bind(day(filters.until))}")
     return where
 
 
-def _author_sql(author: str, params: _Params) -> list[str]:
+def _author_sql(author: str, params: _Params, alias: str) -> list[str]:
     """Any part of a name, by prefix; several words must also appear together in one name."""
     name = normalize_phrase(author)
     parts = name.split()
     if not parts:
         return ["1 = 0"]
     where = [
-        "d.doc IN (SELECT doc FROM search_postings "
+        f"{alias}.doc IN (SELECT doc FROM search_postings "
         f"WHERE term >= {params.bind(AUTHOR_PREFIX + p)} "
         f"AND term < {params.bind(_upper(AUTHOR_PREFIX + p))})"
         for p in parts
     ]
     if len(parts) > 1:
         where.append(
-            "EXISTS (SELECT 1 FROM search_texts AS y WHERE y.doc = d.doc "
+            f"EXISTS (SELECT 1 FROM search_texts AS y WHERE y.doc = {alias}.doc "
             f"AND y.authors_text LIKE {params.bind(f'%{name}%')})"
         )
     return where
-
-
-def _page_sql(ranked_sql: str | None, where: list[str]) -> str:
-    conditions = " AND ".join(where)
-    if ranked_sql is not None:
-        return (
-            "SELECT d.note_id, r.score, COUNT(*) OVER () AS total "
-            f"FROM ({ranked_sql}) AS r JOIN search_docs AS d ON d.doc = r.doc WHERE {conditions} "
-            "ORDER BY r.score DESC, d.day DESC, d.position, d.doc LIMIT :limit OFFSET :offset"
-        )
-    return (
-        f"SELECT d.note_id, 0 AS score, COUNT(*) OVER () AS total FROM search_docs AS d "
-        f"WHERE {conditions} ORDER BY d.day DESC, d.position, d.doc LIMIT :limit OFFSET :offset"
-    )

@@ -61,13 +61,14 @@ def _create_postings(postgres: bool) -> None:
         sa.Column("term", TERM_TYPE, nullable=False),
         sa.Column("doc", sa.Integer, nullable=False),
         sa.Column("weight", sa.Integer, nullable=False),
+        sa.Column("day", sa.Integer, nullable=False),
     ]
     if postgres:
         # Weight rides in the primary key's leaf pages: a term's postings are one index-only scan.
         op.create_table("search_postings", *columns)
         op.execute(
             "ALTER TABLE search_postings ADD CONSTRAINT pk_search_postings "
-            "PRIMARY KEY (term, doc) INCLUDE (weight)"
+            "PRIMARY KEY (term, doc) INCLUDE (weight, day)"
         )
     else:
         # WITHOUT ROWID: the table is its primary-key B-tree, clustered by term.
