@@ -14,9 +14,11 @@ from bot.commands.help import EXAMPLE_QUERIES
 from bot.errors import QuerySyntaxError
 from bot.models import Note
 from bot.search.glossary import DEFAULT_GLOSSARY_PATH, load_glossary
+from bot.search.group_terms import GroupMatcher
 from bot.search.models import SearchPage
 from bot.search.query import Query, parse_query
 from bot.search.service import SearchService
+from bot.store.search_index import rebuild_search_index
 from bot.store.search_sql import SqlSearchIndex
 
 __all__ = ["add_search_command", "run_search"]
@@ -35,7 +37,12 @@ def add_search_command(commands: Any, common: argparse.ArgumentParser) -> None:
     search = commands.add_parser(
         "search", parents=[common], help="search the notes with the /paper query grammar"
     )
-    search.add_argument("query", nargs="+", metavar="QUERY", help='e.g. tag:rlhf or "가중치 평균"')
+    search.add_argument("query", nargs="*", metavar="QUERY", help='e.g. tag:rlhf or "가중치 평균"')
+    search.add_argument(
+        "--reindex",
+        action="store_true",
+        help="rebuild the search index (after editing the glossary)",
+    )
     search.add_argument("--limit", type=_limit, default=10, help="results to show (default 10)")
     search.add_argument("--json", action="store_true", help="a JSON array in rank order")
     search.add_argument(
@@ -48,6 +55,11 @@ def add_search_command(commands: Any, common: argparse.ArgumentParser) -> None:
 
 async def run_search(args: argparse.Namespace) -> int:
     """Run one query and print the results; a bad query exits 2 with examples."""
+    if args.reindex:
+        return await _reindex(args)
+    if not args.query:
+        sys.stderr.write(f"paperbot: search needs a QUERY, e.g. {EXAMPLE_QUERIES[0]}\n")
+        return 2
     try:
         query = parse_query(" ".join(args.query))
     except QuerySyntaxError as exc:
@@ -60,6 +72,14 @@ async def run_search(args: argparse.Namespace) -> int:
             return _print_entry(await service.entry(query.note_id), query, args.json)
         page = await service.search(query, page_size=args.limit)
     sys.stdout.write((_as_json(page) if args.json else _as_text(page)) + "\n")
+    return 0
+
+
+async def _reindex(args: argparse.Namespace) -> int:
+    glossary = load_glossary(args.glossary)
+    async with open_app(args.database_url, glossary=glossary) as app:
+        count = await rebuild_search_index(app.engine, GroupMatcher.build(glossary))
+    sys.stdout.write(f"re-indexed {count} notes\n")
     return 0
 
 

@@ -12,11 +12,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from bot.models import Note
 from bot.search.group_terms import GroupMatcher
 from bot.search.index_terms import IndexedNote, index_note
+from bot.store.schema import NoteRow
 from bot.store.search_schema import (
     DOC_COUNT_TERM,
     SearchDocRow,
@@ -25,7 +26,20 @@ from bot.store.search_schema import (
     SearchTextRow,
 )
 
-__all__ = ["backfill_search_index", "update_search_index"]
+__all__ = ["backfill_search_index", "rebuild_search_index", "update_search_index"]
+
+
+def _note(row: NoteRow) -> Note:
+    return Note(
+        key=row.id,
+        day=row.day,
+        title=row.title,
+        authors=tuple(row.authors),
+        abstract=row.abstract,
+        commentary=row.commentary,
+        tags=tuple(row.tags),
+        position=row.position,
+    )
 
 
 def _doc_values(note: Note) -> dict[str, Any]:
@@ -182,3 +196,29 @@ def backfill_search_index(
     )
     count = connection.scalar(text("SELECT COUNT(*) FROM search_docs"))
     connection.execute(insert(SearchTermRow).values(term=DOC_COUNT_TERM, df=int(count or 0)))
+
+
+async def rebuild_search_index(
+    engine: AsyncEngine, groups: GroupMatcher | None, *, batch: int = 500
+) -> int:
+    """Re-index every live note, in one transaction; returns how many.
+
+    Needed after the glossary or the tokenizer changes (until then, queries for an edited
+    glossary group fall back to expanding its members). Notes keep their index ids, so ties
+    still break the same way on every database.
+    """
+    async with AsyncSession(engine) as session, session.begin():
+        connection = await session.connection()
+        for table in ("search_postings", "search_texts", "search_terms"):
+            await connection.execute(text(f"DELETE FROM {table}"))
+        docs = await connection.scalar(text("SELECT COUNT(*) FROM search_docs"))
+        await _apply_df(connection, Counter({DOC_COUNT_TERM: int(docs or 0)}))
+        count, last = 0, ""
+        while True:
+            query = select(NoteRow).where(NoteRow.retracted.is_(False), NoteRow.id > last)
+            rows = (await session.scalars(query.order_by(NoteRow.id).limit(batch))).all()
+            if not rows:
+                return count
+            await update_search_index(session, [_note(row) for row in rows], [], groups)
+            count, last = count + len(rows), rows[-1].id
+            session.expunge_all()

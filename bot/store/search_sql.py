@@ -202,7 +202,14 @@ def _union(parts: Sequence[str]) -> str:
 
 
 def _concept_sql(concept: Concept, context: _Context) -> str | None:
-    parts = [sql for a in concept.alternatives if (sql := _alternative_sql(a, context)) is not None]
+    parts = []
+    for alternative in concept.alternatives:
+        sql = _alternative_sql(alternative, context)
+        if sql is not None:
+            parts.append(sql)
+        else:
+            fallback = (_alternative_sql(f, context) for f in alternative.fallback)
+            parts.extend(sql for sql in fallback if sql is not None)
     if not parts:
         return None
     if len(parts) == 1:

@@ -49,3 +49,29 @@ def test_bad_limit_is_refused(database_url: str, capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit):
         main(["search", "--database-url", database_url, "--limit", "0", "x"])
     assert "--limit" in capsys.readouterr().err
+
+
+def test_reindex_after_a_glossary_edit(
+    database_url: str, seeds_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _ingest(database_url, seeds_dir, capsys)
+    glossary = tmp_path / "glossary.toml"
+    glossary.write_text('[[synonyms]]\nterms = ["pipeline bubble", "파이프라인 거품"]\n', "utf-8")
+    common = ["--database-url", database_url, "--glossary", str(glossary)]
+
+    def found() -> list[str]:
+        assert main(["search", *common, "--json", "파이프라인 거품"]) == 0
+        return [r["id"] for r in json.loads(capsys.readouterr().out)]
+
+    before = found()  # the group is new: its members are expanded at query time
+    assert main(["search", *common, "--reindex"]) == 0
+    assert "re-indexed 41 notes" in capsys.readouterr().out
+    assert found() == before
+    assert before[0] == "2024-01-23-zero-bubble-pipeline-parallelism"
+
+
+def test_search_without_query_is_an_error(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["search", "--database-url", database_url]) == 2
+    assert "needs a QUERY" in capsys.readouterr().err
