@@ -94,17 +94,10 @@ class SqlSearchIndex:
                 return RankedIds((), (), 0)
             where = " AND ".join(_filter_sql(filters, params, "r", lambda d: d.toordinal()))
             source = f"FROM ({ranked}) AS r WHERE {where}"
-            total = int(await connection.scalar(text(f"SELECT COUNT(*) {source}"), params.values))
-            if total <= offset:
-                return RankedIds((), (), total)
-            page = (
-                f"SELECT d.note_id, t.score FROM (SELECT r.doc, r.day, r.score {source} "
-                "ORDER BY r.score DESC, r.day DESC, r.doc LIMIT :limit OFFSET :offset) AS t "
-                "JOIN search_docs AS d ON d.doc = t.doc ORDER BY t.score DESC, t.day DESC, t.doc"
-            )
             params.values.update(limit=limit, offset=offset)
-            rows = (await connection.execute(text(page), params.values)).all()
-        return RankedIds(tuple(r[0] for r in rows), tuple(int(r[1]) for r in rows), total)
+            if "GROUP BY" in ranked:
+                return await _grouped_page(connection, source, params, offset)
+            return await _list_page(connection, source, params, offset)
 
     async def tag_counts(self) -> list[tuple[str, int]]:
         """Every tag of a live note, with how many live notes carry it."""
@@ -151,6 +144,40 @@ async def _vocabulary(
         elif k >= 0 and found[prefixed[k]][0][2] == PREFIX_PRECISION:
             found[prefixed[k]].append((str(term), int(df), PREFIX_PRECISION))
     return found, exact_df.get(DOC_COUNT_TERM, 0)
+
+
+_PAGE = (
+    "SELECT d.note_id, t.score, {total} FROM (SELECT r.doc, r.day, r.score{window} {source} "
+    "ORDER BY r.score DESC, r.day DESC, r.doc LIMIT :limit OFFSET :offset) AS t "
+    "JOIN search_docs AS d ON d.doc = t.doc ORDER BY t.score DESC, t.day DESC, t.doc"
+)
+
+
+async def _list_page(
+    connection: AsyncConnection, source: str, params: _Params, offset: int
+) -> RankedIds:
+    """A ranking read straight off posting lists: counting is a cheap second pass, and the
+    page is a top-N sort."""
+    total = int(await connection.scalar(text(f"SELECT COUNT(*) {source}"), params.values) or 0)
+    if total <= offset:
+        return RankedIds((), (), total)
+    page = _PAGE.format(total="0", window="", source=source)
+    rows = (await connection.execute(text(page), params.values)).all()
+    return RankedIds(tuple(r[0] for r in rows), tuple(int(r[1]) for r in rows), total)
+
+
+async def _grouped_page(
+    connection: AsyncConnection, source: str, params: _Params, offset: int
+) -> RankedIds:
+    """A ranking that groups postings: grouping twice would cost more than a window count."""
+    page = _PAGE.format(total="t.total", window=", COUNT(*) OVER () AS total", source=source)
+    rows = (await connection.execute(text(page), params.values)).all()
+    if not rows and offset > 0:
+        params.values.update(limit=1, offset=0)
+        probe = (await connection.execute(text(page), params.values)).all()
+        return RankedIds((), (), int(probe[0][2]) if probe else 0)
+    total = int(rows[0][2]) if rows else 0
+    return RankedIds(tuple(r[0] for r in rows), tuple(int(r[1]) for r in rows), total)
 
 
 async def _newest_first(
