@@ -36,8 +36,7 @@ __all__ = [
 
 ORIGINAL_FACTOR = 5
 SYNONYM_FACTOR = 4
-"""The user's own words weigh 5, glossary synonyms 4: a note in the query's language and words
-ranks just above one that says the same thing in the other language."""
+"""The user's own words weigh 5; glossary members searched one by one (the fallback) weigh 4."""
 
 MIN_PREFIX_CHARS = 3
 """Shorter Latin words match only exactly (`rl` must not find `rlhf`)."""
@@ -114,14 +113,20 @@ def _members(phrases: Sequence[str], own: Alternative) -> tuple[Alternative, ...
 
 
 def _concept(words: Sequence[str], glossary: Glossary) -> Concept:
-    """The user's words, plus one alternative per glossary group: the group's index term,
-    falling back to its member phrases."""
+    """The user's words, or, when the glossary knows them, one alternative per group: the
+    group's index term, which every member phrase (the user's words included) already put on
+    the notes at ingest. One posting list instead of a union: the query's own language gets no
+    boost (0.007 nDCG@10 on the judged set, for half the work). Falls back to the words and
+    the members while the index lacks the group (added or edited since the last re-index)."""
     own = Alternative(word_slots(words), ORIGINAL_FACTOR)
-    alternatives = [own] if own.slots else []
-    for index in glossary.groups_for(words):
-        fallback = _members(glossary.groups[index], own)
+    groups = glossary.groups_for(words)
+    if not groups:
+        return Concept(" ".join(words), (own,) if own.slots else ())
+    alternatives = []
+    for index in groups:
+        fallback = ((own,) if own.slots else ()) + _members(glossary.groups[index], own)
         slot = Slot(glossary.group_key(index))
-        alternatives.append(Alternative((slot,), SYNONYM_FACTOR, fallback=fallback))
+        alternatives.append(Alternative((slot,), ORIGINAL_FACTOR, fallback=fallback))
     return Concept(" ".join(words), tuple(alternatives))
 
 

@@ -1,41 +1,39 @@
 """Runs a planned search on the index tables, in SQL that SQLite and PostgreSQL read alike.
 
-Scores are integer arithmetic (posting weight x an integer multiplier computed in Python from
-idf), aggregated with SUM/MAX/COUNT, and ties are broken by day, position and doc id, so both
-databases return the same rows in the same order with the same scores. Every user value is a
-bound parameter; only integers computed here are written into the SQL text.
-
-Cost is kept proportional to the rarest part of each alternative: an alternative's slots are
-joined to its rarest slot by primary-key lookups instead of each being scanned in full.
+Ranking SQL comes from `search_ranking`; this module resolves the query's terms against the
+vocabulary, adds the filters, and reads one page plus the total. Ties break by newer day, then
+index id, so both databases return the same rows in the same order with the same scores.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.search.index_terms import AUTHOR_PREFIX, TAG_PREFIX
 from bot.search.models import SearchFilters
-from bot.search.plan import Alternative, Concept, Slot
+from bot.search.plan import Concept, Slot
 from bot.search.text import normalize_phrase
+from bot.store.search_ranking import (
+    EXACT_PRECISION,
+    PREFIX_PRECISION,
+    Params,
+    RankContext,
+    Terms,
+    contains,
+    ranked_sql,
+)
 from bot.store.search_schema import DOC_COUNT_TERM
 
-__all__ = ["MAX_PREFIX_TERMS", "RankedIds", "SqlSearchIndex", "idf"]
+__all__ = ["MAX_PREFIX_TERMS", "RankedIds", "SqlSearchIndex"]
 
 MAX_PREFIX_TERMS = 12
 """A prefix expands to its most frequent completions: enough for `interpretab`, and a bound on
 the work a short prefix can cause."""
-
-EXACT_PRECISION, PREFIX_PRECISION = 5, 3
-
-Terms = list[tuple[str, int, int]]
-"""(term, document frequency, precision) of what one slot matches."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,28 +43,6 @@ class RankedIds:
     keys: tuple[str, ...]
     scores: tuple[int, ...]
     total: int
-
-
-@dataclass(slots=True)
-class _Params:
-    values: dict[str, Any] = field(default_factory=dict)
-
-    def bind(self, value: Any) -> str:
-        name = f"p{len(self.values)}"
-        self.values[name] = value
-        return f":{name}"
-
-
-@dataclass(slots=True)
-class _Context:
-    vocabulary: dict[Slot, Terms]
-    total_docs: int
-    params: _Params
-
-
-def idf(df: int, total: int) -> int:
-    """BM25's idf, times 100, as an integer (at least 1)."""
-    return max(1, round(100 * math.log(1 + (total - df + 0.5) / (df + 0.5))))
 
 
 def _upper(prefix: str) -> str:
@@ -85,19 +61,21 @@ class SqlSearchIndex:
     ) -> RankedIds:
         """One page of note keys: ranked when there are concepts, else newest first."""
         async with self._engine.connect() as connection:
-            params = _Params()
             if not concepts:
+                params = Params(connection.dialect.name)
                 return await _newest_first(connection, filters, params, limit, offset)
             vocabulary, total_docs = await _vocabulary(connection, concepts)
-            ranked = _ranked_sql(concepts, _Context(vocabulary, total_docs, params))
-            if ranked is None:
-                return RankedIds((), (), 0)
-            where = " AND ".join(_filter_sql(filters, params, "r", lambda d: d.toordinal()))
-            source = f"FROM ({ranked}) AS r WHERE {where}"
-            params.values.update(limit=limit, offset=offset)
-            if "GROUP BY" in ranked:
-                return await _grouped_page(connection, source, params, offset)
-            return await _list_page(connection, source, params, offset)
+            found = RankedIds((), (), 0)
+            # Notes with every concept first; when none has them all, notes with any.
+            for all_required in (True, False) if len(concepts) > 1 else (False,):
+                params = Params(connection.dialect.name)
+                context = RankContext(vocabulary, total_docs, params)
+                ranked = ranked_sql(concepts, context, all_required=all_required)
+                if ranked is not None:
+                    found = await _ranked_page(connection, ranked, filters, params, limit, offset)
+                if found.total:
+                    break
+            return found
 
     async def tag_counts(self) -> list[tuple[str, int]]:
         """Every tag of a live note, with how many live notes carry it."""
@@ -121,7 +99,7 @@ async def _vocabulary(
     every = [a for c in concepts for a in c.alternatives]
     every += [f for a in every for f in a.fallback]
     slots = list(dict.fromkeys(s for a in every for s in a.slots))
-    params = _Params()
+    params = Params(connection.dialect.name)
     exact = ", ".join(params.bind(t) for t in [DOC_COUNT_TERM, *(s.term for s in slots)])
     parts = [f"SELECT -1 AS k, term, df FROM search_terms WHERE term IN ({exact})"]
     prefixed = [s for s in slots if s.prefix]
@@ -146,6 +124,23 @@ async def _vocabulary(
     return found, exact_df.get(DOC_COUNT_TERM, 0)
 
 
+async def _ranked_page(
+    connection: AsyncConnection,
+    ranked: str,
+    filters: SearchFilters,
+    params: Params,
+    limit: int,
+    offset: int,
+) -> RankedIds:
+    where = " AND ".join(_filter_sql(filters, params, "r", lambda d: d.toordinal()))
+    source = f"FROM ({ranked}) AS r WHERE {where}"
+    params.values.update(limit=limit, offset=offset)
+    # A ranking that groups postings would be grouped twice by a separate count.
+    if "GROUP BY" in ranked:
+        return await _grouped_page(connection, source, params, offset)
+    return await _list_page(connection, source, params, offset)
+
+
 _PAGE = (
     "SELECT d.note_id, t.score, {total} FROM (SELECT r.doc, r.day, r.score{window} {source} "
     "ORDER BY r.score DESC, r.day DESC, r.doc LIMIT :limit OFFSET :offset) AS t "
@@ -154,7 +149,7 @@ _PAGE = (
 
 
 async def _list_page(
-    connection: AsyncConnection, source: str, params: _Params, offset: int
+    connection: AsyncConnection, source: str, params: Params, offset: int
 ) -> RankedIds:
     """A ranking read straight off posting lists: counting is a cheap second pass, and the
     page is a top-N sort."""
@@ -167,7 +162,7 @@ async def _list_page(
 
 
 async def _grouped_page(
-    connection: AsyncConnection, source: str, params: _Params, offset: int
+    connection: AsyncConnection, source: str, params: Params, offset: int
 ) -> RankedIds:
     """A ranking that groups postings: grouping twice would cost more than a window count."""
     page = _PAGE.format(total="t.total", window=", COUNT(*) OVER () AS total", source=source)
@@ -181,7 +176,7 @@ async def _grouped_page(
 
 
 async def _newest_first(
-    connection: AsyncConnection, filters: SearchFilters, params: _Params, limit: int, offset: int
+    connection: AsyncConnection, filters: SearchFilters, params: Params, limit: int, offset: int
 ) -> RankedIds:
     """Filter-only queries: newest day first, then file order. The first tag group, when there
     is one, drives (its notes are few); otherwise the day index does."""
@@ -210,105 +205,8 @@ async def _newest_first(
     return RankedIds(tuple(r[0] for r in rows), tuple(0 for _ in rows), total)
 
 
-def _ranked_sql(concepts: Sequence[Concept], context: _Context) -> str | None:
-    """SQL yielding (doc, score) for every note matching at least one concept."""
-    parts = [sql for c in concepts if (sql := _concept_sql(c, context)) is not None]
-    if not parts:
-        return None
-    if len(parts) == 1:
-        return f"SELECT doc, day, w AS score FROM ({parts[0]}) AS q"
-    # Coordination: a note matching more of the query's concepts multiplies its sum.
-    return (
-        f"SELECT doc, MAX(day) AS day, SUM(w) * COUNT(*) AS score FROM ({_union(parts)}) AS q "
-        "GROUP BY doc"
-    )
-
-
-def _union(parts: Sequence[str]) -> str:
-    return " UNION ALL ".join(f"SELECT doc, day, w FROM ({p}) AS u{i}" for i, p in enumerate(parts))
-
-
-def _concept_sql(concept: Concept, context: _Context) -> str | None:
-    parts = []
-    for alternative in concept.alternatives:
-        sql = _alternative_sql(alternative, context)
-        if sql is not None:
-            parts.append(sql)
-        else:
-            fallback = (_alternative_sql(f, context) for f in alternative.fallback)
-            parts.extend(sql for sql in fallback if sql is not None)
-    if not parts:
-        return None
-    if len(parts) == 1:
-        return parts[0]
-    return f"SELECT doc, MAX(day) AS day, MAX(w) AS w FROM ({_union(parts)}) AS c GROUP BY doc"
-
-
-def _alternative_sql(alternative: Alternative, context: _Context) -> str | None:
-    """Notes holding every slot, scored by the sum of the slots' best terms.
-
-    The rarest slot drives; every other slot is a join on (term, doc), the postings' primary
-    key. None when some slot matches nothing.
-    """
-    slots = [context.vocabulary[s] for s in alternative.slots]
-    if any(not terms for terms in slots):
-        return None
-    slots.sort(key=lambda terms: (sum(df for _, df, _ in terms), terms[0][0]))
-    weights = [_multipliers(t, alternative.factor, len(slots), context) for t in slots]
-    sql = _slot_sql(slots[0], weights[0], context.params)
-    if len(slots) > 1 or alternative.phrase is not None:
-        sql = _joined_sql(sql, slots[1:], weights[1:], alternative.phrase, context.params)
-    return sql
-
-
-def _multipliers(terms: Terms, factor: int, slots: int, context: _Context) -> list[int]:
-    return [
-        max(1, round(factor * precision * idf(df, context.total_docs) / slots))
-        for _, df, precision in terms
-    ]
-
-
-def _slot_sql(terms: Terms, multipliers: list[int], params: _Params) -> str:
-    """(doc, w) of one slot: its best-scoring term per note."""
-    selects = [
-        f"SELECT doc, day, weight * {m} AS w FROM search_postings WHERE term = {params.bind(term)}"
-        for (term, _, _), m in zip(terms, multipliers, strict=True)
-    ]
-    if len(selects) == 1:
-        return selects[0]
-    union = " UNION ALL ".join(selects)
-    return f"SELECT doc, MAX(day) AS day, MAX(w) AS w FROM ({union}) AS s GROUP BY doc"
-
-
-def _joined_sql(
-    driver: str,
-    others: list[Terms],
-    weights: list[list[int]],
-    phrase: str | None,
-    params: _Params,
-) -> str:
-    """The driver's notes that also hold every other slot (and the phrase, if any)."""
-    joins, scores, where = [], ["s0.w"], []
-    for i, (terms, multipliers) in enumerate(zip(others, weights, strict=True), start=1):
-        if len(terms) == 1:
-            joins.append(f"CROSS JOIN search_postings AS s{i}")
-            where.append(f"s{i}.term = {params.bind(terms[0][0])} AND s{i}.doc = s0.doc")
-            scores.append(f"s{i}.weight * {multipliers[0]}")
-        else:
-            joins.append(f"CROSS JOIN ({_slot_sql(terms, multipliers, params)}) AS s{i}")
-            where.append(f"s{i}.doc = s0.doc")
-            scores.append(f"s{i}.w")
-    if phrase is not None:
-        joins.append("CROSS JOIN search_texts AS st")
-        where.append(f"st.doc = s0.doc AND st.text LIKE {params.bind(f'% {phrase}%')}")
-    return (
-        f"SELECT s0.doc AS doc, s0.day AS day, {' + '.join(scores)} AS w FROM ({driver}) AS s0 "
-        f"{' '.join(joins)} WHERE {' AND '.join(where)}"
-    )
-
-
 def _filter_sql(
-    filters: SearchFilters, params: _Params, alias: str, day: Callable[[date], object]
+    filters: SearchFilters, params: Params, alias: str, day: Callable[[date], object]
 ) -> list[str]:
     """Conditions on `alias`.doc and `alias`.day (`day` turns a date into that column's value)."""
     where = ["1 = 1"]
@@ -331,7 +229,7 @@ def _filter_sql(
     return where
 
 
-def _author_sql(author: str, params: _Params, alias: str) -> list[str]:
+def _author_sql(author: str, params: Params, alias: str) -> list[str]:
     """Any part of a name, by prefix; several words must also appear together in one name."""
     name = normalize_phrase(author)
     parts = name.split()
@@ -346,6 +244,6 @@ def _author_sql(author: str, params: _Params, alias: str) -> list[str]:
     if len(parts) > 1:
         where.append(
             f"EXISTS (SELECT 1 FROM search_texts AS y WHERE y.doc = {alias}.doc "
-            f"AND y.authors_text LIKE {params.bind(f'%{name}%')})"
+            f"AND {contains('y.authors_text', params.bind(name), params.dialect)})"
         )
     return where
