@@ -1,10 +1,11 @@
 """From a parsed query to what the index is asked: concepts, alternatives and term slots.
 
 Each bare word (or run of words the glossary knows, like `가중치 평균`) is one *concept*. A
-concept holds *alternatives*: the user's own words, and every glossary synonym (`weight
-averaging`, `model soup`); a note matches the concept through its best alternative. An
-alternative is a list of *slots* that must all be present (the bigrams of `오토인코더`, or the two
-words of `weight averaging`); a slot is one term, or a prefix (`interpretab`).
+concept holds *alternatives*; a note matches the concept through its best one. Unknown words
+have one alternative, themselves; glossary words have their group's index term (put on every
+note that says any member, `weight averaging` or `model soup`), with the members as fallback.
+An alternative is a list of *slots* that must all be present (the bigrams of `오토인코더`, or the
+two words of `weight averaging`); a slot is one term, or a prefix (`interpretab`).
 """
 
 from __future__ import annotations

@@ -205,3 +205,13 @@ async def test_tag_counts_most_used_first(seeded: SearchService) -> None:
     counts = {t.tag: t.count for t in tags}
     assert counts["efficient-training"] == 5 and counts["rlhf"] == 3
     assert [t.count for t in tags] == sorted((t.count for t in tags), reverse=True)
+
+
+async def test_several_words_want_notes_with_all_of_them(seeded: SearchService) -> None:
+    both = await keys_for(seeded, "transformer rnn")
+    assert both == ["2024-02-29-rnns-are-not-transformers-yet-the-key-bottleneck-on-in"]
+
+
+async def test_when_no_note_has_every_word_any_will_do(seeded: SearchService) -> None:
+    keys = await keys_for(seeded, "rlhf 양자화")
+    assert WARM in keys and "2024-09-20-scaling-fp8-training-to-trillion-token-llms" in keys
