@@ -12,18 +12,31 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.console import CommandHandler, ConsoleChannel
 from bot.clock import SystemClock
-from bot.models import Platform
+from bot.commands.paper import PaperCommand
+from bot.commands.request import CommandRequest
+from bot.models import Destination, Platform
 from bot.payloads import ConsolePayload, DiscordPayload, SlackPayload
 from bot.ports import Clock, Renderer
+from bot.replies import Reply
+from bot.search.glossary import Glossary, load_glossary
+from bot.search.service import SearchService
 from bot.store.engine import make_engine
 from bot.store.migrate import upgrade_database
 from bot.store.notes import SqlNoteStore
+from bot.store.search_sql import SqlSearchIndex
 from formatters.console_text import ConsoleRenderer
 from formatters.discord_embeds import DiscordRenderer
 from formatters.slack_blocks import SlackRenderer
 from formatters.templating import Templates
 
-__all__ = ["App", "console_channel", "open_app", "renderer_for"]
+__all__ = [
+    "App",
+    "console_channel",
+    "open_app",
+    "paper_command",
+    "renderer_for",
+    "terminal_handler",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +49,18 @@ class App:
 
 
 @asynccontextmanager
-async def open_app(database_url: str | None, *, clock: Clock | None = None) -> AsyncIterator[App]:
-    """Open the database (migrating it to the current schema) and dispose of it on exit."""
+async def open_app(
+    database_url: str | None, *, clock: Clock | None = None, glossary: Glossary | None = None
+) -> AsyncIterator[App]:
+    """Open the database (migrating it to the current schema) and dispose of it on exit.
+
+    The glossary (default: `$PAPERBOT_GLOSSARY` or config/glossary.toml) shapes the search index.
+    """
     engine = make_engine(database_url)
     try:
         await upgrade_database(engine)
-        yield App(engine=engine, notes=SqlNoteStore(engine), clock=clock or SystemClock())
+        notes = SqlNoteStore(engine, glossary=glossary or load_glossary())
+        yield App(engine=engine, notes=notes, clock=clock or SystemClock())
     finally:
         await engine.dispose()
 
@@ -67,3 +86,23 @@ def console_channel(
 ) -> ConsoleChannel:
     """The terminal channel on stdout, the default when no chat platform is configured."""
     return ConsoleChannel(_console_renderer(Templates(templates_dir)), handler=handler)
+
+
+def paper_command(app: App) -> PaperCommand:
+    """The `/paper` command core over the app's notes and search index."""
+    search = SearchService(app.notes, SqlSearchIndex(app.engine), app.notes.glossary)
+    return PaperCommand(search)
+
+
+def terminal_handler(
+    paper: PaperCommand, destination: Destination, user: str, locale: str = "ko"
+) -> CommandHandler:
+    """`/paper` typed at the terminal prompt, answered as if typed in `destination`."""
+
+    async def handle(text: str) -> Reply:
+        request = CommandRequest(
+            destination.platform, destination.workspace, destination.channel, user, text, locale
+        )
+        return await paper.handle(request)
+
+    return handle

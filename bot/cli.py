@@ -6,19 +6,20 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.app import open_app
-from bot.basic_commands import BasicCommands
+from bot.app import open_app, paper_command, terminal_handler
 from bot.cli_render import add_render_command, day_digest, render_command
-from bot.cli_run import add_run_arguments, delivery_config, serve
+from bot.cli_run import TERMINAL, add_run_arguments, delivery_config, serve
 from bot.delivery.history import add_deliveries_command, list_deliveries
 from bot.errors import PaperbotError
 from bot.ingest.importer import FileReport, IngestReport, collect_note_files, ingest_paths
 from bot.models import Layout
+from bot.search.cli_commands import add_search_command, run_search
 from bot.settings import Settings
 
 __all__ = ["main"]
@@ -58,6 +59,7 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     commands.add_parser("export", parents=[common], help="every stored note as JSON Lines")
     add_render_command(commands, common, settings)
     add_deliveries_command(commands, common)
+    add_search_command(commands, common)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
@@ -173,7 +175,9 @@ async def _run(args: argparse.Namespace) -> int:
         else:
             notes = await app.notes.on_day(day)
             preview = day_digest(day, notes, locale="ko", layout=Layout.THREAD)
-        await serve(app, args, BasicCommands(app.notes), preview)
+        user = os.environ.get("USER") or "terminal"
+        handler = terminal_handler(paper_command(app), TERMINAL, user)
+        await serve(app, args, handler, preview)
     return status
 
 
@@ -188,6 +192,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return await render_command(args)
     if args.command == "deliveries":
         return await _deliveries(args)
+    if args.command == "search":
+        return await run_search(args)
     return await _db_upgrade(args)
 
 

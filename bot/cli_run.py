@@ -108,7 +108,12 @@ def _delivery(app: App, channel: ConsoleChannel, config: DeliveryConfig) -> Deli
     route = Route(renderer_for(Platform.CONSOLE), ConsoleTransport(channel))
     pacer = Pacer(app.clock, asyncio.sleep, unpaced=frozenset({Platform.CONSOLE}))
     return build_delivery(
-        app.engine, routes={Platform.CONSOLE: route}, clock=app.clock, config=config, pacer=pacer
+        app.engine,
+        routes={Platform.CONSOLE: route},
+        clock=app.clock,
+        config=config,
+        pacer=pacer,
+        notes=app.notes,
     )
 
 

@@ -60,9 +60,15 @@ class TagListView:
 
 @dataclass(frozen=True, slots=True)
 class HelpView:
-    """The query grammar, shown as example commands."""
+    """The query grammar, shown as example commands, each with what it does when known."""
 
     examples: tuple[str, ...]
+    meanings: tuple[str, ...] = ()
+
+    def lines(self) -> tuple[tuple[str, str], ...]:
+        """(example, meaning) pairs; the meaning is empty where none was given."""
+        meanings = self.meanings + ("",) * (len(self.examples) - len(self.meanings))
+        return tuple(zip(self.examples, meanings, strict=False))
 
 
 @dataclass(frozen=True, slots=True)

@@ -188,7 +188,7 @@ class ConsoleRenderer:
                 mode,
             )
         elif isinstance(view, HelpView):
-            body = self._t(locale, "help.intro", mode) + "\n" + self._examples(view.examples, mode)
+            body = self._t(locale, "help.intro", mode) + "\n" + self._help_lines(view, mode)
             text = self._titled(self._t(locale, "help.title", mode), body, mode)
         else:
             text = self._error(view, locale, mode)
@@ -198,6 +198,13 @@ class ConsoleRenderer:
 
     def _titled(self, title: str, body: str, mode: _Mode) -> str:
         return f"{mode.style(title, 'bold')}\n{body}"
+
+    def _help_lines(self, view: HelpView, mode: _Mode) -> str:
+        return "\n".join(
+            f"  {mode.style(mode.escape(example), 'cyan')}"
+            + (f"  {mode.escape(meaning)}" if meaning else "")
+            for example, meaning in view.lines()
+        )
 
     def _examples(self, examples: tuple[str, ...], mode: _Mode) -> str:
         return "\n".join(f"  {mode.style(mode.escape(example), 'cyan')}" for example in examples)

@@ -51,7 +51,7 @@ def render_discord_reply(
             _simple(strings.t(locale, "tags.title"), listing or strings.t(locale, "tags.empty"))
         ]
     elif isinstance(view, HelpView):
-        body = strings.t(locale, "help.intro") + "\n" + _examples(view.examples)
+        body = strings.t(locale, "help.intro") + "\n" + _help_lines(view)
         embeds = [_simple(strings.t(locale, "help.title"), body)]
     else:
         embeds = [_error(view, locale, strings)]
@@ -64,6 +64,14 @@ def _simple(title: str, description: str) -> Embed:
         "description": truncate(description, 4000),
         "color": BRAND_COLOUR,
     }
+
+
+def _help_lines(view: HelpView) -> str:
+    return "\n".join(
+        f"• `{escape_discord_plain(e).replace('`', 'ʼ')}`"
+        + (f"  {escape_discord_plain(m)}" if m else "")
+        for e, m in view.lines()
+    )
 
 
 def _examples(examples: tuple[str, ...]) -> str:

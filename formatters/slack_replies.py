@@ -45,7 +45,7 @@ def render_slack_reply(reply: Reply, *, templates: Templates, strings: Catalogue
         title, blocks = _tags(view, reply.locale, strings)
     elif isinstance(view, HelpView):
         title = strings.t(reply.locale, "help.title")
-        blocks = _examples(title, strings.t(reply.locale, "help.intro"), view.examples)
+        blocks = _help(title, strings.t(reply.locale, "help.intro"), view)
     else:
         title, blocks = _error(view, reply.locale, strings)
     if reply.ephemeral:
@@ -133,8 +133,11 @@ def _tags(view: TagListView, locale: str, strings: Catalogue) -> tuple[str, list
     return title, [header(title), *[section(c) for c in split_text(listing, 2900)]]
 
 
-def _examples(title: str, intro: str, examples: tuple[str, ...]) -> list[Block]:
-    lines = "\n".join(f"• `{label(example)}`" for example in examples)
+def _help(title: str, intro: str, view: HelpView) -> list[Block]:
+    lines = "\n".join(
+        f"• `{label(example)}`" + (f"  {label(meaning)}" if meaning else "")
+        for example, meaning in view.lines()
+    )
     return [header(title), *[section(c) for c in split_text(f"{intro}\n{lines}", 2900)]]
 
 

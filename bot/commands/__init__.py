@@ -1,3 +1,3 @@
-"""Chat command cores: platform-neutral handlers the adapters call."""
+"""Chat command cores: `/paper` and its sub-commands, shared by Slack, Discord and the terminal."""
 
 __all__: list[str] = []

@@ -58,12 +58,16 @@ def build_delivery(
     admin_message: AdminMessage | None = None,
     lease: timedelta = timedelta(minutes=2),
     owner: str | None = None,
+    notes: SqlNoteStore | None = None,
 ) -> Delivery:
-    """Everything a process needs to run digests; `owner` names it in the ledger's leases."""
+    """Everything a process needs to run digests; `owner` names it in the ledger's leases.
+
+    Pass the process's `notes` store so re-ingests index with its search glossary.
+    """
     config = config or DeliveryConfig()
     owner = owner or uuid.uuid4().hex[:16]
     ledger, destinations = SqlDeliveryLedger(engine), SqlDestinationStore(engine)
-    notes = SqlNoteStore(engine)
+    notes = notes or SqlNoteStore(engine)
     publisher = Publisher(
         ledger=ledger,
         routes=routes,

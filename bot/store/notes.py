@@ -10,7 +10,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.models import Note, NoteSource
+from bot.search.glossary import Glossary
+from bot.search.group_terms import GroupMatcher
 from bot.store.schema import IngestedFileRow, NoteRow, NoteTagRow
+from bot.store.search_index import update_search_index
 
 __all__ = ["FileChanges", "SqlNoteStore", "note_from_row"]
 
@@ -67,8 +70,10 @@ def _fill_row(row: NoteRow, note: Note, now: datetime) -> None:
 class SqlNoteStore:
     """One `replace_file` call is one transaction: a file goes in whole or not at all."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, glossary: Glossary | None = None) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.glossary = glossary or Glossary.build([])
+        self._groups = GroupMatcher.build(self.glossary)
 
     async def file_is_current(self, source: str, file_hash: str, parser_version: int) -> bool:
         """True when this exact file content was already ingested by this parser version."""
@@ -108,6 +113,11 @@ class SqlNoteStore:
                     row.retracted, row.retracted_at, row.updated_at = True, now, now
                     changes.retracted.append(key)
             await self._replace_tags(session, notes, changes)
+            await session.flush()  # the index rows below reference the note rows
+            reindex = {*changes.added, *changes.updated}
+            await update_search_index(
+                session, [n for n in notes if n.key in reindex], changes.retracted, self._groups
+            )
             await self._record_file(
                 session, source, day, len(notes), file_hash, parser_version, now
             )

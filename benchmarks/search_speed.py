@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""Search speed on a synthetic corpus: paperbot search on SQLite and PostgreSQL, beside a bare
+SQLite FTS5 MATCH (default unicode61 tokenizer, bm25 rank) over the same rows, in the same run.
+
+    .venv/bin/python benchmarks/search_speed.py [--entries 50000] [--rounds 5] [--no-postgres]
+
+Each round runs a fixed mix of queries once; the figures are the median and 99th percentile of
+single-query wall time, measured through the same async engine. paperbot's time is a whole
+`SearchService.search` call: vocabulary lookup, ranking, the page of 5 notes and the total count.
+The bare MATCH only returns the top 5 rowids. The corpus is loaded in 1,000-note transactions
+through the real indexing code (`update_search_index`); the load time is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from sqlalchemy import insert, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+sys.path.insert(0, str(ROOT))
+
+from synthetic import Pools, synthetic_days  # noqa: E402
+
+from bot.app import App, open_app  # noqa: E402
+from bot.models import Note  # noqa: E402
+from bot.search.glossary import load_glossary  # noqa: E402
+from bot.search.group_terms import GroupMatcher  # noqa: E402
+from bot.search.query import parse_query  # noqa: E402
+from bot.search.service import SearchService  # noqa: E402
+from bot.store.schema import NoteRow, NoteTagRow  # noqa: E402
+from bot.store.search_index import update_search_index  # noqa: E402
+from bot.store.search_sql import SqlSearchIndex  # noqa: E402
+from tests.support.clock import FixedClock  # noqa: E402
+
+# (paperbot query, the closest bare FTS5 MATCH, earliest day or None)
+QUERY_MIX: list[tuple[str, str, str | None]] = [
+    ("rlhf", '"rlhf"', None),
+    ("llm", '"llm"', None),
+    ("reward model", '"reward" "model"', None),
+    ("long context", '"long" "context"', None),
+    ("scaling law", '"scaling" "law"', None),
+    ("transformer rnn", '"transformer" "rnn"', None),
+    ("interpretab", '"interpretab"*', None),
+    ("diffus", '"diffus"*', None),
+    ('"weight averaging"', '"weight averaging"', None),
+    ("모델", '"모델"', None),
+    ("평가를", '"평가를"', None),
+    ("가중치 평균", '"가중치" "평균"', None),
+    ("희소 오토인코더", '"희소" "오토인코더"', None),
+    ("강화학습 보상 모델", '"강화학습" "보상" "모델"', None),
+    ("데이터셋이 학습", '"데이터셋이" "학습"', None),
+    ("tag:rlhf", 'tags:"rlhf"', None),
+    ("tag:efficient_training since:2024-01", 'tags:"efficient_training"', "2024-01-01"),
+    ("tag:benchmark -tag:llm", 'tags:"benchmark" NOT tags:"llm"', None),
+    ("author:arora", 'authors:"arora"', None),
+    ('author:"Sanjeev Arora"', 'authors:"sanjeev arora"', None),
+    ("since:2024-06 alignment", '"alignment"', "2024-06-01"),
+    ("MoE의 SAE interpretability", '"moe" "sae" "interpretability"', None),
+]
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+GLOSSARY = load_glossary(ROOT.parent / "config" / "glossary.toml")
+
+
+def _note_rows(notes: list[Note], now: datetime) -> tuple[list[dict[str, Any]], list[Any]]:
+    rows = [
+        {
+            "id": n.key,
+            "day": n.day,
+            "title": n.title,
+            "authors": list(n.authors),
+            "abstract": n.abstract,
+            "commentary": n.commentary,
+            "links": [],
+            "tags": list(n.tags),
+            "source_file": n.source.file,
+            "source_line": n.source.line,
+            "position": n.position,
+            "content_hash": n.content_hash,
+            "retracted": False,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n in notes
+    ]
+    tags = [
+        {"note_id": n.key, "tag": t, "position": i} for n in notes for i, t in enumerate(n.tags)
+    ]
+    return rows, tags
+
+
+async def ingest(app: App, entries: int, batch: int = 1000) -> tuple[float, int]:
+    """Load the synthetic corpus in big transactions: notes rows in bulk, the search index
+    through the real `update_search_index` (the code every ingest runs). Seconds and count."""
+    pools = Pools.from_seeds(ROOT.parent / "seeds")
+    now = FixedClock().now()
+    sessions = async_sessionmaker(app.engine)
+    groups = GroupMatcher.build(app.notes.glossary)
+    started, written, pending = time.perf_counter(), 0, []
+    days = synthetic_days(entries, pools)
+    for _, notes in days:
+        pending.extend(notes)
+        if len(pending) >= batch or written + len(pending) >= entries:
+            rows, tags = _note_rows(pending, now)
+            async with sessions() as session, session.begin():
+                await session.execute(insert(NoteRow), rows)
+                await session.execute(insert(NoteTagRow), tags)
+                await update_search_index(session, pending, [], groups)
+            written, pending = written + len(pending), []
+    return time.perf_counter() - started, written
+
+
+async def build_bare_fts(app: App) -> float:
+    """The bare baseline: an FTS5 table with the default tokenizer over the same notes."""
+    started = time.perf_counter()
+    async with app.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "CREATE VIRTUAL TABLE bare_fts USING fts5("
+                "title, authors, abstract, commentary, tags, day UNINDEXED)"
+            )
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO bare_fts (rowid, title, authors, abstract, commentary, tags, day) "
+                "SELECT d.doc, n.title, n.authors, n.abstract, n.commentary, n.tags, n.day "
+                "FROM notes AS n JOIN search_docs AS d ON d.note_id = n.id"
+            )
+        )
+    return time.perf_counter() - started
+
+
+async def timed(run: Callable[[], Awaitable[object]], rounds: int) -> list[float]:
+    """Milliseconds of each call, after one warm-up call."""
+    await run()
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        await run()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+async def time_paperbot(app: App, rounds: int) -> tuple[list[float], dict[str, float]]:
+    service = SearchService(app.notes, SqlSearchIndex(app.engine), app.notes.glossary)
+    samples: list[float] = []
+    per_query: dict[str, float] = {}
+    for query_text, _, _ in QUERY_MIX:
+        query = parse_query(query_text)
+        found = await timed(lambda q=query: service.search(q), rounds)
+        samples.extend(found)
+        per_query[query_text] = statistics.median(found)
+    return samples, per_query
+
+
+async def time_bare(app: App, rounds: int) -> tuple[list[float], dict[str, float]]:
+    samples: list[float] = []
+    per_query: dict[str, float] = {}
+    async with app.engine.connect() as connection:
+        for query_text, match, since in QUERY_MIX:
+            sql = "SELECT rowid FROM bare_fts WHERE bare_fts MATCH :m"
+            sql += " AND day >= :since" if since else ""
+            statement = text(sql + " ORDER BY rank LIMIT 5")
+            params = {"m": match, "since": since}
+
+            async def run(s=statement, p=params) -> object:  # type: ignore[no-untyped-def]
+                return (await connection.execute(s, p)).all()
+
+            found = await timed(run, rounds)
+            samples.extend(found)
+            per_query[query_text] = statistics.median(found)
+    return samples, per_query
+
+
+def p99(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=100, method="inclusive")[98]
+
+
+def row(name: str, samples: list[float]) -> str:
+    return f"{name:<34} {statistics.median(samples):8.2f} ms {p99(samples):8.2f} ms"
+
+
+async def run_sqlite(entries: int, rounds: int, folder: Path) -> list[str]:
+    async with open_app(f"sqlite:///{folder / 'speed.sqlite3'}", glossary=GLOSSARY) as app:
+        seconds, written = await ingest(app, entries)
+        print(f"sqlite: ingested {written} notes in {seconds:.1f} s", flush=True)
+        print(f"sqlite: bare FTS5 table built in {await build_bare_fts(app):.1f} s", flush=True)
+        async with app.engine.begin() as connection:
+            await connection.execute(text("ANALYZE"))
+        ours, ours_each = await time_paperbot(app, rounds)
+        bare, bare_each = await time_bare(app, rounds)
+    for query_text, _, _ in QUERY_MIX:
+        print(
+            f"  {query_text:<40} paperbot {ours_each[query_text]:7.2f} ms   "
+            f"bare {bare_each[query_text]:7.2f} ms"
+        )
+    return [row("SQLite  paperbot search", ours), row("SQLite  bare FTS5 MATCH", bare)]
+
+
+async def _admin(sql: str) -> None:
+    url = make_url(PG_ADMIN)
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port, user=url.username, database=url.database
+    )
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+async def run_postgres(entries: int, rounds: int) -> list[str]:
+    name = f"paperbot_speed_{uuid.uuid4().hex[:8]}"
+    await _admin(f'CREATE DATABASE "{name}"')
+    try:
+        url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+        async with open_app(url, glossary=GLOSSARY) as app:
+            seconds, written = await ingest(app, entries)
+            print(f"postgresql: ingested {written} notes in {seconds:.1f} s", flush=True)
+            async with app.engine.connect() as connection:
+                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.execute(text("VACUUM ANALYZE"))
+            ours, ours_each = await time_paperbot(app, rounds)
+        for query_text, _, _ in QUERY_MIX:
+            print(f"  {query_text:<40} paperbot {ours_each[query_text]:7.2f} ms")
+        return [row("PostgreSQL paperbot search", ours)]
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        rows = await run_sqlite(args.entries, args.rounds, Path(folder))
+    if not args.no_postgres:
+        rows += await run_postgres(args.entries, args.rounds)
+    print(f"\n{args.entries} entries, {len(QUERY_MIX)} queries x {args.rounds} rounds")
+    print(f"{'':<34} {'median':>11} {'p99':>11}")
+    print("\n".join(rows))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=50_000)
+    parser.add_argument("--rounds", type=int, default=5, help="timed runs of each query")
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    asyncio.run(main_async(args))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,22 @@
+"""What every platform hands the command core: who asked, where, what they typed, in which
+language. No platform types: adapters translate their payloads into this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.models import Platform
+
+__all__ = ["CommandRequest"]
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRequest:
+    """One `/paper` invocation; `text` is everything after `/paper`."""
+
+    platform: Platform
+    workspace: str
+    channel: str
+    user: str
+    text: str
+    locale: str = "ko"

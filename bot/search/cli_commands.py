@@ -1,0 +1,137 @@
+"""`paperbot search QUERY [--limit N] [--json]`: the `/paper` grammar on the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.app import open_app
+from bot.commands.help import EXAMPLE_QUERIES
+from bot.errors import QuerySyntaxError
+from bot.models import Note
+from bot.search.glossary import DEFAULT_GLOSSARY_PATH, load_glossary
+from bot.search.group_terms import GroupMatcher
+from bot.search.models import SearchPage
+from bot.search.query import Query, parse_query
+from bot.search.service import SearchService
+from bot.store.search_index import rebuild_search_index
+from bot.store.search_sql import SqlSearchIndex
+
+__all__ = ["add_search_command", "run_search"]
+
+MAX_LIMIT = 1000
+
+
+def _limit(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"--limit must be 1 to {MAX_LIMIT}, got {value!r}")
+    return int(value)
+
+
+def add_search_command(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Register `search` on the CLI's sub-command parsers."""
+    search = commands.add_parser(
+        "search", parents=[common], help="search the notes with the /paper query grammar"
+    )
+    search.add_argument("query", nargs="*", metavar="QUERY", help='e.g. tag:rlhf or "가중치 평균"')
+    search.add_argument(
+        "--reindex",
+        action="store_true",
+        help="rebuild the search index (after editing the glossary)",
+    )
+    search.add_argument("--limit", type=_limit, default=10, help="results to show (default 10)")
+    search.add_argument("--json", action="store_true", help="a JSON array in rank order")
+    search.add_argument(
+        "--glossary",
+        type=Path,
+        default=Path(os.environ.get("PAPERBOT_GLOSSARY") or DEFAULT_GLOSSARY_PATH),
+        help="glossary TOML (default: $PAPERBOT_GLOSSARY, else config/glossary.toml)",
+    )
+
+
+async def run_search(args: argparse.Namespace) -> int:
+    """Run one query and print the results; a bad query exits 2 with examples."""
+    if args.reindex:
+        return await _reindex(args)
+    if not args.query:
+        sys.stderr.write(f"paperbot: search needs a QUERY, e.g. {EXAMPLE_QUERIES[0]}\n")
+        return 2
+    try:
+        query = parse_query(" ".join(args.query))
+    except QuerySyntaxError as exc:
+        sys.stderr.write(f"paperbot: {exc}\ntry: {'   '.join(EXAMPLE_QUERIES)}\n")
+        return 2
+    glossary = load_glossary(args.glossary)
+    async with open_app(args.database_url, glossary=glossary) as app:
+        service = SearchService(app.notes, SqlSearchIndex(app.engine), app.notes.glossary)
+        if query.note_id is not None:
+            return _print_entry(await service.entry(query.note_id), query, args.json)
+        page = await service.search(query, page_size=args.limit)
+    sys.stdout.write((_as_json(page) if args.json else _as_text(page)) + "\n")
+    return 0
+
+
+async def _reindex(args: argparse.Namespace) -> int:
+    glossary = load_glossary(args.glossary)
+    async with open_app(args.database_url, glossary=glossary) as app:
+        count = await rebuild_search_index(app.engine, GroupMatcher.build(glossary))
+    sys.stdout.write(f"re-indexed {count} notes\n")
+    return 0
+
+
+def _record(note: Note, score: int) -> dict[str, Any]:
+    return {
+        "id": note.key,
+        "date": note.day.isoformat(),
+        "title": note.title,
+        "authors": list(note.authors),
+        "tags": list(note.tags),
+        "score": score,
+    }
+
+
+def _as_json(page: SearchPage) -> str:
+    return json.dumps([_record(h.note, h.score) for h in page.hits], ensure_ascii=False, indent=2)
+
+
+def _as_text(page: SearchPage) -> str:
+    order = "best first" if page.ranked else "newest first"
+    lines = [f"{page.total} notes for {page.query.text!r}, {order} (page {page.page}/{page.pages})"]
+    first = (page.page - 1) * page.page_size + 1
+    for number, hit in enumerate(page.hits, start=first):
+        note = hit.note
+        tags = " ".join(f"#{t}" for t in note.tags)
+        lines.append(f"{number:3}. {note.title}")
+        lines.append(f"     {note.day.isoformat()}  {tags}  id:{note.key}")
+    if page.next_cursor:
+        lines.append(f"more: paperbot search '{page.next_cursor}'")
+    return "\n".join(lines)
+
+
+def _print_entry(note: Note | None, query: Query, as_json: bool) -> int:
+    if note is None:
+        sys.stderr.write(f"paperbot: no entry has id {query.note_id}\n")
+        return 1
+    if as_json:
+        text = json.dumps([{**note.to_export(), "score": 0}], ensure_ascii=False, indent=2)
+    else:
+        text = _entry_text(note)
+    sys.stdout.write(text + "\n")
+    return 0
+
+
+def _entry_text(note: Note) -> str:
+    parts = [
+        note.title,
+        ", ".join(note.authors),
+        f"{note.day.isoformat()}  {' '.join('#' + t for t in note.tags)}",
+        *note.links,
+        note.abstract,
+        note.commentary,
+        f"id:{note.key}" + ("  (retracted)" if note.retracted else ""),
+    ]
+    return "\n\n".join(part for part in parts if part)

@@ -1,0 +1,96 @@
+"""What the search index holds for one note: weighted terms, phrase text, author names.
+
+Pure, so ingest (async store), the migration backfill (sync) and tests all build identical rows.
+Weights are small integers so scores add up exactly the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from bot.models import Note
+from bot.search.group_terms import GroupMatcher, index_words
+from bot.search.text import (
+    MAX_TERM_CHARS,
+    STOPWORDS,
+    hangul_terms,
+    is_hangul,
+    normalize_phrase,
+    split_words,
+    stem,
+)
+
+__all__ = [
+    "AUTHOR_PREFIX",
+    "FIELD_WEIGHTS",
+    "TAG_PREFIX",
+    "IndexedNote",
+    "index_note",
+    "text_terms",
+]
+
+TAG_PREFIX = "#"
+AUTHOR_PREFIX = "@"
+
+FIELD_WEIGHTS = {"title": 6, "tags": 6, "authors": 4, "abstract": 2, "commentary": 2}
+"""A term's weight in a note is the sum over the fields it occurs in, plus up to 3 for repeats:
+a word in the title or tags counts three times one that appears only once in the body."""
+
+_MAX_REPEAT_BONUS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedNote:
+    """A note's index rows: term → weight, folded phrase text, and author names."""
+
+    terms: dict[str, int]
+    text: str
+    authors_text: str
+
+
+def text_terms(text: str) -> list[str]:
+    """Index terms of free text, with repeats: Hangul bigrams, stemmed Latin words."""
+    terms: list[str] = []
+    for word in split_words(text):
+        if is_hangul(word):
+            terms.extend(hangul_terms(word))
+        elif word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
+            terms.append(stem(word))
+    return terms
+
+
+def _field_texts(note: Note) -> dict[str, str]:
+    return {
+        "title": note.title,
+        "tags": " ".join(note.tags),
+        "authors": " ".join(note.authors),
+        "abstract": note.abstract,
+        "commentary": note.commentary,
+    }
+
+
+def index_note(note: Note, groups: GroupMatcher | None = None) -> IndexedNote:
+    """Build the index rows of one note; `groups` adds the glossary groups it mentions."""
+    weights: Counter[str] = Counter()
+    repeats: Counter[str] = Counter()
+    for field, text in _field_texts(note).items():
+        counts = Counter(text_terms(text))
+        for term, count in counts.items():
+            weights[term] += FIELD_WEIGHTS[field]
+            repeats[term] += count
+        if groups is not None:
+            for key in groups.groups_in(index_words(text), counts):
+                weights[key] += FIELD_WEIGHTS[field]
+    for term, count in repeats.items():
+        weights[term] += min(count - 1, _MAX_REPEAT_BONUS)
+    for tag in note.tags:
+        weights[(TAG_PREFIX + tag)[:MAX_TERM_CHARS]] = FIELD_WEIGHTS["tags"]
+    names = [normalize_phrase(name) for name in note.authors]
+    for name in names:
+        for part in name.split():
+            weights[(AUTHOR_PREFIX + part)[:MAX_TERM_CHARS]] = FIELD_WEIGHTS["authors"]
+    # Every word has a space on both sides and fields are apart, so `LIKE '% a b%'` finds the
+    # phrase at a word start inside one field.
+    text = " \n ".join(normalize_phrase(t) for t in _field_texts(note).values())
+    return IndexedNote(terms=dict(weights), text=f" {text} ", authors_text="|".join(names))

@@ -1,0 +1,229 @@
+"""The `/paper` query grammar, one for every platform and the CLI.
+
+    tag:rlhf  tag:a,b  -tag:survey  #rlhf  author:arora  author:"Sanjeev Arora"
+    since:2024-06  until:2024-06-30  date:2024-06-10  id:<id>  page:2
+    bare words  "quoted phrase"
+
+Parsing is pure and never touches the database: values end up as bound parameters, so raw
+full-text syntax (`*`, `NEAR(`, `AND`) is just text. Anything unreadable raises
+`QuerySyntaxError` whose message names the offending part.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from bot.errors import QuerySyntaxError
+from bot.ingest.tags import normalize_tag
+from bot.search.text import fold
+
+__all__ = ["KEYS", "MAX_PAGE", "Query", "parse_query"]
+
+KEYS = ("tag", "author", "since", "until", "date", "id", "page")
+MAX_PAGE = 1000
+MAX_QUERY_CHARS = 500
+
+_TOKEN = re.compile(
+    r'(?P<neg>-)?(?P<key>[A-Za-z]+):(?:"(?P<qval>[^"]*)"|(?P<val>[^\s"]*))(?=\s|$)'
+    r'|"(?P<phrase>[^"]*)"(?=\s|$)'
+    r"|(?P<word>\S+)"
+)
+_DATE = re.compile(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?")
+_OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
+_BAD_DATE = "{key}:{value} is not a date: use YYYY-MM or YYYY-MM-DD"
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A parsed query: filters, words and phrases, and the page asked for (1-based).
+
+    `tag_groups` must all hold, each by any of its tags; `authors` must all match.
+    """
+
+    text: str = ""
+    words: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+    tag_groups: tuple[tuple[str, ...], ...] = ()
+    excluded_tags: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+    note_id: str | None = None
+    page: int = 1
+
+    @property
+    def has_terms(self) -> bool:
+        """True when there are words or phrases to rank by."""
+        return bool(self.words or self.phrases)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing at all was asked (the help case)."""
+        return self == Query(text=self.text, page=self.page)
+
+    def at_page(self, page: int) -> str:
+        """The query text that shows another page: what next/prev buttons send back."""
+        base = re.sub(r"(?:^|\s)page:\S+", "", self.text).strip()
+        return base if page == 1 else f"{base} page:{page}".strip()
+
+
+@dataclass(slots=True)
+class _Builder:
+    words: list[str] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)
+    tag_groups: list[tuple[str, ...]] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    dates: dict[str, tuple[date, date]] = field(default_factory=dict)
+    note_id: str | None = None
+    page: int = 1
+
+
+def parse_query(text: str) -> Query:
+    """Parse `/paper` input into a `Query`.
+
+    Raises:
+        QuerySyntaxError: an unknown `key:`, a bad date or page, an unclosed quote, an empty value.
+    """
+    text = " ".join(text.split())
+    if len(text) > MAX_QUERY_CHARS:
+        raise QuerySyntaxError(f"the query is {len(text)} characters; the limit is 500")
+    builder = _Builder()
+    for match in _TOKEN.finditer(text):
+        _read_token(match, builder)
+    return _finish(text, builder)
+
+
+def _read_token(match: re.Match[str], builder: _Builder) -> None:
+    if match["key"] is not None:
+        value = match["qval"] if match["qval"] is not None else match["val"]
+        _read_key(match["key"], value, bool(match["neg"]), builder)
+    elif match["phrase"] is not None:
+        if match["phrase"].strip():
+            builder.phrases.append(match["phrase"].strip())
+    else:
+        _read_word(match["word"], builder)
+
+
+def _read_word(word: str, builder: _Builder) -> None:
+    if word.count('"') % 2 == 1:
+        raise QuerySyntaxError(f'unclosed quote in {word}: add the closing "')
+    if word.startswith(("#", "-#")) and len(word.lstrip("-#")) > 0:
+        _read_key("tag", word.lstrip("-#"), word.startswith("-"), builder)
+    elif word not in _OPERATORS:
+        builder.words.append(word.replace('"', ""))
+
+
+def _read_key(key: str, value: str, negated: bool, builder: _Builder) -> None:
+    name = key.lower()
+    if name not in KEYS:
+        if not value:
+            builder.words.append(key)  # `Michelangelo:` pasted from a title is just a word
+            return
+        raise QuerySyntaxError(f"unknown key {key}: (known: {', '.join(k + ':' for k in KEYS)})")
+    if not value.strip():
+        raise QuerySyntaxError(f"{name}: needs a value, e.g. {name}:{_EXAMPLE_VALUES[name]}")
+    if negated and name != "tag":
+        raise QuerySyntaxError(
+            f"-{name}: is not supported: only tags can be excluded (-tag:survey)"
+        )
+    _KEY_READERS[name](value.strip(), negated, builder)
+
+
+def _read_tag(value: str, negated: bool, builder: _Builder) -> None:
+    tags = tuple(dict.fromkeys(t for raw in value.split(",") if (t := normalize_tag(raw))))
+    if not tags:
+        raise QuerySyntaxError(f"tag:{value} names no tag: try tag:rlhf or tag:rlhf,dpo")
+    if negated:
+        builder.excluded.extend(tags)
+    else:
+        builder.tag_groups.append(tags)
+
+
+def _read_author(value: str, _negated: bool, builder: _Builder) -> None:
+    builder.authors.append(fold(value))
+
+
+def _read_date(key: str, value: str, builder: _Builder) -> None:
+    if key in builder.dates:
+        raise QuerySyntaxError(f"{key}: is given twice; keep one")
+    builder.dates[key] = _date_range(key, value)
+
+
+def _date_range(key: str, value: str) -> tuple[date, date]:
+    """The first and last day a `YYYY-MM` or `YYYY-MM-DD` value covers."""
+    match = _DATE.fullmatch(value)
+    if match is None:
+        raise QuerySyntaxError(_BAD_DATE.format(key=key, value=value))
+    year, month = int(match[1]), int(match[2])
+    try:
+        if match[3] is not None:
+            day = date(year, month, int(match[3]))
+            return day, day
+        return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    except (ValueError, calendar.IllegalMonthError):
+        raise QuerySyntaxError(_BAD_DATE.format(key=key, value=value)) from None
+
+
+def _read_id(value: str, _negated: bool, builder: _Builder) -> None:
+    builder.note_id = value
+
+
+def _read_page(value: str, _negated: bool, builder: _Builder) -> None:
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+        raise QuerySyntaxError(f"page:{value} is not a page number: use 1 to {MAX_PAGE}")
+    builder.page = int(value)
+
+
+_KEY_READERS = {
+    "tag": _read_tag,
+    "author": _read_author,
+    "since": lambda value, _neg, builder: _read_date("since", value, builder),
+    "until": lambda value, _neg, builder: _read_date("until", value, builder),
+    "date": lambda value, _neg, builder: _read_date("date", value, builder),
+    "id": _read_id,
+    "page": _read_page,
+}
+
+_EXAMPLE_VALUES = {
+    "tag": "rlhf",
+    "author": "arora",
+    "since": "2024-06",
+    "until": "2024-06-30",
+    "date": "2024-06-10",
+    "id": "2024-02-29-llama-3",
+    "page": "2",
+}
+
+
+def _finish(text: str, builder: _Builder) -> Query:
+    since, until = _bounds(builder.dates)
+    query = Query(
+        text=text,
+        words=tuple(builder.words),
+        phrases=tuple(builder.phrases),
+        tag_groups=tuple(builder.tag_groups),
+        excluded_tags=tuple(dict.fromkeys(builder.excluded)),
+        authors=tuple(builder.authors),
+        since=since,
+        until=until,
+        page=builder.page,
+    )
+    if builder.note_id is not None:
+        if query != Query(text=text, page=builder.page, since=since, until=until):
+            raise QuerySyntaxError("id: shows one entry: use it alone, e.g. id:2024-02-29-llama-3")
+        return replace(query, note_id=builder.note_id)
+    return query
+
+
+def _bounds(dates: dict[str, tuple[date, date]]) -> tuple[date | None, date | None]:
+    if "date" in dates and ("since" in dates or "until" in dates):
+        raise QuerySyntaxError("date: cannot be combined with since: or until:")
+    since = (dates.get("date") or dates.get("since") or (None, None))[0]
+    until = (dates.get("date") or dates.get("until") or (None, None))[1]
+    if since is not None and until is not None and since > until:
+        raise QuerySyntaxError(f"since:{since} is after until:{until}")
+    return since, until

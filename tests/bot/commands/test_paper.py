@@ -1,0 +1,105 @@
+"""PaperCommand: text in, a Reply out; user mistakes are replies, never exceptions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.commands.paper import PaperCommand
+from bot.commands.request import CommandRequest
+from bot.ingest.importer import ingest_paths
+from bot.models import Platform
+from bot.replies import ErrorView, HelpView, NoteView, Reply, SearchResultsView, TagListView
+from tests.support.search import search_service
+
+
+def _request(text: str, locale: str = "ko") -> CommandRequest:
+    return CommandRequest(Platform.CONSOLE, "local", "terminal", "tester", text, locale)
+
+
+@pytest.fixture
+async def paper(app: App, seeds_dir: Path) -> PaperCommand:
+    await ingest_paths([seeds_dir], app.notes, app.clock)
+    return PaperCommand(search_service(app))
+
+
+async def test_search_returns_a_page_of_five_with_cursors(paper: PaperCommand) -> None:
+    reply = await paper.handle(_request("llm"))
+    assert isinstance(reply.view, SearchResultsView)
+    page = reply.view
+    assert len(page.notes) == 5 and page.total > 5
+    assert page.next_cursor == "llm page:2" and page.prev_cursor is None
+    again = await paper.handle(_request(page.next_cursor))
+    assert isinstance(again.view, SearchResultsView) and again.view.page == 2
+    assert again.view.prev_cursor == "llm" and again.view.query_text == "llm"
+    assert not {n.key for n in again.view.notes} & {n.key for n in page.notes}
+
+
+@pytest.mark.parametrize("text", ["", "   ", "help", "HELP"])
+async def test_help_for_empty_text_and_help(paper: PaperCommand, text: str) -> None:
+    reply = await paper.handle(_request(text))
+    assert isinstance(reply.view, HelpView)
+    assert any("tag:" in example for example in reply.view.examples)
+    assert len(reply.view.meanings) == len(reply.view.examples)
+
+
+async def test_help_speaks_the_users_language(paper: PaperCommand) -> None:
+    korean = await paper.handle(_request("help", "ko"))
+    english = await paper.handle(_request("help", "en"))
+    assert isinstance(korean.view, HelpView) and isinstance(english.view, HelpView)
+    assert korean.view.meanings[0] != english.view.meanings[0]
+    assert english.locale == "en"
+
+
+async def test_tags_lists_counts(paper: PaperCommand) -> None:
+    reply = await paper.handle(_request("tags"))
+    assert isinstance(reply.view, TagListView)
+    assert reply.view.tags[0][1] >= reply.view.tags[-1][1]
+    assert "efficient-training" in {tag for tag, _ in reply.view.tags}
+
+
+async def test_id_shows_one_entry(paper: PaperCommand) -> None:
+    reply = await paper.handle(_request("id:2024-02-29-llama-3"))
+    assert isinstance(reply.view, NoteView) and reply.view.note.title == "Llama 3"
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("tag:rlhf since:2024-13", "since:2024-13"),
+        ("foo:bar", "foo:"),
+        ('"open', "quote"),
+        ("id:no-such-note", "no-such-note"),
+    ],
+)
+async def test_errors_name_the_problem_and_give_three_examples(
+    paper: PaperCommand, text: str, named: str
+) -> None:
+    reply = await paper.handle(_request(text))
+    assert isinstance(reply.view, ErrorView)
+    assert named in reply.view.message
+    assert len(reply.view.examples) == 3
+
+
+async def test_examples_in_errors_are_valid_queries(paper: PaperCommand) -> None:
+    reply = await paper.handle(_request("foo:bar"))
+    assert isinstance(reply.view, ErrorView)
+    for example in reply.view.examples:
+        answer = await paper.handle(_request(example))
+        assert isinstance(answer.view, SearchResultsView) and answer.view.total > 0
+
+
+async def test_a_new_sub_command_is_one_function(paper: PaperCommand) -> None:
+    seen: list[str] = []
+
+    async def subscribe(request: CommandRequest, rest: str) -> Reply:
+        seen.append(f"{request.user}:{rest}")
+        return Reply(HelpView(()), locale=request.locale)
+
+    paper.register("subscribe", subscribe)
+    await paper.handle(_request("subscribe tag:rlhf"))
+    assert seen == ["tester:tag:rlhf"]
+    with pytest.raises(ValueError, match="already registered"):
+        paper.register("tags", subscribe)

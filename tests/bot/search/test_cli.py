@@ -1,0 +1,77 @@
+"""`paperbot search` end to end through the real CLI entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+
+def _ingest(database_url: str, seeds_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", "--database-url", database_url, str(seeds_dir)]) == 0
+    capsys.readouterr()
+
+
+def test_json_results_in_rank_order(
+    database_url: str, seeds_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _ingest(database_url, seeds_dir, capsys)
+    code = main(["search", "--database-url", database_url, "--json", "--limit", "3", "rlhf"])
+    assert code == 0
+    results = json.loads(capsys.readouterr().out)
+    assert len(results) == 3
+    assert {"id", "date", "title", "tags", "score"} <= set(results[0])
+    scores = [r["score"] for r in results]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_readable_list(
+    database_url: str, seeds_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _ingest(database_url, seeds_dir, capsys)
+    assert main(["search", "--database-url", database_url, "가중치", "평균"]) == 0
+    out = capsys.readouterr().out
+    assert "WARM: On the Benefits of Weight Averaged Reward Models" in out
+
+
+def test_bad_query_exits_2_with_examples(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["search", "--database-url", database_url, "since:2024-13"]) == 2
+    err = capsys.readouterr().err
+    assert "since:2024-13" in err and "tag:rlhf" in err
+
+
+def test_bad_limit_is_refused(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["search", "--database-url", database_url, "--limit", "0", "x"])
+    assert "--limit" in capsys.readouterr().err
+
+
+def test_reindex_after_a_glossary_edit(
+    database_url: str, seeds_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _ingest(database_url, seeds_dir, capsys)
+    glossary = tmp_path / "glossary.toml"
+    glossary.write_text('[[synonyms]]\nterms = ["pipeline bubble", "파이프라인 거품"]\n', "utf-8")
+    common = ["--database-url", database_url, "--glossary", str(glossary)]
+
+    def found() -> list[str]:
+        assert main(["search", *common, "--json", "파이프라인 거품"]) == 0
+        return [r["id"] for r in json.loads(capsys.readouterr().out)]
+
+    before = found()  # the group is new: its members are expanded at query time
+    assert main(["search", *common, "--reindex"]) == 0
+    assert "re-indexed 41 notes" in capsys.readouterr().out
+    assert found() == before
+    assert before[0] == "2024-01-23-zero-bubble-pipeline-parallelism"
+
+
+def test_search_without_query_is_an_error(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["search", "--database-url", database_url]) == 2
+    assert "needs a QUERY" in capsys.readouterr().err

@@ -1,0 +1,118 @@
+from datetime import date
+
+import pytest
+
+from bot.errors import QuerySyntaxError
+from bot.search.query import Query, parse_query
+
+
+def test_bare_words_and_phrases_keep_their_order() -> None:
+    query = parse_query('가중치 평균 "weight averaging" reward')
+    assert query.words == ("가중치", "평균", "reward")
+    assert query.phrases == ("weight averaging",)
+    assert query.has_terms
+
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        ("tag:rlhf", (("rlhf",),)),
+        ("#rlhf", (("rlhf",),)),
+        ("tag:Efficient_Training", (("efficient-training",),)),
+        ("tag:rlhf tag:alignment", (("rlhf",), ("alignment",))),
+        ("tag:rlhf,dpo", (("rlhf", "dpo"),)),
+        ("TAG:rlhf", (("rlhf",),)),
+    ],
+)
+def test_tags_are_normalized_and_grouped(text: str, groups: tuple[tuple[str, ...], ...]) -> None:
+    assert parse_query(text).tag_groups == groups
+
+
+def test_excluded_tags() -> None:
+    query = parse_query("tag:alignment -tag:rlhf -#survey")
+    assert query.tag_groups == (("alignment",),)
+    assert query.excluded_tags == ("rlhf", "survey")
+
+
+def test_authors_are_folded_and_may_be_quoted() -> None:
+    query = parse_query('author:Ramé author:"Sanjeev Arora"')
+    assert query.authors == ("rame", "sanjeev arora")
+
+
+@pytest.mark.parametrize(
+    ("text", "since", "until"),
+    [
+        ("since:2024-06", date(2024, 6, 1), None),
+        ("until:2024-06-30", None, date(2024, 6, 30)),
+        ("until:2024-02", None, date(2024, 2, 29)),
+        ("date:2024-06-10", date(2024, 6, 10), date(2024, 6, 10)),
+        ("date:2024-06", date(2024, 6, 1), date(2024, 6, 30)),
+        ("since:2024-01 until:2024-03", date(2024, 1, 1), date(2024, 3, 31)),
+    ],
+)
+def test_dates_have_day_or_month_precision(
+    text: str, since: date | None, until: date | None
+) -> None:
+    query = parse_query(text)
+    assert (query.since, query.until) == (since, until)
+
+
+def test_id_and_page() -> None:
+    assert parse_query("id:2024-02-29-llama-3").note_id == "2024-02-29-llama-3"
+    assert parse_query("tag:rlhf page:3").page == 3
+
+
+def test_cursor_texts_replace_the_page() -> None:
+    query = parse_query("tag:rlhf page:3 reward")
+    assert query.at_page(4) == "tag:rlhf reward page:4"
+    assert query.at_page(1) == "tag:rlhf reward"
+
+
+def test_empty_query_is_empty() -> None:
+    assert parse_query("   ").is_empty
+    assert not parse_query("tag:x").is_empty
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("foo:bar", "foo:"),
+        ("since:2024-13", "since:2024-13"),
+        ("date:yesterday", "date:yesterday"),
+        ("until:2024-02-30", "until:2024-02-30"),
+        ('"unclosed phrase', "unclosed quote"),
+        ('author:"Sanjeev', "unclosed quote"),
+        ("tag:", "tag:"),
+        ("tag:,", "tag:,"),
+        ("-author:x", "-author:"),
+        ("page:0", "page:0"),
+        ("since:2024-01 since:2024-02", "since:"),
+        ("date:2024-01 since:2024-01", "date:"),
+        ("since:2024-06 until:2024-01", "since:2024-06-01"),
+        ("id:x tag:y", "id:"),
+    ],
+)
+def test_bad_input_names_the_problem(text: str, named: str) -> None:
+    with pytest.raises(QuerySyntaxError) as caught:
+        parse_query(text)
+    assert named in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "text", ["NEAR(a b)", "a* OR b", "x AND y NOT z", "'; DROP TABLE notes; --"]
+)
+def test_full_text_syntax_is_plain_text(text: str) -> None:
+    query = parse_query(text)
+    assert query.has_terms
+    assert not {"AND", "OR", "NOT"} & set(query.words)
+
+
+def test_title_with_a_colon_is_words() -> None:
+    assert parse_query("Michelangelo: Long Context") == Query(
+        text="Michelangelo: Long Context", words=("Michelangelo", "Long", "Context")
+    )
+
+
+def test_overlong_query_is_refused() -> None:
+    with pytest.raises(QuerySyntaxError, match="limit is 500"):
+        parse_query("a " * 300)

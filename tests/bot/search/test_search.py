@@ -1,0 +1,217 @@
+"""Search over the sample corpus, on SQLite and PostgreSQL (the `app` fixture runs both)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+
+from bot.app import App
+from bot.models import Note, NoteSource
+from bot.search.query import parse_query
+from bot.search.service import SearchService
+from tests.support.clock import FixedClock
+from tests.support.search import keys_for, search_service
+
+WARM = "2024-01-23-warm-on-the-benefits-of-weight-averaged-reward-models"
+SAE = "2024-06-10-scaling-and-evaluating-sparse-autoencoders"
+ARORA = "2024-02-29-keeping-llms-aligned-after-fine-tuning-the-crucial-role-of"
+CLAUDE = "2024-06-10-claude-s-character"
+
+
+async def test_korean_particles_do_not_matter(seeded: SearchService) -> None:
+    with_particle = await keys_for(seeded, "평가를")
+    bare = await keys_for(seeded, "평가")
+    assert with_particle == bare
+    assert "2024-09-20-michelangelo-long-context-evaluations-beyond-haystacks-via" in bare
+
+
+@pytest.mark.parametrize("word", ["편향", "정렬", "수학"])
+async def test_two_syllable_korean_words_find_notes_that_use_them(
+    seeded: SearchService, word: str
+) -> None:
+    keys = await keys_for(seeded, word)
+    assert keys
+    notes = await seeded._notes.get(keys)
+    assert any(word in note.commentary for note in notes)
+
+
+async def test_korean_query_finds_note_that_says_it_in_english(seeded: SearchService) -> None:
+    assert (await keys_for(seeded, "희소 오토인코더가"))[0] == SAE
+    assert (await keys_for(seeded, "가중치 평균"))[0] == WARM
+
+
+async def test_english_prefix_matches_longer_words(seeded: SearchService) -> None:
+    assert (await keys_for(seeded, "interpretab"))[0] == SAE
+
+
+async def test_exact_phrase_requires_the_words_together(seeded: SearchService) -> None:
+    assert await keys_for(seeded, '"weight averaging"') == [WARM]
+    assert await keys_for(seeded, '"weight reward"') == []
+
+
+async def test_title_and_tag_matches_rank_first(seeded: SearchService) -> None:
+    keys = await keys_for(seeded, "rlhf")
+    assert set(keys[:4]) >= {WARM, "2024-09-20-language-models-learn-to-mislead-humans-via-rlhf"}
+
+
+@pytest.mark.parametrize(
+    "spelling", ["tag:efficient_training", "tag:efficient-training", "#Efficient_Training"]
+)
+async def test_tag_spellings_meet(seeded: SearchService, spelling: str) -> None:
+    keys = await keys_for(seeded, spelling)
+    assert len(keys) == 5
+    assert "2024-01-23-zero-bubble-pipeline-parallelism" in keys  # written #efficient_training
+
+
+async def test_tag_filters_combine(seeded: SearchService) -> None:
+    both = await keys_for(seeded, "tag:rlhf tag:alignment")
+    either = await keys_for(seeded, "tag:rlhf,rlaif")
+    without = await keys_for(seeded, "tag:alignment -tag:rlhf")
+    assert len(both) == 2 and WARM not in both
+    assert len(either) == 4
+    assert CLAUDE in without and not set(without) & set(both)
+
+
+async def test_tag_aliases_from_the_glossary(seeded: SearchService) -> None:
+    assert await keys_for(seeded, "tag:선호최적화") == await keys_for(seeded, "tag:rlhf")
+
+
+async def test_filter_only_queries_list_newest_first(seeded: SearchService) -> None:
+    page = await seeded.search(parse_query("tag:benchmark"), page_size=10)
+    days = [hit.note.day for hit in page.hits]
+    assert days == sorted(days, reverse=True)
+    assert not page.ranked and {hit.score for hit in page.hits} == {0}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("author:arora", {ARORA}),
+        ('author:"Sanjeev Arora"', {ARORA}),
+        ("author:ARORA", {ARORA}),
+        ("author:rame", {WARM}),
+        ("author:Ramé", {WARM}),
+        ("author:anthropic", {CLAUDE}),
+    ],
+)
+async def test_authors_any_part_case_and_accent_insensitive(
+    seeded: SearchService, text: str, expected: set[str]
+) -> None:
+    assert set(await keys_for(seeded, text)) == expected
+
+
+async def test_author_words_must_belong_to_one_name(seeded: SearchService) -> None:
+    assert await keys_for(seeded, 'author:"Sanjeev Lyu"') == []
+    assert len(await keys_for(seeded, "author:lyu")) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("date:2024-06-10", date(2024, 6, 10), date(2024, 6, 10)),
+        ("since:2024-06", date(2024, 6, 10), date(2024, 9, 20)),
+        ("until:2024-02-29", date(2024, 1, 23), date(2024, 2, 29)),
+        ("since:2024-02 until:2024-03 llm", date(2024, 2, 29), date(2024, 3, 14)),
+    ],
+)
+async def test_date_ranges(seeded: SearchService, text: str, first: date, last: date) -> None:
+    page = await seeded.search(parse_query(text), page_size=50)
+    days = {hit.note.day for hit in page.hits}
+    assert days and min(days) == first and max(days) == last
+
+
+async def test_pages_of_five_with_cursors(seeded: SearchService) -> None:
+    first = await seeded.search(parse_query("llm"))
+    assert len(first.hits) == 5 and first.total > 10
+    assert first.prev_cursor is None and first.next_cursor == "llm page:2"
+    second = await seeded.search(parse_query(first.next_cursor))
+    assert second.prev_cursor == "llm"
+    assert not {h.note.key for h in first.hits} & {h.note.key for h in second.hits}
+    everything = await keys_for(seeded, "llm", page_size=first.total)
+    assert [h.note.key for h in first.hits + second.hits] == everything[:10]
+
+
+async def test_page_past_the_end_is_empty_but_counts(seeded: SearchService) -> None:
+    page = await seeded.search(parse_query("tag:rlhf page:9"))
+    assert page.hits == () and page.total == 3 and page.next_cursor is None
+
+
+@pytest.mark.parametrize(
+    "text", ["NEAR(reward model)", "reward*", '"AND" OR NOT', "'; DROP TABLE notes; --", "%_%"]
+)
+async def test_full_text_syntax_never_errors(seeded: SearchService, text: str) -> None:
+    await seeded.search(parse_query(text))
+    assert await keys_for(seeded, "tag:rlhf")  # nothing was harmed
+
+
+async def test_stopword_only_query_finds_nothing(seeded: SearchService) -> None:
+    page = await seeded.search(parse_query("the of"))
+    assert page.total == 0
+
+
+def _note(key: str, title: str, commentary: str, position: int = 0) -> Note:
+    return Note(
+        key=key,
+        day=date(2024, 5, 1),
+        title=title,
+        commentary=commentary,
+        source=NoteSource("f.txt", position + 1),
+        position=position,
+    )
+
+
+async def test_index_follows_ingest_edits_and_retractions(app: App, clock: FixedClock) -> None:
+    service = search_service(app)
+    store = app.notes
+    first = [_note("k-a", "Alpha paper", "가중치 평균 실험"), _note("k-b", "Beta", "편향", 1)]
+
+    async def ingest(notes: list[Note]) -> None:
+        clock.advance(timedelta(minutes=1))
+        await store.replace_file(
+            "f.txt",
+            date(2024, 5, 1),
+            notes,
+            file_hash=str(len(notes)) + notes[0].commentary,
+            parser_version=1,
+            now=clock.now(),
+        )
+
+    await ingest(first)
+    assert await keys_for(service, "평균") == ["k-a"]
+    await ingest([replace(first[0], commentary="양자화 실험")])
+    assert await keys_for(service, "평균") == []
+    assert await keys_for(service, "양자화") == ["k-a"]
+    assert await keys_for(service, "편향") == []  # k-b left the file: retracted, out of search
+    assert await service.entry("k-b") is not None
+    await ingest(first)
+    assert await keys_for(service, "편향") == ["k-b"]
+
+
+async def test_unchanged_reingest_keeps_results(app: App, seeds_dir) -> None:  # type: ignore[no-untyped-def]
+    from bot.ingest.importer import ingest_paths
+
+    service = search_service(app)
+    await ingest_paths([seeds_dir], app.notes, app.clock)
+    before = await service.search(parse_query("가중치 평균 rlhf"), page_size=20)
+    await ingest_paths([seeds_dir], app.notes, app.clock)
+    after = await service.search(parse_query("가중치 평균 rlhf"), page_size=20)
+    assert before == after
+
+
+async def test_tag_counts_most_used_first(seeded: SearchService) -> None:
+    tags = await seeded.tags()
+    counts = {t.tag: t.count for t in tags}
+    assert counts["efficient-training"] == 5 and counts["rlhf"] == 3
+    assert [t.count for t in tags] == sorted((t.count for t in tags), reverse=True)
+
+
+async def test_several_words_want_notes_with_all_of_them(seeded: SearchService) -> None:
+    both = await keys_for(seeded, "transformer rnn")
+    assert both == ["2024-02-29-rnns-are-not-transformers-yet-the-key-bottleneck-on-in"]
+
+
+async def test_when_no_note_has_every_word_any_will_do(seeded: SearchService) -> None:
+    keys = await keys_for(seeded, "rlhf 양자화")
+    assert WARM in keys and "2024-09-20-scaling-fp8-training-to-trillion-token-llms" in keys
