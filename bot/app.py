@@ -97,11 +97,20 @@ def paper_command(app: App) -> PaperCommand:
 def terminal_handler(
     paper: PaperCommand, destination: Destination, user: str, locale: str = "ko"
 ) -> CommandHandler:
-    """`/paper` typed at the terminal prompt, answered as if typed in `destination`."""
+    """`/paper` typed at the terminal prompt, answered as if typed in `destination`.
+
+    The person at the terminal runs the bot, so they are its admin.
+    """
 
     async def handle(text: str) -> Reply:
         request = CommandRequest(
-            destination.platform, destination.workspace, destination.channel, user, text, locale
+            destination.platform,
+            destination.workspace,
+            destination.channel,
+            user,
+            text,
+            locale,
+            platform_admin=True,
         )
         return await paper.handle(request)
 

@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.app import open_app, paper_command, terminal_handler
+from bot.app import open_app, paper_command
 from bot.cli_render import add_render_command, day_digest, render_command
-from bot.cli_run import TERMINAL, add_run_arguments, delivery_config, serve
+from bot.cli_run import add_run_arguments, delivery_config, serve
 from bot.delivery.history import add_deliveries_command, list_deliveries
 from bot.errors import PaperbotError
 from bot.ingest.importer import FileReport, IngestReport, collect_note_files, ingest_paths
@@ -176,8 +176,7 @@ async def _run(args: argparse.Namespace) -> int:
             notes = await app.notes.on_day(day)
             preview = day_digest(day, notes, locale="ko", layout=Layout.THREAD)
         user = os.environ.get("USER") or "terminal"
-        handler = terminal_handler(paper_command(app), TERMINAL, user)
-        await serve(app, args, handler, preview)
+        await serve(app, args, paper_command(app), user, preview)
     return status
 
 

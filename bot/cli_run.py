@@ -16,11 +16,15 @@ import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from adapters.console import CommandHandler, ConsoleChannel, ConsoleTransport, stdin_lines
-from bot.app import App, console_channel, renderer_for
+from adapters.console import ConsoleChannel, ConsoleTransport, stdin_lines
+from bot.app import App, console_channel, renderer_for, terminal_handler
+from bot.commands.admin import register_admin_commands
+from bot.commands.channel import ChannelCommands
+from bot.commands.paper import PaperCommand
 from bot.delivery.config import DeliveryConfig, load_delivery_config
 from bot.delivery.pacing import Pacer
 from bot.delivery.publisher import Route
@@ -28,6 +32,7 @@ from bot.delivery.service import Delivery, build_delivery
 from bot.delivery.settings import DestinationSettings, Origin
 from bot.errors import ConfigError
 from bot.models import Destination, Digest, Platform
+from bot.replies import MessageView, Reply
 from bot.scheduling.jobs import ingest_and_correct
 from bot.scheduling.leader import leader_lock
 from bot.scheduling.runtime import DigestService
@@ -66,22 +71,31 @@ def delivery_config(path: Path | None) -> DeliveryConfig:
                 f"{path}: destinations[{index}].platform: {declared.destination.platform.value} "
                 'delivery is not available in this build yet; use platform = "console"'
             )
+    admin = config.admin_channel
+    if admin and not (admin.startswith("console:") and len(admin.split(":")) == 3):
+        raise ConfigError(
+            f"{path}: delivery.admin_channel: {admin!r} must be console:WORKSPACE:CHANNEL "
+            "in this build (Slack and Discord delivery are not available yet)"
+        )
     if config.destinations:
         return config
     return replace(config, destinations=(DestinationSettings(TERMINAL, origin=Origin.CONFIG),))
 
 
 async def serve(
-    app: App, args: argparse.Namespace, handler: CommandHandler, preview: Digest | None
+    app: App, args: argparse.Namespace, paper: PaperCommand, user: str, preview: Digest | None
 ) -> None:
     """Run the digest service, the ingest job and the prompt until stopped."""
-    channel = console_channel(handler, args.templates_dir)
+    channel = console_channel(terminal_handler(paper, TERMINAL, user), args.templates_dir)
     if preview is not None:
         channel.show_digest(preview)
     if args.once:
         return
     delivery = _delivery(app, channel, delivery_config(args.config))
     service = DigestService(delivery)
+    register_admin_commands(
+        paper, ChannelCommands(delivery, on_change=service.destinations_changed)
+    )
     service.start(leader_lock(app.engine))
     service.scheduler.add_job(
         _ingest_job,
@@ -105,16 +119,44 @@ async def serve(
 
 
 def _delivery(app: App, channel: ConsoleChannel, config: DeliveryConfig) -> Delivery:
-    route = Route(renderer_for(Platform.CONSOLE), ConsoleTransport(channel))
+    routes = {Platform.CONSOLE: Route(renderer_for(Platform.CONSOLE), ConsoleTransport(channel))}
     pacer = Pacer(app.clock, asyncio.sleep, unpaced=frozenset({Platform.CONSOLE}))
     return build_delivery(
         app.engine,
-        routes={Platform.CONSOLE: route},
+        routes=routes,
         clock=app.clock,
         config=config,
         pacer=pacer,
         notes=app.notes,
+        admin_message=admin_message(config.admin_channel, routes),
     )
+
+
+def admin_message(
+    admin_channel: str | None, routes: Mapping[Platform, Route]
+) -> Callable[[str], Awaitable[None]] | None:
+    """Posts alerts (a paused destination) to `[delivery] admin_channel`, when one is set.
+
+    Raises:
+        ConfigError: the channel is not `platform:workspace:channel` of a platform served here.
+    """
+    if not admin_channel:
+        return None
+    platform, _, rest = admin_channel.partition(":")
+    workspace, _, channel_id = rest.partition(":")
+    if platform not in {p.value for p in routes} or not workspace or not channel_id:
+        raise ConfigError(
+            f"[delivery] admin_channel: {admin_channel!r} is not platform:workspace:channel "
+            f"of a platform served here ({', '.join(p.value for p in routes)})"
+        )
+    route = routes[Platform(platform)]
+    destination = Destination(Platform(platform), workspace, channel_id)
+
+    async def post(text: str) -> None:
+        payload = route.renderer.render_reply(Reply(MessageView(text), ephemeral=False))
+        await route.transport.post(destination, payload)
+
+    return post
 
 
 async def _ingest_job(notes_dir: Path, delivery: Delivery) -> None:

@@ -13,6 +13,7 @@ from bot.models import Note
 __all__ = [
     "ErrorView",
     "HelpView",
+    "MessageView",
     "NoteView",
     "Reply",
     "SearchResultsView",
@@ -79,7 +80,14 @@ class ErrorView:
     examples: tuple[str, ...] = ()
 
 
-View = SearchResultsView | NoteView | TagListView | HelpView | ErrorView
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    """A short plain answer (channel settings, a digest run): shown as text, nothing else."""
+
+    text: str
+
+
+View = SearchResultsView | NoteView | TagListView | HelpView | ErrorView | MessageView
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,15 @@ from rich.markup import escape as rich_escape
 
 from bot.models import Digest, Layout, Note
 from bot.payloads import ConsolePayload
-from bot.replies import ErrorView, HelpView, NoteView, Reply, SearchResultsView, TagListView
+from bot.replies import (
+    ErrorView,
+    HelpView,
+    MessageView,
+    NoteView,
+    Reply,
+    SearchResultsView,
+    TagListView,
+)
 from formatters.entries import (
     Budget,
     EntryContext,
@@ -190,6 +198,8 @@ class ConsoleRenderer:
         elif isinstance(view, HelpView):
             body = self._t(locale, "help.intro", mode) + "\n" + self._help_lines(view, mode)
             text = self._titled(self._t(locale, "help.title", mode), body, mode)
+        elif isinstance(view, MessageView):
+            text = mode.escape(view.text)
         else:
             text = self._error(view, locale, mode)
         if reply.ephemeral:

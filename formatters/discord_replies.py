@@ -9,7 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from bot.payloads import DiscordPayload
-from bot.replies import ErrorView, HelpView, NoteView, Reply, SearchResultsView, TagListView
+from bot.replies import (
+    ErrorView,
+    HelpView,
+    MessageView,
+    NoteView,
+    Reply,
+    SearchResultsView,
+    TagListView,
+)
 from formatters.discord_kit import (
     BRAND_COLOUR,
     Embed,
@@ -53,6 +61,8 @@ def render_discord_reply(
     elif isinstance(view, HelpView):
         body = strings.t(locale, "help.intro") + "\n" + _help_lines(view)
         embeds = [_simple(strings.t(locale, "help.title"), body)]
+    elif isinstance(view, MessageView):
+        embeds = [{"description": truncate(escape_discord(view.text), 4000), "color": BRAND_COLOUR}]
     else:
         embeds = [_error(view, locale, strings)]
     return DiscordPayload(embeds=tuple(fit_embeds(embeds)), components=tuple(components))

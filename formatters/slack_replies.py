@@ -6,7 +6,15 @@ one note in full, tags, help and errors. Button values carry the state the actio
 from __future__ import annotations
 
 from bot.payloads import SlackPayload
-from bot.replies import ErrorView, HelpView, NoteView, Reply, SearchResultsView, TagListView
+from bot.replies import (
+    ErrorView,
+    HelpView,
+    MessageView,
+    NoteView,
+    Reply,
+    SearchResultsView,
+    TagListView,
+)
 from formatters.entries import Budget
 from formatters.i18n import Catalogue
 from formatters.limits import SLACK_LIMITS
@@ -46,6 +54,9 @@ def render_slack_reply(reply: Reply, *, templates: Templates, strings: Catalogue
     elif isinstance(view, HelpView):
         title = strings.t(reply.locale, "help.title")
         blocks = _help(title, strings.t(reply.locale, "help.intro"), view)
+    elif isinstance(view, MessageView):
+        title = label(view.text.split("\n", 1)[0])
+        blocks = [section(c) for c in split_text(label(view.text), 2900)]
     else:
         title, blocks = _error(view, reply.locale, strings)
     if reply.ephemeral:

@@ -20,3 +20,5 @@ class CommandRequest:
     user: str
     text: str
     locale: str = "ko"
+    platform_admin: bool = False
+    """The platform calls this user an admin (Slack admin/owner, Discord Manage Server)."""

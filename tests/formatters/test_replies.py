@@ -11,7 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.models import Platform
-from bot.replies import ErrorView, HelpView, NoteView, Reply, SearchResultsView, TagListView
+from bot.replies import (
+    ErrorView,
+    HelpView,
+    MessageView,
+    NoteView,
+    Reply,
+    SearchResultsView,
+    TagListView,
+)
 from formatters.discord_embeds import DiscordRenderer
 from formatters.slack_blocks import SlackRenderer
 from formatters.templating import Templates
@@ -108,6 +116,7 @@ def test_empty_search_and_many_tags_stay_valid() -> None:
         Reply(TagListView(tuple((f"tag{n}", n) for n in range(3000)))),
         Reply(TagListView(())),
         Reply(ErrorView("since:2024-13 is not a date <@U123>", ("/paper since:2024-03",))),
+        Reply(MessageView("filter: tag:rl <!channel> @everyone\nschedule: 0 9 * * *")),
     ):
         _slack(reply)
         _discord(reply)
@@ -127,6 +136,7 @@ def test_hostile_replies_stay_valid_everywhere(
     views = [
         SearchResultsView(query, tuple(found), len(found) + 7, next_cursor=cursor),
         ErrorView(message, (query[:200],)),
+        MessageView(query),
         *[NoteView(note) for note in found[:2]],
     ]
     for view in views:

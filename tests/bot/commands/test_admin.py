@@ -1,0 +1,102 @@
+"""`/paper digest …` and `/paper channel …` through the real command core, ledger and renderer."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from adapters.console import ConsoleChannel, ConsoleTransport
+from bot.app import App, paper_command, terminal_handler
+from bot.cli_run import TERMINAL, admin_message, delivery_config
+from bot.commands.admin import register_admin_commands
+from bot.commands.channel import ChannelCommands
+from bot.commands.request import CommandRequest
+from bot.delivery.pacing import Pacer
+from bot.delivery.publisher import Route
+from bot.delivery.service import build_delivery
+from bot.errors import ConfigError
+from bot.ingest.importer import ingest_paths
+from bot.models import Platform
+from bot.replies import ErrorView
+from formatters.console_text import ConsoleRenderer
+from tests.support.sleep import VirtualSleep
+
+
+@pytest.fixture
+async def terminal(app: App, seeds_dir: Path) -> tuple[ConsoleChannel, io.StringIO]:
+    await ingest_paths([seeds_dir], app.notes, app.clock)
+    out = io.StringIO()
+    paper = paper_command(app)
+    channel = ConsoleChannel(
+        ConsoleRenderer(), handler=terminal_handler(paper, TERMINAL, "me", "en"), out=out
+    )
+    route = Route(ConsoleRenderer(), ConsoleTransport(channel))
+    delivery = build_delivery(
+        app.engine,
+        routes={Platform.CONSOLE: route},
+        clock=app.clock,
+        config=delivery_config(None),
+        pacer=Pacer(app.clock, VirtualSleep(app.clock), unpaced=frozenset({Platform.CONSOLE})),
+        notes=app.notes,
+    )
+    register_admin_commands(paper, ChannelCommands(delivery))
+    return channel, out
+
+
+async def test_preview_then_now_posts_once(terminal: tuple[ConsoleChannel, io.StringIO]) -> None:
+    channel, out = terminal
+    await channel.answer("/paper digest preview")
+    assert "The next digest here holds 8 notes." in out.getvalue()
+    await channel.answer("/paper digest now")
+    first = out.getvalue()
+    assert "Digest run now:" in first and "sent" in first
+    assert first.count("Language Models Learn to Mislead Humans via RLHF") >= 2  # list + reply
+    await channel.answer("/paper digest now")
+    assert out.getvalue()[len(first) :].count("Language Models Learn to Mislead") == 0
+
+
+async def test_channel_show_and_read_only_config(
+    terminal: tuple[ConsoleChannel, io.StringIO],
+) -> None:
+    channel, out = terminal
+    await channel.answer("/paper channel show")
+    assert "schedule: 0 9 * * * (Asia/Seoul)" in out.getvalue()
+    await channel.answer('/paper channel set schedule "0 8 * * *"')
+    assert "declared in the config file" in out.getvalue()
+    await channel.answer("/paper channel frobnicate")
+    assert "unknown command: channel frobnicate" in out.getvalue()
+
+
+async def test_non_admins_are_refused(app: App, seeds_dir: Path) -> None:
+    paper = paper_command(app)
+    delivery = build_delivery(
+        app.engine, routes={}, clock=app.clock, config=delivery_config(None), notes=app.notes
+    )
+    register_admin_commands(paper, ChannelCommands(delivery))
+    request = CommandRequest(Platform.CONSOLE, "local", "terminal", "guest", "digest now")
+    reply = await paper.handle(request)
+    assert isinstance(reply.view, ErrorView) and "admins" in reply.view.message
+
+
+async def test_admin_alerts_go_to_the_admin_channel() -> None:
+    out = io.StringIO()
+    channel = ConsoleChannel(ConsoleRenderer(), out=out)
+    routes = {Platform.CONSOLE: Route(ConsoleRenderer(), ConsoleTransport(channel))}
+    post = admin_message("console:local:admins", routes)
+    assert post is not None
+    await post("paperbot paused digests to slack:T1:C1")
+    assert "paperbot paused digests to slack:T1:C1" in out.getvalue()
+    with pytest.raises(ConfigError, match="admin_channel"):
+        admin_message("slack:T1", routes)
+
+
+def test_config_with_chat_platforms_is_refused_by_this_build(tmp_path: Path) -> None:
+    path = tmp_path / "paperbot.toml"
+    path.write_text('[[destinations]]\nplatform = "slack"\nworkspace = "T"\nchannel = "C"\n')
+    with pytest.raises(ConfigError, match=r"destinations\[0\]\.platform"):
+        delivery_config(path)
+    path.write_text('[delivery]\nadmin_channel = "slack:T:C"\n')
+    with pytest.raises(ConfigError, match="admin_channel"):
+        delivery_config(path)
