@@ -110,3 +110,10 @@ async def test_bad_config_stops_before_anything_runs(database_url: str, tmp_path
     result = await run_cli("run", "--database-url", database_url, "--config", str(config))
     assert result.code == 2
     assert "destinations[0].timezone" in result.err and "Mars/Base" in result.err
+
+
+def test_shipped_example_config_is_valid() -> None:
+    from bot.cli_run import delivery_config
+
+    config = delivery_config(REPO_ROOT / "config" / "paperbot.example.toml")
+    assert [d.key for d in config.destinations] == ["console:local:terminal"]
