@@ -107,11 +107,11 @@ async def test_two_processes_post_each_slot_once(database_url: str, tmp_path: Pa
         "--poll",
         "1",
         "--duration",
-        "14",
+        "90",  # a bound, not a wait: stop() ends both with SIGTERM
     ]
     a, b = spawn(database_url, out, *common), spawn(database_url, out, *common)
     try:
-        assert wait_for(lambda: len({r["text"] for r in records(out)}) >= 3, 20), "no slots ran"
+        assert wait_for(lambda: len({r["text"] for r in records(out)}) >= 3, 40), "no slots ran"
         posters = Counter(r["pid"] for r in records(out))
         leader = a if a.pid in posters and (posters[a.pid] >= posters.get(b.pid, 0)) else b
         follower = b if leader is a else a
@@ -121,8 +121,9 @@ async def test_two_processes_post_each_slot_once(database_url: str, tmp_path: Pa
         def follower_slots() -> set[str]:
             return {r["text"] for r in records(out)[killed_at:] if r["pid"] == follower.pid}
 
-        assert wait_for(lambda: follower_slots(), 10), "nobody took over within 10 s"
-        assert wait_for(lambda: len(follower_slots()) >= 2, 10), "the new leader stopped"
+        # The issue asks for a takeover within 30 s; the poll is 1 s here, the rest is load.
+        assert wait_for(lambda: follower_slots(), 30), "nobody took over within 30 s"
+        assert wait_for(lambda: len(follower_slots()) >= 2, 20), "the new leader stopped"
     finally:
         for process in (a, b):
             stop(process)
