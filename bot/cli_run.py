@@ -14,13 +14,17 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
+from sqlalchemy import text
+
 from adapters.console import ConsoleChannel, ConsoleTransport, stdin_lines
+from adapters.http.server import HttpServer
 from bot.app import App, console_channel, renderer_for, terminal_handler
 from bot.commands.admin import register_admin_commands
 from bot.commands.channel import ChannelCommands
@@ -31,6 +35,8 @@ from bot.delivery.publisher import Route
 from bot.delivery.service import Delivery, build_delivery
 from bot.delivery.settings import DestinationSettings, Origin
 from bot.errors import ConfigError
+from bot.health import HealthRegistry
+from bot.metrics import MetricsRegistry
 from bot.models import Destination, Digest, Platform
 from bot.replies import MessageView, Reply
 from bot.scheduling.jobs import ingest_and_correct
@@ -56,6 +62,12 @@ def add_run_arguments(run: argparse.ArgumentParser, config_path: Path) -> None:
         help="re-ingest the notes folder this often (default 10)",
     )
     run.add_argument("--once", action="store_true", help="ingest, show the newest day, exit")
+    run.add_argument(
+        "--http",
+        default=os.environ.get("PAPERBOT_HTTP") or "127.0.0.1:8080",
+        metavar="HOST:PORT",
+        help="/healthz, /readyz, /metrics (default $PAPERBOT_HTTP or 127.0.0.1:8080; 'off')",
+    )
 
 
 def delivery_config(path: Path | None) -> DeliveryConfig:
@@ -91,7 +103,8 @@ async def serve(
         channel.show_digest(preview)
     if args.once:
         return
-    delivery = _delivery(app, channel, delivery_config(args.config))
+    metrics = MetricsRegistry()
+    delivery = _delivery(app, channel, delivery_config(args.config), metrics)
     service = DigestService(delivery)
     register_admin_commands(
         paper, ChannelCommands(delivery, on_change=service.destinations_changed)
@@ -106,6 +119,7 @@ async def serve(
         coalesce=True,
         max_instances=1,
     )
+    http = await _start_http(args.http, _health(app, service), metrics)
     stop = asyncio.Event()
     _stop_on_signals(stop)
     prompt = asyncio.create_task(_prompt_then_stop(channel, stop))
@@ -115,10 +129,49 @@ async def serve(
         prompt.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await prompt
+        if http is not None:
+            await http.stop()
         await service.stop()
 
 
-def _delivery(app: App, channel: ConsoleChannel, config: DeliveryConfig) -> Delivery:
+def _health(app: App, service: DigestService) -> HealthRegistry:
+    health = HealthRegistry()
+
+    async def database() -> bool:
+        async with app.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
+
+    async def scheduler() -> bool:
+        return bool(service.scheduler.running)
+
+    health.add("database", database)
+    health.add("scheduler", scheduler)
+    return health
+
+
+async def _start_http(
+    address: str, health: HealthRegistry, metrics: MetricsRegistry
+) -> HttpServer | None:
+    """Serve health and metrics; a taken port costs the endpoints, not the bot."""
+    if address.lower() == "off":
+        return None
+    host, _, port = address.rpartition(":")
+    if not port.isdigit():
+        raise ConfigError(f"--http / PAPERBOT_HTTP: {address!r} is not HOST:PORT or 'off'")
+    server = HttpServer(health, metrics)
+    try:
+        bound = await server.start(host or "127.0.0.1", int(port))
+    except OSError as exc:
+        log.warning("health and metrics endpoints off: cannot listen on %s: %s", address, exc)
+        return None
+    log.info("health and metrics on http://%s:%d/", host or "127.0.0.1", bound)
+    return server
+
+
+def _delivery(
+    app: App, channel: ConsoleChannel, config: DeliveryConfig, metrics: MetricsRegistry
+) -> Delivery:
     routes = {Platform.CONSOLE: Route(renderer_for(Platform.CONSOLE), ConsoleTransport(channel))}
     pacer = Pacer(app.clock, asyncio.sleep, unpaced=frozenset({Platform.CONSOLE}))
     return build_delivery(
@@ -128,6 +181,7 @@ def _delivery(app: App, channel: ConsoleChannel, config: DeliveryConfig) -> Deli
         config=config,
         pacer=pacer,
         notes=app.notes,
+        metrics=metrics,
         admin_message=admin_message(config.admin_channel, routes),
     )
 

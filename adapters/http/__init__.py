@@ -1,0 +1,3 @@
+"""The HTTP edge: health, readiness and metrics (later also Slack's request URLs)."""
+
+__all__: list[str] = []

@@ -1,0 +1,70 @@
+"""Health, readiness and metrics over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from adapters.http.server import HttpServer
+from bot.delivery.alerts import AdminAlerts
+from bot.health import HealthRegistry
+from bot.metrics import MetricsRegistry
+
+
+async def _get(port: int, path: str) -> tuple[int, str]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{port}{path}") as response,
+    ):
+        return response.status, await response.text()
+
+
+async def test_endpoints() -> None:
+    health, metrics = HealthRegistry(timeout=0.5), MetricsRegistry()
+    state = {"database": True}
+
+    async def database() -> bool:
+        return state["database"]
+
+    async def broken() -> bool:
+        raise RuntimeError("no scheduler")
+
+    health.add("database", database)
+    server = HttpServer(health, metrics)
+    port = await server.start("127.0.0.1", 0)
+    try:
+        assert await _get(port, "/healthz") == (200, "ok\n")
+        status, body = await _get(port, "/readyz")
+        assert status == 200 and '"database": true' in body
+        state["database"] = False
+        assert (await _get(port, "/readyz"))[0] == 503
+        state["database"] = True
+        health.add("scheduler", broken)
+        status, body = await _get(port, "/readyz")
+        assert status == 503 and '"scheduler": false' in body
+
+        await AdminAlerts(metrics).destination_paused('slack:T1:C"1', "channel_not_found", 3)
+        await AdminAlerts(metrics).destination_paused('slack:T1:C"1', "channel_not_found", 3)
+        metrics.observe("paperbot_post_seconds", 0.25, platform="slack")
+        status, text = await _get(port, "/metrics")
+        assert status == 200
+        assert "# TYPE paperbot_destination_paused_total counter" in text
+        assert 'paperbot_destination_paused_total{destination="slack:T1:C\\"1"} 2' in text
+        assert 'paperbot_post_seconds_count{platform="slack"} 1' in text
+        assert 'paperbot_post_seconds_sum{platform="slack"} 0.25' in text
+    finally:
+        await server.stop()
+
+
+async def test_a_taken_port_is_an_oserror() -> None:
+    first = HttpServer(HealthRegistry(), MetricsRegistry())
+    port = await first.start("127.0.0.1", 0)
+    try:
+        second = HttpServer(HealthRegistry(), MetricsRegistry())
+        try:
+            await second.start("127.0.0.1", port)
+        except OSError:
+            pass
+        else:
+            raise AssertionError("two servers bound one port")
+    finally:
+        await first.stop()
