@@ -117,7 +117,7 @@ def _concept_cost(concept: Concept, context: RankContext) -> int:
 
 
 def _alternative_cost(alternative: Alternative, context: RankContext) -> int | None:
-    slots = [context.vocabulary[s] for s in alternative.slots]
+    slots = [context.vocabulary[s] for s in (*alternative.slots, *alternative.filters)]
     if any(not terms for terms in slots):
         return None
     return min(sum(df for _, df, _ in terms) for terms in slots)
@@ -150,14 +150,35 @@ def _alternative_sql(alternative: Alternative, context: RankContext) -> str | No
     key. None when some slot matches nothing.
     """
     slots = [context.vocabulary[s] for s in alternative.slots]
-    if any(not terms for terms in slots):
+    filters = [context.vocabulary[s] for s in alternative.filters]
+    if any(not terms for terms in (*slots, *filters)):
         return None
+    if filters:
+        return _filtered_sql(slots, filters, alternative.factor, context)
     slots.sort(key=lambda terms: (sum(df for _, df, _ in terms), terms[0][0]))
     weights = [_multipliers(t, alternative.factor, len(slots), context) for t in slots]
     sql = _slot_sql(slots[0], weights[0], context)
     if len(slots) > 1 or alternative.phrase is not None:
         sql = _joined_sql(sql, slots[1:], weights[1:], alternative.phrase, context)
     return sql
+
+
+def _filtered_sql(
+    slots: list[Terms], filters: list[Terms], factor: int, context: RankContext
+) -> str:
+    """Notes holding every filter term (a phrase's word pairs), scored by the slots alone.
+
+    The rarest filter drives (a pair is never commoner than its words); the slots and the
+    other filters are primary-key lookups, the filters multiplied by 0.
+    """
+    filters = sorted(filters, key=lambda terms: (terms[0][1], terms[0][0]))
+    weights = [_multipliers(t, factor, len(slots), context) for t in slots]
+    driver = (
+        f"SELECT doc, day, 0 AS w FROM search_postings "
+        f"WHERE term = {context.params.bind(filters[0][0][0])}{context.restrict}"
+    )
+    others = [*slots, *filters[1:]]
+    return _joined_sql(driver, others, [*weights, *([0] for _ in filters[1:])], None, context)
 
 
 def _multipliers(terms: Terms, factor: int, slots: int, context: RankContext) -> list[int]:

@@ -98,7 +98,7 @@ async def _vocabulary(
     """
     every = [a for c in concepts for a in c.alternatives]
     every += [f for a in every for f in a.fallback]
-    slots = list(dict.fromkeys(s for a in every for s in a.slots))
+    slots = list(dict.fromkeys(s for a in every for s in (*a.slots, *a.filters)))
     params = Params(connection.dialect.name)
     exact = ", ".join(params.bind(t) for t in [DOC_COUNT_TERM, *(s.term for s in slots)])
     parts = [f"SELECT -1 AS k, term, df FROM search_terms WHERE term IN ({exact})"]
