@@ -94,6 +94,9 @@ def _all_concepts_sql(concepts: Sequence[Concept], context: RankContext) -> str 
     if not all(costs):
         return None
     order = sorted(range(len(concepts)), key=lambda i: (costs[i], i))
+    joined = _joined_concepts_sql([concepts[i] for i in order], context)
+    if joined is not None:
+        return joined
     driver = _concept_sql(concepts[order[0]], context)
     restricted = replace(context, restrict=" AND doc IN (SELECT doc FROM d0)")
     others = [_concept_sql(concepts[i], restricted) for i in order[1:]]
@@ -102,6 +105,27 @@ def _all_concepts_sql(concepts: Sequence[Concept], context: RankContext) -> str 
         f"WITH d0 AS MATERIALIZED ({driver}) "
         f"SELECT doc, MAX(day) AS day, SUM(w) * COUNT(*) AS score FROM ({union}) AS q "
         f"GROUP BY doc HAVING COUNT(*) = {len(concepts)}"
+    )
+
+
+def _joined_concepts_sql(concepts: Sequence[Concept], context: RankContext) -> str | None:
+    """Every concept by a join on doc, when each but the first (the rarest) gives one row per
+    note (no GROUP BY): the others are then primary-key lookups for the driver's notes, with
+    no union to group. The same rows and scores as the grouped form, whose COUNT(*) is the
+    number of concepts and whose MAX(day) is the note's one day; None otherwise."""
+    trial = Params(context.params.dialect, dict(context.params.values))
+    parts = [_concept_sql(c, replace(context, params=trial)) for c in concepts]
+    if any(p is None or "GROUP BY" in p for p in parts[1:]) or parts[0] is None:
+        return None
+    context.params.values.update(trial.values)
+    joins = " ".join(
+        f"CROSS JOIN ({p}) AS c{i}" for i, p in enumerate(parts[1:], start=1) if p is not None
+    )
+    where = " AND ".join(f"c{i}.doc = c0.doc" for i in range(1, len(parts)))
+    score = " + ".join(f"c{i}.w" for i in range(len(parts)))
+    return (
+        f"SELECT c0.doc AS doc, c0.day AS day, ({score}) * {len(parts)} AS score "
+        f"FROM ({parts[0]}) AS c0 {joins} WHERE {where}"
     )
 
 

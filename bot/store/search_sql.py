@@ -135,10 +135,15 @@ async def _ranked_page(
     where = " AND ".join(_filter_sql(filters, params, "r", lambda d: d.toordinal()))
     source = f"FROM ({ranked}) AS r WHERE {where}"
     params.values.update(limit=limit, offset=offset)
-    # A ranking that groups postings would be grouped twice by a separate count.
-    if "GROUP BY" in ranked:
+    if _count_in_page(ranked):
         return await _grouped_page(connection, source, params, offset)
     return await _list_page(connection, source, params, offset)
+
+
+def _count_in_page(ranked: str) -> bool:
+    """A ranking that groups or joins postings would do that work twice with a separate
+    count; only a single posting-list read is cheap to count on its own."""
+    return "GROUP BY" in ranked or "JOIN" in ranked
 
 
 _PAGE = (
