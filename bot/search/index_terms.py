@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 
 from bot.models import Note
 from bot.search.group_terms import GroupMatcher, index_words
@@ -24,14 +25,23 @@ from bot.search.text import (
 __all__ = [
     "AUTHOR_PREFIX",
     "FIELD_WEIGHTS",
+    "PAIR_PREFIX",
     "TAG_PREFIX",
     "IndexedNote",
     "index_note",
+    "pair_terms",
     "text_terms",
 ]
 
 TAG_PREFIX = "#"
 AUTHOR_PREFIX = "@"
+PAIR_PREFIX = ">"
+"""Adjacent-word terms (`>weight averag`): a Latin phrase reads one posting list per word pair
+instead of checking the text of every note that has all its words. The mark keeps them out of
+prefix ranges (`weigh` must not find `weight averag`)."""
+
+_PAIR_WEIGHT = 1
+"""Pair postings only filter (ranking multiplies them by 0); the weight is never read."""
 
 FIELD_WEIGHTS = {"title": 6, "tags": 6, "authors": 4, "abstract": 2, "commentary": 2}
 """A term's weight in a note is the sum over the fields it occurs in, plus up to 3 for repeats:
@@ -60,6 +70,21 @@ def text_terms(text: str) -> list[str]:
     return terms
 
 
+def pair_terms(words: list[str]) -> list[str]:
+    """Terms for every two consecutive Latin words (stemmed, stopwords kept) of folded words.
+
+    A pair that does not fit in a term is left out; queries for it check the text instead.
+    """
+    stems = [None if is_hangul(w) else stem(w) for w in words]
+    pairs: list[str] = []
+    for first, second in pairwise(stems):
+        if first is not None and second is not None:
+            term = f"{PAIR_PREFIX}{first} {second}"
+            if len(term) <= MAX_TERM_CHARS:
+                pairs.append(term)
+    return pairs
+
+
 def _field_texts(note: Note) -> dict[str, str]:
     return {
         "title": note.title,
@@ -74,6 +99,7 @@ def index_note(note: Note, groups: GroupMatcher | None = None) -> IndexedNote:
     """Build the index rows of one note; `groups` adds the glossary groups it mentions."""
     weights: Counter[str] = Counter()
     repeats: Counter[str] = Counter()
+    pairs: set[str] = set()
     for field, text in _field_texts(note).items():
         counts = Counter(text_terms(text))
         for term, count in counts.items():
@@ -82,8 +108,12 @@ def index_note(note: Note, groups: GroupMatcher | None = None) -> IndexedNote:
         if groups is not None:
             for key in groups.groups_in(index_words(text), counts):
                 weights[key] += FIELD_WEIGHTS[field]
+        for pair in pair_terms(split_words(text)):
+            pairs.add(pair)
     for term, count in repeats.items():
         weights[term] += min(count - 1, _MAX_REPEAT_BONUS)
+    for pair in pairs:
+        weights[pair] = _PAIR_WEIGHT
     for tag in note.tags:
         weights[(TAG_PREFIX + tag)[:MAX_TERM_CHARS]] = FIELD_WEIGHTS["tags"]
     names = [normalize_phrase(name) for name in note.authors]

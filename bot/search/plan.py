@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.search.glossary import Glossary, normalize_word
+from bot.search.index_terms import pair_terms
 from bot.search.query import Query
 from bot.search.text import (
     PARTICLES,
@@ -56,14 +57,16 @@ class Slot:
 class Alternative:
     """Slots that must all match; `phrase` (folded words) must also occur verbatim.
 
-    `fallback` is searched instead when a slot is unknown to the index: a glossary group's term
-    is missing until notes are re-indexed after the group was added or edited.
+    `filters` must also be present but add nothing to the score (a phrase's word pairs).
+    `fallback` is searched instead when a slot or filter is unknown to the index: a glossary
+    group's term is missing until notes are re-indexed after the group was added or edited.
     """
 
     slots: tuple[Slot, ...]
     factor: int
     phrase: str | None = None
     fallback: tuple[Alternative, ...] = ()
+    filters: tuple[Slot, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,11 +149,21 @@ def _word_concepts(words: Sequence[str], glossary: Glossary) -> list[Concept]:
 
 
 def _phrase_concept(phrase: str) -> Concept | None:
+    """Latin phrases read their word pairs' postings (one list each, the rarest driving); the
+    text is checked only when a pair is not in the index (a partial last word, an index built
+    before pairs existed) or the phrase has Hangul, whose words carry particles."""
     words = split_words(phrase)
     slots = word_slots(stem(w) if not is_hangul(w) else w for w in words)
     if not slots:
         return None
-    return Concept(phrase, (Alternative(slots, ORIGINAL_FACTOR, normalize_phrase(phrase)),))
+    verified = Alternative(slots, ORIGINAL_FACTOR, normalize_phrase(phrase))
+    pairs = pair_terms(words)
+    if len(words) < 2 or len(pairs) != len(words) - 1:
+        return Concept(phrase, (verified,))
+    filters = tuple(Slot(p) for p in dict.fromkeys(pairs))
+    exact = tuple(Slot(s.term) for s in slots)
+    paired = Alternative(exact, ORIGINAL_FACTOR, fallback=(verified,), filters=filters)
+    return Concept(phrase, (paired,))
 
 
 def plan_concepts(query: Query, glossary: Glossary) -> tuple[Concept, ...]:

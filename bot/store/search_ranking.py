@@ -94,6 +94,9 @@ def _all_concepts_sql(concepts: Sequence[Concept], context: RankContext) -> str 
     if not all(costs):
         return None
     order = sorted(range(len(concepts)), key=lambda i: (costs[i], i))
+    joined = _joined_concepts_sql([concepts[i] for i in order], context)
+    if joined is not None:
+        return joined
     driver = _concept_sql(concepts[order[0]], context)
     restricted = replace(context, restrict=" AND doc IN (SELECT doc FROM d0)")
     others = [_concept_sql(concepts[i], restricted) for i in order[1:]]
@@ -102,6 +105,27 @@ def _all_concepts_sql(concepts: Sequence[Concept], context: RankContext) -> str 
         f"WITH d0 AS MATERIALIZED ({driver}) "
         f"SELECT doc, MAX(day) AS day, SUM(w) * COUNT(*) AS score FROM ({union}) AS q "
         f"GROUP BY doc HAVING COUNT(*) = {len(concepts)}"
+    )
+
+
+def _joined_concepts_sql(concepts: Sequence[Concept], context: RankContext) -> str | None:
+    """Every concept by a join on doc, when each but the first (the rarest) gives one row per
+    note (no GROUP BY): the others are then primary-key lookups for the driver's notes, with
+    no union to group. The same rows and scores as the grouped form, whose COUNT(*) is the
+    number of concepts and whose MAX(day) is the note's one day; None otherwise."""
+    trial = Params(context.params.dialect, dict(context.params.values))
+    parts = [_concept_sql(c, replace(context, params=trial)) for c in concepts]
+    if any(p is None or "GROUP BY" in p for p in parts[1:]) or parts[0] is None:
+        return None
+    context.params.values.update(trial.values)
+    joins = " ".join(
+        f"CROSS JOIN ({p}) AS c{i}" for i, p in enumerate(parts[1:], start=1) if p is not None
+    )
+    where = " AND ".join(f"c{i}.doc = c0.doc" for i in range(1, len(parts)))
+    score = " + ".join(f"c{i}.w" for i in range(len(parts)))
+    return (
+        f"SELECT c0.doc AS doc, c0.day AS day, ({score}) * {len(parts)} AS score "
+        f"FROM ({parts[0]}) AS c0 {joins} WHERE {where}"
     )
 
 
@@ -117,7 +141,7 @@ def _concept_cost(concept: Concept, context: RankContext) -> int:
 
 
 def _alternative_cost(alternative: Alternative, context: RankContext) -> int | None:
-    slots = [context.vocabulary[s] for s in alternative.slots]
+    slots = [context.vocabulary[s] for s in (*alternative.slots, *alternative.filters)]
     if any(not terms for terms in slots):
         return None
     return min(sum(df for _, df, _ in terms) for terms in slots)
@@ -150,14 +174,35 @@ def _alternative_sql(alternative: Alternative, context: RankContext) -> str | No
     key. None when some slot matches nothing.
     """
     slots = [context.vocabulary[s] for s in alternative.slots]
-    if any(not terms for terms in slots):
+    filters = [context.vocabulary[s] for s in alternative.filters]
+    if any(not terms for terms in (*slots, *filters)):
         return None
+    if filters:
+        return _filtered_sql(slots, filters, alternative.factor, context)
     slots.sort(key=lambda terms: (sum(df for _, df, _ in terms), terms[0][0]))
     weights = [_multipliers(t, alternative.factor, len(slots), context) for t in slots]
     sql = _slot_sql(slots[0], weights[0], context)
     if len(slots) > 1 or alternative.phrase is not None:
         sql = _joined_sql(sql, slots[1:], weights[1:], alternative.phrase, context)
     return sql
+
+
+def _filtered_sql(
+    slots: list[Terms], filters: list[Terms], factor: int, context: RankContext
+) -> str:
+    """Notes holding every filter term (a phrase's word pairs), scored by the slots alone.
+
+    The rarest filter drives (a pair is never commoner than its words); the slots and the
+    other filters are primary-key lookups, the filters multiplied by 0.
+    """
+    filters = sorted(filters, key=lambda terms: (terms[0][1], terms[0][0]))
+    weights = [_multipliers(t, factor, len(slots), context) for t in slots]
+    driver = (
+        f"SELECT doc, day, 0 AS w FROM search_postings "
+        f"WHERE term = {context.params.bind(filters[0][0][0])}{context.restrict}"
+    )
+    others = [*slots, *filters[1:]]
+    return _joined_sql(driver, others, [*weights, *([0] for _ in filters[1:])], None, context)
 
 
 def _multipliers(terms: Terms, factor: int, slots: int, context: RankContext) -> list[int]:

@@ -98,7 +98,7 @@ async def _vocabulary(
     """
     every = [a for c in concepts for a in c.alternatives]
     every += [f for a in every for f in a.fallback]
-    slots = list(dict.fromkeys(s for a in every for s in a.slots))
+    slots = list(dict.fromkeys(s for a in every for s in (*a.slots, *a.filters)))
     params = Params(connection.dialect.name)
     exact = ", ".join(params.bind(t) for t in [DOC_COUNT_TERM, *(s.term for s in slots)])
     parts = [f"SELECT -1 AS k, term, df FROM search_terms WHERE term IN ({exact})"]
@@ -135,10 +135,15 @@ async def _ranked_page(
     where = " AND ".join(_filter_sql(filters, params, "r", lambda d: d.toordinal()))
     source = f"FROM ({ranked}) AS r WHERE {where}"
     params.values.update(limit=limit, offset=offset)
-    # A ranking that groups postings would be grouped twice by a separate count.
-    if "GROUP BY" in ranked:
+    if _count_in_page(ranked):
         return await _grouped_page(connection, source, params, offset)
     return await _list_page(connection, source, params, offset)
+
+
+def _count_in_page(ranked: str) -> bool:
+    """A ranking that groups or joins postings would do that work twice with a separate
+    count; only a single posting-list read is cheap to count on its own."""
+    return "GROUP BY" in ranked or "JOIN" in ranked
 
 
 _PAGE = (

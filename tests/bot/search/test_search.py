@@ -51,6 +51,14 @@ async def test_exact_phrase_requires_the_words_together(seeded: SearchService) -
     assert await keys_for(seeded, '"weight reward"') == []
 
 
+async def test_exact_phrase_with_a_partial_last_word_checks_the_text(
+    seeded: SearchService,
+) -> None:
+    # `autoenc` is no indexed word, so no word pair holds it: the phrase is found in the text.
+    assert SAE in await keys_for(seeded, '"sparse autoenc"')
+    assert SAE in await keys_for(seeded, '"sparse autoencoders"')
+
+
 async def test_title_and_tag_matches_rank_first(seeded: SearchService) -> None:
     keys = await keys_for(seeded, "rlhf")
     assert set(keys[:4]) >= {WARM, "2024-09-20-language-models-learn-to-mislead-humans-via-rlhf"}
