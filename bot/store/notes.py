@@ -9,9 +9,10 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.models import Note, NoteSource
+from bot.models import Note
 from bot.search.glossary import Glossary
 from bot.search.group_terms import GroupMatcher
+from bot.store.note_rows import note_from_row
 from bot.store.schema import IngestedFileRow, NoteRow, NoteTagRow
 from bot.store.search_index import update_search_index
 
@@ -31,23 +32,6 @@ class FileChanges:
     def changed(self) -> list[str]:
         """Keys whose stored content changed: what corrections must edit in posted messages."""
         return [*self.updated, *self.retracted]
-
-
-def note_from_row(row: NoteRow) -> Note:
-    """Map a stored row back to the core model."""
-    return Note(
-        key=row.id,
-        day=row.day,
-        title=row.title,
-        authors=tuple(row.authors),
-        abstract=row.abstract,
-        commentary=row.commentary,
-        links=tuple(row.links),
-        tags=tuple(row.tags),
-        source=NoteSource(row.source_file, row.source_line),
-        position=row.position,
-        retracted=row.retracted,
-    )
 
 
 def _fill_row(row: NoteRow, note: Note, now: datetime) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from bot.models import Note
 from bot.search.group_terms import GroupMatcher
 from bot.search.index_terms import IndexedNote, index_note
+from bot.store.note_rows import note_from_row
 from bot.store.schema import NoteRow
 from bot.store.search_schema import (
     DOC_COUNT_TERM,
@@ -27,19 +28,6 @@ from bot.store.search_schema import (
 )
 
 __all__ = ["backfill_search_index", "rebuild_search_index", "update_search_index"]
-
-
-def _note(row: NoteRow) -> Note:
-    return Note(
-        key=row.id,
-        day=row.day,
-        title=row.title,
-        authors=tuple(row.authors),
-        abstract=row.abstract,
-        commentary=row.commentary,
-        tags=tuple(row.tags),
-        position=row.position,
-    )
 
 
 def _doc_values(note: Note) -> dict[str, Any]:
@@ -219,6 +207,6 @@ async def rebuild_search_index(
             rows = (await session.scalars(query.order_by(NoteRow.id).limit(batch))).all()
             if not rows:
                 return count
-            await update_search_index(session, [_note(row) for row in rows], [], groups)
+            await update_search_index(session, [note_from_row(row) for row in rows], [], groups)
             count, last = count + len(rows), rows[-1].id
             session.expunge_all()
