@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 TERMINAL = Destination(Platform.CONSOLE, "local", "terminal", name="terminal")
 INGEST_JOB_ID = "ingest-notes"
+SHUTDOWN_GRACE_SECONDS = 15.0
 
 
 def add_run_arguments(run: argparse.ArgumentParser, config_path: Path) -> None:
@@ -132,6 +133,22 @@ async def serve(
         if http is not None:
             await http.stop()
         await service.stop()
+        await _drain_tasks(SHUTDOWN_GRACE_SECONDS)
+
+
+async def _drain_tasks(grace: float) -> None:
+    """Let jobs still running (or being cancelled) finish before the engine is disposed.
+
+    A job cut off mid-query would keep its database connection, and aiosqlite's connection
+    thread is not a daemon: the process would never exit after SIGTERM.
+    """
+    current = asyncio.current_task()
+    running = {task for task in asyncio.all_tasks() if task is not current and not task.done()}
+    if running:
+        log.debug("waiting for %s", [t.get_coro() for t in running])
+        _done, pending = await asyncio.wait(running, timeout=grace)
+        if pending:
+            log.warning("%d tasks still running at shutdown", len(pending))
 
 
 def _health(app: App, service: DigestService) -> HealthRegistry:
