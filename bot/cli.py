@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.app import open_app, paper_command
+from bot.app import App, open_app, paper_command
 from bot.cli_render import add_render_command, day_digest, render_command
 from bot.cli_run import add_run_arguments, delivery_config, serve
 from bot.delivery.history import add_deliveries_command, list_deliveries
@@ -93,18 +93,23 @@ def _print_totals(report: IngestReport) -> None:
     )
 
 
-async def _ingest(args: argparse.Namespace, paths: Sequence[Path], *, quiet: bool = False) -> int:
+async def _ingest(args: argparse.Namespace, paths: Sequence[Path]) -> int:
+    async with open_app(args.database_url) as app:
+        return await _ingest_into(app, paths, quiet=False)
+
+
+async def _ingest_into(app: App, paths: Sequence[Path], *, quiet: bool) -> int:
+    """Ingest and report; quiet prints only skipped files and warnings. 1 when any was skipped."""
     files = collect_note_files(paths)
     missing = [p for p in paths if not p.exists()]
-    async with open_app(args.database_url) as app:
-        with _progress(len(files), quiet) as advance:
+    with _progress(len(files), quiet) as advance:
 
-            def on_file(report: FileReport) -> None:
-                advance()
-                if not quiet or report.skipped or report.warnings:
-                    _print_file(report)
+        def on_file(report: FileReport) -> None:
+            advance()
+            if not quiet or report.skipped or report.warnings:
+                _print_file(report)
 
-            report = await ingest_paths(files, app.notes, app.clock, on_file=on_file)
+        report = await ingest_paths(files, app.notes, app.clock, on_file=on_file)
     for path in missing:
         print(f"SKIPPED {path}: no such file or folder")
     if not quiet:
@@ -165,9 +170,9 @@ async def _db_upgrade(args: argparse.Namespace) -> int:
 
 async def _run(args: argparse.Namespace) -> int:
     """The main job: ingest, show the newest day, then serve digests and the `/paper` prompt."""
-    delivery_config(args.config)  # a bad config file stops the bot before anything runs
-    status = await _ingest(args, [args.notes_dir], quiet=True)
+    config = delivery_config(args.config)  # a bad config file stops the bot before anything runs
     async with open_app(args.database_url) as app:
+        status = await _ingest_into(app, [args.notes_dir], quiet=True)
         day = await app.notes.newest_day()
         preview = None
         if day is None:
@@ -176,7 +181,7 @@ async def _run(args: argparse.Namespace) -> int:
             notes = await app.notes.on_day(day)
             preview = day_digest(day, notes, locale="ko", layout=Layout.THREAD)
         user = os.environ.get("USER") or "terminal"
-        await serve(app, args, paper_command(app), user, preview)
+        await serve(app, args, config, paper_command(app), user, preview)
     return status
 
 

@@ -96,7 +96,12 @@ def delivery_config(path: Path | None) -> DeliveryConfig:
 
 
 async def serve(
-    app: App, args: argparse.Namespace, paper: PaperCommand, user: str, preview: Digest | None
+    app: App,
+    args: argparse.Namespace,
+    config: DeliveryConfig,
+    paper: PaperCommand,
+    user: str,
+    preview: Digest | None,
 ) -> None:
     """Run the digest service, the ingest job and the prompt until stopped."""
     channel = console_channel(terminal_handler(paper, TERMINAL, user), args.templates_dir)
@@ -105,7 +110,7 @@ async def serve(
     if args.once:
         return
     metrics = MetricsRegistry()
-    delivery = _delivery(app, channel, delivery_config(args.config), metrics)
+    delivery = _delivery(app, channel, config, metrics)
     service = DigestService(delivery)
     register_admin_commands(
         paper, ChannelCommands(delivery, on_change=service.destinations_changed)
