@@ -28,8 +28,8 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.publisher import Route
 from bot.delivery.runner import RunOutcome
 from bot.delivery.service import build_delivery
-from bot.delivery.settings import DestinationSettings
 from bot.digest.build import Backfill
+from bot.digest.settings import DestinationSettings
 from bot.errors import DeliveryError
 from bot.models import Destination, Digest, MessageRef, Note, NoteSource, Platform
 from bot.payloads import ConsolePayload

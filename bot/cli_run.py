@@ -33,7 +33,7 @@ from bot.delivery.config import DeliveryConfig, load_delivery_config
 from bot.delivery.pacing import Pacer
 from bot.delivery.publisher import Route
 from bot.delivery.service import Delivery, build_delivery
-from bot.delivery.settings import DestinationSettings, Origin
+from bot.digest.settings import DestinationSettings, Origin
 from bot.errors import ConfigError
 from bot.health import HealthRegistry
 from bot.metrics import MetricsRegistry

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from bot.cron import fire_times, slot_key
 from bot.delivery.service import Delivery
-from bot.delivery.settings import DestinationSettings, Origin
+from bot.digest.settings import DestinationSettings, Origin
 from bot.errors import ConfigError
 from bot.models import Destination, Digest, Layout
-from bot.scheduling.slots import fire_times, slot_key
 
 __all__ = ["ChannelCommands", "CommandContext", "CommandResult"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.delivery.config import DeliveryConfig
-from bot.delivery.settings import DestinationSettings
+from bot.digest.settings import DestinationSettings
 from bot.store.destinations import SqlDestinationStore
 
 __all__ = ["DestinationCatalog"]

@@ -10,10 +10,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.digest.build import Backfill
+from bot.digest.settings import DEFAULT_SCHEDULE, DEFAULT_TIMEZONE, DestinationSettings, Origin
 from bot.errors import ConfigError
 from bot.models import Destination, Layout, Platform
-
-from .settings import DEFAULT_SCHEDULE, DEFAULT_TIMEZONE, DestinationSettings, Origin
 
 __all__ = ["DeliveryConfig", "load_delivery_config", "parse_delivery_config"]
 

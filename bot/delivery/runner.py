@@ -9,8 +9,8 @@ from itertools import groupby
 
 from bot.delivery.alerts import AdminAlerts
 from bot.delivery.publisher import Publisher
-from bot.delivery.settings import DestinationSettings
 from bot.digest.build import build_digest, start_day_for
+from bot.digest.settings import DestinationSettings
 from bot.errors import DeliveryError
 from bot.models import Digest, DigestDay, Layout, Note
 from bot.ports import Clock

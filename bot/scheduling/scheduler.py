@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.cron import fire_times, latest_slot, slot_key
 from bot.delivery.runner import RunOutcome
 from bot.delivery.service import Delivery
-from bot.delivery.settings import DestinationSettings
-from bot.scheduling.slots import fire_times, latest_slot, slot_key
+from bot.digest.settings import DestinationSettings
 
 __all__ = ["DIGEST_JOB_PREFIX", "DigestScheduler"]
 

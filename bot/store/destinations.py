@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from bot.delivery.settings import DestinationSettings, Origin
 from bot.digest.build import Backfill
+from bot.digest.settings import DestinationSettings, Origin
 from bot.models import Destination, Layout, Platform
 from bot.store.delivery_schema import DestinationRow, DestinationStateRow
 

@@ -12,8 +12,8 @@ from bot.delivery.config import DeliveryConfig
 from bot.delivery.policy import RetryPolicy
 from bot.delivery.publisher import Route
 from bot.delivery.service import Delivery, build_delivery
-from bot.delivery.settings import DestinationSettings
 from bot.digest.build import Backfill
+from bot.digest.settings import DestinationSettings
 from bot.models import Destination, Note, NoteSource, Platform
 from tests.support.clock import FixedClock
 from tests.support.renderer import ListRenderer

@@ -22,8 +22,8 @@ from bot.delivery.config import DeliveryConfig
 from bot.delivery.pacing import Pacer
 from bot.delivery.publisher import Route
 from bot.delivery.service import build_delivery
-from bot.delivery.settings import DestinationSettings
 from bot.digest.build import Backfill
+from bot.digest.settings import DestinationSettings
 from bot.models import Destination, MessageRef, Platform
 from bot.scheduling.runtime import serve_digests
 from tests.support.renderer import ListRenderer

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.scheduling.slots import fire_times, latest_slot, make_trigger, slot_key
+from bot.cron import fire_times, latest_slot, make_trigger, slot_key
 
 SEOUL, NEW_YORK, BERLIN = (
     ZoneInfo("Asia/Seoul"),

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.cron import make_trigger
 from bot.digest.build import Backfill, DigestSpec
 from bot.digest.filters import parse_tag_filter
 from bot.errors import ConfigError
 from bot.models import Destination, Layout
-from bot.scheduling.slots import make_trigger
 
 __all__ = [
     "DEFAULT_SCHEDULE",
