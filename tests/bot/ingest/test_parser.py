@@ -194,3 +194,24 @@ def test_bad_files_raise_with_file_and_line(data: bytes, line: int, fragment: st
     assert caught.value.line == line
     assert fragment in str(caught.value)
     assert str(caught.value).startswith(f"bad.txt:{line}: ")
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["2024-09-20 draft", "2024-09-201", "x2024-09-20", "2024년 9월 20일 초안", "2024년 9월 20일일"],
+)
+def test_a_date_header_is_the_whole_line(header: str) -> None:
+    """A header with anything before or after the date is not a header (fullmatch, not match)."""
+    body = f"{header}\nA title\n(An Author)\nAbstract.\n#tag\n".encode()
+    with pytest.raises(NoteParseError) as raised:
+        parse_notes(body, "notes/day.txt")
+    assert raised.value.line == 1
+    assert "no date header" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "header", ["2024-09-20", "  2024-09-20  ", "2024년 9월 20일", "2024년9월20일"]
+)
+def test_a_date_header_may_carry_only_surrounding_space(header: str) -> None:
+    body = f"{header}\nA title\n(An Author)\nAbstract.\n#tag\n".encode()
+    assert parse_notes(body, "notes/day.txt").day == date(2024, 9, 20)
