@@ -20,13 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.app import open_app  # noqa: E402
+from bot.app import open_app, search_service  # noqa: E402
 from bot.ingest.importer import ingest_paths  # noqa: E402
 from bot.search.evaluation import load_judgments, ndcg  # noqa: E402
 from bot.search.glossary import Glossary, load_glossary  # noqa: E402
 from bot.search.query import parse_query  # noqa: E402
-from bot.search.service import SearchService  # noqa: E402
-from bot.store.search_sql import SqlSearchIndex  # noqa: E402
 
 JUDGMENTS = ROOT / "tests" / "fixtures" / "search_judgments.toml"
 TARGET = 0.9
@@ -37,7 +35,7 @@ async def measure(database_url: str, glossary_path: Path | None, verbose: bool) 
     glossary = load_glossary(glossary_path) if glossary_path else Glossary.build([])
     async with open_app(database_url, glossary=glossary) as app:
         await ingest_paths([ROOT / "seeds"], app.notes, app.clock)
-        service = SearchService(app.notes, SqlSearchIndex(app.engine), glossary)
+        service = search_service(app)
         scores = []
         for judged in load_judgments(JUDGMENTS):
             page = await service.search(parse_query(judged.text), page_size=10)

@@ -36,15 +36,13 @@ sys.path.insert(0, str(ROOT))
 
 from synthetic import Pools, synthetic_days  # noqa: E402
 
-from bot.app import App, open_app  # noqa: E402
+from bot.app import App, open_app, search_service  # noqa: E402
 from bot.models import Note  # noqa: E402
 from bot.search.glossary import load_glossary  # noqa: E402
 from bot.search.group_terms import GroupMatcher  # noqa: E402
 from bot.search.query import parse_query  # noqa: E402
-from bot.search.service import SearchService  # noqa: E402
 from bot.store.schema import NoteRow, NoteTagRow  # noqa: E402
 from bot.store.search_index import update_search_index  # noqa: E402
-from bot.store.search_sql import SqlSearchIndex  # noqa: E402
 from tests.support.clock import FixedClock  # noqa: E402
 
 # (paperbot query, the closest bare FTS5 MATCH, earliest day or None)
@@ -157,7 +155,7 @@ async def timed(run: Callable[[], Awaitable[object]], rounds: int) -> list[float
 
 
 async def time_paperbot(app: App, rounds: int) -> tuple[list[float], dict[str, float]]:
-    service = SearchService(app.notes, SqlSearchIndex(app.engine), app.notes.glossary)
+    service = search_service(app)
     samples: list[float] = []
     per_query: dict[str, float] = {}
     for query_text, _, _ in QUERY_MIX:

@@ -19,11 +19,11 @@ from bot.payloads import ConsolePayload, DiscordPayload, SlackPayload
 from bot.ports import Clock, Renderer
 from bot.replies import Reply
 from bot.search.glossary import Glossary, load_glossary
+from bot.search.index_sql import SqlSearchIndex
 from bot.search.service import SearchService
 from bot.store.engine import make_engine
 from bot.store.migrate import upgrade_database
 from bot.store.notes import SqlNoteStore
-from bot.store.search_sql import SqlSearchIndex
 from formatters.console_text import ConsoleRenderer
 from formatters.discord_embeds import DiscordRenderer
 from formatters.slack_blocks import SlackRenderer
@@ -35,6 +35,7 @@ __all__ = [
     "open_app",
     "paper_command",
     "renderer_for",
+    "search_service",
     "terminal_handler",
 ]
 
@@ -88,10 +89,14 @@ def console_channel(
     return ConsoleChannel(_console_renderer(Templates(templates_dir)), handler=handler)
 
 
+def search_service(app: App) -> SearchService:
+    """Search over the app's notes, read with the glossary its index was built with."""
+    return SearchService(app.notes, SqlSearchIndex(app.engine), app.notes.glossary)
+
+
 def paper_command(app: App) -> PaperCommand:
     """The `/paper` command core over the app's notes and search index."""
-    search = SearchService(app.notes, SqlSearchIndex(app.engine), app.notes.glossary)
-    return PaperCommand(search)
+    return PaperCommand(search_service(app))
 
 
 def terminal_handler(

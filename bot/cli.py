@@ -15,11 +15,11 @@ from bot import __version__
 from bot.app import App, open_app, paper_command
 from bot.cli_render import add_render_command, day_digest, render_command
 from bot.cli_run import add_run_arguments, delivery_config, serve
+from bot.cli_search import add_search_command, run_search
 from bot.delivery.history import add_deliveries_command, list_deliveries
 from bot.errors import PaperbotError
 from bot.ingest.importer import FileReport, IngestReport, collect_note_files, ingest_paths
 from bot.models import Layout
-from bot.search.cli_commands import add_search_command, run_search
 from bot.settings import Settings
 
 __all__ = ["main"]

@@ -27,6 +27,7 @@ from bot.search.text import (
 )
 
 __all__ = [
+    "MAX_PLANNED_CONCEPTS",
     "MIN_PREFIX_CHARS",
     "ORIGINAL_FACTOR",
     "SYNONYM_FACTOR",
@@ -42,6 +43,10 @@ SYNONYM_FACTOR = 4
 
 MIN_PREFIX_CHARS = 3
 """Shorter Latin words match only exactly (`rl` must not find `rlhf`)."""
+
+MAX_PLANNED_CONCEPTS = 32
+"""Distinct concepts looked up in the vocabulary (in query order); ranking then keeps the
+rarest few (`bot.search.ranking.MAX_CONCEPTS`). Bounds the lookup of a pasted paragraph."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,7 @@ class Alternative:
     `filters` must also be present but add nothing to the score (a phrase's word pairs).
     `fallback` is searched instead when a slot or filter is unknown to the index: a glossary
     group's term is missing until notes are re-indexed after the group was added or edited.
+    `check` is the phrase to verify in the text when ranking reads only some of the filters.
     """
 
     slots: tuple[Slot, ...]
@@ -67,6 +73,7 @@ class Alternative:
     phrase: str | None = None
     fallback: tuple[Alternative, ...] = ()
     filters: tuple[Slot, ...] = ()
+    check: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,12 +169,22 @@ def _phrase_concept(phrase: str) -> Concept | None:
         return Concept(phrase, (verified,))
     filters = tuple(Slot(p) for p in dict.fromkeys(pairs))
     exact = tuple(Slot(s.term) for s in slots)
-    paired = Alternative(exact, ORIGINAL_FACTOR, fallback=(verified,), filters=filters)
+    paired = Alternative(
+        exact, ORIGINAL_FACTOR, fallback=(verified,), filters=filters, check=verified.phrase
+    )
     return Concept(phrase, (paired,))
 
 
 def plan_concepts(query: Query, glossary: Glossary) -> tuple[Concept, ...]:
-    """Every concept of a query: glossary-expanded words, then exact phrases."""
+    """Every concept of a query: glossary-expanded words, then exact phrases.
+
+    Concepts that read the same (a repeated word, `model models`, `평가 평가를`) are folded
+    into the first; at most `MAX_PLANNED_CONCEPTS` distinct ones are kept.
+    """
     concepts = _word_concepts(_query_words(query.words), glossary)
     phrases = (_phrase_concept(p) for p in query.phrases)
-    return (*concepts, *(c for c in phrases if c is not None))
+    every = (*concepts, *(c for c in phrases if c is not None))
+    folded: dict[tuple[Alternative, ...], Concept] = {}
+    for concept in every:
+        folded.setdefault(concept.alternatives, concept)
+    return tuple(folded.values())[:MAX_PLANNED_CONCEPTS]

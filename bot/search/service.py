@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from bot.models import Note
 from bot.search.glossary import Glossary
+from bot.search.index_sql import SqlSearchIndex
 from bot.search.models import PAGE_SIZE, SearchFilters, SearchHit, SearchPage, TagCount
 from bot.search.plan import plan_concepts
 from bot.search.query import Query
+from bot.search.ranking import RankPlan
 from bot.store.notes import SqlNoteStore
-from bot.store.search_sql import SqlSearchIndex
 
 __all__ = ["SearchService"]
 
@@ -37,17 +38,22 @@ class SearchService:
         hits = tuple(SearchHit(n, s) for n, s in zip(notes, ranked.scores, strict=True))
         return SearchPage(query, hits, ranked.total, page_size, ranked=bool(concepts))
 
+    async def plan(self, query: Query) -> RankPlan:
+        """How the query's words would be read and ranked (what `search` runs)."""
+        return await self._index.plan(plan_concepts(query, self._glossary))
+
     def filters(self, query: Query) -> SearchFilters:
         """The query's hard filters with tag aliases expanded through the glossary."""
+        groups = (
+            tuple(dict.fromkeys(a for t in group for a in self._glossary.tag_aliases(t)))
+            for group in query.tag_groups
+        )
         return SearchFilters(
-            tag_groups=tuple(
-                tuple(dict.fromkeys(a for t in group for a in self._glossary.tag_aliases(t)))
-                for group in query.tag_groups
-            ),
+            tag_groups=tuple(dict.fromkeys(groups)),
             excluded_tags=tuple(
                 dict.fromkeys(a for t in query.excluded_tags for a in self._glossary.tag_aliases(t))
             ),
-            authors=query.authors,
+            authors=tuple(dict.fromkeys(query.authors)),
             since=query.since,
             until=query.until,
         )
@@ -58,10 +64,18 @@ class SearchService:
         return found[0] if found else None
 
     async def tags(self) -> list[TagCount]:
-        """Tags of live notes, aliases merged under the first spelling; most used first."""
-        merged: dict[str, int] = {}
-        for tag, count in await self._index.tag_counts():
-            canonical = self._glossary.canonical_tag(tag)
-            merged[canonical] = merged.get(canonical, 0) + count
+        """Tags of live notes, aliases merged under the first spelling; most used first.
+
+        Counts come from the index's vocabulary; a tag with several spellings in use counts
+        its notes once each, even a note that carries two of them.
+        """
+        spellings: dict[str, list[str]] = {}
+        counts = await self._index.tag_counts()
+        for tag in counts:
+            spellings.setdefault(self._glossary.canonical_tag(tag), []).append(tag)
+        merged = {tag: counts[found[0]] for tag, found in spellings.items() if len(found) == 1}
+        shared = [(tag, found) for tag, found in spellings.items() if len(found) > 1]
+        distinct = await self._index.notes_with_any_tag([found for _, found in shared])
+        merged.update((tag, count) for (tag, _), count in zip(shared, distinct, strict=True))
         ordered = sorted(merged.items(), key=lambda item: (-item[1], item[0]))
-        return [TagCount(tag, count) for tag, count in ordered]
+        return [TagCount(tag, count) for tag, count in ordered if count > 0]

@@ -1,14 +1,18 @@
-"""Search test helpers: the real glossary and a SearchService over an app's store."""
+"""Search test helpers: the real glossary, the judged set, and keys of a query's results.
+
+`search_service` is the composition root's own (re-exported for the tests).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bot.app import App
+from bot.app import search_service
 from bot.search.glossary import Glossary, load_glossary
 from bot.search.query import parse_query
 from bot.search.service import SearchService
-from bot.store.search_sql import SqlSearchIndex
+
+__all__ = ["GLOSSARY_PATH", "JUDGMENTS_PATH", "keys_for", "project_glossary", "search_service"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 GLOSSARY_PATH = REPO_ROOT / "config" / "glossary.toml"
@@ -18,11 +22,6 @@ JUDGMENTS_PATH = REPO_ROOT / "tests" / "fixtures" / "search_judgments.toml"
 def project_glossary() -> Glossary:
     """The glossary the project ships in config/."""
     return load_glossary(GLOSSARY_PATH)
-
-
-def search_service(app: App) -> SearchService:
-    """A SearchService over the app's database, with the glossary its index was built with."""
-    return SearchService(app.notes, SqlSearchIndex(app.engine), app.notes.glossary)
 
 
 async def keys_for(service: SearchService, text: str, *, page_size: int = 50) -> list[str]:

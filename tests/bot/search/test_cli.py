@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
+from bot.app import open_app, paper_command, renderer_for
 from bot.cli import main
+from bot.commands.request import CommandRequest
+from bot.models import Platform
 
 
 def _ingest(database_url: str, seeds_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -75,3 +79,55 @@ def test_search_without_query_is_an_error(
 ) -> None:
     assert main(["search", "--database-url", database_url]) == 2
     assert "needs a QUERY" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-tag:rlhf", "--json"],
+        ["--json", "-tag:rlhf"],
+        ["--json", "-#rlhf"],
+    ],
+)
+def test_a_query_may_start_with_a_dash(
+    database_url: str, seeds_dir: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    _ingest(database_url, seeds_dir, capsys)
+    assert main(["search", "--database-url", database_url, "--limit", "100", *argv]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert len(results) == 41 - 3 and all("rlhf" not in r["tags"] for r in results)
+
+
+def test_dashed_words_keep_their_place_in_the_query(
+    database_url: str, seeds_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _ingest(database_url, seeds_dir, capsys)
+    argv = ["search", "--database-url", database_url, "tag:alignment", "-tag:rlhf", "--limit", "1"]
+    assert main(argv) == 0
+    assert "more: paperbot search 'tag:alignment -tag:rlhf page:2'" in capsys.readouterr().out
+
+
+def test_an_unknown_long_option_is_still_an_error(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["search", "--database-url", database_url, "--jsn", "rlhf"])
+    assert "--jsn" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text", ["", "  "])
+def test_an_empty_query_shows_the_help_the_chat_shows(
+    database_url: str, seeds_dir: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    _ingest(database_url, seeds_dir, capsys)
+    assert main(["search", "--database-url", database_url, text]) == 0
+    printed = capsys.readouterr().out
+
+    async def chat() -> str:
+        async with open_app(database_url) as app:
+            request = CommandRequest(Platform.CONSOLE, "local", "terminal", "me", text, "ko")
+            reply = await paper_command(app).handle(request)
+        return renderer_for(Platform.CONSOLE).render_reply(reply).plain
+
+    assert printed == asyncio.run(chat()) + "\n"
+    assert "-tag:survey" in printed

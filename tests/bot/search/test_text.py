@@ -11,6 +11,8 @@ from bot.search.text import fold, hangul_terms, split_words, stem, strip_particl
         ("데이터셋이", "데이터셋"),
         ("오토인코더가", "오토인코더"),
         ("모델들이", "모델"),
+        ("방법들에서", "방법"),  # two stacked suffixes: 에서, then 들
+        ("모델들의", "모델"),
     ],
 )
 def test_particles_come_off_korean_words(word: str, stem_: str) -> None:

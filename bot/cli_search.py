@@ -1,4 +1,8 @@
-"""`paperbot search QUERY [--limit N] [--json]`: the `/paper` grammar on the command line."""
+"""`paperbot search QUERY [--limit N] [--json]`: the `/paper` grammar on the command line.
+
+Part of the composition root (it opens the app). A query may start with `-` (`-tag:survey`):
+words argparse does not know as options are query words, in the order typed.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +10,50 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.app import open_app
-from bot.commands.help import EXAMPLE_QUERIES
+from bot.app import open_app, renderer_for, search_service
+from bot.commands.help import EXAMPLE_QUERIES, help_view
 from bot.errors import QuerySyntaxError
-from bot.models import Note
+from bot.models import Note, Platform
+from bot.replies import Reply
 from bot.search.glossary import DEFAULT_GLOSSARY_PATH, load_glossary
 from bot.search.group_terms import GroupMatcher
 from bot.search.models import SearchPage
 from bot.search.query import Query, parse_query
-from bot.search.service import SearchService
 from bot.store.search_index import rebuild_search_index
-from bot.store.search_sql import SqlSearchIndex
 
 __all__ = ["add_search_command", "run_search"]
 
 MAX_LIMIT = 1000
+HELP_LOCALE = "ko"
+"""The help an empty query shows, as the chat shows it by default."""
+
+
+class _SearchParser(argparse.ArgumentParser):
+    """Takes unknown single-dash words (`-tag:rlhf`, `-#survey`) as query words, in the order
+    typed; unknown `--options` stay errors."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        found, extra = super().parse_known_args(args, namespace)
+        words = [e for e in extra if not e.startswith("--")]
+        if words:
+            found.query = _in_typed_order(list(args or []), list(found.query), words)
+        return found, [e for e in extra if e.startswith("--")]
+
+
+def _in_typed_order(typed: list[str], positional: list[str], words: list[str]) -> list[str]:
+    ordered = []
+    for arg in typed:
+        if words and arg == words[0]:
+            ordered.append(words.pop(0))
+        elif positional and arg == positional[0]:
+            ordered.append(positional.pop(0))
+    return ordered + positional + words
 
 
 def _limit(value: str) -> int:
@@ -37,6 +67,7 @@ def add_search_command(commands: Any, common: argparse.ArgumentParser) -> None:
     search = commands.add_parser(
         "search", parents=[common], help="search the notes with the /paper query grammar"
     )
+    search.__class__ = _SearchParser  # subparsers build plain parsers; this one reads `-x`
     search.add_argument("query", nargs="*", metavar="QUERY", help='e.g. tag:rlhf or "가중치 평균"')
     search.add_argument(
         "--reindex",
@@ -65,9 +96,13 @@ async def run_search(args: argparse.Namespace) -> int:
     except QuerySyntaxError as exc:
         sys.stderr.write(f"paperbot: {exc}\ntry: {'   '.join(EXAMPLE_QUERIES)}\n")
         return 2
+    if query.is_empty:  # `paperbot search ""`: what `/paper` alone shows in the chat
+        help_reply = Reply(help_view(HELP_LOCALE), locale=HELP_LOCALE)
+        sys.stdout.write(renderer_for(Platform.CONSOLE).render_reply(help_reply).plain + "\n")
+        return 0
     glossary = load_glossary(args.glossary)
     async with open_app(args.database_url, glossary=glossary) as app:
-        service = SearchService(app.notes, SqlSearchIndex(app.engine), app.notes.glossary)
+        service = search_service(app)
         if query.note_id is not None:
             return _print_entry(await service.entry(query.note_id), query, args.json)
         page = await service.search(query, page_size=args.limit)

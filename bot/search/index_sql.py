@@ -1,0 +1,435 @@
+"""Reads the search index: a typed plan in, the SQL that SQLite and PostgreSQL read alike out.
+
+`bot.search.ranking` decides what is read and how it combines (a `RankPlan`); this module
+resolves the query's slots against the vocabulary, turns the plan's nodes into SQL, adds the
+filters, and reads one page plus the total. Ties break by newer day, then index id, so both
+databases return the same rows in the same order with the same scores.
+
+Ranking SQL is written as text, generated node by node: SQLite keeps the table order of a
+`CROSS JOIN`, which is how the rarest posting list is made to drive; SQLAlchemy Core has no
+such join. Every user value is a bound parameter; only integers from the plan are written
+into the SQL text. Tag counts and the vocabulary are plain Core reads.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, literal_column, select, text, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.search.index_terms import AUTHOR_PREFIX, TAG_PREFIX
+from bot.search.models import SearchFilters
+from bot.search.plan import Concept, Slot
+from bot.search.ranking import (
+    EXACT_PRECISION,
+    PREFIX_PRECISION,
+    AlternativeRead,
+    Combine,
+    ConceptRead,
+    RankPass,
+    RankPlan,
+    SlotRead,
+    Terms,
+    rank_plan,
+)
+from bot.search.text import normalize_phrase
+from bot.store.search_schema import DOC_COUNT_TERM, SearchPostingRow, SearchTermRow
+
+__all__ = ["MAX_PREFIX_TERMS", "ListDriver", "ListPlan", "RankedIds", "SqlSearchIndex"]
+
+MAX_PREFIX_TERMS = 12
+"""A prefix expands to its most frequent completions: enough for `interpretab`, and a bound on
+the work a short prefix can cause."""
+
+
+@dataclass(frozen=True, slots=True)
+class RankedIds:
+    """Note keys of one page in rank order, their scores, and the total number of matches."""
+
+    keys: tuple[str, ...]
+    scores: tuple[int, ...]
+    total: int
+
+
+class ListDriver(enum.Enum):
+    """What a filter-only query (newest first) reads first."""
+
+    TAGS = "tags"
+    """The first tag group's postings: few notes, counted with the page."""
+    DAYS = "days"
+    """The day index, in page order: the page stops early and the total is a separate count."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListPlan:
+    """A filter-only query: the driver, and the filters left to check on its notes."""
+
+    driver: ListDriver
+    tags: tuple[str, ...]
+    filters: SearchFilters
+
+
+def list_plan(filters: SearchFilters) -> ListPlan:
+    """The first tag group drives when there is one (its notes are few); else the day index."""
+    if filters.tag_groups:
+        rest = replace(filters, tag_groups=filters.tag_groups[1:])
+        return ListPlan(ListDriver.TAGS, filters.tag_groups[0], rest)
+    return ListPlan(ListDriver.DAYS, (), filters)
+
+
+@dataclass(slots=True)
+class Params:
+    """Bound parameters of one statement: `bind` returns the placeholder for a value."""
+
+    dialect: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def bind(self, value: Any) -> str:
+        """Add a value; returns its `:pN` placeholder."""
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f":{name}"
+
+
+def _upper(prefix: str) -> str:
+    """The smallest string above every string that starts with `prefix` (code point order)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def contains(column: str, needle: str, dialect: str) -> str:
+    """Substring test: `instr` on SQLite is many times faster than its Unicode-aware LIKE;
+    `strpos` on PostgreSQL. Both compare code points exactly (the texts are folded already)."""
+    function = "strpos" if dialect == "postgresql" else "instr"
+    return f"{function}({column}, {needle}) > 0"
+
+
+class SqlSearchIndex:
+    """Reads the index tables; writes happen at ingest (`bot.store.search_index`)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def plan(self, concepts: Sequence[Concept]) -> RankPlan:
+        """The read plan of the concepts, from the vocabulary as it is now."""
+        async with self._engine.connect() as connection:
+            return await _plan(connection, concepts)
+
+    async def search(
+        self, concepts: Sequence[Concept], filters: SearchFilters, *, limit: int, offset: int
+    ) -> RankedIds:
+        """One page of note keys: ranked when there are concepts, else newest first."""
+        async with self._engine.connect() as connection:
+            if not concepts:
+                return await _newest_first(connection, list_plan(filters), limit, offset)
+            found = RankedIds((), (), 0)
+            # Notes with every concept first; when none has them all, notes with any.
+            for ranking in (await _plan(connection, concepts)).passes:
+                found = await _ranked_page(connection, ranking, filters, limit, offset)
+                if found.total:
+                    break
+            return found
+
+    async def tag_counts(self) -> dict[str, int]:
+        """Every tag of a live note with how many live notes carry it: the vocabulary's
+        document frequencies of tag terms (retracted notes have no postings)."""
+        low, high = TAG_PREFIX, _upper(TAG_PREFIX)
+        query = select(SearchTermRow.term, SearchTermRow.df).where(
+            SearchTermRow.term > low, SearchTermRow.term < high, SearchTermRow.df > 0
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return {str(term)[len(TAG_PREFIX) :]: int(df) for term, df in rows}
+
+    async def notes_with_any_tag(self, tag_sets: Sequence[Sequence[str]]) -> list[int]:
+        """For each set of tags, how many live notes carry at least one of them."""
+        if not tag_sets:
+            return []
+        postings = SearchPostingRow.__table__
+        parts = [
+            select(func.count(postings.c.doc.distinct())).where(
+                postings.c.term.in_([TAG_PREFIX + t for t in tags])
+            )
+            for tags in tag_sets
+        ]
+        async with self._engine.connect() as connection:
+            return [int(await connection.scalar(part) or 0) for part in parts]
+
+
+async def _plan(connection: AsyncConnection, concepts: Sequence[Concept]) -> RankPlan:
+    vocabulary, total_docs = await _vocabulary(connection, concepts)
+    return rank_plan(concepts, vocabulary, total_docs)
+
+
+async def _vocabulary(
+    connection: AsyncConnection, concepts: Sequence[Concept]
+) -> tuple[dict[Slot, Terms], int]:
+    """What every slot matches, and the number of notes; one round trip.
+
+    A prefix slot whose word is itself a known term matches only that term: prefixes are for
+    partial words (`interpretab`), not for widening whole ones (`model` → `modern`).
+    """
+    every = [a for c in concepts for a in c.alternatives]
+    every += [f for a in every for f in a.fallback]
+    slots = list(dict.fromkeys(s for a in every for s in (*a.slots, *a.filters)))
+    terms = SearchTermRow.__table__
+    parts: list[Select[Any]] = [
+        select(literal_column("-1").label("k"), terms.c.term, terms.c.df).where(
+            terms.c.term.in_([DOC_COUNT_TERM, *(s.term for s in slots)])
+        )
+    ]
+    prefixed = [s for s in slots if s.prefix]
+    for k, slot in enumerate(prefixed):
+        completions = (
+            select(literal_column(str(k)).label("k"), terms.c.term, terms.c.df)
+            .where(terms.c.term > slot.term, terms.c.term < _upper(slot.term), terms.c.df > 0)
+            .order_by(terms.c.df.desc(), terms.c.term)
+            .limit(MAX_PREFIX_TERMS)
+            .subquery(f"v{k}")
+        )
+        parts.append(select(completions.c.k, completions.c.term, completions.c.df))
+    rows = (await connection.execute(union_all(*parts))).all()
+    exact_df = {str(term): int(df) for k, term, df in rows if k == -1}
+    found: dict[Slot, Terms] = {}
+    for slot in slots:
+        df = exact_df.get(slot.term, 0)
+        found[slot] = [(slot.term, df, EXACT_PRECISION)] if df > 0 else []
+    for k, term, df in rows:
+        if k >= 0 and not found[prefixed[k]]:
+            found[prefixed[k]] = [(str(term), int(df), PREFIX_PRECISION)]
+        elif k >= 0 and found[prefixed[k]][0][2] == PREFIX_PRECISION:
+            found[prefixed[k]].append((str(term), int(df), PREFIX_PRECISION))
+    return found, exact_df.get(DOC_COUNT_TERM, 0)
+
+
+# --- SQL of a ranking, node by node ---------------------------------------------------------
+
+
+def _term_sql(term: str, multiplier: int, params: Params, restrict: str) -> str:
+    weight = "0" if multiplier == 0 else f"weight * {multiplier}"
+    return (
+        f"SELECT doc, day, {weight} AS w FROM search_postings "
+        f"WHERE term = {params.bind(term)}{restrict}"
+    )
+
+
+def _slot_sql(slot: SlotRead, params: Params, restrict: str) -> str:
+    """(doc, day, w) of one slot: its best-scoring term per note."""
+    selects = [_term_sql(t.term, t.multiplier, params, restrict) for t in slot.terms]
+    if slot.single:
+        return selects[0]
+    union = " UNION ALL ".join(selects)
+    return f"SELECT doc, MAX(day) AS day, MAX(w) AS w FROM ({union}) AS s GROUP BY doc"
+
+
+def _alternative_sql(alternative: AlternativeRead, params: Params, restrict: str) -> str:
+    """The driver's notes that also hold every joined slot (and the phrase, if any)."""
+    driver = _slot_sql(alternative.driver, params, restrict)
+    if not alternative.joined and alternative.phrase is None:
+        return driver
+    joins, scores, where = [], ["s0.w"], []
+    for i, slot in enumerate(alternative.joined, start=1):
+        if slot.single:
+            only = slot.terms[0]
+            joins.append(f"CROSS JOIN search_postings AS s{i}")
+            where.append(f"s{i}.term = {params.bind(only.term)} AND s{i}.doc = s0.doc")
+            scores.append(f"s{i}.weight * {only.multiplier}")
+        else:
+            joins.append(f"CROSS JOIN ({_slot_sql(slot, params, '')}) AS s{i}")
+            where.append(f"s{i}.doc = s0.doc")
+            scores.append(f"s{i}.w")
+    if alternative.phrase is not None:
+        joins.append("CROSS JOIN search_texts AS st")
+        found = contains("st.text", params.bind(f" {alternative.phrase}"), params.dialect)
+        where.append(f"st.doc = s0.doc AND {found}")
+    return (
+        f"SELECT s0.doc AS doc, s0.day AS day, {' + '.join(scores)} AS w FROM ({driver}) AS s0 "
+        f"{' '.join(joins)} WHERE {' AND '.join(where)}"
+    )
+
+
+def _union(parts: Sequence[str]) -> str:
+    return " UNION ALL ".join(f"SELECT doc, day, w FROM ({p}) AS u{i}" for i, p in enumerate(parts))
+
+
+def _concept_sql(concept: ConceptRead, params: Params, restrict: str = "") -> str:
+    """A note's best alternative."""
+    parts = [_alternative_sql(a, params, restrict) for a in concept.alternatives]
+    if len(parts) == 1:
+        return parts[0]
+    return f"SELECT doc, MAX(day) AS day, MAX(w) AS w FROM ({_union(parts)}) AS c GROUP BY doc"
+
+
+def _pass_sql(ranking: RankPass, params: Params) -> str:
+    """(doc, day, score) of every note the pass ranks."""
+    concepts = ranking.concepts
+    if ranking.combine is Combine.SINGLE:
+        return f"SELECT doc, day, w AS score FROM ({_concept_sql(concepts[0], params)}) AS q"
+    if ranking.combine is Combine.ALL_JOINED:
+        # One row per note from each concept but the first: primary-key lookups for the
+        # rarest concept's notes. The same rows and scores as the grouped form.
+        parts = [_concept_sql(c, params) for c in concepts]
+        joins = " ".join(f"CROSS JOIN ({p}) AS c{i}" for i, p in enumerate(parts[1:], start=1))
+        where = " AND ".join(f"c{i}.doc = c0.doc" for i in range(1, len(parts)))
+        score = " + ".join(f"c{i}.w" for i in range(len(parts)))
+        return (
+            f"SELECT c0.doc AS doc, c0.day AS day, ({score}) * {len(parts)} AS score "
+            f"FROM ({parts[0]}) AS c0 {joins} WHERE {where}"
+        )
+    # Coordination: a note matching more of the query's concepts multiplies its sum.
+    if ranking.combine is Combine.ANY:
+        union = _union([_concept_sql(c, params) for c in concepts])
+        return (
+            f"SELECT doc, MAX(day) AS day, SUM(w) * COUNT(*) AS score FROM ({union}) AS q "
+            "GROUP BY doc"
+        )
+    # ALL_GROUPED: the rarest concept is computed once (d0); the others read its notes only.
+    driver = _concept_sql(concepts[0], params)
+    restrict = " AND doc IN (SELECT doc FROM d0)"
+    others = [_concept_sql(c, params, restrict) for c in concepts[1:]]
+    union = _union(["SELECT doc, day, w FROM d0", *others])
+    return (
+        f"WITH d0 AS MATERIALIZED ({driver}) "
+        f"SELECT doc, MAX(day) AS day, SUM(w) * COUNT(*) AS score FROM ({union}) AS q "
+        f"GROUP BY doc HAVING COUNT(*) = {len(concepts)}"
+    )
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+_PAGE = (
+    "SELECT d.note_id, t.score, {total} FROM (SELECT r.doc, r.day, r.score{window} {source} "
+    "ORDER BY r.score DESC, r.day DESC, r.doc LIMIT :limit OFFSET :offset) AS t "
+    "JOIN search_docs AS d ON d.doc = t.doc ORDER BY t.score DESC, t.day DESC, t.doc"
+)
+
+
+async def _ranked_page(
+    connection: AsyncConnection,
+    ranking: RankPass,
+    filters: SearchFilters,
+    limit: int,
+    offset: int,
+) -> RankedIds:
+    params = Params(connection.dialect.name)
+    ranked = _pass_sql(ranking, params)
+    where = " AND ".join(_filter_sql(filters, params, "r", lambda d: d.toordinal()))
+    source = f"FROM ({ranked}) AS r WHERE {where}"
+    params.values.update(limit=limit, offset=offset)
+    if ranking.count_in_page:
+        page = _PAGE.format(total="t.total", window=", COUNT(*) OVER () AS total", source=source)
+        return await _windowed(connection, page, params, offset, scored=True)
+    # A single posting-list read: counting is a cheap second pass, the page a top-N sort.
+    total = int(await connection.scalar(text(f"SELECT COUNT(*) {source}"), params.values) or 0)
+    if total <= offset:
+        return RankedIds((), (), total)
+    page = _PAGE.format(total="0", window="", source=source)
+    rows = (await connection.execute(text(page), params.values)).all()
+    return RankedIds(tuple(r[0] for r in rows), tuple(int(r[1]) for r in rows), total)
+
+
+async def _windowed(
+    connection: AsyncConnection, sql: str, params: Params, offset: int, *, scored: bool
+) -> RankedIds:
+    """A page whose last column is the total; past the end, one row is read for the total."""
+    rows = (await connection.execute(text(sql), params.values)).all()
+    if not rows and offset > 0:
+        params.values.update(limit=1, offset=0)
+        probe = (await connection.execute(text(sql), params.values)).all()
+        return RankedIds((), (), int(probe[0][-1]) if probe else 0)
+    total = int(rows[0][-1]) if rows else 0
+    scores = tuple(int(r[1]) if scored else 0 for r in rows)
+    return RankedIds(tuple(r[0] for r in rows), scores, total)
+
+
+async def _newest_first(
+    connection: AsyncConnection, plan: ListPlan, limit: int, offset: int
+) -> RankedIds:
+    """Filter-only queries: newest day first, then file order."""
+    params = Params(connection.dialect.name)
+    source = "search_docs AS d"
+    if plan.driver is ListDriver.TAGS:
+        listed = ", ".join(params.bind(TAG_PREFIX + t) for t in plan.tags)
+        source = (
+            f"(SELECT DISTINCT doc FROM search_postings WHERE term IN ({listed})) AS t "
+            "JOIN search_docs AS d ON d.doc = t.doc"
+        )
+    where = " AND ".join(
+        [f"d.retracted = {params.bind(False)}", *_filter_sql(plan.filters, params, "d", _same)]
+    )
+    order = "ORDER BY d.day DESC, d.position, d.doc LIMIT :limit OFFSET :offset"
+    params.values.update(limit=limit, offset=offset)
+    if plan.driver is ListDriver.TAGS:
+        sql = f"SELECT d.note_id, COUNT(*) OVER () AS total FROM {source} WHERE {where} {order}"
+        return await _windowed(connection, sql, params, offset, scored=False)
+    # The day index gives the page in order and stops after it; the count is index-only.
+    counted = f"SELECT COUNT(*) FROM {source} WHERE {where}"
+    total = int(await connection.scalar(text(counted), params.values) or 0)
+    if total <= offset:
+        return RankedIds((), (), total)
+    rows = (
+        await connection.execute(
+            text(f"SELECT d.note_id FROM {source} WHERE {where} {order}"), params.values
+        )
+    ).all()
+    return RankedIds(tuple(r[0] for r in rows), tuple(0 for _ in rows), total)
+
+
+def _same(day: date) -> object:
+    return day
+
+
+def _filter_sql(
+    filters: SearchFilters, params: Params, alias: str, day: Callable[[date], object]
+) -> list[str]:
+    """Conditions on `alias`.doc and `alias`.day (`day` turns a date into that column's value)."""
+    where = ["1 = 1"]
+    for group in filters.tag_groups:
+        listed = ", ".join(params.bind(TAG_PREFIX + t) for t in group)
+        where.append(f"{alias}.doc IN (SELECT doc FROM search_postings WHERE term IN ({listed}))")
+    if filters.excluded_tags:
+        where.append(_excluded_sql(filters.excluded_tags, params, alias))
+    for author in filters.authors:
+        where.extend(_author_sql(author, params, alias))
+    if filters.since is not None:
+        where.append(f"{alias}.day >= {params.bind(day(filters.since))}")
+    if filters.until is not None:
+        where.append(f"{alias}.day <= {params.bind(day(filters.until))}")
+    return where
+
+
+def _excluded_sql(tags: Sequence[str], params: Params, alias: str) -> str:
+    """Same rows either way (doc is never NULL): SQLite hashes a NOT IN set once, while
+    PostgreSQL only plans NOT EXISTS as an anti-join."""
+    listed = ", ".join(params.bind(TAG_PREFIX + t) for t in tags)
+    if params.dialect == "postgresql":
+        return (
+            f"NOT EXISTS (SELECT 1 FROM search_postings AS x WHERE x.doc = {alias}.doc "
+            f"AND x.term IN ({listed}))"
+        )
+    return f"{alias}.doc NOT IN (SELECT doc FROM search_postings WHERE term IN ({listed}))"
+
+
+def _author_sql(author: str, params: Params, alias: str) -> list[str]:
+    """Any part of a name, by prefix; several words must also appear together in one name."""
+    name = normalize_phrase(author)
+    parts = name.split()
+    if not parts:
+        return ["1 = 0"]
+    where = [
+        f"{alias}.doc IN (SELECT doc FROM search_postings "
+        f"WHERE term >= {params.bind(AUTHOR_PREFIX + p)} "
+        f"AND term < {params.bind(_upper(AUTHOR_PREFIX + p))})"
+        for p in parts
+    ]
+    if len(parts) > 1:
+        where.append(
+            f"EXISTS (SELECT 1 FROM search_texts AS y WHERE y.doc = {alias}.doc "
+            f"AND {contains('y.authors_text', params.bind(name), params.dialect)})"
+        )
+    return where
