@@ -3,12 +3,19 @@
 SQLite FTS5 MATCH (default unicode61 tokenizer, bm25 rank) over the same rows, in the same run.
 
     .venv/bin/python benchmarks/search_speed.py [--entries 50000] [--rounds 5] [--no-postgres]
+        [--sqlite-path FILE] [--pg-database NAME]
 
 Each round runs a fixed mix of queries once; the figures are the median and 99th percentile of
-single-query wall time, measured through the same async engine. paperbot's time is a whole
-`SearchService.search` call: vocabulary lookup, ranking, the page of 5 notes and the total count.
-The bare MATCH only returns the top 5 rowids. The corpus is loaded in 1,000-note transactions
-through the real indexing code (`update_search_index`); the load time is printed too.
+single-query wall time, measured through the same async engine. Beside the typical mix, the
+worst cases the grammar allows (the longest query, many repeated and many distinct words, a
+pasted abstract sentence, every filter at once) and the index reads (`/paper tags`, date-only
+lists) are timed the same way and reported on their own rows (target: p99 under 100 ms).
+`--sqlite-path`/`--pg-database` keep the loaded corpus and reuse it on the next run.
+
+paperbot's time is a whole `SearchService.search` call: vocabulary lookup, ranking, the page
+of 5 notes and the total count. The bare MATCH only returns the top 5 rowids. The corpus is
+loaded in 1,000-note transactions through the real indexing code (`update_search_index`); the
+load time is printed too.
 """
 
 from __future__ import annotations
@@ -70,6 +77,29 @@ QUERY_MIX: list[tuple[str, str, str | None]] = [
     ("since:2024-06 alignment", '"alignment"', "2024-06-01"),
     ("MoE의 SAE interpretability", '"moe" "sae" "interpretability"', None),
 ]
+
+_LONGEST = (
+    "reward model scaling law long context transformer rnn interpretability sparse autoencoder "
+    "가중치 평균 강화학습 보상 모델 희소 오토인코더 데이터셋 학습 평가 정렬 양자화 "
+)
+WORST_CASE: list[str] = [
+    " ".join(["rlhf"] * 99),  # 494 characters, one word
+    " ".join(["모델을"] * 124),  # 495 characters, one Korean word with a particle
+    (_LONGEST * 4)[:500].rsplit(" ", 1)[0],  # the longest: many distinct words, both scripts
+    "a an be do go if in is it me my no of on or so to up we ai "
+    "ml rl lm cv nlp gpu cpu api sql llm moe sae kd dpo ppo sft rag cot vit cnn "
+    "rnn gan vae bert t5 opt bloom llama qwen phi data loss code math eval test lora mix "
+    "fp8 ssm",  # 60 short words
+    "Large language models trained with reinforcement learning from human feedback can learn "
+    "to mislead humans: their answers look more convincing to evaluators without being more "
+    "correct, and the gap widens on harder question answering and programming tasks.",
+    "대규모 언어 모델을 인간 피드백 기반 강화학습으로 학습시키면 평가자를 더 잘 설득하는 답을 "
+    "내놓지만 정확도는 오르지 않으며, 어려운 질의응답과 프로그래밍 과제에서 그 차이가 커진다.",
+    '"scaling laws for neural language models trained on large corpora of text and code"',
+    'tag:rlhf tag:alignment,safety -tag:survey -tag:llm author:wang author:"li" '
+    "since:2016-01 until:2024-06 reward model 평가",
+]
+INDEX_READS: list[str] = ["since:2024-06", "since:2016-01", "until:2024-06-30", "author:kim"]
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 GLOSSARY = load_glossary(ROOT.parent / "config" / "glossary.toml")
@@ -166,6 +196,36 @@ async def time_paperbot(app: App, rounds: int) -> tuple[list[float], dict[str, f
     return samples, per_query
 
 
+async def time_worst(app: App, rounds: int) -> tuple[list[float], list[float], dict[str, float]]:
+    """Worst-case queries and the index reads (`/paper tags` and date-only lists)."""
+    service = search_service(app)
+    worst: list[float] = []
+    reads: list[float] = []
+    per_query: dict[str, float] = {}
+    for query_text in WORST_CASE:
+        query = parse_query(query_text)
+        found = await timed(lambda q=query: service.search(q), rounds)
+        worst.extend(found)
+        per_query[query_text] = statistics.median(found)
+    for query_text in INDEX_READS:
+        query = parse_query(query_text)
+        found = await timed(lambda q=query: service.search(q), rounds)
+        reads.extend(found)
+        per_query[query_text] = statistics.median(found)
+    found = await timed(service.tags, rounds)
+    reads.extend(found)
+    per_query["/paper tags"] = statistics.median(found)
+    return worst, reads, per_query
+
+
+def _print_each(engine: str, per_query: dict[str, float]) -> None:
+    for query_text, median in per_query.items():
+        shown = (
+            query_text if len(query_text) <= 40 else f"{query_text[:28]}… ({len(query_text)} ch)"
+        )
+        print(f"  {engine} {shown:<44} {median:8.2f} ms")
+
+
 async def time_bare(app: App, rounds: int) -> tuple[list[float], dict[str, float]]:
     samples: list[float] = []
     per_query: dict[str, float] = {}
@@ -193,21 +253,41 @@ def row(name: str, samples: list[float]) -> str:
     return f"{name:<34} {statistics.median(samples):8.2f} ms {p99(samples):8.2f} ms"
 
 
-async def run_sqlite(entries: int, rounds: int, folder: Path) -> list[str]:
-    async with open_app(f"sqlite:///{folder / 'speed.sqlite3'}", glossary=GLOSSARY) as app:
-        seconds, written = await ingest(app, entries)
-        print(f"sqlite: ingested {written} notes in {seconds:.1f} s", flush=True)
-        print(f"sqlite: bare FTS5 table built in {await build_bare_fts(app):.1f} s", flush=True)
-        async with app.engine.begin() as connection:
-            await connection.execute(text("ANALYZE"))
+async def _stored(app: App) -> int:
+    async with app.engine.connect() as connection:
+        return int(await connection.scalar(text("SELECT COUNT(*) FROM notes")) or 0)
+
+
+async def run_sqlite(entries: int, rounds: int, path: Path) -> list[str]:
+    async with open_app(f"sqlite:///{path}", glossary=GLOSSARY) as app:
+        if (stored := await _stored(app)) == 0:
+            seconds, written = await ingest(app, entries)
+            print(f"sqlite: ingested {written} notes in {seconds:.1f} s", flush=True)
+            async with app.engine.begin() as connection:
+                await connection.execute(text("ANALYZE"))
+        else:
+            print(f"sqlite: reusing {stored} notes in {path}", flush=True)
+        async with app.engine.connect() as connection:
+            fts = await connection.scalar(
+                text("SELECT COUNT(*) FROM sqlite_master WHERE name = 'bare_fts'")
+            )
+        if not fts:
+            print(f"sqlite: bare FTS5 table built in {await build_bare_fts(app):.1f} s", flush=True)
         ours, ours_each = await time_paperbot(app, rounds)
         bare, bare_each = await time_bare(app, rounds)
+        worst, reads, worst_each = await time_worst(app, rounds)
     for query_text, _, _ in QUERY_MIX:
         print(
             f"  {query_text:<40} paperbot {ours_each[query_text]:7.2f} ms   "
             f"bare {bare_each[query_text]:7.2f} ms"
         )
-    return [row("SQLite  paperbot search", ours), row("SQLite  bare FTS5 MATCH", bare)]
+    _print_each("sqlite", worst_each)
+    return [
+        row("SQLite  paperbot search", ours),
+        row("SQLite  bare FTS5 MATCH", bare),
+        row("SQLite  worst-case queries", worst),
+        row("SQLite  tags + filter-only lists", reads),
+    ]
 
 
 async def _admin(sql: str) -> None:
@@ -221,31 +301,49 @@ async def _admin(sql: str) -> None:
         await connection.close()
 
 
-async def run_postgres(entries: int, rounds: int) -> list[str]:
-    name = f"paperbot_speed_{uuid.uuid4().hex[:8]}"
-    await _admin(f'CREATE DATABASE "{name}"')
+async def run_postgres(entries: int, rounds: int, keep: str | None) -> list[str]:
+    name = keep or f"paperbot_speed_{uuid.uuid4().hex[:8]}"
+    try:
+        await _admin(f'CREATE DATABASE "{name}"')
+    except asyncpg.DuplicateDatabaseError:
+        if keep is None:
+            raise
     try:
         url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
         async with open_app(url, glossary=GLOSSARY) as app:
-            seconds, written = await ingest(app, entries)
-            print(f"postgresql: ingested {written} notes in {seconds:.1f} s", flush=True)
-            async with app.engine.connect() as connection:
-                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-                await autocommit.execute(text("VACUUM ANALYZE"))
+            if (stored := await _stored(app)) == 0:
+                seconds, written = await ingest(app, entries)
+                print(f"postgresql: ingested {written} notes in {seconds:.1f} s", flush=True)
+                async with app.engine.connect() as connection:
+                    autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                    await autocommit.execute(text("VACUUM ANALYZE"))
+            else:
+                print(f"postgresql: reusing {stored} notes in {name}", flush=True)
             ours, ours_each = await time_paperbot(app, rounds)
+            worst, reads, worst_each = await time_worst(app, rounds)
         for query_text, _, _ in QUERY_MIX:
             print(f"  {query_text:<40} paperbot {ours_each[query_text]:7.2f} ms")
-        return [row("PostgreSQL paperbot search", ours)]
+        _print_each("postgresql", worst_each)
+        return [
+            row("PostgreSQL paperbot search", ours),
+            row("PostgreSQL worst-case queries", worst),
+            row("PostgreSQL tags + filter-only lists", reads),
+        ]
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if keep is None:
+            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def main_async(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        rows = await run_sqlite(args.entries, args.rounds, Path(folder))
+        path = args.sqlite_path or Path(folder) / "speed.sqlite3"
+        rows = await run_sqlite(args.entries, args.rounds, path)
     if not args.no_postgres:
-        rows += await run_postgres(args.entries, args.rounds)
-    print(f"\n{args.entries} entries, {len(QUERY_MIX)} queries x {args.rounds} rounds")
+        rows += await run_postgres(args.entries, args.rounds, args.pg_database)
+    print(
+        f"\n{args.entries} entries, {len(QUERY_MIX)} typical queries, {len(WORST_CASE)} worst "
+        f"cases, {len(INDEX_READS) + 1} index reads, x {args.rounds} rounds"
+    )
     print(f"{'':<34} {'median':>11} {'p99':>11}")
     print("\n".join(rows))
 
@@ -255,6 +353,8 @@ def main() -> int:
     parser.add_argument("--entries", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=5, help="timed runs of each query")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--sqlite-path", type=Path, help="keep the SQLite corpus here (reused)")
+    parser.add_argument("--pg-database", help="keep the PostgreSQL corpus in this database")
     args = parser.parse_args()
     asyncio.run(main_async(args))
     return 0

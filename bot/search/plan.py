@@ -142,17 +142,19 @@ def _concept(words: Sequence[str], glossary: Glossary) -> Concept:
 
 
 def _word_concepts(words: Sequence[str], glossary: Glossary) -> list[Concept]:
-    """Longest glossary match first, left to right; unknown words stand alone."""
-    concepts: list[Concept] = []
+    """Longest glossary match first, left to right; unknown words stand alone. A span seen
+    before is not planned again (a pasted word repeated a hundred times costs one)."""
+    concepts: dict[tuple[str, ...], Concept] = {}
     start = 0
     while start < len(words):
         for width in range(min(glossary.max_words, len(words) - start), 0, -1):
-            span = words[start : start + width]
+            span = tuple(words[start : start + width])
             if width == 1 or glossary.groups_for(span):
-                concepts.append(_concept(span, glossary))
+                if span not in concepts:
+                    concepts[span] = _concept(span, glossary)
                 start += width
                 break
-    return [c for c in concepts if c.alternatives]
+    return [c for c in concepts.values() if c.alternatives]
 
 
 def _phrase_concept(phrase: str) -> Concept | None:
