@@ -32,7 +32,13 @@ async def test_a_word_repeated_to_the_length_limit_is_the_word(seeded: SearchSer
 
 @pytest.mark.parametrize(
     ("text", "alone"),
-    [("model models", "model"), ("평가를 평가 평가는", "평가"), ("RLHF rlhf RLHF를", "rlhf")],
+    [
+        ("model models", "model"),
+        ("평가를 평가 평가는", "평가"),
+        ("RLHF rlhf RLHF를", "rlhf"),
+        ("강화학습 강화 학습", "강화학습"),  # two spellings of one glossary group
+        ('"weight averaging" "weight averaging"', '"weight averaging"'),
+    ],
 )
 async def test_spellings_of_one_word_fold_into_one_concept(
     seeded: SearchService, text: str, alone: str
