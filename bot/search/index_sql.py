@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.search.index_terms import AUTHOR_PREFIX, TAG_PREFIX
 from bot.search.models import SearchFilters
-from bot.search.plan import Concept, Slot
+from bot.search.plan import MIN_PREFIX_CHARS, Concept, Slot
 from bot.search.ranking import (
     EXACT_PRECISION,
     PREFIX_PRECISION,
@@ -60,7 +60,9 @@ class ListDriver(enum.Enum):
     """What a filter-only query (newest first) reads first."""
 
     TAGS = "tags"
-    """The first tag group's postings: few notes, counted with the page."""
+    """The first tag group's postings: its notes, joined to their days, counted with the page."""
+    AUTHORS = "authors"
+    """The author filters' postings: few notes, counted with the page."""
     DAYS = "days"
     """The day index, in page order: the page stops early and the total is a separate count."""
 
@@ -73,12 +75,21 @@ class ListPlan:
     tags: tuple[str, ...]
     filters: SearchFilters
 
+    @property
+    def count_in_page(self) -> bool:
+        """Notes read from postings are counted as the page is sorted; the day index is
+        read in order, so only the page is read and the count is index-only."""
+        return self.driver is not ListDriver.DAYS
+
 
 def list_plan(filters: SearchFilters) -> ListPlan:
-    """The first tag group drives when there is one (its notes are few); else the day index."""
+    """The first tag group drives when there is one, else the authors (their notes are few
+    next to the corpus); date-only and empty filters read the day index."""
     if filters.tag_groups:
         rest = replace(filters, tag_groups=filters.tag_groups[1:])
         return ListPlan(ListDriver.TAGS, filters.tag_groups[0], rest)
+    if filters.authors:
+        return ListPlan(ListDriver.AUTHORS, (), filters)
     return ListPlan(ListDriver.DAYS, (), filters)
 
 
@@ -364,10 +375,10 @@ async def _newest_first(
     )
     order = "ORDER BY d.day DESC, d.position, d.doc LIMIT :limit OFFSET :offset"
     params.values.update(limit=limit, offset=offset)
-    if plan.driver is ListDriver.TAGS:
+    if plan.count_in_page:
         sql = f"SELECT d.note_id, COUNT(*) OVER () AS total FROM {source} WHERE {where} {order}"
         return await _windowed(connection, sql, params, offset, scored=False)
-    # The day index gives the page in order and stops after it; the count is index-only.
+    # The day index gives the page in order and stops after it; the count is a range scan.
     counted = f"SELECT COUNT(*) FROM {source} WHERE {where}"
     total = int(await connection.scalar(text(counted), params.values) or 0)
     if total <= offset:
@@ -415,6 +426,15 @@ def _excluded_sql(tags: Sequence[str], params: Params, alias: str) -> str:
     return f"{alias}.doc NOT IN (SELECT doc FROM search_postings WHERE term IN ({listed}))"
 
 
+def _author_part(part: str, params: Params) -> str:
+    """A name part of three or more characters is a prefix (`author:aro` finds Arora); a
+    shorter one matches whole (`author:li`), as `author:a` would read nearly every note."""
+    if len(part) < MIN_PREFIX_CHARS:
+        return f"term = {params.bind(AUTHOR_PREFIX + part)}"
+    low, high = params.bind(AUTHOR_PREFIX + part), params.bind(_upper(AUTHOR_PREFIX + part))
+    return f"term >= {low} AND term < {high}"
+
+
 def _author_sql(author: str, params: Params, alias: str) -> list[str]:
     """Any part of a name, by prefix; several words must also appear together in one name."""
     name = normalize_phrase(author)
@@ -422,9 +442,7 @@ def _author_sql(author: str, params: Params, alias: str) -> list[str]:
     if not parts:
         return ["1 = 0"]
     where = [
-        f"{alias}.doc IN (SELECT doc FROM search_postings "
-        f"WHERE term >= {params.bind(AUTHOR_PREFIX + p)} "
-        f"AND term < {params.bind(_upper(AUTHOR_PREFIX + p))})"
+        f"{alias}.doc IN (SELECT doc FROM search_postings WHERE {_author_part(p, params)})"
         for p in parts
     ]
     if len(parts) > 1:

@@ -20,11 +20,14 @@ from bot.errors import QuerySyntaxError
 from bot.ingest.tags import normalize_tag
 from bot.search.text import fold
 
-__all__ = ["KEYS", "MAX_PAGE", "Query", "parse_query"]
+__all__ = ["KEYS", "MAX_FILTERS", "MAX_PAGE", "MAX_QUERY_CHARS", "Query", "parse_query"]
 
 KEYS = ("tag", "author", "since", "until", "date", "id", "page")
 MAX_PAGE = 1000
 MAX_QUERY_CHARS = 500
+MAX_FILTERS = 8
+"""`tag:` and `author:` filters one query may hold: each must hold, and each costs a read of
+its notes (`author:a` is most of them), so more only make a query slow that finds nothing."""
 
 _TOKEN = re.compile(
     r'(?P<neg>-)?(?P<key>[A-Za-z]+):(?:"(?P<qval>[^"]*)"|(?P<val>[^\s"]*))(?=\s|$)'
@@ -200,6 +203,11 @@ _EXAMPLE_VALUES = {
 
 
 def _finish(text: str, builder: _Builder) -> Query:
+    filters = len(set(builder.tag_groups)) + len(set(builder.authors))
+    if filters > MAX_FILTERS:
+        raise QuerySyntaxError(
+            f"the query has {filters} tag: and author: filters; the limit is {MAX_FILTERS}"
+        )
     since, until = _bounds(builder.dates)
     query = Query(
         text=text,

@@ -66,7 +66,8 @@ async def test_tag_counts_are_the_live_notes_carrying_each_tag(seeded: SearchSer
     [
         ("since:2024-06", ListDriver.DAYS),
         ("until:2024-02-29", ListDriver.DAYS),
-        ("author:arora", ListDriver.DAYS),
+        ("author:arora", ListDriver.AUTHORS),
+        ("", ListDriver.DAYS),
         ("tag:rlhf since:2024-01", ListDriver.TAGS),
     ],
 )
@@ -74,6 +75,8 @@ async def test_filter_only_queries_read_the_day_index_or_a_tag(
     seeded: SearchService, text: str, driver: ListDriver
 ) -> None:
     assert list_plan(seeded.filters(parse_query(text))).driver is driver
+    if not text:
+        return
     page = await seeded.search(parse_query(text), page_size=3)
     everything = await seeded.search(parse_query(text), page_size=100)
     assert page.total == everything.total == len(everything.hits) > 0

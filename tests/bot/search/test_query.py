@@ -116,3 +116,12 @@ def test_title_with_a_colon_is_words() -> None:
 def test_overlong_query_is_refused() -> None:
     with pytest.raises(QuerySyntaxError, match="limit is 500"):
         parse_query("a " * 300)
+
+
+def test_too_many_filters_are_refused_by_name() -> None:
+    eight = " ".join(f"author:{c}" for c in "abcd") + " tag:a tag:b,c tag:d #e"
+    assert len(parse_query(eight).authors) == 4
+    with pytest.raises(QuerySyntaxError, match="9 tag: and author: filters; the limit is 8"):
+        parse_query(eight + " author:z")
+    repeated = " ".join(["author:a tag:rlhf"] * 20)  # the same filter again is not another
+    assert parse_query(repeated).authors == ("a",) * 20
