@@ -275,15 +275,18 @@ def _concept_sql(concept: ConceptRead, params: Params, restrict: str = "") -> st
     return f"SELECT doc, MAX(day) AS day, MAX(w) AS w FROM ({_union(parts)}) AS c GROUP BY doc"
 
 
-def _pass_sql(ranking: RankPass, params: Params) -> str:
-    """(doc, day, score) of every note the pass ranks."""
+def _pass_sql(ranking: RankPass, params: Params, restrict: str = "") -> str:
+    """(doc, day, score) of every note the pass ranks; `restrict` narrows the posting lists
+    that drive (to the notes a filter allows: whole notes go, no score changes)."""
     concepts = ranking.concepts
     if ranking.combine is Combine.SINGLE:
-        return f"SELECT doc, day, w AS score FROM ({_concept_sql(concepts[0], params)}) AS q"
+        concept = _concept_sql(concepts[0], params, restrict)
+        return f"SELECT doc, day, w AS score FROM ({concept}) AS q"
     if ranking.combine is Combine.ALL_JOINED:
         # One row per note from each concept but the first: primary-key lookups for the
         # rarest concept's notes. The same rows and scores as the grouped form.
-        parts = [_concept_sql(c, params) for c in concepts]
+        parts = [_concept_sql(concepts[0], params, restrict)]
+        parts += [_concept_sql(c, params) for c in concepts[1:]]
         joins = " ".join(f"CROSS JOIN ({p}) AS c{i}" for i, p in enumerate(parts[1:], start=1))
         where = " AND ".join(f"c{i}.doc = c0.doc" for i in range(1, len(parts)))
         score = " + ".join(f"c{i}.w" for i in range(len(parts)))
@@ -293,15 +296,14 @@ def _pass_sql(ranking: RankPass, params: Params) -> str:
         )
     # Coordination: a note matching more of the query's concepts multiplies its sum.
     if ranking.combine is Combine.ANY:
-        union = _union([_concept_sql(c, params) for c in concepts])
+        union = _union([_concept_sql(c, params, restrict) for c in concepts])
         return (
             f"SELECT doc, MAX(day) AS day, SUM(w) * COUNT(*) AS score FROM ({union}) AS q "
             "GROUP BY doc"
         )
     # ALL_GROUPED: the rarest concept is computed once (d0); the others read its notes only.
-    driver = _concept_sql(concepts[0], params)
-    restrict = " AND doc IN (SELECT doc FROM d0)"
-    others = [_concept_sql(c, params, restrict) for c in concepts[1:]]
+    driver = _concept_sql(concepts[0], params, restrict)
+    others = [_concept_sql(c, params, " AND doc IN (SELECT doc FROM d0)") for c in concepts[1:]]
     union = _union(["SELECT doc, day, w FROM d0", *others])
     return (
         f"WITH d0 AS MATERIALIZED ({driver}) "
@@ -328,7 +330,7 @@ async def _ranked_page(
     offset: int,
 ) -> RankedIds:
     params = Params(connection.dialect.name)
-    ranked = _pass_sql(ranking, params)
+    ranked = _pass_sql(ranking, params, _restrict_sql(filters, params))
     where = " AND ".join(_filter_sql(filters, params, "r", lambda d: d.toordinal()))
     source = f"FROM ({ranked}) AS r WHERE {where}"
     params.values.update(limit=limit, offset=offset)
@@ -389,6 +391,20 @@ async def _newest_first(
         )
     ).all()
     return RankedIds(tuple(r[0] for r in rows), tuple(0 for _ in rows), total)
+
+
+def _restrict_sql(filters: SearchFilters, params: Params) -> str:
+    """What the driving posting reads can check themselves: the note's day (postings carry
+    it) and the first tag group, so a filtered query reads only the notes it may return."""
+    where = ""
+    if filters.tag_groups:
+        listed = ", ".join(params.bind(TAG_PREFIX + t) for t in filters.tag_groups[0])
+        where += f" AND doc IN (SELECT doc FROM search_postings WHERE term IN ({listed}))"
+    if filters.since is not None:
+        where += f" AND day >= {params.bind(filters.since.toordinal())}"
+    if filters.until is not None:
+        where += f" AND day <= {params.bind(filters.until.toordinal())}"
+    return where
 
 
 def _same(day: date) -> object:
