@@ -180,13 +180,16 @@ def _phrase_concept(phrase: str) -> Concept | None:
 def plan_concepts(query: Query, glossary: Glossary) -> tuple[Concept, ...]:
     """Every concept of a query: glossary-expanded words, then exact phrases.
 
-    Concepts that read the same (a repeated word, `model models`, `평가 평가를`) are folded
-    into the first; at most `MAX_PLANNED_CONCEPTS` distinct ones are kept.
+    Concepts that read the same (a repeated word, `model models`, `평가 평가를`, two spellings
+    of one glossary group) are folded into the first; at most `MAX_PLANNED_CONCEPTS` distinct
+    ones are kept.
     """
     concepts = _word_concepts(_query_words(query.words), glossary)
     phrases = (_phrase_concept(p) for p in query.phrases)
     every = (*concepts, *(c for c in phrases if c is not None))
-    folded: dict[tuple[Alternative, ...], Concept] = {}
+    folded: dict[tuple[object, ...], Concept] = {}
     for concept in every:
-        folded.setdefault(concept.alternatives, concept)
+        # Fallbacks aside: `강화학습` and `강화 학습` read one glossary group's term.
+        reads = tuple((a.slots, a.filters, a.factor, a.phrase) for a in concept.alternatives)
+        folded.setdefault(reads, concept)
     return tuple(folded.values())[:MAX_PLANNED_CONCEPTS]
