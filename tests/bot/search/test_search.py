@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -11,6 +12,7 @@ from bot.app import App
 from bot.models import Note, NoteSource
 from bot.search.query import parse_query
 from bot.search.service import SearchService
+from bot.search.text import fold
 from tests.support.clock import FixedClock
 from tests.support.search import keys_for, search_service
 
@@ -223,3 +225,17 @@ async def test_several_words_want_notes_with_all_of_them(seeded: SearchService) 
 async def test_when_no_note_has_every_word_any_will_do(seeded: SearchService) -> None:
     keys = await keys_for(seeded, "rlhf 양자화")
     assert WARM in keys and "2024-09-20-scaling-fp8-training-to-trillion-token-llms" in keys
+
+
+async def test_a_short_author_part_matches_whole_a_longer_one_by_prefix(
+    seeded: SearchService,
+) -> None:
+    notes = [n async for n in seeded._notes.iter_notes(include_retracted=False)]
+
+    def with_part(test: Callable[[str], bool]) -> set[str]:
+        return {n.key for n in notes if any(test(p) for a in n.authors for p in fold(a).split())}
+
+    exact = with_part(lambda part: part == "li")
+    assert exact and exact != with_part(lambda part: part.startswith("li"))
+    assert set(await keys_for(seeded, "author:li")) == exact  # not Lin, Liu, Liang
+    assert set(await keys_for(seeded, "author:lia")) == with_part(lambda p: p.startswith("lia"))
