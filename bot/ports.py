@@ -31,9 +31,15 @@ class Renderer(Protocol[P]):
         """The messages of a digest, header first; replies have `thread=True`.
 
         Delivery relies on two more rules: a digest with no days renders as one short
-        "no new notes" message, and a note with `retracted=True` renders as a short "retracted"
-        note in place of its content (corrections edit posted messages to that).
+        "no new notes" message, and a note with `retracted=True` keeps its place and number but
+        renders as a short "retracted" note, in its own message and in the header's list, with
+        none of its content (corrections edit posted messages to that).
         """
+        ...
+
+    def render_merged(self, digest: Digest) -> P:
+        """What a posted part becomes when a corrected digest needs fewer parts: a short note
+        that its content is now in the messages above (corrections edit it to this)."""
         ...
 
     def render_reply(self, reply: Reply) -> P:

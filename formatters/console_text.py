@@ -27,6 +27,8 @@ from formatters.entries import (
     EntryContext,
     days_label,
     entry_context,
+    live_count,
+    masked,
     overflow_query,
     tag_summary,
 )
@@ -104,6 +106,7 @@ class ConsoleRenderer:
 
     def render_digest(self, digest: Digest) -> list[ConsolePayload]:
         """Header first; in the thread layout each note is its own part with `thread=True`."""
+        digest = masked(digest, self.strings.t(digest.locale, "digest.retracted"))
         head = self._both(lambda mode: self._header(digest, mode))
         entries = [
             self._entry_both(note, n, digest.locale) for n, note in enumerate(digest.notes, 1)
@@ -114,6 +117,10 @@ class ConsoleRenderer:
                 ConsolePayload("\n\n".join(p for p, _ in parts), "\n\n".join(r for _, r in parts))
             ]
         return [ConsolePayload(*head)] + [ConsolePayload(p, r, thread=True) for p, r in entries]
+
+    def render_merged(self, digest: Digest) -> ConsolePayload:
+        """A posted part a corrected digest no longer needs: its content is now above."""
+        return ConsolePayload(*self._both(lambda m: self._t(digest.locale, "digest.merged", m)))
 
     def render_reply(self, reply: Reply) -> ConsolePayload:
         """A command result as text; controls become hints (`/paper …` to type next)."""
@@ -167,7 +174,7 @@ class ConsoleRenderer:
                 "digest.title",
                 mode,
                 days=days_label(digest),
-                count=len(digest.notes),
+                count=live_count(digest),
             ),
             tags=" ".join(mode.escape(f"#{t}") for t in tag_summary(digest.notes)),
             filter=mode.escape(filter_label or ""),

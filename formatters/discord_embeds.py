@@ -24,7 +24,14 @@ from formatters.discord_kit import (
 )
 from formatters.discord_kit import field as embed_field
 from formatters.discord_replies import render_discord_reply
-from formatters.entries import Budget, days_label, overflow_query, tag_summary
+from formatters.entries import (
+    Budget,
+    days_label,
+    live_count,
+    masked,
+    overflow_query,
+    tag_summary,
+)
 from formatters.i18n import Catalogue, catalogue
 from formatters.limits import DISCORD_LIMITS
 from formatters.templating import Templates
@@ -54,6 +61,7 @@ class DiscordRenderer:
 
     def render_digest(self, digest: Digest) -> list[DiscordPayload]:
         """The messages of a digest, header first; thread replies carry `thread=True`."""
+        digest = masked(digest, self._t(digest, "digest.retracted"))
         head = self._header_embeds(digest)
         entries = [self._entry(note, n, digest) for n, note in enumerate(digest.notes, 1)]
         if digest.layout is Layout.INLINE:
@@ -69,6 +77,10 @@ class DiscordRenderer:
         messages += [DiscordPayload(embeds=(entry,), thread=True) for entry in entries]
         return messages
 
+    def render_merged(self, digest: Digest) -> DiscordPayload:
+        """A posted part a corrected digest no longer needs: its content is now above."""
+        return DiscordPayload(content=escape_discord_plain(self._t(digest, "digest.merged")))
+
     def render_reply(self, reply: Reply) -> DiscordPayload:
         """A command result as one message (the adapter decides ephemeral from `reply`)."""
         return render_discord_reply(reply, templates=self.templates, strings=self.strings)
@@ -78,7 +90,7 @@ class DiscordRenderer:
 
     def _header_embeds(self, digest: Digest) -> list[Embed]:
         """The numbered list, in as many ≤4096-character descriptions as it needs."""
-        title = self._t(digest, "digest.title", days=days_label(digest), count=len(digest.notes))
+        title = self._t(digest, "digest.title", days=days_label(digest), count=live_count(digest))
         lines = [self._list_item(note, n, digest) for n, note in enumerate(digest.notes, 1)]
         chunks = split_text("\n".join(lines), 3500) or [self._t(digest, "digest.empty")]
         embeds: list[Embed] = [{"description": c, "color": BRAND_COLOUR} for c in chunks]

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from bot.models import Digest, Note
+from bot.models import Digest, DigestDay, Note
 from formatters.text import truncate
 
 __all__ = [
@@ -19,6 +19,8 @@ __all__ = [
     "clip_tags",
     "days_label",
     "entry_context",
+    "live_count",
+    "masked",
     "overflow_query",
     "short_authors",
     "tag_summary",
@@ -130,6 +132,36 @@ def entry_context(
         abstract=truncate(escape(note.abstract), budget.abstract, suffix=more),
         more=more,
     )
+
+
+def masked(digest: Digest, retracted_label: str) -> Digest:
+    """The digest as shown: a retracted note keeps its place and number, titled with the label,
+    and shows nothing else (no authors, text, links or tags), so no message lists it any more."""
+    if not any(note.retracted for note in digest.notes):
+        return digest
+    days = tuple(
+        DigestDay(day.day, tuple(_masked(note, retracted_label) for note in day.notes))
+        for day in digest.days
+    )
+    return replace(digest, days=days)
+
+
+def _masked(note: Note, retracted_label: str) -> Note:
+    if not note.retracted:
+        return note
+    return Note(
+        key=note.key,
+        day=note.day,
+        title=retracted_label,
+        source=note.source,
+        position=note.position,
+        retracted=True,
+    )
+
+
+def live_count(digest: Digest) -> int:
+    """How many notes of the digest are not retracted (the count its title shows)."""
+    return sum(not note.retracted for note in digest.notes)
 
 
 def overflow_query(digest: Digest) -> str:

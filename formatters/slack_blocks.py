@@ -12,7 +12,15 @@ from dataclasses import dataclass, field, replace
 from bot.models import Digest, Layout, Note
 from bot.payloads import SlackPayload
 from bot.replies import Reply
-from formatters.entries import Budget, HeaderContext, days_label, overflow_query, tag_summary
+from formatters.entries import (
+    Budget,
+    HeaderContext,
+    days_label,
+    live_count,
+    masked,
+    overflow_query,
+    tag_summary,
+)
 from formatters.i18n import Catalogue, catalogue
 from formatters.limits import SLACK_LIMITS
 from formatters.slack_kit import (
@@ -47,6 +55,7 @@ class SlackRenderer:
 
     def render_digest(self, digest: Digest) -> list[SlackPayload]:
         """The messages of a digest, header first; thread replies carry `thread=True`."""
+        digest = masked(digest, self._t(digest, "digest.retracted"))
         head = self._header_blocks(digest)
         title = self._title(digest)
         if digest.layout is Layout.INLINE:
@@ -61,6 +70,11 @@ class SlackRenderer:
                 messages.append(replace(message, thread=True))
         return messages
 
+    def render_merged(self, digest: Digest) -> SlackPayload:
+        """A posted part a corrected digest no longer needs: its content is now above."""
+        text = self._t(digest, "digest.merged")
+        return SlackPayload(text=text, blocks=(context([label(text)]),))
+
     def render_reply(self, reply: Reply) -> SlackPayload:
         """A command result as one message (the adapter decides ephemeral from `reply`)."""
         return render_slack_reply(reply, templates=self.templates, strings=self.strings)
@@ -69,7 +83,7 @@ class SlackRenderer:
         return self.strings.t(digest.locale, key, **params)
 
     def _title(self, digest: Digest) -> str:
-        return self._t(digest, "digest.title", days=days_label(digest), count=len(digest.notes))
+        return self._t(digest, "digest.title", days=days_label(digest), count=live_count(digest))
 
     def _head(self, digest: Digest) -> HeaderContext:
         """The header's parts for the footer template, escaped."""
@@ -79,7 +93,7 @@ class SlackRenderer:
         return HeaderContext(
             title=self._title(digest),
             days=days_label(digest),
-            count=len(digest.notes),
+            count=live_count(digest),
             filter=self._t(digest, "digest.filter", filter=f"`{filter_text}`")
             if filter_text
             else "",
@@ -115,8 +129,9 @@ class SlackRenderer:
         )
         text = self.templates.render(PLATFORM, "entry", {"e": e})
         blocks = [divider(), *[section(c) for c in split_text(text, SLACK_LIMITS.section_text)]]
-        caption = self._t(digest, "digest.full_note")
-        blocks.append(actions([button(caption, NOTE_ACTION, f"id:{note.key}")]))
+        if not note.retracted:
+            caption = self._t(digest, "digest.full_note")
+            blocks.append(actions([button(caption, NOTE_ACTION, f"id:{note.key}")]))
         return blocks
 
     def _messages(

@@ -1,8 +1,11 @@
 """Corrections: when posted notes change or are retracted, edit their messages in place.
 
-Each posted part keeps the hash of what it shows. A correction re-renders the runs that hold the
-changed notes and edits only the parts whose hash differs, so it is safe to repeat: a failed
-edit is tried again by the next correction of those notes.
+Each posted part keeps the hash of what it shows. A correction rebuilds the runs that hold the
+changed notes from their stored snapshots (as a resume does) and edits only the parts whose hash
+differs, so it is safe to repeat: a failed edit is tried again by the next correction of those
+notes. Parts are matched by number: a re-render with fewer parts edits the posted parts it no
+longer needs to a short "merged above" note; one with more parts posts the extra ones through
+the publisher (the header's thread in the thread layout), never silently dropping them.
 """
 
 from __future__ import annotations
@@ -10,14 +13,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import groupby
+from datetime import timedelta
+from typing import Any
 
-from bot.delivery.publisher import Publisher, payload_hash
+from bot.delivery.publisher import Publisher, Route, payload_hash
+from bot.delivery.rebuild import rebuild_run
 from bot.errors import DeliveryError
-from bot.models import Digest, DigestDay, Layout, Note
+from bot.models import Destination, Digest, MessageRef
 from bot.ports import Clock
 from bot.store.deliveries import PartState, RunView, SqlDeliveryLedger
 from bot.store.notes import SqlNoteStore
+from bot.store.run_views import SENT
 
 __all__ = ["CorrectionReport", "Corrections"]
 
@@ -26,65 +32,100 @@ log = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class CorrectionReport:
-    """How many posted messages were edited, and which edits failed."""
+    """Posted messages edited, parts newly posted, and what failed (each also in the log)."""
 
     edited: int = 0
+    posted: int = 0
     failed: list[str] = field(default_factory=list)
 
 
-def _digest(run: RunView, notes: list[Note]) -> Digest:
-    ordered = sorted(notes, key=lambda n: (n.day, n.position, n.key))
-    days = tuple(DigestDay(d, tuple(g)) for d, g in groupby(ordered, key=lambda n: n.day))
-    return Digest(
-        key=run.digest_key,
-        days=days,
-        filter_text=run.filter_text,
-        overflow=run.overflow,
-        locale=run.locale,
-        layout=Layout(run.layout),
-    )
-
-
 class Corrections:
-    """Edits posted digests through `Transport.edit`; never posts again."""
+    """Edits posted digests through `Transport.edit`; posts only parts a re-render added."""
 
     def __init__(
-        self, *, ledger: SqlDeliveryLedger, notes: SqlNoteStore, publisher: Publisher, clock: Clock
+        self,
+        *,
+        ledger: SqlDeliveryLedger,
+        notes: SqlNoteStore,
+        publisher: Publisher,
+        clock: Clock,
+        owner: str,
+        lease: timedelta = timedelta(minutes=2),
     ) -> None:
         self._ledger, self._notes, self._publisher, self._clock = ledger, notes, publisher, clock
+        self._owner, self._lease = owner, lease
 
     async def apply(self, changed_keys: Iterable[str]) -> CorrectionReport:
-        """Edit every posted message that shows one of these notes (edited or retracted)."""
+        """Correct every sent run that shows one of these notes (edited or retracted)."""
         report = CorrectionReport()
         keys = list(changed_keys)
         if not keys:
             return report
         for run, parts in await self._ledger.runs_with_notes(keys):
-            notes = await self._notes.get(run.note_keys)  # retracted ones included
-            await self._edit_run(run, parts, _digest(run, notes), report)
+            posted = [p for p in parts if p.ref is not None]
+            if posted:
+                digest = await rebuild_run(self._notes, run.digest_key, run.snapshot)
+                await self._correct(run, posted, digest, report)
         return report
 
-    async def _edit_run(
-        self, run: RunView, parts: list[PartState], digest: Digest, report: CorrectionReport
+    async def _correct(
+        self, run: RunView, posted: list[PartState], digest: Digest, report: CorrectionReport
     ) -> None:
-        posted = [p for p in parts if p.ref is not None]
-        if not posted:
-            return
-        route = self._publisher.route(posted[0].ref.platform)  # type: ignore[union-attr]
+        first = posted[0].ref
+        assert first is not None
+        route = self._publisher.route(first.platform)
         payloads = route.renderer.render_digest(digest)
+        merged = route.renderer.render_merged(digest)
         for part in posted:
-            if part.part_no >= len(payloads):
-                continue
-            payload = payloads[part.part_no]
-            new_hash = payload_hash(payload)
-            if new_hash == part.content_hash:
-                continue
-            assert part.ref is not None
-            try:
-                await route.transport.edit(part.ref, payload)
-            except DeliveryError as exc:
-                log.warning("edit of %s part %d failed: %s", run.digest_key, part.part_no, exc)
-                report.failed.append(f"{run.destination_key} {run.digest_key}#{part.part_no}")
-                continue
-            await self._ledger.mark_edited(part.id, new_hash, self._clock.now())
-            report.edited += 1
+            payload = payloads[part.part_no] if part.part_no < len(payloads) else merged
+            await self._edit(route, run, part, payload, report)
+        if len(payloads) > len(posted):
+            await self._post_added(run, first, digest, len(payloads) - len(posted), report)
+
+    async def _edit(
+        self, route: Route, run: RunView, part: PartState, payload: Any, report: CorrectionReport
+    ) -> None:
+        new_hash = payload_hash(payload)
+        if new_hash == part.content_hash or part.ref is None:
+            return
+        try:
+            await route.transport.edit(part.ref, payload)
+        except DeliveryError as exc:
+            log.warning("edit of %s part %d failed: %s", run.digest_key, part.part_no, exc)
+            report.failed.append(f"{run.destination_key} {run.digest_key}#{part.part_no}")
+            return
+        await self._ledger.mark_edited(part.id, new_hash, self._clock.now())
+        report.edited += 1
+
+    async def _post_added(
+        self, run: RunView, first: MessageRef, digest: Digest, added: int, report: CorrectionReport
+    ) -> None:
+        """Post the parts a re-render added, owning the run again while they go out.
+
+        A crash meanwhile leaves the run pending, so it is resumed (from its snapshot) like any
+        run. A failure keeps the run `sent` (its notes stay taken) and says why in its error.
+        """
+        where = f"{run.destination_key} {run.digest_key}"
+        claim = await self._ledger.reopen(
+            run.id, owner=self._owner, now=self._clock.now(), lease=self._lease
+        )
+        if claim is None:  # another process is sending or correcting it right now
+            log.warning("correction of %s: %d added parts left to its current owner", where, added)
+            report.failed.append(f"{where}: {added} added parts left to the run's current owner")
+            return
+        dest = Destination(first.platform, first.workspace, first.channel)
+        try:
+            await self._publisher.publish(claim, dest, digest)
+        except DeliveryError as exc:
+            error = f"correction: {added} added parts not posted: {exc}"
+            log.warning("%s: %s", where, error)
+            await self._ledger.finish(run.id, SENT, self._clock.now(), error=error)
+            report.failed.append(f"{where}: {error}")
+            return
+        except Exception as exc:  # a bug: record it on the run, then let the job wrapper log it
+            error = f"correction: internal error: {exc!r}"
+            await self._ledger.finish(run.id, SENT, self._clock.now(), error=error)
+            raise
+        await self._ledger.finish(run.id, SENT, self._clock.now())
+        log.info("correction of %s posted %d added parts", where, added)
+        report.posted += added

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from enum import StrEnum
-from itertools import groupby
 
 from bot.delivery.alerts import AdminAlerts
 from bot.delivery.publisher import Publisher
-from bot.digest.build import build_digest, start_day_for
+from bot.delivery.rebuild import rebuild_run
+from bot.digest.build import RunSnapshot, build_digest, rebuild_digest, start_day_for
 from bot.digest.settings import DestinationSettings
 from bot.errors import DeliveryError
-from bot.models import Digest, DigestDay, Layout, Note
+from bot.models import Digest
 from bot.ports import Clock
 from bot.store.deliveries import RunClaim, SqlDeliveryLedger
 from bot.store.destinations import SqlDestinationStore
@@ -89,16 +89,15 @@ class DigestRunner:
             raise
 
     async def _deliver(self, settings: DestinationSettings, claim: RunClaim) -> RunOutcome:
-        digest = await self._digest_for(settings, claim)
-        if digest is None and not settings.empty_message:
+        digest, snapshot = await self._digest_for(settings, claim)
+        if not digest.days and not snapshot.empty_message:
             await self._ledger.finish(claim.id, EMPTY, self._clock.now())
             return RunOutcome.EMPTY
-        empty = Digest(key=claim.digest_key, days=(), locale=settings.destination.locale)
-        await self._publisher.publish(claim, settings.destination, digest or empty)
-        await self._ledger.finish(claim.id, SENT if digest else EMPTY, self._clock.now())
+        await self._publisher.publish(claim, settings.destination, digest)
+        await self._ledger.finish(claim.id, SENT if digest.days else EMPTY, self._clock.now())
         await self._destinations.record_success(settings.key, self._clock.now())
         log.info("posted %s to %s", claim.digest_key, settings.key)
-        return RunOutcome.SENT if digest else RunOutcome.EMPTY
+        return RunOutcome.SENT if digest.days else RunOutcome.EMPTY
 
     async def _fail(
         self, settings: DestinationSettings, claim: RunClaim, exc: DeliveryError
@@ -114,14 +113,20 @@ class DigestRunner:
         if paused:
             await self._alerts.destination_paused(settings.key, str(exc), self._pause_after)
 
-    async def _digest_for(self, settings: DestinationSettings, claim: RunClaim) -> Digest | None:
-        if claim.note_keys is not None:  # resumed: send exactly what the run had taken
-            return await self._stored_digest(settings, claim)
+    async def _digest_for(
+        self, settings: DestinationSettings, claim: RunClaim
+    ) -> tuple[Digest, RunSnapshot]:
+        """A resumed run is rebuilt from its snapshot; a new one takes its notes first."""
+        if claim.snapshot is not None:
+            return await rebuild_run(self._notes, claim.digest_key, claim.snapshot), claim.snapshot
+        spec = settings.spec(claim.digest_key)
         for _ in range(3):  # another run of this destination may take a note first
             digest = await self.preview(settings, claim.digest_key)
-            if await self._ledger.assign(claim.id, settings.key, digest):
-                return digest
-        return None
+            snapshot = RunSnapshot.of(spec, digest, empty_message=settings.empty_message)
+            if await self._ledger.assign(claim.id, settings.key, snapshot):
+                return digest or rebuild_digest(claim.digest_key, snapshot, ()), snapshot
+        snapshot = RunSnapshot.of(spec, None, empty_message=False)
+        return rebuild_digest(claim.digest_key, snapshot, ()), snapshot
 
     async def preview(
         self, settings: DestinationSettings, digest_key: str, *, dry_run: bool = False
@@ -140,23 +145,4 @@ class DigestRunner:
                 else await self._destinations.start(settings.key, first, self._clock.now())
             )
         notes = await self._candidates.for_destination(settings.key, start)
-        return build_digest(settings.spec(digest_key), notes, delivered=set(), start_day=start)
-
-    async def _stored_digest(self, settings: DestinationSettings, claim: RunClaim) -> Digest | None:
-        notes = await self._notes.get(claim.note_keys or ())
-        if not notes:
-            return None
-        return digest_from_notes(claim.digest_key, notes, settings)
-
-
-def digest_from_notes(key: str, notes: list[Note], settings: DestinationSettings) -> Digest:
-    """A digest of exactly these notes (retracted ones included), grouped by day."""
-    ordered = sorted(notes, key=lambda n: (n.day, n.position, n.key))
-    days = tuple(DigestDay(d, tuple(g)) for d, g in groupby(ordered, key=lambda n: n.day))
-    return Digest(
-        key=key,
-        days=days,
-        filter_text=settings.filter_text,
-        locale=settings.destination.locale,
-        layout=Layout(settings.layout),
-    )
+        return build_digest(settings.spec(digest_key), notes)

@@ -91,7 +91,9 @@ def build_delivery(
         pause_after=config.pause_after_failures,
     )
     catalog = DestinationCatalog(config, destinations)
-    corrections = Corrections(ledger=ledger, notes=notes, publisher=publisher, clock=clock)
+    corrections = Corrections(
+        ledger=ledger, notes=notes, publisher=publisher, clock=clock, owner=owner, lease=lease
+    )
     return Delivery(
         engine=engine,
         config=config,

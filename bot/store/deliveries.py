@@ -10,21 +10,32 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from bot.models import Destination, Digest, MessageRef
+from bot.digest.build import RunSnapshot
+from bot.models import Destination, MessageRef
 from bot.store.delivery_schema import AssignedNoteRow, DeliveryRow, DigestRunRow
-from bot.store.run_views import FAILED, PENDING, SENT, RunView, part_ref, parts_by_run, run_view
+from bot.store.run_views import (
+    FAILED,
+    PENDING,
+    SENT,
+    RunView,
+    part_ref,
+    parts_by_run,
+    run_view,
+    snapshot_of,
+    snapshot_values,
+)
 
 __all__ = ["PartState", "RunClaim", "RunView", "SqlDeliveryLedger"]
 
 
 @dataclass(frozen=True, slots=True)
 class RunClaim:
-    """A run this process now owns; `note_keys` is None until its digest is built."""
+    """A run this process now owns; `snapshot` is None until its notes are taken."""
 
     id: int
     destination_key: str
     digest_key: str
-    note_keys: tuple[str, ...] | None
+    snapshot: RunSnapshot | None
     resumed: bool
 
 
@@ -95,13 +106,33 @@ class SqlDeliveryLedger:
                     updated_at=now,
                     attempts=DigestRunRow.attempts + 1,
                 )
-                .returning(DigestRunRow.id, DigestRunRow.note_keys)
+                .returning(DigestRunRow)
             )
-            found = taken.first()
+            found = taken.scalars().first()
         if found is None:
             return None
-        keys = None if found.note_keys is None else tuple(found.note_keys)
-        return RunClaim(found.id, dest_key, digest_key, keys, resumed=True)
+        return RunClaim(found.id, dest_key, digest_key, snapshot_of(found), resumed=True)
+
+    async def reopen(
+        self, run_id: int, *, owner: str, now: datetime, lease: timedelta
+    ) -> RunClaim | None:
+        """Own a sent run again, to post the parts a correction added; None unless `sent`.
+
+        It is `pending` and leased while they go out, so a crash leaves it to be taken over and
+        resumed like any run; `finish(..., SENT)` closes it again.
+        """
+        async with self._sessions() as session, session.begin():
+            taken = await session.execute(
+                update(DigestRunRow)
+                .where(DigestRunRow.id == run_id, DigestRunRow.status == SENT)
+                .values(status=PENDING, owner=owner, lease_until=now + lease, updated_at=now)
+                .returning(DigestRunRow)
+            )
+            found = taken.scalars().first()
+        if found is None:
+            return None
+        snapshot = snapshot_of(found)
+        return RunClaim(found.id, found.destination_key, found.digest_key, snapshot, resumed=True)
 
     async def renew(self, run_id: int, owner: str, until: datetime) -> bool:
         """Extend this owner's lease; False when another process took the run over."""
@@ -114,26 +145,19 @@ class SqlDeliveryLedger:
             )
             return result.first() is not None
 
-    async def assign(self, run_id: int, dest_key: str, digest: Digest | None) -> bool:
-        """Record the run's digest and take its notes; False if another run took one first."""
-        keys = [] if digest is None else [note.key for note in digest.notes]
+    async def assign(self, run_id: int, dest_key: str, snapshot: RunSnapshot) -> bool:
+        """Store the run's snapshot and take its notes; False if another run took one first."""
         try:
             async with self._sessions() as session, session.begin():
                 session.add_all(
                     AssignedNoteRow(destination_key=dest_key, note_key=k, run_id=run_id)
-                    for k in keys
+                    for k in snapshot.note_keys
                 )
                 await session.flush()
-                values: dict[str, object] = {"note_keys": keys}
-                if digest is not None:
-                    values |= {
-                        "filter_text": digest.filter_text,
-                        "overflow": digest.overflow,
-                        "locale": digest.locale,
-                        "layout": digest.layout.value,
-                    }
                 await session.execute(
-                    update(DigestRunRow).where(DigestRunRow.id == run_id).values(**values)
+                    update(DigestRunRow)
+                    .where(DigestRunRow.id == run_id)
+                    .values(**snapshot_values(snapshot))
                 )
         except IntegrityError:
             return False

@@ -87,6 +87,8 @@ class DigestRunRow(Base):
     overflow: Mapped[int] = mapped_column(Integer, default=0)
     locale: Mapped[str] = mapped_column(String(8), default="ko")
     layout: Mapped[str] = mapped_column(String(16), default="thread")
+    max_entries: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 0006
+    empty_message: Mapped[bool] = mapped_column(Boolean, default=False)  # 0006
     owner: Mapped[str] = mapped_column(String(64))
     lease_until: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import MessageRef, Platform
+from bot.digest.build import RunSnapshot
+from bot.models import Layout, MessageRef, Platform
 from bot.store.delivery_schema import DeliveryRow, DigestRunRow
 
 __all__ = [
@@ -21,6 +22,8 @@ __all__ = [
     "part_ref",
     "parts_by_run",
     "run_view",
+    "snapshot_of",
+    "snapshot_values",
 ]
 
 # Run and message statuses in the ledger.
@@ -43,11 +46,35 @@ class RunView:
     error: str
     created_at: datetime
     finished_at: datetime | None
-    note_keys: tuple[str, ...]
-    filter_text: str
-    overflow: int
-    locale: str
-    layout: str
+    snapshot: RunSnapshot
+
+
+def snapshot_of(run: DigestRunRow) -> RunSnapshot | None:
+    """What the run took and how it renders; None while its notes are not taken yet."""
+    if run.note_keys is None:
+        return None
+    return RunSnapshot(
+        note_keys=tuple(run.note_keys),
+        filter_text=run.filter_text,
+        overflow=run.overflow,
+        locale=run.locale,
+        layout=Layout(run.layout),
+        max_entries=run.max_entries,
+        empty_message=run.empty_message,
+    )
+
+
+def snapshot_values(snapshot: RunSnapshot) -> dict[str, object]:
+    """The `digest_runs` columns that store a snapshot."""
+    return {
+        "note_keys": list(snapshot.note_keys),
+        "filter_text": snapshot.filter_text,
+        "overflow": snapshot.overflow,
+        "locale": snapshot.locale,
+        "layout": snapshot.layout.value,
+        "max_entries": snapshot.max_entries,
+        "empty_message": snapshot.empty_message,
+    }
 
 
 def part_ref(row: DeliveryRow) -> MessageRef | None:
@@ -71,23 +98,19 @@ async def parts_by_run(
 
 
 def run_view(run: DigestRunRow, parts: list[DeliveryRow]) -> RunView:
-    keys = tuple(run.note_keys or ())
+    snapshot = snapshot_of(run) or RunSnapshot(note_keys=())
     return RunView(
         id=run.id,
         destination_key=run.destination_key,
         digest_key=run.digest_key,
         status=run.status,
         trigger=run.trigger,
-        notes=len(keys),
+        notes=len(snapshot.note_keys),
         sent_parts=sum(1 for p in parts if p.status == SENT),
         parts=len(parts),
         attempts=run.attempts,
         error=run.error or next((p.last_error for p in parts if p.last_error), ""),
         created_at=run.created_at,
         finished_at=run.finished_at,
-        note_keys=keys,
-        filter_text=run.filter_text,
-        overflow=run.overflow,
-        locale=run.locale,
-        layout=run.layout,
+        snapshot=snapshot,
     )

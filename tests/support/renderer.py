@@ -20,3 +20,6 @@ class ListRenderer:
                 text += f" | {note.commentary}"
             payloads.append(ConsolePayload(plain=text, thread=True))
         return payloads
+
+    def render_merged(self, digest: Digest) -> ConsolePayload:
+        return ConsolePayload(plain=f"{digest.key}: merged above")

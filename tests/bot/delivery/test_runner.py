@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.app import App
 from bot.delivery.config import DeliveryConfig
 from bot.delivery.runner import RunOutcome
-from bot.digest.build import Backfill
+from bot.digest.build import Backfill, RunSnapshot
 from bot.store.delivery_schema import DigestRunRow
 from tests.support.clock import FixedClock
 from tests.support.delivery import dest, note, put_day, wire
@@ -195,7 +195,8 @@ async def test_resumed_run_sends_only_unsent_parts(app: App, clock: FixedClock) 
     )
     assert claim is not None
     digest = await dying.runner.preview(dest(), "slot:1")
-    assert digest is not None and await dying.ledger.assign(claim.id, "console:T1:C1", digest)
+    snapshot = RunSnapshot.of(dest().spec("slot:1"), digest, empty_message=False)
+    assert digest is not None and await dying.ledger.assign(claim.id, "console:T1:C1", snapshot)
     # A sent the header and one reply, then died before recording the second reply.
     payloads = dying.publisher.route(dest().destination.platform).renderer.render_digest(digest)
     for part_no in range(2):
