@@ -7,11 +7,13 @@ spring-forward gap time an hour later (02:30 → 03:30 local), which stays one s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
+from itertools import islice, takewhile
 
 from apscheduler.triggers.cron import CronTrigger
 
-__all__ = ["fire_times", "latest_slot", "make_trigger", "slot_key"]
+__all__ = ["fire_times", "latest_slot", "make_trigger", "next_fire_times", "slot_key"]
 
 _STEP = timedelta(seconds=1)
 
@@ -75,23 +77,31 @@ def slot_key(fire_time: datetime, tz: tzinfo) -> str:
     return "slot:" + local.replace(tzinfo=None).isoformat(timespec=spec)
 
 
-def fire_times(trigger: CronTrigger, start: datetime, end: datetime) -> list[datetime]:
-    """Every fire time in [start, end], in order, as UTC instants.
+def _fires(trigger: CronTrigger, start: datetime) -> Iterator[datetime]:
+    """Fire times at or after `start`, in order, as UTC instants: one trigger step each.
 
     Steps on UTC instants: local wall times compare naively within one zone, which would loop
     forever inside a repeated autumn hour.
     """
-    times: list[datetime] = []
-    cursor, end = start.astimezone(UTC), end.astimezone(UTC)
+    cursor = start.astimezone(UTC)
     while (
         fire := trigger.get_next_fire_time(None, cursor.astimezone(trigger.timezone))
     ) is not None:
         instant = fire.astimezone(UTC)
-        if instant > end:
-            break
-        times.append(instant)
+        yield instant
         cursor = instant + _STEP
-    return times
+
+
+def fire_times(trigger: CronTrigger, start: datetime, end: datetime) -> list[datetime]:
+    """Every fire time in [start, end], in order, as UTC instants."""
+    end = end.astimezone(UTC)
+    return list(takewhile(lambda instant: instant <= end, _fires(trigger, start)))
+
+
+def next_fire_times(trigger: CronTrigger, after: datetime, count: int = 1) -> list[datetime]:
+    """The next `count` fire times at or after `after`: `count` trigger steps, however often
+    the schedule fires (a window of days would hold millions of times for `* * * * * *`)."""
+    return list(islice(_fires(trigger, after), count))
 
 
 def latest_slot(trigger: CronTrigger, now: datetime, grace: timedelta) -> datetime | None:

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot.cron import fire_times, slot_key
+from bot.cron import next_fire_times, slot_key
 from bot.delivery.service import Delivery
 from bot.digest.settings import DestinationSettings, Origin
 from bot.errors import ConfigError
@@ -94,7 +93,7 @@ class ChannelCommands:
         runs = await self._delivery.ledger.recent_runs(s.key, 1)
         tz = ZoneInfo(s.destination.timezone)
         now = self._delivery.clock.now()
-        upcoming = fire_times(s.trigger(), now, now + timedelta(days=400))[:1]
+        upcoming = next_fire_times(s.trigger(), now)
         lines = [
             f"schedule: {s.schedule} ({s.destination.timezone})",
             f"filter: {s.filter_text or '(all notes)'}",
@@ -131,7 +130,7 @@ class ChannelCommands:
 
     async def _save(self, ctx: CommandContext, updated: DestinationSettings, field: str) -> None:
         now = self._delivery.clock.now()
-        await self._delivery.destinations.save(updated, by=ctx.user_id, now=now)
+        await self._delivery.catalog.save(updated, by=ctx.user_id, now=now)
         if field == "enable":
             await self._delivery.destinations.set_paused(updated.key, False, "", now)
         if self._on_change is not None:

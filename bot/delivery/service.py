@@ -90,7 +90,7 @@ def build_delivery(
         lease=lease,
         pause_after=config.pause_after_failures,
     )
-    catalog = DestinationCatalog(config, destinations)
+    catalog = DestinationCatalog(config, destinations, clock=clock)
     corrections = Corrections(
         ledger=ledger, notes=notes, publisher=publisher, clock=clock, owner=owner, lease=lease
     )

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.cron import fire_times, latest_slot, slot_key
+from bot.cron import latest_slot, next_fire_times, slot_key
 from bot.delivery.runner import RunOutcome
 from bot.delivery.service import Delivery
 from bot.digest.settings import DestinationSettings
@@ -140,5 +140,5 @@ class DigestScheduler:
         """The next slot keys of a destination, for `channel show` and previews."""
         tz = ZoneInfo(settings.destination.timezone)
         now = self._delivery.clock.now()
-        times = fire_times(settings.trigger(), now, now + timedelta(days=400))[:count]
+        times = next_fire_times(settings.trigger(), now, count)
         return [slot_key(t, tz) for t in times]

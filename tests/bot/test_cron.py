@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.triggers.cron import CronTrigger
 
-from bot.cron import fire_times, latest_slot, make_trigger, slot_key
+from bot.cron import fire_times, latest_slot, make_trigger, next_fire_times, slot_key
 
 SEOUL, NEW_YORK, BERLIN = (
     ZoneInfo("Asia/Seoul"),
@@ -15,15 +16,52 @@ SEOUL, NEW_YORK, BERLIN = (
 
 
 @pytest.mark.parametrize(
-    ("tz", "utc_hour"),
-    [(SEOUL, 0), (BERLIN, 7), (NEW_YORK, 13), (ZoneInfo("Asia/Kolkata"), 3)],
+    ("tz", "utc_time"),
+    [(SEOUL, (0, 0)), (BERLIN, (7, 0)), (NEW_YORK, (13, 0)), (ZoneInfo("Asia/Kolkata"), (3, 30))],
 )
-def test_nine_o_clock_is_local(tz: ZoneInfo, utc_hour: int) -> None:
+def test_nine_o_clock_is_local(tz: ZoneInfo, utc_time: tuple[int, int]) -> None:
     trigger = make_trigger("0 9 * * *", tz)
     start = datetime(2024, 9, 20, 0, 0, tzinfo=UTC) - timedelta(hours=14)
     first = fire_times(trigger, start, start + timedelta(days=1))[0]
     assert first.astimezone(tz).hour == 9
-    assert first.astimezone(UTC).hour == utc_hour or tz is ZoneInfo("Asia/Kolkata")
+    assert (first.hour, first.minute) == utc_time  # fire times are UTC instants
+
+
+class CountingTrigger(CronTrigger):
+    """The same cron trigger, counting how often it is asked for a next fire time."""
+
+    def __init__(self, trigger: CronTrigger) -> None:
+        self.__setstate__(trigger.__getstate__())
+        self.steps = 0
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        self.steps += 1
+        return super().get_next_fire_time(previous_fire_time, now)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "expected"),
+    [
+        ("*/5 * * * *", ["slot:2024-09-20T09:05", "slot:2024-09-20T09:10"]),
+        ("* * * * *", ["slot:2024-09-20T09:03", "slot:2024-09-20T09:04"]),
+        ("* * * * * *", ["slot:2024-09-20T09:02:31", "slot:2024-09-20T09:02:32"]),
+    ],
+)
+def test_next_fire_times_step_once_per_time(schedule: str, expected: list[str]) -> None:
+    """A `* * * * * *` schedule has 34 million fire times in 400 days; asking for two takes two
+    steps of the trigger, not a walk over a window."""
+    trigger = CountingTrigger(make_trigger(schedule, SEOUL))
+    now = datetime(2024, 9, 20, 9, 2, 30, 500_000, tzinfo=SEOUL)
+    assert [slot_key(t, SEOUL) for t in next_fire_times(trigger, now, 2)] == expected
+    assert trigger.steps == 2
+
+
+def test_next_fire_time_at_now_is_now() -> None:
+    trigger = make_trigger("0 9 * * *", SEOUL)
+    nine = datetime(2024, 9, 20, 9, 0, tzinfo=SEOUL)
+    assert next_fire_times(trigger, nine) == [nine.astimezone(UTC)]
 
 
 def test_weekday_schedule_skips_the_weekend() -> None:
