@@ -8,10 +8,14 @@ from typing import Any
 import pytest
 
 from bot.app import App
+from bot.delivery.rebuild import rebuild_run
 from bot.delivery.runner import RunOutcome
-from bot.models import Layout, Platform
+from bot.models import Digest, Layout, Platform
+from bot.store.deliveries import SqlDeliveryLedger
 from tests.support.clock import FixedClock
+from tests.support.discord_validation import discord_payload_errors
 from tests.support.real_delivery import (
+    RENDERERS,
     Entry,
     PayloadTransport,
     channel,
@@ -19,6 +23,7 @@ from tests.support.real_delivery import (
     real_wire,
     write_notes,
 )
+from tests.support.slack_validation import slack_payload_errors
 
 NOTES = [
     Entry("First Paper", tags=("rl",)),
@@ -30,6 +35,15 @@ RETRACTED = {"ko": "철회됨", "en": "Retracted"}
 
 def text(payload: Any) -> str:
     return json.dumps(payload.to_json(), ensure_ascii=False)
+
+
+def errors(platform: Platform, payload: Any) -> list[str]:
+    """What the platform would reject in a payload (the terminal accepts any text)."""
+    if platform is Platform.SLACK:
+        return slack_payload_errors(payload.to_json())
+    if platform is Platform.DISCORD:
+        return discord_payload_errors(payload.to_json(), "MessageEditRequestPartial")
+    return []
 
 
 @pytest.mark.parametrize("platform", [Platform.SLACK, Platform.DISCORD, Platform.CONSOLE])
@@ -58,6 +72,9 @@ async def test_retracted_note_edits_its_message_and_the_header(
     assert RETRACTED["ko"] in new_header  # its line is marked, so the numbers 1-3 still match
     assert "First Paper" in new_header and "Third Paper" in new_header
     assert "2편" in new_header  # the title counts the notes still there
+    assert [errors(platform, p) for p in edited.values()] == [[], []]
+    merged = RENDERERS[platform].render_merged(await _digest(app))
+    assert errors(platform, merged) == [] and "위 메시지에 합쳐졌습니다" in text(merged)
     assert len(transport.posted) == 4  # nothing posted again
     assert (await ingest(tmp_path, delivery)).edited == 0  # repeating it edits nothing
 
@@ -82,3 +99,8 @@ async def test_retraction_in_an_inline_digest_edits_the_one_message(
     shown = text(payload)
     assert RETRACTED["en"] in shown and "Second Paper" not in shown and "지워질" not in shown
     assert "First Paper" in shown and "Third Paper" in shown
+
+
+async def _digest(app: App) -> Digest:
+    (run,) = await SqlDeliveryLedger(app.engine).recent_runs()
+    return await rebuild_run(app.notes, run.digest_key, run.snapshot)
