@@ -8,24 +8,31 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.models import Destination, Digest, MessageRef
 from bot.store.delivery_schema import AssignedNoteRow, DeliveryRow, DigestRunRow
 from bot.store.run_views import FAILED, PENDING, SENT, RunView, part_ref, parts_by_run, run_view
 
-__all__ = ["PartState", "RunClaim", "RunView", "SqlDeliveryLedger"]
+__all__ = ["LeaseLostError", "PartState", "RunClaim", "RunView", "SqlDeliveryLedger"]
 
 
 @dataclass(frozen=True, slots=True)
 class RunClaim:
-    """A run this process now owns; `note_keys` is None until its digest is built."""
+    """A run this process now owns; `note_keys` is None until its digest is built.
+
+    `owner` and `epoch` are the lease's fencing token: every claim of the run (the first one and
+    each takeover) increments the run's `attempts`, so a writer holding an older claim is refused
+    even when it has the same owner name.
+    """
 
     id: int
     destination_key: str
     digest_key: str
     note_keys: tuple[str, ...] | None
     resumed: bool
+    owner: str = ""
+    epoch: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +43,30 @@ class PartState:
     part_no: int
     ref: MessageRef | None
     content_hash: str
+
+
+class LeaseLostError(Exception):
+    """The run was taken over (its lease ran out): this claim may not send or record any more."""
+
+    def __init__(self, run: RunClaim) -> None:
+        super().__init__(f"lost the lease of {run.destination_key} {run.digest_key}")
+        self.run = run
+
+
+async def _fence(session: AsyncSession, run: RunClaim, **values: object) -> bool:
+    """Update the run row only while `run` still owns it (pending, same owner, same epoch)."""
+    result = await session.execute(
+        update(DigestRunRow)
+        .where(
+            DigestRunRow.id == run.id,
+            DigestRunRow.owner == run.owner,
+            DigestRunRow.attempts == run.epoch,
+            DigestRunRow.status == PENDING,
+        )
+        .values(**values)
+        .returning(DigestRunRow.id)
+    )
+    return result.first() is not None
 
 
 class SqlDeliveryLedger:
@@ -79,7 +110,7 @@ class SqlDeliveryLedger:
                 session.add(row)
         except IntegrityError:
             return await self._take_over(dest_key, digest_key, owner, now, lease)
-        return RunClaim(row.id, dest_key, digest_key, None, resumed=False)
+        return RunClaim(row.id, dest_key, digest_key, None, resumed=False, owner=owner, epoch=1)
 
     async def _take_over(
         self, dest_key: str, digest_key: str, owner: str, now: datetime, lease: timedelta
@@ -95,46 +126,45 @@ class SqlDeliveryLedger:
                     updated_at=now,
                     attempts=DigestRunRow.attempts + 1,
                 )
-                .returning(DigestRunRow.id, DigestRunRow.note_keys)
+                .returning(DigestRunRow.id, DigestRunRow.note_keys, DigestRunRow.attempts)
             )
             found = taken.first()
         if found is None:
             return None
         keys = None if found.note_keys is None else tuple(found.note_keys)
-        return RunClaim(found.id, dest_key, digest_key, keys, resumed=True)
+        return RunClaim(
+            found.id, dest_key, digest_key, keys, resumed=True, owner=owner, epoch=found.attempts
+        )
 
-    async def renew(self, run_id: int, owner: str, until: datetime) -> bool:
-        """Extend this owner's lease; False when another process took the run over."""
+    async def renew(self, run: RunClaim, until: datetime) -> bool:
+        """Extend this claim's lease; False when another claim (process or task) took it over."""
         async with self._sessions() as session, session.begin():
-            result = await session.execute(
-                update(DigestRunRow)
-                .where(DigestRunRow.id == run_id, DigestRunRow.owner == owner)
-                .values(lease_until=until)
-                .returning(DigestRunRow.id)
-            )
-            return result.first() is not None
+            return await _fence(session, run, lease_until=until)
 
-    async def assign(self, run_id: int, dest_key: str, digest: Digest | None) -> bool:
-        """Record the run's digest and take its notes; False if another run took one first."""
+    async def assign(self, run: RunClaim, digest: Digest | None) -> bool:
+        """Record the run's digest and take its notes; False if another run took one first.
+
+        Raises:
+            LeaseLostError: this claim no longer owns the run (nothing was written).
+        """
         keys = [] if digest is None else [note.key for note in digest.notes]
+        values: dict[str, object] = {"note_keys": keys}
+        if digest is not None:
+            values |= {
+                "filter_text": digest.filter_text,
+                "overflow": digest.overflow,
+                "locale": digest.locale,
+                "layout": digest.layout.value,
+            }
         try:
             async with self._sessions() as session, session.begin():
+                if not await _fence(session, run, **values):
+                    raise LeaseLostError(run)
                 session.add_all(
-                    AssignedNoteRow(destination_key=dest_key, note_key=k, run_id=run_id)
+                    AssignedNoteRow(destination_key=run.destination_key, note_key=k, run_id=run.id)
                     for k in keys
                 )
                 await session.flush()
-                values: dict[str, object] = {"note_keys": keys}
-                if digest is not None:
-                    values |= {
-                        "filter_text": digest.filter_text,
-                        "overflow": digest.overflow,
-                        "locale": digest.locale,
-                        "layout": digest.layout.value,
-                    }
-                await session.execute(
-                    update(DigestRunRow).where(DigestRunRow.id == run_id).values(**values)
-                )
         except IntegrityError:
             return False
         return True
@@ -189,17 +219,19 @@ class SqlDeliveryLedger:
             )
 
     async def mark_sent(
-        self, part_id: int, ref: MessageRef, now: datetime, *, lease: tuple[int, str, datetime]
-    ) -> None:
-        """Record the platform's reference (never sent again) and renew the run's lease.
+        self, part_id: int, ref: MessageRef, now: datetime, *, run: RunClaim, until: datetime
+    ) -> bool:
+        """Record the platform's reference (never sent again) and renew the run's lease to `until`.
 
-        `lease` is (run id, owner, until); both writes share one transaction.
+        Refused (False, nothing written) when `run` no longer owns the run: the owner and epoch
+        are checked in the same transaction, whose lease update locks the run row.
         """
-        run_id, owner, until = lease
         async with self._sessions() as session, session.begin():
+            if not await _fence(session, run, lease_until=until):
+                return False
             await session.execute(
                 update(DeliveryRow)
-                .where(DeliveryRow.id == part_id)
+                .where(DeliveryRow.id == part_id, DeliveryRow.run_id == run.id)
                 .values(
                     status=SENT,
                     message_id=ref.message_id,
@@ -207,11 +239,7 @@ class SqlDeliveryLedger:
                     attempts=DeliveryRow.attempts + 1,
                 )
             )
-            await session.execute(
-                update(DigestRunRow)
-                .where(DigestRunRow.id == run_id, DigestRunRow.owner == owner)
-                .values(lease_until=until)
-            )
+        return True
 
     async def mark_edited(self, part_id: int, content_hash: str, now: datetime) -> None:
         """Record that a posted part now shows new content."""
@@ -222,18 +250,20 @@ class SqlDeliveryLedger:
                 .values(content_hash=content_hash, edited_at=now)
             )
 
-    async def finish(self, run_id: int, status: str, now: datetime, error: str = "") -> None:
-        """Close a run; a failed run gives its notes back to the destination's next digest."""
+    async def finish(self, run: RunClaim, status: str, now: datetime, error: str = "") -> bool:
+        """Close a run; a failed run gives its notes back to the destination's next digest.
+
+        Refused (False) when `run` no longer owns the run: its new owner closes it.
+        """
         async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(DigestRunRow)
-                .where(DigestRunRow.id == run_id)
-                .values(status=status, error=error[:2000], finished_at=now, updated_at=now)
+            closed = await _fence(
+                session, run, status=status, error=error[:2000], finished_at=now, updated_at=now
             )
-            if status == FAILED:
+            if closed and status == FAILED:
                 await session.execute(
-                    delete(AssignedNoteRow).where(AssignedNoteRow.run_id == run_id)
+                    delete(AssignedNoteRow).where(AssignedNoteRow.run_id == run.id)
                 )
+        return closed
 
     async def stale_runs(self, now: datetime) -> list[tuple[str, str]]:
         """(destination, digest key) of pending runs whose owner's lease ran out."""
