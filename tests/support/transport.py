@@ -70,12 +70,13 @@ class Gate:
 class RecordingTransport:
     """Records posts and edits; `fail_next` queues failures, `fail_rate` fails at random.
 
-    With a `clock`, each post records when it was accepted.
+    With a `clock`, each post records when it was accepted; `latency` slows every post down.
     """
 
     fail_rate: float = 0.0
     seed: int = 0
     clock: Clock | None = None
+    latency: float = 0.0  # real seconds per post: a slow platform
     sent: list[Sent] = field(default_factory=list)
     edits: list[tuple[MessageRef, str]] = field(default_factory=list)
     failures: Counter[str] = field(default_factory=Counter)
@@ -121,6 +122,8 @@ class RecordingTransport:
         thread: MessageRef | None = None,
         nonce: str | None = None,
     ) -> MessageRef:
+        if self.latency:
+            await asyncio.sleep(self.latency)
         gates = self._gates.get(destination.key)
         gate = gates.pop(0) if gates else None
         if gate is not None and (kind := await gate.passed()) is not None:
