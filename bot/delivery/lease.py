@@ -88,21 +88,36 @@ class RunLease:
 
     @contextlib.asynccontextmanager
     async def kept(self) -> AsyncIterator[RunLease]:
-        """Renew the lease in the background for as long as the block runs."""
-        task = asyncio.create_task(self._heartbeat(), name=f"lease {self.claim.id}")
+        """Renew the lease in the background for as long as the block runs.
+
+        On exit the heartbeat is stopped between beats, never cancelled inside a renewal: a
+        write cut off mid-transaction would keep its connection (and SQLite's write lock).
+        """
+        stop = asyncio.Event()
+        task = asyncio.create_task(self._heartbeat(stop), name=f"lease {self.claim.id}")
         try:
             yield self
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            stop.set()
+            await task
 
-    async def _heartbeat(self) -> None:
+    async def _heartbeat(self, stop: asyncio.Event) -> None:
         interval = self._lease.total_seconds() / 4
-        while not self._lost:
-            await self._beat(interval)
-            try:
-                if not await self.renew():
-                    log.warning("%s: another process took the run over", self.claim.digest_key)
-            except Exception:  # boundary: a failed renewal is retried at the next beat
-                log.warning("could not renew the lease of run %d", self.claim.id, exc_info=True)
+        stopped = asyncio.create_task(stop.wait())
+        try:
+            while not self._lost:
+                beat = asyncio.ensure_future(self._beat(interval))
+                await asyncio.wait({beat, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                if stop.is_set():
+                    beat.cancel()
+                    return
+                await self._beat_once()
+        finally:
+            stopped.cancel()
+
+    async def _beat_once(self) -> None:
+        try:
+            if not await self.renew():
+                log.warning("%s: another process took the run over", self.claim.digest_key)
+        except Exception:  # boundary: a failed renewal is retried at the next beat
+            log.warning("could not renew the lease of run %d", self.claim.id, exc_info=True)
