@@ -29,20 +29,23 @@ from bot.store.undelivered import SqlUndeliveredNotes
 __all__ = ["Delivery", "build_delivery", "parallel_runs_for"]
 
 RESERVED_CONNECTIONS = 1  # the leader's advisory-lock session, held while leading
-UNPOOLED_PARALLEL_RUNS = 16
+RUNS_PER_CONNECTION = 4
+UNPOOLED_PARALLEL_RUNS = 64
 
 
 def parallel_runs_for(engine: AsyncEngine) -> int:
-    """Runs in flight that fit the engine's connection pool (size + overflow, less the reserve).
+    """Runs in flight that fit the engine's pool: 4 per connection (size + overflow, less one).
 
-    Each run holds at most one connection at a time (every ledger write is its own short
-    transaction), so the runs never queue on the pool long enough to time out.
+    A run holds one connection at a time, for one short transaction, and spends most of its
+    time waiting for the pacer; so 4 runs per connection keep a connection's queue at a few
+    short transactions (far below the pool's 30 s timeout, even on a loaded machine), while
+    enough runs are in flight to fill a workspace's rate.
     """
     pool = engine.pool
     if not isinstance(pool, QueuePool):  # no pool limit to respect
         return UNPOOLED_PARALLEL_RUNS
     overflow = max(0, getattr(pool, "_max_overflow", 0))
-    return max(1, pool.size() + overflow - RESERVED_CONNECTIONS)
+    return RUNS_PER_CONNECTION * max(1, pool.size() + overflow - RESERVED_CONNECTIONS)
 
 
 @dataclass(frozen=True, slots=True)

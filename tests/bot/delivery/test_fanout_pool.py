@@ -81,7 +81,7 @@ async def test_fan_out_to_many_more_destinations_than_connections(
             sleep=sleep,
             pacer=Pacer(clock, sleep, unpaced=frozenset({Platform.CONSOLE})),
         )
-        assert parallel_runs_for(engine) == 2  # 3 connections, one kept for the leader lock
+        assert parallel_runs_for(engine) == 8  # 4 per connection, one kept for the leader lock
         outcomes = await asyncio.gather(*(delivery.runner.run(s, "slot:1") for s in settings))
     finally:
         await engine.dispose()
