@@ -7,6 +7,8 @@ workspace-wide token bucket (rate and burst), answering 429 with Retry-After bey
 It counts what it accepted per (destination, digest, part), so lost and duplicated messages
 are measured at the receiving end. Every limit is sped up by `--scale` so a run takes about a
 minute; times are printed both as measured and in platform seconds (measured × scale).
+A baseline in the same run sends the same messages through the same pacer with no ledger, so
+the ledger's cost shows apart from the machine's load.
 """
 
 from __future__ import annotations
@@ -126,16 +128,42 @@ async def _seed(app: Any, notes: int) -> None:
     )
 
 
-async def run(args: argparse.Namespace) -> int:
+def _platform(args: argparse.Namespace) -> tuple[StandIn, Pacer]:
     scale = args.scale
     stand_in = StandIn(1.0 / scale, args.workspace_rate * scale, args.burst, args.latency / scale)
-    clock = SystemClock()
     pacer = Pacer(
-        clock,
+        SystemClock(),
         asyncio.sleep,
         channel_interval=1.0 / scale * 1.01,
         workspace_interval=None if args.adaptive else 1.0 / (args.workspace_rate * scale),
     )
+    return stand_in, pacer
+
+
+async def pacing_only(args: argparse.Namespace) -> float:
+    """The baseline, in this run: the same sends through the same pacer, with no ledger at all."""
+    stand_in, pacer = _platform(args)
+    parts = [ConsolePayload(plain=f"part {n}") for n in range(args.notes + 1)]
+
+    async def one(settings: DestinationSettings) -> None:
+        for payload in parts:
+            while True:
+                await pacer.wait_turn(settings.destination)
+                try:
+                    await stand_in.post(settings.destination, payload, nonce=payload.plain)
+                    break
+                except DeliveryError as exc:
+                    pacer.hold_workspace(settings.destination, exc.retry_after or 0.0)
+
+    started = time.monotonic()
+    await asyncio.gather(*(one(s) for s in _destinations(args.destinations)))
+    return time.monotonic() - started
+
+
+async def run(args: argparse.Namespace) -> int:
+    baseline = await pacing_only(args)
+    stand_in, pacer = _platform(args)
+    clock = SystemClock()
     config = DeliveryConfig(destinations=_destinations(args.destinations))
     async with open_app(args.database_url, clock=clock) as app:
         await _seed(app, args.notes)
@@ -152,11 +180,15 @@ async def run(args: argparse.Namespace) -> int:
             *(delivery.runner.run(s, "slot:bench") for s in config.destinations)
         )
         elapsed = time.monotonic() - started
-    return _report(args, stand_in, outcomes, elapsed)
+    return _report(args, stand_in, outcomes, elapsed, baseline)
 
 
 def _report(
-    args: argparse.Namespace, stand_in: StandIn, outcomes: list[RunOutcome], elapsed: float
+    args: argparse.Namespace,
+    stand_in: StandIn,
+    outcomes: list[RunOutcome],
+    elapsed: float,
+    baseline: float,
 ) -> int:
     parts = args.notes + 1
     expected = args.destinations * parts
@@ -176,6 +208,10 @@ def _report(
     )
     print(f"total time: {platform_time:.1f} s platform ({elapsed:.1f} s measured)")
     print(f"lower bound: {bound:.1f} s platform  ->  ratio {platform_time / bound:.3f}")
+    print(
+        f"baseline, same run (pacer and stand-in, no ledger): {baseline * args.scale:.1f} s "
+        f"platform  ->  ledger / baseline {elapsed / baseline:.3f}"
+    )
     rejected = stand_in.rejected
     print(f"429 answered: channel {rejected['channel']}, workspace {rejected['workspace']}")
     print(f"runs: {dict(Counter(o.value for o in outcomes))}")
