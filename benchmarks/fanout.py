@@ -29,7 +29,7 @@ from bot.delivery.config import DeliveryConfig
 from bot.delivery.pacing import Pacer
 from bot.delivery.publisher import Route
 from bot.delivery.runner import RunOutcome
-from bot.delivery.service import build_delivery
+from bot.delivery.service import build_delivery, parallel_runs_for
 from bot.digest.build import Backfill
 from bot.digest.settings import DestinationSettings
 from bot.errors import DeliveryError
@@ -164,7 +164,9 @@ async def run(args: argparse.Namespace) -> int:
     baseline = await pacing_only(args)
     stand_in, pacer = _platform(args)
     clock = SystemClock()
-    config = DeliveryConfig(destinations=_destinations(args.destinations))
+    config = DeliveryConfig(
+        destinations=_destinations(args.destinations), max_parallel_runs=args.max_parallel_runs
+    )
     async with open_app(args.database_url, clock=clock) as app:
         await _seed(app, args.notes)
         delivery = build_delivery(
@@ -175,6 +177,7 @@ async def run(args: argparse.Namespace) -> int:
             pacer=pacer,
             lease=timedelta(minutes=10),
         )
+        args.in_flight = args.max_parallel_runs or parallel_runs_for(app.engine)
         started = time.monotonic()
         outcomes = await asyncio.gather(
             *(delivery.runner.run(s, "slot:bench") for s in config.destinations)
@@ -214,7 +217,7 @@ def _report(
     )
     rejected = stand_in.rejected
     print(f"429 answered: channel {rejected['channel']}, workspace {rejected['workspace']}")
-    print(f"runs: {dict(Counter(o.value for o in outcomes))}")
+    print(f"runs: {dict(Counter(o.value for o in outcomes))}, in flight at most {args.in_flight}")
     print(f"lost: {lost}  duplicated: {duplicated}")
     ok = lost == 0 and duplicated == 0 and platform_time <= 1.2 * bound
     print("target (<=1.2x bound, 0 lost, 0 duplicated):", "met" if ok else "NOT met")
@@ -232,6 +235,9 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.1, help="round trip, platform seconds")
     parser.add_argument("--scale", type=float, default=5.0)
     parser.add_argument("--adaptive", action="store_true", help="no configured workspace rate")
+    parser.add_argument(
+        "--max-parallel-runs", type=int, default=None, help="default: sized from the pool"
+    )
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     args = parser.parse_args()
     logging.basicConfig(

@@ -35,13 +35,17 @@ class RunLease:
         *,
         clock: Clock,
         lease: timedelta,
+        claimed_at: datetime,
         beat: Sleep = asyncio.sleep,
     ) -> None:
-        """`beat` waits between heartbeats (a quarter of the lease); tests pass their own."""
+        """`claimed_at` is the `now` the claim was made with (its lease runs from there).
+
+        `beat` waits between heartbeats (a quarter of the lease); tests pass their own.
+        """
         self.claim = claim
         self._ledger, self._clock, self._lease, self._beat = ledger, clock, lease, beat
         self._margin = lease / 2
-        self._held_until = clock.now() + lease
+        self._held_until = claimed_at + lease
         self._lost = False
 
     @property

@@ -95,17 +95,20 @@ class DigestRunner:
         state = await self._destinations.state(settings.key)
         if not settings.enabled or state.paused:
             return RunOutcome.SKIPPED
+        now = self._clock.now()
         claim = await self._ledger.claim_run(
-            settings.key,
-            digest_key,
-            trigger=trigger,
-            owner=self._owner,
-            now=self._clock.now(),
-            lease=self._lease,
+            settings.key, digest_key, trigger=trigger, owner=self._owner, now=now, lease=self._lease
         )
         if claim is None:
             return RunOutcome.ALREADY
-        lease = RunLease(self._ledger, claim, clock=self._clock, lease=self._lease, beat=self._beat)
+        lease = RunLease(
+            self._ledger,
+            claim,
+            clock=self._clock,
+            lease=self._lease,
+            claimed_at=now,
+            beat=self._beat,
+        )
         try:
             async with lease.kept():
                 digest = await self._publish(settings, lease)
