@@ -30,7 +30,7 @@ from tests.support.sleep import VirtualSleep
 from tests.support.transport import RecordingTransport
 
 DAY = date(2024, 9, 20)
-DESTINATIONS = 40
+DESTINATIONS = 60
 WRITE_DELAY = 0.05  # seconds the database spends on every message row written
 
 
@@ -67,7 +67,7 @@ async def test_fan_out_to_many_more_destinations_than_connections(
 ) -> None:
     async with open_app(database_url, clock=clock) as app:
         await put_day(app, DAY, [note(DAY, "a")])
-    engine = make_engine(database_url, pool_size=3, max_overflow=0, pool_timeout=1)
+    engine = make_engine(database_url, pool_size=3, max_overflow=0, pool_timeout=2)
     try:
         await slow_down(engine)
         settings = tuple(dest(f"C{i:02d}") for i in range(DESTINATIONS))
