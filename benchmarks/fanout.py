@@ -7,6 +7,8 @@ workspace-wide token bucket (rate and burst), answering 429 with Retry-After bey
 It counts what it accepted per (destination, digest, part), so lost and duplicated messages
 are measured at the receiving end. Every limit is sped up by `--scale` so a run takes about a
 minute; times are printed both as measured and in platform seconds (measured × scale).
+A baseline in the same run sends the same messages through the same pacer with no ledger, so
+the ledger's cost shows apart from the machine's load.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from bot.delivery.config import DeliveryConfig
 from bot.delivery.pacing import Pacer
 from bot.delivery.publisher import Route
 from bot.delivery.runner import RunOutcome
-from bot.delivery.service import build_delivery
+from bot.delivery.service import build_delivery, parallel_runs_for
 from bot.digest.build import Backfill
 from bot.digest.settings import DestinationSettings
 from bot.errors import DeliveryError
@@ -126,17 +128,45 @@ async def _seed(app: Any, notes: int) -> None:
     )
 
 
-async def run(args: argparse.Namespace) -> int:
+def _platform(args: argparse.Namespace) -> tuple[StandIn, Pacer]:
     scale = args.scale
     stand_in = StandIn(1.0 / scale, args.workspace_rate * scale, args.burst, args.latency / scale)
-    clock = SystemClock()
     pacer = Pacer(
-        clock,
+        SystemClock(),
         asyncio.sleep,
         channel_interval=1.0 / scale * 1.01,
         workspace_interval=None if args.adaptive else 1.0 / (args.workspace_rate * scale),
     )
-    config = DeliveryConfig(destinations=_destinations(args.destinations))
+    return stand_in, pacer
+
+
+async def pacing_only(args: argparse.Namespace) -> float:
+    """The baseline, in this run: the same sends through the same pacer, with no ledger at all."""
+    stand_in, pacer = _platform(args)
+    parts = [ConsolePayload(plain=f"part {n}") for n in range(args.notes + 1)]
+
+    async def one(settings: DestinationSettings) -> None:
+        for payload in parts:
+            while True:
+                await pacer.wait_turn(settings.destination)
+                try:
+                    await stand_in.post(settings.destination, payload, nonce=payload.plain)
+                    break
+                except DeliveryError as exc:
+                    pacer.hold_workspace(settings.destination, exc.retry_after or 0.0)
+
+    started = time.monotonic()
+    await asyncio.gather(*(one(s) for s in _destinations(args.destinations)))
+    return time.monotonic() - started
+
+
+async def run(args: argparse.Namespace) -> int:
+    baseline = await pacing_only(args)
+    stand_in, pacer = _platform(args)
+    clock = SystemClock()
+    config = DeliveryConfig(
+        destinations=_destinations(args.destinations), max_parallel_runs=args.max_parallel_runs
+    )
     async with open_app(args.database_url, clock=clock) as app:
         await _seed(app, args.notes)
         delivery = build_delivery(
@@ -147,16 +177,21 @@ async def run(args: argparse.Namespace) -> int:
             pacer=pacer,
             lease=timedelta(minutes=10),
         )
+        args.in_flight = args.max_parallel_runs or parallel_runs_for(app.engine)
         started = time.monotonic()
         outcomes = await asyncio.gather(
             *(delivery.runner.run(s, "slot:bench") for s in config.destinations)
         )
         elapsed = time.monotonic() - started
-    return _report(args, stand_in, outcomes, elapsed)
+    return _report(args, stand_in, outcomes, elapsed, baseline)
 
 
 def _report(
-    args: argparse.Namespace, stand_in: StandIn, outcomes: list[RunOutcome], elapsed: float
+    args: argparse.Namespace,
+    stand_in: StandIn,
+    outcomes: list[RunOutcome],
+    elapsed: float,
+    baseline: float,
 ) -> int:
     parts = args.notes + 1
     expected = args.destinations * parts
@@ -176,9 +211,13 @@ def _report(
     )
     print(f"total time: {platform_time:.1f} s platform ({elapsed:.1f} s measured)")
     print(f"lower bound: {bound:.1f} s platform  ->  ratio {platform_time / bound:.3f}")
+    print(
+        f"baseline, same run (pacer and stand-in, no ledger): {baseline * args.scale:.1f} s "
+        f"platform  ->  ledger / baseline {elapsed / baseline:.3f}"
+    )
     rejected = stand_in.rejected
     print(f"429 answered: channel {rejected['channel']}, workspace {rejected['workspace']}")
-    print(f"runs: {dict(Counter(o.value for o in outcomes))}")
+    print(f"runs: {dict(Counter(o.value for o in outcomes))}, in flight at most {args.in_flight}")
     print(f"lost: {lost}  duplicated: {duplicated}")
     ok = lost == 0 and duplicated == 0 and platform_time <= 1.2 * bound
     print("target (<=1.2x bound, 0 lost, 0 duplicated):", "met" if ok else "NOT met")
@@ -196,6 +235,9 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.1, help="round trip, platform seconds")
     parser.add_argument("--scale", type=float, default=5.0)
     parser.add_argument("--adaptive", action="store_true", help="no configured workspace rate")
+    parser.add_argument(
+        "--max-parallel-runs", type=int, default=None, help="default: sized from the pool"
+    )
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     args = parser.parse_args()
     logging.basicConfig(

@@ -43,6 +43,7 @@ class _Delivery(BaseModel):
     pause_after_failures: int = Field(default=3, ge=1)
     misfire_grace_seconds: int = Field(default=6 * 3600, ge=0)
     max_attempts: int = Field(default=6, ge=1)
+    max_parallel_runs: int | None = Field(default=None, ge=1)
 
 
 class _File(BaseModel):
@@ -62,6 +63,7 @@ class DeliveryConfig:
     pause_after_failures: int = 3
     misfire_grace_seconds: int = 6 * 3600
     max_attempts: int = 6
+    max_parallel_runs: int | None = None  # None: sized from the database's connection pool
 
 
 def _key_path(location: tuple[int | str, ...]) -> str:
@@ -116,6 +118,7 @@ def parse_delivery_config(data: dict[str, Any], source: str = "config") -> Deliv
         pause_after_failures=policy.pause_after_failures,
         misfire_grace_seconds=policy.misfire_grace_seconds,
         max_attempts=policy.max_attempts,
+        max_parallel_runs=policy.max_parallel_runs,
     )
 
 

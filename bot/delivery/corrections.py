@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from bot.delivery.lease import RunLease
 from bot.delivery.publisher import Publisher, Route, payload_hash
 from bot.delivery.rebuild import rebuild_run
 from bot.errors import DeliveryError
 from bot.models import Destination, Digest, MessageRef
 from bot.ports import Clock
-from bot.store.deliveries import PartState, RunView, SqlDeliveryLedger
+from bot.store.deliveries import LeaseLostError, PartState, RunView, SqlDeliveryLedger
 from bot.store.notes import SqlNoteStore
 from bot.store.run_views import SENT
 
@@ -106,26 +107,31 @@ class Corrections:
         run. A failure keeps the run `sent` (its notes stay taken) and says why in its error.
         """
         where = f"{run.destination_key} {run.digest_key}"
-        claim = await self._ledger.reopen(
-            run.id, owner=self._owner, now=self._clock.now(), lease=self._lease
-        )
+        now = self._clock.now()
+        claim = await self._ledger.reopen(run.id, owner=self._owner, now=now, lease=self._lease)
         if claim is None:  # another process is sending or correcting it right now
             log.warning("correction of %s: %d added parts left to its current owner", where, added)
             report.failed.append(f"{where}: {added} added parts left to the run's current owner")
             return
         dest = Destination(first.platform, first.workspace, first.channel)
+        lease = RunLease(self._ledger, claim, clock=self._clock, lease=self._lease, claimed_at=now)
         try:
-            await self._publisher.publish(claim, dest, digest)
+            async with lease.kept():
+                await self._publisher.publish(lease, dest, digest)
+        except LeaseLostError:
+            log.warning("correction of %s: lease lost, its new owner resumes it", where)
+            report.failed.append(f"{where}: lease lost while posting added parts")
+            return
         except DeliveryError as exc:
             error = f"correction: {added} added parts not posted: {exc}"
             log.warning("%s: %s", where, error)
-            await self._ledger.finish(run.id, SENT, self._clock.now(), error=error)
+            await self._ledger.finish(claim, SENT, self._clock.now(), error=error)
             report.failed.append(f"{where}: {error}")
             return
         except Exception as exc:  # a bug: record it on the run, then let the job wrapper log it
             error = f"correction: internal error: {exc!r}"
-            await self._ledger.finish(run.id, SENT, self._clock.now(), error=error)
+            await self._ledger.finish(claim, SENT, self._clock.now(), error=error)
             raise
-        await self._ledger.finish(run.id, SENT, self._clock.now())
+        await self._ledger.finish(claim, SENT, self._clock.now())
         log.info("correction of %s posted %d added parts", where, added)
         report.posted += added

@@ -7,15 +7,15 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
+from bot.delivery.lease import RunLease
 from bot.delivery.pacing import Pacer, Sleep
 from bot.delivery.policy import RetryPolicy, as_delivery_error
 from bot.errors import DeliveryError
 from bot.models import Destination, Digest, MessageRef, Platform
 from bot.ports import Clock, Renderer, Transport
-from bot.store.deliveries import PartState, RunClaim, SqlDeliveryLedger
+from bot.store.deliveries import PartState, SqlDeliveryLedger
 
 __all__ = ["Publisher", "Route", "payload_hash"]
 
@@ -45,7 +45,8 @@ class Publisher:
     """Sends each part at most once per ledger row; retries retryable errors in this task only.
 
     Parts of one destination go out in order, one at a time, so a crash can leave at most one
-    message per destination sent but unrecorded.
+    message per destination sent but unrecorded. Every send starts only while the run's lease
+    holds, and a lost lease stops the run before its next send.
     """
 
     def __init__(
@@ -57,12 +58,9 @@ class Publisher:
         policy: RetryPolicy,
         clock: Clock,
         sleep: Sleep,
-        owner: str,
-        lease: timedelta,
     ) -> None:
         self._ledger, self._routes, self._pacer = ledger, routes, pacer
         self._policy, self._clock, self._sleep = policy, clock, sleep
-        self._owner, self._lease = owner, lease
 
     def route(self, platform: Platform) -> Route:
         """The renderer and transport of a platform."""
@@ -71,16 +69,21 @@ class Publisher:
         except KeyError:
             raise DeliveryError(f"no transport for {platform.value}", retryable=False) from None
 
-    async def publish(self, run: RunClaim, dest: Destination, digest: Digest) -> list[MessageRef]:
-        """Post the digest's parts not yet sent; replies go in the thread of part 0."""
+    async def publish(self, lease: RunLease, dest: Destination, digest: Digest) -> list[MessageRef]:
+        """Post the digest's parts not yet sent; replies go in the thread of part 0.
+
+        Raises:
+            LeaseLostError: another claim took the run over; this one sent nothing after that.
+        """
         route = self.route(dest.platform)
+        run = lease.claim
         refs: list[MessageRef] = []
         parent: MessageRef | None = None
         for part_no, payload in enumerate(route.renderer.render_digest(digest)):
             state = await self._ledger.claim_part(
                 run.id, dest, run.digest_key, part_no, payload_hash(payload), self._clock.now()
             )
-            ref = state.ref or await self._send(route, run, dest, payload, state, parent)
+            ref = state.ref or await self._send(route, lease, dest, payload, state, parent)
             parent = parent or ref
             refs.append(ref)
         return refs
@@ -88,35 +91,44 @@ class Publisher:
     async def _send(
         self,
         route: Route,
-        run: RunClaim,
+        lease: RunLease,
         dest: Destination,
         payload: Any,
         state: PartState,
         parent: MessageRef | None,
     ) -> MessageRef:
         thread = parent if getattr(payload, "thread", False) else None
-        nonce = _nonce(dest, run.digest_key, state.part_no)
+        nonce = _nonce(dest, lease.claim.digest_key, state.part_no)
         attempt = 0
         while True:
             attempt += 1
             await self._pacer.wait_turn(dest)
+            await lease.ensure()  # the fence: no send starts without the lease
             try:
                 ref = await route.transport.post(dest, payload, thread=thread, nonce=nonce)
             except Exception as exc:
                 error = as_delivery_error(exc)
                 if error is None:
                     raise
-                await self._after_failure(run, dest, state, attempt, error)
+                await self._after_failure(lease, dest, state, attempt, error)
                 continue
-            now = self._clock.now()
-            lease = (run.id, self._owner, now + self._lease)
-            await self._ledger.mark_sent(state.id, ref, now, lease=lease)
+            until = lease.until()
+            if not await self._ledger.mark_sent(
+                state.id, ref, self._clock.now(), run=lease.claim, until=until
+            ):
+                raise lease.refused()
+            lease.renewed(until)
             return ref
 
     async def _after_failure(
-        self, run: RunClaim, dest: Destination, state: PartState, attempt: int, error: DeliveryError
+        self,
+        lease: RunLease,
+        dest: Destination,
+        state: PartState,
+        attempt: int,
+        error: DeliveryError,
     ) -> None:
-        """Record the attempt, then wait (holding the lease) or give up by raising."""
+        """Record the attempt, then wait (the heartbeat keeps the lease) or give up by raising."""
         await self._ledger.note_attempt(state.id, str(error))
         if not self._policy.should_retry(attempt, error):
             raise error
@@ -125,13 +137,11 @@ class Publisher:
             "send failed (attempt %d) to %s for %s part %d: %s; retrying in %.1fs",
             attempt,
             dest.key,
-            run.digest_key,
+            lease.claim.digest_key,
             state.part_no,
             error,
             delay,
         )
-        until = self._clock.now() + timedelta(seconds=delay) + self._lease
-        await self._ledger.renew(run.id, self._owner, until)
         if error.retry_after is not None:
             self._pacer.hold_workspace(dest, delay)
         else:

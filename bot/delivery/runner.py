@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from enum import StrEnum
 
 from bot.delivery.alerts import AdminAlerts
+from bot.delivery.lease import RunLease
+from bot.delivery.pacing import Sleep
 from bot.delivery.publisher import Publisher
 from bot.delivery.rebuild import rebuild_run
 from bot.digest.build import RunSnapshot, build_digest, rebuild_digest, start_day_for
@@ -14,7 +17,7 @@ from bot.digest.settings import DestinationSettings
 from bot.errors import DeliveryError
 from bot.models import Digest
 from bot.ports import Clock
-from bot.store.deliveries import RunClaim, SqlDeliveryLedger
+from bot.store.deliveries import LeaseLostError, RunClaim, SqlDeliveryLedger
 from bot.store.destinations import SqlDestinationStore
 from bot.store.notes import SqlNoteStore
 from bot.store.run_views import EMPTY, FAILED, SENT
@@ -31,12 +34,17 @@ class RunOutcome(StrEnum):
     SENT = "sent"
     EMPTY = "empty"
     FAILED = "failed"
-    ALREADY = "already"  # the slot ran, or another process holds it
+    ALREADY = "already"  # the slot ran, or another process (or task) holds it
     SKIPPED = "skipped"  # disabled or paused
+    LOST = "lost"  # its lease ran out and another claim took the run over mid-send
 
 
 class DigestRunner:
-    """The ledger guards every step; a run is safe to call twice, anywhere."""
+    """The ledger guards every step; a run is safe to call twice, anywhere.
+
+    At most `parallel` runs are in flight at once (the others queue), so a fan-out to many
+    destinations stays within the database's connection pool.
+    """
 
     def __init__(
         self,
@@ -51,11 +59,16 @@ class DigestRunner:
         candidates: SqlUndeliveredNotes,
         lease: timedelta = timedelta(minutes=2),
         pause_after: int = 3,
+        parallel: int = 8,
+        beat: Sleep = asyncio.sleep,
     ) -> None:
+        """`beat` spaces the lease heartbeats (tests pass a sleep they control)."""
         self._notes, self._ledger, self._destinations = notes, ledger, destinations
         self._publisher, self._alerts, self._clock = publisher, alerts, clock
         self._owner, self._lease, self._pause_after = owner, lease, pause_after
-        self._candidates = candidates
+        self._candidates, self._beat = candidates, beat
+        self._slots = asyncio.Semaphore(parallel)
+        self._running: set[tuple[str, str]] = set()  # (destination, digest key) in this process
 
     async def run(
         self, settings: DestinationSettings, digest_key: str, *, trigger: str = "schedule"
@@ -63,55 +76,84 @@ class DigestRunner:
         """Run the slot unless it already ran; delivery failures are recorded, not raised.
 
         Any other error is recorded too, then raised to the job wrapper. A crash or cancel
-        leaves the run pending: it is resumed once its lease runs out.
+        leaves the run pending: it is resumed once its lease runs out, but never by this
+        process while one of its own tasks still runs it.
         """
+        slot = (settings.key, digest_key)
+        if slot in self._running:
+            return RunOutcome.ALREADY
+        self._running.add(slot)
+        try:
+            async with self._slots:
+                return await self._run(settings, digest_key, trigger)
+        finally:
+            self._running.discard(slot)
+
+    async def _run(
+        self, settings: DestinationSettings, digest_key: str, trigger: str
+    ) -> RunOutcome:
         state = await self._destinations.state(settings.key)
         if not settings.enabled or state.paused:
             return RunOutcome.SKIPPED
+        now = self._clock.now()
         claim = await self._ledger.claim_run(
-            settings.key,
-            digest_key,
-            trigger=trigger,
-            owner=self._owner,
-            now=self._clock.now(),
-            lease=self._lease,
+            settings.key, digest_key, trigger=trigger, owner=self._owner, now=now, lease=self._lease
         )
         if claim is None:
             return RunOutcome.ALREADY
+        lease = RunLease(
+            self._ledger,
+            claim,
+            clock=self._clock,
+            lease=self._lease,
+            claimed_at=now,
+            beat=self._beat,
+        )
         try:
-            return await self._deliver(settings, claim)
+            async with lease.kept():
+                digest, snapshot = await self._publish(settings, lease)
+        except LeaseLostError:
+            log.warning("%s to %s: lease lost, another claim resumes it", digest_key, settings.key)
+            return RunOutcome.LOST
         except DeliveryError as exc:
-            await self._fail(settings, claim, exc)
-            return RunOutcome.FAILED
+            return await self._fail(settings, claim, exc)
         except Exception as exc:  # boundary: record it, then the job wrapper logs it
             error = f"internal error: {exc!r}"
-            await self._ledger.finish(claim.id, FAILED, self._clock.now(), error=error)
+            await self._ledger.finish(claim, FAILED, self._clock.now(), error=error)
             raise
-
-    async def _deliver(self, settings: DestinationSettings, claim: RunClaim) -> RunOutcome:
-        digest, snapshot = await self._digest_for(settings, claim)
-        if not digest.days and not snapshot.empty_message:
-            await self._ledger.finish(claim.id, EMPTY, self._clock.now())
+        sent = bool(digest.days)
+        if not await self._ledger.finish(claim, SENT if sent else EMPTY, self._clock.now()):
+            return RunOutcome.LOST  # taken over after the last send: its new owner closes it
+        if not sent and not snapshot.empty_message:
             return RunOutcome.EMPTY
-        await self._publisher.publish(claim, settings.destination, digest)
-        await self._ledger.finish(claim.id, SENT if digest.days else EMPTY, self._clock.now())
         await self._destinations.record_success(settings.key, self._clock.now())
         log.info("posted %s to %s", claim.digest_key, settings.key)
-        return RunOutcome.SENT if digest.days else RunOutcome.EMPTY
+        return RunOutcome.SENT if sent else RunOutcome.EMPTY
+
+    async def _publish(
+        self, settings: DestinationSettings, lease: RunLease
+    ) -> tuple[Digest, RunSnapshot]:
+        """Build (or rebuild) the run's digest and send what is not sent yet."""
+        claim = lease.claim
+        digest, snapshot = await self._digest_for(settings, claim)
+        if digest.days or snapshot.empty_message:
+            await self._publisher.publish(lease, settings.destination, digest)
+        return digest, snapshot
 
     async def _fail(
         self, settings: DestinationSettings, claim: RunClaim, exc: DeliveryError
-    ) -> None:
+    ) -> RunOutcome:
         now = self._clock.now()
-        await self._ledger.finish(claim.id, FAILED, now, error=str(exc))
+        if not await self._ledger.finish(claim, FAILED, now, error=str(exc)):
+            return RunOutcome.LOST
         log.error("digest %s to %s failed: %s", claim.digest_key, settings.key, exc)
-        if exc.retryable:
-            return
-        paused = await self._destinations.record_permanent_failure(
-            settings.key, str(exc), pause_after=self._pause_after, now=now
-        )
-        if paused:
-            await self._alerts.destination_paused(settings.key, str(exc), self._pause_after)
+        if not exc.retryable:
+            paused = await self._destinations.record_permanent_failure(
+                settings.key, str(exc), pause_after=self._pause_after, now=now
+            )
+            if paused:
+                await self._alerts.destination_paused(settings.key, str(exc), self._pause_after)
+        return RunOutcome.FAILED
 
     async def _digest_for(
         self, settings: DestinationSettings, claim: RunClaim
@@ -123,7 +165,7 @@ class DigestRunner:
         for _ in range(3):  # another run of this destination may take a note first
             digest = await self.preview(settings, claim.digest_key)
             snapshot = RunSnapshot.of(spec, digest, empty_message=settings.empty_message)
-            if await self._ledger.assign(claim.id, settings.key, snapshot):
+            if await self._ledger.assign(claim, snapshot):
                 return digest or rebuild_digest(claim.digest_key, snapshot, ()), snapshot
         snapshot = RunSnapshot.of(spec, None, empty_message=False)
         return rebuild_digest(claim.digest_key, snapshot, ()), snapshot

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
 
 from bot.delivery.alerts import AdminAlerts, AdminMessage, NullMetrics
 from bot.delivery.catalog import DestinationCatalog
@@ -25,7 +26,26 @@ from bot.store.destinations import SqlDestinationStore
 from bot.store.notes import SqlNoteStore
 from bot.store.undelivered import SqlUndeliveredNotes
 
-__all__ = ["Delivery", "build_delivery"]
+__all__ = ["Delivery", "build_delivery", "parallel_runs_for"]
+
+RESERVED_CONNECTIONS = 1  # the leader's advisory-lock session, held while leading
+RUNS_PER_CONNECTION = 4
+UNPOOLED_PARALLEL_RUNS = 64
+
+
+def parallel_runs_for(engine: AsyncEngine) -> int:
+    """Runs in flight that fit the engine's pool: 4 per connection (size + overflow, less one).
+
+    A run holds one connection at a time, for one short transaction, and spends most of its
+    time waiting for the pacer; so 4 runs per connection keep a connection's queue at a few
+    short transactions (far below the pool's 30 s timeout, even on a loaded machine), while
+    enough runs are in flight to fill a workspace's rate.
+    """
+    pool = engine.pool
+    if not isinstance(pool, QueuePool):  # no pool limit to respect
+        return UNPOOLED_PARALLEL_RUNS
+    overflow = max(0, getattr(pool, "_max_overflow", 0))
+    return RUNS_PER_CONNECTION * max(1, pool.size() + overflow - RESERVED_CONNECTIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +79,12 @@ def build_delivery(
     lease: timedelta = timedelta(minutes=2),
     owner: str | None = None,
     notes: SqlNoteStore | None = None,
+    beat: Sleep = asyncio.sleep,
 ) -> Delivery:
     """Everything a process needs to run digests; `owner` names it in the ledger's leases.
 
-    Pass the process's `notes` store so re-ingests index with its search glossary.
+    Pass the process's `notes` store so re-ingests index with its search glossary. `beat`
+    spaces the lease heartbeats (real time; tests pass a sleep they control).
     """
     config = config or DeliveryConfig()
     owner = owner or uuid.uuid4().hex[:16]
@@ -75,8 +97,6 @@ def build_delivery(
         policy=policy or RetryPolicy(max_attempts=config.max_attempts),
         clock=clock,
         sleep=sleep,
-        owner=owner,
-        lease=lease,
     )
     runner = DigestRunner(
         notes=notes,
@@ -89,6 +109,8 @@ def build_delivery(
         owner=owner,
         lease=lease,
         pause_after=config.pause_after_failures,
+        parallel=config.max_parallel_runs or parallel_runs_for(engine),
+        beat=beat,
     )
     catalog = DestinationCatalog(config, destinations, clock=clock)
     corrections = Corrections(

@@ -124,17 +124,23 @@ class DigestScheduler:
         return outcomes
 
     async def resume_stale(self) -> int:
-        """Take over runs whose owner died mid fan-out (lease ran out); returns how many."""
+        """Take over runs whose owner died mid fan-out (lease ran out); returns how many.
+
+        A run this process is still sending is not taken over (the runner answers ALREADY).
+        """
         stale = await self._delivery.ledger.stale_runs(self._delivery.clock.now())
         jobs = []
         for dest_key, digest_key in stale:
             settings = await self._delivery.catalog.get(dest_key)
             if settings is not None:
                 jobs.append(self._delivery.runner.run(settings, digest_key, trigger="resume"))
+        resumed = 0
         for result in await asyncio.gather(*jobs, return_exceptions=True):
             if isinstance(result, BaseException):
                 log.error("resuming a run failed: %r", result)
-        return len(jobs)
+            elif result is not RunOutcome.ALREADY:
+                resumed += 1
+        return resumed
 
     def upcoming(self, settings: DestinationSettings, count: int = 3) -> list[str]:
         """The next slot keys of a destination, for `channel show` and previews."""

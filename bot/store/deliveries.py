@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.digest.build import RunSnapshot
 from bot.models import Destination, MessageRef
@@ -25,18 +25,25 @@ from bot.store.run_views import (
     snapshot_values,
 )
 
-__all__ = ["PartState", "RunClaim", "RunView", "SqlDeliveryLedger"]
+__all__ = ["LeaseLostError", "PartState", "RunClaim", "RunView", "SqlDeliveryLedger"]
 
 
 @dataclass(frozen=True, slots=True)
 class RunClaim:
-    """A run this process now owns; `snapshot` is None until its notes are taken."""
+    """A run this process now owns; `snapshot` is None until its notes are taken.
+
+    `owner` and `epoch` are the lease's fencing token: every claim of the run (the first one and
+    each takeover) increments the run's `attempts`, so a writer holding an older claim is refused
+    even when it has the same owner name.
+    """
 
     id: int
     destination_key: str
     digest_key: str
     snapshot: RunSnapshot | None
     resumed: bool
+    owner: str = ""
+    epoch: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +54,30 @@ class PartState:
     part_no: int
     ref: MessageRef | None
     content_hash: str
+
+
+class LeaseLostError(Exception):
+    """The run was taken over (its lease ran out): this claim may not send or record any more."""
+
+    def __init__(self, run: RunClaim) -> None:
+        super().__init__(f"lost the lease of {run.destination_key} {run.digest_key}")
+        self.run = run
+
+
+async def _fence(session: AsyncSession, run: RunClaim, **values: object) -> bool:
+    """Update the run row only while `run` still owns it (pending, same owner, same epoch)."""
+    result = await session.execute(
+        update(DigestRunRow)
+        .where(
+            DigestRunRow.id == run.id,
+            DigestRunRow.owner == run.owner,
+            DigestRunRow.attempts == run.epoch,
+            DigestRunRow.status == PENDING,
+        )
+        .values(**values)
+        .returning(DigestRunRow.id)
+    )
+    return result.first() is not None
 
 
 class SqlDeliveryLedger:
@@ -90,7 +121,7 @@ class SqlDeliveryLedger:
                 session.add(row)
         except IntegrityError:
             return await self._take_over(dest_key, digest_key, owner, now, lease)
-        return RunClaim(row.id, dest_key, digest_key, None, resumed=False)
+        return RunClaim(row.id, dest_key, digest_key, None, resumed=False, owner=owner, epoch=1)
 
     async def _take_over(
         self, dest_key: str, digest_key: str, owner: str, now: datetime, lease: timedelta
@@ -111,54 +142,71 @@ class SqlDeliveryLedger:
             found = taken.scalars().first()
         if found is None:
             return None
-        return RunClaim(found.id, dest_key, digest_key, snapshot_of(found), resumed=True)
+        return RunClaim(
+            found.id,
+            dest_key,
+            digest_key,
+            snapshot_of(found),
+            resumed=True,
+            owner=owner,
+            epoch=found.attempts,
+        )
 
     async def reopen(
         self, run_id: int, *, owner: str, now: datetime, lease: timedelta
     ) -> RunClaim | None:
         """Own a sent run again, to post the parts a correction added; None unless `sent`.
 
-        It is `pending` and leased while they go out, so a crash leaves it to be taken over and
-        resumed like any run; `finish(..., SENT)` closes it again.
+        It is `pending` and leased (a new claim: its epoch goes up) while they go out, so a crash
+        leaves it to be taken over and resumed like any run; `finish(..., SENT)` closes it again.
         """
         async with self._sessions() as session, session.begin():
             taken = await session.execute(
                 update(DigestRunRow)
                 .where(DigestRunRow.id == run_id, DigestRunRow.status == SENT)
-                .values(status=PENDING, owner=owner, lease_until=now + lease, updated_at=now)
+                .values(
+                    status=PENDING,
+                    owner=owner,
+                    lease_until=now + lease,
+                    updated_at=now,
+                    attempts=DigestRunRow.attempts + 1,
+                )
                 .returning(DigestRunRow)
             )
             found = taken.scalars().first()
         if found is None:
             return None
-        snapshot = snapshot_of(found)
-        return RunClaim(found.id, found.destination_key, found.digest_key, snapshot, resumed=True)
+        return RunClaim(
+            found.id,
+            found.destination_key,
+            found.digest_key,
+            snapshot_of(found),
+            resumed=True,
+            owner=owner,
+            epoch=found.attempts,
+        )
 
-    async def renew(self, run_id: int, owner: str, until: datetime) -> bool:
-        """Extend this owner's lease; False when another process took the run over."""
+    async def renew(self, run: RunClaim, until: datetime) -> bool:
+        """Extend this claim's lease; False when another claim (process or task) took it over."""
         async with self._sessions() as session, session.begin():
-            result = await session.execute(
-                update(DigestRunRow)
-                .where(DigestRunRow.id == run_id, DigestRunRow.owner == owner)
-                .values(lease_until=until)
-                .returning(DigestRunRow.id)
-            )
-            return result.first() is not None
+            return await _fence(session, run, lease_until=until)
 
-    async def assign(self, run_id: int, dest_key: str, snapshot: RunSnapshot) -> bool:
-        """Store the run's snapshot and take its notes; False if another run took one first."""
+    async def assign(self, run: RunClaim, snapshot: RunSnapshot) -> bool:
+        """Store the run's snapshot and take its notes; False if another run took one first.
+
+        Raises:
+            LeaseLostError: this claim no longer owns the run (nothing was written).
+        """
+        values = snapshot_values(snapshot)
         try:
             async with self._sessions() as session, session.begin():
+                if not await _fence(session, run, **values):
+                    raise LeaseLostError(run)
                 session.add_all(
-                    AssignedNoteRow(destination_key=dest_key, note_key=k, run_id=run_id)
+                    AssignedNoteRow(destination_key=run.destination_key, note_key=k, run_id=run.id)
                     for k in snapshot.note_keys
                 )
                 await session.flush()
-                await session.execute(
-                    update(DigestRunRow)
-                    .where(DigestRunRow.id == run_id)
-                    .values(**snapshot_values(snapshot))
-                )
         except IntegrityError:
             return False
         return True
@@ -213,17 +261,19 @@ class SqlDeliveryLedger:
             )
 
     async def mark_sent(
-        self, part_id: int, ref: MessageRef, now: datetime, *, lease: tuple[int, str, datetime]
-    ) -> None:
-        """Record the platform's reference (never sent again) and renew the run's lease.
+        self, part_id: int, ref: MessageRef, now: datetime, *, run: RunClaim, until: datetime
+    ) -> bool:
+        """Record the platform's reference (never sent again) and renew the run's lease to `until`.
 
-        `lease` is (run id, owner, until); both writes share one transaction.
+        Refused (False, nothing written) when `run` no longer owns the run: the owner and epoch
+        are checked in the same transaction, whose lease update locks the run row.
         """
-        run_id, owner, until = lease
         async with self._sessions() as session, session.begin():
+            if not await _fence(session, run, lease_until=until):
+                return False
             await session.execute(
                 update(DeliveryRow)
-                .where(DeliveryRow.id == part_id)
+                .where(DeliveryRow.id == part_id, DeliveryRow.run_id == run.id)
                 .values(
                     status=SENT,
                     message_id=ref.message_id,
@@ -231,11 +281,7 @@ class SqlDeliveryLedger:
                     attempts=DeliveryRow.attempts + 1,
                 )
             )
-            await session.execute(
-                update(DigestRunRow)
-                .where(DigestRunRow.id == run_id, DigestRunRow.owner == owner)
-                .values(lease_until=until)
-            )
+        return True
 
     async def mark_edited(self, part_id: int, content_hash: str, now: datetime) -> None:
         """Record that a posted part now shows new content."""
@@ -246,18 +292,20 @@ class SqlDeliveryLedger:
                 .values(content_hash=content_hash, edited_at=now)
             )
 
-    async def finish(self, run_id: int, status: str, now: datetime, error: str = "") -> None:
-        """Close a run; a failed run gives its notes back to the destination's next digest."""
+    async def finish(self, run: RunClaim, status: str, now: datetime, error: str = "") -> bool:
+        """Close a run; a failed run gives its notes back to the destination's next digest.
+
+        Refused (False) when `run` no longer owns the run: its new owner closes it.
+        """
         async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(DigestRunRow)
-                .where(DigestRunRow.id == run_id)
-                .values(status=status, error=error[:2000], finished_at=now, updated_at=now)
+            closed = await _fence(
+                session, run, status=status, error=error[:2000], finished_at=now, updated_at=now
             )
-            if status == FAILED:
+            if closed and status == FAILED:
                 await session.execute(
-                    delete(AssignedNoteRow).where(AssignedNoteRow.run_id == run_id)
+                    delete(AssignedNoteRow).where(AssignedNoteRow.run_id == run.id)
                 )
+        return closed
 
     async def stale_runs(self, now: datetime) -> list[tuple[str, str]]:
         """(destination, digest key) of pending runs whose owner's lease ran out."""

@@ -46,8 +46,11 @@ def _redact(raw: str) -> str:
         return raw.split("@")[-1]
 
 
-def make_engine(raw_url: URL | str | None = None) -> AsyncEngine:
-    """Create the engine; for SQLite create the file's folder and turn on WAL and foreign keys."""
+def make_engine(raw_url: URL | str | None = None, **pool: Any) -> AsyncEngine:
+    """Create the engine; for SQLite create the file's folder and turn on WAL and foreign keys.
+
+    `pool` options (`pool_size`, `max_overflow`, `pool_timeout`) go to SQLAlchemy as they are.
+    """
     if isinstance(raw_url, URL):
         raw_url = raw_url.render_as_string(hide_password=False)
     url = normalize_database_url(raw_url)
@@ -55,10 +58,10 @@ def make_engine(raw_url: URL | str | None = None) -> AsyncEngine:
         database = url.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **pool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    return create_async_engine(url, pool_pre_ping=True, **pool)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

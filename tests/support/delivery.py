@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from bot.app import App
 from bot.delivery.alerts import AdminMessage
 from bot.delivery.config import DeliveryConfig
+from bot.delivery.pacing import Sleep
 from bot.delivery.policy import RetryPolicy
 from bot.delivery.publisher import Route
 from bot.delivery.service import Delivery, build_delivery
@@ -68,9 +71,21 @@ def dest(channel: str = "C1", workspace: str = "T1", **settings: object) -> Dest
 
 
 def wire(
+    app: App, transport: RecordingTransport, clock: FixedClock, **options: Any
+) -> tuple[Delivery, VirtualSleep]:
+    """A Delivery over the app's database with the recording transport and virtual time.
+
+    `options` are those of `wire_with`.
+    """
+    sleep = VirtualSleep(clock)
+    return wire_with(app, transport, clock, sleep, **options), sleep
+
+
+def wire_with(
     app: App,
     transport: RecordingTransport,
     clock: FixedClock,
+    sleep: Sleep,
     *,
     config: DeliveryConfig | None = None,
     seed: int = 1,
@@ -78,10 +93,10 @@ def wire(
     owner: str = "test",
     lease: timedelta = timedelta(minutes=2),
     admin_message: AdminMessage | None = None,
-) -> tuple[Delivery, VirtualSleep]:
-    """A Delivery over the app's database with the recording transport and virtual time."""
-    sleep = VirtualSleep(clock)
-    delivery = build_delivery(
+    beat: Sleep | None = None,
+) -> Delivery:
+    """`wire` with this sleep (and lease heartbeat, when the test drives it)."""
+    return build_delivery(
         app.engine,
         routes={Platform.CONSOLE: Route(ListRenderer(), transport)},
         clock=clock,
@@ -91,5 +106,33 @@ def wire(
         owner=owner,
         lease=lease,
         admin_message=admin_message,
+        beat=beat or asyncio.sleep,
     )
-    return delivery, sleep
+
+
+class ManualBeat:
+    """A lease heartbeat that beats only when the test says `tick`: an owner stalled or alive."""
+
+    def __init__(self) -> None:
+        self._waiting: list[tuple[asyncio.Task[object] | None, asyncio.Future[None]]] = []
+
+    async def __call__(self, seconds: float) -> None:
+        beat: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((asyncio.current_task(), beat))
+        await beat
+
+    async def tick(self, limit: float = 10) -> None:
+        """One beat of every waiting heartbeat; returns once each renewed (or gave up)."""
+        async with asyncio.timeout(limit):
+            while not self._waiting:  # noqa: ASYNC110 - a heartbeat task may not have started
+                await asyncio.sleep(0.001)
+        beats, self._waiting = self._waiting, []
+        for _, beat in beats:
+            beat.set_result(None)
+
+        def settled(task: asyncio.Task[object] | None) -> bool:
+            return task is None or task.done() or any(t is task for t, _ in self._waiting)
+
+        async with asyncio.timeout(limit):
+            while not all(settled(task) for task, _ in beats):  # noqa: ASYNC110 - no event
+                await asyncio.sleep(0.001)  # the renewal is a database write: yield until done

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import signal
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -30,7 +31,7 @@ from tests.support.renderer import ListRenderer
 
 
 class FileTransport:
-    """Appends each post as a JSON line: pid, destination, text, message id."""
+    """Appends each post as a JSON line: pid, destination, text, message id, wall-clock time."""
 
     def __init__(self, path: str, delay: float) -> None:
         self._path, self._delay, self._count = path, delay, 0
@@ -51,6 +52,7 @@ class FileTransport:
             "dest": destination.key,
             "text": payload.plain,
             "id": message_id,
+            "at": time.time(),
         }
         fd = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:

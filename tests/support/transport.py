@@ -1,22 +1,30 @@
-"""A transport that records what was sent and fails on command or at a seeded random rate."""
+"""A transport that records what was sent and fails on command or at a seeded random rate.
+
+A gate (`hold_next`) makes the next post to a channel block until the test releases it: an
+owner slowed down mid-send, at the protocol edge.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.errors import DeliveryError
 from bot.models import Destination, MessageRef
+from bot.ports import Clock
 
 RETRYABLE_KINDS = ("429", "500", "timeout", "connection")
 
 
 def make_error(kind: str) -> Exception:
     """The failure a real transport would raise for `kind`."""
-    if kind == "429":
-        return DeliveryError("ratelimited", retryable=True, retry_after=2.0)
+    if kind == "429" or kind.startswith("429:"):  # "429:7.5": Retry-After 7.5 s
+        retry_after = float(kind.partition(":")[2] or 2.0)
+        return DeliveryError("ratelimited", retryable=True, retry_after=retry_after)
     if kind == "500":
         return DeliveryError("HTTP 503", retryable=True)
     if kind == "timeout":
@@ -25,6 +33,8 @@ def make_error(kind: str) -> Exception:
         return ConnectionResetError("connection reset")
     if kind == "bug":
         return ValueError("a bug in a transport")
+    if kind == "permission":
+        return PermissionError(13, "Permission denied", "/var/run/paperbot.sock")
     return DeliveryError(kind, retryable=False)  # e.g. "channel_not_found"
 
 
@@ -37,19 +47,42 @@ class Sent:
     thread: str | None
     ref: MessageRef
     nonce: str | None
+    at: datetime | None = None
+
+
+class Gate:
+    """A post held at the transport until `release` (or `release("timeout")` to fail it)."""
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+        self._go: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+
+    def release(self, fail: str | None = None) -> None:
+        """Let the post go through, or fail it with a `make_error` kind."""
+        self._go.set_result(fail)
+
+    async def passed(self) -> str | None:
+        self.entered.set()
+        return await self._go
 
 
 @dataclass
 class RecordingTransport:
-    """Records posts and edits; `fail_next` queues failures, `fail_rate` fails at random."""
+    """Records posts and edits; `fail_next` queues failures, `fail_rate` fails at random.
+
+    With a `clock`, each post records when it was accepted; `latency` slows every post down.
+    """
 
     fail_rate: float = 0.0
     seed: int = 0
+    clock: Clock | None = None
+    latency: float = 0.0  # real seconds per post: a slow platform
     sent: list[Sent] = field(default_factory=list)
     edits: list[tuple[MessageRef, str]] = field(default_factory=list)
     failures: Counter[str] = field(default_factory=Counter)
     _queued: dict[str, list[str]] = field(default_factory=dict)
     _always: dict[str, str] = field(default_factory=dict)
+    _gates: dict[str, list[Gate | None]] = field(default_factory=dict)
     _counter: int = 0
 
     def __post_init__(self) -> None:
@@ -65,6 +98,12 @@ class RecordingTransport:
 
     def heal(self, dest_key: str) -> None:
         self._always.pop(dest_key, None)
+
+    def hold_next(self, dest_key: str, *, skip: int = 0) -> Gate:
+        """The next post to `dest_key` (after `skip` others) waits at the gate until released."""
+        gate = Gate()
+        self._gates[dest_key] = [None] * skip + [gate]
+        return gate
 
     def _failure(self, dest_key: str) -> str | None:
         if queued := self._queued.get(dest_key):
@@ -83,6 +122,13 @@ class RecordingTransport:
         thread: MessageRef | None = None,
         nonce: str | None = None,
     ) -> MessageRef:
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        gates = self._gates.get(destination.key)
+        gate = gates.pop(0) if gates else None
+        if gate is not None and (kind := await gate.passed()) is not None:
+            self.failures[kind] += 1
+            raise make_error(kind)
         if (kind := self._failure(destination.key)) is not None:
             self.failures[kind] += 1
             raise make_error(kind)
@@ -90,8 +136,9 @@ class RecordingTransport:
         ref = MessageRef(
             destination.platform, destination.workspace, destination.channel, f"m{self._counter}"
         )
-        text = payload.plain
-        self.sent.append(Sent(destination.key, text, thread and thread.message_id, ref, nonce))
+        at = None if self.clock is None else self.clock.now()
+        thread_id = thread and thread.message_id
+        self.sent.append(Sent(destination.key, payload.plain, thread_id, ref, nonce, at))
         return ref
 
     async def edit(self, ref: MessageRef, payload: Any) -> None:

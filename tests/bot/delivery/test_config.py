@@ -70,3 +70,10 @@ def test_duplicate_destination_is_an_error() -> None:
 
 def test_missing_file_means_no_destinations(tmp_path: Path) -> None:
     assert load_delivery_config(tmp_path / "none.toml").destinations == ()
+
+
+def test_runs_in_flight_are_configurable_and_sized_from_the_pool_by_default() -> None:
+    assert parse_delivery_config({}).max_parallel_runs is None  # the pool decides
+    assert parse_delivery_config({"delivery": {"max_parallel_runs": 4}}).max_parallel_runs == 4
+    with pytest.raises(ConfigError, match=r"paperbot.toml: delivery.max_parallel_runs"):
+        parse_delivery_config({"delivery": {"max_parallel_runs": 0}}, "paperbot.toml")

@@ -196,7 +196,7 @@ async def test_resumed_run_sends_only_unsent_parts(app: App, clock: FixedClock) 
     assert claim is not None
     digest = await dying.runner.preview(dest(), "slot:1")
     snapshot = RunSnapshot.of(dest().spec("slot:1"), digest, empty_message=False)
-    assert digest is not None and await dying.ledger.assign(claim.id, "console:T1:C1", snapshot)
+    assert digest is not None and await dying.ledger.assign(claim, snapshot)
     # A sent the header and one reply, then died before recording the second reply.
     payloads = dying.publisher.route(dest().destination.platform).renderer.render_digest(digest)
     for part_no in range(2):
@@ -204,8 +204,8 @@ async def test_resumed_run_sends_only_unsent_parts(app: App, clock: FixedClock) 
             claim.id, dest().destination, "slot:1", part_no, "h", clock.now()
         )
         ref = await first.post(dest().destination, payloads[part_no])
-        lease = (claim.id, "A", clock.now() + timedelta(seconds=30))
-        await dying.ledger.mark_sent(state.id, ref, clock.now(), lease=lease)
+        until = clock.now() + timedelta(seconds=30)
+        assert await dying.ledger.mark_sent(state.id, ref, clock.now(), run=claim, until=until)
     await dying.ledger.claim_part(claim.id, dest().destination, "slot:1", 2, "h", clock.now())
     await first.post(dest().destination, payloads[2])  # sent, never recorded
 

@@ -35,7 +35,7 @@ async def test_candidates_are_live_untaken_and_from_the_start_day(
     )
     assert claim is not None
     taken = RunSnapshot(note_keys=("2024-09-18-b", "2024-09-19-c"))
-    assert await ledger.assign(claim.id, KEY, taken)
+    assert await ledger.assign(claim, taken)
     left = [n.key for n in await candidates.for_destination(KEY, None)]
     assert left == ["2024-09-18-a", "2024-09-19-d"]
     assert len(await candidates.for_destination("console:T1:OTHER", None)) == 4
