@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Mapping
@@ -43,32 +42,13 @@ from bot.scheduling.jobs import ingest_and_correct
 from bot.scheduling.leader import leader_lock
 from bot.scheduling.runtime import DigestService
 
-__all__ = ["TERMINAL", "add_run_arguments", "serve"]
+__all__ = ["TERMINAL", "delivery_config", "serve"]
 
 log = logging.getLogger(__name__)
 
 TERMINAL = Destination(Platform.CONSOLE, "local", "terminal", name="terminal")
 INGEST_JOB_ID = "ingest-notes"
 SHUTDOWN_GRACE_SECONDS = 15.0
-
-
-def add_run_arguments(run: argparse.ArgumentParser, config_path: Path) -> None:
-    """The options of `paperbot run`."""
-    run.add_argument("--config", type=Path, default=config_path, help="destinations (TOML)")
-    run.add_argument(
-        "--ingest-every",
-        type=float,
-        default=10.0,
-        metavar="MINUTES",
-        help="re-ingest the notes folder this often (default 10)",
-    )
-    run.add_argument("--once", action="store_true", help="ingest, show the newest day, exit")
-    run.add_argument(
-        "--http",
-        default=os.environ.get("PAPERBOT_HTTP") or "127.0.0.1:8080",
-        metavar="HOST:PORT",
-        help="/healthz, /readyz, /metrics (default $PAPERBOT_HTTP or 127.0.0.1:8080; 'off')",
-    )
 
 
 def delivery_config(path: Path | None) -> DeliveryConfig:
@@ -173,21 +153,20 @@ def _health(app: App, service: DigestService) -> HealthRegistry:
 
 
 async def _start_http(
-    address: str, health: HealthRegistry, metrics: MetricsRegistry
+    address: tuple[str, int] | None, health: HealthRegistry, metrics: MetricsRegistry
 ) -> HttpServer | None:
-    """Serve health and metrics; a taken port costs the endpoints, not the bot."""
-    if address.lower() == "off":
+    """Serve health and metrics (`address` was checked by the CLI; None: off); a taken port
+    costs the endpoints, not the bot."""
+    if address is None:
         return None
-    host, _, port = address.rpartition(":")
-    if not port.isdigit():
-        raise ConfigError(f"--http / PAPERBOT_HTTP: {address!r} is not HOST:PORT or 'off'")
+    host, port = address
     server = HttpServer(health, metrics)
     try:
-        bound = await server.start(host or "127.0.0.1", int(port))
+        bound = await server.start(host, port)
     except OSError as exc:
-        log.warning("health and metrics endpoints off: cannot listen on %s: %s", address, exc)
+        log.warning("health and metrics endpoints off: cannot listen on %s:%d: %s", host, port, exc)
         return None
-    log.info("health and metrics on http://%s:%d/", host or "127.0.0.1", bound)
+    log.info("health and metrics on http://%s:%d/", host, bound)
     return server
 
 
