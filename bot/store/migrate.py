@@ -65,6 +65,8 @@ async def _connect(engine: AsyncEngine) -> None:
         async with engine.connect():
             pass
     except (OSError, DBAPIError) as exc:
+        if engine.dialect.name == "sqlite":
+            raise database_error(engine.url, "cannot open (is its folder writable?)", exc) from None
         raise database_error(engine.url, "cannot connect", exc) from None
 
 
