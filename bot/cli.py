@@ -25,6 +25,7 @@ from bot.settings import Settings
 if TYPE_CHECKING:
     from bot.app import App
     from bot.ingest.importer import FileReport, IngestReport
+    from bot.ports import Metrics
 
 __all__ = ["http_address", "ingest_minutes", "main"]
 
@@ -205,8 +206,11 @@ async def _ingest(args: argparse.Namespace) -> int:
         return await _ingest_into(app, paths, quiet=False)
 
 
-async def _ingest_into(app: App, paths: Sequence[Path], *, quiet: bool) -> int:
+async def _ingest_into(
+    app: App, paths: Sequence[Path], *, quiet: bool, metrics: Metrics | None = None
+) -> int:
     """Ingest and report; quiet prints only skipped files and warnings. 1 when any was skipped."""
+    from bot.cli_metrics import record_ingest
     from bot.ingest.importer import collect_note_files, ingest_paths
 
     files = collect_note_files(paths)
@@ -219,6 +223,8 @@ async def _ingest_into(app: App, paths: Sequence[Path], *, quiet: bool) -> int:
                 _print_file(report)
 
         report = await ingest_paths(files, app.notes, app.clock, on_file=on_file)
+    if metrics is not None:
+        record_ingest(metrics, report)
     for path in missing:
         print(f"SKIPPED {path}: no such file or folder")
     if not quiet:
@@ -289,12 +295,14 @@ async def _run(args: argparse.Namespace) -> int:
     from bot.app import open_app, paper_command
     from bot.cli_render import day_digest
     from bot.cli_run import delivery_config, serve
+    from bot.metrics import MetricsRegistry
     from bot.models import Layout
 
     # A bad or missing config file stops the bot before anything runs.
     config = delivery_config(args.settings.config_file(args.config))
+    metrics = MetricsRegistry()
     async with open_app(args.database_url) as app:
-        status = await _ingest_into(app, [args.notes_dir], quiet=True)
+        status = await _ingest_into(app, [args.notes_dir], quiet=True, metrics=metrics)
         day = await app.notes.newest_day()
         preview = None
         if day is None:
@@ -303,7 +311,7 @@ async def _run(args: argparse.Namespace) -> int:
             notes = await app.notes.on_day(day)
             preview = day_digest(day, notes, locale="ko", layout=Layout.THREAD)
         user = os.environ.get("USER") or "terminal"
-        await serve(app, args, config, paper_command(app), user, preview)
+        await serve(app, args, config, paper_command(app), user, preview, metrics)
     return status
 
 

@@ -25,6 +25,14 @@ from sqlalchemy import text
 from adapters.console import ConsoleChannel, ConsoleTransport, stdin_lines
 from adapters.http.server import HttpServer
 from bot.app import App, console_channel, renderer_for, terminal_handler
+from bot.cli_metrics import (
+    CountingTransport,
+    describe,
+    record_ingest,
+    timed_commands,
+    watch_leadership,
+    watch_store,
+)
 from bot.commands.admin import register_admin_commands
 from bot.commands.channel import ChannelCommands
 from bot.commands.paper import PaperCommand
@@ -82,14 +90,16 @@ async def serve(
     paper: PaperCommand,
     user: str,
     preview: Digest | None,
+    metrics: MetricsRegistry | None = None,
 ) -> None:
     """Run the digest service, the ingest job and the prompt until stopped."""
-    channel = console_channel(terminal_handler(paper, TERMINAL, user), args.templates_dir)
+    metrics = metrics or MetricsRegistry()
+    handler = timed_commands(terminal_handler(paper, TERMINAL, user), metrics, "console")
+    channel = console_channel(handler, args.templates_dir)
     if preview is not None:
         channel.show_digest(preview)
     if args.once:
         return
-    metrics = MetricsRegistry()
     delivery = _delivery(app, channel, config, metrics)
     service = DigestService(delivery)
     register_admin_commands(
@@ -99,12 +109,15 @@ async def serve(
     service.scheduler.add_job(
         _ingest_job,
         "interval",
-        args=[args.notes_dir, delivery],
+        args=[args.notes_dir, delivery, metrics],
         minutes=args.ingest_every,
         id=INGEST_JOB_ID,
         coalesce=True,
         max_instances=1,
     )
+    describe(metrics)
+    watch_store(metrics, app.engine)
+    watch_leadership(metrics, lambda: service.election is not None and service.election.leading)
     http = await _start_http(args.http, _health(app, service), metrics)
     stop = asyncio.Event()
     _stop_on_signals(stop)
@@ -173,7 +186,8 @@ async def _start_http(
 def _delivery(
     app: App, channel: ConsoleChannel, config: DeliveryConfig, metrics: MetricsRegistry
 ) -> Delivery:
-    routes = {Platform.CONSOLE: Route(renderer_for(Platform.CONSOLE), ConsoleTransport(channel))}
+    transport = CountingTransport(ConsoleTransport(channel), metrics, Platform.CONSOLE.value)
+    routes = {Platform.CONSOLE: Route(renderer_for(Platform.CONSOLE), transport)}
     pacer = Pacer(app.clock, asyncio.sleep, unpaced=frozenset({Platform.CONSOLE}))
     return build_delivery(
         app.engine,
@@ -214,8 +228,9 @@ def admin_message(
     return post
 
 
-async def _ingest_job(notes_dir: Path, delivery: Delivery) -> None:
+async def _ingest_job(notes_dir: Path, delivery: Delivery, metrics: MetricsRegistry) -> None:
     report, corrections = await ingest_and_correct([notes_dir], delivery)
+    record_ingest(metrics, report)
     for skipped in report.skipped:
         log.error("ingest skipped %s", skipped.skipped)
     if report.total("added") or report.changed_keys:
