@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -61,23 +62,41 @@ async def upgrade_database(engine: AsyncEngine, revision: str = "heads") -> None
 
 async def _connect(engine: AsyncEngine) -> None:
     """The first contact: a wrong URL fails here with one line, not a driver's traceback."""
+    database = _sqlite_file(engine)
+    if database is not None:
+        # Opened once with the stdlib driver first: aiosqlite's worker thread, when its connect
+        # fails, can outlive the event loop and print a traceback of its own after our message.
+        try:
+            await asyncio.to_thread(_open_sqlite, database)
+        except (OSError, sqlite3.Error) as exc:
+            raise database_error(engine.url, "cannot open (is its folder writable?)", exc) from None
     try:
         async with engine.connect():
             pass
     except (OSError, DBAPIError) as exc:
-        if engine.dialect.name == "sqlite":
-            raise database_error(engine.url, "cannot open (is its folder writable?)", exc) from None
         raise database_error(engine.url, "cannot connect", exc) from None
 
 
-@asynccontextmanager
-async def _sqlite_file_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+def _open_sqlite(database: str) -> None:
+    sqlite3.connect(database).close()
+
+
+def _sqlite_file(engine: AsyncEngine) -> str | None:
+    """The SQLite database file, or None (another engine, in memory, a `file:` URI)."""
     database = engine.url.database or ""
     if (
         engine.dialect.name != "sqlite"
         or database in ("", ":memory:")
         or database.startswith("file:")
     ):
+        return None
+    return database
+
+
+@asynccontextmanager
+async def _sqlite_file_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    database = _sqlite_file(engine)
+    if database is None:
         yield
         return
     path = f"{database}.migrate-lock"
