@@ -90,7 +90,7 @@ class MetricsRegistry:
                 async with asyncio.timeout(self._timeout):
                     samples = list(await collector())
             except Exception as exc:  # boundary: a scrape never fails because one source did
-                log.warning("metrics collector %s failed: %s", collector, exc)
+                log.warning("metrics collector %s failed: %r", collector, exc)
                 continue
             for sample in samples:
                 gauges.setdefault(sample.name, {})[sample.labels] = sample.value
