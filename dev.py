@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("PAPERBOT_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".paperbot-installed"
+NO_TESTS_COLLECTED = 5  # pytest's exit code when nothing was selected
 
 
 def _ensure_venv() -> None:
@@ -54,7 +55,14 @@ def main(argv: list[str]) -> int:
         args = [python, "-m", "bot", "run", *rest]
     else:
         args = [python, "-m", "bot", *rest]
-    return subprocess.run(args, cwd=ROOT).returncode
+    code = subprocess.run(args, cwd=ROOT).returncode
+    if command == "test" and code == NO_TESTS_COLLECTED:
+        print(
+            "dev.py: pytest ran no test (exit 5): check the paths, -k or -m given; "
+            "a run that tests nothing is a failure",
+            file=sys.stderr,
+        )
+    return code
 
 
 if __name__ == "__main__":

@@ -1,4 +1,9 @@
-"""The `paperbot` command line: thin wrappers that build the app and call the core."""
+"""The `paperbot` command line: thin wrappers that build the app and call the core.
+
+Start-up cost is part of the interface: each command imports only what it uses (the imports sit
+inside the command functions), and only the chosen command's options are built, so
+`paperbot --version` loads no database code and `paperbot search` no web server or scheduler.
+"""
 
 from __future__ import annotations
 
@@ -6,65 +11,160 @@ import argparse
 import asyncio
 import json
 import logging
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import __version__
-from bot.app import App, open_app, paper_command
-from bot.cli_render import add_render_command, day_digest, render_command
-from bot.cli_run import add_run_arguments, delivery_config, serve
-from bot.cli_search import add_search_command, run_search
-from bot.delivery.history import add_deliveries_command, list_deliveries
-from bot.errors import PaperbotError
-from bot.ingest.importer import FileReport, IngestReport, collect_note_files, ingest_paths
-from bot.models import Layout
+from bot.errors import ConfigError, PaperbotError
 from bot.settings import Settings
 
-__all__ = ["main"]
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.ingest.importer import FileReport, IngestReport
+    from bot.ports import Metrics
+
+__all__ = ["http_address", "ingest_minutes", "main"]
 
 log = logging.getLogger("paperbot")
 
 _PROGRESS_MIN_FILES = 20
+INGEST_MINUTES_RANGE = (0.1, 7 * 24 * 60.0)  # six seconds to a week
+DEFAULT_HTTP = "127.0.0.1:8080"
+
+_COMMANDS = {  # the order `paperbot --help` lists them in
+    "run": "the bot: ingest, digests on schedule, the terminal prompt",
+    "ingest": "read notes files into the database",
+    "export": "every stored note as JSON Lines",
+    "render": "show the messages a day's digest would send",
+    "deliveries": "recent digest runs, their status and errors",
+    "search": "search the notes with the /paper query grammar",
+    "db": "database maintenance",
+}
 
 
-def _parser(settings: Settings) -> argparse.ArgumentParser:
+def ingest_minutes(value: str) -> float:
+    """`--ingest-every`: a finite number of minutes within `INGEST_MINUTES_RANGE`.
+
+    A zero or negative interval made the scheduler compute fire times forever on the event loop,
+    deaf to SIGTERM; bounding it here keeps every accepted value harmless.
+    """
+    low, high = INGEST_MINUTES_RANGE
+    try:
+        minutes = float(value)
+    except ValueError:
+        minutes = math.nan
+    if not (math.isfinite(minutes) and low <= minutes <= high):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a number of minutes from {low:g} to {high:g}"
+        )
+    return minutes
+
+
+def http_address(value: str) -> tuple[str, int] | None:
+    """`--http` / `$PAPERBOT_HTTP`: `HOST:PORT` (`:PORT` means 127.0.0.1, `[::1]:PORT` for IPv6)
+    with a port from 0 (any free one) to 65535, or `off` (None)."""
+    if value.strip().lower() == "off":
+        return None
+    host, colon, port = value.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]") if host.startswith("[") else host
+    if not colon or not port.isascii() or not port.isdigit() or int(port) > 65535:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not HOST:PORT with a port from 0 to 65535, or 'off' "
+            "(from --http or $PAPERBOT_HTTP)"
+        )
+    if any(c.isspace() or c in "/[]@" for c in host):
+        raise argparse.ArgumentTypeError(f"{value!r}: {host!r} is not a host name or address")
+    return host or "127.0.0.1", int(port)
+
+
+def _chosen_command(argv: Sequence[str]) -> str | None:
+    """The sub-command named on the line: the top level has no option that takes a value."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
+def _parser(settings: Settings, chosen: str | None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="paperbot", description="ML paper notes, delivered.")
     parser.add_argument("--version", action="version", version=f"paperbot {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--database-url",
         default=settings.database_url,
-        help="SQLAlchemy URL (default: $DATABASE_URL, else sqlite file ./data/paperbot.sqlite3)",
+        help="SQLAlchemy URL (default: $DATABASE_URL, else sqlite file data/paperbot.sqlite3 "
+        "of the checkout or ~/.local/share/paperbot)",
     )
     common.add_argument(
         "-v", "--verbose", action="count", default=0, help="log more: -v state changes, -vv debug"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    run = commands.add_parser(
-        "run", parents=[common], help="the bot: ingest, digests on schedule, the terminal prompt"
-    )
-    run.add_argument("--notes-dir", type=Path, default=settings.notes_dir)
-    run.set_defaults(templates_dir=settings.templates_dir)
-    add_run_arguments(run, settings.config_path)
-
-    ingest = commands.add_parser(
-        "ingest", parents=[common], help="read notes files into the database"
-    )
-    ingest.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders")
-    ingest.set_defaults(default_paths=[settings.notes_dir])
-
-    commands.add_parser("export", parents=[common], help="every stored note as JSON Lines")
-    add_render_command(commands, common, settings)
-    add_deliveries_command(commands, common)
-    add_search_command(commands, common)
-
-    db = commands.add_parser("db", help="database maintenance")
-    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
-    db_commands.add_parser("upgrade", parents=[common], help="apply schema migrations")
+    for name, summary in _COMMANDS.items():
+        if name == chosen:
+            _add_command(commands, common, settings, name)
+        else:  # listed in --help; its options (and their imports) only when it is chosen
+            commands.add_parser(name, help=summary)
     return parser
+
+
+def _add_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    settings: Settings,
+    name: str,
+) -> None:
+    if name == "render":
+        from bot.cli_render import add_render_command
+
+        add_render_command(commands, common, settings)
+        return
+    if name == "deliveries":
+        from bot.delivery.history import add_deliveries_command
+
+        add_deliveries_command(commands, common)
+        return
+    if name == "search":
+        from bot.cli_search import add_search_command
+
+        add_search_command(commands, common)
+        return
+    command = commands.add_parser(name, parents=[common], help=_COMMANDS[name])
+    if name == "run":
+        _add_run_arguments(command, settings)
+    elif name == "ingest":
+        command.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders")
+        command.set_defaults(notes_dir=settings.notes_dir)
+    elif name == "db":
+        db_commands = command.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+        db_commands.add_parser("upgrade", parents=[common], help="apply schema migrations")
+
+
+def _add_run_arguments(run: argparse.ArgumentParser, settings: Settings) -> None:
+    """The options of `paperbot run`; every value is checked here, before anything starts."""
+    run.add_argument("--notes-dir", type=Path, default=settings.notes_dir)
+    run.add_argument(
+        "--config",
+        type=Path,
+        help=f"destinations (TOML; must exist; default $PAPERBOT_CONFIG or {settings.config_path},"
+        " read when present)",
+    )
+    run.add_argument(
+        "--ingest-every",
+        type=ingest_minutes,
+        default=10.0,
+        metavar="MINUTES",
+        help="re-ingest the notes folder this often (default 10)",
+    )
+    run.add_argument("--once", action="store_true", help="ingest, show the newest day, exit")
+    run.add_argument(
+        "--http",
+        type=http_address,
+        default=os.environ.get("PAPERBOT_HTTP") or DEFAULT_HTTP,
+        metavar="HOST:PORT",
+        help=f"/healthz, /readyz, /metrics (default $PAPERBOT_HTTP or {DEFAULT_HTTP}; 'off')",
+    )
+    run.set_defaults(templates_dir=settings.templates_dir, settings=settings)
 
 
 def _print_file(report: FileReport) -> None:
@@ -93,13 +193,26 @@ def _print_totals(report: IngestReport) -> None:
     )
 
 
-async def _ingest(args: argparse.Namespace, paths: Sequence[Path]) -> int:
+async def _ingest(args: argparse.Namespace) -> int:
+    from bot.app import open_app
+
+    paths = args.paths or [args.notes_dir]
+    if not args.paths and not args.notes_dir.is_dir():
+        raise ConfigError(
+            f"PAPERBOT_NOTES_DIR: the notes folder {args.notes_dir} does not exist; set "
+            "PAPERBOT_NOTES_DIR or name the files or folders to ingest"
+        )
     async with open_app(args.database_url) as app:
         return await _ingest_into(app, paths, quiet=False)
 
 
-async def _ingest_into(app: App, paths: Sequence[Path], *, quiet: bool) -> int:
+async def _ingest_into(
+    app: App, paths: Sequence[Path], *, quiet: bool, metrics: Metrics | None = None
+) -> int:
     """Ingest and report; quiet prints only skipped files and warnings. 1 when any was skipped."""
+    from bot.cli_metrics import record_ingest
+    from bot.ingest.importer import collect_note_files, ingest_paths
+
     files = collect_note_files(paths)
     missing = [p for p in paths if not p.exists()]
     with _progress(len(files), quiet) as advance:
@@ -110,6 +223,8 @@ async def _ingest_into(app: App, paths: Sequence[Path], *, quiet: bool) -> int:
                 _print_file(report)
 
         report = await ingest_paths(files, app.notes, app.clock, on_file=on_file)
+    if metrics is not None:
+        record_ingest(metrics, report)
     for path in missing:
         print(f"SKIPPED {path}: no such file or folder")
     if not quiet:
@@ -149,6 +264,8 @@ def _progress(total: int, quiet: bool) -> _NoProgress | _RichProgress:
 
 
 async def _export(args: argparse.Namespace) -> int:
+    from bot.app import open_app
+
     async with open_app(args.database_url) as app:
         async for note in app.notes.iter_notes():
             sys.stdout.write(json.dumps(note.to_export(), ensure_ascii=False) + "\n")
@@ -156,6 +273,9 @@ async def _export(args: argparse.Namespace) -> int:
 
 
 async def _deliveries(args: argparse.Namespace) -> int:
+    from bot.app import open_app
+    from bot.delivery.history import list_deliveries
+
     async with open_app(args.database_url) as app:
         for line in await list_deliveries(app.engine, args.destination, args.limit):
             print(line)
@@ -163,6 +283,8 @@ async def _deliveries(args: argparse.Namespace) -> int:
 
 
 async def _db_upgrade(args: argparse.Namespace) -> int:
+    from bot.app import open_app
+
     async with open_app(args.database_url):
         print("database is at the latest schema")
     return 0
@@ -170,9 +292,17 @@ async def _db_upgrade(args: argparse.Namespace) -> int:
 
 async def _run(args: argparse.Namespace) -> int:
     """The main job: ingest, show the newest day, then serve digests and the `/paper` prompt."""
-    config = delivery_config(args.config)  # a bad config file stops the bot before anything runs
+    from bot.app import open_app, paper_command
+    from bot.cli_render import day_digest
+    from bot.cli_run import delivery_config, serve
+    from bot.metrics import MetricsRegistry
+    from bot.models import Layout
+
+    # A bad or missing config file stops the bot before anything runs.
+    config = delivery_config(args.settings.config_file(args.config))
+    metrics = MetricsRegistry()
     async with open_app(args.database_url) as app:
-        status = await _ingest_into(app, [args.notes_dir], quiet=True)
+        status = await _ingest_into(app, [args.notes_dir], quiet=True, metrics=metrics)
         day = await app.notes.newest_day()
         preview = None
         if day is None:
@@ -181,7 +311,7 @@ async def _run(args: argparse.Namespace) -> int:
             notes = await app.notes.on_day(day)
             preview = day_digest(day, notes, locale="ko", layout=Layout.THREAD)
         user = os.environ.get("USER") or "terminal"
-        await serve(app, args, config, paper_command(app), user, preview)
+        await serve(app, args, config, paper_command(app), user, preview, metrics)
     return status
 
 
@@ -189,22 +319,27 @@ async def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         return await _run(args)
     if args.command == "ingest":
-        return await _ingest(args, args.paths or args.default_paths)
+        return await _ingest(args)
     if args.command == "export":
         return await _export(args)
     if args.command == "render":
+        from bot.cli_render import render_command
+
         return await render_command(args)
     if args.command == "deliveries":
         return await _deliveries(args)
     if args.command == "search":
+        from bot.cli_search import run_search
+
         return await run_search(args)
     return await _db_upgrade(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `paperbot` console script and `python -m bot`."""
+    argv = sys.argv[1:] if argv is None else argv
     settings = Settings.from_env()
-    args = _parser(settings).parse_args(argv)
+    args = _parser(settings, _chosen_command(argv)).parse_args(argv)
     logging.basicConfig(
         level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

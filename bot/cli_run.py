@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Mapping
@@ -26,6 +25,14 @@ from sqlalchemy import text
 from adapters.console import ConsoleChannel, ConsoleTransport, stdin_lines
 from adapters.http.server import HttpServer
 from bot.app import App, console_channel, renderer_for, terminal_handler
+from bot.cli_metrics import (
+    CountingTransport,
+    describe,
+    record_ingest,
+    timed_commands,
+    watch_leadership,
+    watch_store,
+)
 from bot.commands.admin import register_admin_commands
 from bot.commands.channel import ChannelCommands
 from bot.commands.paper import PaperCommand
@@ -43,32 +50,13 @@ from bot.scheduling.jobs import ingest_and_correct
 from bot.scheduling.leader import leader_lock
 from bot.scheduling.runtime import DigestService
 
-__all__ = ["TERMINAL", "add_run_arguments", "serve"]
+__all__ = ["TERMINAL", "delivery_config", "serve"]
 
 log = logging.getLogger(__name__)
 
 TERMINAL = Destination(Platform.CONSOLE, "local", "terminal", name="terminal")
 INGEST_JOB_ID = "ingest-notes"
 SHUTDOWN_GRACE_SECONDS = 15.0
-
-
-def add_run_arguments(run: argparse.ArgumentParser, config_path: Path) -> None:
-    """The options of `paperbot run`."""
-    run.add_argument("--config", type=Path, default=config_path, help="destinations (TOML)")
-    run.add_argument(
-        "--ingest-every",
-        type=float,
-        default=10.0,
-        metavar="MINUTES",
-        help="re-ingest the notes folder this often (default 10)",
-    )
-    run.add_argument("--once", action="store_true", help="ingest, show the newest day, exit")
-    run.add_argument(
-        "--http",
-        default=os.environ.get("PAPERBOT_HTTP") or "127.0.0.1:8080",
-        metavar="HOST:PORT",
-        help="/healthz, /readyz, /metrics (default $PAPERBOT_HTTP or 127.0.0.1:8080; 'off')",
-    )
 
 
 def delivery_config(path: Path | None) -> DeliveryConfig:
@@ -102,14 +90,16 @@ async def serve(
     paper: PaperCommand,
     user: str,
     preview: Digest | None,
+    metrics: MetricsRegistry | None = None,
 ) -> None:
     """Run the digest service, the ingest job and the prompt until stopped."""
-    channel = console_channel(terminal_handler(paper, TERMINAL, user), args.templates_dir)
+    metrics = metrics or MetricsRegistry()
+    handler = timed_commands(terminal_handler(paper, TERMINAL, user), metrics, "console")
+    channel = console_channel(handler, args.templates_dir)
     if preview is not None:
         channel.show_digest(preview)
     if args.once:
         return
-    metrics = MetricsRegistry()
     delivery = _delivery(app, channel, config, metrics)
     service = DigestService(delivery)
     register_admin_commands(
@@ -119,12 +109,15 @@ async def serve(
     service.scheduler.add_job(
         _ingest_job,
         "interval",
-        args=[args.notes_dir, delivery],
+        args=[args.notes_dir, delivery, metrics],
         minutes=args.ingest_every,
         id=INGEST_JOB_ID,
         coalesce=True,
         max_instances=1,
     )
+    describe(metrics)
+    watch_store(metrics, app.engine)
+    watch_leadership(metrics, lambda: service.election is not None and service.election.leading)
     http = await _start_http(args.http, _health(app, service), metrics)
     stop = asyncio.Event()
     _stop_on_signals(stop)
@@ -173,28 +166,28 @@ def _health(app: App, service: DigestService) -> HealthRegistry:
 
 
 async def _start_http(
-    address: str, health: HealthRegistry, metrics: MetricsRegistry
+    address: tuple[str, int] | None, health: HealthRegistry, metrics: MetricsRegistry
 ) -> HttpServer | None:
-    """Serve health and metrics; a taken port costs the endpoints, not the bot."""
-    if address.lower() == "off":
+    """Serve health and metrics (`address` was checked by the CLI; None: off); a taken port
+    costs the endpoints, not the bot."""
+    if address is None:
         return None
-    host, _, port = address.rpartition(":")
-    if not port.isdigit():
-        raise ConfigError(f"--http / PAPERBOT_HTTP: {address!r} is not HOST:PORT or 'off'")
+    host, port = address
     server = HttpServer(health, metrics)
     try:
-        bound = await server.start(host or "127.0.0.1", int(port))
+        bound = await server.start(host, port)
     except OSError as exc:
-        log.warning("health and metrics endpoints off: cannot listen on %s: %s", address, exc)
+        log.warning("health and metrics endpoints off: cannot listen on %s:%d: %s", host, port, exc)
         return None
-    log.info("health and metrics on http://%s:%d/", host or "127.0.0.1", bound)
+    log.info("health and metrics on http://%s:%d/", host, bound)
     return server
 
 
 def _delivery(
     app: App, channel: ConsoleChannel, config: DeliveryConfig, metrics: MetricsRegistry
 ) -> Delivery:
-    routes = {Platform.CONSOLE: Route(renderer_for(Platform.CONSOLE), ConsoleTransport(channel))}
+    transport = CountingTransport(ConsoleTransport(channel), metrics, Platform.CONSOLE.value)
+    routes = {Platform.CONSOLE: Route(renderer_for(Platform.CONSOLE), transport)}
     pacer = Pacer(app.clock, asyncio.sleep, unpaced=frozenset({Platform.CONSOLE}))
     return build_delivery(
         app.engine,
@@ -235,8 +228,9 @@ def admin_message(
     return post
 
 
-async def _ingest_job(notes_dir: Path, delivery: Delivery) -> None:
+async def _ingest_job(notes_dir: Path, delivery: Delivery, metrics: MetricsRegistry) -> None:
     report, corrections = await ingest_and_correct([notes_dir], delivery)
+    record_ingest(metrics, report)
     for skipped in report.skipped:
         log.error("ingest skipped %s", skipped.skipped)
     if report.total("added") or report.changed_keys:

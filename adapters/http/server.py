@@ -54,6 +54,5 @@ class HttpServer:
         return web.Response(status=status, text=body, content_type="application/json")
 
     async def _metrics_text(self, _request: web.Request) -> web.Response:
-        return web.Response(
-            text=render_prometheus(self._metrics), content_type="text/plain", charset="utf-8"
-        )
+        text = render_prometheus(self._metrics, await self._metrics.collect())
+        return web.Response(text=text, content_type="text/plain", charset="utf-8")

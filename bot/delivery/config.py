@@ -1,13 +1,19 @@
-"""The `[delivery]` and `[[destinations]]` parts of `config/paperbot.toml`, validated once."""
+"""`config/paperbot.toml` (`[delivery]` and `[[destinations]]`), validated once and strictly.
+
+Strict because a typo must not pass for a setting: an unknown key anywhere is an error naming it,
+and values have their TOML type (`enabled = "yes"` is not a boolean, `max_attempts = "6"` is
+not a number).
+"""
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from pydantic_core import ErrorDetails
 
 from bot.digest.build import Backfill
 from bot.digest.settings import DEFAULT_SCHEDULE, DEFAULT_TIMEZONE, DestinationSettings, Origin
@@ -27,12 +33,12 @@ class _Destination(BaseModel):
     schedule: str = DEFAULT_SCHEDULE
     timezone: str = DEFAULT_TIMEZONE
     filter: str = ""
-    max_entries: int | None = Field(default=None, ge=1)
+    max_entries: StrictInt | None = Field(default=None, ge=1)
     layout: Layout = Layout.THREAD
     locale: Literal["ko", "en"] = "ko"
-    enabled: bool = True
+    enabled: StrictBool = True
     backfill: Backfill = Backfill.NEWEST
-    empty_message: bool = False
+    empty_message: StrictBool = False
 
 
 class _Delivery(BaseModel):
@@ -40,14 +46,14 @@ class _Delivery(BaseModel):
 
     admin_user_ids: list[str] = []
     admin_channel: str | None = None
-    pause_after_failures: int = Field(default=3, ge=1)
-    misfire_grace_seconds: int = Field(default=6 * 3600, ge=0)
-    max_attempts: int = Field(default=6, ge=1)
-    max_parallel_runs: int | None = Field(default=None, ge=1)
+    pause_after_failures: StrictInt = Field(default=3, ge=1)
+    misfire_grace_seconds: StrictInt = Field(default=6 * 3600, ge=0)
+    max_attempts: StrictInt = Field(default=6, ge=1)
+    max_parallel_runs: StrictInt | None = Field(default=None, ge=1)
 
 
 class _File(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
 
     delivery: _Delivery = _Delivery()
     destinations: list[_Destination] = []
@@ -71,6 +77,25 @@ def _key_path(location: tuple[int | str, ...]) -> str:
     for part in location:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else part)
     return path
+
+
+def _known_keys(location: tuple[int | str, ...]) -> list[str]:
+    """The keys allowed where an unknown key was found (its table's model's fields)."""
+    model: Any = _File
+    for part in location[:-1]:
+        if isinstance(part, str):
+            annotation = model.model_fields[part].annotation
+            model = next(iter(get_args(annotation)), annotation)  # list[_Destination]
+    return list(model.model_fields)
+
+
+def _message(error: ErrorDetails) -> str:
+    location = tuple(error["loc"])
+    if error["type"] == "extra_forbidden":
+        return f"unknown key (known here: {', '.join(_known_keys(location))})"
+    value = error.get("input")
+    shown = f" (got {value!r})" if isinstance(value, str | int | float | bool) else ""
+    return f"{error['msg']}{shown}"
 
 
 def _settings(index: int, raw: _Destination) -> DestinationSettings:
@@ -102,7 +127,7 @@ def parse_delivery_config(data: dict[str, Any], source: str = "config") -> Deliv
         raw = _File.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise ConfigError(f"{source}: {_key_path(first['loc'])}: {first['msg']}") from None
+        raise ConfigError(f"{source}: {_key_path(first['loc'])}: {_message(first)}") from None
     try:
         destinations = tuple(_settings(i, d) for i, d in enumerate(raw.destinations))
     except ConfigError as exc:
@@ -123,11 +148,20 @@ def parse_delivery_config(data: dict[str, Any], source: str = "config") -> Deliv
 
 
 def load_delivery_config(path: Path | None) -> DeliveryConfig:
-    """Read the TOML file; a missing path means no declared destinations."""
-    if path is None or not path.exists():
+    """Read the TOML file; `None` (no file configured) means no declared destinations.
+
+    Raises:
+        ConfigError: the file is missing, unreadable, not TOML, or invalid; the message names
+            the file (and the key).
+    """
+    if path is None:
         return DeliveryConfig()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     return parse_delivery_config(data, str(path))

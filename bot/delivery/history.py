@@ -11,6 +11,8 @@ from bot.store.deliveries import RunView, SqlDeliveryLedger
 
 __all__ = ["add_deliveries_command", "format_runs", "list_deliveries"]
 
+MAX_LIMIT = 10_000
+
 _HEADER = (
     f"{'started (UTC)':<17} {'destination':<30} {'digest':<23} {'status':<8} "
     f"{'parts':>5}  {'notes':>5}  {'tries':>5}  error"
@@ -28,7 +30,13 @@ def add_deliveries_command(
         "--destination",
         help="only this destination, e.g. slack:T0123:C0456 (platform:workspace:channel)",
     )
-    parser.add_argument("--limit", type=int, default=20, help="how many runs (default 20)")
+    parser.add_argument("--limit", type=_limit, default=20, help="how many runs (default 20)")
+
+
+def _limit(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of runs from 1 to {MAX_LIMIT}")
+    return int(value)
 
 
 def _line(run: RunView) -> str:

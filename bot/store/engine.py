@@ -12,19 +12,19 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.errors import ConfigError
+from bot.settings import default_database_url
 
-__all__ = ["DEFAULT_SQLITE_PATH", "make_engine", "normalize_database_url"]
+__all__ = ["database_error", "make_engine", "normalize_database_url"]
 
-DEFAULT_SQLITE_PATH = Path("data") / "paperbot.sqlite3"
+PG_CONNECT_TIMEOUT = 10.0  # seconds; asyncpg's own default (60 s) reads as a hang
 
 
 def normalize_database_url(raw: str | None) -> URL:
     """Turn any SQLAlchemy URL for SQLite or PostgreSQL into its asyncio-driver form.
 
-    `None` means the embedded default, `./data/paperbot.sqlite3`.
+    `None` means the embedded default (`default_database_url`: never the working directory).
     """
-    if not raw:
-        return make_url(f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}")
+    raw = raw or default_database_url()
     try:
         url = make_url(raw)
     except ArgumentError:
@@ -37,6 +37,15 @@ def normalize_database_url(raw: str | None) -> URL:
     raise ConfigError(
         f"DATABASE_URL: unsupported database {backend!r}; use sqlite:///PATH or postgresql://..."
     )
+
+
+def database_error(url: URL, action: str, exc: BaseException) -> ConfigError:
+    """One line saying which database (password hidden) failed to do what, and the driver's
+    reason: what a person needs to fix a URL, a server or a folder."""
+    reason = getattr(exc, "orig", None) or exc
+    first = str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__
+    shown = url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
+    return ConfigError(f"DATABASE_URL {shown}: {action}: {first}")
 
 
 def _redact(raw: str) -> str:
@@ -57,11 +66,16 @@ def make_engine(raw_url: URL | str | None = None, **pool: Any) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         database = url.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise database_error(url, "cannot create the database folder", exc) from None
         engine = create_async_engine(url, connect_args={"timeout": 30}, **pool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **pool)
+    return create_async_engine(
+        url, pool_pre_ping=True, connect_args={"timeout": PG_CONNECT_TIMEOUT}, **pool
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

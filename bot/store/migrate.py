@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
-from collections.abc import Iterator
-from contextlib import contextmanager
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.store.engine import database_error
 
 __all__ = ["MIGRATIONS_DIR", "upgrade_database"]
 
@@ -38,24 +43,70 @@ async def upgrade_database(engine: AsyncEngine, revision: str = "heads") -> None
     Each feature's migrations branch from `0001`; "heads" applies every branch. Processes starting
     together wait for each other: PostgreSQL through an advisory lock, SQLite through a lock file
     beside the database (SQLite runs DDL outside the transaction, so it can't lock by itself).
+
+    Raises:
+        ConfigError: the database cannot be reached or written (wrong host, port, user or
+            database; a folder that cannot be written), in one line naming it.
     """
-    with _sqlite_file_lock(engine):
-        async with engine.begin() as connection:
-            await connection.run_sync(_upgrade, revision)
+    await _connect(engine)
+    async with _sqlite_file_lock(engine):
+        try:
+            async with engine.begin() as connection:
+                await connection.run_sync(_upgrade, revision)
+        except OperationalError as exc:
+            if engine.dialect.name != "sqlite":
+                raise
+            # read-only file or folder, full disk: the person can fix these
+            raise database_error(engine.url, "cannot write the database", exc) from None
 
 
-@contextmanager
-def _sqlite_file_lock(engine: AsyncEngine) -> Iterator[None]:
+async def _connect(engine: AsyncEngine) -> None:
+    """The first contact: a wrong URL fails here with one line, not a driver's traceback."""
+    database = _sqlite_file(engine)
+    if database is not None:
+        # Opened once with the stdlib driver first: aiosqlite's worker thread, when its connect
+        # fails, can outlive the event loop and print a traceback of its own after our message.
+        try:
+            await asyncio.to_thread(_open_sqlite, database)
+        except (OSError, sqlite3.Error) as exc:
+            raise database_error(engine.url, "cannot open (is its folder writable?)", exc) from None
+    try:
+        async with engine.connect():
+            pass
+    except (OSError, DBAPIError) as exc:
+        raise database_error(engine.url, "cannot connect", exc) from None
+
+
+def _open_sqlite(database: str) -> None:
+    sqlite3.connect(database).close()
+
+
+def _sqlite_file(engine: AsyncEngine) -> str | None:
+    """The SQLite database file, or None (another engine, in memory, a `file:` URI)."""
     database = engine.url.database or ""
     if (
         engine.dialect.name != "sqlite"
         or database in ("", ":memory:")
         or database.startswith("file:")
     ):
+        return None
+    return database
+
+
+@asynccontextmanager
+async def _sqlite_file_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    database = _sqlite_file(engine)
+    if database is None:
         yield
         return
-    with open(f"{database}.migrate-lock", "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    path = f"{database}.migrate-lock"
+    try:
+        handle = open(path, "a+b")  # noqa: ASYNC230, SIM115 - opening a lock file doesn't block
+    except OSError as exc:
+        raise database_error(engine.url, f"cannot create the lock file {path}", exc) from None
+    with handle:
+        # Waiting for another process's migration blocks a thread, never the event loop.
+        await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
         try:
             yield
         finally:

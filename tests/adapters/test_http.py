@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 
 from adapters.http.server import HttpServer
 from bot.delivery.alerts import AdminAlerts
 from bot.health import HealthRegistry
-from bot.metrics import MetricsRegistry
+from bot.metrics import Gauge, MetricsRegistry, labels
 
 
 async def _get(port: int, path: str) -> tuple[int, str]:
@@ -68,3 +70,33 @@ async def test_a_taken_port_is_an_oserror() -> None:
             raise AssertionError("two servers bound one port")
     finally:
         await first.stop()
+
+
+async def test_gauges_are_read_at_each_scrape_and_a_broken_source_costs_only_its_own() -> None:
+    metrics, state = MetricsRegistry(collect_timeout=0.5), {"rows": 3.0}
+    metrics.describe("paperbot_rows", 'rows "stored"\nnow')
+
+    async def rows() -> list[Gauge]:
+        return [Gauge("paperbot_rows", state["rows"], labels(table="notes"))]
+
+    async def broken() -> list[Gauge]:
+        raise RuntimeError("database down")
+
+    async def hangs() -> list[Gauge]:
+        await asyncio.Event().wait()
+        return []
+
+    for collector in (broken, rows, hangs):
+        metrics.add_collector(collector)
+    server = HttpServer(HealthRegistry(), metrics)
+    port = await server.start("127.0.0.1", 0)
+    try:
+        status, text = await _get(port, "/metrics")
+        assert status == 200
+        assert '# HELP paperbot_rows rows "stored"\\nnow' in text
+        assert "# TYPE paperbot_rows gauge" in text
+        assert 'paperbot_rows{table="notes"} 3' in text
+        state["rows"] = 4.0
+        assert 'paperbot_rows{table="notes"} 4' in (await _get(port, "/metrics"))[1]
+    finally:
+        await server.stop()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import sys
 from pathlib import Path
 
-from tests.support.cli import run_cli
+from tests.support.cli import REPO_ROOT, run_cli
 
 
 async def test_ingest_export_and_upgrade(
@@ -102,3 +103,91 @@ async def test_two_concurrent_ingests_store_each_note_once(
     exported = await run_cli("export", "--database-url", database_url)
     rows = [json.loads(line) for line in exported.out.splitlines()]
     assert len(rows) == 41 and not any(r["retracted"] for r in rows)
+
+
+_LOADED = """
+import json, sys
+from bot.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+heavy = ("aiohttp", "apscheduler", "alembic", "sqlalchemy", "discord", "slack_sdk")
+print(json.dumps(sorted(name for name in heavy if name in sys.modules)))
+"""
+
+
+async def _modules_loaded_by(*args: str) -> list[str]:
+    """The heavy packages one real `paperbot ARGS` imported (stdout's last line)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _LOADED, *args,
+        cwd=REPO_ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()
+    loaded: list[str] = json.loads(out.decode().splitlines()[-1])
+    return loaded
+
+
+async def test_version_and_help_import_no_database_web_or_scheduler_code() -> None:
+    assert await _modules_loaded_by("--version") == []
+    assert await _modules_loaded_by("--help") == []
+
+
+async def test_search_imports_no_web_server_or_scheduler(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    loaded = await _modules_loaded_by("search", "tag:rlhf", "--database-url", url)
+    assert "sqlalchemy" in loaded  # it did search
+    assert not {"aiohttp", "apscheduler", "discord", "slack_sdk"} & set(loaded)
+
+
+async def test_commands_behave_the_same_from_any_directory(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Defaults (notes folder, config, templates, locales) come from the installation, never
+    from the working directory; nothing is written where the command is typed."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {"DATABASE_URL": database_url}
+    ingested = await run_cli("ingest", env=env, cwd=elsewhere)
+    assert ingested.code == 0, ingested.err
+    assert "added 41, updated 0" in ingested.out
+    renders = (["render", "--platform", "console"], ["render", "--platform", "discord", "--json"])
+    for args in renders:
+        here, there = await run_cli(*args, env=env), await run_cli(*args, env=env, cwd=elsewhere)
+        assert there.code == 0, there.err
+        assert (here.out, here.err) == (there.out, there.err)
+    shown = await run_cli("run", "--once", "--http", "off", env=env, cwd=elsewhere)
+    assert shown.code == 0, shown.err
+    assert "Training Language Models to Self-Correct via Reinforcement Learning" in shown.out
+    assert list(elsewhere.iterdir()) == []
+
+
+async def test_a_missing_notes_folder_names_the_setting(tmp_path: Path) -> None:
+    env = {"PAPERBOT_NOTES_DIR": str(tmp_path / "nope")}
+    result = await run_cli("ingest", "--database-url", f"sqlite:///{tmp_path / 'db'}", env=env)
+    assert result.code == 2
+    assert f"PAPERBOT_NOTES_DIR: the notes folder {tmp_path / 'nope'} does not exist" in result.err
+
+
+async def test_outside_a_checkout_defaults_live_in_the_users_data_folder(tmp_path: Path) -> None:
+    """An installed package has no pyproject.toml beside it: a copy of `bot` shows the rule."""
+    installed = tmp_path / "site-packages"
+    shutil.copytree(REPO_ROOT / "bot", installed / "bot")
+    code = (
+        "from bot.settings import Settings; s = Settings.from_env(); "
+        "print(s.database_url); print(s.notes_dir); print(s.config_path)"
+    )
+    env = {"PYTHONPATH": str(installed), "XDG_DATA_HOME": str(tmp_path / "xdg"), "PATH": ""}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(installed)!r}); {code}",
+        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()
+    home = tmp_path / "xdg" / "paperbot"
+    assert out.decode().splitlines() == [
+        f"sqlite:///{home / 'data' / 'paperbot.sqlite3'}",
+        str(home / "seeds"),
+        str(home / "config" / "paperbot.toml"),
+    ]

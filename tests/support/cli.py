@@ -18,13 +18,15 @@ class CliResult:
     err: str
 
 
-async def run_cli(*args: str, env: dict[str, str] | None = None, limit: float = 60) -> CliResult:
-    """`python -m bot ARGS` from the repository root; DATABASE_URL unset unless given."""
+async def run_cli(
+    *args: str, env: dict[str, str] | None = None, limit: float = 60, cwd: Path = REPO_ROOT
+) -> CliResult:
+    """`python -m bot ARGS` from the repository root (or `cwd`); DATABASE_URL unset unless given."""
     full_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     full_env.update(env or {})
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", *args,
-        cwd=REPO_ROOT, env=full_env,
+        cwd=cwd, env=full_env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:

@@ -1,7 +1,7 @@
 """Discord payload checks (platforms.md §3.4): the official OpenAPI schema plus our own rules.
 
-The spec lives outside the repository at `<repo>/../shared/specs/discord-openapi.json`; a missing
-file is an error, never a skip.
+The spec ships with the tests (`tests/fixtures/discord-openapi.json`, MIT, its licence beside it),
+so a fresh clone validates with nothing outside it; a missing file is an error, never a skip.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SPEC_PATH = REPO_ROOT / ".." / "shared" / "specs" / "discord-openapi.json"
+SPEC_PATH = REPO_ROOT / "tests" / "fixtures" / "discord-openapi.json"
 MAX_TOTAL = 6000
 MAX_CONTENT = 2000
 LOCAL_KEYS = ("thread", "thread_name")  # ours, for the publisher; not sent in the body

@@ -68,8 +68,10 @@ def test_duplicate_destination_is_an_error() -> None:
         parse_delivery_config({"destinations": [raw, raw]})
 
 
-def test_missing_file_means_no_destinations(tmp_path: Path) -> None:
-    assert load_delivery_config(tmp_path / "none.toml").destinations == ()
+def test_no_file_means_no_destinations_but_a_named_file_must_exist(tmp_path: Path) -> None:
+    assert load_delivery_config(None).destinations == ()
+    with pytest.raises(ConfigError, match=r"none\.toml: no such config file"):
+        load_delivery_config(tmp_path / "none.toml")
 
 
 def test_runs_in_flight_are_configurable_and_sized_from_the_pool_by_default() -> None:

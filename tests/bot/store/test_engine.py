@@ -26,8 +26,9 @@ def test_urls_get_the_asyncio_driver(raw: str | None, driver: str) -> None:
     assert normalize_database_url(raw).drivername == driver
 
 
-def test_default_is_a_file_under_data() -> None:
-    assert normalize_database_url(None).database == str(Path("data") / "paperbot.sqlite3")
+def test_default_is_a_file_under_data_of_the_checkout_not_the_working_directory() -> None:
+    checkout = Path(__file__).resolve().parents[3]
+    assert normalize_database_url(None).database == str(checkout / "data" / "paperbot.sqlite3")
 
 
 @pytest.mark.parametrize("raw", ["mysql://u:pw@h/db", "not a url at all"])

@@ -1,0 +1,185 @@
+"""What `paperbot run` shows on `/metrics`, wired in the composition root.
+
+Recorded from values the services already return (ingest reports, command replies, sends at the
+transport edge) and read at scrape time from state (database counts, leadership), so no service
+has to know about metrics. The names are what issue 13's prometheus-client will keep.
+"""
+
+from __future__ import annotations
+
+import platform as python_platform
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot import __version__
+from bot.errors import DeliveryError
+from bot.ingest.importer import IngestReport
+from bot.metrics import Gauge, MetricsRegistry, labels
+from bot.models import Destination, MessageRef
+from bot.ports import Metrics, Transport
+from bot.replies import (
+    ErrorView,
+    HelpView,
+    MessageView,
+    NoteView,
+    Reply,
+    SearchResultsView,
+    TagListView,
+)
+from bot.store.stats import store_counts
+
+__all__ = [
+    "CountingTransport",
+    "describe",
+    "record_ingest",
+    "timed_commands",
+    "watch_leadership",
+    "watch_store",
+]
+
+HELP = {
+    "paperbot_build_info": "always 1; the version and Python that run",
+    "paperbot_notes": "notes stored, by state (active, retracted)",
+    "paperbot_digest_runs": "digest runs in the ledger, by status",
+    "paperbot_digest_messages": "digest messages in the ledger, by platform and status",
+    "paperbot_scheduler_leader": "1 while this process leads the digest schedule",
+    "paperbot_notes_ingested_total": "notes this process ingested, by change",
+    "paperbot_ingest_files_total": "notes files this process read, by outcome",
+    "paperbot_messages_total": "sends this process made, by platform, action and outcome",
+    "paperbot_send_seconds": "time per send at the transport, by platform and action",
+    "paperbot_commands_total": "/paper commands answered, by platform and reply",
+    "paperbot_command_seconds": "time to answer a /paper command, by platform and reply",
+    "paperbot_destination_paused_total": "destinations paused after repeated failures",
+}
+
+_REPLIES: dict[type, str] = {
+    SearchResultsView: "results",
+    NoteView: "note",
+    TagListView: "tags",
+    HelpView: "help",
+    ErrorView: "error",
+    MessageView: "message",
+}
+
+CommandHandler = Callable[[str], Awaitable[Reply]]
+
+
+def describe(metrics: MetricsRegistry) -> None:
+    """HELP lines for every series, and the build info gauge."""
+    for name, text in HELP.items():
+        metrics.describe(name, text)
+    build = Gauge(
+        "paperbot_build_info",
+        1,
+        labels(version=__version__, python=python_platform.python_version()),
+    )
+
+    async def build_info() -> Iterable[Gauge]:
+        return [build]
+
+    metrics.add_collector(build_info)
+
+
+def record_ingest(metrics: Metrics, report: IngestReport) -> None:
+    """An ingest's outcome: notes added, updated, retracted; files read, unchanged, skipped."""
+    for change in ("added", "updated", "retracted"):
+        for _ in range(report.total(change)):
+            metrics.inc("paperbot_notes_ingested_total", change=change)
+    for file in report.files:
+        outcome = "skipped" if file.skipped else "unchanged" if file.cached else "read"
+        metrics.inc("paperbot_ingest_files_total", outcome=outcome)
+
+
+def timed_commands(handler: CommandHandler, metrics: Metrics, platform: str) -> CommandHandler:
+    """`handler`, counting and timing each answer by the kind of reply it gave."""
+
+    async def handle(text: str) -> Reply:
+        started = time.perf_counter()
+        kind = "exception"
+        try:
+            reply = await handler(text)
+            kind = _REPLIES.get(type(reply.view), "other")
+            return reply
+        finally:
+            metrics.inc("paperbot_commands_total", platform=platform, reply=kind)
+            elapsed = time.perf_counter() - started
+            metrics.observe("paperbot_command_seconds", elapsed, platform=platform, reply=kind)
+
+    return handle
+
+
+@dataclass(frozen=True, slots=True)
+class CountingTransport:
+    """A `Transport` that counts and times every send of the one it wraps."""
+
+    inner: Transport[Any]
+    metrics: Metrics
+    platform: str
+
+    async def post(
+        self,
+        destination: Destination,
+        payload: Any,
+        *,
+        thread: MessageRef | None = None,
+        nonce: str | None = None,
+    ) -> MessageRef:
+        """Post through the wrapped transport."""
+        started = time.perf_counter()
+        try:
+            ref = await self.inner.post(destination, payload, thread=thread, nonce=nonce)
+        except DeliveryError:
+            self._count("post", "failed", started)
+            raise
+        self._count("post", "sent", started)
+        return ref
+
+    async def edit(self, ref: MessageRef, payload: Any) -> None:
+        """Edit through the wrapped transport."""
+        started = time.perf_counter()
+        try:
+            await self.inner.edit(ref, payload)
+        except DeliveryError:
+            self._count("edit", "failed", started)
+            raise
+        self._count("edit", "sent", started)
+
+    def _count(self, action: str, outcome: str, started: float) -> None:
+        where = {"platform": self.platform, "action": action}
+        self.metrics.inc("paperbot_messages_total", outcome=outcome, **where)
+        self.metrics.observe("paperbot_send_seconds", time.perf_counter() - started, **where)
+
+
+def watch_store(metrics: MetricsRegistry, engine: AsyncEngine) -> None:
+    """Notes, digest runs and ledger messages, counted in the database at each scrape."""
+
+    async def counts() -> Iterable[Gauge]:
+        found = await store_counts(engine)
+        notes = [
+            Gauge("paperbot_notes", found.notes.get(retracted, 0), labels(state=state))
+            for retracted, state in ((False, "active"), (True, "retracted"))
+        ]
+        runs = [
+            Gauge("paperbot_digest_runs", n, labels(status=status))
+            for status, n in found.runs.items()
+        ]
+        messages = [
+            Gauge("paperbot_digest_messages", n, labels(platform=platform, status=status))
+            for (platform, status), n in found.messages.items()
+        ]
+        return [*notes, *runs, *messages]
+
+    metrics.add_collector(counts)
+
+
+def watch_leadership(metrics: MetricsRegistry, leading: Callable[[], bool]) -> None:
+    """1 while this process leads the digest schedule, else 0."""
+
+    async def leader() -> Iterable[Gauge]:
+        return [Gauge("paperbot_scheduler_leader", 1.0 if leading() else 0.0)]
+
+    metrics.add_collector(leader)
