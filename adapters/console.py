@@ -34,21 +34,24 @@ THREAD_BAR = "  │ "
 QUIT = {":q", ":quit", "quit", "exit"}
 
 
-async def stdin_lines(prompt: str = PROMPT) -> AsyncIterator[str]:
-    """Lines typed at the terminal; ends at EOF (Ctrl-D).
+async def stdin_lines(prompt: str = PROMPT, stream: TextIO | None = None) -> AsyncIterator[str]:
+    """Lines typed at the terminal (or read from `stream`); ends at EOF (Ctrl-D).
 
-    Each line is read by a daemon thread, so a pending `input()` never holds up shutdown
-    (Ctrl-C ends the program at once instead of waiting for one more Enter).
+    Each line is read by a daemon thread, so a pending read never holds up shutdown
+    (Ctrl-C ends the program at once instead of waiting for one more Enter). Standard input
+    goes through `input()` (line editing, the prompt); another stream is read as it is.
     """
     loop = asyncio.get_running_loop()
     while True:
-        line = await _read_line(loop, prompt)
+        line = await _read_line(loop, prompt, stream)
         if line is None:
             return
         yield line
 
 
-def _read_line(loop: asyncio.AbstractEventLoop, prompt: str) -> asyncio.Future[str | None]:
+def _read_line(
+    loop: asyncio.AbstractEventLoop, prompt: str, stream: TextIO | None
+) -> asyncio.Future[str | None]:
     future: asyncio.Future[str | None] = loop.create_future()
 
     def deliver(line: str | None) -> None:
@@ -56,9 +59,13 @@ def _read_line(loop: asyncio.AbstractEventLoop, prompt: str) -> asyncio.Future[s
             future.set_result(line)
 
     def read() -> None:
+        line: str | None = None
         try:
-            line: str | None = input(prompt)
-        except EOFError:
+            if stream is None:
+                line = input(prompt)
+            elif raw := stream.readline():
+                line = raw.rstrip("\r\n")
+        except (EOFError, OSError, ValueError):  # end of input, or a closed or unreadable one
             line = None
         with contextlib.suppress(RuntimeError):  # the loop closed while we waited
             loop.call_soon_threadsafe(deliver, line)
@@ -139,12 +146,13 @@ class ConsoleChannel:
         return answered
 
     async def run(self, digest: Digest | None, *, stdin: TextIO | None = None) -> None:
-        """Print the digest, then take `/paper` lines while standard input is a terminal."""
+        """Print the digest, then take `/paper` lines from `stdin` (default: standard input)
+        while it is a terminal."""
         if digest is not None:
             self.show_digest(digest)
         source = sys.stdin if stdin is None else stdin
         if self.handler is not None and source.isatty():
-            await self.prompt(stdin_lines())
+            await self.prompt(stdin_lines(stream=stdin))
 
 
 @dataclass

@@ -44,10 +44,6 @@ CONSOLE_BUDGET = Budget(title=500, authors=300, commentary=6000, abstract=600)
 FULL_BUDGET = Budget(title=2000, authors=2000, commentary=100_000, abstract=100_000)
 
 
-def _identity(text: str) -> str:
-    return text
-
-
 def _markup(text: str) -> str:
     return rich_escape(clean_console(text))
 

@@ -100,3 +100,15 @@ async def test_stdin_lines_yields_typed_lines_until_eof(monkeypatch: pytest.Monk
 
     monkeypatch.setattr("builtins.input", fake_input)
     assert [line async for line in stdin_lines()] == ["/paper tags", "help"]
+
+
+class _TtyInput(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+async def test_run_reads_the_stream_it_is_given() -> None:
+    out, asked = io.StringIO(), []
+    typed = _TtyInput("/paper tags\n\nhelp\n:quit\n/paper never\n")
+    await _channel(out, asked).run(None, stdin=typed)
+    assert asked == ["tags", "help"]
