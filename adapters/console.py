@@ -22,7 +22,7 @@ from rich.console import Console
 from bot.models import Destination, Digest, MessageRef
 from bot.payloads import ConsolePayload
 from bot.ports import Renderer
-from bot.replies import ErrorView, Reply
+from bot.replies import ErrorView, Reply, msg
 
 __all__ = ["CommandHandler", "ConsoleChannel", "ConsoleTransport", "stdin_lines"]
 
@@ -90,6 +90,8 @@ class ConsoleChannel:
     handler: CommandHandler | None = None
     out: TextIO = field(default_factory=lambda: sys.stdout)
     colour: bool | None = None
+    locale: str = "ko"
+    """The language of what the channel itself says (an internal error)."""
     _console: Console = field(init=False)
 
     def __post_init__(self) -> None:
@@ -130,7 +132,7 @@ class ConsoleChannel:
             reply = await self.handler(text)
         except Exception:  # the prompt must answer the person whatever the core did
             log.exception("console command failed: %r", text)
-            reply = Reply(ErrorView("internal error: see the log"), locale="en")
+            reply = Reply(ErrorView(msg("error.internal")), locale=self.locale)
         payload = self.renderer.render_reply(reply)
         self.show([payload])
         return payload
@@ -179,5 +181,7 @@ class ConsoleTransport:
         )
 
     async def edit(self, ref: MessageRef, payload: ConsolePayload) -> None:
-        """A terminal can't change printed text: print the corrected message, marked as such."""
-        self.channel.show([ConsolePayload(plain=f"✏️ edited {ref.message_id}:\n{payload.plain}")])
+        """A terminal can't change printed text: print the corrected message again, marked ✏️
+        (a mark, not a word, so it reads in either language; message ids are not for people)."""
+        rich = f"✏️ {payload.rich}" if payload.rich else ""
+        self.channel.show([ConsolePayload(f"✏️ {payload.plain}", rich, thread=payload.thread)])

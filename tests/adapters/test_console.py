@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterable
 import pytest
 
 from adapters.console import ConsoleChannel, command_text, stdin_lines
-from bot.replies import ErrorView, HelpView, Reply
+from bot.replies import ErrorView, HelpView, Reply, msg
 from formatters.console_text import ConsoleRenderer
 from tests.support.digests import crafted_digest, crafted_note
 
@@ -62,7 +62,12 @@ async def test_a_failing_handler_still_answers_the_person() -> None:
     out = io.StringIO()
     payload = await _channel(out).answer("/paper boom")
     assert payload is not None
-    assert "internal error" in out.getvalue()
+    assert "내부 오류가 났습니다" in out.getvalue()  # in the channel's language (Korean default)
+    english = _channel(out)
+    english.locale = "en"
+    await english.answer("/paper boom")
+    assert "Something went wrong on our side" in out.getvalue()
+    assert "Only you can see this." in out.getvalue()
 
 
 async def test_without_a_terminal_on_stdin_it_only_prints() -> None:
@@ -82,7 +87,7 @@ async def test_error_replies_render_in_red_on_a_terminal() -> None:
     out = _Tty()
 
     async def handler(text: str) -> Reply:
-        return Reply(ErrorView(f"bad {text}"), locale="en")
+        return Reply(ErrorView(msg("error.unknown_command", typed=text)), locale="en")
 
     await ConsoleChannel(ConsoleRenderer(), handler=handler, out=out).answer("/paper x")
     assert "\x1b[1;31m" in out.getvalue()
