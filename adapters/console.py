@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 import threading
 import uuid
@@ -24,7 +25,13 @@ from bot.payloads import ConsolePayload
 from bot.ports import Renderer
 from bot.replies import ErrorView, Reply, msg
 
-__all__ = ["CommandHandler", "ConsoleChannel", "ConsoleTransport", "stdin_lines"]
+__all__ = [
+    "CommandHandler",
+    "ConsoleChannel",
+    "ConsoleTransport",
+    "stdin_lines",
+    "terminal_width",
+]
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +79,18 @@ def _read_line(
 
     threading.Thread(target=read, name="console-stdin", daemon=True).start()
     return future
+
+
+def terminal_width(cap: int, out: TextIO | None = None) -> int:
+    """The columns of the terminal `out` (default: standard output) shows, at most `cap`;
+    `cap` when it is not a terminal (a pipe or a log keeps full lines)."""
+    stream = sys.stdout if out is None else out
+    try:
+        if stream.isatty():
+            return max(20, min(cap, os.get_terminal_size(stream.fileno()).columns))
+    except (OSError, ValueError):  # no size to ask for (a closed or fake stream)
+        pass
+    return cap
 
 
 def command_text(line: str) -> str | None:

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
+import os
+import struct
+import termios
 from collections.abc import AsyncIterator, Iterable
 
 import pytest
 
-from adapters.console import ConsoleChannel, command_text, stdin_lines
+from adapters.console import (
+    ConsoleChannel,
+    ConsoleTransport,
+    command_text,
+    stdin_lines,
+    terminal_width,
+)
+from bot.models import Destination, Platform
+from bot.payloads import ConsolePayload
 from bot.replies import ErrorView, HelpView, Reply, msg
 from formatters.console_text import ConsoleRenderer
 from tests.support.digests import crafted_digest, crafted_note
@@ -117,3 +129,28 @@ async def test_run_reads_the_stream_it_is_given() -> None:
     typed = _TtyInput("/paper tags\n\nhelp\n:quit\n/paper never\n")
     await _channel(out, asked).run(None, stdin=typed)
     assert asked == ["tags", "help"]
+
+
+async def test_an_edit_reprints_the_message_marked_without_internal_ids() -> None:
+    out = io.StringIO()
+    transport = ConsoleTransport(_channel(out))
+    where = Destination(Platform.CONSOLE, "local", "terminal")
+    ref = await transport.post(where, ConsolePayload("1. Paper 1", thread=True))
+    await transport.edit(ref, ConsolePayload(" 1. Paper 1 (fixed)", thread=True))
+    edited = out.getvalue().split("\n\n")[1]
+    assert edited == "  │ ✏️  1. Paper 1 (fixed)"
+    assert ref.message_id not in out.getvalue()
+
+
+def test_terminal_width_is_the_terminals_capped_and_full_in_a_pipe() -> None:
+    leader, follower = os.openpty()
+    try:
+        with os.fdopen(follower, "w", closefd=False) as tty:
+            for columns, expected in ((70, 70), (200, 96)):
+                size = struct.pack("HHHH", 24, columns, 0, 0)
+                fcntl.ioctl(follower, termios.TIOCSWINSZ, size)
+                assert terminal_width(96, tty) == expected
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert terminal_width(96, io.StringIO()) == 96
