@@ -7,7 +7,7 @@ lines wrap at the renderer's `width` (the terminal's, at most 96 cells).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from rich.markup import escape as rich_escape
@@ -250,9 +250,10 @@ class ConsoleRenderer:
         lines = [mode.style(title, "bold")]
         for offset, note in enumerate(view.notes):
             e = self._ctx(note, view.first_number + offset, locale, mode, self.budget)
-            lines.append(self._render("list_item", mode, e=e) + f" · {e.day}")
-            hint = self._t(locale, "search.hint_share", mode, key=note.key)
-            lines.append(mode.style(f"     {hint}", "dim"))
+            dated = replace(e, tags=(*e.tags, "·", e.day))  # the day wraps with the tags
+            lines.append(self._render("list_item", mode, e=dated))
+            hint = self._t(locale, "search.hint_share_here", mode, n=e.number)
+            lines.append(mode.style(f"    {hint}", "dim"))
         for cursor, name in (
             (view.prev_cursor, "search.hint_prev_here"),
             (view.next_cursor, "search.hint_next_here"),

@@ -47,6 +47,8 @@ REMEMBERED_SEARCHES = 1000
 class _LastSearch:
     query: Query
     pages: int
+    shown: tuple[tuple[int, str], ...] = ()
+    """(list number, note key) of the hits on that page: `share 2` names the second."""
 
 
 class PaperCommand:
@@ -122,8 +124,10 @@ class PaperCommand:
             )
             self._remember(request, _LastSearch(parse_query(query.at_page(page.pages)), page.pages))
             return _error(request, past)
-        self._remember(request, _LastSearch(query, page.pages))
-        return Reply(results_view(page), locale=request.locale)
+        view = results_view(page)
+        shown = tuple((view.first_number + i, n.key) for i, n in enumerate(view.notes))
+        self._remember(request, _LastSearch(query, page.pages, shown))
+        return Reply(view, locale=request.locale)
 
     def _remember(self, request: CommandRequest, last: _LastSearch) -> None:
         self._last[request.asker] = last
@@ -152,7 +156,8 @@ class PaperCommand:
 
     async def _share(self, request: CommandRequest, rest: str) -> Reply:
         """Post one note to the channel, visibly, saying who shared it."""
-        key = _share_key(rest)
+        last = self._last.get(request.asker)
+        key = _share_key(rest, dict(last.shown) if last else {})
         if key is None:
             return _error(request, msg("search.share_usage"), ("share id:2024-02-29-llama-3",))
         note = await self._search.entry(key)
@@ -162,12 +167,15 @@ class PaperCommand:
         return Reply(shared, ephemeral=False, locale=request.locale)
 
 
-def _share_key(rest: str) -> str | None:
-    """The note id in `id:<id>` or a bare `<id>`; None when that is not what was typed."""
+def _share_key(rest: str, shown: Mapping[int, str]) -> str | None:
+    """The note id in `id:<id>`, a bare `<id>`, or the number of a hit of the asker's last
+    search page (`share 2`); None when that is not what was typed."""
     words = rest.split()
     if len(words) != 1:
         return None
     word = words[0]
+    if word.isdigit():
+        return shown.get(int(word))
     if word.lower().startswith("id:"):
         word = word[3:]
     return word if word and ":" not in word else None

@@ -83,7 +83,7 @@ def test_discord_search_page_has_components_with_custom_ids() -> None:
 def test_console_search_page_gives_text_hints() -> None:
     text = RENDERERS[Platform.CONSOLE].render_reply(Reply(PAGE, locale="en")).plain
     assert "next page: /paper next" in text and "previous page: /paper prev" in text
-    assert "/paper share id:2024-09-20-paper-6" in text
+    assert "share to the channel: /paper share 6" in text  # the number shown, not a long id
 
 
 def test_a_cursor_too_long_for_a_button_becomes_a_hint() -> None:

@@ -62,13 +62,16 @@ async def test_share_posts_the_note_to_the_channel_as_the_user(seeded: App) -> N
     assert bare == shown
     assert "No note has the id nope" in await session.type("/paper share id:nope")
     assert "Which note? Type /paper share id:<id>" in await session.type("/paper share")
+    assert "Which note?" in await session.type("/paper share 3")  # no search shown yet
 
 
 async def test_the_search_hint_under_each_result_works(seeded: App) -> None:
     session = terminal_session(seeded, "en")
     shown = await session.type("/paper tag:rlhf")
-    hint = re.findall(r"share to the channel: (/paper share id:\S+)", shown)[0]
-    assert "📌 Shared by me" in await session.type(hint)
+    hints = re.findall(r"share to the channel: (/paper share \d+)$", shown, flags=re.MULTILINE)
+    assert hints == ["/paper share 1", "/paper share 2", "/paper share 3"]
+    shared = await session.type(hints[1])
+    assert shared.startswith("📌 Shared by me\n 1. " + _titles(shown)[1])
 
 
 async def test_the_terminal_channel_is_configured_from_chat(seeded: App) -> None:
