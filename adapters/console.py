@@ -82,12 +82,14 @@ def _read_line(
 
 
 def terminal_width(cap: int, out: TextIO | None = None) -> int:
-    """The columns of the terminal `out` (default: standard output) shows, at most `cap`;
-    `cap` when it is not a terminal (a pipe or a log keeps full lines)."""
+    """The columns of the terminal `out` (default: standard output) shows, less the thread bar
+    replies get, at most `cap`; `cap` when it is not a terminal (a pipe or a log keeps full
+    lines)."""
     stream = sys.stdout if out is None else out
     try:
         if stream.isatty():
-            return max(20, min(cap, os.get_terminal_size(stream.fileno()).columns))
+            columns = os.get_terminal_size(stream.fileno()).columns - len(THREAD_BAR)
+            return max(20, min(cap, columns))
     except (OSError, ValueError):  # no size to ask for (a closed or fake stream)
         pass
     return cap
