@@ -115,7 +115,7 @@ class ChannelCommands:
             msg(
                 "channel.enabled",
                 enabled=msg("word.yes" if s.enabled else "word.no"),
-                origin=msg("word.chat" if s.origin is Origin.CHAT else "word.config"),
+                origin=msg(f"word.{s.origin.value}"),
             ),
             msg("channel.last_run", when=_when(runs[0].digest_key), status=_status(runs[0].status))
             if runs

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.commands.channel import RUN_OUTCOMES, RUN_STATUSES
+from bot.digest.settings import Origin
 from bot.errors import QuerySyntaxError
 from bot.models import Layout
 from bot.replies import Text
@@ -105,3 +106,8 @@ def test_no_digest_advertises_subscribing_before_it_exists(locale: str, layout: 
         for payload in renderer.render_digest(digest):
             shown = str(payload.to_json())
             assert "🔔" not in shown and "follow" not in shown and "구독" not in shown
+
+
+def test_every_origin_has_a_word() -> None:
+    for locale in LOCALES:
+        assert {f"word.{o.value}" for o in Origin} <= catalogue().keys(locale)

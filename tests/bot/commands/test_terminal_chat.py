@@ -76,6 +76,8 @@ async def test_the_search_hint_under_each_result_works(seeded: App) -> None:
 
 async def test_the_terminal_channel_is_configured_from_chat(seeded: App) -> None:
     session = terminal_session(seeded, "en")
+    before = await session.type("/paper channel show")
+    assert "schedule: 0 9 * * * (Asia/Seoul)" in before and "set in: the built-in default" in before
     changed = await session.type('/paper channel set schedule "0 8 * * 1-5"')
     assert "schedule updated." in changed and "declared in the config file" not in changed
     assert "schedule: 0 8 * * 1-5 (Asia/Seoul)" in changed
