@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 import threading
 import uuid
@@ -22,9 +23,15 @@ from rich.console import Console
 from bot.models import Destination, Digest, MessageRef
 from bot.payloads import ConsolePayload
 from bot.ports import Renderer
-from bot.replies import ErrorView, Reply
+from bot.replies import ErrorView, Reply, msg
 
-__all__ = ["CommandHandler", "ConsoleChannel", "ConsoleTransport", "stdin_lines"]
+__all__ = [
+    "CommandHandler",
+    "ConsoleChannel",
+    "ConsoleTransport",
+    "stdin_lines",
+    "terminal_width",
+]
 
 log = logging.getLogger(__name__)
 
@@ -34,21 +41,24 @@ THREAD_BAR = "  │ "
 QUIT = {":q", ":quit", "quit", "exit"}
 
 
-async def stdin_lines(prompt: str = PROMPT) -> AsyncIterator[str]:
-    """Lines typed at the terminal; ends at EOF (Ctrl-D).
+async def stdin_lines(prompt: str = PROMPT, stream: TextIO | None = None) -> AsyncIterator[str]:
+    """Lines typed at the terminal (or read from `stream`); ends at EOF (Ctrl-D).
 
-    Each line is read by a daemon thread, so a pending `input()` never holds up shutdown
-    (Ctrl-C ends the program at once instead of waiting for one more Enter).
+    Each line is read by a daemon thread, so a pending read never holds up shutdown
+    (Ctrl-C ends the program at once instead of waiting for one more Enter). Standard input
+    goes through `input()` (line editing, the prompt); another stream is read as it is.
     """
     loop = asyncio.get_running_loop()
     while True:
-        line = await _read_line(loop, prompt)
+        line = await _read_line(loop, prompt, stream)
         if line is None:
             return
         yield line
 
 
-def _read_line(loop: asyncio.AbstractEventLoop, prompt: str) -> asyncio.Future[str | None]:
+def _read_line(
+    loop: asyncio.AbstractEventLoop, prompt: str, stream: TextIO | None
+) -> asyncio.Future[str | None]:
     future: asyncio.Future[str | None] = loop.create_future()
 
     def deliver(line: str | None) -> None:
@@ -56,15 +66,33 @@ def _read_line(loop: asyncio.AbstractEventLoop, prompt: str) -> asyncio.Future[s
             future.set_result(line)
 
     def read() -> None:
+        line: str | None = None
         try:
-            line: str | None = input(prompt)
-        except EOFError:
+            if stream is None:
+                line = input(prompt)
+            elif raw := stream.readline():
+                line = raw.rstrip("\r\n")
+        except (EOFError, OSError, ValueError):  # end of input, or a closed or unreadable one
             line = None
         with contextlib.suppress(RuntimeError):  # the loop closed while we waited
             loop.call_soon_threadsafe(deliver, line)
 
     threading.Thread(target=read, name="console-stdin", daemon=True).start()
     return future
+
+
+def terminal_width(cap: int, out: TextIO | None = None) -> int:
+    """The columns of the terminal `out` (default: standard output) shows, less the thread bar
+    replies get, at most `cap`; `cap` when it is not a terminal (a pipe or a log keeps full
+    lines)."""
+    stream = sys.stdout if out is None else out
+    try:
+        if stream.isatty():
+            columns = os.get_terminal_size(stream.fileno()).columns - len(THREAD_BAR)
+            return max(20, min(cap, columns))
+    except (OSError, ValueError):  # no size to ask for (a closed or fake stream)
+        pass
+    return cap
 
 
 def command_text(line: str) -> str | None:
@@ -83,6 +111,8 @@ class ConsoleChannel:
     handler: CommandHandler | None = None
     out: TextIO = field(default_factory=lambda: sys.stdout)
     colour: bool | None = None
+    locale: str = "ko"
+    """The language of what the channel itself says (an internal error)."""
     _console: Console = field(init=False)
 
     def __post_init__(self) -> None:
@@ -123,7 +153,7 @@ class ConsoleChannel:
             reply = await self.handler(text)
         except Exception:  # the prompt must answer the person whatever the core did
             log.exception("console command failed: %r", text)
-            reply = Reply(ErrorView("internal error: see the log"), locale="en")
+            reply = Reply(ErrorView(msg("error.internal")), locale=self.locale)
         payload = self.renderer.render_reply(reply)
         self.show([payload])
         return payload
@@ -139,12 +169,13 @@ class ConsoleChannel:
         return answered
 
     async def run(self, digest: Digest | None, *, stdin: TextIO | None = None) -> None:
-        """Print the digest, then take `/paper` lines while standard input is a terminal."""
+        """Print the digest, then take `/paper` lines from `stdin` (default: standard input)
+        while it is a terminal."""
         if digest is not None:
             self.show_digest(digest)
         source = sys.stdin if stdin is None else stdin
         if self.handler is not None and source.isatty():
-            await self.prompt(stdin_lines())
+            await self.prompt(stdin_lines(stream=stdin))
 
 
 @dataclass
@@ -171,5 +202,7 @@ class ConsoleTransport:
         )
 
     async def edit(self, ref: MessageRef, payload: ConsolePayload) -> None:
-        """A terminal can't change printed text: print the corrected message, marked as such."""
-        self.channel.show([ConsolePayload(plain=f"✏️ edited {ref.message_id}:\n{payload.plain}")])
+        """A terminal can't change printed text: print the corrected message again, marked ✏️
+        (a mark, not a word, so it reads in either language; message ids are not for people)."""
+        rich = f"✏️ {payload.rich}" if payload.rich else ""
+        self.channel.show([ConsolePayload(f"✏️ {payload.plain}", rich, thread=payload.thread)])

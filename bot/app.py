@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.console import CommandHandler, ConsoleChannel
+from adapters.console import CommandHandler, ConsoleChannel, terminal_width
 from bot.clock import SystemClock
 from bot.commands.paper import PaperCommand
 from bot.commands.request import CommandRequest
@@ -24,7 +24,7 @@ from bot.search.service import SearchService
 from bot.store.engine import make_engine
 from bot.store.migrate import upgrade_database
 from bot.store.notes import SqlNoteStore
-from formatters.console_text import ConsoleRenderer
+from formatters.console_text import WIDTH, ConsoleRenderer
 from formatters.discord_embeds import DiscordRenderer
 from formatters.slack_blocks import SlackRenderer
 from formatters.templating import Templates
@@ -79,7 +79,8 @@ def renderer_for(platform: Platform, templates_dir: Path | None = None) -> Rende
 
 
 def _console_renderer(templates: Templates) -> Renderer[ConsolePayload]:
-    return ConsoleRenderer(templates=templates)
+    """Lines wrap at the terminal's width (at most 96 cells; 96 in a pipe or a log)."""
+    return ConsoleRenderer(templates=templates, width=terminal_width(WIDTH))
 
 
 def console_channel(

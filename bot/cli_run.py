@@ -80,7 +80,7 @@ def delivery_config(path: Path | None) -> DeliveryConfig:
         )
     if config.destinations:
         return config
-    return replace(config, destinations=(DestinationSettings(TERMINAL, origin=Origin.CONFIG),))
+    return replace(config, destinations=(DestinationSettings(TERMINAL, origin=Origin.DEFAULT),))
 
 
 async def serve(

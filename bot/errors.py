@@ -26,7 +26,16 @@ class NoteParseError(PaperbotError):
 
 
 class QuerySyntaxError(PaperbotError):
-    """A `/paper` query the grammar cannot read."""
+    """A `/paper` query the grammar cannot read.
+
+    The message is English (logs, `paperbot search`); chat replies say it in the user's
+    language from `code` and `params` (the catalogue key `query.<code>`).
+    """
+
+    def __init__(self, message: str, *, code: str = "unreadable", **params: str | int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class ConfigError(PaperbotError):

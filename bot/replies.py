@@ -1,12 +1,15 @@
 """Command results as neutral views: what the command core returns and renderers draw.
 
 Kept platform-free and minimal so the command core (search, tags, help) and the renderers can
-meet here without knowing each other.
+meet here without knowing each other. The core never writes a sentence a person reads: it names
+one (`Text`: a catalogue key and its values) and the renderer says it in the reply's language,
+so a Korean channel reads Korean only and an English one English only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from bot.models import Note
 
@@ -17,9 +20,29 @@ __all__ = [
     "NoteView",
     "Reply",
     "SearchResultsView",
+    "SharedNoteView",
     "TagListView",
+    "Text",
     "View",
+    "msg",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A sentence of the UI catalogue (`formatters/locales/`) by key, with its values.
+
+    Values are data (a query, a tag, a count) or other `Text`s (a localized word inside a
+    sentence); renderers look the key up in the reply's locale and escape the result.
+    """
+
+    key: str
+    params: Mapping[str, str | int | Text] = field(default_factory=dict)
+
+
+def msg(key: str, /, **params: str | int | Text) -> Text:
+    """`Text(key, params)`, written the way it reads: `msg("search.no_id", id=key)`."""
+    return Text(key, params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +83,28 @@ class TagListView:
 
 
 @dataclass(frozen=True, slots=True)
+class SharedNoteView:
+    """A note posted visibly to the channel by someone (`/paper share`), naming who shared it.
+
+    `shared_by` is the person's display name, shown as text: a platform mention (`<@U…>`)
+    would notify them, and no paperbot message pings anyone.
+    """
+
+    note: Note
+    shared_by: str
+
+
+@dataclass(frozen=True, slots=True)
 class HelpView:
     """The query grammar, shown as example commands, each with what it does when known."""
 
     examples: tuple[str, ...]
-    meanings: tuple[str, ...] = ()
+    meanings: tuple[Text, ...] = ()
 
-    def lines(self) -> tuple[tuple[str, str], ...]:
-        """(example, meaning) pairs; the meaning is empty where none was given."""
-        meanings = self.meanings + ("",) * (len(self.examples) - len(self.meanings))
+    def lines(self) -> tuple[tuple[str, Text | None], ...]:
+        """(example, meaning) pairs; the meaning is None where none was given."""
+        meanings: tuple[Text | None, ...] = self.meanings
+        meanings += (None,) * (len(self.examples) - len(self.meanings))
         return tuple(zip(self.examples, meanings, strict=False))
 
 
@@ -76,23 +112,32 @@ class HelpView:
 class ErrorView:
     """A user error in words a person can act on, with examples that would work."""
 
-    message: str
+    message: Text
     examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class MessageView:
-    """A short plain answer (channel settings, a digest run): shown as text, nothing else."""
+    """A short answer: catalogue `lines` (channel settings, a digest run), after `text`.
 
-    text: str
+    `text` is shown as it is: operator text from outside the command core (a delivery alert).
+    """
+
+    text: str = ""
+    lines: tuple[Text, ...] = ()
 
 
-View = SearchResultsView | NoteView | TagListView | HelpView | ErrorView | MessageView
+View = (
+    SearchResultsView | NoteView | SharedNoteView | TagListView | HelpView | ErrorView | MessageView
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What a command answers: a view, shown only to the asker unless `ephemeral` is False."""
+    """What a command answers: a view, shown only to the asker unless `ephemeral` is False.
+
+    A non-ephemeral reply is a post visible to the whole channel (`/paper share`).
+    """
 
     view: View
     ephemeral: bool = True

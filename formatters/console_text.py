@@ -1,14 +1,15 @@
 """Digests and command results as terminal text: plain for pipes and logs, rich markup for a
 colour terminal. Same structure as the chat platforms: a header, then one part per note (shown
-indented as the "thread"), or everything in one part for the inline layout. No length limits.
+indented as the "thread"), or everything in one part for the inline layout. No length limits;
+lines wrap at the renderer's `width` (the terminal's, at most 96 cells).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 
-from rich.cells import cell_len
 from rich.markup import escape as rich_escape
 
 from bot.models import Digest, Layout, Note
@@ -20,8 +21,10 @@ from bot.replies import (
     NoteView,
     Reply,
     SearchResultsView,
+    SharedNoteView,
     TagListView,
 )
+from formatters.console_layout import WIDTH, columns, pack, wrap
 from formatters.entries import (
     Budget,
     EntryContext,
@@ -36,16 +39,11 @@ from formatters.i18n import Catalogue, catalogue
 from formatters.templating import Templates
 from formatters.text import clean_console
 
-__all__ = ["CONSOLE_BUDGET", "ConsoleRenderer"]
+__all__ = ["CONSOLE_BUDGET", "WIDTH", "ConsoleRenderer"]
 
 PLATFORM = "console"
-WIDTH = 96
 CONSOLE_BUDGET = Budget(title=500, authors=300, commentary=6000, abstract=600)
 FULL_BUDGET = Budget(title=2000, authors=2000, commentary=100_000, abstract=100_000)
-
-
-def _identity(text: str) -> str:
-    return text
 
 
 def _markup(text: str) -> str:
@@ -60,40 +58,17 @@ def _rich_style(text: str, style: str) -> str:
     return f"[{style}]{text}[/]" if text else text
 
 
-def _wrap_paragraph(paragraph: str, indent: str) -> list[str]:
-    lines: list[str] = []
-    words: list[str] = []
-    used = cell_len(indent)
-    for word in paragraph.split():
-        width = cell_len(word) + (1 if words else 0)
-        if words and used + width > WIDTH:
-            lines.append(indent + " ".join(words))
-            words, used, width = [], cell_len(indent), cell_len(word)
-        words.append(word)
-        used += width
-    lines.append(indent + " ".join(words) if words else indent.rstrip())
-    return lines
-
-
-def _wrap(text: str, indent: str = "   ") -> str:
-    """Paragraphs wrapped at 96 terminal cells (Hangul is two), never breaking a word or URL."""
-    return "\n".join(
-        line
-        for paragraph in text.splitlines() or [""]
-        for line in _wrap_paragraph(paragraph, indent)
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class _Mode:
-    """Plain or rich: how values are escaped and styled."""
+    """Plain or rich: how values are escaped and styled, and whether text is markup."""
 
     escape: Callable[[str], str]
     style: Callable[[str, str], str]
+    markup: bool
 
 
-PLAIN = _Mode(clean_console, _plain_style)
-RICH = _Mode(_markup, _rich_style)
+PLAIN = _Mode(clean_console, _plain_style, markup=False)
+RICH = _Mode(_markup, _rich_style, markup=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +78,8 @@ class ConsoleRenderer:
     templates: Templates = field(default_factory=Templates)
     budget: Budget = CONSOLE_BUDGET
     strings: Catalogue = field(default_factory=catalogue)
+    width: int = WIDTH
+    """Cells per line: the terminal's width where known, never more than `WIDTH`."""
 
     def render_digest(self, digest: Digest) -> list[ConsolePayload]:
         """Header first; in the thread layout each note is its own part with `thread=True`."""
@@ -149,9 +126,12 @@ class ConsoleRenderer:
             more=mode.escape(more),
         )
 
+    def _wrap(self, mode: _Mode) -> Callable[..., str]:
+        return partial(wrap, width=self.width, markup=mode.markup)
+
     def _render(self, name: str, mode: _Mode, **context: object) -> str:
         return self.templates.render(
-            PLATFORM, name, {**context, "style": mode.style, "wrap": _wrap}
+            PLATFORM, name, {**context, "style": mode.style, "wrap": self._wrap(mode)}
         )
 
     def _header(self, digest: Digest, mode: _Mode) -> str:
@@ -176,7 +156,9 @@ class ConsoleRenderer:
                 days=days_label(digest),
                 count=live_count(digest),
             ),
-            tags=" ".join(mode.escape(f"#{t}") for t in tag_summary(digest.notes)),
+            tags=self._wrap(mode)(
+                " ".join(mode.escape(f"#{t}") for t in tag_summary(digest.notes)), ""
+            ),
             filter=mode.escape(filter_label or ""),
             items=items,
             hint=self._t(digest.locale, key, mode),
@@ -195,18 +177,21 @@ class ConsoleRenderer:
             text = self._search(view, locale, mode)
         elif isinstance(view, NoteView):
             text = self._entry(view.note, 1, locale, mode, FULL_BUDGET)
+        elif isinstance(view, SharedNoteView):
+            by = self._t(locale, "search.shared_by", mode, user=view.shared_by)
+            text = mode.style(by, "bold") + "\n" + self._entry(view.note, 1, locale, mode)
         elif isinstance(view, TagListView):
-            listing = _wrap(" · ".join(mode.escape(f"#{t} ({n})") for t, n in view.tags), "")
+            listing = self._tag_listing(view, mode)
             text = self._titled(
                 self._t(locale, "tags.title", mode),
                 listing or self._t(locale, "tags.empty", mode),
                 mode,
             )
         elif isinstance(view, HelpView):
-            body = self._t(locale, "help.intro", mode) + "\n" + self._help_lines(view, mode)
+            body = self._t(locale, "help.intro", mode) + "\n" + self._help_lines(view, mode, locale)
             text = self._titled(self._t(locale, "help.title", mode), body, mode)
         elif isinstance(view, MessageView):
-            text = mode.escape(view.text)
+            text = mode.escape(self.strings.message(locale, view))
         else:
             text = self._error(view, locale, mode)
         if reply.ephemeral:
@@ -216,18 +201,34 @@ class ConsoleRenderer:
     def _titled(self, title: str, body: str, mode: _Mode) -> str:
         return f"{mode.style(title, 'bold')}\n{body}"
 
-    def _help_lines(self, view: HelpView, mode: _Mode) -> str:
-        return "\n".join(
-            f"  {mode.style(mode.escape(example), 'cyan')}"
-            + (f"  {mode.escape(meaning)}" if meaning else "")
+    def _tag_listing(self, view: TagListView, mode: _Mode) -> str:
+        """`#tag (n)` items packed into lines, never split across two (plain, then escaped)."""
+        plain = pack([clean_console(f"#{t} ({n})") for t, n in view.tags], width=self.width)
+        return mode.escape(plain) if mode.markup else plain
+
+    def _help_lines(self, view: HelpView, mode: _Mode, locale: str) -> str:
+        """Examples in one column, what they do aligned in the next (wrapped under itself)."""
+        rows = [
+            (
+                mode.escape(example),
+                mode.escape(self.strings.text(locale, meaning)) if meaning else "",
+            )
             for example, meaning in view.lines()
+        ]
+        lines = columns(
+            rows,
+            width=self.width - 2,
+            markup=mode.markup,
+            style_left=lambda cell: mode.style(cell, "cyan"),
         )
+        return "\n".join("  " + part for line in lines for part in line.split("\n"))
 
     def _examples(self, examples: tuple[str, ...], mode: _Mode) -> str:
         return "\n".join(f"  {mode.style(mode.escape(example), 'cyan')}" for example in examples)
 
     def _error(self, view: ErrorView, locale: str, mode: _Mode) -> str:
-        title = mode.style(self._t(locale, "error.title", mode, message=view.message), "bold red")
+        message = self.strings.text(locale, view.message)
+        title = mode.style(self._t(locale, "error.title", mode, message=message), "bold red")
         if not view.examples:
             return title
         return (
@@ -249,13 +250,14 @@ class ConsoleRenderer:
         lines = [mode.style(title, "bold")]
         for offset, note in enumerate(view.notes):
             e = self._ctx(note, view.first_number + offset, locale, mode, self.budget)
-            lines.append(self._render("list_item", mode, e=e) + f" · {e.day}")
-            hint = self._t(locale, "search.hint_share", mode, key=note.key)
-            lines.append(mode.style(f"     {hint}", "dim"))
+            dated = replace(e, tags=(*e.tags, "·", e.day))  # the day wraps with the tags
+            lines.append(self._render("list_item", mode, e=dated))
+            hint = self._t(locale, "search.hint_share_here", mode, n=e.number)
+            lines.append(mode.style(f"    {hint}", "dim"))
         for cursor, name in (
-            (view.prev_cursor, "search.hint_prev"),
-            (view.next_cursor, "search.hint_next"),
+            (view.prev_cursor, "search.hint_prev_here"),
+            (view.next_cursor, "search.hint_next_here"),
         ):
-            if cursor:
-                lines.append(mode.style(self._t(locale, name, mode, cursor=cursor), "cyan"))
+            if cursor:  # typed at the prompt: `/paper next` pages the asker's last search
+                lines.append(mode.style(self._t(locale, name, mode), "cyan"))
         return "\n".join(lines)

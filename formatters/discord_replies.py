@@ -2,12 +2,15 @@
 
 Buttons carry their state in `custom_id` (≤100): `paper:page:<cursor>` for paging and
 `paper:share:<note key>` for sharing. State that does not fit gets a text hint instead.
+A shared note names its sharer in plain text, escaped like any user text (no `<@id>`), and,
+like every payload, carries `allowed_mentions: {"parse": []}`: sharing notifies no one.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from bot.models import Note
 from bot.payloads import DiscordPayload
 from bot.replies import (
     ErrorView,
@@ -16,6 +19,7 @@ from bot.replies import (
     NoteView,
     Reply,
     SearchResultsView,
+    SharedNoteView,
     TagListView,
 )
 from formatters.discord_kit import (
@@ -49,23 +53,36 @@ def render_discord_reply(
     """The message for `reply`; the adapter sends it ephemeral unless `reply.ephemeral` is False."""
     view, locale = reply.view, reply.locale
     components: list[dict[str, Any]] = []
+    content = ""
     if isinstance(view, SearchResultsView):
         embeds, components = _search(view, locale, templates, strings)
     elif isinstance(view, NoteView):
-        embeds = _note(view, locale, templates, strings)
+        embeds = _note(view.note, locale, templates, strings)
+    elif isinstance(view, SharedNoteView):
+        content = _shared_by(view, locale, strings)
+        embeds = _note(view.note, locale, templates, strings)
     elif isinstance(view, TagListView):
         listing = " · ".join(f"{escape_discord('#' + t)} ({n})" for t, n in view.tags)
         embeds = [
             _simple(strings.t(locale, "tags.title"), listing or strings.t(locale, "tags.empty"))
         ]
     elif isinstance(view, HelpView):
-        body = strings.t(locale, "help.intro") + "\n" + _help_lines(view)
+        body = strings.t(locale, "help.intro") + "\n" + _help_lines(view, locale, strings)
         embeds = [_simple(strings.t(locale, "help.title"), body)]
     elif isinstance(view, MessageView):
-        embeds = [{"description": truncate(escape_discord(view.text), 4000), "color": BRAND_COLOUR}]
+        message = escape_discord(strings.message(locale, view))
+        embeds = [{"description": truncate(message, 4000), "color": BRAND_COLOUR}]
     else:
         embeds = [_error(view, locale, strings)]
-    return DiscordPayload(embeds=tuple(fit_embeds(embeds)), components=tuple(components))
+    return DiscordPayload(
+        content=content, embeds=tuple(fit_embeds(embeds)), components=tuple(components)
+    )
+
+
+def _shared_by(view: SharedNoteView, locale: str, strings: Catalogue) -> str:
+    """`📌 Shared by Ana`: the name as text, so it reads as a name and pings no one."""
+    who = escape_discord(view.shared_by)
+    return truncate(strings.t(locale, "search.shared_by", user=who), L.content)
 
 
 def _simple(title: str, description: str) -> Embed:
@@ -76,10 +93,10 @@ def _simple(title: str, description: str) -> Embed:
     }
 
 
-def _help_lines(view: HelpView) -> str:
+def _help_lines(view: HelpView, locale: str, strings: Catalogue) -> str:
     return "\n".join(
         f"• `{escape_discord_plain(e).replace('`', 'ʼ')}`"
-        + (f"  {escape_discord_plain(m)}" if m else "")
+        + (f"  {escape_discord_plain(strings.text(locale, m))}" if m else "")
         for e, m in view.lines()
     )
 
@@ -89,7 +106,8 @@ def _examples(examples: tuple[str, ...]) -> str:
 
 
 def _error(view: ErrorView, locale: str, strings: Catalogue) -> Embed:
-    title = strings.t(locale, "error.title", message=escape_discord(view.message))
+    message = escape_discord(strings.text(locale, view.message))
+    title = strings.t(locale, "error.title", message=message)
     body = strings.t(locale, "error.try") + "\n" + _examples(view.examples) if view.examples else ""
     embed = _simple(title, body) if body else {"description": truncate(title, 4000)}
     return {**embed, "color": 0xED4245}
@@ -142,9 +160,8 @@ def _paging(
     return buttons, hints
 
 
-def _note(view: NoteView, locale: str, templates: Templates, strings: Catalogue) -> list[Embed]:
+def _note(note: Note, locale: str, templates: Templates, strings: Catalogue) -> list[Embed]:
     """The note in full: commentary in one embed, the abstract in a second (≤6,000 in total)."""
-    note = view.note
     e = discord_entry(note, 1, locale=locale, strings=strings, budget=FULL_NOTE_BUDGET)
     embed: Embed = {"title": truncate(e.title, L.title), "color": colour_for(note)}
     if url := link_url(note.links[0]) if note.links else "":

@@ -6,6 +6,8 @@ import tomllib
 from functools import cache
 from importlib import resources
 
+from bot.replies import MessageView, Text
+
 __all__ = ["DEFAULT_LOCALE", "LOCALES", "Catalogue", "catalogue"]
 
 DEFAULT_LOCALE = "ko"
@@ -48,6 +50,19 @@ class Catalogue:
         table = self._strings.get(locale) or self._strings["en"]
         template = table.get(name) or self._strings["en"][name]
         return template.format(**params)
+
+    def text(self, locale: str, message: Text, /) -> str:
+        """A `Text` from the command core in `locale`; nested `Text` values are said first."""
+        params = {
+            name: self.text(locale, value) if isinstance(value, Text) else value
+            for name, value in message.params.items()
+        }
+        return self.t(locale, message.key, **params)
+
+    def message(self, locale: str, view: MessageView, /) -> str:
+        """A `MessageView` as lines of text: its verbatim `text`, then its catalogue lines."""
+        lines = [view.text] if view.text else []
+        return "\n".join(lines + [self.text(locale, line) for line in view.lines])
 
 
 @cache

@@ -35,14 +35,13 @@ from formatters.slack_kit import (
     section,
     slack_entry,
 )
-from formatters.slack_replies import render_slack_reply
+from formatters.slack_replies import NOTE_ACTION, render_slack_reply
 from formatters.templating import Templates
 from formatters.text import split_by_budget, split_text, truncate
 
 __all__ = ["SlackRenderer"]
 
 PLATFORM = "slack"
-NOTE_ACTION = "paper.note"
 
 
 @dataclass(frozen=True, slots=True)

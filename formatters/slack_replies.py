@@ -1,6 +1,9 @@
 """Command results (`/paper …`) as one Slack message: search pages with paging and share buttons,
-one note in full, tags, help and errors. Button values carry the state the action handler needs:
-`paper.page` buttons the cursor, `paper.share` buttons `id:<note key>`.
+one note in full, a shared note, tags, help and errors. Button values carry the state the action
+handler needs: `paper.page` buttons the cursor, `paper.share` buttons `id:<note key>`.
+
+A shared note names its sharer in plain text: `<@U…>` would notify them (and `verbatim` does not
+stop an explicit mention), and no paperbot message pings anyone.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from bot.replies import (
     NoteView,
     Reply,
     SearchResultsView,
+    SharedNoteView,
     TagListView,
 )
 from formatters.entries import Budget
@@ -38,6 +42,7 @@ PLATFORM = "slack"
 SHARE_ACTION = "paper.share"
 NEXT_ACTION = "paper.page.next"
 PREV_ACTION = "paper.page.prev"
+NOTE_ACTION = "paper.note"
 # One note in full: everything, unless it would break the ~11k message budget.
 FULL_NOTE_BUDGET = Budget(title=250, authors=600, commentary=4000, abstract=4000)
 
@@ -49,14 +54,17 @@ def render_slack_reply(reply: Reply, *, templates: Templates, strings: Catalogue
         title, blocks = _search(view, reply.locale, templates, strings)
     elif isinstance(view, NoteView):
         title, blocks = _note(view, reply.locale, templates, strings)
+    elif isinstance(view, SharedNoteView):
+        title, blocks = _shared(view, reply.locale, templates, strings)
     elif isinstance(view, TagListView):
         title, blocks = _tags(view, reply.locale, strings)
     elif isinstance(view, HelpView):
         title = strings.t(reply.locale, "help.title")
-        blocks = _help(title, strings.t(reply.locale, "help.intro"), view)
+        blocks = _help(title, strings.t(reply.locale, "help.intro"), view, reply.locale, strings)
     elif isinstance(view, MessageView):
-        title = label(view.text.split("\n", 1)[0])
-        blocks = [section(c) for c in split_text(label(view.text), 2900)]
+        message = strings.message(reply.locale, view)
+        title = label(message.split("\n", 1)[0])
+        blocks = [section(c) for c in split_text(label(message), 2900)]
     else:
         title, blocks = _error(view, reply.locale, strings)
     if reply.ephemeral:
@@ -135,6 +143,19 @@ def _note(
     return label(note.title), blocks
 
 
+def _shared(
+    view: SharedNoteView, locale: str, templates: Templates, strings: Catalogue
+) -> tuple[str, list[Block]]:
+    """The note as a digest shows it, under who shared it (a visible channel message)."""
+    by = label(strings.t(locale, "search.shared_by", user=view.shared_by))
+    e = slack_entry(view.note, 1, locale=locale, strings=strings, budget=Budget())
+    text = templates.render(PLATFORM, "entry", {"e": e})
+    blocks = [context([by]), *[section(c) for c in split_text(text, SLACK_LIMITS.section_text)]]
+    full = button(strings.t(locale, "digest.full_note"), NOTE_ACTION, f"id:{view.note.key}")
+    blocks.append(actions([full]))
+    return f"{by}: {label(view.note.title)}", blocks
+
+
 def _tags(view: TagListView, locale: str, strings: Catalogue) -> tuple[str, list[Block]]:
     title = strings.t(locale, "tags.title")
     if not view.tags:
@@ -144,20 +165,21 @@ def _tags(view: TagListView, locale: str, strings: Catalogue) -> tuple[str, list
     return title, [header(title), *[section(c) for c in split_text(listing, 2900)]]
 
 
-def _help(title: str, intro: str, view: HelpView) -> list[Block]:
+def _help(title: str, intro: str, view: HelpView, locale: str, strings: Catalogue) -> list[Block]:
     lines = "\n".join(
-        f"• `{label(example)}`" + (f"  {label(meaning)}" if meaning else "")
+        f"• `{label(example)}`" + (f"  {label(strings.text(locale, meaning))}" if meaning else "")
         for example, meaning in view.lines()
     )
     return [header(title), *[section(c) for c in split_text(f"{intro}\n{lines}", 2900)]]
 
 
 def _error(view: ErrorView, locale: str, strings: Catalogue) -> tuple[str, list[Block]]:
-    title = strings.t(locale, "error.title", message=label(view.message))
+    message = strings.text(locale, view.message)
+    title = strings.t(locale, "error.title", message=label(message))
     blocks = [section(truncate(title, SLACK_LIMITS.section_text))]
     if view.examples:
         tries = "\n".join(f"• `{label(example)}`" for example in view.examples)
         blocks += [
             section(c) for c in split_text(f"{strings.t(locale, 'error.try')}\n{tries}", 2900)
         ]
-    return label(view.message), blocks
+    return label(message), blocks

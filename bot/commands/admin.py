@@ -12,7 +12,7 @@ from bot.commands.channel import ChannelCommands, CommandContext, CommandResult
 from bot.commands.paper import PaperCommand
 from bot.commands.request import CommandRequest
 from bot.models import Destination
-from bot.replies import ErrorView, MessageView, Reply
+from bot.replies import ErrorView, MessageView, Reply, msg
 
 __all__ = ["register_admin_commands"]
 
@@ -54,15 +54,20 @@ async def _channel(commands: ChannelCommands, request: CommandRequest, rest: str
 
 
 def _reply(result: CommandResult, request: CommandRequest, usage: tuple[str, ...]) -> Reply:
-    text = result.text
+    lines = result.lines
     if result.digest is not None:
-        titles = [f"{n}. {note.title}" for n, note in enumerate(result.digest.notes, start=1)]
-        more = len(titles) - _PREVIEW_TITLES
-        text += "\n" + "\n".join(titles[:_PREVIEW_TITLES]) + (f"\n… +{more}" if more > 0 else "")
+        notes = result.digest.notes
+        lines += tuple(
+            msg("channel.preview_item", number=n, title=note.title)
+            for n, note in enumerate(notes[:_PREVIEW_TITLES], start=1)
+        )
+        if len(notes) > _PREVIEW_TITLES:
+            lines += (msg("channel.preview_more", count=len(notes) - _PREVIEW_TITLES),)
     if not result.ok:
-        return Reply(ErrorView(text, usage), locale=request.locale)
-    return Reply(MessageView(text), locale=request.locale)
+        return Reply(ErrorView(lines[0], usage), locale=request.locale)
+    return Reply(MessageView(lines=lines), locale=request.locale)
 
 
 def _usage(typed: str, request: CommandRequest, usage: tuple[str, ...]) -> Reply:
-    return Reply(ErrorView(f"unknown command: {typed}", usage), locale=request.locale)
+    problem = msg("error.unknown_command", typed=typed)
+    return Reply(ErrorView(problem, usage), locale=request.locale)

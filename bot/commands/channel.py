@@ -1,13 +1,15 @@
 """The core of `/paper digest preview|now` and `/paper channel show|set …`, platform-neutral.
 
 Adapters pass who asked and whether the platform calls them an admin (Slack workspace admin or
-owner, Discord Manage Server); user ids listed in config are admins too.
+owner, Discord Manage Server); user ids listed in config are admins too. Answers are catalogue
+`Text`s, said in the asker's language by the renderer. A built-in destination (the terminal
+when no config declares any) is a default: chat may change it, as it may any undeclared one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from bot.cron import next_fire_times, slot_key
@@ -15,10 +17,15 @@ from bot.delivery.service import Delivery
 from bot.digest.settings import DestinationSettings, Origin
 from bot.errors import ConfigError
 from bot.models import Destination, Digest, Layout
+from bot.replies import Text, msg
 
 __all__ = ["ChannelCommands", "CommandContext", "CommandResult"]
 
 SETTABLE = ("schedule", "timezone", "filter", "layout", "locale", "enable", "disable")
+RUN_OUTCOMES = ("sent", "empty", "already", "skipped", "failed")
+"""Run outcomes with their own sentence (`channel.run_<outcome>`); others say `run_other`."""
+RUN_STATUSES = ("pending", "sent", "empty", "failed")
+"""Ledger run statuses with a word in the catalogue (`word.<status>`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,14 +39,18 @@ class CommandContext:
 
 @dataclass(frozen=True, slots=True)
 class CommandResult:
-    """A reply for the adapter to render: text, and the digest for a preview."""
+    """A reply for the adapter to render: lines of catalogue text, and a preview's digest."""
 
     ok: bool
-    text: str
+    lines: tuple[Text, ...]
     digest: Digest | None = None
 
 
-_NOT_ADMIN = CommandResult(False, "Only workspace admins (or admins listed in config) can do that.")
+def _result(ok: bool, key: str, /, **params: str | int | Text) -> CommandResult:
+    return CommandResult(ok, (msg(key, **params),))
+
+
+_NOT_ADMIN = _result(False, "channel.not_admin")
 
 
 class ChannelCommands:
@@ -61,12 +72,12 @@ class ChannelCommands:
         """What the next digest here would hold (nothing is taken or sent)."""
         settings = await self._settings(ctx)
         if settings is None:
-            return CommandResult(False, "This channel gets no digest. An admin can enable it.")
+            return _result(False, "channel.no_digest_hint")
         digest = await self._delivery.runner.preview(settings, "preview", dry_run=True)
         if digest is None:
-            return CommandResult(True, "Nothing new for the next digest here.")
-        text = f"The next digest here holds {len(digest.notes)} notes."
-        return CommandResult(True, text, digest)
+            return _result(True, "channel.preview_empty")
+        lines = (msg("channel.preview", count=len(digest.notes)),)
+        return CommandResult(True, lines, digest)
 
     async def now(self, ctx: CommandContext) -> CommandResult:
         """Run this channel's digest now, through the ledger (admin)."""
@@ -74,10 +85,13 @@ class ChannelCommands:
             return _NOT_ADMIN
         settings = await self._settings(ctx)
         if settings is None:
-            return CommandResult(False, "This channel gets no digest. Enable it first.")
+            return _result(False, "channel.no_digest_hint")
         key = "now:" + self._delivery.clock.now().isoformat(timespec="seconds")
         outcome = await self._delivery.runner.run(settings, key, trigger="manual")
-        return CommandResult(outcome.value in ("sent", "empty"), f"Digest run {key}: {outcome}.")
+        ok = outcome.value in ("sent", "empty")
+        if outcome.value in RUN_OUTCOMES:
+            return _result(ok, f"channel.run_{outcome.value}")
+        return _result(ok, "channel.run_other", outcome=outcome.value)
 
     async def show(self, ctx: CommandContext) -> CommandResult:
         """This channel's schedule, time zone, filter, layout, locale, last and next run (admin)."""
@@ -85,25 +99,33 @@ class ChannelCommands:
             return _NOT_ADMIN
         settings = await self._settings(ctx)
         if settings is None:
-            return CommandResult(True, "This channel gets no digest.")
-        return CommandResult(True, "\n".join(await self._describe(settings)))
+            return _result(True, "channel.no_digest")
+        return CommandResult(True, tuple(await self._describe(settings)))
 
-    async def _describe(self, s: DestinationSettings) -> list[str]:
+    async def _describe(self, s: DestinationSettings) -> list[Text]:
         state = await self._delivery.destinations.state(s.key)
         runs = await self._delivery.ledger.recent_runs(s.key, 1)
         tz = ZoneInfo(s.destination.timezone)
         now = self._delivery.clock.now()
         upcoming = next_fire_times(s.trigger(), now)
         lines = [
-            f"schedule: {s.schedule} ({s.destination.timezone})",
-            f"filter: {s.filter_text or '(all notes)'}",
-            f"layout: {s.layout.value} · locale: {s.destination.locale}",
-            f"enabled: {'yes' if s.enabled else 'no'} · set in: {s.origin.value}",
-            f"last run: {runs[0].digest_key} {runs[0].status}" if runs else "last run: never",
-            f"next run: {slot_key(upcoming[0], tz)}" if upcoming else "next run: none",
+            msg("channel.schedule", schedule=s.schedule, timezone=s.destination.timezone),
+            msg("channel.filter", filter=s.filter_text or msg("channel.all_notes")),
+            msg("channel.layout", layout=s.layout.value, locale=s.destination.locale),
+            msg(
+                "channel.enabled",
+                enabled=msg("word.yes" if s.enabled else "word.no"),
+                origin=msg(f"word.{s.origin.value}"),
+            ),
+            msg("channel.last_run", when=_when(runs[0].digest_key), status=_status(runs[0].status))
+            if runs
+            else msg("channel.never_run"),
+            msg("channel.next_run", when=_when(slot_key(upcoming[0], tz)))
+            if upcoming
+            else msg("channel.no_next_run"),
         ]
         if state.paused:
-            lines.append(f"PAUSED: {state.pause_reason}. `/paper channel set enable` resumes.")
+            lines.append(msg("channel.paused", reason=state.pause_reason))
         return lines
 
     async def set(self, ctx: CommandContext, field: str, value: str = "") -> CommandResult:
@@ -111,22 +133,21 @@ class ChannelCommands:
         if not self.is_admin(ctx):
             return _NOT_ADMIN
         if field not in SETTABLE:
-            return CommandResult(
-                False, f"Unknown setting {field!r}; one of: {', '.join(SETTABLE)}."
+            return _result(
+                False, "channel.unknown_setting", field=field, choices=", ".join(SETTABLE)
             )
         if self._delivery.catalog.declared(ctx.destination.key) is not None:
-            return CommandResult(
-                False, "This channel is declared in the config file; change it there."
-            )
-        current = await self._settings(ctx) or DestinationSettings(
-            destination=ctx.destination, origin=Origin.CHAT
-        )
+            return _result(False, "channel.declared")
+        current = await self._settings(ctx) or DestinationSettings(destination=ctx.destination)
         try:
-            updated = current.with_changes(**_change(field, value))
-        except (ConfigError, ValueError) as exc:
-            return CommandResult(False, f"Not changed: {exc}")
+            updated = replace(current, origin=Origin.CHAT).with_changes(**_change(field, value))
+        except (ConfigError, ValueError):
+            return _result(
+                False, _BAD_VALUE.get(field, "channel.bad_value"), value=value, field=field
+            )
         await self._save(ctx, updated, field)
-        return CommandResult(True, f"{field} updated.\n" + "\n".join(await self._describe(updated)))
+        described = await self._describe(updated)
+        return CommandResult(True, (msg("channel.updated", field=field), *described))
 
     async def _save(self, ctx: CommandContext, updated: DestinationSettings, field: str) -> None:
         now = self._delivery.clock.now()
@@ -135,6 +156,25 @@ class ChannelCommands:
             await self._delivery.destinations.set_paused(updated.key, False, "", now)
         if self._on_change is not None:
             await self._on_change()
+
+
+_BAD_VALUE = {
+    "schedule": "channel.bad_schedule",
+    "timezone": "channel.bad_timezone",
+    "filter": "channel.bad_filter",
+    "layout": "channel.bad_layout",
+    "locale": "channel.bad_locale",
+}
+"""Why a value was refused, per setting: one setting changes at a time, so the field says it."""
+
+
+def _when(digest_key: str) -> str:
+    """A run's time as a person reads it: `slot:2024-09-20T09:00` -> `2024-09-20 09:00`."""
+    return digest_key.partition(":")[2].replace("T", " ") or digest_key
+
+
+def _status(status: str) -> Text | str:
+    return msg(f"word.{status}") if status in RUN_STATUSES else status
 
 
 def _change(field: str, value: str) -> dict[str, object]:

@@ -1,41 +1,46 @@
-"""Help content and example queries, in Korean and English."""
+"""Help content and example queries; the words come from the UI catalogue in the user's language."""
 
 from __future__ import annotations
 
-from bot.replies import HelpView
+from bot.replies import HelpView, Text, msg
 
-__all__ = ["EXAMPLE_QUERIES", "help_view"]
+__all__ = ["EXAMPLE_QUERIES", "example_queries", "help_view"]
 
-EXAMPLE_QUERIES = ("tag:rlhf", "가중치 평균", 'author:"Sanjeev Arora" since:2024-01')
-"""Shown with every error: one filter, one Korean keyword search, one author and date."""
+_EXAMPLE_WORDS = {"ko": "가중치 평균", "en": "weight averaging"}
+"""The keyword example in each language (a Korean one would be Hangul in an English reply)."""
 
 _TOPICS = (
-    (
-        "가중치 평균",
-        "단어로 검색 (제목·태그 일치가 먼저)",
-        "keywords, ranked (title and tag matches first)",
-    ),
-    ('"weight averaging"', "정확한 구절", "an exact phrase"),
-    ("tag:rlhf  #rlhf", "태그로 거르기", "notes with a tag"),
-    ("tag:rlhf,dpo", "둘 중 하나의 태그", "either tag"),
-    ("-tag:survey", "태그 제외", "leave a tag out"),
-    (
-        'author:arora  author:"Sanjeev Arora"',
-        "저자 (이름 일부도 가능)",
-        "an author, any part of a name",
-    ),
-    ("since:2024-06  until:2024-06-30", "기간 (월 또는 날짜)", "a date range (month or day)"),
-    ("date:2024-06-10", "특정 날짜 또는 달", "one day or month"),
-    ("id:2024-02-29-llama-3", "한 항목 전체 보기", "one entry in full"),
-    ("tags", "태그 목록과 개수", "every tag with its count"),
-    ("help", "이 도움말", "this help"),
+    ("{words}", "help.words"),
+    ('"weight averaging"', "help.phrase"),
+    ("tag:rlhf  #rlhf", "help.tag"),
+    ("tag:rlhf,dpo", "help.either"),
+    ("-tag:survey", "help.exclude"),
+    ('author:arora  author:"Sanjeev Arora"', "help.author"),
+    ("since:2024-06  until:2024-06-30", "help.dates"),
+    ("date:2024-06-10", "help.date"),
+    ("id:2024-02-29-llama-3", "help.id"),
+    ("tags", "help.tags"),
+    ("next  prev", "help.paging"),
+    ("share id:2024-02-29-llama-3", "help.share"),
+    ("help", "help.help"),
 )
 
 
+def _words(locale: str) -> str:
+    return _EXAMPLE_WORDS["en" if locale.lower().startswith("en") else "ko"]
+
+
+def example_queries(locale: str) -> tuple[str, ...]:
+    """Shown with every error: one filter, one keyword search, one author and date."""
+    return ("tag:rlhf", _words(locale), 'author:"Sanjeev Arora" since:2024-01')
+
+
+EXAMPLE_QUERIES = example_queries("ko")
+"""The examples `paperbot search` prints (Korean keywords show the bilingual search)."""
+
+
 def help_view(locale: str) -> HelpView:
-    """The grammar with what each form does, in `locale` (Korean unless it starts with `en`)."""
-    english = locale.lower().startswith("en")
-    return HelpView(
-        examples=tuple(syntax for syntax, _, _ in _TOPICS),
-        meanings=tuple(en if english else ko for _, ko, en in _TOPICS),
-    )
+    """The grammar with what each form does (the meanings are said in the reply's locale)."""
+    meanings: tuple[Text, ...] = tuple(msg(key) for _, key in _TOPICS)
+    examples = tuple(syntax.format(words=_words(locale)) for syntax, _ in _TOPICS)
+    return HelpView(examples=examples, meanings=meanings)

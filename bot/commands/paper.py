@@ -1,21 +1,35 @@
 """PaperCommand: `/paper …` text in, a `Reply` out, the same on every platform.
 
-The first word picks a sub-command (`help`, `tags`); anything else is a search query. Adding a
-sub-command (subscribe, channel settings) is one async function registered under its name.
-User mistakes come back as an `ErrorView`, never as an exception.
+The first word picks a sub-command (`help`, `tags`, `next`, `prev`, `share`); anything else is
+a search query. Adding a sub-command (subscribe, channel settings) is one async function
+registered under its name. User mistakes come back as an `ErrorView`, never as an exception.
+`next`/`prev` page through the asker's last search in that channel: buttons carry their page
+in the query text (`tag:rl page:2`), but a person at a terminal types, and `next` is shorter.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 
-from bot.commands.help import EXAMPLE_QUERIES, help_view
+from bot.commands.help import example_queries, help_view
 from bot.commands.request import CommandRequest
 from bot.errors import QuerySyntaxError
-from bot.replies import ErrorView, NoteView, Reply, SearchResultsView, TagListView
+from bot.replies import (
+    ErrorView,
+    MessageView,
+    NoteView,
+    Reply,
+    SearchResultsView,
+    SharedNoteView,
+    TagListView,
+    Text,
+    msg,
+)
 from bot.search.models import SearchPage
-from bot.search.query import parse_query
+from bot.search.query import Query, parse_query
 from bot.search.service import SearchService
 
 __all__ = ["Handler", "PaperCommand", "results_view"]
@@ -25,13 +39,31 @@ log = logging.getLogger(__name__)
 Handler = Callable[[CommandRequest, str], Awaitable[Reply]]
 """A sub-command: the request and the text after its name."""
 
+REMEMBERED_SEARCHES = 1000
+"""Askers whose last search `next`/`prev` can page (least recently used forgotten first)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _LastSearch:
+    query: Query
+    pages: int
+    shown: tuple[tuple[int, str], ...] = ()
+    """(list number, note key) of the hits on that page: `share 2` names the second."""
+
 
 class PaperCommand:
     """Routes `/paper` text to a sub-command, or to search."""
 
     def __init__(self, search: SearchService, extra: Mapping[str, Handler] | None = None) -> None:
         self._search = search
-        self._handlers: dict[str, Handler] = {"help": self._help, "tags": self._tags}
+        self._last: OrderedDict[tuple[str, str, str, str], _LastSearch] = OrderedDict()
+        self._handlers: dict[str, Handler] = {
+            "help": self._help,
+            "tags": self._tags,
+            "next": self._next,
+            "prev": self._prev,
+            "share": self._share,
+        }
         for name, handler in (extra or {}).items():
             self.register(name, handler)
 
@@ -64,20 +96,89 @@ class PaperCommand:
         counts = tuple((t.tag, t.count) for t in await self._search.tags())
         return Reply(TagListView(counts), locale=request.locale)
 
-    async def _query(self, request: CommandRequest, text: str) -> Reply:
+    async def _query(self, request: CommandRequest, typed: str) -> Reply:
         try:
-            query = parse_query(text)
+            query = parse_query(typed)
         except QuerySyntaxError as exc:
-            return _error(request, str(exc))
+            return _error(request, msg(f"query.{exc.code}", **exc.params))
         if query.is_empty:
             return await self._help(request, "")
         if query.note_id is not None:
             note = await self._search.entry(query.note_id)
             if note is None:
-                return _error(request, f"no entry has id {query.note_id}")
+                return _error(request, msg("search.no_id", id=query.note_id))
             return Reply(NoteView(note), locale=request.locale)
+        return await self._page(request, query)
+
+    async def _page(self, request: CommandRequest, query: Query) -> Reply:
+        """One page of a search; a page past the end says so, naming the query as typed."""
         page = await self._search.search(query)
-        return Reply(results_view(page), locale=request.locale)
+        if page.total and not page.hits:
+            past = msg(
+                "search.past_end",
+                query=query.text,
+                page=query.page,
+                pages=page.pages,
+                total=page.total,
+                last=query.at_page(page.pages),
+            )
+            self._remember(request, _LastSearch(parse_query(query.at_page(page.pages)), page.pages))
+            return _error(request, past)
+        view = results_view(page)
+        shown = tuple((view.first_number + i, n.key) for i, n in enumerate(view.notes))
+        self._remember(request, _LastSearch(query, page.pages, shown))
+        return Reply(view, locale=request.locale)
+
+    def _remember(self, request: CommandRequest, last: _LastSearch) -> None:
+        self._last[request.asker] = last
+        self._last.move_to_end(request.asker)
+        while len(self._last) > REMEMBERED_SEARCHES:
+            self._last.popitem(last=False)
+
+    async def _next(self, request: CommandRequest, _rest: str) -> Reply:
+        return await self._turn(request, +1)
+
+    async def _prev(self, request: CommandRequest, _rest: str) -> Reply:
+        return await self._turn(request, -1)
+
+    async def _turn(self, request: CommandRequest, step: int) -> Reply:
+        """The page after (or before) the asker's last one in this channel."""
+        last = self._last.get(request.asker)
+        if last is None:
+            return _error(request, msg("search.nothing_to_page"), ("tag:rlhf", "next"))
+        query, wanted = last.query, last.query.page + step
+        base = query.at_page(1)
+        if wanted > last.pages:
+            return _say(request, msg("search.last_page", query=base, pages=last.pages))
+        if wanted < 1:
+            return _say(request, msg("search.first_page", query=base))
+        return await self._page(request, parse_query(query.at_page(wanted)))
+
+    async def _share(self, request: CommandRequest, rest: str) -> Reply:
+        """Post one note to the channel, visibly, saying who shared it."""
+        last = self._last.get(request.asker)
+        key = _share_key(rest, dict(last.shown) if last else {})
+        if key is None:
+            return _error(request, msg("search.share_usage"), ("share id:2024-02-29-llama-3",))
+        note = await self._search.entry(key)
+        if note is None:
+            return _error(request, msg("search.no_id", id=key))
+        shared = SharedNoteView(note, request.user_name or request.user)
+        return Reply(shared, ephemeral=False, locale=request.locale)
+
+
+def _share_key(rest: str, shown: Mapping[int, str]) -> str | None:
+    """The note id in `id:<id>`, a bare `<id>`, or the number of a hit of the asker's last
+    search page (`share 2`); None when that is not what was typed."""
+    words = rest.split()
+    if len(words) != 1:
+        return None
+    word = words[0]
+    if word.isdigit():
+        return shown.get(int(word))
+    if word.lower().startswith("id:"):
+        word = word[3:]
+    return word if word and ":" not in word else None
 
 
 def results_view(page: SearchPage) -> SearchResultsView:
@@ -93,5 +194,12 @@ def results_view(page: SearchPage) -> SearchResultsView:
     )
 
 
-def _error(request: CommandRequest, problem: str) -> Reply:
-    return Reply(ErrorView(problem, EXAMPLE_QUERIES), locale=request.locale)
+def _error(
+    request: CommandRequest, problem: Text, examples: tuple[str, ...] | None = None
+) -> Reply:
+    tries = example_queries(request.locale) if examples is None else examples
+    return Reply(ErrorView(problem, tries), locale=request.locale)
+
+
+def _say(request: CommandRequest, line: Text) -> Reply:
+    return Reply(MessageView(lines=(line,)), locale=request.locale)

@@ -22,3 +22,10 @@ class CommandRequest:
     locale: str = "ko"
     platform_admin: bool = False
     """The platform calls this user an admin (Slack admin/owner, Discord Manage Server)."""
+    user_name: str = ""
+    """How people see the user (Slack `user_name`, Discord display name); `user` if empty."""
+
+    @property
+    def asker(self) -> tuple[str, str, str, str]:
+        """One person in one channel: the scope of what `/paper next` remembers."""
+        return (self.platform.value, self.workspace, self.channel, self.user)

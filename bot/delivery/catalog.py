@@ -1,4 +1,5 @@
-"""All destinations: declared in config, or set from chat. Config wins for the same channel.
+"""All destinations: declared in config, set from chat, or built in (the terminal when nothing
+is declared). Config wins for the same channel; chat wins over a built-in default.
 
 Chat-set rows are read from the database once and kept: a digest fan-out or a command looks
 destinations up many times, and they change only through `/paper channel set`, which saves
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.delivery.config import DeliveryConfig
-from bot.digest.settings import DestinationSettings
+from bot.digest.settings import DestinationSettings, Origin
 from bot.ports import Clock
 from bot.store.destinations import SqlDestinationStore
 
@@ -19,7 +20,7 @@ __all__ = ["DestinationCatalog"]
 
 
 class DestinationCatalog:
-    """Merges the two sources; a chat-set row for a config-declared channel is ignored."""
+    """Merges the sources; a chat-set row for a config-declared channel is ignored."""
 
     def __init__(
         self,
@@ -30,7 +31,9 @@ class DestinationCatalog:
         max_age: timedelta = timedelta(seconds=60),
     ) -> None:
         self._config, self._store, self._clock, self._max_age = config, store, clock, max_age
-        self._declared = {d.key: d for d in config.destinations}
+        given = config.destinations
+        self._declared = {d.key: d for d in given if d.origin is not Origin.DEFAULT}
+        self._defaults = {d.key: d for d in given if d.origin is Origin.DEFAULT}
         self._chat: dict[str, DestinationSettings] | None = None
         self._loaded_at: datetime | None = None
 
@@ -40,13 +43,15 @@ class DestinationCatalog:
 
     async def all(self) -> list[DestinationSettings]:
         """Every destination, config-declared first, each key once."""
-        return [*self._config.destinations, *(await self._chat_rows()).values()]
+        chat = await self._chat_rows()
+        defaults = [d for key, d in self._defaults.items() if key not in chat]
+        return [*self._declared.values(), *chat.values(), *defaults]
 
     async def get(self, key: str) -> DestinationSettings | None:
-        """One destination by key, config first."""
+        """One destination by key: config, else chat, else a built-in default."""
         if key in self._declared:
             return self._declared[key]
-        return (await self._chat_rows()).get(key)
+        return (await self._chat_rows()).get(key) or self._defaults.get(key)
 
     async def save(self, settings: DestinationSettings, *, by: str, now: datetime) -> None:
         """Store a chat-set destination; the next lookup reads the rows again."""

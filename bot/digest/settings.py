@@ -29,10 +29,12 @@ LOCALES = ("ko", "en")
 
 
 class Origin(StrEnum):
-    """Where a destination was declared: config wins over chat for the same channel."""
+    """Where a destination was declared: config wins over chat for the same channel, and chat
+    wins over a built-in default (the terminal when the config declares nothing)."""
 
     CONFIG = "config"
     CHAT = "chat"
+    DEFAULT = "default"
 
 
 @dataclass(frozen=True, slots=True)

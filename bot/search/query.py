@@ -6,7 +6,8 @@
 
 Parsing is pure and never touches the database: values end up as bound parameters, so raw
 full-text syntax (`*`, `NEAR(`, `AND`) is just text. Anything unreadable raises
-`QuerySyntaxError` whose message names the offending part.
+`QuerySyntaxError` whose message names the offending part, and whose `code` and `params` let
+chat replies say the same in the user's language (one catalogue entry per code).
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from bot.errors import QuerySyntaxError
 from bot.ingest.tags import normalize_tag
 from bot.search.text import fold
 
-__all__ = ["KEYS", "MAX_FILTERS", "MAX_PAGE", "MAX_QUERY_CHARS", "Query", "parse_query"]
+__all__ = [
+    "ERROR_CODES",
+    "KEYS",
+    "MAX_FILTERS",
+    "MAX_PAGE",
+    "MAX_QUERY_CHARS",
+    "Query",
+    "parse_query",
+]
 
 KEYS = ("tag", "author", "since", "until", "date", "id", "page")
 MAX_PAGE = 1000
@@ -37,6 +46,22 @@ _TOKEN = re.compile(
 _DATE = re.compile(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
 _BAD_DATE = "{key}:{value} is not a date: use YYYY-MM or YYYY-MM-DD"
+ERROR_CODES = (
+    "too_long",
+    "unclosed_quote",
+    "unknown_key",
+    "needs_value",
+    "not_excludable",
+    "no_tag",
+    "date_twice",
+    "bad_date",
+    "bad_page",
+    "id_alone",
+    "date_with_range",
+    "since_after_until",
+    "too_many_filters",
+)
+"""Every `QuerySyntaxError.code` the grammar raises; each has a catalogue sentence."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +118,12 @@ def parse_query(text: str) -> Query:
     """
     text = " ".join(text.split())
     if len(text) > MAX_QUERY_CHARS:
-        raise QuerySyntaxError(f"the query is {len(text)} characters; the limit is 500")
+        raise QuerySyntaxError(
+            f"the query is {len(text)} characters; the limit is {MAX_QUERY_CHARS}",
+            code="too_long",
+            length=len(text),
+            limit=MAX_QUERY_CHARS,
+        )
     builder = _Builder()
     for match in _TOKEN.finditer(text):
         _read_token(match, builder)
@@ -113,7 +143,9 @@ def _read_token(match: re.Match[str], builder: _Builder) -> None:
 
 def _read_word(word: str, builder: _Builder) -> None:
     if word.count('"') % 2 == 1:
-        raise QuerySyntaxError(f'unclosed quote in {word}: add the closing "')
+        raise QuerySyntaxError(
+            f'unclosed quote in {word}: add the closing "', code="unclosed_quote", word=word
+        )
     if word.startswith(("#", "-#")) and len(word.lstrip("-#")) > 0:
         _read_key("tag", word.lstrip("-#"), word.startswith("-"), builder)
     elif word not in _OPERATORS:
@@ -126,12 +158,20 @@ def _read_key(key: str, value: str, negated: bool, builder: _Builder) -> None:
         if not value:
             builder.words.append(key)  # `Michelangelo:` pasted from a title is just a word
             return
-        raise QuerySyntaxError(f"unknown key {key}: (known: {', '.join(k + ':' for k in KEYS)})")
+        known = ", ".join(k + ":" for k in KEYS)
+        raise QuerySyntaxError(
+            f"unknown key {key}: (known: {known})", code="unknown_key", key=key, known=known
+        )
     if not value.strip():
-        raise QuerySyntaxError(f"{name}: needs a value, e.g. {name}:{_EXAMPLE_VALUES[name]}")
+        example = f"{name}:{_EXAMPLE_VALUES[name]}"
+        raise QuerySyntaxError(
+            f"{name}: needs a value, e.g. {example}", code="needs_value", key=name, example=example
+        )
     if negated and name != "tag":
         raise QuerySyntaxError(
-            f"-{name}: is not supported: only tags can be excluded (-tag:survey)"
+            f"-{name}: is not supported: only tags can be excluded (-tag:survey)",
+            code="not_excludable",
+            key=name,
         )
     _KEY_READERS[name](value.strip(), negated, builder)
 
@@ -139,7 +179,9 @@ def _read_key(key: str, value: str, negated: bool, builder: _Builder) -> None:
 def _read_tag(value: str, negated: bool, builder: _Builder) -> None:
     tags = tuple(dict.fromkeys(t for raw in value.split(",") if (t := normalize_tag(raw))))
     if not tags:
-        raise QuerySyntaxError(f"tag:{value} names no tag: try tag:rlhf or tag:rlhf,dpo")
+        raise QuerySyntaxError(
+            f"tag:{value} names no tag: try tag:rlhf or tag:rlhf,dpo", code="no_tag", value=value
+        )
     if negated:
         builder.excluded.extend(tags)
     else:
@@ -152,7 +194,7 @@ def _read_author(value: str, _negated: bool, builder: _Builder) -> None:
 
 def _read_date(key: str, value: str, builder: _Builder) -> None:
     if key in builder.dates:
-        raise QuerySyntaxError(f"{key}: is given twice; keep one")
+        raise QuerySyntaxError(f"{key}: is given twice; keep one", code="date_twice", key=key)
     builder.dates[key] = _date_range(key, value)
 
 
@@ -160,7 +202,7 @@ def _date_range(key: str, value: str) -> tuple[date, date]:
     """The first and last day a `YYYY-MM` or `YYYY-MM-DD` value covers."""
     match = _DATE.fullmatch(value)
     if match is None:
-        raise QuerySyntaxError(_BAD_DATE.format(key=key, value=value))
+        raise _bad_date(key, value)
     year, month = int(match[1]), int(match[2])
     try:
         if match[3] is not None:
@@ -168,7 +210,12 @@ def _date_range(key: str, value: str) -> tuple[date, date]:
             return day, day
         return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
     except (ValueError, calendar.IllegalMonthError):
-        raise QuerySyntaxError(_BAD_DATE.format(key=key, value=value)) from None
+        raise _bad_date(key, value) from None
+
+
+def _bad_date(key: str, value: str) -> QuerySyntaxError:
+    message = _BAD_DATE.format(key=key, value=value)
+    return QuerySyntaxError(message, code="bad_date", key=key, value=value)
 
 
 def _read_id(value: str, _negated: bool, builder: _Builder) -> None:
@@ -177,7 +224,12 @@ def _read_id(value: str, _negated: bool, builder: _Builder) -> None:
 
 def _read_page(value: str, _negated: bool, builder: _Builder) -> None:
     if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
-        raise QuerySyntaxError(f"page:{value} is not a page number: use 1 to {MAX_PAGE}")
+        raise QuerySyntaxError(
+            f"page:{value} is not a page number: use 1 to {MAX_PAGE}",
+            code="bad_page",
+            value=value,
+            max=MAX_PAGE,
+        )
     builder.page = int(value)
 
 
@@ -206,7 +258,10 @@ def _finish(text: str, builder: _Builder) -> Query:
     filters = len(set(builder.tag_groups)) + len(set(builder.authors))
     if filters > MAX_FILTERS:
         raise QuerySyntaxError(
-            f"the query has {filters} tag: and author: filters; the limit is {MAX_FILTERS}"
+            f"the query has {filters} tag: and author: filters; the limit is {MAX_FILTERS}",
+            code="too_many_filters",
+            count=filters,
+            limit=MAX_FILTERS,
         )
     since, until = _bounds(builder.dates)
     query = Query(
@@ -222,16 +277,25 @@ def _finish(text: str, builder: _Builder) -> Query:
     )
     if builder.note_id is not None:
         if query != Query(text=text, page=builder.page, since=since, until=until):
-            raise QuerySyntaxError("id: shows one entry: use it alone, e.g. id:2024-02-29-llama-3")
+            raise QuerySyntaxError(
+                "id: shows one entry: use it alone, e.g. id:2024-02-29-llama-3", code="id_alone"
+            )
         return replace(query, note_id=builder.note_id)
     return query
 
 
 def _bounds(dates: dict[str, tuple[date, date]]) -> tuple[date | None, date | None]:
     if "date" in dates and ("since" in dates or "until" in dates):
-        raise QuerySyntaxError("date: cannot be combined with since: or until:")
+        raise QuerySyntaxError(
+            "date: cannot be combined with since: or until:", code="date_with_range"
+        )
     since = (dates.get("date") or dates.get("since") or (None, None))[0]
     until = (dates.get("date") or dates.get("until") or (None, None))[1]
     if since is not None and until is not None and since > until:
-        raise QuerySyntaxError(f"since:{since} is after until:{until}")
+        raise QuerySyntaxError(
+            f"since:{since} is after until:{until}",
+            code="since_after_until",
+            since=since.isoformat(),
+            until=until.isoformat(),
+        )
     return since, until

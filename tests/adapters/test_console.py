@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
+import os
+import struct
+import termios
 from collections.abc import AsyncIterator, Iterable
 
 import pytest
 
-from adapters.console import ConsoleChannel, command_text, stdin_lines
-from bot.replies import ErrorView, HelpView, Reply
+from adapters.console import (
+    ConsoleChannel,
+    ConsoleTransport,
+    command_text,
+    stdin_lines,
+    terminal_width,
+)
+from bot.models import Destination, Platform
+from bot.payloads import ConsolePayload
+from bot.replies import ErrorView, HelpView, Reply, msg
 from formatters.console_text import ConsoleRenderer
 from tests.support.digests import crafted_digest, crafted_note
 
@@ -62,7 +74,12 @@ async def test_a_failing_handler_still_answers_the_person() -> None:
     out = io.StringIO()
     payload = await _channel(out).answer("/paper boom")
     assert payload is not None
-    assert "internal error" in out.getvalue()
+    assert "내부 오류가 났습니다" in out.getvalue()  # in the channel's language (Korean default)
+    english = _channel(out)
+    english.locale = "en"
+    await english.answer("/paper boom")
+    assert "Something went wrong on our side" in out.getvalue()
+    assert "Only you can see this." in out.getvalue()
 
 
 async def test_without_a_terminal_on_stdin_it_only_prints() -> None:
@@ -82,7 +99,7 @@ async def test_error_replies_render_in_red_on_a_terminal() -> None:
     out = _Tty()
 
     async def handler(text: str) -> Reply:
-        return Reply(ErrorView(f"bad {text}"), locale="en")
+        return Reply(ErrorView(msg("error.unknown_command", typed=text)), locale="en")
 
     await ConsoleChannel(ConsoleRenderer(), handler=handler, out=out).answer("/paper x")
     assert "\x1b[1;31m" in out.getvalue()
@@ -100,3 +117,40 @@ async def test_stdin_lines_yields_typed_lines_until_eof(monkeypatch: pytest.Monk
 
     monkeypatch.setattr("builtins.input", fake_input)
     assert [line async for line in stdin_lines()] == ["/paper tags", "help"]
+
+
+class _TtyInput(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+async def test_run_reads_the_stream_it_is_given() -> None:
+    out, asked = io.StringIO(), []
+    typed = _TtyInput("/paper tags\n\nhelp\n:quit\n/paper never\n")
+    await _channel(out, asked).run(None, stdin=typed)
+    assert asked == ["tags", "help"]
+
+
+async def test_an_edit_reprints_the_message_marked_without_internal_ids() -> None:
+    out = io.StringIO()
+    transport = ConsoleTransport(_channel(out))
+    where = Destination(Platform.CONSOLE, "local", "terminal")
+    ref = await transport.post(where, ConsolePayload("1. Paper 1", thread=True))
+    await transport.edit(ref, ConsolePayload(" 1. Paper 1 (fixed)", thread=True))
+    edited = out.getvalue().split("\n\n")[1]
+    assert edited == "  │ ✏️  1. Paper 1 (fixed)"
+    assert ref.message_id not in out.getvalue()
+
+
+def test_terminal_width_is_the_terminals_capped_and_full_in_a_pipe() -> None:
+    leader, follower = os.openpty()
+    try:
+        with os.fdopen(follower, "w", closefd=False) as tty:
+            for columns, expected in ((70, 66), (200, 96)):  # room for the thread bar
+                size = struct.pack("HHHH", 24, columns, 0, 0)
+                fcntl.ioctl(follower, termios.TIOCSWINSZ, size)
+                assert terminal_width(96, tty) == expected
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert terminal_width(96, io.StringIO()) == 96

@@ -18,7 +18,10 @@ from bot.replies import (
     NoteView,
     Reply,
     SearchResultsView,
+    SharedNoteView,
     TagListView,
+    Text,
+    msg,
 )
 from formatters.discord_embeds import DiscordRenderer
 from formatters.slack_blocks import SlackRenderer
@@ -79,8 +82,8 @@ def test_discord_search_page_has_components_with_custom_ids() -> None:
 
 def test_console_search_page_gives_text_hints() -> None:
     text = RENDERERS[Platform.CONSOLE].render_reply(Reply(PAGE, locale="en")).plain
-    assert "next page: /paper tag:rl page:3" in text
-    assert "/paper share id:2024-09-20-paper-6" in text
+    assert "next page: /paper next" in text and "previous page: /paper prev" in text
+    assert "share to the channel: /paper share 6" in text  # the number shown, not a long id
 
 
 def test_a_cursor_too_long_for_a_button_becomes_a_hint() -> None:
@@ -115,8 +118,9 @@ def test_empty_search_and_many_tags_stay_valid() -> None:
         Reply(SearchResultsView("<!channel>", (), 0)),
         Reply(TagListView(tuple((f"tag{n}", n) for n in range(3000)))),
         Reply(TagListView(())),
-        Reply(ErrorView("since:2024-13 is not a date <@U123>", ("/paper since:2024-03",))),
+        Reply(ErrorView(msg("query.bad_date", key="since", value="<@U123>"), ("since:2024-03",))),
         Reply(MessageView("filter: tag:rl <!channel> @everyone\nschedule: 0 9 * * *")),
+        Reply(MessageView(lines=(msg("channel.filter", filter="<!channel> @everyone"),))),
     ):
         _slack(reply)
         _discord(reply)
@@ -135,9 +139,10 @@ def test_hostile_replies_stay_valid_everywhere(
 ) -> None:
     views = [
         SearchResultsView(query, tuple(found), len(found) + 7, next_cursor=cursor),
-        ErrorView(message, (query[:200],)),
-        MessageView(query),
+        ErrorView(Text("query.unknown_key", {"key": message, "known": query}), (query[:200],)),
+        MessageView(query, (msg("channel.paused", reason=message),)),
         *[NoteView(note) for note in found[:2]],
+        *[SharedNoteView(note, message) for note in found[:1]],
     ]
     for view in views:
         _slack(Reply(view))
@@ -155,3 +160,19 @@ def test_overlong_team_templates_are_cut_back_to_the_message_budgets(tmp_path: P
     assert slack_payload_errors(slack.to_json()) == []
     discord = DiscordRenderer(templates=templates).render_reply(Reply(NoteView(note)))
     assert discord_payload_errors(discord.to_json()) == []
+
+
+@pytest.mark.parametrize("locale", ["en", "ko"])
+def test_a_shared_note_is_a_visible_post_naming_the_sharer_without_a_ping(locale: str) -> None:
+    note = crafted_note(1)
+    reply = Reply(SharedNoteView(note, "Ana <@U1> @here"), ephemeral=False, locale=locale)
+    by = {"en": "📌 Shared by Ana", "ko": "📌 Ana"}[locale]
+    only_you = {"en": "Only you can see this.", "ko": "나에게만 보이는 메시지입니다."}[locale]
+    slack = _slack(reply)  # no live mention anywhere (checked inside)
+    assert slack["blocks"][0]["elements"][0]["text"].startswith(by)
+    assert "Paper 1" in json.dumps(slack) and only_you not in json.dumps(slack, ensure_ascii=False)
+    discord = _discord(reply)
+    assert discord["content"].startswith(by) and discord["allowed_mentions"] == {"parse": []}
+    assert discord["embeds"][0]["title"] == "Paper 1"
+    console = RENDERERS[Platform.CONSOLE].render_reply(reply).plain
+    assert console.startswith(by) and "Paper 1" in console and only_you not in console

@@ -73,3 +73,20 @@ def test_a_problem_is_reported_once_however_many_notes_use_the_template(tmp_path
         crafted_digest([crafted_note(1), crafted_note(2)])
     )
     assert len(templates.problems) == 1
+
+
+def test_templates_are_resolved_once_at_construction(tmp_path: Path) -> None:
+    """Rendering reads no file: a team template edited, removed or added after start is not seen
+    (the renderer does no filesystem check per fragment)."""
+    entry = _write(tmp_path, "slack/entry.j2", "TEAM {{ e.key }}")
+    templates = Templates(tmp_path)
+    renderer = SlackRenderer(templates=templates)
+    before = renderer.render_digest(DIGEST)
+    entry.write_text("EDITED {{ e.key }}", encoding="utf-8")
+    _write(tmp_path, "slack/footer.j2", "ADDED")
+    assert renderer.render_digest(DIGEST) == before
+    entry.unlink()
+    (tmp_path / "slack" / "footer.j2").unlink()
+    assert renderer.render_digest(DIGEST) == before
+    assert before[1].blocks[0]["text"]["text"] == "TEAM 2024-09-20-paper-1"
+    assert SlackRenderer(templates=Templates(tmp_path)).render_digest(DIGEST) != before

@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 
 from adapters.console import ConsoleChannel, ConsoleTransport
-from bot.app import App, paper_command, terminal_handler
-from bot.cli_run import TERMINAL, admin_message, delivery_config
+from bot.app import App, paper_command
+from bot.cli_run import admin_message, delivery_config
 from bot.commands.admin import register_admin_commands
 from bot.commands.channel import ChannelCommands
 from bot.commands.request import CommandRequest
-from bot.delivery.pacing import Pacer
 from bot.delivery.publisher import Route
 from bot.delivery.service import build_delivery
 from bot.errors import ConfigError
@@ -21,28 +20,15 @@ from bot.ingest.importer import ingest_paths
 from bot.models import Platform
 from bot.replies import ErrorView
 from formatters.console_text import ConsoleRenderer
-from tests.support.sleep import VirtualSleep
+from tests.bot.commands.terminal import terminal_session
+from tests.bot.commands.words import said
 
 
 @pytest.fixture
 async def terminal(app: App, seeds_dir: Path) -> tuple[ConsoleChannel, io.StringIO]:
     await ingest_paths([seeds_dir], app.notes, app.clock)
-    out = io.StringIO()
-    paper = paper_command(app)
-    channel = ConsoleChannel(
-        ConsoleRenderer(), handler=terminal_handler(paper, TERMINAL, "me", "en"), out=out
-    )
-    route = Route(ConsoleRenderer(), ConsoleTransport(channel))
-    delivery = build_delivery(
-        app.engine,
-        routes={Platform.CONSOLE: route},
-        clock=app.clock,
-        config=delivery_config(None),
-        pacer=Pacer(app.clock, VirtualSleep(app.clock), unpaced=frozenset({Platform.CONSOLE})),
-        notes=app.notes,
-    )
-    register_admin_commands(paper, ChannelCommands(delivery))
-    return channel, out
+    session = terminal_session(app, "en")
+    return session.channel, session.out
 
 
 async def test_preview_then_now_posts_once(terminal: tuple[ConsoleChannel, io.StringIO]) -> None:
@@ -51,7 +37,7 @@ async def test_preview_then_now_posts_once(terminal: tuple[ConsoleChannel, io.St
     assert "The next digest here holds 8 notes." in out.getvalue()
     await channel.answer("/paper digest now")
     first = out.getvalue()
-    assert "Digest run now:" in first and "sent" in first
+    assert "Digest posted." in first
     assert first.count("Language Models Learn to Mislead Humans via RLHF") >= 2  # list + reply
     await channel.answer("/paper digest now")
     assert out.getvalue()[len(first) :].count("Language Models Learn to Mislead") == 0
@@ -63,10 +49,8 @@ async def test_channel_show_and_read_only_config(
     channel, out = terminal
     await channel.answer("/paper channel show")
     assert "schedule: 0 9 * * * (Asia/Seoul)" in out.getvalue()
-    await channel.answer('/paper channel set schedule "0 8 * * *"')
-    assert "declared in the config file" in out.getvalue()
     await channel.answer("/paper channel frobnicate")
-    assert "unknown command: channel frobnicate" in out.getvalue()
+    assert "Unknown command: channel frobnicate" in out.getvalue()
 
 
 async def test_non_admins_are_refused(app: App, seeds_dir: Path) -> None:
@@ -77,7 +61,7 @@ async def test_non_admins_are_refused(app: App, seeds_dir: Path) -> None:
     register_admin_commands(paper, ChannelCommands(delivery))
     request = CommandRequest(Platform.CONSOLE, "local", "terminal", "guest", "digest now")
     reply = await paper.handle(request)
-    assert isinstance(reply.view, ErrorView) and "admins" in reply.view.message
+    assert isinstance(reply.view, ErrorView) and "admins" in said(reply.view.message)
 
 
 async def test_admin_alerts_go_to_the_admin_channel() -> None:

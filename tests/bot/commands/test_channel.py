@@ -6,6 +6,7 @@ from bot.app import App
 from bot.commands.channel import ChannelCommands, CommandContext
 from bot.delivery.config import DeliveryConfig
 from bot.models import Destination, Platform
+from tests.bot.commands.words import said
 from tests.support.clock import FixedClock
 from tests.support.delivery import dest, note, put_day, wire
 from tests.support.transport import RecordingTransport
@@ -39,7 +40,7 @@ async def test_only_admins_change_or_run(app: App, clock: FixedClock) -> None:
         await cmds.now(user),
         await cmds.show(user),
     ):
-        assert not result.ok and "admin" in result.text
+        assert not result.ok and "admin" in said(result)
     config_admin = CommandContext(HERE, "U-cfg")
     assert (await cmds.set(config_admin, "enable")).ok
 
@@ -51,20 +52,20 @@ async def test_set_from_chat_then_show(app: App, clock: FixedClock) -> None:
     assert (await cmds.set(admin(), "filter", "tag:rlhf -tag:survey")).ok
     assert (await cmds.set(admin(), "layout", "inline")).ok
     shown = await cmds.show(admin())
-    assert "schedule: 0 9 * * 1-5 (Europe/Berlin)" in shown.text
-    assert "filter: tag:rlhf -tag:survey" in shown.text
-    assert "layout: inline" in shown.text
-    assert "set in: chat" in shown.text
-    assert "next run: slot:2024-09-20T09:00" in shown.text
+    assert "schedule: 0 9 * * 1-5 (Europe/Berlin)" in said(shown)
+    assert "filter: tag:rlhf -tag:survey" in said(shown)
+    assert "layout: inline" in said(shown)
+    assert "set in: chat" in said(shown)
+    assert "next run: 2024-09-20 09:00" in said(shown)
     assert len(rebuilt) == 4
 
 
 async def test_bad_values_are_refused_with_the_reason(app: App, clock: FixedClock) -> None:
     cmds, _, _ = commands(app, clock)
     bad_tz = await cmds.set(admin(), "timezone", "Mars/Base")
-    assert not bad_tz.ok and "IANA" in bad_tz.text
+    assert not bad_tz.ok and "IANA" in said(bad_tz)
     bad_filter = await cmds.set(admin(), "filter", "author:kim")
-    assert not bad_filter.ok and "author:kim" in bad_filter.text
+    assert not bad_filter.ok and "author:kim" in said(bad_filter)
     assert not (await cmds.set(admin(), "layout", "grid")).ok
     assert not (await cmds.set(admin(), "colour", "red")).ok
 
@@ -72,8 +73,8 @@ async def test_bad_values_are_refused_with_the_reason(app: App, clock: FixedCloc
 async def test_config_declared_channel_is_read_only_from_chat(app: App, clock: FixedClock) -> None:
     cmds, _, _ = commands(app, clock)
     result = await cmds.set(admin(DECLARED.destination), "schedule", "0 8 * * *")
-    assert not result.ok and "config" in result.text
-    assert "set in: config" in (await cmds.show(admin(DECLARED.destination))).text
+    assert not result.ok and "config" in said(result)
+    assert "set in: the config file" in said(await cmds.show(admin(DECLARED.destination)))
 
 
 async def test_preview_takes_nothing_and_now_goes_through_the_ledger(
@@ -88,7 +89,7 @@ async def test_preview_takes_nothing_and_now_goes_through_the_ledger(
     assert (await cmds.now(where)).ok
     assert len(transport.sent) == 3
     again = await cmds.now(where)
-    assert "empty" in again.text and len(transport.sent) == 3
+    assert "Nothing new to post" in said(again) and len(transport.sent) == 3
     assert (await cmds.preview(where)).digest is None
 
 
@@ -97,6 +98,6 @@ async def test_enable_resumes_a_paused_channel(app: App, clock: FixedClock) -> N
     await cmds.set(admin(), "enable")
     store = cmds._delivery.destinations
     await store.set_paused(HERE.key, True, "channel_not_found", clock.now())
-    assert "PAUSED: channel_not_found" in (await cmds.show(admin())).text
+    assert "PAUSED: channel_not_found" in said(await cmds.show(admin()))
     await cmds.set(admin(), "enable")
-    assert "PAUSED" not in (await cmds.show(admin())).text
+    assert "PAUSED" not in said(await cmds.show(admin()))

@@ -11,7 +11,17 @@ from bot.commands.paper import PaperCommand
 from bot.commands.request import CommandRequest
 from bot.ingest.importer import ingest_paths
 from bot.models import Platform
-from bot.replies import ErrorView, HelpView, NoteView, Reply, SearchResultsView, TagListView
+from bot.replies import (
+    ErrorView,
+    HelpView,
+    MessageView,
+    NoteView,
+    Reply,
+    SearchResultsView,
+    SharedNoteView,
+    TagListView,
+)
+from tests.bot.commands.words import said
 from tests.support.search import search_service
 
 
@@ -49,8 +59,10 @@ async def test_help_speaks_the_users_language(paper: PaperCommand) -> None:
     korean = await paper.handle(_request("help", "ko"))
     english = await paper.handle(_request("help", "en"))
     assert isinstance(korean.view, HelpView) and isinstance(english.view, HelpView)
-    assert korean.view.meanings[0] != english.view.meanings[0]
-    assert english.locale == "en"
+    assert said(korean.view.meanings[0], "ko") != said(english.view.meanings[0], "en")
+    assert english.locale == "en" and korean.locale == "ko"
+    assert english.view.examples[0] == "weight averaging"
+    assert korean.view.examples[0] == "가중치 평균"
 
 
 async def test_tags_lists_counts(paper: PaperCommand) -> None:
@@ -70,7 +82,7 @@ async def test_id_shows_one_entry(paper: PaperCommand) -> None:
     [
         ("tag:rlhf since:2024-13", "since:2024-13"),
         ("foo:bar", "foo:"),
-        ('"open', "quote"),
+        ('"open', '"open'),
         ("id:no-such-note", "no-such-note"),
     ],
 )
@@ -79,7 +91,7 @@ async def test_errors_name_the_problem_and_give_three_examples(
 ) -> None:
     reply = await paper.handle(_request(text))
     assert isinstance(reply.view, ErrorView)
-    assert named in reply.view.message
+    assert named in said(reply.view.message, "en") and named in said(reply.view.message, "ko")
     assert len(reply.view.examples) == 3
 
 
@@ -103,3 +115,25 @@ async def test_a_new_sub_command_is_one_function(paper: PaperCommand) -> None:
     assert seen == ["tester:tag:rlhf"]
     with pytest.raises(ValueError, match="already registered"):
         paper.register("tags", subscribe)
+
+
+async def test_next_pages_each_askers_own_last_search(paper: PaperCommand) -> None:
+    await paper.handle(_request("llm"))
+    other = CommandRequest(Platform.CONSOLE, "local", "terminal", "someone", "tag:rlhf")
+    await paper.handle(other)
+    mine = await paper.handle(_request("next"))
+    assert isinstance(mine.view, SearchResultsView)
+    assert (mine.view.query_text, mine.view.page) == ("llm", 2)
+    theirs = await paper.handle(
+        CommandRequest(Platform.CONSOLE, "local", "terminal", "someone", "next")
+    )
+    assert isinstance(theirs.view, MessageView)  # tag:rlhf has one page: the last already
+
+
+async def test_share_is_a_visible_post_by_the_asker(paper: PaperCommand) -> None:
+    request = CommandRequest(
+        Platform.SLACK, "T1", "C1", "U1", "share id:2024-02-29-llama-3", user_name="Ana"
+    )
+    reply = await paper.handle(request)
+    assert isinstance(reply.view, SharedNoteView) and not reply.ephemeral
+    assert (reply.view.shared_by, reply.view.note.title) == ("Ana", "Llama 3")
