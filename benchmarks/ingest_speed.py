@@ -167,11 +167,11 @@ async def timed_ingest(url: str, paths: list[Path]) -> tuple[float, int]:
     return elapsed, report.total("added") + report.total("unchanged")
 
 
-async def per_note_adding(url: str, added: Path) -> float:
+async def per_note_adding(url: str, added: list[Path]) -> float:
     """Median milliseconds per note of ingesting each added day's file on its own."""
     samples = []
     async with open_app(url, clock=FixedClock()) as app:
-        for path in sorted(added.glob("*.txt")):
+        for path in added:
             started = time.perf_counter()
             report = await ingest_paths([path], app.notes, app.clock)
             samples.append((time.perf_counter() - started) * 1000 / report.total("added"))
@@ -189,7 +189,7 @@ async def _admin(sql: str) -> None:
         await connection.close()
 
 
-async def postgres_run(corpus: Path, added: Path) -> tuple[float, float, int]:
+async def postgres_run(corpus: Path, added: list[Path]) -> tuple[float, float, int]:
     """First ingest and per-note adding on a fresh PostgreSQL database; and its size."""
     name = f"paperbot_ingest_{uuid.uuid4().hex[:8]}"
     await _admin(f'CREATE DATABASE "{name}"')
@@ -213,8 +213,8 @@ async def main_async(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         small_notes = min(SMALL, args.notes // 5)
-        corpus, small, added = write_corpus(folder, args.notes, small_notes, args.add_days)
-        files = collect_note_files([corpus])
+        corpus, small, added_folder = write_corpus(folder, args.notes, small_notes, args.add_days)
+        files, added = collect_note_files([corpus]), collect_note_files([added_folder])
         db, small_db = folder / "paperbot.sqlite3", folder / "small.sqlite3"
         url = f"sqlite:///{db}"
         print(f"corpus: {len(files)} files; adding {args.add_days} days of 14 notes", flush=True)
