@@ -1,119 +1,280 @@
-"""Ingest speed on a synthetic corpus, beside parsing alone measured in the same run.
+#!/usr/bin/env python3
+"""Ingest speed and index size on the synthetic corpus, beside bare baselines in the same run.
 
-    python benchmarks/ingest_speed.py [--files 1000] [--notes-per-file 10] [--database-url URL]
+    .venv/bin/python benchmarks/ingest_speed.py [--notes 50000] [--add-days 5] [--no-postgres]
 
-Prints: parse-only time (the baseline), first ingest, unchanged re-ingest (file-hash cache), and
-re-ingest after one note per file was edited, each with its ratio to the baseline.
+The corpus is `benchmarks/synthetic.py`'s (pieces of the seed notes, 14 notes a day) written as
+daily notes files and ingested through `paperbot ingest`'s code (`ingest_paths`, one transaction
+per file). Prints, each beside its baseline:
+
+- first ingest on SQLite vs parsing every file plus `executemany` of the note rows alone into a
+  bare SQLite table (one transaction per file, same journal settings); PostgreSQL vs SQLite;
+- the database file vs an FTS5 table (content included) of the same text;
+- adding days of notes (one file each) to a 5,000-note and to the full database, per note;
+- an unchanged re-ingest vs reading and hashing every file.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import random
+import hashlib
+import json
+import sqlite3
+import statistics
+import sys
 import tempfile
 import time
-from datetime import date, timedelta
+import uuid
+from datetime import date
 from pathlib import Path
 
-from bot.app import open_app
-from bot.ingest.importer import collect_note_files, ingest_paths
-from bot.ingest.parser import parse_notes
+import asyncpg
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
-WORDS = [
-    "model",
-    "training",
-    "reward",
-    "scaling",
-    "attention",
-    "sparse",
-    "autoencoder",
-    "alignment",
-    "data",
-]
-KOREAN = [
-    "가중치",
-    "평균",
-    "보상",
-    "모델",
-    "학습",
-    "평가",
-    "데이터셋",
-    "정렬",
-    "희소",
-    "오토인코더",
-]
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+sys.path.insert(0, str(ROOT))
+
+from synthetic import Pools, synthetic_days  # noqa: E402
+
+from bot.app import open_app  # noqa: E402
+from bot.ingest.importer import collect_note_files, ingest_paths  # noqa: E402
+from bot.ingest.parser import parse_notes  # noqa: E402
+from bot.models import Note  # noqa: E402
+from tests.support.clock import FixedClock  # noqa: E402
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+SMALL = 5_000
+"""The smaller database days are added to (or a fifth of `--notes`, if that is less)."""
 
 
-def _note(rng: random.Random, i: int) -> str:
-    title = " ".join(rng.choice(WORDS).title() for _ in range(6)) + f" {i}"
-    abstract = " ".join(rng.choice(WORDS) for _ in range(180))
-    comment = " ".join(rng.choice(KOREAN) for _ in range(40))
-    tags = " ".join(f"#{rng.choice(WORDS)}" for _ in range(2))
-    return f"{title}\n(Author A, Author B)\n{abstract}\n{comment}\n{tags}\n"
+def notes_file(day: date, notes: list[Note]) -> str:
+    """One day's notes in the notes format (docs/notes-format.md)."""
+    lines = [day.isoformat()]
+    for note in notes:
+        lines.append(note.title)
+        lines.append("(" + ", ".join(note.authors) + ")")
+        if note.abstract:
+            lines.append(note.abstract)
+        lines.append(note.commentary)
+        lines.append(" ".join("#" + tag for tag in note.tags))
+    return "\n".join(lines) + "\n"
 
 
-def write_corpus(root: Path, files: int, per_file: int, seed: int = 7) -> None:
-    """Write `files` daily notes files of `per_file` notes each."""
-    rng = random.Random(seed)
-    start = date(2015, 1, 1)
-    for n in range(files):
-        day = start + timedelta(days=n)
-        body = "".join(_note(rng, i) for i in range(per_file))
-        (root / f"{day.isoformat()}.txt").write_text(f"{day.isoformat()}\n{body}", "utf-8")
+def write_corpus(
+    folder: Path, notes: int, small_notes: int, add_days: int
+) -> tuple[Path, Path, Path]:
+    """The first `notes` notes as daily files (`all/`, and its first `small_notes` in
+    `small/`), and `add_days` more days after them (`added/`)."""
+    pools = Pools.from_seeds(ROOT.parent / "seeds")
+    every, small, added = folder / "all", folder / "small", folder / "added"
+    for path in (every, small, added):
+        path.mkdir()
+    written = 0
+    for day, day_notes in synthetic_days(notes + 14 * (add_days + 1), pools):
+        name = f"{day.isoformat()}.txt"
+        body = notes_file(day, day_notes)
+        if written + len(day_notes) <= notes:
+            (every / name).write_text(body, "utf-8")
+            if written + len(day_notes) <= small_notes:
+                (small / name).write_text(body, "utf-8")
+            written += len(day_notes)
+        elif len(list(added.iterdir())) < add_days:
+            (added / name).write_text(body, "utf-8")
+    return every, small, added
 
 
-def _edit_one_note_per_file(root: Path) -> None:
-    for path in root.glob("*.txt"):
-        text = path.read_text("utf-8")
-        path.write_text(text.replace("\n#", " 수정\n#", 1), "utf-8")
-
-
-async def _timed_ingest(root: Path, url: str) -> tuple[float, str]:
-    async with open_app(url) as app:
-        started = time.perf_counter()
-        report = await ingest_paths([root], app.notes, app.clock)
-        elapsed = time.perf_counter() - started
-    summary = (
-        f"added {report.total('added')}, updated {report.total('updated')}, "
-        f"unchanged {report.total('unchanged')}"
-    )
-    return elapsed, summary
-
-
-def _parse_only(root: Path) -> float:
+def bare_baseline(files: list[Path], database: Path) -> float:
+    """Parse every file and `executemany` its note rows into one plain table, a transaction per
+    file, WAL and synchronous=NORMAL like paperbot's SQLite."""
     started = time.perf_counter()
-    for path in collect_note_files([root]):
-        parse_notes(path.read_bytes(), str(path))
+    connection = sqlite3.connect(database, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(
+        "CREATE TABLE notes (id TEXT PRIMARY KEY, day TEXT, title TEXT, authors TEXT, "
+        "abstract TEXT, commentary TEXT, tags TEXT, source TEXT, position INTEGER)"
+    )
+    for path in files:
+        parsed = parse_notes(path.read_bytes(), str(path))
+        rows = [
+            (
+                n.key, n.day.isoformat(), n.title, json.dumps(n.authors), n.abstract,
+                n.commentary, json.dumps(n.tags), str(path), n.position,
+            )
+            for n in parsed.notes
+        ]  # fmt: skip
+        connection.execute("BEGIN")
+        connection.executemany("INSERT INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        connection.execute("COMMIT")
+    connection.close()
     return time.perf_counter() - started
 
 
-async def main() -> None:
-    """Run the benchmark and print its figures."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--files", type=int, default=1000)
-    parser.add_argument("--notes-per-file", type=int, default=10)
-    parser.add_argument("--database-url", default=None)
-    args = parser.parse_args()
+def read_and_hash(files: list[Path]) -> float:
+    started = time.perf_counter()
+    for path in files:
+        hashlib.sha256(path.read_bytes()).hexdigest()
+    return time.perf_counter() - started
+
+
+def sqlite_size(database: Path) -> int:
+    """The file's size with the write-ahead log folded in."""
+    connection = sqlite3.connect(database)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    return database.stat().st_size
+
+
+def table_sizes(database: Path) -> list[tuple[str, int]]:
+    connection = sqlite3.connect(database)
+    try:
+        rows = connection.execute(
+            "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 6"
+        ).fetchall()
+    except sqlite3.OperationalError:  # SQLite built without dbstat
+        rows = []
+    connection.close()
+    return [(str(name), int(size)) for name, size in rows]
+
+
+def fts5_size(ours: Path, database: Path) -> int:
+    """An FTS5 table (default tokenizer, content stored) over the same notes' text."""
+    connection = sqlite3.connect(database)
+    connection.execute(f"ATTACH DATABASE '{ours}' AS ours")
+    connection.execute(
+        "CREATE VIRTUAL TABLE notes_fts USING fts5(title, authors, abstract, commentary, tags)"
+    )
+    connection.execute(
+        "INSERT INTO notes_fts SELECT title, authors, abstract, commentary, tags FROM ours.notes"
+    )
+    connection.commit()
+    connection.execute("DETACH DATABASE ours")
+    connection.execute("VACUUM")
+    connection.close()
+    return database.stat().st_size
+
+
+async def timed_ingest(url: str, paths: list[Path]) -> tuple[float, int]:
+    """Seconds to ingest `paths` (files or folders) with the real code; notes added."""
+    async with open_app(url, clock=FixedClock()) as app:
+        started = time.perf_counter()
+        report = await ingest_paths(paths, app.notes, app.clock)
+        elapsed = time.perf_counter() - started
+    assert not report.skipped, report.skipped[0].skipped
+    return elapsed, report.total("added") + report.total("unchanged")
+
+
+async def per_note_adding(url: str, added: list[Path]) -> float:
+    """Median milliseconds per note of ingesting each added day's file on its own."""
+    samples = []
+    async with open_app(url, clock=FixedClock()) as app:
+        for path in added:
+            started = time.perf_counter()
+            report = await ingest_paths([path], app.notes, app.clock)
+            samples.append((time.perf_counter() - started) * 1000 / report.total("added"))
+    return statistics.median(samples)
+
+
+async def _admin(sql: str) -> None:
+    url = make_url(PG_ADMIN)
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port, user=url.username, database=url.database
+    )
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+async def postgres_run(corpus: Path, added: list[Path]) -> tuple[float, float, int]:
+    """First ingest and per-note adding on a fresh PostgreSQL database; and its size."""
+    name = f"paperbot_ingest_{uuid.uuid4().hex[:8]}"
+    await _admin(f'CREATE DATABASE "{name}"')
+    try:
+        url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+        first, _ = await timed_ingest(url, [corpus])
+        adding = await per_note_adding(url, added)
+        async with open_app(url) as app, app.engine.connect() as connection:
+            size = int(await connection.scalar(text("SELECT pg_database_size(current_database())")))
+        return first, adding, size
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _line(label: str, value: str, ratio: float | None = None, note: str = "") -> str:
+    shown = f"{ratio:7.2f}x" if ratio is not None else " " * 8
+    return f"{label:<44} {value:>12} {shown}  {note}"
+
+
+async def main_async(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "notes"
-        root.mkdir()
-        write_corpus(root, args.files, args.notes_per_file)
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        baseline = _parse_only(root)
-        notes = args.files * args.notes_per_file
-        print(f"corpus: {args.files} files, {notes} notes; database: {url.split('://')[0]}")
-        print(f"parse only (baseline)      {baseline:7.2f} s   1.00x")
-        for label, prepare in (
-            ("first ingest", None),
-            ("unchanged re-ingest", None),
-            ("one edit per file", _edit_one_note_per_file),
-        ):
-            if prepare is not None:
-                prepare(root)
-            elapsed, summary = await _timed_ingest(root, url)
-            print(f"{label:<26} {elapsed:7.2f} s {elapsed / baseline:6.2f}x   ({summary})")
+        folder = Path(tmp)
+        small_notes = min(SMALL, args.notes // 5)
+        corpus, small, added_folder = write_corpus(folder, args.notes, small_notes, args.add_days)
+        files, added = collect_note_files([corpus]), collect_note_files([added_folder])
+        db, small_db = folder / "paperbot.sqlite3", folder / "small.sqlite3"
+        url = f"sqlite:///{db}"
+        print(f"corpus: {len(files)} files; adding {args.add_days} days of 14 notes", flush=True)
+
+        baseline = bare_baseline(files, folder / "bare.sqlite3")
+        first, count = await timed_ingest(url, [corpus])
+        print(_line("baseline: parse + executemany note rows", f"{baseline:.2f} s", 1.0))
+        print(
+            _line("first ingest, SQLite", f"{first:.2f} s", first / baseline,
+                  f"{count} notes, {first / count * 1000:.2f} ms/note"),
+            flush=True,
+        )  # fmt: skip
+
+        ours = sqlite_size(db)
+        fts = fts5_size(db, folder / "fts.sqlite3")
+        print(_line("FTS5 of the same text (content stored)", f"{fts / 1e6:.1f} MB", 1.0))
+        print(_line("paperbot database, SQLite", f"{ours / 1e6:.1f} MB", ours / fts))
+        for table, size in table_sizes(db):
+            print(f"    {table:<40} {size / 1e6:10.1f} MB")
+
+        hashing = read_and_hash(files)
+        again, _ = await timed_ingest(url, [corpus])
+        print(_line("read and hash every file (baseline)", f"{hashing:.2f} s", 1.0))
+        print(_line("unchanged re-ingest", f"{again:.2f} s", again / hashing), flush=True)
+
+        await timed_ingest(f"sqlite:///{small_db}", [small])
+        small_rate = await per_note_adding(f"sqlite:///{small_db}", added)
+        big_rate = await per_note_adding(url, added)
+        print(
+            _line(f"adding a day to {small_notes} notes, SQLite", f"{small_rate:.2f} ms/note", 1.0)
+        )
+        print(
+            _line(f"adding a day to {count} notes, SQLite", f"{big_rate:.2f} ms/note",
+                  big_rate / small_rate),
+            flush=True,
+        )  # fmt: skip
+
+        if not args.no_postgres:
+            pg_first, pg_rate, pg_size = await postgres_run(corpus, added)
+            print(
+                _line("first ingest, PostgreSQL (vs SQLite)", f"{pg_first:.2f} s", pg_first / first)
+            )
+            print(
+                _line(f"adding a day to {count} notes, PostgreSQL", f"{pg_rate:.2f} ms/note",
+                      pg_rate / big_rate, "vs SQLite"),
+            )  # fmt: skip
+            print(_line("PostgreSQL database size", f"{pg_size / 1e6:.1f} MB"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notes", type=int, default=50_000, help="corpus size (default 50000)")
+    parser.add_argument("--add-days", type=int, default=5, help="days added at the end")
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    if args.notes < 100:
+        parser.error("--notes must be at least 100")
+    asyncio.run(main_async(args))
+    return 0
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    raise SystemExit(main())

@@ -55,7 +55,7 @@ async def measure(database_url: str, glossary_path: Path | None, verbose: bool) 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
-    parser.add_argument("--glossary", type=Path, default=ROOT / "config" / "glossary.toml")
+    parser.add_argument("--glossary", type=Path, default=ROOT / "bot" / "search" / "glossary.toml")
     parser.add_argument("--no-glossary", action="store_true", help="measure without expansion")
     parser.add_argument("--verbose", action="store_true", help="show the ranking of misses")
     args = parser.parse_args()

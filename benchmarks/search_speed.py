@@ -14,7 +14,7 @@ lists) are timed the same way and reported on their own rows (target: p99 under 
 
 paperbot's time is a whole `SearchService.search` call: vocabulary lookup, ranking, the page
 of 5 notes and the total count. The bare MATCH only returns the top 5 rowids. The corpus is
-loaded in 1,000-note transactions through the real indexing code (`update_search_index`); the
+loaded in 1,000-note transactions through the real indexing code (`SearchIndexer.update`); the
 load time is printed too.
 """
 
@@ -46,10 +46,9 @@ from synthetic import Pools, synthetic_days  # noqa: E402
 from bot.app import App, open_app, search_service  # noqa: E402
 from bot.models import Note  # noqa: E402
 from bot.search.glossary import load_glossary  # noqa: E402
-from bot.search.group_terms import GroupMatcher  # noqa: E402
+from bot.search.indexer import SearchIndexer  # noqa: E402
 from bot.search.query import parse_query  # noqa: E402
 from bot.store.schema import NoteRow, NoteTagRow  # noqa: E402
-from bot.store.search_index import update_search_index  # noqa: E402
 from tests.support.clock import FixedClock  # noqa: E402
 
 # (paperbot query, the closest bare FTS5 MATCH, earliest day or None)
@@ -102,7 +101,7 @@ WORST_CASE: list[str] = [
 INDEX_READS: list[str] = ["since:2024-06", "since:2016-01", "until:2024-06-30", "author:kim"]
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-GLOSSARY = load_glossary(ROOT.parent / "config" / "glossary.toml")
+GLOSSARY = load_glossary(ROOT.parent / "bot" / "search" / "glossary.toml")
 
 
 def _note_rows(notes: list[Note], now: datetime) -> tuple[list[dict[str, Any]], list[Any]]:
@@ -134,11 +133,11 @@ def _note_rows(notes: list[Note], now: datetime) -> tuple[list[dict[str, Any]], 
 
 async def ingest(app: App, entries: int, batch: int = 1000) -> tuple[float, int]:
     """Load the synthetic corpus in big transactions: notes rows in bulk, the search index
-    through the real `update_search_index` (the code every ingest runs). Seconds and count."""
+    through the real `SearchIndexer.update` (the code every ingest runs). Seconds and count."""
     pools = Pools.from_seeds(ROOT.parent / "seeds")
     now = FixedClock().now()
     sessions = async_sessionmaker(app.engine)
-    groups = GroupMatcher.build(app.notes.glossary)
+    indexer = SearchIndexer.build(app.glossary)
     started, written, pending = time.perf_counter(), 0, []
     days = synthetic_days(entries, pools)
     for _, notes in days:
@@ -148,7 +147,7 @@ async def ingest(app: App, entries: int, batch: int = 1000) -> tuple[float, int]
             async with sessions() as session, session.begin():
                 await session.execute(insert(NoteRow), rows)
                 await session.execute(insert(NoteTagRow), tags)
-                await update_search_index(session, pending, [], groups)
+                await indexer.update(session, pending, [])
             written, pending = written + len(pending), []
     return time.perf_counter() - started, written
 

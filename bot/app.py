@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from bot.ports import Clock, Renderer
 from bot.replies import Reply
 from bot.search.glossary import Glossary, load_glossary
 from bot.search.index_sql import SqlSearchIndex
+from bot.search.indexer import SearchIndexer, stale_glossary_message
 from bot.search.service import SearchService
 from bot.store.engine import make_engine
 from bot.store.migrate import upgrade_database
@@ -28,6 +30,8 @@ from formatters.console_text import WIDTH, ConsoleRenderer
 from formatters.discord_embeds import DiscordRenderer
 from formatters.slack_blocks import SlackRenderer
 from formatters.templating import Templates
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "App",
@@ -47,6 +51,7 @@ class App:
     engine: AsyncEngine
     notes: SqlNoteStore
     clock: Clock
+    glossary: Glossary
 
 
 @asynccontextmanager
@@ -55,13 +60,18 @@ async def open_app(
 ) -> AsyncIterator[App]:
     """Open the database (migrating it to the current schema) and dispose of it on exit.
 
-    The glossary (default: `$PAPERBOT_GLOSSARY` or config/glossary.toml) shapes the search index.
+    The glossary (default: `$PAPERBOT_GLOSSARY`, else the shipped one) shapes the search index
+    the notes store keeps; an index built with another glossary is logged as such.
     """
+    glossary = glossary or load_glossary()
     engine = make_engine(database_url)
     try:
         await upgrade_database(engine)
-        notes = SqlNoteStore(engine, glossary=glossary or load_glossary())
-        yield App(engine=engine, notes=notes, clock=clock or SystemClock())
+        stale = await stale_glossary_message(engine, glossary)
+        if stale is not None:
+            log.warning("%s", stale)
+        notes = SqlNoteStore(engine, indexer=SearchIndexer.build(glossary))
+        yield App(engine=engine, notes=notes, clock=clock or SystemClock(), glossary=glossary)
     finally:
         await engine.dispose()
 
@@ -92,7 +102,7 @@ def console_channel(
 
 def search_service(app: App) -> SearchService:
     """Search over the app's notes, read with the glossary its index was built with."""
-    return SearchService(app.notes, SqlSearchIndex(app.engine), app.notes.glossary)
+    return SearchService(app.notes, SqlSearchIndex(app.engine), app.glossary)
 
 
 def paper_command(app: App) -> PaperCommand:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,11 +18,10 @@ from bot.commands.help import EXAMPLE_QUERIES, help_view
 from bot.errors import QuerySyntaxError
 from bot.models import Note, Platform
 from bot.replies import Reply
-from bot.search.glossary import DEFAULT_GLOSSARY_PATH, load_glossary
-from bot.search.group_terms import GroupMatcher
+from bot.search.glossary import load_glossary
+from bot.search.indexer import rebuild_search_index, stale_glossary_message
 from bot.search.models import SearchPage
 from bot.search.query import Query, parse_query
-from bot.store.search_index import rebuild_search_index
 
 __all__ = ["add_search_command", "run_search"]
 
@@ -79,8 +77,8 @@ def add_search_command(commands: Any, common: argparse.ArgumentParser) -> None:
     search.add_argument(
         "--glossary",
         type=Path,
-        default=Path(os.environ.get("PAPERBOT_GLOSSARY") or DEFAULT_GLOSSARY_PATH),
-        help="glossary TOML (default: $PAPERBOT_GLOSSARY, else config/glossary.toml)",
+        default=None,
+        help="glossary TOML (default: $PAPERBOT_GLOSSARY, else the shipped glossary)",
     )
 
 
@@ -102,6 +100,9 @@ async def run_search(args: argparse.Namespace) -> int:
         return 0
     glossary = load_glossary(args.glossary)
     async with open_app(args.database_url, glossary=glossary) as app:
+        stale = await stale_glossary_message(app.engine, app.glossary)
+        if stale is not None:
+            sys.stderr.write(f"paperbot: {stale}\n")
         service = search_service(app)
         if query.note_id is not None:
             return _print_entry(await service.entry(query.note_id), query, args.json)
@@ -113,8 +114,8 @@ async def run_search(args: argparse.Namespace) -> int:
 async def _reindex(args: argparse.Namespace) -> int:
     glossary = load_glossary(args.glossary)
     async with open_app(args.database_url, glossary=glossary) as app:
-        count = await rebuild_search_index(app.engine, GroupMatcher.build(glossary))
-    sys.stdout.write(f"re-indexed {count} notes\n")
+        count = await rebuild_search_index(app.engine, glossary)
+    sys.stdout.write(f"re-indexed {count} notes (glossary version {glossary.index_version})\n")
     return 0
 
 

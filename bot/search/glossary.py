@@ -1,9 +1,12 @@
-"""The bilingual ML glossary (`config/glossary.toml`): synonym groups and tag aliases.
+"""The bilingual ML glossary (shipped as package data): synonym groups and tag aliases.
 
 A query word or phrase found in a synonym group also searches for every other member, so
 `가중치 평균` finds notes that only say "weight averaging", and the reverse. Tag aliases make
 `tag:선호최적화` and `tag:rlhf` the same filter. Teams extend the file; nothing here is tuned to
 one query.
+
+The shipped glossary is package data, so every command finds the same one from any working
+directory; `$PAPERBOT_GLOSSARY` (or `--glossary`) names a team's file instead.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import os
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +24,19 @@ from bot.errors import ConfigError
 from bot.ingest.tags import normalize_tag
 from bot.search.text import is_hangul, split_words, stem, strip_particles
 
-__all__ = ["DEFAULT_GLOSSARY_PATH", "Glossary", "load_glossary", "match_key", "normalize_word"]
+__all__ = [
+    "GLOSSARY_ENV",
+    "SHIPPED_GLOSSARY",
+    "Glossary",
+    "glossary_path",
+    "load_glossary",
+    "match_key",
+    "normalize_word",
+]
 
-DEFAULT_GLOSSARY_PATH = Path("config") / "glossary.toml"
+GLOSSARY_ENV = "PAPERBOT_GLOSSARY"
+SHIPPED_GLOSSARY = "glossary.toml"
+"""The glossary's file name inside this package."""
 
 
 def normalize_word(word: str) -> str:
@@ -95,6 +109,14 @@ class Glossary:
         members = sorted({k for phrase in self.groups[index] for k in _keys(phrase)[1]})
         return "~" + hashlib.sha1("|".join(members).encode("utf-8")).hexdigest()[:12]
 
+    @property
+    def index_version(self) -> str:
+        """A hash of what this glossary puts into the search index (its groups' keys): an index
+        built with another version needs `paperbot search --reindex`. Tag aliases and comments
+        are read at query time only, so editing them changes nothing here."""
+        keys = sorted({self.group_key(i) for i in range(len(self.groups))})
+        return hashlib.sha256("\n".join(keys).encode("utf-8")).hexdigest()[:16]
+
     def tag_aliases(self, tag: str) -> tuple[str, ...]:
         """Every spelling of a tag key (itself first); a tag without aliases stands alone."""
         key = normalize_tag(tag)
@@ -139,20 +161,33 @@ def parse_glossary(data: Mapping[str, Any], source: str) -> Glossary:
     return Glossary.build(groups, tag_groups)
 
 
-def load_glossary(path: Path | None = None) -> Glossary:
-    """Read the glossary file (default: `$PAPERBOT_GLOSSARY`, else config/glossary.toml).
+def glossary_path() -> Path | None:
+    """The team's glossary file named by `$PAPERBOT_GLOSSARY`, or None for the shipped one."""
+    named = os.environ.get(GLOSSARY_ENV)
+    return Path(named) if named else None
 
-    A missing default file means an empty glossary; a missing explicit one is an error.
+
+def load_glossary(path: Path | None = None) -> Glossary:
+    """Read a glossary file; without one, `$PAPERBOT_GLOSSARY`, else the shipped glossary.
+
+    A named file that is missing or unreadable is an error naming it, never a silent fallback.
     """
-    if path is None and os.environ.get("PAPERBOT_GLOSSARY"):
-        path = Path(os.environ["PAPERBOT_GLOSSARY"])
-    chosen = path or DEFAULT_GLOSSARY_PATH
-    if path is None and not chosen.exists():
-        return Glossary.build([])
+    chosen = path or glossary_path()
+    if chosen is None:
+        shipped = resources.files("bot.search").joinpath(SHIPPED_GLOSSARY)
+        return _parse_text(shipped.read_text(encoding="utf-8"), f"{SHIPPED_GLOSSARY} (shipped)")
     try:
-        data = tomllib.loads(chosen.read_text(encoding="utf-8"))
+        text = chosen.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{chosen}: cannot read the glossary: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{chosen}: the glossary is not UTF-8 text") from None
+    return _parse_text(text, str(chosen))
+
+
+def _parse_text(text: str, source: str) -> Glossary:
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{chosen}: not valid TOML: {exc}") from None
-    return parse_glossary(data, str(chosen))
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    return parse_glossary(data, source)

@@ -120,7 +120,7 @@ def contains(column: str, needle: str, dialect: str) -> str:
 
 
 class SqlSearchIndex:
-    """Reads the index tables; writes happen at ingest (`bot.store.search_index`)."""
+    """Reads the index tables; writes happen at ingest (`bot.search.indexer`)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine

@@ -1,22 +1,33 @@
-"""The notes repository: file-at-a-time upserts that never delete, and reads for export."""
+"""The notes repository: file-at-a-time upserts that never delete, and reads for export.
+
+Derived indexes (search) are kept in step through an injected `NoteIndexer`, inside the same
+transaction; the store itself knows tables and rows, not how notes are searched.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.models import Note
-from bot.search.glossary import Glossary
-from bot.search.group_terms import GroupMatcher
 from bot.store.note_rows import note_from_row
 from bot.store.schema import IngestedFileRow, NoteRow, NoteTagRow
-from bot.store.search_index import update_search_index
 
-__all__ = ["FileChanges", "SqlNoteStore", "note_from_row"]
+__all__ = ["FileChanges", "NoteIndexer", "SqlNoteStore", "note_from_row"]
+
+
+class NoteIndexer(Protocol):
+    """Keeps an index of the notes in step with a file's ingest, in the ingest's transaction."""
+
+    async def update(
+        self, session: AsyncSession, notes: Sequence[Note], retracted: Sequence[str]
+    ) -> None:
+        """(Re)index `notes` (added or changed, rows already flushed); drop `retracted` keys."""
 
 
 @dataclass(slots=True)
@@ -52,12 +63,15 @@ def _fill_row(row: NoteRow, note: Note, now: datetime) -> None:
 
 
 class SqlNoteStore:
-    """One `replace_file` call is one transaction: a file goes in whole or not at all."""
+    """One `replace_file` call is one transaction: a file goes in whole or not at all.
 
-    def __init__(self, engine: AsyncEngine, *, glossary: Glossary | None = None) -> None:
+    Without an `indexer` notes are stored but no index follows them: for processes that only
+    read notes (the composition root passes the search indexer to the store that ingests).
+    """
+
+    def __init__(self, engine: AsyncEngine, *, indexer: NoteIndexer | None = None) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self.glossary = glossary or Glossary.build([])
-        self._groups = GroupMatcher.build(self.glossary)
+        self._indexer = indexer
 
     async def file_is_current(self, source: str, file_hash: str, parser_version: int) -> bool:
         """True when this exact file content was already ingested by this parser version."""
@@ -97,11 +111,12 @@ class SqlNoteStore:
                     row.retracted, row.retracted_at, row.updated_at = True, now, now
                     changes.retracted.append(key)
             await self._replace_tags(session, notes, changes)
-            await session.flush()  # the index rows below reference the note rows
-            reindex = {*changes.added, *changes.updated}
-            await update_search_index(
-                session, [n for n in notes if n.key in reindex], changes.retracted, self._groups
-            )
+            await session.flush()  # the index rows reference the note rows
+            if self._indexer is not None:
+                reindex = {*changes.added, *changes.updated}
+                await self._indexer.update(
+                    session, [n for n in notes if n.key in reindex], changes.retracted
+                )
             await self._record_file(
                 session, source, day, len(notes), file_hash, parser_version, now
             )

@@ -1,18 +1,20 @@
 """Tables of the search index, kept up to date by ingest in the same transaction as the notes.
 
 `search_docs` gives each note a small integer id (a narrow table: every query joins it);
-`search_texts` holds what phrase and multi-word author filters read; `search_postings` holds one
-row per (term, note) with an integer weight; `search_terms` is the vocabulary with document
-frequencies, for prefix expansion and idf (its row for the empty term counts the notes). Terms
-sort by code point on both databases (PostgreSQL column collation "C"), so prefix ranges and
-ties agree.
+`search_texts` holds what phrase and multi-word author filters read, and each live note's own
+list of postings (so re-indexing a note deletes exactly its postings by primary key, without a
+second index over every posting); `search_postings` holds one row per (term, note) with an
+integer weight; `search_terms` is the vocabulary with document frequencies, for prefix
+expansion and idf (its row for the empty term counts the notes); `search_index_info` records
+what built the index (the glossary version). Terms sort by code point on both databases
+(PostgreSQL column collation "C"), so prefix ranges and ties agree.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,8 +22,10 @@ from bot.store.schema import Base
 
 __all__ = [
     "DOC_COUNT_TERM",
+    "GLOSSARY_VERSION",
     "TERM_TYPE",
     "SearchDocRow",
+    "SearchIndexInfoRow",
     "SearchPostingRow",
     "SearchTermRow",
     "SearchTextRow",
@@ -29,6 +33,9 @@ __all__ = [
 
 DOC_COUNT_TERM = ""
 """The vocabulary row whose `df` is the number of indexed notes (no real term is empty)."""
+
+GLOSSARY_VERSION = "glossary_version"
+"""The `search_index_info` row holding `Glossary.index_version` of the glossary that built it."""
 
 TERM_TYPE = String(64).with_variant(postgresql.VARCHAR(64, collation="C"), "postgresql")
 
@@ -50,13 +57,16 @@ class SearchDocRow(Base):
 
 
 class SearchTextRow(Base):
-    """A note's folded words (for exact phrases) and author names (for `author:"a b"`)."""
+    """A live note's folded words (for exact phrases), author names (for `author:"a b"`), and
+    its postings as one compressed list (`term weight` lines), read only when it is re-indexed
+    or retracted. Retracted notes have no row."""
 
     __tablename__ = "search_texts"
 
     doc: Mapped[int] = mapped_column(Integer, primary_key=True)
     text: Mapped[str] = mapped_column(Text)
     authors_text: Mapped[str] = mapped_column(Text)
+    postings: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class SearchPostingRow(Base):
@@ -71,7 +81,7 @@ class SearchPostingRow(Base):
     weight: Mapped[int] = mapped_column(Integer)
     day: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_search_postings_doc", "doc"), {"sqlite_with_rowid": False})
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class SearchTermRow(Base):
@@ -83,3 +93,12 @@ class SearchTermRow(Base):
     df: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class SearchIndexInfoRow(Base):
+    """Facts about how the index was built, by name (`glossary_version`)."""
+
+    __tablename__ = "search_index_info"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

@@ -15,12 +15,12 @@ from bot.search.service import SearchService
 __all__ = ["GLOSSARY_PATH", "JUDGMENTS_PATH", "keys_for", "project_glossary", "search_service"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
-GLOSSARY_PATH = REPO_ROOT / "config" / "glossary.toml"
+GLOSSARY_PATH = REPO_ROOT / "bot" / "search" / "glossary.toml"
 JUDGMENTS_PATH = REPO_ROOT / "tests" / "fixtures" / "search_judgments.toml"
 
 
 def project_glossary() -> Glossary:
-    """The glossary the project ships in config/."""
+    """The glossary the project ships (package data of `bot.search`)."""
     return load_glossary(GLOSSARY_PATH)
 
 

@@ -7,15 +7,20 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, text
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, insert, inspect, text
 
-from bot.app import open_app
+from bot.app import App, open_app
+from bot.ingest.importer import ingest_paths
+from bot.search.evaluation import load_judgments
+from bot.search.query import parse_query
 from bot.store.engine import make_engine
-from bot.store.migrate import upgrade_database
+from bot.store.migrate import MIGRATIONS_DIR, upgrade_database
 from bot.store.schema import NoteRow
 from tests.support.clock import FixedClock
 from tests.support.databases import PostgresDatabases
-from tests.support.search import keys_for, search_service
+from tests.support.search import JUDGMENTS_PATH, keys_for, search_service
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -106,3 +111,44 @@ async def test_upgrade_adds_phrase_pairs_once(empty_url: str) -> None:
         service = search_service(app)
         assert await keys_for(service, '"weight averaging"') == ["2024-05-01-old"]
         assert await keys_for(service, '"averaging models"') == []
+
+
+def _alembic(connection: Connection, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
+
+
+async def _judged_results(app: App) -> list[object]:
+    service = search_service(app)
+    results: list[object] = []
+    for judged in load_judgments(JUDGMENTS_PATH):
+        page = await service.search(parse_query(judged.text), page_size=10)
+        results.append((judged.text, page.total, [(h.note.key, h.score) for h in page.hits]))
+    return results
+
+
+async def test_a_database_in_the_old_index_layout_searches_the_same_after_upgrade(
+    database_url: str, seeds_dir: Path
+) -> None:
+    """Back to the 0004 layout (a posting index by note, no stored lists, no glossary
+    version), then up again: 0007 rebuilds the index with the same ids, ranks and scores."""
+    async with open_app(database_url) as app:
+        await ingest_paths([seeds_dir], app.notes, app.clock)
+        before = await _judged_results(app)
+        async with app.engine.begin() as connection:
+            await connection.run_sync(_alembic, "0004")
+        async with app.engine.connect() as connection:
+            indexes = await connection.run_sync(
+                lambda c: {i["name"] for i in inspect(c).get_indexes("search_postings")}
+            )
+            assert "ix_search_postings_doc" in indexes
+            assert "search_index_info" not in await connection.run_sync(
+                lambda c: inspect(c).get_table_names()
+            )
+    async with open_app(database_url) as app:
+        assert await _judged_results(app) == before
+        async with app.engine.connect() as connection:
+            version = await connection.scalar(text("SELECT value FROM search_index_info"))
+        assert version == app.glossary.index_version

@@ -1,7 +1,10 @@
-"""Search index: documents, postings and vocabulary, backfilled from stored notes.
+"""Search index: documents, postings and vocabulary.
 
 Revision ID: 0002
 Revises: 0001
+
+Notes stored before the index existed are indexed by `0007_index_storage`, which rebuilds the
+whole index at the end of this branch (so no migration here imports search code).
 """
 
 from __future__ import annotations
@@ -9,12 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from bot.models import Note, NoteSource
-from bot.search.glossary import load_glossary
-from bot.search.group_terms import GroupMatcher
-from bot.store.search_index import backfill_search_index
 from bot.store.search_schema import TERM_TYPE
-from bot.store.types import JSONList
 
 revision = "0002"
 down_revision = "0001"
@@ -23,7 +21,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Create the index tables and index every note already stored."""
+    """Create the index tables (filled by `0007_index_storage`)."""
     postgres = op.get_bind().dialect.name == "postgresql"
     op.create_table(
         "search_docs",
@@ -53,7 +51,6 @@ def upgrade() -> None:
         sa.Column("df", sa.Integer, nullable=False),
         sqlite_with_rowid=False,
     )
-    _backfill()
 
 
 def _create_postings(postgres: bool) -> None:
@@ -79,41 +76,6 @@ def _create_postings(postgres: bool) -> None:
             sqlite_with_rowid=False,
         )
     op.create_index("ix_search_postings_doc", "search_postings", ["doc"])
-
-
-def _backfill() -> None:
-    notes = sa.table(
-        "notes",
-        sa.column("id", sa.String),
-        sa.column("day", sa.Date),
-        sa.column("title", sa.Text),
-        sa.column("authors", JSONList),
-        sa.column("abstract", sa.Text),
-        sa.column("commentary", sa.Text),
-        sa.column("tags", JSONList),
-        sa.column("position", sa.Integer),
-        sa.column("retracted", sa.Boolean),
-    )
-    rows = op.get_bind().execute(sa.select(notes).order_by(notes.c.day, notes.c.position))
-    backfill_search_index(
-        op.get_bind(),
-        groups=GroupMatcher.build(load_glossary()),
-        notes=(
-            Note(
-                key=row.id,
-                day=row.day,
-                title=row.title,
-                authors=tuple(row.authors),
-                abstract=row.abstract,
-                commentary=row.commentary,
-                tags=tuple(row.tags),
-                source=NoteSource("", 0),
-                position=row.position,
-                retracted=row.retracted,
-            )
-            for row in rows.all()
-        ),
-    )
 
 
 def downgrade() -> None:

@@ -1,0 +1,372 @@
+"""Keeping the search index in step with the notes, inside the ingest's transaction.
+
+Every posting of a file's notes is computed in Python first; then each table is written with one
+multi-row statement (executemany on SQLite, one `unnest()` on PostgreSQL), so a file costs a
+handful of round trips whatever its size. A changed note writes only the postings that differ
+from its stored list, a retracted note's postings are deleted by primary key, and the
+vocabulary's document frequencies move by the difference, so re-ingesting an unchanged corpus
+writes nothing. The same synchronous code serves ingest (through `run_sync`), `--reindex` and
+the migration that rebuilds the index.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session, load_only
+
+from bot.models import Note
+from bot.search.glossary import Glossary
+from bot.search.group_terms import GroupMatcher
+from bot.search.index_terms import IndexedNote, index_note
+from bot.store.note_rows import note_from_row
+from bot.store.schema import NoteRow
+from bot.store.search_schema import (
+    DOC_COUNT_TERM,
+    GLOSSARY_VERSION,
+    SearchDocRow,
+    SearchIndexInfoRow,
+    SearchTextRow,
+)
+
+__all__ = [
+    "SearchIndexer",
+    "decode_postings",
+    "encode_postings",
+    "index_glossary_version",
+    "rebuild_index",
+    "rebuild_search_index",
+    "stale_glossary_message",
+]
+
+_BATCH = 500
+
+
+def encode_postings(terms: dict[str, int]) -> bytes:
+    """A note's postings as stored beside its text: sorted `term weight` lines, compressed."""
+    lines = "\n".join(f"{term} {weight}" for term, weight in sorted(terms.items()))
+    return zlib.compress(lines.encode("utf-8"))
+
+
+def decode_postings(blob: bytes) -> dict[str, int]:
+    """The inverse of `encode_postings` (a term may hold a space: the weight is the last word)."""
+    found: dict[str, int] = {}
+    for line in zlib.decompress(blob).decode("utf-8").split("\n"):
+        if line:
+            term, weight = line.rsplit(" ", 1)
+            found[term] = int(weight)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class SearchIndexer:
+    """The glossary-aware index writer the notes store is given (`NoteIndexer`)."""
+
+    glossary: Glossary
+    groups: GroupMatcher
+
+    @classmethod
+    def build(cls, glossary: Glossary) -> SearchIndexer:
+        return cls(glossary, GroupMatcher.build(glossary))
+
+    async def update(
+        self, session: AsyncSession, notes: Sequence[Note], retracted: Sequence[str]
+    ) -> None:
+        """Re-index `notes` (added or changed) and take `retracted` keys out of search."""
+        if not notes and not retracted:
+            return
+        version = self.glossary.index_version
+
+        def write(sync: Session) -> None:
+            connection = sync.connection()
+            apply_changes(connection, notes, retracted, self.groups)
+            _stamp(connection, version, replace=False)
+
+        await session.run_sync(write)
+
+
+def apply_changes(
+    connection: Connection,
+    notes: Sequence[Note],
+    retracted: Sequence[str],
+    groups: GroupMatcher | None,
+) -> None:
+    """Index added or changed `notes` and drop `retracted` keys, in the caller's transaction."""
+    deltas: Counter[str] = Counter()
+    if notes:
+        _index_notes(connection, notes, groups, deltas)
+    if retracted:
+        _retract(connection, retracted, deltas)
+    _apply_df(connection, deltas)
+
+
+def _doc_values(note: Note) -> dict[str, Any]:
+    return {
+        "note_id": note.key,
+        "day": note.day,
+        "position": note.position,
+        "retracted": note.retracted,
+    }
+
+
+def _known(connection: Connection, keys: Sequence[str]) -> dict[str, tuple[int, bytes | None]]:
+    """Index id and stored postings of the keys already in the index."""
+    rows = connection.execute(
+        select(SearchDocRow.note_id, SearchDocRow.doc, SearchTextRow.postings)
+        .outerjoin(SearchTextRow, SearchTextRow.doc == SearchDocRow.doc)
+        .where(SearchDocRow.note_id.in_(keys))
+    )
+    return {str(key): (int(doc), blob) for key, doc, blob in rows}
+
+
+def _index_notes(
+    connection: Connection,
+    notes: Sequence[Note],
+    groups: GroupMatcher | None,
+    deltas: Counter[str],
+) -> None:
+    known = _known(connection, [n.key for n in notes])
+    existing = [n for n in notes if n.key in known]
+    fresh = [n for n in notes if n.key not in known]
+    if existing:
+        connection.execute(
+            text(
+                "UPDATE search_docs SET day = :day, position = :position, "
+                "retracted = :retracted WHERE note_id = :note_id"
+            ),
+            [_doc_values(n) for n in existing],
+        )
+        docs = [doc for doc, blob in known.values() if blob is not None]
+        if docs:
+            connection.execute(delete(SearchTextRow).where(SearchTextRow.doc.in_(docs)))
+    if fresh:
+        connection.execute(insert(SearchDocRow), [_doc_values(n) for n in fresh])
+        deltas[DOC_COUNT_TERM] += len(fresh)
+        known.update(_known(connection, [n.key for n in fresh]))
+    added: list[tuple[str, int, int, int]] = []
+    changed: list[tuple[int, str, int]] = []
+    dropped: list[tuple[str, int]] = []
+    texts: list[dict[str, Any]] = []
+    for note in notes:
+        doc, blob = known[note.key]
+        indexed = index_note(note, groups)
+        old = decode_postings(blob) if blob is not None else {}
+        day = note.day.toordinal()
+        for term, weight in indexed.terms.items():
+            before = old.get(term)
+            if before is None:
+                added.append((term, doc, weight, day))
+                deltas[term] += 1
+            elif before != weight:
+                changed.append((weight, term, doc))
+        for term in old.keys() - indexed.terms.keys():
+            dropped.append((term, doc))
+            deltas[term] -= 1
+        texts.append(_text_values(doc, indexed))
+    _delete_postings(connection, dropped)
+    _bulk(connection, "UPDATE search_postings SET weight = ? WHERE term = ? AND doc = ?", changed)
+    added.sort()
+    _bulk(
+        connection,
+        "INSERT INTO search_postings (term, doc, weight, day) VALUES (?, ?, ?, ?)",
+        added,
+    )
+    connection.execute(insert(SearchTextRow), texts)
+
+
+def _text_values(doc: int, indexed: IndexedNote) -> dict[str, Any]:
+    return {
+        "doc": doc,
+        "text": indexed.text,
+        "authors_text": indexed.authors_text,
+        "postings": encode_postings(indexed.terms),
+    }
+
+
+def _retract(connection: Connection, keys: Sequence[str], deltas: Counter[str]) -> None:
+    """Mark the keys retracted and delete their postings (exactly those their list names)."""
+    known = _known(connection, keys)
+    connection.execute(
+        update(SearchDocRow).where(SearchDocRow.note_id.in_(keys)).values(retracted=True)
+    )
+    dropped = []
+    for doc, blob in known.values():
+        if blob is not None:
+            for term in decode_postings(blob):
+                dropped.append((term, doc))
+                deltas[term] -= 1
+    _delete_postings(connection, dropped)
+    docs = [doc for doc, blob in known.values() if blob is not None]
+    if docs:
+        connection.execute(delete(SearchTextRow).where(SearchTextRow.doc.in_(docs)))
+
+
+def _delete_postings(connection: Connection, rows: list[tuple[str, int]]) -> None:
+    _bulk(connection, "DELETE FROM search_postings WHERE term = ? AND doc = ?", rows)
+
+
+_PG_BULK = {
+    "INSERT INTO search_postings (term, doc, weight, day) VALUES (?, ?, ?, ?)": (
+        "INSERT INTO search_postings (term, doc, weight, day) "
+        "SELECT * FROM unnest($1::varchar[], $2::int[], $3::int[], $4::int[])"
+    ),
+    "UPDATE search_postings SET weight = ? WHERE term = ? AND doc = ?": (
+        "UPDATE search_postings AS p SET weight = x.weight "
+        "FROM unnest($1::int[], $2::varchar[], $3::int[]) AS x(weight, term, doc) "
+        "WHERE p.term = x.term AND p.doc = x.doc"
+    ),
+    "DELETE FROM search_postings WHERE term = ? AND doc = ?": (
+        "DELETE FROM search_postings AS p USING unnest($1::varchar[], $2::int[]) AS x(term, doc) "
+        "WHERE p.term = x.term AND p.doc = x.doc"
+    ),
+    "INSERT INTO search_terms (term, df) VALUES (?, ?) "
+    "ON CONFLICT (term) DO UPDATE SET df = search_terms.df + excluded.df": (
+        "INSERT INTO search_terms (term, df) SELECT * FROM unnest($1::varchar[], $2::int[]) "
+        "ON CONFLICT (term) DO UPDATE SET df = search_terms.df + excluded.df"
+    ),
+}
+"""Each bulk statement's PostgreSQL form: the rows as column arrays, one statement and one
+round trip however many rows (executemany would send one statement per row)."""
+
+
+def _bulk(connection: Connection, sqlite: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """`sqlite` (qmark style) for every row, at driver speed."""
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        arrays = tuple(list(column) for column in zip(*rows, strict=True))
+        connection.exec_driver_sql(_PG_BULK[sqlite], arrays)
+    else:
+        connection.exec_driver_sql(sqlite, list(rows))
+
+
+def _apply_df(connection: Connection, deltas: Counter[str]) -> None:
+    """Add the document-frequency changes; sorted, so concurrent ingests lock terms in order."""
+    rows = [(term, delta) for term, delta in sorted(deltas.items()) if delta]
+    _bulk(
+        connection,
+        "INSERT INTO search_terms (term, df) VALUES (?, ?) "
+        "ON CONFLICT (term) DO UPDATE SET df = search_terms.df + excluded.df",
+        rows,
+    )
+
+
+def _stamp(connection: Connection, version: str, *, replace: bool) -> None:
+    """Record the glossary version that built the index; an ingest only fills it in when absent
+    (an index built with another glossary stays marked as such until `--reindex`)."""
+    found = connection.scalar(
+        select(SearchIndexInfoRow.value).where(SearchIndexInfoRow.name == GLOSSARY_VERSION)
+    )
+    if found is None:
+        connection.execute(insert(SearchIndexInfoRow).values(name=GLOSSARY_VERSION, value=version))
+    elif replace and found != version:
+        connection.execute(
+            update(SearchIndexInfoRow)
+            .where(SearchIndexInfoRow.name == GLOSSARY_VERSION)
+            .values(value=version)
+        )
+
+
+def rebuild_index(connection: Connection, glossary: Glossary) -> int:
+    """Re-index every live note from the notes table and stamp the glossary; returns how many.
+
+    Notes without an index id get one first (in day and file order); existing ids are kept, so
+    ties still break the same way on every database.
+    """
+    for table in ("search_postings", "search_texts", "search_terms"):
+        connection.execute(text(f"DELETE FROM {table}"))
+    _add_missing_docs(connection)
+    groups = GroupMatcher.build(glossary)
+    deltas: Counter[str] = Counter()
+    deltas[DOC_COUNT_TERM] = int(
+        connection.scalar(select(func.count()).select_from(SearchDocRow)) or 0
+    )
+    count, last = 0, ""
+    with Session(bind=connection) as session:
+        while True:
+            query = (
+                select(NoteRow)
+                .options(load_only(*_INDEXED_COLUMNS))
+                .where(NoteRow.retracted.is_(False), NoteRow.id > last)
+            )
+            rows = session.scalars(query.order_by(NoteRow.id).limit(_BATCH)).all()
+            if not rows:
+                break
+            _index_notes(connection, [note_from_row(row) for row in rows], groups, deltas)
+            count, last = count + len(rows), rows[-1].id
+            session.expunge_all()
+    _apply_df(connection, deltas)
+    _stamp(connection, glossary.index_version, replace=True)
+    return count
+
+
+_INDEXED_COLUMNS = (
+    NoteRow.id,
+    NoteRow.day,
+    NoteRow.title,
+    NoteRow.authors,
+    NoteRow.abstract,
+    NoteRow.commentary,
+    NoteRow.links,
+    NoteRow.tags,
+    NoteRow.source_file,
+    NoteRow.source_line,
+    NoteRow.position,
+    NoteRow.retracted,
+)
+"""What a rebuild reads of a stored note: columns every schema version since 0001 has, so the
+migration that rebuilds the index runs whatever columns later migrations add to notes."""
+
+
+def _add_missing_docs(connection: Connection) -> None:
+    """Index ids for notes stored before the index had them; retracted flags from the notes."""
+    missing = select(NoteRow.id, NoteRow.day, NoteRow.position, NoteRow.retracted).where(
+        ~select(SearchDocRow.doc).where(SearchDocRow.note_id == NoteRow.id).exists()
+    )
+    rows = connection.execute(missing.order_by(NoteRow.day, NoteRow.position, NoteRow.id)).all()
+    if rows:
+        connection.execute(
+            insert(SearchDocRow),
+            [
+                {"note_id": r.id, "day": r.day, "position": r.position, "retracted": r.retracted}
+                for r in rows
+            ],
+        )
+    connection.execute(
+        text(
+            "UPDATE search_docs SET retracted = (SELECT n.retracted FROM notes AS n "
+            "WHERE n.id = search_docs.note_id)"
+        )
+    )
+
+
+async def rebuild_search_index(engine: AsyncEngine, glossary: Glossary) -> int:
+    """`paperbot search --reindex`: rebuild in one transaction and record the glossary."""
+    async with engine.begin() as connection:
+        return await connection.run_sync(rebuild_index, glossary)
+
+
+async def index_glossary_version(engine: AsyncEngine) -> str | None:
+    """The glossary version recorded by the last (re)build, None for an index never written."""
+    async with engine.connect() as connection:
+        found = await connection.scalar(
+            select(SearchIndexInfoRow.value).where(SearchIndexInfoRow.name == GLOSSARY_VERSION)
+        )
+    return None if found is None else str(found)
+
+
+async def stale_glossary_message(engine: AsyncEngine, glossary: Glossary) -> str | None:
+    """What to tell a person searching an index built with another glossary, else None."""
+    built = await index_glossary_version(engine)
+    if built is None or built == glossary.index_version:
+        return None
+    return (
+        f"the search index was built with another glossary (version {built}, this one is "
+        f"{glossary.index_version}): results may miss synonyms; run `paperbot search --reindex`"
+    )

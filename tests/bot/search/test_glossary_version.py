@@ -1,0 +1,92 @@
+"""The glossary is found from any directory, and an index remembers which glossary built it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.cli import main
+from bot.search.glossary import GLOSSARY_ENV, load_glossary
+from bot.store.engine import make_engine
+from tests.support.databases import run_in_thread
+
+
+def _paperbot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` run from `cwd`, with no glossary named in the environment."""
+    env = {k: v for k, v in os.environ.items() if k not in (GLOSSARY_ENV, "DATABASE_URL")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+async def _recorded_version(database_url: str) -> str | None:
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            found = await connection.scalar(
+                text("SELECT value FROM search_index_info WHERE name = 'glossary_version'")
+            )
+    finally:
+        await engine.dispose()
+    return None if found is None else str(found)
+
+
+async def test_commands_use_the_shipped_glossary_from_any_directory(
+    database_url: str, seeds_dir: Path, tmp_path: Path
+) -> None:
+    """Outside the repository, ingest indexes with the shipped glossary and search reads with
+    the same one (it used to fail: `config/glossary.toml: cannot read the glossary`)."""
+    ingest = _paperbot("ingest", "--database-url", database_url, str(seeds_dir), cwd=tmp_path)
+    assert ingest.returncode == 0, ingest.stderr
+    shipped = load_glossary(Path(__file__).parents[3] / "bot" / "search" / "glossary.toml")
+    assert await _recorded_version(database_url) == shipped.index_version
+    search = _paperbot(
+        "search", "--database-url", database_url, "--json", "파이프라인 병렬", cwd=tmp_path
+    )
+    assert search.returncode == 0, search.stderr
+    assert "glossary" not in search.stderr
+    # Only the glossary says `파이프라인 병렬` is "pipeline parallelism" in this English title.
+    ids = [r["id"] for r in json.loads(search.stdout)]
+    assert "2024-01-23-zero-bubble-pipeline-parallelism" in ids
+
+
+def test_an_index_built_with_another_glossary_says_so_until_reindexed(
+    database_url: str,
+    seeds_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert main(["ingest", "--database-url", database_url, str(seeds_dir)]) == 0
+    other = tmp_path / "team.toml"
+    other.write_text('[[synonyms]]\nterms = ["pipeline bubble", "파이프라인 거품"]\n', "utf-8")
+    with_other = ["search", "--database-url", database_url, "--glossary", str(other)]
+    capsys.readouterr()
+
+    with caplog.at_level(logging.WARNING):
+        assert main([*with_other, "bubble"]) == 0
+    err = capsys.readouterr().err
+    assert "built with another glossary" in err and "paperbot search --reindex" in err
+    assert any("another glossary" in r.getMessage() for r in caplog.records)
+
+    assert main([*with_other, "--reindex"]) == 0
+    assert load_glossary(other).index_version in capsys.readouterr().out
+    assert run_in_thread(_recorded_version(database_url)) == load_glossary(other).index_version
+    assert main([*with_other, "bubble"]) == 0
+    assert "another glossary" not in capsys.readouterr().err
+    # The default glossary now differs from the index's: said so, the other way round.
+    assert main(["search", "--database-url", database_url, "bubble"]) == 0
+    assert "paperbot search --reindex" in capsys.readouterr().err
