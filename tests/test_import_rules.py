@@ -82,3 +82,79 @@ def test_the_checker_sees_forbidden_imports() -> None:
     names = list(_imports_in(source, "bot.formatting"))
     assert names == ["bot.store.notes", "slack_sdk", "bot.formatting"]
     assert [_formatters_may_import(n) for n in names[:2]] == [False, False]
+
+
+# Layers inside bot/ (architecture.md §3): a module may import its own layer or lower ones, never a
+# higher one, and no two units import each other. Units are bot's subpackages and top modules.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    # domain: models, ports and pure rules over them
+    (
+        "bot.errors",
+        "bot.models",
+        "bot.ports",
+        "bot.payloads",
+        "bot.replies",
+        "bot.clock",
+        "bot.cron",
+        "bot.digest",
+        "bot.settings",
+        "bot.metrics",
+        "bot.health",
+    ),
+    ("bot.store",),  # tables and rows
+    ("bot.ingest", "bot.search", "bot.delivery"),  # services over the store
+    ("bot.commands", "bot.scheduling"),  # what people and clocks start
+    # the composition root; Alembic's migration scripts are loaded by path, not imported by the
+    # store, and may use the code of the day they were written (e.g. the indexer to backfill)
+    ("bot", "bot.__main__", "bot.app", "bot.cli", "bot.store.migrations"),
+)
+
+
+def _unit(module: str) -> str:
+    """The layer unit of a module: `bot.store.migrations.*`, `bot.cli*`, or `bot.<part>`."""
+    if _under(module, "bot.store.migrations"):
+        return "bot.store.migrations"
+    parts = module.split(".")
+    if len(parts) == 1:
+        return "bot"
+    if parts[1].startswith("cli"):
+        return "bot.cli"
+    return f"bot.{parts[1]}"
+
+
+def _layer(unit: str) -> int:
+    for number, units in enumerate(LAYERS):
+        if unit in units:
+            return number
+    raise AssertionError(f"{unit} has no layer: add it to LAYERS")
+
+
+def _unit_imports(path: Path) -> Iterator[tuple[str, str]]:
+    """(importing unit, imported unit) for each import of another bot unit."""
+    own = _unit(_module_name(path))
+    for name in _imports(path):
+        if _under(name, "bot") and _unit(name) != own:
+            yield own, _unit(name)
+
+
+BOT_SOURCES = _sources("bot")
+
+
+@pytest.mark.parametrize("path", BOT_SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_bot_modules_import_only_their_layer_or_lower(path: Path) -> None:
+    upward = [(a, b) for a, b in _unit_imports(path) if _layer(b) > _layer(a)]
+    assert upward == []
+
+
+def test_no_two_bot_units_import_each_other() -> None:
+    edges = {pair for path in BOT_SOURCES for pair in _unit_imports(path)}
+    cycles = sorted((a, b) for a, b in edges if (b, a) in edges and a < b)
+    assert cycles == []
+
+
+def test_the_layer_checker_sees_upward_and_mutual_imports() -> None:
+    assert _unit("bot.store.migrations.versions.0002_search") == "bot.store.migrations"
+    assert _unit("bot.cli_search") == "bot.cli"
+    assert _layer(_unit("bot.store.notes")) < _layer(_unit("bot.search.plan"))
+    assert _layer(_unit("bot.delivery.runner")) < _layer(_unit("bot.scheduling.jobs"))
+    assert _layer(_unit("bot.digest.settings")) < _layer(_unit("bot.store.destinations"))
