@@ -68,29 +68,14 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
 
 
 def _print_file(report: FileReport) -> None:
-    if report.skipped is not None:
-        print(f"SKIPPED {report.skipped}")
-        return
-    changes = report.changes
-    state = (
-        "unchanged (cached)"
-        if report.cached
-        else (
-            f"added {len(changes.added)}, updated {len(changes.updated)}, "
-            f"unchanged {len(changes.unchanged)}, retracted {len(changes.retracted)}"
-        )
-    )
-    print(f"ok      {report.path}: {state}")
-    for warning in report.warnings:
-        print(f"warning {warning}")
+    for line in report.lines():
+        print(line)
 
 
 def _print_totals(report: IngestReport) -> None:
-    print(
-        f"total: {len(report.files)} files; added {report.total('added')}, "
-        f"updated {report.total('updated')}, unchanged {report.total('unchanged')}, "
-        f"retracted {report.total('retracted')}, skipped {len(report.skipped)} files"
-    )
+    for notice in report.notices:
+        print(f"notice  {notice}")
+    print(report.totals_line())
 
 
 async def _ingest(args: argparse.Namespace, paths: Sequence[Path]) -> int:
@@ -109,7 +94,7 @@ async def _ingest_into(app: App, paths: Sequence[Path], *, quiet: bool) -> int:
             if not quiet or report.skipped or report.warnings:
                 _print_file(report)
 
-        report = await ingest_paths(files, app.notes, app.clock, on_file=on_file)
+        report = await ingest_paths(paths, app.notes, app.clock, on_file=on_file)
     for path in missing:
         print(f"SKIPPED {path}: no such file or folder")
     if not quiet:

@@ -1,11 +1,15 @@
 """Ingest: notes files and folders into the store, one transaction per file.
 
 A file that can't be read is skipped with a reason naming the file and line; the other files
-still go in, and nothing stored before is lost or changed.
+still go in, and nothing stored before is lost or changed. Every file is hashed first and the
+hashes are checked against the store in one query, so an unchanged corpus costs about as much as
+reading it. A file that was ingested from a folder and is no longer there has its notes
+retracted (kept, never deleted) when that folder is ingested again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
@@ -19,7 +23,7 @@ from bot.errors import NoteParseError
 from bot.ingest.parser import PARSER_VERSION, parse_notes
 from bot.models import Note, NoteSource
 from bot.ports import Clock
-from bot.store.notes import FileChanges, SqlNoteStore
+from bot.store.notes import FileChanges, SqlNoteStore, StoredFile
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -44,6 +48,25 @@ class FileReport:
     warnings: list[str] = field(default_factory=list)
     skipped: str | None = None
     cached: bool = False
+    gone: bool = False
+
+    def lines(self) -> list[str]:
+        """How the ingest commands report this file: one line, then its warnings."""
+        if self.skipped is not None:
+            return [f"SKIPPED {self.skipped}"]
+        changes = self.changes
+        if self.gone:
+            state = f"the file is gone: {len(changes.retracted)} notes retracted"
+        elif self.cached:
+            state = "unchanged (cached)"
+        else:
+            state = (
+                f"added {len(changes.added)}, updated {len(changes.updated)}, "
+                f"unchanged {len(changes.unchanged)}, retracted {len(changes.retracted)}"
+            )
+        return [f"{'gone' if self.gone else 'ok':<7} {self.path}: {state}"] + [
+            f"warning {warning}" for warning in self.warnings
+        ]
 
 
 @dataclass(slots=True)
@@ -51,6 +74,8 @@ class IngestReport:
     """Per-file outcomes and totals for one ingest run."""
 
     files: list[FileReport] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    """Things about the run as a whole (a folder found empty, so nothing was retracted)."""
 
     def total(self, kind: str) -> int:
         """Sum of one change kind (`added`, `updated`, `unchanged`, `retracted`) over all files."""
@@ -60,6 +85,20 @@ class IngestReport:
     def skipped(self) -> list[FileReport]:
         """The files that were not ingested."""
         return [report for report in self.files if report.skipped is not None]
+
+    @property
+    def gone(self) -> list[FileReport]:
+        """Files ingested before from a folder of this run that are no longer there."""
+        return [report for report in self.files if report.gone]
+
+    def totals_line(self) -> str:
+        """The closing line of `paperbot ingest`."""
+        gone = f", {len(self.gone)} files gone" if self.gone else ""
+        return (
+            f"total: {len(self.files) - len(self.gone)} files; added {self.total('added')}, "
+            f"updated {self.total('updated')}, unchanged {self.total('unchanged')}, "
+            f"retracted {self.total('retracted')}, skipped {len(self.skipped)} files{gone}"
+        )
 
     @property
     def changed_keys(self) -> list[str]:
@@ -90,6 +129,44 @@ def _source_id(path: Path) -> str:
     return str(path.resolve())
 
 
+_CHUNK = 500
+"""Files read (in a worker thread) and checked against the store at a time: bounds memory."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """One file as read from disk: its content only when it must be parsed."""
+
+    path: Path
+    source: str
+    data: bytes | None = None
+    file_hash: str = ""
+    skipped: str | None = None
+    current: bool = False  # this exact content was ingested by this parser version
+
+
+def _read_files(files: list[Path], stored: dict[str, StoredFile]) -> list[_Read]:
+    """Read and hash files (in a worker thread: the disk-bound part, off the event loop)."""
+    read = []
+    for path in files:
+        source = _source_id(path)
+        try:
+            data = _read_limited(path)
+        except OSError as exc:
+            read.append(_Read(path, source, skipped=f"{path}: cannot read: {exc.strerror or exc}"))
+            continue
+        except _TooLarge as exc:
+            read.append(_Read(path, source, skipped=str(exc)))
+            continue
+        file_hash = hashlib.sha256(data).hexdigest()
+        record = stored.get(source)
+        if record is not None and record.is_current(file_hash, PARSER_VERSION):
+            read.append(_Read(path, source, current=True))
+        else:
+            read.append(_Read(path, source, data=data, file_hash=file_hash))
+    return read
+
+
 async def ingest_paths(
     paths: Iterable[Path],
     store: SqlNoteStore,
@@ -97,47 +174,90 @@ async def ingest_paths(
     *,
     on_file: Callable[[FileReport], None] | None = None,
 ) -> IngestReport:
-    """Ingest files and folders; returns what happened to each file."""
+    """Ingest files and folders; returns what happened to each file.
+
+    Files given by name only ever change their own notes. For each folder given, a file ingested
+    from under it before that no longer exists has its notes retracted, unless the folder holds
+    no notes files at all (an unmounted volume looks like that): then nothing is retracted and
+    the report says so.
+    """
+    given = list(paths)
+    files = collect_note_files(given)
+    stored = await store.stored_files()
     report = IngestReport()
-    for path in collect_note_files(paths):
-        file_report = await ingest_file(path, store, clock)
+
+    def done(file_report: FileReport) -> None:
         report.files.append(file_report)
         if on_file is not None:
             on_file(file_report)
+
+    seen: set[str] = set()
+    for start in range(0, len(files), _CHUNK):
+        chunk = await asyncio.to_thread(_read_files, files[start : start + _CHUNK], stored)
+        current = [item.source for item in chunk if item.current]
+        live_keys = await store.live_keys_by_source(current) if current else {}
+        for item in chunk:
+            seen.add(item.source)
+            if item.current:
+                cached = FileReport(path=str(item.path), cached=True)
+                cached.changes.unchanged.extend(live_keys[item.source])
+                done(cached)
+            else:
+                done(await _ingest_read(item, store, clock))
+    gone, report.notices = _gone_files(given, seen, stored)
+    for record in gone:
+        changes = await store.retract_file(record, now=clock.now())
+        log.info("%s is gone: retracted %d notes", record.source, len(changes.retracted))
+        done(FileReport(path=record.source, changes=changes, gone=True))
     return report
 
 
-async def ingest_file(path: Path, store: SqlNoteStore, clock: Clock) -> FileReport:
-    """Ingest one file in one transaction."""
-    report = FileReport(path=str(path))
+def _gone_files(
+    given: list[Path], seen: set[str], stored: dict[str, StoredFile]
+) -> tuple[list[StoredFile], list[str]]:
+    """Stored files under the folders given that no longer exist, and why some were kept."""
+    gone: dict[str, StoredFile] = {}
+    notices = []
+    for folder in (path.resolve() for path in given if path.is_dir()):
+        under = [
+            record
+            for source, record in stored.items()
+            if source not in seen and Path(source).is_relative_to(folder)
+        ]
+        missing = [record for record in under if not Path(record.source).exists()]
+        if not missing:
+            continue
+        if not any(Path(source).is_relative_to(folder) for source in seen):
+            notices.append(
+                f"{folder}: no notes files found; the {len(missing)} files ingested from it "
+                "before are kept as they were (is the folder mounted?)"
+            )
+            continue
+        gone.update((record.source, record) for record in missing)
+    return sorted(gone.values(), key=lambda record: record.source), notices
+
+
+async def _ingest_read(item: _Read, store: SqlNoteStore, clock: Clock) -> FileReport:
+    """Parse and store one changed file in one transaction (unchanged notes in it stay as is)."""
+    report = FileReport(path=str(item.path), skipped=item.skipped)
+    if item.data is None:
+        return report
     try:
-        data = _read_limited(path)
-    except OSError as exc:
-        report.skipped = f"{path}: cannot read: {exc.strerror or exc}"
-        return report
-    except _TooLarge as exc:
-        report.skipped = str(exc)
-        return report
-    source = _source_id(path)
-    file_hash = hashlib.sha256(data).hexdigest()
-    if await store.file_is_current(source, file_hash, PARSER_VERSION):
-        report.cached = True
-        report.changes.unchanged.extend(await store.keys_from(source))
-        return report
-    try:
-        parsed = parse_notes(data, str(path))
+        parsed = parse_notes(item.data, str(item.path))
     except NoteParseError as exc:
         report.skipped = str(exc)
-        log.warning("skipped %s", exc)
+        log.info("skipped %s", exc)  # the caller reports it; logged again it would show twice
         return report
     report.warnings.extend(parsed.warnings)
-    notes = [_with_source(note, source) for note in parsed.notes]
-    failure = await _store_file(store, clock, source, parsed.day, notes, file_hash, report)
+    notes = [_with_source(note, item.source) for note in parsed.notes]
+    failure = await _store_file(
+        store, clock, item.source, parsed.day, notes, item.file_hash, report
+    )
     if failure is not None:
         report.skipped = (
-            f"{path}: the database refused the file, nothing of it was stored: {failure}"
+            f"{item.path}: the database refused the file, nothing of it was stored: {failure}"
         )
-        log.error("ingest of %s rolled back: %s", path, failure)
+        log.info("ingest of %s rolled back: %s", item.path, failure)
     return report
 
 

@@ -16,7 +16,10 @@ from bot.store.note_rows import note_from_row
 from bot.store.schema import IngestedFileRow, NoteRow, NoteTagRow
 from bot.store.search_index import update_search_index
 
-__all__ = ["FileChanges", "SqlNoteStore", "note_from_row"]
+__all__ = ["FileChanges", "SqlNoteStore", "StoredFile", "note_from_row"]
+
+_IN_CHUNK = 500
+"""Sources per `IN (...)`: far below SQLite's and asyncpg's bound-parameter limits."""
 
 
 @dataclass(slots=True)
@@ -32,6 +35,20 @@ class FileChanges:
     def changed(self) -> list[str]:
         """Keys whose stored content changed: what corrections must edit in posted messages."""
         return [*self.updated, *self.retracted]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    """What the last successful ingest of one notes file recorded."""
+
+    source: str
+    file_hash: str
+    parser_version: int
+    day: date
+
+    def is_current(self, file_hash: str, parser_version: int) -> bool:
+        """True when this exact content was already ingested by this parser version."""
+        return self.file_hash == file_hash and self.parser_version == parser_version
 
 
 def _fill_row(row: NoteRow, note: Note, now: datetime) -> None:
@@ -59,15 +76,55 @@ class SqlNoteStore:
         self.glossary = glossary or Glossary.build([])
         self._groups = GroupMatcher.build(self.glossary)
 
-    async def file_is_current(self, source: str, file_hash: str, parser_version: int) -> bool:
-        """True when this exact file content was already ingested by this parser version."""
+    async def stored_files(self) -> dict[str, StoredFile]:
+        """Every file ingested before, by stored source, in one query.
+
+        One row per notes file (a day), so even a years-long corpus is a few thousand rows:
+        cheaper to read whole than to look up file by file.
+        """
+        query = select(
+            IngestedFileRow.source_file,
+            IngestedFileRow.file_hash,
+            IngestedFileRow.parser_version,
+            IngestedFileRow.day,
+        )
         async with self._sessions() as session:
-            row = await session.get(IngestedFileRow, source)
-            return (
-                row is not None
-                and row.file_hash == file_hash
-                and row.parser_version == parser_version
+            rows = (await session.execute(query)).all()
+        return {row[0]: StoredFile(*row) for row in rows}
+
+    async def live_keys_by_source(self, sources: Iterable[str]) -> dict[str, list[str]]:
+        """Keys of the live notes last read from each source, in file order, in one session."""
+        wanted = list(dict.fromkeys(sources))
+        found: dict[str, list[str]] = {source: [] for source in wanted}
+        async with self._sessions() as session:
+            for start in range(0, len(wanted), _IN_CHUNK):
+                query = (
+                    select(NoteRow.source_file, NoteRow.id)
+                    .where(
+                        NoteRow.source_file.in_(wanted[start : start + _IN_CHUNK]),
+                        NoteRow.retracted.is_(False),
+                    )
+                    .order_by(NoteRow.source_file, NoteRow.position, NoteRow.id)
+                )
+                for source, key in (await session.execute(query)).all():
+                    found[source].append(key)
+        return found
+
+    async def retract_file(self, gone: StoredFile, *, now: datetime) -> FileChanges:
+        """A notes file that no longer exists: retract its live notes, then forget the file.
+
+        The notes are kept (retracted, as for a note removed from its file). Two steps, each
+        safe to repeat: after a crash between them the next ingest retracts nothing more and
+        forgets the file.
+        """
+        changes = await self.replace_file(
+            gone.source, gone.day, [], file_hash=gone.file_hash, parser_version=0, now=now
+        )
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                delete(IngestedFileRow).where(IngestedFileRow.source_file == gone.source)
             )
+        return changes
 
     async def replace_file(
         self,
@@ -159,16 +216,6 @@ class SqlNoteStore:
             session.add(record)
         record.file_hash, record.parser_version = file_hash, parser_version
         record.day, record.note_count, record.ingested_at = day, count, now
-
-    async def keys_from(self, source: str) -> list[str]:
-        """Keys of the live notes last read from `source`, in file order."""
-        query = (
-            select(NoteRow.id)
-            .where(NoteRow.source_file == source, NoteRow.retracted.is_(False))
-            .order_by(NoteRow.position)
-        )
-        async with self._sessions() as session:
-            return list(await session.scalars(query))
 
     async def iter_notes(self, *, include_retracted: bool = True) -> AsyncIterator[Note]:
         """Every stored note by day, then position in its file; streamed, so any corpus fits."""
