@@ -6,19 +6,17 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.app import App, open_app, paper_command
-from bot.cli_render import add_render_command, day_digest, render_command
-from bot.cli_run import add_run_arguments, delivery_config, serve
+from bot.app import App, open_app
+from bot.cli_render import add_render_command, render_command
+from bot.cli_run import add_run_arguments, run_command
 from bot.delivery.history import add_deliveries_command, list_deliveries
 from bot.errors import PaperbotError
 from bot.ingest.importer import FileReport, IngestReport, collect_note_files, ingest_paths
-from bot.models import Layout
 from bot.search.cli_commands import add_search_command, run_search
 from bot.settings import Settings
 
@@ -153,26 +151,9 @@ async def _db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run(args: argparse.Namespace) -> int:
-    """The main job: ingest, show the newest day, then serve digests and the `/paper` prompt."""
-    config = delivery_config(args.config)  # a bad config file stops the bot before anything runs
-    async with open_app(args.database_url) as app:
-        status = await _ingest_into(app, [args.notes_dir], quiet=True)
-        day = await app.notes.newest_day()
-        preview = None
-        if day is None:
-            print(f"no notes yet: put notes files in {args.notes_dir}/ and they will be read")
-        else:
-            notes = await app.notes.on_day(day)
-            preview = day_digest(day, notes, locale="ko", layout=Layout.THREAD)
-        user = os.environ.get("USER") or "terminal"
-        await serve(app, args, config, paper_command(app), user, preview)
-    return status
-
-
 async def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
-        return await _run(args)
+        return await run_command(args)
     if args.command == "ingest":
         return await _ingest(args, args.paths or args.default_paths)
     if args.command == "export":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -48,6 +49,8 @@ class FileReport:
     warnings: list[str] = field(default_factory=list)
     skipped: str | None = None
     cached: bool = False
+    cached_notes: int = 0
+    """A cached file's note count: its keys are not read, that is what makes it cheap."""
     gone: bool = False
 
     def lines(self) -> list[str]:
@@ -79,7 +82,8 @@ class IngestReport:
 
     def total(self, kind: str) -> int:
         """Sum of one change kind (`added`, `updated`, `unchanged`, `retracted`) over all files."""
-        return sum(len(getattr(report.changes, kind)) for report in self.files)
+        cached = sum(r.cached_notes for r in self.files) if kind == "unchanged" else 0
+        return cached + sum(len(getattr(report.changes, kind)) for report in self.files)
 
     @property
     def skipped(self) -> list[FileReport]:
@@ -111,26 +115,52 @@ def collect_note_files(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(
-                sorted(
-                    p
-                    for p in path.rglob("*.txt")
-                    if p.is_file()
-                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                )
-            )
+            files.extend(_notes_files_under(path))
         else:
             files.append(path)
     return list(dict.fromkeys(files))
 
 
-def _source_id(path: Path) -> str:
-    """The stored identity of a file: its absolute path, so moving a corpus re-homes its notes."""
-    return str(path.resolve())
+def _notes_files_under(folder: Path) -> list[Path]:
+    """Walks with `os.scandir`, whose entries know their type: no `stat` per file."""
+    found: list[tuple[tuple[str, ...], Path]] = []
+    pending: list[tuple[Path, tuple[str, ...]]] = [(folder, ())]
+    while pending:
+        directory, parts = pending.pop()
+        try:
+            with os.scandir(directory) as entries:
+                listed = list(entries)
+        except OSError:  # an unreadable subfolder holds no notes we can read
+            continue
+        for entry in listed:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                pending.append((directory / entry.name, (*parts, entry.name)))
+            elif entry.name.endswith(".txt") and entry.is_file():
+                found.append(((*parts, entry.name), directory / entry.name))
+    return [path for _, path in sorted(found)]
 
 
-_CHUNK = 500
-"""Files read (in a worker thread) and checked against the store at a time: bounds memory."""
+class _SourceIds:
+    """The stored identity of a file: its absolute path with symlinks resolved (`Path.resolve`),
+    so moving a corpus re-homes its notes. Each folder is resolved once, not once per file."""
+
+    def __init__(self) -> None:
+        self._folders: dict[Path, str] = {}
+
+    def __call__(self, path: Path) -> str:
+        if path.is_symlink():
+            return str(path.resolve())
+        folder = self._folders.get(path.parent)
+        if folder is None:
+            folder = self._folders[path.parent] = str(path.parent.resolve())
+        return os.path.join(folder, path.name)
+
+
+_HOLD_BYTES = 32 * 1024 * 1024
+"""How much changed content one pass of the reading thread holds for parsing: bounds memory,
+while an unchanged corpus is read in one pass (one hand-off between threads, not one per file)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,14 +172,19 @@ class _Read:
     data: bytes | None = None
     file_hash: str = ""
     skipped: str | None = None
-    current: bool = False  # this exact content was ingested by this parser version
+    current: StoredFile | None = None  # this exact content was ingested by this parser version
 
 
-def _read_files(files: list[Path], stored: dict[str, StoredFile]) -> list[_Read]:
-    """Read and hash files (in a worker thread: the disk-bound part, off the event loop)."""
-    read = []
-    for path in files:
-        source = _source_id(path)
+def _read_files(
+    files: list[Path], stored: dict[str, StoredFile], source_id: _SourceIds
+) -> list[_Read]:
+    """Read and hash files from the front of `files`, removing them, until `_HOLD_BYTES` of
+    changed content is held (in a worker thread: the disk-bound part, off the event loop)."""
+    read: list[_Read] = []
+    held = 0
+    while files and held < _HOLD_BYTES:
+        path = files.pop()
+        source = source_id(path)
         try:
             data = _read_limited(path)
         except OSError as exc:
@@ -161,9 +196,10 @@ def _read_files(files: list[Path], stored: dict[str, StoredFile]) -> list[_Read]
         file_hash = hashlib.sha256(data).hexdigest()
         record = stored.get(source)
         if record is not None and record.is_current(file_hash, PARSER_VERSION):
-            read.append(_Read(path, source, current=True))
+            read.append(_Read(path, source, current=record))
         else:
             read.append(_Read(path, source, data=data, file_hash=file_hash))
+            held += len(data)
     return read
 
 
@@ -192,16 +228,17 @@ async def ingest_paths(
             on_file(file_report)
 
     seen: set[str] = set()
-    for start in range(0, len(files), _CHUNK):
-        chunk = await asyncio.to_thread(_read_files, files[start : start + _CHUNK], stored)
-        current = [item.source for item in chunk if item.current]
-        live_keys = await store.live_keys_by_source(current) if current else {}
-        for item in chunk:
+    source_ids = _SourceIds()
+    unread = files[::-1]  # popped from the end: in path order
+    while unread:
+        for item in await asyncio.to_thread(_read_files, unread, stored, source_ids):
             seen.add(item.source)
-            if item.current:
-                cached = FileReport(path=str(item.path), cached=True)
-                cached.changes.unchanged.extend(live_keys[item.source])
-                done(cached)
+            if item.current is not None:
+                done(
+                    FileReport(
+                        path=str(item.path), cached=True, cached_notes=item.current.note_count
+                    )
+                )
             else:
                 done(await _ingest_read(item, store, clock))
     gone, report.notices = _gone_files(given, seen, stored)
@@ -219,15 +256,16 @@ def _gone_files(
     gone: dict[str, StoredFile] = {}
     notices = []
     for folder in (path.resolve() for path in given if path.is_dir()):
+        prefix = os.path.join(folder, "")
         under = [
             record
             for source, record in stored.items()
-            if source not in seen and Path(source).is_relative_to(folder)
+            if source not in seen and source.startswith(prefix)
         ]
         missing = [record for record in under if not Path(record.source).exists()]
         if not missing:
             continue
-        if not any(Path(source).is_relative_to(folder) for source in seen):
+        if not any(source.startswith(prefix) for source in seen):
             notices.append(
                 f"{folder}: no notes files found; the {len(missing)} files ingested from it "
                 "before are kept as they were (is the folder mounted?)"
@@ -292,8 +330,14 @@ class _TooLarge(Exception):
 
 
 def _read_limited(path: Path) -> bytes:
+    """The file's bytes, refused past the limit. Sized from `fstat`: a `read(limit)` would
+    allocate the whole limit for every file; what a file grew by, or a pipe holds, is read
+    up to the limit."""
     with path.open("rb") as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)
+        size = os.fstat(handle.fileno()).st_size
+        data = handle.read(min(size, MAX_FILE_BYTES) + 1)
+        if len(data) > size:
+            data += handle.read(MAX_FILE_BYTES + 1 - len(data))
     if len(data) > MAX_FILE_BYTES:
         raise _TooLarge(
             f"{path}:1: file is over {MAX_FILE_BYTES // (1024 * 1024)} MB; not a notes file"

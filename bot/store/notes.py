@@ -18,9 +18,6 @@ from bot.store.search_index import update_search_index
 
 __all__ = ["FileChanges", "SqlNoteStore", "StoredFile", "note_from_row"]
 
-_IN_CHUNK = 500
-"""Sources per `IN (...)`: far below SQLite's and asyncpg's bound-parameter limits."""
-
 
 @dataclass(slots=True)
 class FileChanges:
@@ -45,6 +42,7 @@ class StoredFile:
     file_hash: str
     parser_version: int
     day: date
+    note_count: int
 
     def is_current(self, file_hash: str, parser_version: int) -> bool:
         """True when this exact content was already ingested by this parser version."""
@@ -87,28 +85,11 @@ class SqlNoteStore:
             IngestedFileRow.file_hash,
             IngestedFileRow.parser_version,
             IngestedFileRow.day,
+            IngestedFileRow.note_count,
         )
         async with self._sessions() as session:
             rows = (await session.execute(query)).all()
         return {row[0]: StoredFile(*row) for row in rows}
-
-    async def live_keys_by_source(self, sources: Iterable[str]) -> dict[str, list[str]]:
-        """Keys of the live notes last read from each source, in file order, in one session."""
-        wanted = list(dict.fromkeys(sources))
-        found: dict[str, list[str]] = {source: [] for source in wanted}
-        async with self._sessions() as session:
-            for start in range(0, len(wanted), _IN_CHUNK):
-                query = (
-                    select(NoteRow.source_file, NoteRow.id)
-                    .where(
-                        NoteRow.source_file.in_(wanted[start : start + _IN_CHUNK]),
-                        NoteRow.retracted.is_(False),
-                    )
-                    .order_by(NoteRow.source_file, NoteRow.position, NoteRow.id)
-                )
-                for source, key in (await session.execute(query)).all():
-                    found[source].append(key)
-        return found
 
     async def retract_file(self, gone: StoredFile, *, now: datetime) -> FileChanges:
         """A notes file that no longer exists: retract its live notes, then forget the file.
