@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -137,10 +136,6 @@ async def _load_rows(folder: Path, url: str) -> str:
     return f"bulk load: {count} notes, {len(files)} files (no search index)"
 
 
-def _median(runs: int, measure: Callable[[], float]) -> float:
-    return statistics.median(measure() for _ in range(runs))
-
-
 def _spawn_time(*args: str) -> float:
     started = time.perf_counter()
     subprocess.run([PYTHON, *args], check=True, capture_output=True, cwd=ROOT.parent)
@@ -218,26 +213,38 @@ def main() -> None:
     args = parser.parse_args()
     notes, url = _prepare(args.workdir, args.entries, args.with_index)
     files = len(collect_note_files([notes]))
-    print(f"corpus: {args.entries} notes in {files} files, SQLite; median of {args.rounds} runs")
+    print(f"corpus: {args.entries} notes in {files} files, SQLite; median of {args.rounds} rounds")
 
-    hashing = _median(args.rounds, lambda: _read_and_hash(notes))
-    reingest = _median(args.rounds, lambda: asyncio.run(_reingest(notes, url)))
-    print(f"read and hash every file (baseline)  {hashing:7.2f} s   1.00x")
-    print(f"unchanged re-ingest                  {reingest:7.2f} s {reingest / hashing:6.2f}x")
-
-    bare = _median(args.rounds, lambda: _spawn_time("-c", "import bot.cli, bot.cli_run"))
     log = args.workdir / "run.log"
-    timings = [asyncio.run(_until_ready(notes, url, log)) for _ in range(args.rounds)]
-    ready = statistics.median(t[0] for t in timings)
-    ingested = statistics.median(t[1] for t in timings)
-    print(f"bare import of bot.cli, bot.cli_run  {bare:7.2f} s")
-    print(f"run: spawn to /readyz 200            {ready:7.2f} s  (+{ready - bare:.2f} s)")
-    print(f"run: spawn to start-up ingest done   {ingested:7.2f} s  (+{ingested - bare:.2f} s)")
+    rows: dict[str, list[float]] = {}
+    for _ in range(args.rounds):  # interleaved: the shared machine's load drifts
+        for name, measure in (
+            ("hash", lambda: _read_and_hash(notes)),
+            ("reingest", lambda: asyncio.run(_reingest(notes, url))),
+            ("bare", lambda: _spawn_time("-c", "import bot.cli, bot.cli_run")),
+            ("run", lambda: asyncio.run(_until_ready(notes, url, log))),
+            ("pass", lambda: _spawn_time("-c", "pass")),
+            ("version", lambda: _spawn_time("-m", "bot", "--version")),
+        ):
+            result = measure()
+            for key, value in zip((name, name + "+"), _pair(result), strict=False):
+                rows.setdefault(key, []).append(value)
+    m = {key: statistics.median(values) for key, values in rows.items()}
+    lines = [
+        ("read and hash every file (baseline)", m["hash"], "1.00x"),
+        ("unchanged re-ingest", m["reingest"], f"{m['reingest'] / m['hash']:.2f}x"),
+        ("bare import of bot.cli, bot.cli_run", m["bare"], ""),
+        ("run: spawn to /readyz 200", m["run"], f"{m['run'] - m['bare']:+.2f} s"),
+        ("run: spawn to start-up ingest done", m["run+"], f"{m['run+'] - m['bare']:+.2f} s"),
+        ("python -c pass", m["pass"], ""),
+        ("paperbot --version", m["version"], f"{m['version'] - m['pass']:+.2f} s"),
+    ]
+    for label, seconds, beside in lines:
+        print(f"{label:<37}{seconds:7.2f} s  {beside}")
 
-    nothing = _median(args.rounds, lambda: _spawn_time("-c", "pass"))
-    version = _median(args.rounds, lambda: _spawn_time("-m", "bot", "--version"))
-    print(f"python -c pass                       {nothing:7.2f} s")
-    print(f"paperbot --version                   {version:7.2f} s  (+{version - nothing:.2f} s)")
+
+def _pair(result: float | tuple[float, float]) -> tuple[float, ...]:
+    return result if isinstance(result, tuple) else (result,)
 
 
 if __name__ == "__main__":
