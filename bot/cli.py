@@ -168,29 +168,14 @@ def _add_run_arguments(run: argparse.ArgumentParser, settings: Settings) -> None
 
 
 def _print_file(report: FileReport) -> None:
-    if report.skipped is not None:
-        print(f"SKIPPED {report.skipped}")
-        return
-    changes = report.changes
-    state = (
-        "unchanged (cached)"
-        if report.cached
-        else (
-            f"added {len(changes.added)}, updated {len(changes.updated)}, "
-            f"unchanged {len(changes.unchanged)}, retracted {len(changes.retracted)}"
-        )
-    )
-    print(f"ok      {report.path}: {state}")
-    for warning in report.warnings:
-        print(f"warning {warning}")
+    for line in report.lines():
+        print(line)
 
 
 def _print_totals(report: IngestReport) -> None:
-    print(
-        f"total: {len(report.files)} files; added {report.total('added')}, "
-        f"updated {report.total('updated')}, unchanged {report.total('unchanged')}, "
-        f"retracted {report.total('retracted')}, skipped {len(report.skipped)} files"
-    )
+    for notice in report.notices:
+        print(f"notice  {notice}")
+    print(report.totals_line())
 
 
 async def _ingest(args: argparse.Namespace) -> int:
@@ -222,7 +207,7 @@ async def _ingest_into(
             if not quiet or report.skipped or report.warnings:
                 _print_file(report)
 
-        report = await ingest_paths(files, app.notes, app.clock, on_file=on_file)
+        report = await ingest_paths(paths, app.notes, app.clock, on_file=on_file)
     if metrics is not None:
         record_ingest(metrics, report)
     for path in missing:
@@ -291,28 +276,10 @@ async def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    """The main job: ingest, show the newest day, then serve digests and the `/paper` prompt."""
-    from bot.app import open_app, paper_command
-    from bot.cli_render import day_digest
-    from bot.cli_run import delivery_config, serve
-    from bot.metrics import MetricsRegistry
-    from bot.models import Layout
+    """The main job: serve at once, ingest in the background, digests and the `/paper` prompt."""
+    from bot.cli_run import run_command
 
-    # A bad or missing config file stops the bot before anything runs.
-    config = delivery_config(args.settings.config_file(args.config))
-    metrics = MetricsRegistry()
-    async with open_app(args.database_url) as app:
-        status = await _ingest_into(app, [args.notes_dir], quiet=True, metrics=metrics)
-        day = await app.notes.newest_day()
-        preview = None
-        if day is None:
-            print(f"no notes yet: put notes files in {args.notes_dir}/ and they will be read")
-        else:
-            notes = await app.notes.on_day(day)
-            preview = day_digest(day, notes, locale="ko", layout=Layout.THREAD)
-        user = os.environ.get("USER") or "terminal"
-        await serve(app, args, config, paper_command(app), user, preview, metrics)
-    return status
+    return await run_command(args)
 
 
 async def _dispatch(args: argparse.Namespace) -> int:

@@ -1,11 +1,15 @@
 """`paperbot run`: the bot's main job as one long-running process.
 
-At start it ingests the notes folder and shows the newest day in the terminal (a preview: it
-records nothing). Then it runs the digest service (leader election, one cron job per destination,
-the delivery ledger) and re-ingests the notes folder every few minutes, editing posted messages of
-notes that changed. With no destination declared and no chat platform configured, the terminal
-itself is the one destination, on the default schedule. On a terminal a prompt takes `/paper …`;
-without one (a container, a pipe) the process just serves until SIGTERM or Ctrl-C.
+It serves at once (`/readyz`, the `/paper` prompt over what is stored) and reads the notes folder
+in the background. When that start-up ingest is done it shows the terminal's digest: a real run
+through the delivery ledger when the terminal is a destination (so `/paper digest now` does not
+show the same notes again), else a preview of the newest day that says so. Only then may the
+process lead the digest service (leader election, one cron job per destination): a catch-up
+digest at start must hold the files added while the bot was down. Afterwards it re-ingests the
+folder every few minutes, editing posted messages of notes that changed or went. With no
+destination declared and no chat platform configured, the terminal itself is the one
+destination, on the default schedule. On a terminal a prompt takes `/paper …`; without one (a
+container, a pipe) the process just serves until SIGTERM or Ctrl-C.
 """
 
 from __future__ import annotations
@@ -14,17 +18,20 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import text
 
 from adapters.console import ConsoleChannel, ConsoleTransport, stdin_lines
 from adapters.http.server import HttpServer
-from bot.app import App, console_channel, renderer_for, terminal_handler
+from bot.app import App, console_channel, open_app, paper_command, renderer_for, terminal_handler
 from bot.cli_metrics import (
     CountingTransport,
     describe,
@@ -33,24 +40,28 @@ from bot.cli_metrics import (
     watch_leadership,
     watch_store,
 )
+from bot.cli_render import day_digest
 from bot.commands.admin import register_admin_commands
 from bot.commands.channel import ChannelCommands
 from bot.commands.paper import PaperCommand
 from bot.delivery.config import DeliveryConfig, load_delivery_config
 from bot.delivery.pacing import Pacer
 from bot.delivery.publisher import Route
+from bot.delivery.runner import RunOutcome
 from bot.delivery.service import Delivery, build_delivery
 from bot.digest.settings import DestinationSettings, Origin
 from bot.errors import ConfigError
 from bot.health import HealthRegistry
+from bot.ingest.importer import IngestReport, ingest_paths
 from bot.metrics import MetricsRegistry
-from bot.models import Destination, Digest, Platform
+from bot.models import Destination, Layout, Platform
 from bot.replies import MessageView, Reply
 from bot.scheduling.jobs import ingest_and_correct
-from bot.scheduling.leader import leader_lock
-from bot.scheduling.runtime import DigestService
+from bot.scheduling.leader import LeaderLock, leader_lock
+from bot.scheduling.runtime import ELECTION_JOB_ID, DigestService
+from bot.store.notes import SqlNoteStore
 
-__all__ = ["TERMINAL", "delivery_config", "serve"]
+__all__ = ["TERMINAL", "IngestReporter", "delivery_config", "run_command", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -83,38 +94,112 @@ def delivery_config(path: Path | None) -> DeliveryConfig:
     return replace(config, destinations=(DestinationSettings(TERMINAL, origin=Origin.DEFAULT),))
 
 
+async def run_command(args: argparse.Namespace) -> int:
+    """The main job. 0 after a clean stop (`:quit`, SIGTERM, Ctrl-C): a file skipped at start
+    is reported, it is not a failure of the service. `--once` is an ingest, so like
+    `paperbot ingest` it exits 1 when a file was skipped.
+    """
+    # A bad or missing config file stops the bot before anything runs.
+    config = delivery_config(args.settings.config_file(args.config))
+    metrics = MetricsRegistry()
+    async with open_app(args.database_url) as app:
+        paper = paper_command(app)
+        user = os.environ.get("USER") or "terminal"
+        handler = timed_commands(terminal_handler(paper, TERMINAL, user), metrics, "console")
+        channel = console_channel(handler, args.templates_dir)
+        reporter = IngestReporter()
+        if args.once:
+            report = await ingest_paths([args.notes_dir], app.notes, app.clock)
+            reporter(report)
+            record_ingest(metrics, report)
+            await _show_preview(app.notes, channel, args.notes_dir, PREVIEW_ONCE)
+            return 1 if report.skipped else 0
+        await serve(app, args, config, paper, channel, reporter, metrics)
+    return 0
+
+
+PREVIEW_ONCE = (
+    "Preview of the newest notes day ({day}): nothing is recorded as delivered "
+    "(`paperbot run` without --once delivers digests)."
+)
+PREVIEW_NOT_A_DESTINATION = (
+    "Preview of the newest notes day ({day}): the terminal is not a digest destination in "
+    "this config, so nothing is recorded as delivered here."
+)
+
+
+@dataclass
+class IngestReporter:
+    """Prints what an ingest of the notes folder skipped, retracted as gone, or noticed.
+
+    A file that stays broken is re-read by every periodic ingest: it is reported once, and again
+    only when its reason changes (or after it was read fine in between).
+    """
+
+    write: Callable[[str], None] = field(default=lambda line: _say(line))
+    _skipped: dict[str, str] = field(default_factory=dict)
+    _notices: set[str] = field(default_factory=set)
+
+    def __call__(self, report: IngestReport) -> None:
+        """Report one ingest's news."""
+        for file in report.files:
+            if file.skipped is None:
+                self._skipped.pop(file.path, None)
+            elif self._skipped.get(file.path) == file.skipped:
+                continue
+            else:
+                self._skipped[file.path] = file.skipped
+            if file.skipped is not None or file.gone or file.warnings:
+                for line in file.lines():
+                    self.write(line)
+        for notice in report.notices:
+            if notice not in self._notices:
+                self._notices.add(notice)
+                self.write(f"notice  {notice}")
+
+
+class LeadAfterStartUp:
+    """A leader lock this process may only take once its start-up ingest is done.
+
+    Until then another process (which has read the folder) leads, or nobody does: a digest at
+    start must hold the files added while the bot was down, and a destination's first digest must
+    not fix where its history starts from a half-read corpus.
+    """
+
+    def __init__(self, lock: LeaderLock, started: asyncio.Event) -> None:
+        self._lock, self._started = lock, started
+
+    async def try_acquire(self) -> bool:
+        """Refused while the start-up ingest runs."""
+        return self._started.is_set() and await self._lock.try_acquire()
+
+    async def still_held(self) -> bool:
+        """As the wrapped lock."""
+        return await self._lock.still_held()
+
+    async def release(self) -> None:
+        """As the wrapped lock."""
+        await self._lock.release()
+
+
 async def serve(
     app: App,
     args: argparse.Namespace,
     config: DeliveryConfig,
     paper: PaperCommand,
-    user: str,
-    preview: Digest | None,
+    channel: ConsoleChannel,
+    reporter: IngestReporter,
     metrics: MetricsRegistry | None = None,
 ) -> None:
-    """Run the digest service, the ingest job and the prompt until stopped."""
+    """Run the digest service, the ingest jobs and the prompt until stopped."""
     metrics = metrics or MetricsRegistry()
-    handler = timed_commands(terminal_handler(paper, TERMINAL, user), metrics, "console")
-    channel = console_channel(handler, args.templates_dir)
-    if preview is not None:
-        channel.show_digest(preview)
-    if args.once:
-        return
     delivery = _delivery(app, channel, config, metrics)
     service = DigestService(delivery)
     register_admin_commands(
         paper, ChannelCommands(delivery, on_change=service.destinations_changed)
     )
-    service.start(leader_lock(app.engine))
-    service.scheduler.add_job(
-        _ingest_job,
-        "interval",
-        args=[args.notes_dir, delivery, metrics],
-        minutes=args.ingest_every,
-        id=INGEST_JOB_ID,
-        coalesce=True,
-        max_instances=1,
-    )
+    started = asyncio.Event()
+    service.start(LeadAfterStartUp(leader_lock(app.engine), started))
     describe(metrics)
     watch_store(metrics, app.engine)
     watch_leadership(metrics, lambda: service.election is not None and service.election.leading)
@@ -122,16 +207,105 @@ async def serve(
     stop = asyncio.Event()
     _stop_on_signals(stop)
     prompt = asyncio.create_task(_prompt_then_stop(channel, stop))
+    start_up = asyncio.create_task(
+        _start_up(args, delivery, service, channel, reporter, started, metrics)
+    )
     try:
         await stop.wait()
     finally:
-        prompt.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await prompt
+        for task in (start_up, prompt):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if http is not None:
             await http.stop()
         await service.stop()
         await _drain_tasks(SHUTDOWN_GRACE_SECONDS)
+
+
+async def _start_up(
+    args: argparse.Namespace,
+    delivery: Delivery,
+    service: DigestService,
+    channel: ConsoleChannel,
+    reporter: IngestReporter,
+    started: asyncio.Event,
+    metrics: MetricsRegistry,
+) -> None:
+    """Read the notes folder, show the terminal's digest, then lead and re-ingest on a timer."""
+    began = time.perf_counter()
+    try:
+        report, corrections = await ingest_and_correct([args.notes_dir], delivery)
+    except Exception:  # boundary: the service runs on with what is stored
+        log.exception("start-up ingest of %s failed", args.notes_dir)
+    else:
+        reporter(report)
+        record_ingest(metrics, report)
+        log.info(
+            "start-up ingest of %s: %d files in %.2f s (%d new, %d changed); %s",
+            args.notes_dir,
+            len(report.files),
+            time.perf_counter() - began,
+            report.total("added"),
+            len(report.changed_keys),
+            corrections,
+        )
+    try:
+        await _show_start_digest(delivery, channel, args.notes_dir)
+    except Exception:  # boundary: the digest service still starts
+        log.exception("the terminal's start digest failed")
+    started.set()
+    service.scheduler.modify_job(ELECTION_JOB_ID, next_run_time=datetime.now(UTC))
+    service.scheduler.add_job(
+        _ingest_job,
+        "interval",
+        args=[args.notes_dir, delivery, reporter, metrics],
+        minutes=args.ingest_every,
+        id=INGEST_JOB_ID,
+        coalesce=True,
+        max_instances=1,
+    )
+
+
+async def _show_start_digest(delivery: Delivery, channel: ConsoleChannel, notes_dir: Path) -> None:
+    """The terminal's digest through the ledger, or a preview when it is not a destination."""
+    settings = await delivery.catalog.get(TERMINAL.key)
+    if settings is None:
+        await _show_preview(delivery.notes, channel, notes_dir, PREVIEW_NOT_A_DESTINATION)
+        return
+    key = "start:" + delivery.clock.now().isoformat(timespec="seconds")
+    outcome = await delivery.runner.run(settings, key, trigger="start")
+    newest = await delivery.notes.newest_day()
+    if outcome is RunOutcome.SENT:
+        return
+    if newest is None:
+        _say(f"no notes yet: put notes files in {notes_dir}/ and they will be read")
+    elif outcome is RunOutcome.EMPTY:
+        _say(
+            "No new notes for this terminal since its last digest (newest notes day: "
+            f"{newest}; `/paper date:{newest}` shows it)."
+        )
+    elif outcome is RunOutcome.SKIPPED:
+        _say("The terminal's digest is disabled or paused: `/paper channel show` says why.")
+    elif outcome is RunOutcome.FAILED:
+        _say("The terminal's digest failed: `paperbot deliveries` shows the error.")
+
+
+async def _show_preview(
+    notes: SqlNoteStore, channel: ConsoleChannel, notes_dir: Path, label: str
+) -> None:
+    day = await notes.newest_day()
+    if day is None:
+        _say(f"no notes yet: put notes files in {notes_dir}/ and they will be read")
+        return
+    _say(label.format(day=day))
+    channel.show_digest(day_digest(day, await notes.on_day(day), locale="ko", layout=Layout.THREAD))
+
+
+def _say(line: str) -> None:
+    """A line for the person running the bot (stdout, flushed: it may be a pipe)."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 async def _drain_tasks(grace: float) -> None:
@@ -228,11 +402,12 @@ def admin_message(
     return post
 
 
-async def _ingest_job(notes_dir: Path, delivery: Delivery, metrics: MetricsRegistry) -> None:
+async def _ingest_job(
+    notes_dir: Path, delivery: Delivery, reporter: IngestReporter, metrics: MetricsRegistry
+) -> None:
     report, corrections = await ingest_and_correct([notes_dir], delivery)
+    reporter(report)
     record_ingest(metrics, report)
-    for skipped in report.skipped:
-        log.error("ingest skipped %s", skipped.skipped)
     if report.total("added") or report.changed_keys:
         log.info(
             "ingested %s: %d new, %d changed; %s",

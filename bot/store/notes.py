@@ -18,7 +18,7 @@ from bot.models import Note
 from bot.store.note_rows import note_from_row
 from bot.store.schema import IngestedFileRow, NoteRow, NoteTagRow
 
-__all__ = ["FileChanges", "NoteIndexer", "SqlNoteStore", "note_from_row"]
+__all__ = ["FileChanges", "NoteIndexer", "SqlNoteStore", "StoredFile", "note_from_row"]
 
 
 class NoteIndexer(Protocol):
@@ -43,6 +43,21 @@ class FileChanges:
     def changed(self) -> list[str]:
         """Keys whose stored content changed: what corrections must edit in posted messages."""
         return [*self.updated, *self.retracted]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    """What the last successful ingest of one notes file recorded."""
+
+    source: str
+    file_hash: str
+    parser_version: int
+    day: date
+    note_count: int
+
+    def is_current(self, file_hash: str, parser_version: int) -> bool:
+        """True when this exact content was already ingested by this parser version."""
+        return self.file_hash == file_hash and self.parser_version == parser_version
 
 
 def _fill_row(row: NoteRow, note: Note, now: datetime) -> None:
@@ -73,15 +88,38 @@ class SqlNoteStore:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._indexer = indexer
 
-    async def file_is_current(self, source: str, file_hash: str, parser_version: int) -> bool:
-        """True when this exact file content was already ingested by this parser version."""
+    async def stored_files(self) -> dict[str, StoredFile]:
+        """Every file ingested before, by stored source, in one query.
+
+        One row per notes file (a day), so even a years-long corpus is a few thousand rows:
+        cheaper to read whole than to look up file by file.
+        """
+        query = select(
+            IngestedFileRow.source_file,
+            IngestedFileRow.file_hash,
+            IngestedFileRow.parser_version,
+            IngestedFileRow.day,
+            IngestedFileRow.note_count,
+        )
         async with self._sessions() as session:
-            row = await session.get(IngestedFileRow, source)
-            return (
-                row is not None
-                and row.file_hash == file_hash
-                and row.parser_version == parser_version
+            rows = (await session.execute(query)).all()
+        return {row[0]: StoredFile(*row) for row in rows}
+
+    async def retract_file(self, gone: StoredFile, *, now: datetime) -> FileChanges:
+        """A notes file that no longer exists: retract its live notes, then forget the file.
+
+        The notes are kept (retracted, as for a note removed from its file). Two steps, each
+        safe to repeat: after a crash between them the next ingest retracts nothing more and
+        forgets the file.
+        """
+        changes = await self.replace_file(
+            gone.source, gone.day, [], file_hash=gone.file_hash, parser_version=0, now=now
+        )
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                delete(IngestedFileRow).where(IngestedFileRow.source_file == gone.source)
             )
+        return changes
 
     async def replace_file(
         self,
@@ -174,16 +212,6 @@ class SqlNoteStore:
             session.add(record)
         record.file_hash, record.parser_version = file_hash, parser_version
         record.day, record.note_count, record.ingested_at = day, count, now
-
-    async def keys_from(self, source: str) -> list[str]:
-        """Keys of the live notes last read from `source`, in file order."""
-        query = (
-            select(NoteRow.id)
-            .where(NoteRow.source_file == source, NoteRow.retracted.is_(False))
-            .order_by(NoteRow.position)
-        )
-        async with self._sessions() as session:
-            return list(await session.scalars(query))
 
     async def iter_notes(self, *, include_retracted: bool = True) -> AsyncIterator[Note]:
         """Every stored note by day, then position in its file; streamed, so any corpus fits."""

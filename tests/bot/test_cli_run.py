@@ -1,10 +1,12 @@
-"""`paperbot run` as a process: preview, scheduled digests through the ledger, clean shutdown."""
+"""`paperbot run` as a process: start digest, scheduled digests through the ledger, readiness
+while the start-up ingest runs, clean shutdown."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import re
+import shutil
 import signal
 import sys
 from pathlib import Path
@@ -14,6 +16,14 @@ import aiohttp
 from tests.support.cli import REPO_ROOT, run_cli
 
 EVERY_SECOND = "* * * * * *"  # six fields: seconds first
+LAB_EVERY_SECOND = f"""
+[[destinations]]
+platform = "console"
+workspace = "local"
+channel = "lab"
+schedule = "{EVERY_SECOND}"
+backfill = "all"
+"""
 
 
 def _config(tmp_path: Path, body: str) -> Path:
@@ -22,24 +32,44 @@ def _config(tmp_path: Path, body: str) -> Path:
     return path
 
 
-async def _start(*args: str, log: Path | None = None) -> asyncio.subprocess.Process:
+async def _start(
+    *args: str, log: Path | None = None, stdin: int = asyncio.subprocess.DEVNULL
+) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     with open(log or os.devnull, "wb") as stderr:  # a file: a full pipe would block the bot
         return await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", *args,
-            cwd=REPO_ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
+            cwd=REPO_ROOT, env=env, stdin=stdin,
             stdout=asyncio.subprocess.PIPE, stderr=stderr,
         )  # fmt: skip
 
 
-async def _http_port(log: Path, limit: float = 30) -> int:
-    """The port the bot announced for its health endpoints (it was asked for any free one)."""
+async def _start_lab(
+    notes: Path, database_url: str, tmp_path: Path
+) -> tuple[asyncio.subprocess.Process, Path]:
+    """The bot with the lab channel digesting every second, health on any free port, -v log."""
+    config, log = _config(tmp_path, LAB_EVERY_SECOND), tmp_path / "bot.log"
+    process = await _start(
+        "--notes-dir", str(notes), "--database-url", database_url, "--config", str(config),
+        "--http", "127.0.0.1:0", "-v", log=log,
+    )  # fmt: skip
+    return process, log
+
+
+async def _logged(log: Path, pattern: str, limit: float = 90) -> re.Match[str]:
+    """The first match of `pattern` in the child's log, once it is there."""
     async with asyncio.timeout(limit):
         while True:
-            found = re.search(r"health and metrics on http://127\.0\.0\.1:(\d+)/", log.read_text())
+            found = re.search(pattern, log.read_text())
             if found:
-                return int(found.group(1))
+                return found
             await asyncio.sleep(0.05)  # polling the child's log file, not waiting on test time
+
+
+async def _http_port(log: Path) -> int:
+    """The port the bot announced for its health endpoints (it was asked for any free one)."""
+    found = await _logged(log, r"health and metrics on http://127\.0\.0\.1:(\d+)/")
+    return int(found.group(1))
 
 
 async def _get(port: int, path: str) -> tuple[int, str]:
@@ -50,7 +80,7 @@ async def _get(port: int, path: str) -> tuple[int, str]:
         return response.status, await response.text()
 
 
-async def _read_until(stream: asyncio.StreamReader, marker: str, limit: float = 30) -> str:
+async def _read_until(stream: asyncio.StreamReader, marker: str, limit: float = 90) -> str:
     seen = ""
     async with asyncio.timeout(limit):
         while marker not in seen:
@@ -61,15 +91,31 @@ async def _read_until(stream: asyncio.StreamReader, marker: str, limit: float = 
     return seen
 
 
-async def _until_sent(database_url: str, limit: float = 60) -> None:
-    """Poll `paperbot deliveries` until the lab channel's first digest is recorded as sent."""
+async def _until_sent(database_url: str, limit: float = 90) -> list[list[str]]:
+    """Poll `paperbot deliveries` until the lab channel's first digest is recorded as sent;
+    returns the lab's sent runs as columns (date, time, destination, digest, status, parts,
+    notes, tries), oldest first."""
     async with asyncio.timeout(limit):
         while True:
             listed = await run_cli("deliveries", "--database-url", database_url)
-            if any(
-                "console:local:lab" in line and " sent " in line for line in listed.out.splitlines()
-            ):
-                return
+            sent = [
+                line.split()
+                for line in reversed(listed.out.splitlines())
+                if "console:local:lab" in line and " sent " in line
+            ]
+            if sent:
+                return sent
+
+
+def _corpus_with_a_broken_file(tmp_path: Path, seeds_dir: Path) -> Path:
+    corpus = tmp_path / "notes"
+    shutil.copytree(seeds_dir, corpus)
+    (corpus / "broken.txt").write_text("2024년 2월 30일\nTitle\n#x\n", encoding="utf-8")
+    return corpus
+
+
+NEWEST_LAST_ID = "id: 2024-09-20-language-models-learn-to-mislead-humans-via-rlhf"
+NEWEST_TITLE = "Language Models Learn to Mislead Humans via RLHF"
 
 
 async def test_once_shows_the_newest_day_and_exits(database_url: str, seeds_dir: Path) -> None:
@@ -77,29 +123,49 @@ async def test_once_shows_the_newest_day_and_exits(database_url: str, seeds_dir:
         "run", "--once", "--notes-dir", str(seeds_dir), "--database-url", database_url
     )
     assert result.code == 0, result.err
-    assert "2024-09-20" in result.out
-    assert "Language Models Learn to Mislead Humans via RLHF" in result.out
+    assert "Preview of the newest notes day (2024-09-20): nothing is recorded" in result.out
+    assert NEWEST_TITLE in result.out
+    listed = await run_cli("deliveries", "--database-url", database_url)
+    assert listed.out.strip() == "no digest runs yet"
+
+
+async def test_once_with_a_skipped_file_reports_it_once_and_exits_1(
+    database_url: str, seeds_dir: Path, tmp_path: Path
+) -> None:
+    corpus = _corpus_with_a_broken_file(tmp_path, seeds_dir)
+    result = await run_cli(
+        "run", "--once", "--notes-dir", str(corpus), "--database-url", database_url
+    )
+    assert result.code == 1, result.err  # --once is an ingest: like `paperbot ingest`
+    assert (result.out + result.err).count("broken.txt") == 1
+    assert f"SKIPPED {corpus / 'broken.txt'}:1: 2024년 2월 30일 is not a real calendar date" in (
+        result.out
+    )
+
+
+async def test_a_skipped_file_is_reported_once_and_sigterm_still_exits_0(
+    database_url: str, seeds_dir: Path, tmp_path: Path
+) -> None:
+    corpus = _corpus_with_a_broken_file(tmp_path, seeds_dir)
+    config = _config(tmp_path, "")
+    log = tmp_path / "bot.log"
+    process = await _start(
+        "--notes-dir", str(corpus), "--database-url", database_url, "--config", str(config),
+        "--http", "off", log=log,
+    )  # fmt: skip
+    assert process.stdout is not None
+    shown = await _read_until(process.stdout, NEWEST_LAST_ID)
+    process.send_signal(signal.SIGTERM)
+    async with asyncio.timeout(30):
+        rest, _ = await process.communicate()
+    assert process.returncode == 0, log.read_text()[-2000:]
+    assert (shown + rest.decode() + log.read_text()).count("broken.txt") == 1
 
 
 async def test_service_posts_scheduled_digests_once_and_stops_on_sigterm(
     database_url: str, seeds_dir: Path, tmp_path: Path
 ) -> None:
-    config = _config(
-        tmp_path,
-        f"""
-[[destinations]]
-platform = "console"
-workspace = "local"
-channel = "lab"
-schedule = "{EVERY_SECOND}"
-backfill = "all"
-""",
-    )
-    log = tmp_path / "bot.log"
-    process = await _start(
-        "--notes-dir", str(seeds_dir), "--database-url", database_url, "--config", str(config),
-        "--http", "127.0.0.1:0", "-v", log=log,
-    )  # fmt: skip
+    process, log = await _start_lab(seeds_dir, database_url, tmp_path)
     assert process.stdout is not None
     # The preview, then the scheduled digest of all five days through the ledger.
     out = await _read_until(process.stdout, "2024-09-20 ·")
@@ -120,8 +186,8 @@ backfill = "all"
     assert len(exported.out.splitlines()) == 41
     # Every note went to the lab channel exactly once, whatever slots fired.
     second = await _start(
-        "--notes-dir", str(seeds_dir), "--database-url", database_url, "--config", str(config),
-        "--http", "off",
+        "--notes-dir", str(seeds_dir), "--database-url", database_url,
+        "--config", str(tmp_path / "paperbot.toml"), "--http", "off",
     )  # fmt: skip
     assert second.stdout is not None
     await _read_until(second.stdout, "2024-09-20 ·")
@@ -147,3 +213,94 @@ def test_shipped_example_config_is_valid() -> None:
 
     config = delivery_config(REPO_ROOT / "config" / "paperbot.example.toml")
     assert [d.key for d in config.destinations] == ["console:local:terminal"]
+
+
+NEW_DAY = """2024-10-01
+A Paper Added While The Bot Was Down
+새로 추가된 논문입니다.
+#new
+Another Paper Added While Down
+또 하나의 논문입니다.
+#new
+"""
+
+
+def _feed_fifo(fifo: Path, text: str) -> None:
+    """Write the notes file into the FIFO (the bot reads each file once)."""
+    with fifo.open("w", encoding="utf-8") as writer:  # blocks until the bot opens it
+        writer.write(text)
+
+
+async def test_ready_while_the_start_up_ingest_runs_and_digests_wait_for_it(
+    database_url: str, seeds_dir: Path, tmp_path: Path
+) -> None:
+    stored = await run_cli("ingest", str(seeds_dir), "--database-url", database_url)
+    assert stored.code == 0, stored.err
+    # The notes "folder" is a FIFO: the start-up ingest blocks reading it until the test writes.
+    fifo = tmp_path / "2024-10-01.txt"
+    os.mkfifo(fifo)
+    process, log = await _start_lab(fifo, database_url, tmp_path)
+    assert process.stdout is not None
+    output = asyncio.ensure_future(process.stdout.read())  # a full pipe would block the bot
+    feeding: asyncio.Future[None] | None = None
+    try:
+        # The leader poll ran while the ingest was blocked, and did not take the lead ...
+        await _logged(log, r'Job "LeaderElection\.tick[^\n]*executed successfully')
+        assert "became scheduler leader" not in log.read_text()
+        # ... yet the service is ready.
+        status, ready = await _get(await _http_port(log), "/readyz")
+        assert status == 200 and '"scheduler": true' in ready
+        feeding = asyncio.ensure_future(asyncio.to_thread(_feed_fifo, fifo, NEW_DAY))
+        sent = await _until_sent(database_url)
+        # The first digest holds the stored notes and the file read at start, in one run.
+        assert sent[0][6] == "43", sent
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            await process.wait()
+        assert process.returncode == 0, log.read_text()[-2000:]
+        assert "A Paper Added While The Bot Was Down" in (await output).decode()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        if feeding is not None and not feeding.done():
+            with open(fifo, "rb"):  # unblock the feeding thread's open()
+                pass
+            await feeding
+
+
+async def test_the_terminal_start_digest_is_the_digest_so_digest_now_shows_nothing_again(
+    database_url: str, seeds_dir: Path, tmp_path: Path
+) -> None:
+    """At a real terminal (stdin a pty): the start digest goes through the ledger."""
+    corpus = _corpus_with_a_broken_file(tmp_path, seeds_dir)
+    config = _config(tmp_path, "")  # no destinations: the terminal is the one
+    log = tmp_path / "bot.log"
+    controller, terminal = os.openpty()
+    try:
+        process = await _start(
+            "--notes-dir", str(corpus), "--database-url", database_url, "--config", str(config),
+            "--http", "off", log=log, stdin=terminal,
+        )  # fmt: skip
+        assert process.stdout is not None
+        shown = await _read_until(process.stdout, NEWEST_LAST_ID)
+        start_count = shown.count(NEWEST_TITLE)
+        assert start_count >= 1
+        os.write(controller, b"/paper digest now\n/paper id:2024-02-29-llama-3\n")
+        shown += await _read_until(process.stdout, "The Information에서 Llama 3가")
+        os.write(controller, b":quit\n")
+        async with asyncio.timeout(30):
+            rest, _ = await process.communicate()
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert process.returncode == 0, log.read_text()[-2000:]  # a skipped file is no failure
+    shown += rest.decode()
+    assert shown.count(NEWEST_TITLE) == start_count  # digest now did not show them again
+    assert (shown + log.read_text()).count("broken.txt") == 1
+    listed = await run_cli("deliveries", "--database-url", database_url)
+    runs = [line.split() for line in listed.out.splitlines()[1:]]
+    assert sorted((run[3].split(":")[0], run[4], run[6]) for run in runs) == [
+        ("now", "empty", "0"),
+        ("start", "sent", "8"),
+    ]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from bot.app import App
 from bot.ingest.importer import ingest_paths
@@ -47,6 +48,34 @@ async def test_seeds_go_in_once_and_reingest_changes_nothing(
     assert again.total("added") == again.total("updated") == again.total("retracted") == 0
     assert again.total("unchanged") == 41
     assert await _export(app) == before
+
+
+async def test_an_unchanged_folder_is_checked_in_a_few_statements_whatever_its_size(
+    app: App, tmp_path: Path
+) -> None:
+    """The hash check reads the stored hashes at once: not a lookup (or two) per file."""
+    corpus = tmp_path / "notes"
+    corpus.mkdir()
+    for n in range(60):
+        day = date(2024, 1, 1) + timedelta(days=n)
+        (corpus / f"{day}.txt").write_text(
+            CRAFTED.replace("2024-05-01", day.isoformat()), encoding="utf-8"
+        )
+    first = await ingest_paths([corpus], app.notes, app.clock)
+    assert first.total("added") == 180 and not first.skipped
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(app.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        again = await ingest_paths([corpus], app.notes, app.clock)
+    finally:
+        event.remove(app.engine.sync_engine, "before_cursor_execute", count)
+    assert all(f.cached for f in again.files) and again.total("unchanged") == 180
+    assert len(statements) <= 3, statements
 
 
 async def test_same_notes_replaced_again_are_all_unchanged(app: App, tmp_path: Path) -> None:
