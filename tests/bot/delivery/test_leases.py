@@ -152,11 +152,11 @@ async def test_digest_now_during_a_slot_sends_no_note_twice(app: App, clock: Fix
     gate = transport.hold_next("console:T1:C1", skip=1)
     slot = asyncio.create_task(a.runner.run(dest(), "slot:1"))
     await gate.entered.wait()  # the slot took a, b and c and is posting them
-    assert (await commands.now(admin)).text.endswith(": empty.")
+    assert [line.key for line in (await commands.now(admin)).lines] == ["channel.run_empty"]
     await put_day(app, D2, [note(D2, "d")])
     clock.advance(timedelta(minutes=1))
     during = await commands.now(admin)
-    assert during.ok and during.text.endswith(": sent.")
+    assert during.ok and [line.key for line in during.lines] == ["channel.run_sent"]
     gate.release()
     assert await slot is RunOutcome.SENT
     assert sent_once(transport)
