@@ -199,7 +199,6 @@ async def _ingest_into(
     from bot.ingest.importer import collect_note_files, ingest_paths
 
     files = collect_note_files(paths)
-    missing = [p for p in paths if not p.exists()]
     with _progress(len(files), quiet) as advance:
 
         def on_file(report: FileReport) -> None:
@@ -210,11 +209,9 @@ async def _ingest_into(
         report = await ingest_paths(paths, app.notes, app.clock, on_file=on_file)
     if metrics is not None:
         record_ingest(metrics, report)
-    for path in missing:
-        print(f"SKIPPED {path}: no such file or folder")
     if not quiet:
         _print_totals(report)
-    return 1 if report.skipped or missing else 0
+    return 1 if report.skipped else 0
 
 
 class _NoProgress:

@@ -43,7 +43,9 @@ async def test_ingest_reports_skipped_files_and_exits_1(
     )
     assert "added 41" in result.out and "skipped 1 files" in result.out
     missing = await run_cli("ingest", str(tmp_path / "nope"), "--database-url", database_url)
-    assert missing.code == 1 and "no such file or folder" in missing.out
+    assert missing.code == 1
+    assert missing.out.count(str(tmp_path / "nope")) == 1  # reported once
+    assert "No such file or directory" in missing.out
 
 
 async def test_ingest_defaults_to_the_notes_dir_setting(database_url: str, tmp_path: Path) -> None:
