@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -127,30 +128,8 @@ class SqlDeliveryLedger:
         self, dest_key: str, digest_key: str, owner: str, now: datetime, lease: timedelta
     ) -> RunClaim | None:
         slot = (DigestRunRow.destination_key == dest_key) & (DigestRunRow.digest_key == digest_key)
-        async with self._sessions() as session, session.begin():
-            taken = await session.execute(
-                update(DigestRunRow)
-                .where(slot, DigestRunRow.status == PENDING, DigestRunRow.lease_until <= now)
-                .values(
-                    owner=owner,
-                    lease_until=now + lease,
-                    updated_at=now,
-                    attempts=DigestRunRow.attempts + 1,
-                )
-                .returning(DigestRunRow)
-            )
-            found = taken.scalars().first()
-        if found is None:
-            return None
-        return RunClaim(
-            found.id,
-            dest_key,
-            digest_key,
-            snapshot_of(found),
-            resumed=True,
-            owner=owner,
-            epoch=found.attempts,
-        )
+        expired = slot & (DigestRunRow.status == PENDING) & (DigestRunRow.lease_until <= now)
+        return await self._lease(expired, owner=owner, now=now, lease=lease)
 
     async def reopen(
         self, run_id: int, *, owner: str, now: datetime, lease: timedelta
@@ -160,16 +139,29 @@ class SqlDeliveryLedger:
         It is `pending` and leased (a new claim: its epoch goes up) while they go out, so a crash
         leaves it to be taken over and resumed like any run; `finish(..., SENT)` closes it again.
         """
+        sent = (DigestRunRow.id == run_id) & (DigestRunRow.status == SENT)
+        return await self._lease(sent, owner=owner, now=now, lease=lease, status=PENDING)
+
+    async def _lease(
+        self,
+        where: ColumnElement[bool],
+        *,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        **values: Any,
+    ) -> RunClaim | None:
+        """Lease the run matching `where` to `owner` as a new claim (its epoch goes up)."""
         async with self._sessions() as session, session.begin():
             taken = await session.execute(
                 update(DigestRunRow)
-                .where(DigestRunRow.id == run_id, DigestRunRow.status == SENT)
+                .where(where)
                 .values(
-                    status=PENDING,
                     owner=owner,
                     lease_until=now + lease,
                     updated_at=now,
                     attempts=DigestRunRow.attempts + 1,
+                    **values,
                 )
                 .returning(DigestRunRow)
             )
