@@ -55,7 +55,7 @@ from bot.health import HealthRegistry
 from bot.ingest.importer import IngestReport, ingest_paths
 from bot.metrics import MetricsRegistry
 from bot.models import Destination, Layout, Platform
-from bot.replies import MessageView, Reply
+from bot.replies import MessageView, Reply, Text
 from bot.scheduling.jobs import ingest_and_correct
 from bot.scheduling.leader import LeaderLock, leader_lock
 from bot.scheduling.runtime import ELECTION_JOB_ID, DigestService
@@ -371,14 +371,21 @@ def _delivery(
         pacer=pacer,
         notes=app.notes,
         metrics=metrics,
-        admin_message=admin_message(config.admin_channel, routes),
+        admin_message=admin_message(config.admin_channel, routes, _admin_locale(config)),
     )
 
 
+def _admin_locale(config: DeliveryConfig) -> str:
+    """The admin channel's locale when it is a declared destination, else Korean (the default)."""
+    declared = {d.key: d.destination.locale for d in config.destinations}
+    return declared.get(config.admin_channel or "", "ko")
+
+
 def admin_message(
-    admin_channel: str | None, routes: Mapping[Platform, Route]
-) -> Callable[[str], Awaitable[None]] | None:
-    """Posts alerts (a paused destination) to `[delivery] admin_channel`, when one is set.
+    admin_channel: str | None, routes: Mapping[Platform, Route], locale: str = "ko"
+) -> Callable[[Text], Awaitable[None]] | None:
+    """Posts alerts (a paused destination) to `[delivery] admin_channel`, when one is set, in
+    `locale` (the admin channel's own when it is a declared destination).
 
     Raises:
         ConfigError: the channel is not `platform:workspace:channel` of a platform served here.
@@ -395,8 +402,9 @@ def admin_message(
     route = routes[Platform(platform)]
     destination = Destination(Platform(platform), workspace, channel_id)
 
-    async def post(text: str) -> None:
-        payload = route.renderer.render_reply(Reply(MessageView(text), ephemeral=False))
+    async def post(text: Text) -> None:
+        reply = Reply(MessageView(lines=(text,)), ephemeral=False, locale=locale)
+        payload = route.renderer.render_reply(reply)
         await route.transport.post(destination, payload)
 
     return post

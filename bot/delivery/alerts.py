@@ -6,12 +6,13 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.ports import Metrics
+from bot.replies import Text, msg
 
 __all__ = ["AdminAlerts", "NullMetrics"]
 
 log = logging.getLogger(__name__)
 
-AdminMessage = Callable[[str], Awaitable[None]]
+AdminMessage = Callable[[Text], Awaitable[None]]
 
 
 class NullMetrics:
@@ -36,10 +37,7 @@ class AdminAlerts:
         self._metrics.inc("paperbot_destination_paused_total", destination=dest_key)
         if self._message is None:
             return
-        text = (
-            f"paperbot paused digests to {dest_key} after {failures} failed runs: {reason}. "
-            "Fix the channel, then `/paper channel set enable` there to resume."
-        )
+        text = msg("alert.paused", destination=dest_key, failures=failures, reason=reason)
         try:
             await self._message(text)
         except Exception:  # boundary: the alert must not hide the pause it reports

@@ -18,7 +18,7 @@ from bot.delivery.service import build_delivery
 from bot.errors import ConfigError
 from bot.ingest.importer import ingest_paths
 from bot.models import Platform
-from bot.replies import ErrorView
+from bot.replies import ErrorView, msg
 from formatters.console_text import ConsoleRenderer
 from tests.bot.commands.terminal import terminal_session
 from tests.bot.commands.words import said
@@ -68,10 +68,15 @@ async def test_admin_alerts_go_to_the_admin_channel() -> None:
     out = io.StringIO()
     channel = ConsoleChannel(ConsoleRenderer(), out=out)
     routes = {Platform.CONSOLE: Route(ConsoleRenderer(), ConsoleTransport(channel))}
-    post = admin_message("console:local:admins", routes)
-    assert post is not None
-    await post("paperbot paused digests to slack:T1:C1")
-    assert "paperbot paused digests to slack:T1:C1" in out.getvalue()
+    alert = msg("alert.paused", destination="slack:T1:C1", failures=3, reason="channel_not_found")
+    told = {"en": "paperbot paused digests to slack:T1:C1", "ko": "slack:T1:C1 채널의 다이제스트를"}
+    for locale, expected in told.items():
+        out.seek(0)
+        out.truncate()
+        post = admin_message("console:local:admins", routes, locale)
+        assert post is not None
+        await post(alert)
+        assert expected in out.getvalue() and "channel_not_found" in out.getvalue()
     with pytest.raises(ConfigError, match="admin_channel"):
         admin_message("slack:T1", routes)
 

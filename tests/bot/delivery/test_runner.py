@@ -10,6 +10,7 @@ from bot.app import App
 from bot.delivery.config import DeliveryConfig
 from bot.delivery.runner import RunOutcome
 from bot.digest.build import Backfill, RunSnapshot
+from bot.replies import Text
 from bot.store.delivery_schema import DigestRunRow
 from tests.support.clock import FixedClock
 from tests.support.delivery import dest, note, put_day, wire
@@ -220,9 +221,9 @@ async def test_resumed_run_sends_only_unsent_parts(app: App, clock: FixedClock) 
 
 async def test_pause_tells_the_admin_channel(app: App, clock: FixedClock) -> None:
     await seed(app)
-    told: list[str] = []
+    told: list[Text] = []
 
-    async def admin_message(text: str) -> None:
+    async def admin_message(text: Text) -> None:
         told.append(text)
 
     transport = RecordingTransport()
@@ -233,7 +234,8 @@ async def test_pause_tells_the_admin_channel(app: App, clock: FixedClock) -> Non
     assert told == []
     await delivery.runner.run(dest(), "slot:2")
     (text,) = told
-    assert "console:T1:C1" in text and "token_revoked" in text
+    assert text.key == "alert.paused"
+    assert text.params == {"destination": "console:T1:C1", "failures": 2, "reason": "token_revoked"}
 
 
 async def test_unexpected_error_is_recorded_then_raised(app: App, clock: FixedClock) -> None:
