@@ -29,14 +29,13 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-import asyncpg
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
+from postgres import admin_execute, database_url  # noqa: E402
 from synthetic import Pools, synthetic_days  # noqa: E402
 
 from bot.app import open_app  # noqa: E402
@@ -45,7 +44,6 @@ from bot.ingest.parser import parse_notes  # noqa: E402
 from bot.models import Note  # noqa: E402
 from tests.support.clock import FixedClock  # noqa: E402
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 SMALL = 5_000
 """The smaller database days are added to (or a fifth of `--notes`, if that is less)."""
 
@@ -178,30 +176,19 @@ async def per_note_adding(url: str, added: list[Path]) -> float:
     return statistics.median(samples)
 
 
-async def _admin(sql: str) -> None:
-    url = make_url(PG_ADMIN)
-    connection = await asyncpg.connect(
-        host=url.host, port=url.port, user=url.username, database=url.database
-    )
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 async def postgres_run(corpus: Path, added: list[Path]) -> tuple[float, float, int]:
     """First ingest and per-note adding on a fresh PostgreSQL database; and its size."""
     name = f"paperbot_ingest_{uuid.uuid4().hex[:8]}"
-    await _admin(f'CREATE DATABASE "{name}"')
+    await admin_execute(f'CREATE DATABASE "{name}"')
     try:
-        url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+        url = database_url(name)
         first, _ = await timed_ingest(url, [corpus])
         adding = await per_note_adding(url, added)
         async with open_app(url) as app, app.engine.connect() as connection:
             size = int(await connection.scalar(text("SELECT pg_database_size(current_database())")))
         return first, adding, size
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _line(label: str, value: str, ratio: float | None = None, note: str = "") -> str:

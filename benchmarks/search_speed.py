@@ -34,13 +34,13 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
+from postgres import admin_execute, database_url  # noqa: E402
 from synthetic import Pools, synthetic_days  # noqa: E402
 
 from bot.app import App, open_app, search_service  # noqa: E402
@@ -100,7 +100,6 @@ WORST_CASE: list[str] = [
 ]
 INDEX_READS: list[str] = ["since:2024-06", "since:2016-01", "until:2024-06-30", "author:kim"]
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 GLOSSARY = load_glossary(ROOT.parent / "bot" / "search" / "glossary.toml")
 
 
@@ -289,26 +288,15 @@ async def run_sqlite(entries: int, rounds: int, path: Path) -> list[str]:
     ]
 
 
-async def _admin(sql: str) -> None:
-    url = make_url(PG_ADMIN)
-    connection = await asyncpg.connect(
-        host=url.host, port=url.port, user=url.username, database=url.database
-    )
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 async def run_postgres(entries: int, rounds: int, keep: str | None) -> list[str]:
     name = keep or f"paperbot_speed_{uuid.uuid4().hex[:8]}"
     try:
-        await _admin(f'CREATE DATABASE "{name}"')
+        await admin_execute(f'CREATE DATABASE "{name}"')
     except asyncpg.DuplicateDatabaseError:
         if keep is None:
             raise
     try:
-        url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+        url = database_url(name)
         async with open_app(url, glossary=GLOSSARY) as app:
             if (stored := await _stored(app)) == 0:
                 seconds, written = await ingest(app, entries)
@@ -330,7 +318,7 @@ async def run_postgres(entries: int, rounds: int, keep: str | None) -> list[str]
         ]
     finally:
         if keep is None:
-            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def main_async(args: argparse.Namespace) -> None:
