@@ -25,7 +25,6 @@ from bot.settings import Settings
 if TYPE_CHECKING:
     from bot.app import App
     from bot.ingest.importer import FileReport, IngestReport
-    from bot.ports import Metrics
 
 __all__ = ["http_address", "ingest_minutes", "main"]
 
@@ -188,29 +187,22 @@ async def _ingest(args: argparse.Namespace) -> int:
             "PAPERBOT_NOTES_DIR or name the files or folders to ingest"
         )
     async with open_app(args.database_url) as app:
-        return await _ingest_into(app, paths, quiet=False)
+        return await _ingest_into(app, paths)
 
 
-async def _ingest_into(
-    app: App, paths: Sequence[Path], *, quiet: bool, metrics: Metrics | None = None
-) -> int:
-    """Ingest and report; quiet prints only skipped files and warnings. 1 when any was skipped."""
-    from bot.cli_metrics import record_ingest
+async def _ingest_into(app: App, paths: Sequence[Path]) -> int:
+    """Ingest and print every file's result and the totals; 1 when any file was skipped."""
     from bot.ingest.importer import collect_note_files, ingest_paths
 
     files = collect_note_files(paths)
-    with _progress(len(files), quiet) as advance:
+    with _progress(len(files)) as advance:
 
         def on_file(report: FileReport) -> None:
             advance()
-            if not quiet or report.skipped or report.warnings:
-                _print_file(report)
+            _print_file(report)
 
         report = await ingest_paths(paths, app.notes, app.clock, on_file=on_file)
-    if metrics is not None:
-        record_ingest(metrics, report)
-    if not quiet:
-        _print_totals(report)
+    _print_totals(report)
     return 1 if report.skipped else 0
 
 
@@ -239,8 +231,8 @@ class _RichProgress:
         self._progress.stop()
 
 
-def _progress(total: int, quiet: bool) -> _NoProgress | _RichProgress:
-    if quiet or total < _PROGRESS_MIN_FILES or not sys.stderr.isatty():
+def _progress(total: int) -> _NoProgress | _RichProgress:
+    if total < _PROGRESS_MIN_FILES or not sys.stderr.isatty():
         return _NoProgress()
     return _RichProgress(total)
 
