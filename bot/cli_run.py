@@ -22,11 +22,12 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from aiohttp import web
 from sqlalchemy import text
 
 from adapters.console import ConsoleChannel, ConsoleTransport, stdin_lines
@@ -44,6 +45,7 @@ from bot.cli_render import day_digest
 from bot.commands.admin import register_admin_commands
 from bot.commands.channel import ChannelCommands
 from bot.commands.paper import PaperCommand
+from bot.commands.reactions import ReactionHandler
 from bot.delivery.config import DeliveryConfig, load_delivery_config
 from bot.delivery.pacing import Pacer
 from bot.delivery.publisher import Route
@@ -60,6 +62,8 @@ from bot.scheduling.jobs import ingest_and_correct
 from bot.scheduling.leader import LeaderLock, leader_lock
 from bot.scheduling.runtime import ELECTION_JOB_ID, DigestService
 from bot.store.notes import SqlNoteStore
+from bot.wiring import ChatPlatform, PlatformContext
+from bot.wiring.registry import configured_platforms, credentials_hints
 
 __all__ = ["TERMINAL", "IngestReporter", "delivery_config", "run_command", "serve"]
 
@@ -70,28 +74,52 @@ INGEST_JOB_ID = "ingest-notes"
 SHUTDOWN_GRACE_SECONDS = 15.0
 
 
-def delivery_config(path: Path | None) -> DeliveryConfig:
+def delivery_config(
+    path: Path | None,
+    active: frozenset[Platform] = frozenset(),
+    hints: Mapping[str, str] | None = None,
+) -> DeliveryConfig:
     """Declared destinations, or the terminal alone when none is declared.
 
+    `active` are the chat platforms whose variables are set; `hints` say what to set for the
+    others (default: the registry's).
+
     Raises:
-        ConfigError: a declared destination's platform has no transport in this build.
+        ConfigError: a declared destination (or the admin channel) is on a platform that is not
+            active, naming what to set.
     """
     config = load_delivery_config(path)
+    served = active | {Platform.CONSOLE}
+    hints = credentials_hints() if hints is None else hints
     for index, declared in enumerate(config.destinations):
-        if declared.destination.platform is not Platform.CONSOLE:
+        platform = declared.destination.platform
+        if platform not in served:
             raise ConfigError(
-                f"{path}: destinations[{index}].platform: {declared.destination.platform.value} "
-                'delivery is not available in this build yet; use platform = "console"'
+                f"{path}: destinations[{index}].platform: {platform.value!r} "
+                + _inactive(platform.value, hints)
             )
     admin = config.admin_channel
-    if admin and not (admin.startswith("console:") and len(admin.split(":")) == 3):
-        raise ConfigError(
-            f"{path}: delivery.admin_channel: {admin!r} must be console:WORKSPACE:CHANNEL "
-            "in this build (Slack and Discord delivery are not available yet)"
-        )
+    if admin:
+        platform_name, *rest = admin.split(":")
+        if len(rest) != 2 or not all(rest):
+            raise ConfigError(
+                f"{path}: delivery.admin_channel: {admin!r} must be PLATFORM:WORKSPACE:CHANNEL "
+                "(e.g. console:local:admins, slack:T0123:C0456)"
+            )
+        if platform_name not in {p.value for p in served}:
+            raise ConfigError(
+                f"{path}: delivery.admin_channel: {admin!r}: " + _inactive(platform_name, hints)
+            )
     if config.destinations:
         return config
     return replace(config, destinations=(DestinationSettings(TERMINAL, origin=Origin.DEFAULT),))
+
+
+def _inactive(platform: str, hints: Mapping[str, str]) -> str:
+    """Why a platform is not served here, and what to do."""
+    if platform in hints:
+        return f"needs {platform} credentials in the environment: {hints[platform]}"
+    return f"delivery is not available in this build; use platform = {Platform.CONSOLE.value!r}"
 
 
 async def run_command(args: argparse.Namespace) -> int:
@@ -99,8 +127,11 @@ async def run_command(args: argparse.Namespace) -> int:
     is reported, it is not a failure of the service. `--once` is an ingest, so like
     `paperbot ingest` it exits 1 when a file was skipped.
     """
-    # A bad or missing config file stops the bot before anything runs.
-    config = delivery_config(args.settings.config_file(args.config))
+    # A bad or missing config file, or a platform's credentials set in part, stop the bot
+    # before anything runs.
+    platforms = configured_platforms(os.environ)
+    active = frozenset(p.platform for p in platforms)
+    config = delivery_config(args.settings.config_file(args.config), active)
     metrics = MetricsRegistry()
     async with open_app(args.database_url) as app:
         paper = paper_command(app)
@@ -114,7 +145,7 @@ async def run_command(args: argparse.Namespace) -> int:
             record_ingest(metrics, report)
             await _show_preview(app.notes, channel, args.notes_dir, PREVIEW_ONCE)
             return 1 if report.skipped else 0
-        await serve(app, args, config, paper, channel, reporter, metrics)
+        await serve(app, args, config, paper, channel, reporter, metrics, platforms)
     return 0
 
 
@@ -190,10 +221,12 @@ async def serve(
     channel: ConsoleChannel,
     reporter: IngestReporter,
     metrics: MetricsRegistry | None = None,
+    platforms: Sequence[ChatPlatform] = (),
 ) -> None:
-    """Run the digest service, the ingest jobs and the prompt until stopped."""
+    """Run the digest service, the ingest jobs, the chat platforms and the prompt until
+    stopped."""
     metrics = metrics or MetricsRegistry()
-    delivery = _delivery(app, channel, config, metrics)
+    delivery = _delivery(app, channel, config, metrics, platforms)
     service = DigestService(delivery)
     register_admin_commands(
         paper, ChannelCommands(delivery, on_change=service.destinations_changed)
@@ -203,7 +236,22 @@ async def serve(
     describe(metrics)
     watch_store(metrics, app.engine)
     watch_leadership(metrics, lambda: service.election is not None and service.election.leading)
-    http = await _start_http(args.http, _health(app, service), metrics)
+    health = _health(app, service)
+    for platform in platforms:
+        for name, check in platform.checks().items():
+            health.add(name, check)
+    mounts = [platform.mount for platform in platforms]
+    http = await _start_http(args.http, health, metrics, mounts)
+    context = PlatformContext(
+        app=app,
+        paper=paper,
+        delivery=delivery,
+        reactions=ReactionHandler(delivery.ledger, metrics),
+        metrics=metrics,
+        templates_dir=args.templates_dir,
+        http_port=http.port if http is not None else None,
+    )
+    running: list[ChatPlatform] = []
     stop = asyncio.Event()
     _stop_on_signals(stop)
     prompt = asyncio.create_task(_prompt_then_stop(channel, stop))
@@ -211,12 +259,20 @@ async def serve(
         _start_up(args, delivery, service, channel, reporter, started, metrics)
     )
     try:
+        for platform in platforms:
+            await platform.start(context)
+            running.append(platform)
         await stop.wait()
     finally:
         for task in (start_up, prompt):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        for platform in reversed(running):
+            try:
+                await platform.stop()
+            except Exception:  # boundary: the others and the scheduler still stop
+                log.exception("stopping %s failed", platform.platform.value)
         if http is not None:
             await http.stop()
         await service.stop()
@@ -340,14 +396,17 @@ def _health(app: App, service: DigestService) -> HealthRegistry:
 
 
 async def _start_http(
-    address: tuple[str, int] | None, health: HealthRegistry, metrics: MetricsRegistry
+    address: tuple[str, int] | None,
+    health: HealthRegistry,
+    metrics: MetricsRegistry,
+    mounts: Sequence[Callable[[web.Application], None]] = (),
 ) -> HttpServer | None:
     """Serve health and metrics (`address` was checked by the CLI; None: off); a taken port
     costs the endpoints, not the bot."""
     if address is None:
         return None
     host, port = address
-    server = HttpServer(health, metrics)
+    server = HttpServer(health, metrics, mounts=mounts)
     try:
         bound = await server.start(host, port)
     except OSError as exc:
@@ -358,10 +417,18 @@ async def _start_http(
 
 
 def _delivery(
-    app: App, channel: ConsoleChannel, config: DeliveryConfig, metrics: MetricsRegistry
+    app: App,
+    channel: ConsoleChannel,
+    config: DeliveryConfig,
+    metrics: MetricsRegistry,
+    platforms: Sequence[ChatPlatform] = (),
 ) -> Delivery:
     transport = CountingTransport(ConsoleTransport(channel), metrics, Platform.CONSOLE.value)
     routes = {Platform.CONSOLE: Route(renderer_for(Platform.CONSOLE), transport)}
+    for platform in platforms:
+        route = platform.route(app)
+        counted = CountingTransport(route.transport, metrics, platform.platform.value)
+        routes[platform.platform] = Route(route.renderer, counted)
     pacer = Pacer(app.clock, asyncio.sleep, unpaced=frozenset({Platform.CONSOLE}))
     return build_delivery(
         app.engine,

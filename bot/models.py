@@ -115,6 +115,20 @@ class MessageRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Reaction:
+    """Someone added (or removed) an emoji on a message, as any platform reports it.
+
+    `emoji` is a unicode emoji's name (Slack `thumbsup`, Discord `👍`'s name) or a custom
+    emoji's id; `user` is the platform's user id.
+    """
+
+    message: MessageRef
+    user: str
+    emoji: str
+    added: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class DigestDay:
     """The notes of one notes day inside a digest, in file order."""
 

@@ -11,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSITION_ROOT = {"bot.app", "bot.cli", "bot.cli_run", "bot.cli_metrics"}  # the `run` wiring
+COMPOSITION_PACKAGES = ("bot.wiring",)  # each chat platform's wiring
 SDKS = ("slack_sdk", "slack_bolt", "discord", "aiohttp")
 
 
@@ -60,7 +61,12 @@ def test_formatters_import_only_models_payloads_jinja2_and_rich(path: Path) -> N
     assert bad == []
 
 
-CORE = [path for path in _sources("bot") if _module_name(path) not in COMPOSITION_ROOT]
+CORE = [
+    path
+    for path in _sources("bot")
+    if _module_name(path) not in COMPOSITION_ROOT
+    and not _under(_module_name(path), *COMPOSITION_PACKAGES)
+]
 
 
 @pytest.mark.parametrize("path", CORE, ids=lambda p: str(p.relative_to(ROOT)))
@@ -106,7 +112,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.commands", "bot.scheduling"),  # what people and clocks start
     # the composition root; Alembic's migration scripts are loaded by path, not imported by the
     # store, and may use the code of the day they were written (e.g. the indexer to backfill)
-    ("bot", "bot.__main__", "bot.app", "bot.cli", "bot.store.migrations"),
+    ("bot", "bot.__main__", "bot.app", "bot.cli", "bot.wiring", "bot.store.migrations"),
 )
 
 

@@ -1,9 +1,11 @@
-"""The process's HTTP server: `/healthz` (the loop runs), `/readyz` (checks pass), `/metrics`."""
+"""The process's HTTP server: `/healthz` (the loop runs), `/readyz` (checks pass), `/metrics`,
+and the routes chat platforms mount on it (Slack's request URLs)."""
 
 from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Callable, Sequence
 
 from aiohttp import web
 
@@ -17,8 +19,15 @@ __all__ = ["HttpServer"]
 class HttpServer:
     """aiohttp on one host and port; port 0 picks a free one (tests)."""
 
-    def __init__(self, health: HealthRegistry, metrics: MetricsRegistry) -> None:
+    def __init__(
+        self,
+        health: HealthRegistry,
+        metrics: MetricsRegistry,
+        *,
+        mounts: Sequence[Callable[[web.Application], None]] = (),
+    ) -> None:
         self._health, self._metrics = health, metrics
+        self._mounts = tuple(mounts)
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -28,6 +37,8 @@ class HttpServer:
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/readyz", self._readyz)
         app.router.add_get("/metrics", self._metrics_text)
+        for mount in self._mounts:
+            mount(app)
         return app
 
     async def start(self, host: str, port: int) -> int:

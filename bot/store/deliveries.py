@@ -26,7 +26,14 @@ from bot.store.run_views import (
     snapshot_values,
 )
 
-__all__ = ["LeaseLostError", "PartState", "RunClaim", "RunView", "SqlDeliveryLedger"]
+__all__ = [
+    "LeaseLostError",
+    "PartState",
+    "PostedMessage",
+    "RunClaim",
+    "RunView",
+    "SqlDeliveryLedger",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +62,17 @@ class PartState:
     part_no: int
     ref: MessageRef | None
     content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostedMessage:
+    """A message the ledger posted: which run and part it is, and the notes its run holds."""
+
+    destination_key: str
+    digest_key: str
+    part_no: int
+    run_id: int
+    note_keys: tuple[str, ...]
 
 
 class LeaseLostError(Exception):
@@ -350,3 +368,33 @@ class SqlDeliveryLedger:
             )
             for run in runs
         ]
+
+    async def find_message(self, ref: MessageRef) -> PostedMessage | None:
+        """The digest message `ref` names (a reaction's target), or None when it is not ours.
+
+        Served by the index on (platform, workspace, channel, message id).
+        """
+        async with self._sessions() as session:
+            row = (
+                await session.execute(
+                    select(DeliveryRow, DigestRunRow.note_keys)
+                    .join(DigestRunRow, DigestRunRow.id == DeliveryRow.run_id)
+                    .where(
+                        DeliveryRow.platform == ref.platform.value,
+                        DeliveryRow.workspace == ref.workspace,
+                        DeliveryRow.channel == ref.channel,
+                        DeliveryRow.message_id == ref.message_id,
+                    )
+                    .limit(1)
+                )
+            ).first()
+        if row is None:
+            return None
+        part, note_keys = row
+        return PostedMessage(
+            part.destination_key,
+            part.digest_key,
+            part.part_no,
+            part.run_id,
+            tuple(str(k) for k in note_keys or ()),
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
+import aiohttp.web
 
 from adapters.http.server import HttpServer
 from bot.delivery.alerts import AdminAlerts
@@ -98,5 +99,25 @@ async def test_gauges_are_read_at_each_scrape_and_a_broken_source_costs_only_its
         assert 'paperbot_rows{table="notes"} 3' in text
         state["rows"] = 4.0
         assert 'paperbot_rows{table="notes"} 4' in (await _get(port, "/metrics"))[1]
+    finally:
+        await server.stop()
+
+
+async def test_platforms_mount_their_routes_beside_health() -> None:
+    async def events(request: aiohttp.web.Request) -> aiohttp.web.Response:
+        return aiohttp.web.Response(text="events " + await request.text())
+
+    def mount(app: aiohttp.web.Application) -> None:
+        app.router.add_post("/slack/events", events)
+
+    server = HttpServer(HealthRegistry(), MetricsRegistry(), mounts=[mount])
+    port = await server.start("127.0.0.1", 0)
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"http://127.0.0.1:{port}/slack/events", data="x=1") as response,
+        ):
+            assert (response.status, await response.text()) == (200, "events x=1")
+        assert await _get(port, "/healthz") == (200, "ok\n")
     finally:
         await server.stop()

@@ -81,11 +81,26 @@ async def test_admin_alerts_go_to_the_admin_channel() -> None:
         admin_message("slack:T1", routes)
 
 
-def test_config_with_chat_platforms_is_refused_by_this_build(tmp_path: Path) -> None:
+HINTS = {"slack": "set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN"}
+
+
+def test_a_chat_destination_needs_its_platform_active(tmp_path: Path) -> None:
     path = tmp_path / "paperbot.toml"
     path.write_text('[[destinations]]\nplatform = "slack"\nworkspace = "T"\nchannel = "C"\n')
-    with pytest.raises(ConfigError, match=r"destinations\[0\]\.platform"):
-        delivery_config(path)
+    with pytest.raises(ConfigError, match=r"destinations\[0\]\.platform.*SLACK_BOT_TOKEN"):
+        delivery_config(path, frozenset(), HINTS)
+    with pytest.raises(ConfigError, match=r"destinations\[0\]\.platform.*not available"):
+        delivery_config(path, frozenset(), {})
+    declared = delivery_config(path, frozenset({Platform.SLACK}), HINTS).destinations
+    assert [d.destination.platform for d in declared] == [Platform.SLACK]
+
+
+def test_the_admin_channel_needs_its_platform_active(tmp_path: Path) -> None:
+    path = tmp_path / "paperbot.toml"
     path.write_text('[delivery]\nadmin_channel = "slack:T:C"\n')
-    with pytest.raises(ConfigError, match="admin_channel"):
-        delivery_config(path)
+    with pytest.raises(ConfigError, match=r"admin_channel.*SLACK_SIGNING_SECRET"):
+        delivery_config(path, frozenset(), HINTS)
+    assert delivery_config(path, frozenset({Platform.SLACK}), HINTS).admin_channel == "slack:T:C"
+    path.write_text('[delivery]\nadmin_channel = "slack:T"\n')
+    with pytest.raises(ConfigError, match="PLATFORM:WORKSPACE:CHANNEL"):
+        delivery_config(path, frozenset({Platform.SLACK}), HINTS)

@@ -1,0 +1,29 @@
+"""The chat platforms this build knows, and which of them the environment turns on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.wiring import ChatPlatform, PlatformFactory
+
+__all__ = ["PLATFORM_FACTORIES", "configured_platforms", "credentials_hints"]
+
+PLATFORM_FACTORIES: tuple[PlatformFactory, ...] = ()
+
+
+def configured_platforms(
+    environ: Mapping[str, str], factories: tuple[PlatformFactory, ...] | None = None
+) -> list[ChatPlatform]:
+    """The platforms whose variables are set, in the registry's order.
+
+    Raises:
+        ConfigError: a platform's variables are set in part or badly.
+    """
+    chosen = PLATFORM_FACTORIES if factories is None else factories
+    return [p for p in (f.from_env(environ) for f in chosen) if p is not None]
+
+
+def credentials_hints(factories: tuple[PlatformFactory, ...] | None = None) -> dict[str, str]:
+    """Platform name → what to set to turn it on."""
+    chosen = PLATFORM_FACTORIES if factories is None else factories
+    return {f.platform.value: f.credentials_hint for f in chosen}
