@@ -6,12 +6,19 @@ differs, so it is safe to repeat: a failed edit is tried again by the next corre
 notes. Parts are matched by number: a re-render with fewer parts edits the posted parts it no
 longer needs to a short "merged above" note; one with more parts posts the extra ones through
 the publisher (the header's thread in the thread layout), never silently dropping them.
+
+The correction pass skips runs still being sent (`pending`), so each run settles itself once
+it is closed (`settle`): it renders again from the notes' content at that moment and corrects
+what changed while it was out. Whichever comes last, the pass or the run's close, sees the
+edit: a note edited while its run was pending is never left uncorrected. A run that failed
+after posting some parts has those parts corrected too; the parts it never posted are not
+posted by a correction (their notes went back to the next digest).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -19,6 +26,7 @@ from typing import Any
 from bot.delivery.lease import RunLease
 from bot.delivery.publisher import Publisher, Route, payload_hash
 from bot.delivery.rebuild import rebuild_run
+from bot.digest.build import RunSnapshot
 from bot.errors import DeliveryError
 from bot.models import Destination, Digest, MessageRef
 from bot.ports import Clock
@@ -69,9 +77,37 @@ class Corrections:
                 await self._correct(run, posted, digest, report)
         return report
 
+    async def settle(
+        self, run_id: int, digest_key: str, snapshot: RunSnapshot, parts: Sequence[PartState]
+    ) -> CorrectionReport:
+        """Once a run is closed: correct what changed in its notes while it was being sent.
+
+        `parts` are its message rows as it last saw them; when a render from the notes' current
+        content matches their hashes (the usual case) nothing more is read or sent.
+        """
+        report = CorrectionReport()
+        posted = [p for p in parts if p.ref is not None]
+        if not posted or not snapshot.note_keys:
+            return report
+        first = posted[0].ref
+        assert first is not None
+        digest = await rebuild_run(self._notes, digest_key, snapshot)
+        rendered = self._publisher.route(first.platform).renderer.render_digest(digest)
+        hashes = [payload_hash(payload) for payload in rendered]
+        if len(hashes) <= len(parts) and all(
+            p.part_no < len(hashes) and p.content_hash == hashes[p.part_no] for p in posted
+        ):
+            return report
+        found = await self._ledger.run_with_parts(run_id)
+        if found is not None:
+            run, rows = found
+            await self._correct(run, [p for p in rows if p.ref is not None], digest, report)
+        return report
+
     async def _correct(
         self, run: RunView, posted: list[PartState], digest: Digest, report: CorrectionReport
     ) -> None:
+        """Edit the posted parts that changed; post the added ones of a run that was sent."""
         first = posted[0].ref
         assert first is not None
         route = self._publisher.route(first.platform)
@@ -80,7 +116,7 @@ class Corrections:
         for part in posted:
             payload = payloads[part.part_no] if part.part_no < len(payloads) else merged
             await self._edit(route, run, part, payload, report)
-        if len(payloads) > len(posted):
+        if run.status == SENT and len(payloads) > len(posted):
             await self._post_added(run, first, digest, len(payloads) - len(posted), report)
 
     async def _edit(
@@ -117,7 +153,7 @@ class Corrections:
         lease = RunLease(self._ledger, claim, clock=self._clock, lease=self._lease, claimed_at=now)
         try:
             async with lease.kept():
-                await self._publisher.publish(lease, dest, digest)
+                parts = await self._publisher.publish(lease, dest, digest)
         except LeaseLostError:
             log.warning("correction of %s: lease lost, its new owner resumes it", where)
             report.failed.append(f"{where}: lease lost while posting added parts")
@@ -135,3 +171,7 @@ class Corrections:
         await self._ledger.finish(claim, SENT, self._clock.now())
         log.info("correction of %s posted %d added parts", where, added)
         report.posted += added
+        later = await self.settle(run.id, run.digest_key, run.snapshot, parts)  # pending meanwhile
+        report.edited += later.edited
+        report.posted += later.posted
+        report.failed += later.failed

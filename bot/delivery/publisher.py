@@ -69,24 +69,30 @@ class Publisher:
         except KeyError:
             raise DeliveryError(f"no transport for {platform.value}", retryable=False) from None
 
-    async def publish(self, lease: RunLease, dest: Destination, digest: Digest) -> list[MessageRef]:
+    async def publish(self, lease: RunLease, dest: Destination, digest: Digest) -> list[PartState]:
         """Post the digest's parts not yet sent; replies go in the thread of part 0.
+
+        Returns every part as the ledger now holds it (each with its reference and the hash
+        of what it shows: this render's for the parts sent now).
 
         Raises:
             LeaseLostError: another claim took the run over; this one sent nothing after that.
         """
         route = self.route(dest.platform)
         run = lease.claim
-        refs: list[MessageRef] = []
+        parts: list[PartState] = []
         parent: MessageRef | None = None
         for part_no, payload in enumerate(route.renderer.render_digest(digest)):
+            content_hash = payload_hash(payload)
             state = await self._ledger.claim_part(
-                run.id, dest, run.digest_key, part_no, payload_hash(payload), self._clock.now()
+                run.id, dest, run.digest_key, part_no, content_hash, self._clock.now()
             )
-            ref = state.ref or await self._send(route, lease, dest, payload, state, parent)
-            parent = parent or ref
-            refs.append(ref)
-        return refs
+            if state.ref is None:
+                ref = await self._send(route, lease, dest, payload, state, parent, content_hash)
+                state = PartState(state.id, part_no, ref, content_hash)
+            parent = parent or state.ref
+            parts.append(state)
+        return parts
 
     async def _send(
         self,
@@ -96,6 +102,7 @@ class Publisher:
         payload: Any,
         state: PartState,
         parent: MessageRef | None,
+        content_hash: str,
     ) -> MessageRef:
         thread = parent if getattr(payload, "thread", False) else None
         nonce = _nonce(dest, lease.claim.digest_key, state.part_no)
@@ -114,7 +121,12 @@ class Publisher:
                 continue
             until = lease.until()
             if not await self._ledger.mark_sent(
-                state.id, ref, self._clock.now(), run=lease.claim, until=until
+                state.id,
+                ref,
+                self._clock.now(),
+                run=lease.claim,
+                until=until,
+                content_hash=content_hash,
             ):
                 raise lease.refused()
             lease.renewed(until)

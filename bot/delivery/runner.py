@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
 from bot.delivery.alerts import AdminAlerts
+from bot.delivery.corrections import Corrections
+from bot.delivery.delivered import delivered_notes
 from bot.delivery.lease import RunLease
 from bot.delivery.pacing import Sleep
 from bot.delivery.publisher import Publisher
@@ -17,7 +20,7 @@ from bot.digest.settings import DestinationSettings
 from bot.errors import DeliveryError
 from bot.models import Digest
 from bot.ports import Clock
-from bot.store.deliveries import LeaseLostError, RunClaim, SqlDeliveryLedger
+from bot.store.deliveries import LeaseLostError, PartState, RunClaim, SqlDeliveryLedger
 from bot.store.destinations import SqlDestinationStore
 from bot.store.notes import SqlNoteStore
 from bot.store.run_views import EMPTY, FAILED, SENT
@@ -39,6 +42,15 @@ class RunOutcome(StrEnum):
     LOST = "lost"  # its lease ran out and another claim took the run over mid-send
 
 
+@dataclass(slots=True)
+class _Built:
+    """The digest a run is sending, its snapshot, and its parts once sent."""
+
+    digest: Digest
+    snapshot: RunSnapshot
+    parts: list[PartState] = field(default_factory=list)
+
+
 class DigestRunner:
     """The ledger guards every step; a run is safe to call twice, anywhere.
 
@@ -57,16 +69,18 @@ class DigestRunner:
         clock: Clock,
         owner: str,
         candidates: SqlUndeliveredNotes,
+        corrections: Corrections | None = None,
         lease: timedelta = timedelta(minutes=2),
         pause_after: int = 3,
         parallel: int = 8,
         beat: Sleep = asyncio.sleep,
     ) -> None:
-        """`beat` spaces the lease heartbeats (tests pass a sleep they control)."""
+        """`corrections` settle each closed run; `beat` spaces the lease heartbeats (tests pass a
+        sleep they control)."""
         self._notes, self._ledger, self._destinations = notes, ledger, destinations
         self._publisher, self._alerts, self._clock = publisher, alerts, clock
         self._owner, self._lease, self._pause_after = owner, lease, pause_after
-        self._candidates, self._beat = candidates, beat
+        self._candidates, self._beat, self._corrections = candidates, beat, corrections
         self._slots = asyncio.Semaphore(parallel)
         self._running: set[tuple[str, str]] = set()  # (destination, digest key) in this process
 
@@ -109,18 +123,24 @@ class DigestRunner:
             claimed_at=now,
             beat=self._beat,
         )
+        built: _Built | None = None
         try:
             async with lease.kept():
-                digest, snapshot = await self._publish(settings, lease)
+                built = _Built(*await self._digest_for(settings, claim))
+                built.parts = await self._publish(settings, lease, built)
         except LeaseLostError:
             log.warning("%s to %s: lease lost, another claim resumes it", digest_key, settings.key)
             return RunOutcome.LOST
         except DeliveryError as exc:
-            return await self._fail(settings, claim, exc)
+            return await self._fail(settings, claim, exc, built)
         except Exception as exc:  # boundary: record it, then the job wrapper logs it
             error = f"internal error: {exc!r}"
-            await self._ledger.finish(claim, FAILED, self._clock.now(), error=error)
+            delivered = await self._delivered(settings, claim, built)
+            await self._ledger.finish(
+                claim, FAILED, self._clock.now(), error=error, delivered=delivered
+            )
             raise
+        digest, snapshot = built.digest, built.snapshot
         sent = bool(digest.days)
         if not await self._ledger.finish(claim, SENT if sent else EMPTY, self._clock.now()):
             return RunOutcome.LOST  # taken over after the last send: its new owner closes it
@@ -128,23 +148,27 @@ class DigestRunner:
             return RunOutcome.EMPTY
         await self._destinations.record_success(settings.key, self._clock.now())
         log.info("posted %s to %s", claim.digest_key, settings.key)
+        await self._settle(claim, built, built.parts)
         return RunOutcome.SENT if sent else RunOutcome.EMPTY
 
     async def _publish(
-        self, settings: DestinationSettings, lease: RunLease
-    ) -> tuple[Digest, RunSnapshot]:
-        """Build (or rebuild) the run's digest and send what is not sent yet."""
-        claim = lease.claim
-        digest, snapshot = await self._digest_for(settings, claim)
-        if digest.days or snapshot.empty_message:
-            await self._publisher.publish(lease, settings.destination, digest)
-        return digest, snapshot
+        self, settings: DestinationSettings, lease: RunLease, built: _Built
+    ) -> list[PartState]:
+        """Send what is not sent yet of the run's digest (nothing when it has nothing to say)."""
+        if built.digest.days or built.snapshot.empty_message:
+            return await self._publisher.publish(lease, settings.destination, built.digest)
+        return []
 
     async def _fail(
-        self, settings: DestinationSettings, claim: RunClaim, exc: DeliveryError
+        self,
+        settings: DestinationSettings,
+        claim: RunClaim,
+        exc: DeliveryError,
+        built: _Built | None,
     ) -> RunOutcome:
         now = self._clock.now()
-        if not await self._ledger.finish(claim, FAILED, now, error=str(exc)):
+        delivered = await self._delivered(settings, claim, built)
+        if not await self._ledger.finish(claim, FAILED, now, error=str(exc), delivered=delivered):
             return RunOutcome.LOST
         log.error("digest %s to %s failed: %s", claim.digest_key, settings.key, exc)
         if not exc.retryable:
@@ -153,7 +177,35 @@ class DigestRunner:
             )
             if paused:
                 await self._alerts.destination_paused(settings.key, str(exc), self._pause_after)
+        if built is not None and delivered:
+            await self._settle(claim, built, await self._ledger.parts_of(claim.id))
         return RunOutcome.FAILED
+
+    async def _delivered(
+        self, settings: DestinationSettings, claim: RunClaim, built: _Built | None
+    ) -> tuple[str, ...]:
+        """The notes a failing run keeps: those its posted parts show in full.
+
+        When that can't be told (no digest was built, or it can't be rendered), none: every
+        note goes back, a repeat rather than a loss.
+        """
+        if built is None or not built.digest.days:
+            return ()
+        parts = await self._ledger.parts_of(claim.id)
+        sent = next((i for i, p in enumerate(parts) if p.part_no != i or p.ref is None), len(parts))
+        if sent == 0:
+            return ()
+        try:
+            renderer = self._publisher.route(settings.destination.platform).renderer
+            return delivered_notes(renderer, built.digest, sent)
+        except Exception:  # boundary: the render that failed the run may fail again
+            log.warning("%s: could not tell the delivered notes", claim.digest_key, exc_info=True)
+            return ()
+
+    async def _settle(self, claim: RunClaim, built: _Built, parts: list[PartState]) -> None:
+        """Correct what changed in the run's notes while it was being sent (see corrections)."""
+        if self._corrections is not None:
+            await self._corrections.settle(claim.id, claim.digest_key, built.snapshot, parts)
 
     async def _digest_for(
         self, settings: DestinationSettings, claim: RunClaim

@@ -98,12 +98,16 @@ def build_delivery(
         clock=clock,
         sleep=sleep,
     )
+    corrections = Corrections(
+        ledger=ledger, notes=notes, publisher=publisher, clock=clock, owner=owner, lease=lease
+    )
     runner = DigestRunner(
         notes=notes,
         ledger=ledger,
         destinations=destinations,
         publisher=publisher,
         candidates=SqlUndeliveredNotes(engine),
+        corrections=corrections,
         alerts=AdminAlerts(metrics or NullMetrics(), admin_message),
         clock=clock,
         owner=owner,
@@ -113,9 +117,6 @@ def build_delivery(
         beat=beat,
     )
     catalog = DestinationCatalog(config, destinations, clock=clock)
-    corrections = Corrections(
-        ledger=ledger, notes=notes, publisher=publisher, clock=clock, owner=owner, lease=lease
-    )
     return Delivery(
         engine=engine,
         config=config,

@@ -75,6 +75,10 @@ class PostedMessage:
     note_keys: tuple[str, ...]
 
 
+def _part_state(row: DeliveryRow) -> PartState:
+    return PartState(row.id, row.part_no, part_ref(row), row.content_hash)
+
+
 class LeaseLostError(Exception):
     """The run was taken over (its lease ran out): this claim may not send or record any more."""
 
@@ -259,7 +263,7 @@ class SqlDeliveryLedger:
                 )
             assert found is not None
             row = found
-        return PartState(row.id, part_no, part_ref(row), row.content_hash)
+        return _part_state(row)
 
     async def note_attempt(self, part_id: int, error: str) -> None:
         """Count a failed send attempt of a part and keep its error."""
@@ -271,25 +275,32 @@ class SqlDeliveryLedger:
             )
 
     async def mark_sent(
-        self, part_id: int, ref: MessageRef, now: datetime, *, run: RunClaim, until: datetime
+        self,
+        part_id: int,
+        ref: MessageRef,
+        now: datetime,
+        *,
+        run: RunClaim,
+        until: datetime,
+        content_hash: str | None = None,
     ) -> bool:
         """Record the platform's reference (never sent again) and renew the run's lease to `until`.
 
-        Refused (False, nothing written) when `run` no longer owns the run: the owner and epoch
-        are checked in the same transaction, whose lease update locks the run row.
+        `content_hash` is the hash of what was sent, when it differs from the one the part was
+        claimed with (a pending part resent from a newer render). Refused (False, nothing
+        written) when `run` no longer owns the run: the owner and epoch are checked in the same
+        transaction, whose lease update locks the run row.
         """
+        values: dict[str, object] = {"status": SENT, "message_id": ref.message_id, "sent_at": now}
+        if content_hash is not None:
+            values["content_hash"] = content_hash
         async with self._sessions() as session, session.begin():
             if not await _fence(session, run, lease_until=until):
                 return False
             await session.execute(
                 update(DeliveryRow)
                 .where(DeliveryRow.id == part_id, DeliveryRow.run_id == run.id)
-                .values(
-                    status=SENT,
-                    message_id=ref.message_id,
-                    sent_at=now,
-                    attempts=DeliveryRow.attempts + 1,
-                )
+                .values(attempts=DeliveryRow.attempts + 1, **values)
             )
         return True
 
@@ -302,20 +313,48 @@ class SqlDeliveryLedger:
                 .values(content_hash=content_hash, edited_at=now)
             )
 
-    async def finish(self, run: RunClaim, status: str, now: datetime, error: str = "") -> bool:
-        """Close a run; a failed run gives its notes back to the destination's next digest.
+    async def finish(
+        self,
+        run: RunClaim,
+        status: str,
+        now: datetime,
+        error: str = "",
+        *,
+        delivered: Iterable[str] = (),
+    ) -> bool:
+        """Close a run; a failed run gives the notes it did not deliver back to the next digest.
 
-        Refused (False) when `run` no longer owns the run: its new owner closes it.
+        `delivered` (failed runs only) are the notes the run's posted parts already show in
+        full: they stay taken, so the next digest does not repeat them. Refused (False) when
+        `run` no longer owns the run: its new owner closes it.
         """
+        kept = list(delivered)
         async with self._sessions() as session, session.begin():
             closed = await _fence(
                 session, run, status=status, error=error[:2000], finished_at=now, updated_at=now
             )
             if closed and status == FAILED:
                 await session.execute(
-                    delete(AssignedNoteRow).where(AssignedNoteRow.run_id == run.id)
+                    delete(AssignedNoteRow).where(
+                        AssignedNoteRow.run_id == run.id, AssignedNoteRow.note_key.not_in(kept)
+                    )
                 )
         return closed
+
+    async def parts_of(self, run_id: int) -> list[PartState]:
+        """The run's message rows in part order (`ref` set on those that were sent)."""
+        async with self._sessions() as session:
+            parts = await parts_by_run(session, [run_id])
+        return [_part_state(p) for p in parts.get(run_id, [])]
+
+    async def run_with_parts(self, run_id: int) -> tuple[RunView, list[PartState]] | None:
+        """One run as corrections see it, with its message rows in part order."""
+        async with self._sessions() as session:
+            run = await session.get(DigestRunRow, run_id)
+            if run is None:
+                return None
+            parts = (await parts_by_run(session, [run_id])).get(run_id, [])
+        return run_view(run, parts), [_part_state(p) for p in parts]
 
     async def stale_runs(self, now: datetime) -> list[tuple[str, str]]:
         """(destination, digest key) of pending runs whose owner's lease ran out."""
@@ -342,7 +381,8 @@ class SqlDeliveryLedger:
     async def runs_with_notes(
         self, note_keys: Iterable[str]
     ) -> list[tuple[RunView, list[PartState]]]:
-        """Sent runs that hold any of these notes, with their posted parts in order."""
+        """Closed runs that posted any of these notes (sent, or failed after posting them),
+        with their message rows in part order."""
         keys = list(note_keys)
         async with self._sessions() as session:
             run_ids = set(
@@ -353,7 +393,7 @@ class SqlDeliveryLedger:
             runs = list(
                 await session.scalars(
                     select(DigestRunRow)
-                    .where(DigestRunRow.id.in_(run_ids), DigestRunRow.status == SENT)
+                    .where(DigestRunRow.id.in_(run_ids), DigestRunRow.status.in_((SENT, FAILED)))
                     .order_by(DigestRunRow.id)
                 )
             )
@@ -361,10 +401,7 @@ class SqlDeliveryLedger:
         return [
             (
                 run_view(run, parts.get(run.id, [])),
-                [
-                    PartState(p.id, p.part_no, part_ref(p), p.content_hash)
-                    for p in parts.get(run.id, [])
-                ],
+                [_part_state(p) for p in parts.get(run.id, [])],
             )
             for run in runs
         ]
