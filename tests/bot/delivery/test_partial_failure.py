@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from bot.app import App
+from bot.delivery.publisher import payload_hash
 from bot.delivery.runner import RunOutcome
 from bot.delivery.service import Delivery
+from bot.digest.build import RunSnapshot
 from tests.support.clock import FixedClock
 from tests.support.delivery import dest, note, put_day, wire
 from tests.support.transport import RecordingTransport
@@ -23,6 +25,7 @@ from tests.support.transport import RecordingTransport
 DAY = date(2024, 9, 20)
 TITLES = ("a", "b", "c", "d")
 REPLIES = [f"2024-09-20-{t} | {t}" for t in TITLES]
+LEASE_A = timedelta(seconds=30)
 
 
 async def fail_at(
@@ -91,3 +94,36 @@ async def test_a_failed_runs_posted_parts_are_corrected_but_never_completed(
     ((ref, text),) = transport.edits
     assert (ref, text) == (transport.sent[1].ref, "2024-09-20-a | a (fixed)")
     assert len(transport.sent) == 3  # the parts it never posted are the next digest's
+
+
+async def test_a_resumed_run_that_fails_keeps_what_either_owner_sent(
+    app: App, clock: FixedClock
+) -> None:
+    await put_day(app, DAY, [note(DAY, t) for t in TITLES])
+    transport = RecordingTransport()
+    dying, _ = wire(app, transport, clock, owner="A", lease=LEASE_A)
+    claim = await dying.ledger.claim_run(
+        dest().key, "slot:1", trigger="schedule", owner="A", now=clock.now(), lease=LEASE_A
+    )
+    assert claim is not None
+    digest = await dying.runner.preview(dest(), "slot:1")
+    snapshot = RunSnapshot.of(dest().spec("slot:1"), digest, empty_message=False)
+    assert digest is not None and await dying.ledger.assign(claim, snapshot)
+    payloads = dying.publisher.route(dest().destination.platform).renderer.render_digest(digest)
+    now = clock.now()
+    for part_no in range(2):  # A posts the header and a's reply, then dies
+        state = await dying.ledger.claim_part(
+            claim.id, dest().destination, "slot:1", part_no, payload_hash(payloads[part_no]), now
+        )
+        ref = await transport.post(dest().destination, payloads[part_no])
+        until = clock.now() + LEASE_A
+        assert await dying.ledger.mark_sent(state.id, ref, clock.now(), run=claim, until=until)
+
+    clock.advance(LEASE_A + timedelta(seconds=1))
+    taker, _ = wire(app, transport, clock, owner="B")
+    assert await (await fail_at(taker, transport, 1, "channel_not_found")) is RunOutcome.FAILED
+    assert transport.texts() == ["slot:1: 4 notes, 0 more", *REPLIES[:2]]  # B posted b, not c
+
+    assert await taker.runner.run(dest(), "slot:2") is RunOutcome.SENT
+    assert transport.texts()[3:] == ["slot:2: 2 notes, 0 more", *REPLIES[2:]]
+    assert transport.edits == []  # nothing changed, nothing to settle
