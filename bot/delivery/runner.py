@@ -197,15 +197,23 @@ class DigestRunner:
             return ()
         try:
             renderer = self._publisher.route(settings.destination.platform).renderer
-            return delivered_notes(renderer, built.digest, sent)
+            # a few renders of the whole digest: off the event loop
+            return await asyncio.to_thread(delivered_notes, renderer, built.digest, sent)
         except Exception:  # boundary: the render that failed the run may fail again
             log.warning("%s: could not tell the delivered notes", claim.digest_key, exc_info=True)
             return ()
 
     async def _settle(self, claim: RunClaim, built: _Built, parts: list[PartState]) -> None:
-        """Correct what changed in the run's notes while it was being sent (see corrections)."""
-        if self._corrections is not None:
+        """Correct what changed in the run's notes while it was being sent (see corrections).
+
+        The run is closed by now, so its outcome stands: a fault here is logged, not raised.
+        """
+        if self._corrections is None:
+            return
+        try:
             await self._corrections.settle(claim.id, claim.digest_key, built.snapshot, parts)
+        except Exception:  # boundary: the next correction of these notes tries again
+            log.exception("%s to %s: could not settle", claim.digest_key, claim.destination_key)
 
     async def _digest_for(
         self, settings: DestinationSettings, claim: RunClaim
