@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-import bot.store.delivery_schema  # noqa: F401  (registers the delivery tables)
+from bot.store import delivery_schema, slack_schema  # noqa: F401  (register their tables)
 from bot.store.schema import Base
 
 connection = context.config.attributes["connection"]

@@ -1,0 +1,235 @@
+"""The Bolt listeners: `/paper`, its buttons, reactions. The same ones serve HTTP and Socket Mode.
+
+`/paper` answers inside its acknowledgement when the core is quick (the usual case: one round
+trip, nothing else to fail), and otherwise acknowledges empty at `ack_budget` and answers through
+`response_url`, so Slack's 3 s never pass. Every answer is ephemeral except a shared note.
+Buttons carry their state (a page cursor is the query text with `page:N`, a note is `id:<key>`),
+so they work after a restart and for anyone who clicks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.admins import WorkspaceAdmins
+from bot.commands.request import CommandRequest
+from bot.models import MessageRef, Platform, Reaction
+from bot.payloads import SlackPayload
+from bot.ports import Metrics
+from bot.replies import Reply
+
+__all__ = [
+    "ACK_BUDGET_SECONDS",
+    "ADMIN_WORDS",
+    "COMMAND",
+    "SeenEvents",
+    "SlackListeners",
+    "SlackServices",
+    "register",
+]
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/paper"
+ACK_BUDGET_SECONDS = 2.0
+ADMIN_WORDS = frozenset({"digest", "channel"})
+PAGE_ACTIONS = ("paper.page.next", "paper.page.prev")
+SHARE_ACTION = "paper.share"
+NOTE_ACTION = "paper.note"
+_SKIN_TONE = re.compile(r"::skin-tone-\d$")
+
+
+class SeenEvents(Protocol):
+    """Remembers handled Slack `event_id`s (shared by every replica)."""
+
+    async def first_time(self, event_id: str) -> bool:
+        """Record the id; False when it was recorded before."""
+        ...
+
+
+@dataclass(frozen=True)
+class SlackServices:
+    """What the listeners need from the core, injected once the service runs."""
+
+    answer: Callable[[CommandRequest], Awaitable[Reply]]
+    render: Callable[[Reply], SlackPayload]
+    locale: Callable[[str, str], Awaitable[str]]
+    """The language of a channel (workspace, channel): its destination's, else the default."""
+    reactions: Callable[[Reaction], Awaitable[object]]
+    seen: SeenEvents
+    metrics: Metrics
+    admins: WorkspaceAdmins
+
+
+class SlackListeners:
+    """The listeners' state: the services (None until the service has started)."""
+
+    def __init__(self, ack_budget: float = ACK_BUDGET_SECONDS) -> None:
+        self.services: SlackServices | None = None
+        self.ack_budget = ack_budget
+
+    @property
+    def ready(self) -> bool:
+        """Requests can be answered."""
+        return self.services is not None
+
+    def _services(self) -> SlackServices:
+        if self.services is None:
+            raise RuntimeError("a Slack request before the service started")
+        return self.services
+
+    async def _request(
+        self, client: AsyncWebClient, team: str, channel: str, user: str, text: str, name: str
+    ) -> CommandRequest:
+        services = self._services()
+        first = text.strip().split(" ", 1)[0].lower()
+        admin = first in ADMIN_WORDS and await services.admins.is_admin(client, team, user)
+        return CommandRequest(
+            Platform.SLACK,
+            team,
+            channel,
+            user,
+            text,
+            await services.locale(team, channel),
+            platform_admin=admin,
+            user_name=name,
+        )
+
+    # -- /paper -------------------------------------------------------------------------------
+
+    async def on_command(
+        self, ack: AsyncAck, respond: AsyncRespond, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """Answer in the acknowledgement when quick, else ack and answer via response_url."""
+        began = time.perf_counter()
+        services = self._services()
+        task = asyncio.create_task(self._answer_command(client, body))
+        done, _ = await asyncio.wait({task}, timeout=self.ack_budget)
+        if done:
+            await ack(**_message(services.render(task.result()), task.result()))
+            services.metrics.observe("paperbot_slack_ack_seconds", time.perf_counter() - began)
+            return
+        await ack()
+        services.metrics.observe("paperbot_slack_ack_seconds", time.perf_counter() - began)
+        reply = await task
+        await _respond(respond, services.render(reply), reply)
+
+    async def _answer_command(self, client: AsyncWebClient, body: dict[str, Any]) -> Reply:
+        request = await self._request(
+            client,
+            str(body.get("team_id", "")),
+            str(body.get("channel_id", "")),
+            str(body.get("user_id", "")),
+            str(body.get("text", "")),
+            str(body.get("user_name", "")),
+        )
+        return await self._services().answer(request)
+
+    # -- buttons ------------------------------------------------------------------------------
+
+    async def on_page(
+        self, ack: AsyncAck, respond: AsyncRespond, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """Next / Previous: the same ephemeral message, replaced by the other page."""
+        await ack()
+        reply = await self._answer_action(client, body, _action_value(body))
+        await _respond(respond, self._services().render(reply), reply, replace_original=True)
+
+    async def on_share(
+        self, ack: AsyncAck, respond: AsyncRespond, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """Share: the note posted visibly in the channel, saying who shared it."""
+        await ack()
+        reply = await self._answer_action(client, body, f"share {_action_value(body)}")
+        await _respond(respond, self._services().render(reply), reply, replace_original=False)
+
+    async def on_note(
+        self, ack: AsyncAck, respond: AsyncRespond, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """Full note: the whole note, only to whoever clicked."""
+        await ack()
+        reply = await self._answer_action(client, body, _action_value(body))
+        await _respond(respond, self._services().render(reply), reply, replace_original=False)
+
+    async def _answer_action(
+        self, client: AsyncWebClient, body: dict[str, Any], text: str
+    ) -> Reply:
+        user = body.get("user") or {}
+        team = (body.get("team") or {}).get("id") or user.get("team_id", "")
+        channel = (body.get("channel") or {}).get("id", "")
+        name = user.get("name") or user.get("username") or ""
+        request = await self._request(client, team, channel, user.get("id", ""), text, name)
+        return await self._services().answer(request)
+
+    # -- events -------------------------------------------------------------------------------
+
+    async def once(
+        self,
+        body: dict[str, Any],
+        next: Callable[[], Awaitable[None]],  # Bolt passes `next` by name
+    ) -> None:
+        """Middleware: an `event_id` seen before is acknowledged and dropped."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not await self._services().seen.first_time(str(event_id)):
+            log.info("Slack event %s delivered again: skipped", event_id)
+            self._services().metrics.inc("paperbot_slack_duplicate_events_total")
+            return
+        await next()
+
+    async def on_reaction(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """A reaction on a message: handed to the core, which knows whether it is a digest's."""
+        item = event.get("item") or {}
+        if item.get("type") != "message":
+            return
+        ref = MessageRef(
+            Platform.SLACK, str(body.get("team_id", "")), str(item["channel"]), str(item["ts"])
+        )
+        emoji = _SKIN_TONE.sub("", str(event.get("reaction", "")))
+        added = event.get("type") == "reaction_added"
+        await self._services().reactions(Reaction(ref, str(event.get("user", "")), emoji, added))
+
+
+def _action_value(body: dict[str, Any]) -> str:
+    actions = body.get("actions") or [{}]
+    return str(actions[0].get("value", ""))
+
+
+def _message(payload: SlackPayload, reply: Reply) -> dict[str, Any]:
+    kind = "ephemeral" if reply.ephemeral else "in_channel"
+    return {"text": payload.text, "blocks": list(payload.blocks), "response_type": kind}
+
+
+async def _respond(
+    respond: AsyncRespond,
+    payload: SlackPayload,
+    reply: Reply,
+    *,
+    replace_original: bool | None = None,
+) -> None:
+    message = _message(payload, reply)
+    if not reply.ephemeral:
+        replace_original = False  # a shared note is a new, visible message
+    response = await respond(**message, replace_original=replace_original)
+    if response.status_code != 200:
+        log.warning("response_url answered %d: %s", response.status_code, response.body)
+
+
+def register(app: AsyncApp, listeners: SlackListeners) -> None:
+    """Attach every listener to `app`."""
+    app.middleware(listeners.once)
+    app.command(COMMAND)(listeners.on_command)
+    for action in PAGE_ACTIONS:
+        app.action(action)(listeners.on_page)
+    app.action(SHARE_ACTION)(listeners.on_share)
+    app.action(NOTE_ACTION)(listeners.on_note)
+    app.event("reaction_added")(listeners.on_reaction)
+    app.event("reaction_removed")(listeners.on_reaction)

@@ -1,0 +1,111 @@
+"""SlackTransport over the real slack_sdk client against the local Web API stand-in."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.clients import web_client
+from adapters.slack.transport import SlackTransport
+from bot.errors import DeliveryError
+from bot.models import Destination, MessageRef, Platform
+from bot.payloads import SlackPayload
+from tests.support.slack_api import SlackApi, slack_api
+
+DEST = Destination(Platform.SLACK, "T1", "C1", name="ml-papers")
+PAYLOAD = SlackPayload(
+    text="Papers of the day",
+    blocks=({"type": "section", "text": {"type": "mrkdwn", "text": "*hi*", "verbatim": True}},),
+)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[SlackApi]:
+    async with slack_api() as api:
+        api.workspace("T1", "xoxb-t1")
+        yield api
+
+
+def _transport(api: SlackApi) -> SlackTransport:
+    client = web_client(api.base_url, "xoxb-t1")
+
+    async def clients(_workspace: str) -> AsyncWebClient:
+        return client
+
+    return SlackTransport(clients)
+
+
+async def test_post_then_reply_in_thread_then_edit(api: SlackApi) -> None:
+    transport = _transport(api)
+    parent = await transport.post(DEST, PAYLOAD)
+    reply = await transport.post(DEST, PAYLOAD, thread=parent, nonce="n")
+    await transport.edit(reply, SlackPayload(text="Corrected", blocks=PAYLOAD.blocks))
+    posts = api.called("chat.postMessage")
+    assert parent == MessageRef(Platform.SLACK, "T1", "C1", parent.message_id)
+    assert reply.message_id != parent.message_id
+    assert [p.args.get("thread_ts") for p in posts] == [None, parent.message_id]
+    assert all(p.args["unfurl_links"] is False and p.args["unfurl_media"] is False for p in posts)
+    assert all(p.token == "xoxb-t1" for p in api.calls)
+    (update,) = api.called("chat.update")
+    assert update.args["ts"] == reply.message_id and update.args["text"] == "Corrected"
+    assert api.problems == []
+
+
+async def test_429_is_retryable_with_slacks_retry_after_and_sent_once(api: SlackApi) -> None:
+    api.fail("chat.postMessage", status=429, retry_after=7)
+    with pytest.raises(DeliveryError) as caught:
+        await _transport(api).post(DEST, PAYLOAD)
+    assert caught.value.retryable and caught.value.retry_after == 7
+    assert len(api.called("chat.postMessage")) == 1  # slack_sdk did not retry it itself
+
+
+@pytest.mark.parametrize(
+    ("fault", "retryable", "says"),
+    [
+        ({"status": 500}, True, "HTTP 500"),
+        ({"error": "internal_error"}, True, "internal_error"),
+        ({"error": "not_in_channel"}, False, "invite @paperbot to #ml-papers"),
+        ({"error": "channel_not_found"}, False, "channel_not_found"),
+        (
+            {"error": "missing_scope", "needed": "reactions:read"},
+            False,
+            "missing scope reactions:read",
+        ),
+        ({"error": "token_revoked"}, False, "reinstall"),
+        ({"error": "something_new"}, False, "something_new"),
+    ],
+)
+async def test_error_table(
+    api: SlackApi, fault: dict[str, object], retryable: bool, says: str
+) -> None:
+    api.fail("chat.postMessage", **fault)  # type: ignore[arg-type]
+    with pytest.raises(DeliveryError) as caught:
+        await _transport(api).post(DEST, PAYLOAD)
+    assert caught.value.retryable is retryable and caught.value.retry_after is None
+    assert says in str(caught.value)
+    assert len(api.called("chat.postMessage")) == 1
+
+
+async def test_connection_refused_is_retryable() -> None:
+    async with slack_api() as gone:
+        base = gone.base_url
+    client = web_client(base, "xoxb-t1")
+
+    async def clients(_workspace: str) -> AsyncWebClient:
+        return client
+
+    with pytest.raises(DeliveryError) as caught:
+        await SlackTransport(clients).post(DEST, PAYLOAD)
+    assert caught.value.retryable
+
+
+async def test_an_invalid_payload_is_refused_permanently(api: SlackApi) -> None:
+    bad = SlackPayload(
+        text="x", blocks=({"type": "section", "text": {"type": "mrkdwn", "text": "<!channel>"}},)
+    )
+    with pytest.raises(DeliveryError) as caught:
+        await _transport(api).post(DEST, bad)
+    assert not caught.value.retryable and "invalid_blocks" in str(caught.value)
+    assert api.problems

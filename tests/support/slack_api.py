@@ -1,0 +1,258 @@
+"""A local Slack Web API stand-in: aiohttp on 127.0.0.1, recording every call.
+
+It answers like Slack (`ok`, `ts`, `channel`, error codes) for the methods paperbot uses, validates
+every message payload (chat.postMessage, chat.update and response_url posts) with the checks of
+`slack_validation` plus the unescaped-mention rule, and can be told to fail the next calls of a
+method: `fail("chat.postMessage", status=429, retry_after=2)`, `fail(..., error="not_in_channel")`,
+`fail(..., status=500)`. A payload that fails validation is answered `invalid_blocks` and listed
+in `problems`, so a test that forgets to look still sees the digest fail.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from tests.support.mentions import slack_mentions
+from tests.support.slack_validation import slack_payload_errors, slack_texts
+
+__all__ = ["Call", "SlackApi", "Workspace", "slack_api"]
+
+MESSAGE_METHODS = ("chat.postMessage", "chat.update")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the bot made: the method (or `response:<id>`), its arguments, its token."""
+
+    method: str
+    args: dict[str, Any]
+    token: str = ""
+
+
+@dataclass
+class Workspace:
+    """A team the stand-in knows: its bot token and bot user, and its people."""
+
+    team_id: str
+    token: str
+    bot_user: str = "UBOT"
+    bot_id: str = "BBOT"
+    admins: set[str] = field(default_factory=set)
+    owners: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Fault:
+    status: int
+    error: str | None
+    retry_after: float | None
+    times: int
+    extra: dict[str, Any]
+
+
+class SlackApi:
+    """The stand-in's state; `base_url` once started."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.problems: list[str] = []
+        self.workspaces: dict[str, Workspace] = {}
+        self.oauth_codes: dict[str, Workspace] = {}
+        self.base_url = ""
+        self.root = ""
+        self._faults: dict[str, list[_Fault]] = {}
+        self._ts = itertools.count(1)
+        self._responses = itertools.count(1)
+
+    # -- set-up -------------------------------------------------------------------------------
+
+    def workspace(self, team_id: str, token: str, **kwargs: Any) -> Workspace:
+        """Make `token` a valid bot token of `team_id`."""
+        ws = Workspace(team_id, token, **kwargs)
+        self.workspaces[token] = ws
+        return ws
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: float | None = None,
+        times: int = 1,
+        **extra: Any,
+    ) -> None:
+        """The next `times` calls of `method` answer this failure instead."""
+        fault = _Fault(status, error, retry_after, times, extra)
+        self._faults.setdefault(method, []).append(fault)
+
+    def response_url(self) -> str:
+        """A fresh response_url, as Slack puts in each command and action payload."""
+        return f"{self.root}/response/{next(self._responses)}"
+
+    # -- what happened ------------------------------------------------------------------------
+
+    def called(self, method: str) -> list[Call]:
+        """The calls of one method (`response` for every response_url post), in order."""
+        if method == "response":
+            return [c for c in self.calls if c.method.startswith("response:")]
+        return [c for c in self.calls if c.method == method]
+
+    # -- the server ---------------------------------------------------------------------------
+
+    def application(self) -> web.Application:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{id}", self._response)
+        return app
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await _arguments(request)
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        token = token or str(args.pop("token", ""))
+        self.calls.append(Call(method, args, token))
+        faults = self._faults.get(method)
+        if faults:
+            fault = faults[0]
+            fault.times -= 1
+            if fault.times <= 0:
+                faults.pop(0)
+            return _fault_response(fault)
+        if method == "oauth.v2.access":
+            return self._oauth(args)
+        workspace = self.workspaces.get(token)
+        if workspace is None:
+            return _error("invalid_auth" if token else "not_authed")
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return _error("unknown_method")
+        answer: web.Response = handler(workspace, args)
+        return answer
+
+    async def _response(self, request: web.Request) -> web.Response:
+        args = await request.json()
+        self.calls.append(Call(f"response:{request.match_info['id']}", args))
+        problems = self._check(args)
+        if problems:
+            return web.Response(status=400, text="invalid_blocks")
+        return web.Response(text="ok")
+
+    def _check(self, args: dict[str, Any]) -> list[str]:
+        payload = {k: v for k, v in args.items() if k in ("text", "blocks", "link_names", "parse")}
+        if isinstance(payload.get("blocks"), str):
+            payload["blocks"] = json.loads(payload["blocks"])
+        problems = slack_payload_errors(payload)
+        problems += [f"live mention {m!r}" for t in slack_texts(payload) for m in slack_mentions(t)]
+        self.problems += problems
+        return problems
+
+    def _chat_postMessage(self, ws: Workspace, args: dict[str, Any]) -> web.Response:
+        if self._check(args):
+            return _error("invalid_blocks")
+        n = next(self._ts)
+        ts = f"{1_700_000_000 + n}.{n:06d}"
+        message = {"type": "message", "text": args.get("text", ""), "ts": ts, "bot_id": ws.bot_id}
+        if "thread_ts" in args:
+            message["thread_ts"] = args["thread_ts"]
+        return _ok(channel=args["channel"], ts=ts, message=message)
+
+    def _chat_update(self, ws: Workspace, args: dict[str, Any]) -> web.Response:
+        if self._check(args):
+            return _error("invalid_blocks")
+        return _ok(channel=args["channel"], ts=args["ts"], text=args.get("text", ""))
+
+    def _auth_test(self, ws: Workspace, args: dict[str, Any]) -> web.Response:
+        return _ok(
+            url=f"https://{ws.team_id.lower()}.slack.com/",
+            team="Team " + ws.team_id,
+            user="paperbot",
+            team_id=ws.team_id,
+            user_id=ws.bot_user,
+            bot_id=ws.bot_id,
+            is_enterprise_install=False,
+        )
+
+    def _users_info(self, ws: Workspace, args: dict[str, Any]) -> web.Response:
+        user = str(args.get("user", ""))
+        return _ok(
+            user={
+                "id": user,
+                "team_id": ws.team_id,
+                "name": user.lower(),
+                "is_admin": user in ws.admins or user in ws.owners,
+                "is_owner": user in ws.owners,
+                "is_bot": False,
+            }
+        )
+
+    def _oauth(self, args: dict[str, Any]) -> web.Response:
+        ws = self.oauth_codes.pop(str(args.get("code", "")), None)
+        if ws is None:
+            return _error("invalid_code")
+        return _ok(
+            app_id="A1",
+            authed_user={"id": "UINSTALLER"},
+            scope="chat:write,commands,reactions:read,im:write,users:read",
+            token_type="bot",
+            access_token=ws.token,
+            bot_user_id=ws.bot_user,
+            team={"id": ws.team_id, "name": "Team " + ws.team_id},
+            enterprise=None,
+            is_enterprise_install=False,
+        )
+
+
+async def _arguments(request: web.Request) -> dict[str, Any]:
+    """JSON body, form body and query string merged, as Slack reads them."""
+    args: dict[str, Any] = dict(parse_qsl(request.query_string))
+    body = await request.read()
+    if request.content_type == "application/json" and body:
+        args.update(json.loads(body))
+    elif body:
+        args.update(parse_qsl(body.decode()))
+    return args
+
+
+def _ok(**data: Any) -> web.Response:
+    return web.json_response({"ok": True, **data})
+
+
+def _error(code: str, status: int = 200, **extra: Any) -> web.Response:
+    return web.json_response({"ok": False, "error": code, **extra}, status=status)
+
+
+def _fault_response(fault: _Fault) -> web.Response:
+    if fault.status == 429:
+        retry = f"{fault.retry_after if fault.retry_after is not None else 1:g}"
+        return web.json_response(
+            {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": retry}
+        )
+    if fault.status >= 500:
+        return web.Response(status=fault.status, text="upstream connect error")
+    return _error(fault.error or "fatal_error", fault.status, **fault.extra)
+
+
+@asynccontextmanager
+async def slack_api() -> AsyncIterator[SlackApi]:
+    """The stand-in listening on a free loopback port."""
+    api = SlackApi()
+    runner = web.AppRunner(api.application(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    api.root = f"http://127.0.0.1:{port}"
+    api.base_url = f"{api.root}/api/"
+    try:
+        yield api
+    finally:
+        await runner.cleanup()
