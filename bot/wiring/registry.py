@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.wiring import ChatPlatform, PlatformFactory
+from bot.wiring.slack import SlackFactory
 
 __all__ = ["PLATFORM_FACTORIES", "configured_platforms", "credentials_hints"]
 
-PLATFORM_FACTORIES: tuple[PlatformFactory, ...] = ()
+PLATFORM_FACTORIES: tuple[PlatformFactory, ...] = (SlackFactory(),)
 
 
 def configured_platforms(

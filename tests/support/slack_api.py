@@ -35,6 +35,8 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str = ""
+    answer: dict[str, Any] = field(default_factory=dict)
+    """What the stand-in answered (`ok`, `ts`, …), once it has."""
 
 
 @dataclass
@@ -55,6 +57,7 @@ class _Fault:
     error: str | None
     retry_after: float | None
     times: int
+    channel: str | None
     extra: dict[str, Any]
 
 
@@ -88,10 +91,12 @@ class SlackApi:
         error: str | None = None,
         retry_after: float | None = None,
         times: int = 1,
+        channel: str | None = None,
         **extra: Any,
     ) -> None:
-        """The next `times` calls of `method` answer this failure instead."""
-        fault = _Fault(status, error, retry_after, times, extra)
+        """The next `times` calls of `method` (to `channel` only, when given) answer this
+        failure instead; `extra` goes into the error body (e.g. `needed="reactions:read"`)."""
+        fault = _Fault(status, error, retry_after, times, channel, extra)
         self._faults.setdefault(method, []).append(fault)
 
     def response_url(self) -> str:
@@ -119,13 +124,21 @@ class SlackApi:
         args = await _arguments(request)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         token = token or str(args.pop("token", ""))
-        self.calls.append(Call(method, args, token))
-        faults = self._faults.get(method)
-        if faults:
-            fault = faults[0]
+        call = Call(method, args, token)
+        self.calls.append(call)
+        response = self._answer(call)
+        if isinstance(response.body, bytes):
+            call.answer.update(json.loads(response.body) if response.body[:1] == b"{" else {})
+        return response
+
+    def _answer(self, call: Call) -> web.Response:
+        method, args, token = call.method, call.args, call.token
+        faults = self._faults.get(method, [])
+        fault = next((f for f in faults if f.channel in (None, args.get("channel"))), None)
+        if fault is not None:
             fault.times -= 1
             if fault.times <= 0:
-                faults.pop(0)
+                faults.remove(fault)
             return _fault_response(fault)
         if method == "oauth.v2.access":
             return self._oauth(args)

@@ -1,0 +1,126 @@
+"""`paperbot run` as a subprocess with Slack turned on, against the local Web API stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.cli import REPO_ROOT
+from tests.support.real_delivery import Entry, notes_text
+from tests.support.slack_api import SlackApi
+from tests.support.slack_requests import SlackSender
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TOKEN = "xoxb-1111-2222-abcdefghijkl"
+EVERY_SECOND = "* * * * * *"
+
+ENTRIES = (
+    Entry("Reward Models Under <!channel> Pressure", tags=("rlhf",)),
+    Entry("Sparse Attention at Scale", tags=("attention", "efficiency")),
+    Entry("Direct Preference Optimization Revisited", tags=("rlhf", "dpo")),
+)
+
+
+def write_day(folder: Path, entries: tuple[Entry, ...] = ENTRIES) -> None:
+    """The notes file of 2024-09-20 in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = notes_text("2024년 9월 20일", entries)
+    (folder / "2024-09-20.txt").write_text(text, encoding="utf-8")
+
+
+def slack_env(api: SlackApi, **extra: str) -> dict[str, str]:
+    """The environment of a single-workspace deployment pointed at the stand-in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+    env.update(SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN=TOKEN, SLACK_API_BASE_URL=api.base_url)
+    env.update(extra)
+    return env
+
+
+def destination(
+    channel: str = "C1", *, layout: str = "thread", schedule: str = EVERY_SECOND
+) -> str:
+    """A `[[destinations]]` table for a Slack channel of T1."""
+    return (
+        f'[[destinations]]\nplatform = "slack"\nworkspace = "T1"\nchannel = "{channel}"\n'
+        f'name = "ml-papers"\nschedule = "{schedule}"\nbackfill = "all"\nlayout = "{layout}"\n'
+    )
+
+
+@dataclass
+class Bot:
+    """A running paperbot."""
+
+    process: asyncio.subprocess.Process
+    log: Path
+    port: int
+    sender: SlackSender
+
+    def logged(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+async def wait_for(check: Callable[[], object], limit: float = 60, what: str = "") -> None:
+    """Poll `check` (the stand-in's records, a log) until it is truthy."""
+    async with asyncio.timeout(limit):
+        while True:
+            if check():
+                return
+            await asyncio.sleep(0.05)  # polling another process's effects, not test time
+
+
+@asynccontextmanager
+async def running_bot(
+    api: SlackApi,
+    tmp_path: Path,
+    database_url: str,
+    *,
+    config: str = "",
+    env: dict[str, str] | None = None,
+    notes: Path | None = None,
+    extra_args: tuple[str, ...] = (),
+) -> AsyncIterator[Bot]:
+    """`paperbot run --http 127.0.0.1:0` with Slack on; SIGTERM at exit, exit code 0 checked."""
+    if notes is None:
+        notes = tmp_path / "notes"
+        write_day(notes)
+    config_file = tmp_path / "paperbot.toml"
+    config_file.write_text(config, encoding="utf-8")
+    log = tmp_path / "bot.log"
+    with open(log, "wb") as stderr:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--notes-dir", str(notes),
+            "--database-url", database_url, "--config", str(config_file),
+            "--http", "127.0.0.1:0", "-v", *extra_args,
+            cwd=REPO_ROOT, env=env or slack_env(api), stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
+        )  # fmt: skip
+    try:
+        pattern = re.compile(r"health and metrics on http://127\.0\.0\.1:(\d+)/")
+        found: list[re.Match[str]] = []
+
+        def announced() -> bool:
+            match = pattern.search(log.read_text(errors="replace"))
+            if match:
+                found.append(match)
+            return bool(match) or process.returncode is not None
+
+        await wait_for(announced, 90)
+        assert found, log.read_text()[-3000:]
+        port = int(found[0].group(1))
+        sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", SECRET, api.response_url)
+        bot = Bot(process, log, port, sender)
+        await wait_for(lambda: "Slack: bot" in bot.logged(), 60)
+        yield bot
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            async with asyncio.timeout(30):
+                await process.wait()
+    assert process.returncode == 0, log.read_text()[-3000:]
