@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -176,14 +177,16 @@ class SlackListeners:
         self,
         body: dict[str, Any],
         next: Callable[[], Awaitable[None]],  # Bolt passes `next` by name
-    ) -> None:
-        """Middleware: an `event_id` seen before is acknowledged and dropped."""
+    ) -> BoltResponse | None:
+        """Middleware: an `event_id` seen before is acknowledged (200, so Slack stops
+        retrying) and dropped."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id and not await self._services().seen.first_time(str(event_id)):
             log.info("Slack event %s delivered again: skipped", event_id)
             self._services().metrics.inc("paperbot_slack_duplicate_events_total")
-            return
+            return BoltResponse(status=200, body="")
         await next()
+        return None
 
     async def on_reaction(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """A reaction on a message: handed to the core, which knows whether it is a digest's."""

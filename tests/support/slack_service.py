@@ -7,7 +7,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +75,15 @@ async def wait_for(check: Callable[[], object], limit: float = 60, what: str = "
             await asyncio.sleep(0.05)  # polling another process's effects, not test time
 
 
+async def eventually(check: Callable[[], Awaitable[bool]], limit: float = 30) -> None:
+    """Poll an async `check` (an HTTP endpoint of the bot) until it holds."""
+    async with asyncio.timeout(limit):
+        while True:
+            if await check():
+                return
+            await asyncio.sleep(0.05)  # polling another process's effects, not test time
+
+
 @asynccontextmanager
 async def running_bot(
     api: SlackApi,
@@ -117,6 +126,7 @@ async def running_bot(
         sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", SECRET, api.response_url)
         bot = Bot(process, log, port, sender)
         await wait_for(lambda: "Slack: bot" in bot.logged(), 60)
+        await wait_for(lambda: "start-up ingest of" in bot.logged(), 60)
         yield bot
     finally:
         if process.returncode is None:

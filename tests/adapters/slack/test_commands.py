@@ -1,0 +1,156 @@
+"""`/paper` on Slack, end to end: signed form-encoded slash commands and button clicks sent to the
+real `paperbot run` (Bolt on its aiohttp server), answers checked as Slack would receive them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.mentions import slack_mentions
+from tests.support.slack_api import SlackApi, slack_api
+from tests.support.slack_requests import Answer
+from tests.support.slack_service import TOKEN, Bot, running_bot, wait_for
+from tests.support.slack_validation import slack_payload_errors, slack_texts
+
+ONLY_YOU = "나에게만 보이는 메시지입니다."
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[SlackApi]:
+    async with slack_api() as api:
+        api.workspace("T1", TOKEN, admins={"UADMIN"}, owners={"UOWNER"})
+        yield api
+
+
+@pytest.fixture
+async def bot(
+    api: SlackApi, tmp_path: Path, database_url: str, seeds_dir: Path
+) -> AsyncIterator[Bot]:
+    config = '[delivery]\nadmin_user_ids = ["UCONFIG"]\n'
+    async with running_bot(api, tmp_path, database_url, config=config, notes=seeds_dir) as bot:
+        yield bot
+    assert api.problems == []
+
+
+def _checked(message: dict[str, Any]) -> dict[str, Any]:
+    """A message as Slack would take it: valid blocks, nothing that pings."""
+    payload = {k: message[k] for k in ("text", "blocks") if k in message}
+    assert slack_payload_errors(payload) == []
+    assert [m for t in slack_texts(payload) for m in slack_mentions(t)] == []
+    return message
+
+
+def _ack(answer: Answer) -> dict[str, Any]:
+    assert answer.status == 200, answer.text
+    return _checked(answer.json())
+
+
+def _buttons(message: dict[str, Any]) -> dict[str, str]:
+    """action_id → value of every button (the first of each id)."""
+    found: dict[str, str] = {}
+    for block in message["blocks"]:
+        elements = block.get("elements", []) if block["type"] == "actions" else []
+        for element in [*elements, block.get("accessory") or {}]:
+            if element.get("type") == "button":
+                found.setdefault(element["action_id"], element["value"])
+    return found
+
+
+def _text(message: dict[str, Any]) -> str:
+    return "\n".join(slack_texts(message))
+
+
+QUERIES = [
+    ("가중치 평균", "WARM"),
+    ('"weight averaging"', "WARM"),
+    ("tag:alignment", "alignment"),
+    ("#alignment", "alignment"),
+    ("tag:alignment,benchmark", "benchmark"),
+    ("tag:alignment -tag:llm", "alignment"),
+    ("author:rame", "WARM"),
+    ("since:2024-09-01 until:2024-09-30", "2024-09"),
+    ("date:2024-09-20", "2024-09-20"),
+    ("id:2024-09-20-language-models-learn-to-mislead-humans-via-rlhf", "Mislead Humans"),
+    ("tags", "alignment"),
+    ("help", "tag:rlhf"),
+    ("", "tag:rlhf"),
+]
+
+
+async def test_every_query_form_is_answered_ephemerally_in_the_ack(bot: Bot, api: SlackApi) -> None:
+    for text, expected in QUERIES:
+        message = _ack(await bot.sender.command(text))
+        assert message["response_type"] == "ephemeral", text
+        assert expected.lower() in _text(message).lower(), (text, _text(message)[:300])
+        assert ONLY_YOU in _text(message)
+    in_dm = _ack(await bot.sender.command("tag:alignment", channel="D0BOTDM"))
+    assert in_dm["response_type"] == "ephemeral" and "alignment" in _text(in_dm)
+    assert api.called("response") == []  # every answer was in the acknowledgement
+    assert api.called("users.info") == []  # searches never ask who is an admin
+
+
+async def test_a_bad_query_gets_the_cores_message_ephemerally(bot: Bot) -> None:
+    message = _ack(await bot.sender.command("since:2024-13-45"))
+    assert message["response_type"] == "ephemeral"
+    assert "since:2024-13-45 는 날짜가 아닙니다" in _text(message)
+    assert "tag:rlhf" in _text(message)  # the examples to try
+    unknown = _ack(await bot.sender.command("colour:blue"))
+    assert "알 수 없는 키 colour:" in _text(unknown)
+
+
+async def test_next_and_prev_replace_the_ephemeral_message(bot: Bot, api: SlackApi) -> None:
+    first = _ack(await bot.sender.command("model"))
+    cursor = _buttons(first)["paper.page.next"]
+    assert (await bot.sender.action("paper.page.next", cursor)).status == 200
+    await wait_for(lambda: len(api.called("response")) == 1)
+    page_two = _checked(api.called("response")[0].args)
+    assert page_two["replace_original"] is True and page_two["response_type"] == "ephemeral"
+    assert "page:2" in cursor and _text(page_two) != _text(first)
+    back = _buttons(page_two)["paper.page.prev"]
+    assert (await bot.sender.action("paper.page.prev", back)).status == 200
+    await wait_for(lambda: len(api.called("response")) == 2)
+    page_one = _checked(api.called("response")[1].args)
+    assert page_one["replace_original"] is True
+    assert _buttons(page_one)["paper.share"] == _buttons(first)["paper.share"]
+
+
+async def test_share_posts_visibly_naming_who_shared_and_full_note_only_to_the_clicker(
+    bot: Bot, api: SlackApi
+) -> None:
+    found = _ack(await bot.sender.command("tag:alignment"))
+    note = _buttons(found)["paper.share"]
+    assert note.startswith("id:")
+    await bot.sender.action("paper.share", note, user="U7", user_name="grace")
+    await wait_for(lambda: len(api.called("response")) == 1)
+    shared = _checked(api.called("response")[0].args)
+    assert shared["response_type"] == "in_channel" and shared["replace_original"] is False
+    assert "grace" in _text(shared) and "<@" not in str(shared["blocks"])
+    full = _buttons(shared)["paper.note"]
+    await bot.sender.action("paper.note", full, user="U8", ephemeral=False)
+    await wait_for(lambda: len(api.called("response")) == 2)
+    whole = _checked(api.called("response")[1].args)
+    assert whole["response_type"] == "ephemeral" and whole["replace_original"] is False
+    assert ONLY_YOU in _text(whole)
+    typed = _ack(await bot.sender.command("share 1"))  # the hit numbered 1 of my last search
+    assert typed["response_type"] == "in_channel"
+
+
+async def test_admin_commands_check_the_caller(bot: Bot, api: SlackApi) -> None:
+    refused = _ack(await bot.sender.command("digest preview", user="U1"))
+    assert "관리자" in _text(refused)
+    for admin in ("UADMIN", "UOWNER", "UCONFIG"):
+        allowed = _ack(await bot.sender.command("channel show", user=admin))
+        assert "관리자" not in _text(allowed), (admin, _text(allowed))
+        assert allowed["response_type"] == "ephemeral"
+    asked = len(api.called("users.info"))
+    _ack(await bot.sender.command("channel show", user="UADMIN"))
+    assert len(api.called("users.info")) == asked  # cached
+    assert {c.args["user"] for c in api.called("users.info")} == {
+        "U1",
+        "UADMIN",
+        "UOWNER",
+        "UCONFIG",
+    }
