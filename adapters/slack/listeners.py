@@ -69,6 +69,8 @@ class SlackServices:
     seen: SeenEvents
     metrics: Metrics
     admins: WorkspaceAdmins
+    uninstalled: Callable[[str | None, str, str], Awaitable[None]]
+    """A workspace (enterprise id, team id) removed the app or revoked its bot token: why."""
 
 
 class SlackListeners:
@@ -200,6 +202,19 @@ class SlackListeners:
         added = event.get("type") == "reaction_added"
         await self._services().reactions(Reaction(ref, str(event.get("user", "")), emoji, added))
 
+    async def on_app_uninstalled(self, body: dict[str, Any]) -> None:
+        """The workspace removed the app: forget it, pause its channels."""
+        await self._services().uninstalled(
+            body.get("enterprise_id"), str(body.get("team_id", "")), "app_uninstalled"
+        )
+
+    async def on_tokens_revoked(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Only the bot's own token matters: a user revoking theirs changes nothing here."""
+        if (event.get("tokens") or {}).get("bot"):
+            await self._services().uninstalled(
+                body.get("enterprise_id"), str(body.get("team_id", "")), "tokens_revoked"
+            )
+
 
 def _action_value(body: dict[str, Any]) -> str:
     actions = body.get("actions") or [{}]
@@ -236,3 +251,5 @@ def register(app: AsyncApp, listeners: SlackListeners) -> None:
     app.action(NOTE_ACTION)(listeners.on_note)
     app.event("reaction_added")(listeners.on_reaction)
     app.event("reaction_removed")(listeners.on_reaction)
+    app.event("app_uninstalled")(listeners.on_app_uninstalled)
+    app.event("tokens_revoked")(listeners.on_tokens_revoked)

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from adapters.slack.settings import CREDENTIALS_HINT, SlackSettings
+from adapters.slack.settings import BOT_SCOPES, CREDENTIALS_HINT, SlackMode, SlackSettings
 from bot.models import Platform
 
 if TYPE_CHECKING:
@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
 
+    from adapters.slack.installations import EncryptedInstallationStore
     from adapters.slack.listeners import SlackListeners
+    from adapters.slack.socket_mode import SocketMode
     from bot.app import App
     from bot.delivery.publisher import Route
     from bot.replies import Reply
@@ -42,6 +44,10 @@ class SlackFactory:
         settings = SlackSettings.from_env(environ)
         if settings is None:
             return None
+        if settings.mode is SlackMode.OAUTH:
+            from adapters.slack.installations import TokenCipher
+
+            TokenCipher(settings.secret_keys)  # a bad key stops the start, before any I/O
         templates = environ.get("PAPERBOT_TEMPLATES_DIR", "").strip()
         return SlackPlatform(settings, Path(templates) if templates else None)
 
@@ -58,7 +64,9 @@ class SlackPlatform:
         self._bolt: AsyncApp | None = None
         self._client: AsyncWebClient | None = None
         self._listeners: SlackListeners | None = None
-        self._team: str | None = None
+        self._installations: EncryptedInstallationStore | None = None
+        self._socket: SocketMode | None = None
+        self._token_ok = False
 
     def __repr__(self) -> str:
         return f"SlackPlatform({self.settings!r})"
@@ -77,32 +85,40 @@ class SlackPlatform:
         return Route(renderer, SlackTransport(self._client_for))
 
     def mount(self, web_app: web.Application) -> None:
-        """`POST /slack/events` on the service's HTTP server (nothing in Socket Mode)."""
+        """`/slack/events` (and `/slack/install`, `/slack/oauth_redirect` with OAuth) on the
+        service's HTTP server; in Socket Mode only the OAuth pages, if any."""
         from adapters.slack.bolt import SlackHttp
 
         bolt, listeners = self._ensure_bolt()
-        SlackHttp(bolt, listeners).mount(web_app)
+        if not self.settings.socket_mode or self.settings.mode is SlackMode.OAUTH:
+            SlackHttp(bolt, listeners).mount(web_app)
 
     def checks(self) -> Mapping[str, Callable[[], Awaitable[bool]]]:
-        """`/readyz`: Slack is ready once the listeners are served and the token was accepted."""
+        """`/readyz`: the listeners are served, the bot token was accepted (one workspace),
+        and in Socket Mode the WebSocket is connected."""
 
         async def slack() -> bool:
-            return self._listeners is not None and self._listeners.ready and bool(self._team)
+            ready = self._listeners is not None and self._listeners.ready
+            if self.settings.mode is SlackMode.SINGLE:
+                ready = ready and self._token_ok
+            if self._socket is not None:
+                ready = ready and await self._socket.connected()
+            return ready
 
         return {"slack": slack}
 
     # -- running ------------------------------------------------------------------------------
 
     async def start(self, context: PlatformContext) -> None:
-        """Give the listeners the core's services, check the token once."""
+        """Give the listeners the core's services, check the token, connect Socket Mode."""
         from adapters.slack.admins import WorkspaceAdmins
         from adapters.slack.listeners import SlackServices
         from bot.app import renderer_for
         from bot.store.slack_events import SqlSeenEvents
 
-        _bolt, listeners = self._ensure_bolt()
+        bolt, listeners = self._ensure_bolt()
         app = context.app
-        renderer = renderer_for(Platform.SLACK, context.templates_dir)
+        renderer = renderer_for(Platform.SLACK, context.templates_dir or self._templates_dir)
         declared = {d.key: d.destination.locale for d in context.delivery.config.destinations}
 
         async def locale(workspace: str, channel: str) -> str:
@@ -114,6 +130,9 @@ class SlackPlatform:
         def render(reply: Reply) -> Any:
             return renderer.render_reply(reply)
 
+        async def uninstalled(enterprise: str | None, team: str, why: str) -> None:
+            await self._uninstalled(context, enterprise, team, why)
+
         listeners.services = SlackServices(
             answer=context.paper.handle,
             render=render,
@@ -122,29 +141,75 @@ class SlackPlatform:
             seen=SqlSeenEvents(app.engine, app.clock),
             metrics=context.metrics,
             admins=WorkspaceAdmins(),
+            uninstalled=uninstalled,
         )
-        await self._check_token()
+        if self.settings.mode is SlackMode.SINGLE:
+            await self._check_token()
+        else:
+            log.info("Slack: OAuth, workspaces install at /slack/install")
+        if self.settings.socket_mode:
+            from adapters.slack.socket_mode import SocketMode
+
+            self._socket = SocketMode(bolt, self.settings.app_token)
+            await self._socket.start()
 
     async def stop(self) -> None:
-        """Nothing to close in HTTP mode: the HTTP server stops the requests."""
+        """Close the Socket Mode connection (HTTP requests stop with the HTTP server)."""
+        if self._socket is not None:
+            await self._socket.stop()
 
     # -- helpers ------------------------------------------------------------------------------
 
     def _ensure_bolt(self) -> tuple[AsyncApp, SlackListeners]:
-        if self._bolt is None or self._listeners is None:
-            from adapters.slack.bolt import build_bolt_app
-            from adapters.slack.clients import web_client
-            from adapters.slack.listeners import SlackListeners
+        if self._bolt is not None and self._listeners is not None:
+            return self._bolt, self._listeners
+        from adapters.slack.bolt import build_bolt_app, build_oauth_bolt_app
+        from adapters.slack.clients import web_client
+        from adapters.slack.listeners import SlackListeners
 
-            self._client = web_client(self.settings.api_base_url, self.settings.bot_token)
-            self._listeners = SlackListeners()
-            self._bolt = build_bolt_app(self.settings.signing_secret, self._client, self._listeners)
+        settings = self.settings
+        self._listeners = SlackListeners()
+        if settings.mode is SlackMode.SINGLE:
+            self._client = web_client(settings.api_base_url, settings.bot_token)
+            self._bolt = build_bolt_app(settings.signing_secret, self._client, self._listeners)
+            return self._bolt, self._listeners
+        from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+
+        from adapters.slack.installations import EncryptedInstallationStore, TokenCipher
+
+        if self._app is None:
+            raise RuntimeError("Slack OAuth needs the database: route(app) comes first")
+        engine = self._app.engine
+        cipher = TokenCipher(settings.secret_keys)
+        self._installations = EncryptedInstallationStore(settings.client_id, engine, cipher)
+        self._client = web_client(settings.api_base_url)
+        self._bolt = build_oauth_bolt_app(
+            settings.signing_secret,
+            self._client,
+            self._listeners,
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            scopes=BOT_SCOPES,
+            installations=self._installations,
+            states=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
+            authorize_url=settings.authorize_url,
+        )
         return self._bolt, self._listeners
 
     async def _client_for(self, workspace: str) -> AsyncWebClient:
-        """The bot token's client (one workspace: every destination's)."""
-        assert self._client is not None
-        return self._client
+        """The client with the bot token of `workspace` (one workspace: the fixed token)."""
+        if self._installations is None:
+            assert self._client is not None
+            return self._client
+        from adapters.slack.clients import installed_client
+
+        return await installed_client(
+            self._installations,
+            workspace,
+            base_url=self.settings.api_base_url,
+            client_id=self.settings.client_id,
+            client_secret=self.settings.client_secret,
+        )
 
     async def _check_token(self) -> None:
         """auth.test once: a wrong token is logged now, not at the first digest."""
@@ -159,5 +224,23 @@ class SlackPlatform:
         except Exception as exc:  # boundary: Slack unreachable; digests retry later
             log.warning("Slack unreachable at %s: %s", self.settings.api_base_url, exc)
             return
-        self._team = str(answer.get("team_id", ""))
-        log.info("Slack: bot %s in workspace %s", answer.get("user_id"), self._team)
+        self._token_ok = True
+        log.info("Slack: bot %s in workspace %s", answer.get("user_id"), answer.get("team_id"))
+
+    async def _uninstalled(
+        self, context: PlatformContext, enterprise: str | None, team: str, why: str
+    ) -> None:
+        """Forget the workspace's installation and pause its channels, saying why."""
+        if self._installations is not None:
+            await self._installations.async_delete_all(enterprise_id=enterprise, team_id=team)
+        delivery = context.delivery
+        reason = f"Slack workspace {team}: {why} (reinstall the app, then resume)"
+        paused = []
+        for settings in await delivery.catalog.all():
+            dest = settings.destination
+            if dest.platform is Platform.SLACK and dest.workspace == team:
+                await delivery.destinations.set_paused(
+                    settings.key, True, reason, delivery.clock.now()
+                )
+                paused.append(settings.key)
+        log.warning("Slack workspace %s: %s; paused %s", team, why, paused or "no channels")

@@ -10,6 +10,7 @@ in `problems`, so a test that forgets to look still sees the digest fail.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 from collections.abc import AsyncIterator
@@ -122,8 +123,12 @@ class SlackApi:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await _arguments(request)
-        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        token = token or str(args.pop("token", ""))
+        authorization = request.headers.get("Authorization", "")
+        if authorization.startswith("Basic "):  # oauth.v2.access: the app's client id and secret
+            pair = base64.b64decode(authorization.removeprefix("Basic ")).decode()
+            args["client_id"], _, args["client_secret"] = pair.partition(":")
+            authorization = ""
+        token = authorization.removeprefix("Bearer ") or str(args.pop("token", ""))
         call = Call(method, args, token)
         self.calls.append(call)
         response = self._answer(call)

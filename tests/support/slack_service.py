@@ -94,6 +94,7 @@ async def running_bot(
     env: dict[str, str] | None = None,
     notes: Path | None = None,
     extra_args: tuple[str, ...] = (),
+    ready: str = "Slack: bot",
 ) -> AsyncIterator[Bot]:
     """`paperbot run --http 127.0.0.1:0` with Slack on; SIGTERM at exit, exit code 0 checked."""
     if notes is None:
@@ -125,7 +126,7 @@ async def running_bot(
         port = int(found[0].group(1))
         sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", SECRET, api.response_url)
         bot = Bot(process, log, port, sender)
-        await wait_for(lambda: "Slack: bot" in bot.logged(), 60)
+        await wait_for(lambda: ready in bot.logged(), 60)
         await wait_for(lambda: "start-up ingest of" in bot.logged(), 60)
         yield bot
     finally:

@@ -56,10 +56,20 @@ async def test_a_slow_answer_is_acknowledged_empty_then_sent_to_response_url(
     async def reactions(_reaction: Reaction) -> None:
         return None
 
+    async def uninstalled(_enterprise: str | None, _team: str, _why: str) -> None:
+        return None
+
     listeners = SlackListeners(ack_budget=0.05)
     bolt = build_bolt_app(SECRET, web_client(api.base_url, TOKEN), listeners)
     listeners.services = SlackServices(
-        answer, render, locale, reactions, Seen(), MetricsRegistry(), WorkspaceAdmins()
+        answer,
+        render,
+        locale,
+        reactions,
+        Seen(),
+        MetricsRegistry(),
+        WorkspaceAdmins(),
+        uninstalled,
     )
     app = web.Application()
     SlackHttp(bolt, listeners).mount(app)

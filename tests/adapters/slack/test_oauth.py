@@ -1,0 +1,114 @@
+"""Many workspaces through OAuth: two installs, a digest to a channel of each with its own token,
+tokens unreadable in the database, and an uninstalled workspace forgotten and paused."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import text
+
+from bot.store.engine import make_engine
+from tests.support.slack_api import SlackApi, slack_api
+from tests.support.slack_service import SECRET, Bot, destination, running_bot, slack_env, wait_for
+
+KEY = Fernet.generate_key().decode()
+T1_TOKEN = "xoxb-team-one-0123456789-abcdefABCDEF"
+T2_TOKEN = "xoxb-team-two-9876543210-ZYXWVUzyxwvu"
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[SlackApi]:
+    async with slack_api() as api:
+        api.oauth_codes["code-one"] = api.workspace("T1", T1_TOKEN, bot_user="UBOT1")
+        api.oauth_codes["code-two"] = api.workspace("T2", T2_TOKEN, bot_user="UBOT2")
+        yield api
+
+
+def _oauth_env(api: SlackApi) -> dict[str, str]:
+    env = slack_env(api, SLACK_CLIENT_ID="1111.2222", SLACK_CLIENT_SECRET="client-secret")
+    del env["SLACK_BOT_TOKEN"]
+    env["PAPERBOT_SECRET_KEY"] = f"{KEY},{Fernet.generate_key().decode()}"
+    return env
+
+
+async def _install(bot: Bot, code: str) -> str:
+    """Open /slack/install, follow Slack's redirect back with `code`; the final page's text."""
+    base = f"http://127.0.0.1:{bot.port}"
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{base}/slack/install") as page:
+            assert page.status == 200
+            html = await page.text()
+            cookie = page.headers["Set-Cookie"].split(";")[0]
+        state = re.search(r"state=([\w-]+)", html)
+        assert state is not None and "client_id=1111.2222" in html
+        assert "scope=chat:write,commands,reactions:read,im:write,users:read" in html.replace(
+            "%3A", ":"
+        ).replace("%2C", ",")
+        back = f"{base}/slack/oauth_redirect?code={code}&state={state.group(1)}"
+        async with session.get(back, headers={"Cookie": cookie}) as done:
+            assert done.status == 200, await done.text()
+            return await done.text()
+
+
+async def test_two_workspaces_each_get_digests_with_their_own_token(
+    api: SlackApi, tmp_path: Path, database_url: str
+) -> None:
+    config = (
+        "[delivery]\npause_after_failures = 1000\n"
+        + destination("C1", layout="inline")
+        + destination("C2", layout="inline").replace('"T1"', '"T2"')
+    )
+    async with running_bot(
+        api, tmp_path, database_url, config=config, env=_oauth_env(api), ready="Slack: OAuth"
+    ) as bot:
+        await _install(bot, "code-one")
+        await _install(bot, "code-two")
+        exchanges = api.called("oauth.v2.access")
+        assert [c.args["code"] for c in exchanges] == ["code-one", "code-two"]
+        assert all(c.args["client_id"] == "1111.2222" for c in exchanges)
+        assert all(c.args["client_secret"] == "client-secret" for c in exchanges)
+
+        def sent_to(channel: str) -> list[str]:
+            posts = api.called("chat.postMessage")
+            return [c.token for c in posts if c.args["channel"] == channel and c.answer.get("ok")]
+
+        await wait_for(lambda: sent_to("C1") and sent_to("C2"))
+        assert set(sent_to("C1")) == {T1_TOKEN} and set(sent_to("C2")) == {T2_TOKEN}
+
+        engine = make_engine(database_url)
+        try:
+            async with engine.connect() as conn:
+                stored = (await conn.execute(text("SELECT bot_token FROM slack_bots"))).all()
+                installs = await conn.execute(text("SELECT team_id FROM slack_installations"))
+                assert sorted(r[0] for r in installs) == ["T1", "T2"]
+        finally:
+            await engine.dispose()
+        assert len(stored) == 2
+        assert all(r[0].startswith("gAAAA") and "xoxb" not in r[0] for r in stored)
+        if database_url.startswith("sqlite"):
+            raw = b"".join(p.read_bytes() for p in tmp_path.glob("*.sqlite3*"))
+            assert T1_TOKEN.encode() not in raw and T2_TOKEN.encode() not in raw
+
+        uninstall = bot.sender.event_body({"type": "app_uninstalled"}, team="T2")
+        assert (await bot.sender.send(uninstall, "application/json")).status == 200
+        await wait_for(lambda: "Slack workspace T2: app_uninstalled" in bot.logged())
+        engine = make_engine(database_url)
+        try:
+            async with engine.connect() as conn:
+                teams = await conn.execute(text("SELECT team_id FROM slack_bots"))
+                assert [r[0] for r in teams] == ["T1"]
+                paused = await conn.execute(
+                    text("SELECT key, paused, pause_reason FROM destination_state")
+                )
+                state = {r[0]: (r[1], r[2]) for r in paused}
+        finally:
+            await engine.dispose()
+        assert state["slack:T2:C2"][0] and "app_uninstalled" in state["slack:T2:C2"][1]
+        assert not state.get("slack:T1:C1", (False, ""))[0]
+    assert api.problems == []
+    assert SECRET not in bot.logged() and T1_TOKEN not in bot.logged() and KEY not in bot.logged()
