@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from tests.support.mentions import slack_mentions
 from tests.support.slack_validation import slack_payload_errors, slack_texts
@@ -72,6 +72,10 @@ class SlackApi:
         self.oauth_codes: dict[str, Workspace] = {}
         self.base_url = ""
         self.root = ""
+        self.app_tokens: set[str] = set()
+        self.connections = 0
+        self.socket_messages: list[dict[str, Any]] = []
+        self._sockets: list[web.WebSocketResponse] = []
         self._faults: dict[str, list[_Fault]] = {}
         self._ts = itertools.count(1)
         self._responses = itertools.count(1)
@@ -118,7 +122,59 @@ class SlackApi:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{id}", self._response)
+        app.router.add_get("/link", self._socket)
         return app
+
+    # -- Socket Mode --------------------------------------------------------------------------
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """One Socket Mode connection: hello, then envelopes out and acknowledgements in."""
+        ws = web.WebSocketResponse()  # answers the client's pings (slack_sdk checks the pongs)
+        await ws.prepare(request)
+        self.connections += 1
+        self._sockets.append(ws)
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": 1,
+                "debug_info": {"host": "applink-standin", "approximate_connection_time": 18060},
+                "connection_info": {"app_id": "A1"},
+            }
+        )
+        try:
+            async for message in ws:
+                if message.type is WSMsgType.TEXT:
+                    self.socket_messages.append(json.loads(message.data))
+        finally:
+            if ws in self._sockets:
+                self._sockets.remove(ws)
+        return ws
+
+    async def envelope(self, kind: str, payload: dict[str, Any]) -> str:
+        """Send one envelope (`slash_commands`, `events_api`, `interactive`) on the newest
+        connection; returns its envelope id."""
+        envelope_id = f"env-{next(self._ts)}"
+        await self._sockets[-1].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+                "retry_attempt": 0,
+                "retry_reason": "",
+            }
+        )
+        return envelope_id
+
+    def acknowledged(self, envelope_id: str) -> dict[str, Any] | None:
+        """The client's answer to an envelope, once it came."""
+        return next((m for m in self.socket_messages if m.get("envelope_id") == envelope_id), None)
+
+    async def refresh(self) -> None:
+        """Ask the client to reconnect, as Slack does every few hours."""
+        await self._sockets[-1].send_json(
+            {"type": "disconnect", "reason": "refresh_requested", "debug_info": {}}
+        )
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -147,6 +203,10 @@ class SlackApi:
             return _fault_response(fault)
         if method == "oauth.v2.access":
             return self._oauth(args)
+        if method == "apps.connections.open":
+            if token not in self.app_tokens:
+                return _error("invalid_auth")
+            return _ok(url=f"ws://{self.root.removeprefix('http://')}/link?ticket={next(self._ts)}")
         workspace = self.workspaces.get(token)
         if workspace is None:
             return _error("invalid_auth" if token else "not_authed")
