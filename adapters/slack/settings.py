@@ -28,7 +28,8 @@ SLACK_VARIABLES = (
     "SLACK_CLIENT_SECRET",
     "SLACK_APP_TOKEN",
 )
-BOT_SCOPES = ("chat:write", "commands", "reactions:read", "im:write", "users:read")
+BOT_SCOPES = ("chat:write", "commands", "reactions:read", "users:read")
+"""What the code calls: chat.postMessage/chat.update, /paper, reaction events, users.info."""
 
 
 class SlackMode(StrEnum):

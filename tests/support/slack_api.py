@@ -279,7 +279,7 @@ class SlackApi:
         return _ok(
             app_id="A1",
             authed_user={"id": "UINSTALLER"},
-            scope="chat:write,commands,reactions:read,im:write,users:read",
+            scope="chat:write,commands,reactions:read,users:read",
             token_type="bot",
             access_token=ws.token,
             bot_user_id=ws.bot_user,
