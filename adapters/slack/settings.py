@@ -90,6 +90,11 @@ class SlackSettings:
         _prefixed("SLACK_BOT_TOKEN", token, "xoxb-")
         _prefixed("SLACK_APP_TOKEN", get["SLACK_APP_TOKEN"], "xapp-")
         mode = SlackMode.SINGLE if token else SlackMode.OAUTH
+        if mode is SlackMode.OAUTH and get["SLACK_APP_TOKEN"]:
+            raise ConfigError(
+                "SLACK_APP_TOKEN (Socket Mode) serves one workspace: use it with SLACK_BOT_TOKEN, "
+                "or drop it and serve OAuth's many workspaces over HTTP"
+            )
         keys = tuple(
             k.strip() for k in environ.get("PAPERBOT_SECRET_KEY", "").split(",") if k.strip()
         )

@@ -86,11 +86,11 @@ class SlackPlatform:
 
     def mount(self, web_app: web.Application) -> None:
         """`/slack/events` (and `/slack/install`, `/slack/oauth_redirect` with OAuth) on the
-        service's HTTP server; in Socket Mode only the OAuth pages, if any."""
+        service's HTTP server; nothing in Socket Mode (Slack's requests come over the socket)."""
         from adapters.slack.bolt import SlackHttp
 
         bolt, listeners = self._ensure_bolt()
-        if not self.settings.socket_mode or self.settings.mode is SlackMode.OAUTH:
+        if not self.settings.socket_mode:
             SlackHttp(bolt, listeners).mount(web_app)
 
     def checks(self) -> Mapping[str, Callable[[], Awaitable[bool]]]:

@@ -51,6 +51,16 @@ def test_oauth_needs_the_secret_key() -> None:
         ({**BASE, "SLACK_BOT_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN must start with 'xoxb-'"),
         ({**BASE, "SLACK_APP_TOKEN": "xoxb-1"}, "SLACK_APP_TOKEN must start with 'xapp-'"),
         ({**BASE, "SLACK_API_BASE_URL": "slack.com/api"}, "SLACK_API_BASE_URL"),
+        (
+            {
+                "SLACK_SIGNING_SECRET": "s",
+                "SLACK_CLIENT_ID": "1",
+                "SLACK_CLIENT_SECRET": "c",
+                "SLACK_APP_TOKEN": "xapp-1",
+                "PAPERBOT_SECRET_KEY": "k",
+            },
+            "serves one workspace",
+        ),
     ],
 )
 def test_half_a_configuration_names_what_is_missing(environ: dict[str, str], named: str) -> None:
@@ -82,3 +92,15 @@ def test_importing_the_wiring_does_not_load_slack_libraries() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_malformed_secret_key_stops_the_start() -> None:
+    oauth = {
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_CLIENT_ID": "1.2",
+        "SLACK_CLIENT_SECRET": "c",
+        "PAPERBOT_SECRET_KEY": "not-a-fernet-key",
+    }
+    with pytest.raises(ConfigError, match="PAPERBOT_SECRET_KEY") as caught:
+        configured_platforms(oauth)
+    assert "not-a-fernet-key" not in str(caught.value)

@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""Slack `/paper` round trips: a signed slash command in, the ephemeral answer out, over real HTTP
+to the Bolt app paperbot mounts on its aiohttp server, beside a no-op Bolt command on the same
+server, in the same run.
+
+    .venv/bin/python benchmarks/slack_command.py [--entries 50000] [--rounds 5]
+        [--sqlite-path FILE]
+
+The bot side is what `paperbot run` builds with Slack on (`SlackPlatform`: route, mount, start,
+the real command core over a synthetic corpus in SQLite); Slack's Web API is the test stand-in
+on loopback (only `auth.test` is called). Each round sends every query of the search benchmark's
+mix once to `/paper` and once to the no-op command (`/noop`, acknowledged empty): the figures
+are the median and 99th percentile of the wall time from sending the signed request to having
+the answer, and their ratio (targets: median within 1.5x of the no-op, p99 under 300 ms).
+`--sqlite-path` keeps the loaded corpus and reuses it on the next run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+sys.path.insert(0, str(ROOT))
+
+from search_speed import QUERY_MIX, ingest  # noqa: E402
+
+from adapters.http.server import HttpServer  # noqa: E402
+from adapters.slack.bolt import build_bolt_app  # noqa: E402
+from adapters.slack.clients import web_client  # noqa: E402
+from adapters.slack.listeners import SlackListeners  # noqa: E402
+from bot.app import App, open_app, paper_command  # noqa: E402
+from bot.commands.admin import register_admin_commands  # noqa: E402
+from bot.commands.channel import ChannelCommands  # noqa: E402
+from bot.commands.reactions import ReactionHandler  # noqa: E402
+from bot.delivery.service import build_delivery  # noqa: E402
+from bot.health import HealthRegistry  # noqa: E402
+from bot.metrics import MetricsRegistry  # noqa: E402
+from bot.models import Platform  # noqa: E402
+from bot.wiring import PlatformContext  # noqa: E402
+from bot.wiring.slack import SlackFactory  # noqa: E402
+from tests.support.slack_api import slack_api  # noqa: E402
+from tests.support.slack_requests import SlackSender  # noqa: E402
+
+SECRET = "benchmark-signing-secret"
+TOKEN = "xoxb-benchmark-0000"
+
+
+def _noop_mount(url_path: str, base_url: str) -> Callable[[web.Application], None]:
+    """A second Bolt app whose only command acknowledges empty: Bolt's own floor."""
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+
+    listeners = SlackListeners()
+    bolt = build_bolt_app(SECRET, web_client(base_url, TOKEN), listeners)
+
+    async def noop(ack: Callable[[], Awaitable[None]]) -> None:
+        await ack()
+
+    bolt.command("/noop")(noop)
+
+    async def handle(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    def mount(web_app: web.Application) -> None:
+        web_app.router.add_post(url_path, handle)
+
+    return mount
+
+
+async def _round_trip(sender: SlackSender, text: str, command: str = "/paper") -> float:
+    body = sender.command_body(text).replace(b"command=%2Fpaper", f"command={command}".encode())
+    started = time.perf_counter()
+    answer = await sender.send(body, "application/x-www-form-urlencoded")
+    elapsed = (time.perf_counter() - started) * 1000
+    if answer.status != 200:
+        raise RuntimeError(f"{command} {text!r}: HTTP {answer.status} {answer.text[:200]}")
+    if command == "/paper" and '"response_type": "ephemeral"' not in answer.text:
+        raise RuntimeError(f"/paper {text!r} was not answered in the ack: {answer.text[:200]}")
+    return elapsed
+
+
+def _p99(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+
+
+async def _measure(app: App, rounds: int) -> tuple[list[float], list[float]]:
+    async with slack_api() as api:
+        api.workspace("T1", TOKEN)
+        environ = {
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_API_BASE_URL": api.base_url,
+        }
+        platform = SlackFactory().from_env(environ)
+        assert platform is not None
+        metrics = MetricsRegistry()
+        route = platform.route(app)
+        delivery = build_delivery(
+            app.engine, routes={Platform.SLACK: route}, clock=app.clock, notes=app.notes
+        )
+        paper = paper_command(app)
+        register_admin_commands(paper, ChannelCommands(delivery))
+        server = HttpServer(
+            HealthRegistry(),
+            metrics,
+            mounts=[platform.mount, _noop_mount("/bench/noop", api.base_url)],
+        )
+        port = await server.start("127.0.0.1", 0)
+        context = PlatformContext(
+            app=app,
+            paper=paper,
+            delivery=delivery,
+            reactions=ReactionHandler(delivery.ledger, metrics),
+            metrics=metrics,
+            http_port=port,
+        )
+        await platform.start(context)
+        paper_url = f"http://127.0.0.1:{port}/slack/events"
+        noop_url = f"http://127.0.0.1:{port}/bench/noop"
+        to_paper = SlackSender(paper_url, SECRET, api.response_url)
+        to_noop = SlackSender(noop_url, SECRET, api.response_url)
+        try:
+            queries = [q for q, _, _ in QUERY_MIX]
+            await _round_trip(to_paper, queries[0])  # warm-up: auth.test, caches
+            await _round_trip(to_noop, "warm-up", "/noop")
+            paper_ms: list[float] = []
+            noop_ms: list[float] = []
+            for _ in range(rounds):
+                for query in queries:
+                    paper_ms.append(await _round_trip(to_paper, query))
+                    noop_ms.append(await _round_trip(to_noop, query, "/noop"))
+        finally:
+            await platform.stop()
+            await server.stop()
+        return paper_ms, noop_ms
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        path = args.sqlite_path or Path(scratch) / "slack-bench.sqlite3"
+        fresh = not path.exists()
+        async with open_app(f"sqlite:///{path}") as app:
+            if fresh:
+                seconds, count = await ingest(app, args.entries)
+                print(f"loaded {count} synthetic notes in {seconds:.1f} s")
+            paper_ms, noop_ms = await _measure(app, args.rounds)
+    paper_median, noop_median = statistics.median(paper_ms), statistics.median(noop_ms)
+    print(f"{len(paper_ms)} round trips each, SQLite, {args.entries} entries")
+    print(f"{'':>12} {'median ms':>10} {'p99 ms':>8}")
+    print(f"{'/paper':>12} {paper_median:>10.1f} {_p99(paper_ms):>8.1f}")
+    print(f"{'no-op Bolt':>12} {noop_median:>10.1f} {_p99(noop_ms):>8.1f}")
+    ratio = paper_median / noop_median
+    print(f"median ratio /paper : no-op = {ratio:.2f} (target ≤ 1.5); /paper p99 target < 300 ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=50_000)
+    parser.add_argument("--rounds", type=int, default=5, help="timed runs of each query")
+    parser.add_argument("--sqlite-path", type=Path, help="keep the SQLite corpus here (reused)")
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
