@@ -47,6 +47,7 @@ PAGE_ACTIONS = ("paper.page.next", "paper.page.prev")
 SHARE_ACTION = "paper.share"
 NOTE_ACTION = "paper.note"
 _SKIN_TONE = re.compile(r"::skin-tone-\d$")
+FAILED = "Sorry, /paper failed (a paperbot bug, logged for the admins). Please try again later."
 
 
 class SeenEvents(Protocol):
@@ -79,6 +80,7 @@ class SlackListeners:
     def __init__(self, ack_budget: float = ACK_BUDGET_SECONDS) -> None:
         self.services: SlackServices | None = None
         self.ack_budget = ack_budget
+        self._later: set[asyncio.Task[None]] = set()
 
     @property
     def ready(self) -> bool:
@@ -110,21 +112,51 @@ class SlackListeners:
     # -- /paper -------------------------------------------------------------------------------
 
     async def on_command(
-        self, ack: AsyncAck, respond: AsyncRespond, body: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        """Answer in the acknowledgement when quick, else ack and answer via response_url."""
+        self,
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+        next: Callable[[], Awaitable[None]],  # Bolt passes `next` by name
+    ) -> BoltResponse | None:
+        """Middleware for `/paper`: the answer is the acknowledgement when the core is quick,
+        else an empty ack at `ack_budget` and the answer through response_url.
+
+        A middleware, not a listener: Bolt's listener runner notices an `ack()` only on its
+        next 10 ms poll, which would add up to 10 ms to every answer; a middleware's return
+        value is the HTTP (or Socket Mode) response at once. Signature and authorization
+        middleware have run before it.
+        """
+        if body.get("command") != COMMAND:
+            await next()
+            return None
         began = time.perf_counter()
         services = self._services()
         task = asyncio.create_task(self._answer_command(client, body))
         done, _ = await asyncio.wait({task}, timeout=self.ack_budget)
-        if done:
-            await ack(**_message(services.render(task.result()), task.result()))
-            services.metrics.observe("paperbot_slack_ack_seconds", time.perf_counter() - began)
-            return
-        await ack()
+        if not done:
+            later = asyncio.create_task(self._answer_later(task, respond, body))
+            self._later.add(later)
+            later.add_done_callback(self._later.discard)
+            acknowledged = BoltResponse(status=200, body="")
+        elif task.exception() is not None:
+            log.error("/paper %r failed", body.get("text"), exc_info=task.exception())
+            acknowledged = BoltResponse(status=200, body={"text": FAILED})
+        else:
+            reply = task.result()
+            acknowledged = BoltResponse(status=200, body=_message(services.render(reply), reply))
         services.metrics.observe("paperbot_slack_ack_seconds", time.perf_counter() - began)
-        reply = await task
-        await _respond(respond, services.render(reply), reply)
+        return acknowledged
+
+    async def _answer_later(
+        self, task: asyncio.Task[Reply], respond: AsyncRespond, body: dict[str, Any]
+    ) -> None:
+        try:
+            reply = await task
+        except Exception:  # boundary: the asker gets a short apology, the log the details
+            log.exception("/paper %r failed", body.get("text"))
+            await respond(text=FAILED, response_type="ephemeral")
+            return
+        await _respond(respond, self._services().render(reply), reply)
 
     async def _answer_command(self, client: AsyncWebClient, body: dict[str, Any]) -> Reply:
         request = await self._request(
@@ -244,7 +276,7 @@ async def _respond(
 def register(app: AsyncApp, listeners: SlackListeners) -> None:
     """Attach every listener to `app`."""
     app.middleware(listeners.once)
-    app.command(COMMAND)(listeners.on_command)
+    app.middleware(listeners.on_command)
     for action in PAGE_ACTIONS:
         app.action(action)(listeners.on_page)
     app.action(SHARE_ACTION)(listeners.on_share)

@@ -67,6 +67,7 @@ class SlackPlatform:
         self._installations: EncryptedInstallationStore | None = None
         self._socket: SocketMode | None = None
         self._token_ok = False
+        self._team = ""
 
     def __repr__(self) -> str:
         return f"SlackPlatform({self.settings!r})"
@@ -200,6 +201,14 @@ class SlackPlatform:
         """The client with the bot token of `workspace` (one workspace: the fixed token)."""
         if self._installations is None:
             assert self._client is not None
+            if self._team and workspace != self._team:
+                from bot.errors import DeliveryError
+
+                raise DeliveryError(
+                    f"SLACK_BOT_TOKEN is the bot of workspace {self._team}, not {workspace}: "
+                    "fix the destination's workspace, or use OAuth for several workspaces",
+                    retryable=False,
+                )
             return self._client
         from adapters.slack.clients import installed_client
 
@@ -225,6 +234,7 @@ class SlackPlatform:
             log.warning("Slack unreachable at %s: %s", self.settings.api_base_url, exc)
             return
         self._token_ok = True
+        self._team = str(answer.get("team_id", ""))
         log.info("Slack: bot %s in workspace %s", answer.get("user_id"), answer.get("team_id"))
 
     async def _uninstalled(

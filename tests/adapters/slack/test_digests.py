@@ -108,3 +108,13 @@ async def test_a_permanent_error_pauses_the_channel_and_tells_the_admin_channel(
     assert "invite @paperbot to #ml-papers" in str(alert.args)
     assert "<@" not in str(alert.args["blocks"])
     assert api.problems == []
+
+
+async def test_a_destination_in_another_workspace_than_the_token_fails_permanently(
+    api: SlackApi, tmp_path: Path, database_url: str
+) -> None:
+    config = ADMIN + destination("C9", layout="inline").replace('"T1"', '"T9"')
+    async with running_bot(api, tmp_path, database_url, config=config) as bot:
+        await wait_for(lambda: "paused slack:T9:C9" in bot.logged())
+    assert api.called("chat.postMessage")[0].args["channel"] == "CADMIN"  # only the alert
+    assert "SLACK_BOT_TOKEN is the bot of workspace T1, not T9" in str(api.calls[-1].args)
