@@ -26,7 +26,6 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import aiohttp
 from aiohttp import web
 
 ROOT = Path(__file__).resolve().parent

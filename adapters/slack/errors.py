@@ -11,7 +11,7 @@ import asyncio
 from dataclasses import dataclass
 
 import aiohttp
-from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.errors import SlackApiError, SlackRequestError, SlackTokenRotationError
 
 from bot.errors import DeliveryError
 from bot.models import Destination
@@ -51,6 +51,7 @@ ERRORS: dict[str, SlackErrorKind] = {
         False, "a workspace setting stops the bot posting in {channel}"
     ),
     "message_not_found": SlackErrorKind(False, "the message was deleted"),
+    "invalid_refresh_token": SlackErrorKind(False, "the token cannot be refreshed: reinstall"),
     "cant_update_message": SlackErrorKind(False, "the message is not the bot's"),
 }
 
@@ -78,6 +79,8 @@ def delivery_error(exc: BaseException, where: Destination | None = None) -> Deli
     """
     if isinstance(exc, DeliveryError):
         return exc
+    if isinstance(exc, SlackTokenRotationError):
+        exc = exc.api_error  # refreshing a rotating token failed: classified like any call
     if isinstance(exc, SlackApiError):
         status = exc.response.status_code if exc.response is not None else 0
         code = slack_error_code(exc) or f"HTTP {status}"

@@ -70,6 +70,8 @@ class SlackApi:
         self.problems: list[str] = []
         self.workspaces: dict[str, Workspace] = {}
         self.oauth_codes: dict[str, Workspace] = {}
+        self.refresh_tokens: dict[str, tuple[Workspace, str]] = {}
+        """refresh token → (workspace, its next refresh token): token rotation's answers."""
         self.base_url = ""
         self.root = ""
         self.app_tokens: set[str] = set()
@@ -273,6 +275,8 @@ class SlackApi:
         )
 
     def _oauth(self, args: dict[str, Any]) -> web.Response:
+        if args.get("grant_type") == "refresh_token":
+            return self._refresh(args)
         ws = self.oauth_codes.pop(str(args.get("code", "")), None)
         if ws is None:
             return _error("invalid_code")
@@ -283,6 +287,23 @@ class SlackApi:
             token_type="bot",
             access_token=ws.token,
             bot_user_id=ws.bot_user,
+            team={"id": ws.team_id, "name": "Team " + ws.team_id},
+            enterprise=None,
+            is_enterprise_install=False,
+        )
+
+    def _refresh(self, args: dict[str, Any]) -> web.Response:
+        """A rotating token refreshed: the workspace's current token, a new refresh token."""
+        known = self.refresh_tokens.pop(str(args.get("refresh_token", "")), None)
+        if known is None:
+            return _error("invalid_refresh_token")
+        ws, next_refresh = known
+        return _ok(
+            app_id="A1",
+            token_type="bot",
+            access_token=ws.token,
+            refresh_token=next_refresh,
+            expires_in=43200,
             team={"id": ws.team_id, "name": "Team " + ws.team_id},
             enterprise=None,
             is_enterprise_install=False,
