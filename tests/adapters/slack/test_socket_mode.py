@@ -24,6 +24,14 @@ async def api() -> AsyncIterator[SlackApi]:
         yield api
 
 
+async def _get(port: int, path: str) -> tuple[int, str]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{port}{path}") as response,
+    ):
+        return response.status, await response.text()
+
+
 def _command(api: SlackApi, text: str) -> dict[str, str]:
     body = urllib.parse.urlencode({"text": text})
     return {
@@ -72,3 +80,26 @@ async def test_commands_over_socket_mode_and_a_reconnect(
     assert len(api.called("apps.connections.open")) >= 2
     assert all(c.token == APP_TOKEN for c in api.called("apps.connections.open"))
     assert api.problems == []
+
+
+async def test_a_first_connection_that_fails_is_retried(
+    api: SlackApi, tmp_path: Path, database_url: str
+) -> None:
+    api.fail("apps.connections.open", error="internal_error")
+    env = slack_env(api, SLACK_APP_TOKEN=APP_TOKEN)
+    async with running_bot(api, tmp_path, database_url, env=env) as bot:
+        await wait_for(lambda: "Socket Mode connected" in bot.logged(), 40)
+        assert api.connections == 1
+    opened = api.called("apps.connections.open")
+    assert [c.answer["ok"] for c in opened] == [False, True]
+
+
+async def test_the_service_runs_and_stops_while_slack_is_unreachable(
+    api: SlackApi, tmp_path: Path, database_url: str
+) -> None:
+    api.fail("apps.connections.open", error="internal_error", times=1000)
+    env = slack_env(api, SLACK_APP_TOKEN=APP_TOKEN)
+    async with running_bot(api, tmp_path, database_url, env=env) as bot:
+        status, body = await _get(bot.port, "/readyz")
+        assert status == 503 and '"slack": false' in body
+    assert api.connections == 0  # and running_bot saw it exit 0 after SIGTERM
