@@ -25,7 +25,9 @@ T2_TOKEN = "xoxb-team-two-9876543210-ZYXWVUzyxwvu"
 async def api() -> AsyncIterator[SlackApi]:
     async with slack_api() as api:
         api.oauth_codes["code-one"] = api.workspace("T1", T1_TOKEN, bot_user="UBOT1")
-        api.oauth_codes["code-two"] = api.workspace("T2", T2_TOKEN, bot_user="UBOT2")
+        api.oauth_codes["code-two"] = api.workspace(
+            "T2", T2_TOKEN, bot_user="UBOT2", admins={"UADMIN2"}
+        )
         yield api
 
 
@@ -93,6 +95,11 @@ async def test_two_workspaces_each_get_digests_with_their_own_token(
         if database_url.startswith("sqlite"):
             raw = b"".join(p.read_bytes() for p in tmp_path.glob("*.sqlite3*"))
             assert T1_TOKEN.encode() not in raw and T2_TOKEN.encode() not in raw
+
+        asked = await bot.sender.command("channel show", team="T2", channel="C2", user="UADMIN2")
+        assert asked.status == 200 and asked.json()["response_type"] == "ephemeral"
+        (lookup,) = api.called("users.info")
+        assert lookup.token == T2_TOKEN and lookup.args["user"] == "UADMIN2"
 
         uninstall = bot.sender.event_body({"type": "app_uninstalled"}, team="T2")
         assert (await bot.sender.send(uninstall, "application/json")).status == 200
