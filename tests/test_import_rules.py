@@ -108,7 +108,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "bot.health",
     ),
     ("bot.store",),  # tables and rows
-    ("bot.ingest", "bot.search", "bot.delivery"),  # services over the store
+    ("bot.ingest", "bot.search", "bot.delivery", "bot.subscriptions"),  # services over the store
     ("bot.commands", "bot.scheduling"),  # what people and clocks start
     # the composition root; Alembic's migration scripts are loaded by path, not imported by the
     # store, and may use the code of the day they were written (e.g. the indexer to backfill)

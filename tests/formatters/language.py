@@ -55,6 +55,16 @@ ALLOWED_LATIN = frozenset(
         "filter",
         "layout",
         "locale",
+        # subscription sub-commands and cadences (bot/commands/subscribe.py)
+        "subscribe",
+        "unsubscribe",
+        "subscriptions",
+        "cadence",
+        "instant",
+        "daily",
+        "weekly",
+        "all",
+        "DM",
     }
 )
 

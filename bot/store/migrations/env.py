@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
-from bot.store import delivery_schema, slack_schema  # noqa: F401  (register their tables)
+from bot.store import (  # noqa: F401  (register their tables)
+    delivery_schema,
+    slack_schema,
+    subscription_schema,
+)
 from bot.store.schema import Base
 
 connection = context.config.attributes["connection"]

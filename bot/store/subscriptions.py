@@ -1,0 +1,285 @@
+"""Subscriptions and DM plans on SQLite and PostgreSQL, idempotent under repeated events.
+
+Every write is an insert that does nothing on conflict (`ON CONFLICT DO NOTHING`, on both
+engines) or a delete, so the same event applied twice, or by two processes at once, leaves the
+same rows. A subscription lives while it has an origin: `command`, or `reaction:<message>`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.digest.personal import Cadence, DeliveryPlan, Person
+from bot.models import Note, Platform
+from bot.store.delivery_schema import (
+    AssignedNoteRow,
+    DeliveryRow,
+    DestinationStateRow,
+    DigestRunRow,
+)
+from bot.store.notes import note_from_row
+from bot.store.schema import NoteRow
+from bot.store.subscription_schema import SubscriberRow, SubscriptionOriginRow, SubscriptionRow
+
+__all__ = ["COMMAND_ORIGIN", "SqlSubscriptionStore", "StoredSubscription"]
+
+COMMAND_ORIGIN = "command"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSubscription:
+    """A person's subscription as stored: its filter text, when it began, and why it exists."""
+
+    person: Person
+    text: str
+    since: datetime
+    origins: tuple[str, ...]
+
+
+def _person(row: Any) -> Person:
+    return Person(Platform(row.platform), row.workspace, row.user_id)
+
+
+def _of(person: Person) -> Any:
+    return (
+        (SubscriptionRow.platform == person.platform.value)
+        & (SubscriptionRow.workspace == person.workspace)
+        & (SubscriptionRow.user_id == person.user)
+    )
+
+
+class SqlSubscriptionStore:
+    """One short transaction per call."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._dialect = engine.dialect.name
+
+    def _insert(self, table: Any) -> Any:
+        module = postgresql if self._dialect == "postgresql" else sqlite
+        return module.insert(table)
+
+    async def add(
+        self,
+        person: Person,
+        filters: Sequence[str],
+        origin: str,
+        *,
+        now: datetime,
+        plan: DeliveryPlan,
+    ) -> list[str]:
+        """Follow `filters` for `origin` (a no-op for what is already there); returns the
+        filters this call newly subscribed. `plan` is the person's plan if they have none."""
+        async with self._sessions() as session, session.begin():
+            await self._ensure_subscriber(session, person, plan, now)
+            before = set(await self._texts(session, person))
+            for text in dict.fromkeys(filters):
+                await session.execute(
+                    self._insert(SubscriptionRow)
+                    .values(
+                        platform=person.platform.value,
+                        workspace=person.workspace,
+                        user_id=person.user,
+                        filter_text=text,
+                        created_at=now,
+                    )
+                    .on_conflict_do_nothing()
+                )
+            ids = await session.scalars(
+                select(SubscriptionRow.id).where(
+                    _of(person), SubscriptionRow.filter_text.in_(list(filters))
+                )
+            )
+            for sub_id in list(ids):
+                await session.execute(
+                    self._insert(SubscriptionOriginRow)
+                    .values(subscription_id=sub_id, origin=origin, created_at=now)
+                    .on_conflict_do_nothing()
+                )
+        return [text for text in dict.fromkeys(filters) if text not in before]
+
+    async def _ensure_subscriber(
+        self, session: AsyncSession, person: Person, plan: DeliveryPlan, now: datetime
+    ) -> None:
+        await session.execute(
+            self._insert(SubscriberRow)
+            .values(
+                platform=person.platform.value,
+                workspace=person.workspace,
+                user_id=person.user,
+                cadence=plan.cadence.value,
+                at_time=plan.at,
+                timezone=plan.timezone,
+                locale=plan.locale,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing()
+        )
+
+    @staticmethod
+    async def _texts(session: AsyncSession, person: Person) -> list[str]:
+        rows = await session.scalars(select(SubscriptionRow.filter_text).where(_of(person)))
+        return list(rows)
+
+    async def remove(self, person: Person, filters: Iterable[str]) -> list[str]:
+        """Stop following `filters`, whatever added them; returns those that were followed."""
+        texts = list(filters)
+        async with self._sessions() as session, session.begin():
+            ids = list(
+                await session.scalars(
+                    select(SubscriptionRow.id).where(
+                        _of(person), SubscriptionRow.filter_text.in_(texts)
+                    )
+                )
+            )
+            gone = await self._delete(session, ids)
+        return [text for text in texts if text in gone]
+
+    async def remove_origin(self, person: Person, origin: str) -> list[str]:
+        """Take back what one origin added: its origin rows go, and every subscription of the
+        person left without an origin goes too. Returns the filters no longer followed."""
+        async with self._sessions() as session, session.begin():
+            mine = select(SubscriptionRow.id).where(_of(person))
+            await session.execute(
+                delete(SubscriptionOriginRow).where(
+                    SubscriptionOriginRow.origin == origin,
+                    SubscriptionOriginRow.subscription_id.in_(mine),
+                )
+            )
+            has_origin = exists().where(SubscriptionOriginRow.subscription_id == SubscriptionRow.id)
+            orphans = list(
+                await session.scalars(select(SubscriptionRow.id).where(_of(person), ~has_origin))
+            )
+            return sorted(await self._delete(session, orphans))
+
+    @staticmethod
+    async def _delete(session: AsyncSession, ids: list[int]) -> set[str]:
+        if not ids:
+            return set()
+        texts = set(
+            await session.scalars(
+                select(SubscriptionRow.filter_text).where(SubscriptionRow.id.in_(ids))
+            )
+        )
+        await session.execute(
+            delete(SubscriptionOriginRow).where(SubscriptionOriginRow.subscription_id.in_(ids))
+        )
+        await session.execute(delete(SubscriptionRow).where(SubscriptionRow.id.in_(ids)))
+        return texts
+
+    async def for_person(self, person: Person) -> list[StoredSubscription]:
+        """The person's subscriptions, oldest first."""
+        return (await self._subscriptions(_of(person))).get(person, [])
+
+    async def everyone(self) -> dict[Person, list[StoredSubscription]]:
+        """Every person's subscriptions (one query), oldest first."""
+        return await self._subscriptions(None)
+
+    async def _subscriptions(self, where: Any) -> dict[Person, list[StoredSubscription]]:
+        query = select(SubscriptionRow, SubscriptionOriginRow.origin).join(
+            SubscriptionOriginRow, SubscriptionOriginRow.subscription_id == SubscriptionRow.id
+        )
+        if where is not None:
+            query = query.where(where)
+        query = query.order_by(SubscriptionRow.created_at, SubscriptionRow.id)
+        grouped: dict[Person, dict[int, StoredSubscription]] = {}
+        async with self._sessions() as session:
+            for row, origin in await session.execute(query):
+                person = _person(row)
+                subs = grouped.setdefault(person, {})
+                known = subs.get(row.id)
+                origins = (*known.origins, origin) if known else (origin,)
+                subs[row.id] = StoredSubscription(person, row.filter_text, row.created_at, origins)
+        return {p: list(subs.values()) for p, subs in grouped.items()}
+
+    async def plan(self, person: Person) -> DeliveryPlan | None:
+        """The person's DM plan, or None when they never subscribed."""
+        async with self._sessions() as session:
+            row = await session.get(
+                SubscriberRow, (person.platform.value, person.workspace, person.user)
+            )
+        return None if row is None else _plan(row)
+
+    async def plans(self) -> dict[Person, DeliveryPlan]:
+        """Every person's DM plan."""
+        async with self._sessions() as session:
+            rows = await session.scalars(select(SubscriberRow))
+            return {_person(row): _plan(row) for row in rows}
+
+    async def set_plan(self, person: Person, plan: DeliveryPlan, *, now: datetime) -> None:
+        """Store the person's cadence, time, zone and language."""
+        async with self._sessions() as session, session.begin():
+            await self._ensure_subscriber(session, person, plan, now)
+            await session.execute(
+                update(SubscriberRow)
+                .where(
+                    SubscriberRow.platform == person.platform.value,
+                    SubscriberRow.workspace == person.workspace,
+                    SubscriberRow.user_id == person.user,
+                )
+                .values(
+                    cadence=plan.cadence.value,
+                    at_time=plan.at,
+                    timezone=plan.timezone,
+                    locale=plan.locale,
+                    updated_at=now,
+                )
+            )
+
+    async def forget(self, person: Person) -> None:
+        """Remove everything stored about the person: subscriptions, plan and DM history
+        (the DM destination's runs, messages, taken notes and state)."""
+        dm = person.key
+        async with self._sessions() as session, session.begin():
+            ids = list(await session.scalars(select(SubscriptionRow.id).where(_of(person))))
+            await self._delete(session, ids)
+            await session.execute(
+                delete(SubscriberRow).where(
+                    SubscriberRow.platform == person.platform.value,
+                    SubscriberRow.workspace == person.workspace,
+                    SubscriberRow.user_id == person.user,
+                )
+            )
+            await session.execute(delete(DeliveryRow).where(DeliveryRow.destination_key == dm))
+            await session.execute(
+                delete(AssignedNoteRow).where(AssignedNoteRow.destination_key == dm)
+            )
+            await session.execute(delete(DigestRunRow).where(DigestRunRow.destination_key == dm))
+            await session.execute(delete(DestinationStateRow).where(DestinationStateRow.key == dm))
+
+    async def new_notes(self, since: datetime) -> list[tuple[Note, datetime]]:
+        """Live notes first stored at or after `since`, with that instant, oldest day first."""
+        query = (
+            select(NoteRow)
+            .where(NoteRow.retracted.is_(False), NoteRow.created_at >= since)
+            .order_by(NoteRow.day, NoteRow.position, NoteRow.id)
+        )
+        async with self._sessions() as session:
+            return [(note_from_row(row), row.created_at) for row in await session.scalars(query)]
+
+    async def sent_to(
+        self, dest_keys: Iterable[str], note_keys: Iterable[str]
+    ) -> set[tuple[str, str]]:
+        """(destination, note) pairs among these already taken by a run of that destination."""
+        dests, notes = list(dest_keys), list(note_keys)
+        if not dests or not notes:
+            return set()
+        query = select(AssignedNoteRow.destination_key, AssignedNoteRow.note_key).where(
+            AssignedNoteRow.note_key.in_(notes)
+        )
+        async with self._sessions() as session:
+            rows = await session.execute(query)
+            wanted = set(dests)
+            return {(d, n) for d, n in rows if d in wanted}
+
+
+def _plan(row: SubscriberRow) -> DeliveryPlan:
+    return DeliveryPlan(Cadence(row.cadence), row.at_time, row.timezone, row.locale)

@@ -1,0 +1,110 @@
+"""`/paper subscribe|unsubscribe|subscriptions` through the real command core and store: every
+answer is ephemeral and says exactly what the person follows now, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from bot.app import App, paper_command
+from bot.commands.paper import PaperCommand
+from bot.commands.request import CommandRequest
+from bot.commands.subscribe import register_subscription_commands
+from bot.models import Platform
+from bot.replies import ErrorView, MessageView, Reply
+from bot.store.subscriptions import SqlSubscriptionStore
+from bot.subscriptions.service import SubscriptionService
+from formatters.i18n import catalogue
+
+
+async def _zone(key: str) -> str | None:
+    return "Europe/Berlin" if key == "slack:T1:C-berlin" else None
+
+
+def _paper(app: App) -> PaperCommand:
+    paper = paper_command(app)
+    service = SubscriptionService(SqlSubscriptionStore(app.engine), app.clock, zone_of=_zone)
+    register_subscription_commands(paper, service)
+    return paper
+
+
+async def _ask(paper: PaperCommand, text: str, user: str = "U1", channel: str = "C1") -> Reply:
+    return await paper.handle(CommandRequest(Platform.SLACK, "T1", channel, user, text, "en"))
+
+
+def _said(reply: Reply) -> str:
+    view = reply.view
+    if isinstance(view, ErrorView):
+        return "ERROR " + catalogue().text("en", view.message)
+    assert isinstance(view, MessageView)
+    return catalogue().message("en", view)
+
+
+async def test_subscribe_answers_privately_with_what_is_followed_now(app: App) -> None:
+    paper = _paper(app)
+    reply = await _ask(paper, "subscribe tag:rlhf #Alignment")
+    assert reply.ephemeral
+    assert _said(reply) == (
+        "Now following: tag:rlhf, tag:alignment.\n"
+        "You follow: tag:rlhf, tag:alignment.\n"
+        "New matching notes come by DM every day at 09:00 (Asia/Seoul)."
+    )
+    again = await _ask(paper, "subscribe tag:RLHF")
+    assert _said(again).splitlines()[0] == "You follow: tag:rlhf, tag:alignment."
+
+
+async def test_any_other_filter_is_one_subscription_in_one_spelling(app: App) -> None:
+    paper = _paper(app)
+    await _ask(paper, "subscribe -tag:survey tag:rlhf")
+    reply = await _ask(paper, 'subscribe author:"Sanjeev Arora" since:2024-06')
+    assert 'You follow: tag:rlhf -tag:survey, author:"sanjeev arora" since:2024-06-01.' in _said(
+        reply
+    )
+    assert "Now following" not in _said(await _ask(paper, "subscribe tag:rlhf -tag:survey"))
+
+
+async def test_keywords_and_bad_queries_are_refused_with_examples(app: App) -> None:
+    paper = _paper(app)
+    words = await _ask(paper, "subscribe reward model")
+    assert isinstance(words.view, ErrorView) and words.view.examples
+    assert _said(words).startswith("ERROR reward model is not a filter")
+    assert _said(await _ask(paper, "subscribe since:2024-13")).startswith(
+        "ERROR since:2024-13 is not a date"
+    )
+    assert _said(await _ask(paper, "subscribe")).startswith("ERROR Follow what?")
+    assert _said(await _ask(paper, "subscriptions")).startswith("You follow nothing.")
+
+
+async def test_unsubscribe_one_then_all(app: App) -> None:
+    paper = _paper(app)
+    await _ask(paper, "subscribe tag:rlhf tag:dpo")
+    await _ask(paper, "subscribe tag:x", user="U2")
+    assert _said(await _ask(paper, "unsubscribe #dpo")).splitlines()[:2] == [
+        "No longer following: tag:dpo.",
+        "You follow: tag:rlhf.",
+    ]
+    assert _said(await _ask(paper, "unsubscribe tag:dpo")).startswith(
+        "You did not follow tag:dpo; nothing changed."
+    )
+    assert _said(await _ask(paper, "unsubscribe all")) == (
+        "Unsubscribed from all 1 subscriptions; your DM history is deleted."
+    )
+    assert _said(await _ask(paper, "unsubscribe all")).startswith("You followed nothing")
+    assert _said(await _ask(paper, "subscriptions", user="U2")).startswith("You follow: tag:x.")
+
+
+async def test_the_plan_defaults_to_the_channels_zone_and_cadence_changes_it(app: App) -> None:
+    paper = _paper(app)
+    first = await _ask(paper, "subscribe tag:rl", channel="C-berlin")
+    assert _said(first).endswith("every day at 09:00 (Europe/Berlin).")
+    weekly = await _ask(paper, "subscriptions cadence weekly 7:30 Asia/Tokyo")
+    assert _said(weekly).endswith("every Monday at 07:30 (Asia/Tokyo), as one roll-up of the week.")
+    instant = await _ask(paper, "subscriptions cadence instant")
+    assert _said(instant).endswith("right after the notes are read in.")
+    daily = await _ask(paper, "subscriptions cadence daily")
+    assert _said(daily).endswith("every day at 07:30 (Asia/Tokyo).")  # time and zone kept
+    for bad, said in (
+        ("subscriptions cadence hourly", "ERROR Not changed: “hourly” is not a cadence"),
+        ("subscriptions cadence daily 25:00", "ERROR Not changed: 25:00 is not a time of day"),
+        ("subscriptions cadence daily Mars/Base", "ERROR Not changed: Mars/Base is not an IANA"),
+        ("subscriptions frobnicate", "ERROR Unknown command: subscriptions frobnicate"),
+    ):
+        assert _said(await _ask(paper, bad)).startswith(said)
+    assert _said(await _ask(paper, "subscriptions")).endswith("every day at 07:30 (Asia/Tokyo).")
