@@ -1,27 +1,46 @@
-"""The one entry point for reactions from every platform: is the message one of our digests?
+"""The one entry point for reactions from every platform: is the message one of our digests, and
+does the reaction follow (or unfollow) its paper's tags?
 
 Adapters translate their events (Slack `reaction_added`, Discord raw reactions) into a
-`Reaction` and hand it here; they decide nothing. What a reaction on a digest *does*
-(subscribing to the note's tags) belongs to subscriptions; this layer finds what was reacted to
-and counts it, so that every platform's plumbing is exercised the same way.
+`Reaction` and hand it here; they decide nothing. A subscribe emoji (🔔; Slack calls it `bell`)
+added on a paper message the bot posted (a thread reply, or an inline message's entries)
+subscribes the person to that paper's tags, recorded as coming from that message; removing it
+takes back exactly what that reaction added. A reaction on a header, on a message that is not
+ours, with another emoji, or by the bot itself changes nothing. The result carries a private
+confirmation for the adapter to send (ephemeral or DM); the store's unique constraints make a
+repeated event a no-op.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from bot.models import MessageRef, Reaction
+from bot.commands.subscribe import change_lines
+from bot.digest.personal import Person
+from bot.models import Destination, MessageRef, Note, Platform, Reaction
 from bot.ports import Metrics
+from bot.replies import MessageView, Reply, Text, msg
 from bot.store.deliveries import PostedMessage
+from bot.subscriptions.service import SubscriptionChange, SubscriptionService, reaction_origin
 
-__all__ = ["MessageLookup", "ReactionHandler", "ReactionOutcome", "ReactionResult"]
+__all__ = [
+    "DEFAULT_SUBSCRIBE_EMOJI",
+    "MessageLookup",
+    "PaperLookup",
+    "ReactionHandler",
+    "ReactionOutcome",
+    "ReactionResult",
+]
 
 log = logging.getLogger(__name__)
 
 REACTIONS_METRIC = "paperbot_reactions_total"
+DEFAULT_SUBSCRIBE_EMOJI = frozenset({"🔔", "bell"})
+"""The unicode bell (Discord, the terminal) and Slack's name for it."""
 
 
 class MessageLookup(Protocol):
@@ -30,6 +49,18 @@ class MessageLookup(Protocol):
     async def find_message(self, ref: MessageRef) -> PostedMessage | None:
         """The digest message `ref` names, or None."""
         ...
+
+
+class PaperLookup(Protocol):
+    """The papers one posted message shows (`bot.subscriptions.parts.PartNotes`)."""
+
+    async def __call__(self, posted: PostedMessage, platform: Platform) -> tuple[Note, ...]:
+        """None for a header; one paper for a thread reply; an inline message's entries."""
+        ...
+
+
+DestinationOf = Callable[[str], Awaitable[Destination | None]]
+"""A destination key to the destination (its zone and language), None when unknown."""
 
 
 class ReactionOutcome(StrEnum):
@@ -41,25 +72,49 @@ class ReactionOutcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ReactionResult:
-    """The outcome, and the digest message reacted to when it is ours."""
+    """The outcome, the digest message reacted to when it is ours, and what it changed.
+
+    `confirmation` is the private answer to send the person (None when nothing changed).
+    """
 
     outcome: ReactionOutcome
     posted: PostedMessage | None = None
+    change: SubscriptionChange | None = None
+    confirmation: Reply | None = None
 
 
 class ReactionHandler:
-    """Looks reactions up in the ledger and counts them by platform and outcome."""
+    """Looks reactions up in the ledger, follows papers' tags, counts by platform and outcome."""
 
-    def __init__(self, ledger: MessageLookup, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        ledger: MessageLookup,
+        metrics: Metrics,
+        *,
+        subscriptions: SubscriptionService | None = None,
+        papers: PaperLookup | None = None,
+        destination_of: DestinationOf | None = None,
+        emoji: Iterable[str] = DEFAULT_SUBSCRIBE_EMOJI,
+    ) -> None:
+        """Without `subscriptions` and `papers` reactions are only looked up and counted."""
         self._ledger, self._metrics = ledger, metrics
+        self._subs, self._papers, self._destination_of = subscriptions, papers, destination_of
+        self._emoji = frozenset(emoji)
+        self._ignored: set[tuple[Platform, str]] = set()
+
+    def ignore_user(self, platform: Platform, user: str) -> None:
+        """Never act on this user's reactions (the bot's own user, learned at connect)."""
+        self._ignored.add((platform, user))
 
     async def handle(self, reaction: Reaction) -> ReactionResult:
-        """Find the digest message of `reaction`; never raises for a message that is not ours."""
-        posted = await self._ledger.find_message(reaction.message)
+        """Find the digest message of `reaction` and apply it; never raises for a message that
+        is not ours."""
+        platform = reaction.message.platform
+        posted = None
+        if (platform, reaction.user) not in self._ignored:
+            posted = await self._ledger.find_message(reaction.message)
         outcome = ReactionOutcome.IGNORED if posted is None else ReactionOutcome.RECORDED
-        self._metrics.inc(
-            REACTIONS_METRIC, platform=reaction.message.platform.value, outcome=outcome.value
-        )
+        self._metrics.inc(REACTIONS_METRIC, platform=platform.value, outcome=outcome.value)
         log.debug(
             "reaction %s %s by %s on %s: %s",
             "added" if reaction.added else "removed",
@@ -68,4 +123,44 @@ class ReactionHandler:
             reaction.message,
             outcome.value,
         )
-        return ReactionResult(outcome, posted)
+        if posted is None or reaction.emoji not in self._emoji:
+            return ReactionResult(outcome, posted)
+        change, locale = await self._apply(reaction, posted)
+        return ReactionResult(outcome, posted, change, _confirmation(change, locale))
+
+    async def _apply(
+        self, reaction: Reaction, posted: PostedMessage
+    ) -> tuple[SubscriptionChange | None, str]:
+        if self._subs is None or self._papers is None:
+            return None, "ko"
+        ref = reaction.message
+        person = Person(ref.platform, ref.workspace, reaction.user)
+        home = await self._home(posted, ref)
+        origin = reaction_origin(ref)
+        if not reaction.added:
+            return await self._subs.unfollow_origin(person, origin), home.locale
+        papers = await self._papers(posted, ref.platform)
+        tags = [tag for note in papers for tag in note.tags]
+        if not tags:
+            return None, home.locale
+        return await self._subs.follow_tags(person, tags, origin, home), home.locale
+
+    async def _home(self, posted: PostedMessage, ref: MessageRef) -> Destination:
+        found = None
+        if self._destination_of is not None:
+            found = await self._destination_of(posted.destination_key)
+        return found or Destination(ref.platform, ref.workspace, ref.channel)
+
+
+def _confirmation(change: SubscriptionChange | None, locale: str) -> Reply | None:
+    """The private answer: what this reaction did, then what is followed now and when (None
+    when it changed nothing: a repeated event is not confirmed twice)."""
+    if change is None or not (change.added or change.removed):
+        return None
+    first: Text
+    if change.added:
+        first = msg("subs.reaction_added", filters=", ".join(change.added))
+    else:
+        first = msg("subs.reaction_removed", filters=", ".join(change.removed))
+    rest = change_lines(change)[1:]  # its first line says the same as `first`
+    return Reply(MessageView(lines=(first, *rest)), ephemeral=True, locale=locale)

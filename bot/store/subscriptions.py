@@ -16,6 +16,7 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.digest.build import RunSnapshot
 from bot.digest.personal import Cadence, DeliveryPlan, Person
 from bot.models import Note, Platform
 from bot.store.delivery_schema import (
@@ -25,10 +26,11 @@ from bot.store.delivery_schema import (
     DigestRunRow,
 )
 from bot.store.notes import note_from_row
+from bot.store.run_views import snapshot_of
 from bot.store.schema import NoteRow
 from bot.store.subscription_schema import SubscriberRow, SubscriptionOriginRow, SubscriptionRow
 
-__all__ = ["COMMAND_ORIGIN", "SqlSubscriptionStore", "StoredSubscription"]
+__all__ = ["COMMAND_ORIGIN", "SqlSubscriptionStore", "StoredSubscription", "run_snapshot"]
 
 COMMAND_ORIGIN = "command"
 
@@ -283,3 +285,10 @@ class SqlSubscriptionStore:
 
 def _plan(row: SubscriberRow) -> DeliveryPlan:
     return DeliveryPlan(Cadence(row.cadence), row.at_time, row.timezone, row.locale)
+
+
+async def run_snapshot(engine: AsyncEngine, run_id: int) -> RunSnapshot | None:
+    """The stored snapshot of one digest run (what it took and how it renders), read-only."""
+    async with async_sessionmaker(engine)() as session:
+        run = await session.get(DigestRunRow, run_id)
+        return None if run is None else snapshot_of(run)
