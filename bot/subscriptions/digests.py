@@ -1,0 +1,257 @@
+"""Personal DM digests through the delivery ledger: each person's DM is a destination, each
+cadence slot a run, so a DM is sent once and only once (one run per person and slot, one
+assignment per person and note), retried, paused and corrected like any channel digest.
+
+The work is done in bulk: one query for the new notes, one for what was already sent to whom,
+then each person's digest in memory (`build_personal_digest`); only a person with something new
+gets a run, so nothing new means no DM and no ledger row. A DM that fails permanently (the
+person cannot be DMed) pauses that person's DM destination at once: the reason is kept
+(`paperbot deliveries`, the destination's state) and it is not retried forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.cron import slot_key
+from bot.delivery.lease import RunLease
+from bot.delivery.pacing import Sleep
+from bot.delivery.publisher import Publisher
+from bot.delivery.rebuild import rebuild_run
+from bot.delivery.runner import RunOutcome
+from bot.delivery.service import Delivery
+from bot.digest.build import RunSnapshot
+from bot.digest.personal import (
+    DM_PREFIX,
+    Cadence,
+    DeliveryPlan,
+    Person,
+    PersonalDigest,
+    build_personal_digest,
+)
+from bot.errors import DeliveryError
+from bot.models import Digest, Platform
+from bot.ports import Clock
+from bot.store.deliveries import LeaseLostError, RunClaim, SqlDeliveryLedger
+from bot.store.destinations import SqlDestinationStore
+from bot.store.notes import SqlNoteStore
+from bot.store.run_views import EMPTY, FAILED, SENT
+from bot.store.subscriptions import SqlSubscriptionStore, StoredSubscription
+from bot.subscriptions.filters import SubscriptionFilter, stored_filter
+
+__all__ = ["PersonalDigests", "personal_digests_for"]
+
+log = logging.getLogger(__name__)
+
+PAUSE_AFTER = 1
+"""Permanent DM failures before a person's DM is paused: a closed DM is not retried forever."""
+
+
+class PersonalDigests:
+    """Works out and sends every person's DM digest; safe to call twice, anywhere."""
+
+    def __init__(
+        self,
+        *,
+        store: SqlSubscriptionStore,
+        notes: SqlNoteStore,
+        ledger: SqlDeliveryLedger,
+        destinations: SqlDestinationStore,
+        publisher: Publisher,
+        clock: Clock,
+        owner: str,
+        grace: timedelta = timedelta(hours=6),
+        lease: timedelta = timedelta(minutes=2),
+        beat: Sleep = asyncio.sleep,
+    ) -> None:
+        self._store, self._notes, self._ledger = store, notes, ledger
+        self._destinations, self._publisher, self._clock = destinations, publisher, clock
+        self._owner, self._grace, self._lease, self._beat = owner, grace, lease, beat
+
+    async def plan_all(
+        self, digest_key: str | None = None, *, cadences: Iterable[Cadence] = tuple(Cadence)
+    ) -> dict[Person, PersonalDigest]:
+        """Every person's digest due now (cadence slot within the grace period; `digest_key`
+        for instant ones), keyed by person; people with nothing new are left out."""
+        now, wanted = self._clock.now(), set(cadences)
+        subs, plans = await self._store.everyone(), await self._store.plans()
+        keys: dict[Person, str] = {}
+        for person in subs:
+            plan = plans.get(person, DeliveryPlan())
+            if plan.cadence in wanted and (key := self._key(plan, now, digest_key)) is not None:
+                keys[person] = key
+        if not keys:
+            return {}
+        filters = {p: _filters(subs[p]) for p in keys}
+        since = min((f.since for fs in filters.values() for f in fs), default=now)
+        candidates = await self._store.new_notes(since)
+        sent = await self._store.sent_to([p.key for p in keys], [n.key for n, _ in candidates])
+        digests = {}
+        for person, key in keys.items():
+            fresh = [(n, at) for n, at in candidates if (person.key, n.key) not in sent]
+            locale = plans.get(person, DeliveryPlan()).locale
+            built = build_personal_digest(person, key, filters[person], fresh, locale=locale)
+            if built is not None:
+                digests[person] = built
+        return digests
+
+    def _key(self, plan: DeliveryPlan, now: datetime, instant_key: str | None) -> str | None:
+        if plan.cadence is Cadence.INSTANT:
+            return instant_key
+        slot = plan.due_slot(now, self._grace)
+        return None if slot is None else slot_key(slot, ZoneInfo(plan.timezone))
+
+    async def send_due(
+        self, *, cadences: Iterable[Cadence] = (Cadence.DAILY, Cadence.WEEKLY)
+    ) -> dict[Person, RunOutcome]:
+        """Send every daily and weekly digest whose slot is due (a slot already sent is a
+        no-op: the ledger holds one run per person and slot)."""
+        return await self._send(await self.plan_all(cadences=cadences), "schedule")
+
+    async def send_instant(self) -> dict[Person, RunOutcome]:
+        """Right after an ingest: the instant people's new notes, one run per ingest."""
+        key = "instant:" + self._clock.now().isoformat(timespec="seconds")
+        return await self._send(await self.plan_all(key, cadences=(Cadence.INSTANT,)), "instant")
+
+    async def _send(
+        self, digests: dict[Person, PersonalDigest], trigger: str
+    ) -> dict[Person, RunOutcome]:
+        plans = await self._store.plans() if digests else {}
+        people = list(digests)
+        results = await asyncio.gather(
+            *(self.run(digests[p], plans.get(p, DeliveryPlan()), trigger) for p in people),
+            return_exceptions=True,
+        )
+        outcomes = {}
+        for person, result in zip(people, results, strict=True):
+            if isinstance(result, BaseException):
+                log.error("DM digest to %s failed: %r", person.key, result)
+                result = RunOutcome.FAILED
+            outcomes[person] = result
+        return outcomes
+
+    async def run(
+        self, personal: PersonalDigest, plan: DeliveryPlan, trigger: str = "schedule"
+    ) -> RunOutcome:
+        """Claim the person's run for this digest's key, take its notes, send it, close it."""
+        person, key = personal.person, personal.digest.key
+        if (await self._destinations.state(person.key)).paused:
+            return RunOutcome.SKIPPED
+        now = self._clock.now()
+        claim = await self._ledger.claim_run(
+            person.key, key, trigger=trigger, owner=self._owner, now=now, lease=self._lease
+        )
+        if claim is None:
+            return RunOutcome.ALREADY
+        lease = RunLease(
+            self._ledger,
+            claim,
+            clock=self._clock,
+            lease=self._lease,
+            claimed_at=now,
+            beat=self._beat,
+        )
+        dest = person.destination(timezone=plan.timezone, locale=plan.locale)
+        try:
+            async with lease.kept():
+                digest = await self._take(claim, personal)
+                if digest is not None:
+                    await self._publisher.publish(lease, dest, digest.digest)
+        except LeaseLostError:
+            return RunOutcome.LOST
+        except DeliveryError as exc:
+            return await self._fail(person, claim, exc)
+        status = SENT if digest is not None else EMPTY
+        if not await self._ledger.finish(claim, status, self._clock.now()):
+            return RunOutcome.LOST
+        if digest is None:
+            return RunOutcome.EMPTY
+        await self._destinations.record_success(person.key, self._clock.now())
+        log.info("sent DM digest %s to %s (%d notes)", key, person.key, len(digest.matched))
+        return RunOutcome.SENT
+
+    async def _take(self, claim: RunClaim, personal: PersonalDigest) -> PersonalDigest | None:
+        """A resumed run is rebuilt from its snapshot; a new one takes its notes first (None:
+        another run of this person took them all)."""
+        if claim.snapshot is not None:
+            digest = await rebuild_run(self._notes, claim.digest_key, claim.snapshot)
+            return PersonalDigest(personal.person, digest, personal.matched)
+        snapshot = _snapshot(personal)
+        if await self._ledger.assign(claim, snapshot):
+            return personal
+        return None
+
+    async def _fail(self, person: Person, claim: RunClaim, exc: DeliveryError) -> RunOutcome:
+        now = self._clock.now()
+        if not await self._ledger.finish(claim, FAILED, now, error=str(exc)):
+            return RunOutcome.LOST
+        log.error("DM digest %s to %s failed: %s", claim.digest_key, person.key, exc)
+        if not exc.retryable:
+            await self._destinations.record_permanent_failure(
+                person.key, str(exc), pause_after=PAUSE_AFTER, now=now
+            )
+        return RunOutcome.FAILED
+
+    async def resume_stale(self) -> int:
+        """Take over DM runs whose owner died mid-send (lease ran out); returns how many."""
+        resumed = 0
+        for dest_key, digest_key in await self._ledger.stale_runs(self._clock.now()):
+            person = _person_of_key(dest_key)
+            if person is None:
+                continue
+            plan = await self._store.plan(person) or DeliveryPlan()
+            placeholder = PersonalDigest(person, Digest(key=digest_key, days=()), {})
+            outcome = await self.run(placeholder, plan, "resume")  # rebuilt from its snapshot
+            resumed += outcome is not RunOutcome.ALREADY
+        return resumed
+
+
+def _filters(subs: list[StoredSubscription]) -> list[SubscriptionFilter]:
+    found = []
+    for sub in subs:
+        parsed = stored_filter(sub.text, sub.since)
+        if parsed is None:
+            log.warning("%s: stored subscription %r no longer parses", sub.person.key, sub.text)
+        else:
+            found.append(parsed)
+    return found
+
+
+def _snapshot(personal: PersonalDigest) -> RunSnapshot:
+    digest = personal.digest
+    return RunSnapshot(
+        note_keys=tuple(n.key for n in digest.notes),
+        filter_text=digest.filter_text,
+        locale=digest.locale,
+        layout=digest.layout,
+    )
+
+
+def _person_of_key(dest_key: str) -> Person | None:
+    """The person of a DM destination key (`platform:workspace:@user`), else None."""
+    platform, _, rest = dest_key.partition(":")
+    workspace, _, channel = rest.rpartition(":")
+    if not channel.startswith(DM_PREFIX) or platform not in {p.value for p in Platform}:
+        return None
+    return Person(Platform(platform), workspace, channel[len(DM_PREFIX) :])
+
+
+def personal_digests_for(
+    delivery: Delivery, store: SqlSubscriptionStore, *, beat: Sleep = asyncio.sleep
+) -> PersonalDigests:
+    """DM digests over a process's delivery services (same ledger, publisher and owner)."""
+    return PersonalDigests(
+        store=store,
+        notes=delivery.notes,
+        ledger=delivery.ledger,
+        destinations=delivery.destinations,
+        publisher=delivery.publisher,
+        clock=delivery.clock,
+        owner=delivery.owner,
+        grace=timedelta(seconds=delivery.config.misfire_grace_seconds),
+        beat=beat,
+    )
