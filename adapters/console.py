@@ -1,8 +1,11 @@
 """The terminal as a channel: the embedded default when no Slack or Discord token is set.
 
 Digests are printed (in colour on a terminal); a prompt takes `/paper …` lines, hands them to the
-injected command handler and prints the rendered reply. Without a terminal on standard input
-(a container, a pipe) it only prints. The renderer is injected: adapters never import formatters.
+injected command handler and prints the rendered reply. `:react 🔔 <n>` reacts on paper n of the
+last digest shown (`:unreact 🔔 <n>` takes it back), through the injected reaction handler, as a
+chat platform's reaction event would. A person's DM digest (a destination `@<user>`) is printed
+under a `✉️ @<user>` line. Without a terminal on standard input (a container, a pipe) it only
+prints. The renderer is injected: adapters never import formatters.
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ from rich.console import Console
 from bot.models import Destination, Digest, MessageRef
 from bot.payloads import ConsolePayload
 from bot.ports import Renderer
-from bot.replies import ErrorView, Reply, msg
+from bot.replies import ErrorView, MessageView, Reply, msg
 
 __all__ = [
     "CommandHandler",
     "ConsoleChannel",
     "ConsoleTransport",
+    "ReactHandler",
     "stdin_lines",
     "terminal_width",
 ]
@@ -36,6 +40,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CommandHandler = Callable[[str], Awaitable[Reply]]
+ReactHandler = Callable[[MessageRef, str, bool], Awaitable[Reply | None]]
+"""A reaction (message, emoji, added) by the person at the terminal; the private answer, if any."""
 PROMPT = "paper> "
 THREAD_BAR = "  │ "
 QUIT = {":q", ":quit", "quit", "exit"}
@@ -113,7 +119,9 @@ class ConsoleChannel:
     colour: bool | None = None
     locale: str = "ko"
     """The language of what the channel itself says (an internal error)."""
+    react: ReactHandler | None = None
     _console: Console = field(init=False)
+    _papers: list[MessageRef] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         colour = self.out.isatty() if self.colour is None else self.colour
@@ -140,12 +148,24 @@ class ConsoleChannel:
             self.out.write("\n")
         self.out.flush()
 
+    def posted(self, destination: Destination, ref: MessageRef, *, reply: bool) -> None:
+        """A digest message went out here: its papers are what `:react … <n>` numbers (the
+        header starts a new digest; DMs are not counted)."""
+        if destination.channel.startswith("@"):
+            return
+        if reply:
+            self._papers.append(ref)
+        else:
+            self._papers = []
+
     def show_digest(self, digest: Digest) -> None:
         """Print a digest as the chat platforms would post it."""
         self.show(self.renderer.render_digest(digest))
 
     async def answer(self, line: str) -> ConsolePayload | None:
         """Run one prompt line through the handler and print the reply; None for blank lines."""
+        if line.strip().startswith((":react", ":unreact")):
+            return await self._reaction(line.split())
         text = command_text(line)
         if text is None or self.handler is None:
             return None
@@ -155,6 +175,25 @@ class ConsoleChannel:
             log.exception("console command failed: %r", text)
             reply = Reply(ErrorView(msg("error.internal")), locale=self.locale)
         payload = self.renderer.render_reply(reply)
+        self.show([payload])
+        return payload
+
+    async def _reaction(self, words: list[str]) -> ConsolePayload:
+        """`:react <emoji> <n>` / `:unreact <emoji> <n>` on paper n of the last digest."""
+        if len(words) != 3 or not words[2].isdigit() or self.react is None:
+            return self._say(ErrorView(msg("subs.react_usage")))
+        number = int(words[2])
+        if not 1 <= number <= len(self._papers):
+            return self._say(ErrorView(msg("subs.react_no_paper", n=number)))
+        reply = await self.react(self._papers[number - 1], words[1], words[0] == ":react")
+        if reply is None:
+            return self._say(MessageView(lines=(msg("subs.reaction_unchanged"),)))
+        payload = self.renderer.render_reply(reply)
+        self.show([payload])
+        return payload
+
+    def _say(self, view: ErrorView | MessageView) -> ConsolePayload:
+        payload = self.renderer.render_reply(Reply(view, locale=self.locale))
         self.show([payload])
         return payload
 
@@ -195,11 +234,20 @@ class ConsoleTransport:
         thread: MessageRef | None = None,
         nonce: str | None = None,
     ) -> MessageRef:
-        """Print the message; replies in a thread are indented under the header."""
+        """Print the message; replies in a thread are indented under the header. A DM's first
+        message is printed under `✉️ @<user>`."""
+        if destination.channel.startswith("@") and thread is None:
+            payload = ConsolePayload(
+                f"✉️ {destination.channel}\n{payload.plain}",
+                f"✉️ {destination.channel}\n{payload.rich}" if payload.rich else "",
+                thread=payload.thread,
+            )
         self.channel.show([payload])
-        return MessageRef(
+        ref = MessageRef(
             destination.platform, destination.workspace, destination.channel, uuid.uuid4().hex[:16]
         )
+        self.channel.posted(destination, ref, reply=thread is not None)
+        return ref
 
     async def edit(self, ref: MessageRef, payload: ConsolePayload) -> None:
         """A terminal can't change printed text: print the corrected message again, marked ✏️

@@ -42,10 +42,10 @@ from bot.cli_metrics import (
     watch_store,
 )
 from bot.cli_render import day_digest
+from bot.cli_subscriptions import Subscriptions, wire_subscriptions
 from bot.commands.admin import register_admin_commands
 from bot.commands.channel import ChannelCommands
 from bot.commands.paper import PaperCommand
-from bot.commands.reactions import ReactionHandler
 from bot.delivery.config import DeliveryConfig, load_delivery_config
 from bot.delivery.pacing import Pacer
 from bot.delivery.publisher import Route
@@ -231,6 +231,8 @@ async def serve(
     register_admin_commands(
         paper, ChannelCommands(delivery, on_change=service.destinations_changed)
     )
+    subscriptions = wire_subscriptions(app, delivery, paper, metrics, service)
+    subscriptions.serve_terminal(channel, os.environ.get("USER") or "terminal")
     started = asyncio.Event()
     service.start(LeadAfterStartUp(leader_lock(app.engine), started))
     describe(metrics)
@@ -246,7 +248,7 @@ async def serve(
         app=app,
         paper=paper,
         delivery=delivery,
-        reactions=ReactionHandler(delivery.ledger, metrics),
+        reactions=subscriptions.reactions,
         metrics=metrics,
         templates_dir=args.templates_dir,
         http_port=http.port if http is not None else None,
@@ -256,7 +258,7 @@ async def serve(
     _stop_on_signals(stop)
     prompt = asyncio.create_task(_prompt_then_stop(channel, stop))
     start_up = asyncio.create_task(
-        _start_up(args, delivery, service, channel, reporter, started, metrics)
+        _start_up(args, delivery, service, channel, reporter, started, metrics, subscriptions)
     )
     try:
         for platform in platforms:
@@ -287,6 +289,7 @@ async def _start_up(
     reporter: IngestReporter,
     started: asyncio.Event,
     metrics: MetricsRegistry,
+    subscriptions: Subscriptions,
 ) -> None:
     """Read the notes folder, show the terminal's digest, then lead and re-ingest on a timer."""
     began = time.perf_counter()
@@ -315,7 +318,7 @@ async def _start_up(
     service.scheduler.add_job(
         _ingest_job,
         "interval",
-        args=[args.notes_dir, delivery, reporter, metrics],
+        args=[args.notes_dir, delivery, reporter, metrics, subscriptions],
         minutes=args.ingest_every,
         id=INGEST_JOB_ID,
         coalesce=True,
@@ -478,11 +481,16 @@ def admin_message(
 
 
 async def _ingest_job(
-    notes_dir: Path, delivery: Delivery, reporter: IngestReporter, metrics: MetricsRegistry
+    notes_dir: Path,
+    delivery: Delivery,
+    reporter: IngestReporter,
+    metrics: MetricsRegistry,
+    subscriptions: Subscriptions,
 ) -> None:
     report, corrections = await ingest_and_correct([notes_dir], delivery)
     reporter(report)
     record_ingest(metrics, report)
+    await subscriptions.after_ingest(report)
     if report.total("added") or report.changed_keys:
         log.info(
             "ingested %s: %d new, %d changed; %s",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPOSITION_ROOT = {"bot.app", "bot.cli", "bot.cli_run", "bot.cli_metrics"}  # the `run` wiring
+COMPOSITION_ROOT = {"bot.app", "bot.cli", "bot.cli_run", "bot.cli_metrics", "bot.cli_subscriptions"}
 COMPOSITION_PACKAGES = ("bot.wiring",)  # each chat platform's wiring
 SDKS = ("slack_sdk", "slack_bolt", "discord", "aiohttp")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -30,12 +31,27 @@ class DigestService:
         self.digests = DigestScheduler(delivery, self.scheduler, resume_every=resume_every)
         self._poll = poll_seconds
         self.election: LeaderElection | None = None
+        self._duties: list[tuple[Callable[[], Awaitable[None]], Callable[[], None]]] = [
+            (self.digests.activate, self.digests.deactivate)
+        ]
+
+    def also_lead(
+        self, activate: Callable[[], Awaitable[None]], deactivate: Callable[[], None]
+    ) -> None:
+        """Another duty of the leader (the DM digest jobs), started after the digest jobs."""
+        self._duties.append((activate, deactivate))
+
+    async def _elected(self) -> None:
+        for activate, _ in self._duties:
+            await activate()
+
+    def _deposed(self) -> None:
+        for _, deactivate in self._duties:
+            deactivate()
 
     def start(self, lock: LeaderLock) -> None:
         """Start the scheduler (inside the running loop) and poll the lock at once."""
-        self.election = LeaderElection(
-            lock, on_elected=self.digests.activate, on_deposed=self.digests.deactivate
-        )
+        self.election = LeaderElection(lock, on_elected=self._elected, on_deposed=self._deposed)
         self.scheduler.start()
         self.scheduler.add_job(
             self.election.tick,
