@@ -9,6 +9,7 @@ from datetime import date
 from enum import StrEnum
 
 __all__ = [
+    "PERSONAL_DIGEST_PREFIX",
     "Destination",
     "Digest",
     "DigestDay",
@@ -136,13 +137,19 @@ class DigestDay:
     notes: tuple[Note, ...]
 
 
+PERSONAL_DIGEST_PREFIX = "dm:"
+"""Digest keys of personal (DM) digests start with this: `dm:slot:2024-09-20T09:00`."""
+
+
 @dataclass(frozen=True, slots=True)
 class Digest:
     """What one scheduled post to one destination holds.
 
     `key` names the run in the ledger (e.g. `daily:2024-09-20`); `days` are oldest first;
     `filter_text` is the destination's filter as the user wrote it (shown in the header);
-    `overflow` counts matching notes left out by the per-digest cap.
+    `overflow` counts matching notes left out by the per-digest cap. A personal digest (its
+    key starts with `dm:`) shows `filter_text` as the subscriptions it matched, and `matched`
+    says per note which ones brought it ("why you got this").
     """
 
     key: str
@@ -151,6 +158,17 @@ class Digest:
     overflow: int = 0
     locale: str = "ko"
     layout: Layout = Layout.THREAD
+    matched: tuple[tuple[str, str], ...] = ()
+    """(note key, the subscriptions that matched it), for personal digests."""
+
+    @property
+    def personal(self) -> bool:
+        """Whether this is someone's DM digest rather than a channel's."""
+        return self.key.startswith(PERSONAL_DIGEST_PREFIX)
+
+    def matched_for(self, note_key: str) -> str:
+        """The subscriptions that brought a note into a personal digest ("" when unknown)."""
+        return next((why for key, why in self.matched if key == note_key), "")
 
     @property
     def notes(self) -> tuple[Note, ...]:

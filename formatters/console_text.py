@@ -30,10 +30,12 @@ from formatters.entries import (
     EntryContext,
     days_label,
     entry_context,
+    filter_key,
     live_count,
     masked,
     overflow_query,
     tag_summary,
+    title_key,
 )
 from formatters.i18n import Catalogue, catalogue
 from formatters.templating import Templates
@@ -85,9 +87,7 @@ class ConsoleRenderer:
         """Header first; in the thread layout each note is its own part with `thread=True`."""
         digest = masked(digest, self.strings.t(digest.locale, "digest.retracted"))
         head = self._both(lambda mode: self._header(digest, mode))
-        entries = [
-            self._entry_both(note, n, digest.locale) for n, note in enumerate(digest.notes, 1)
-        ]
+        entries = [self._paper_both(note, n, digest) for n, note in enumerate(digest.notes, 1)]
         if digest.layout is Layout.INLINE:
             parts = [head, *entries]
             return [
@@ -103,8 +103,18 @@ class ConsoleRenderer:
         """A command result as text; controls become hints (`/paper …` to type next)."""
         return ConsolePayload(*self._both(lambda mode: self._reply(reply, mode)))
 
-    def _entry_both(self, note: Note, number: int, locale: str) -> tuple[str, str]:
-        return self._both(lambda mode: self._entry(note, number, locale, mode))
+    def _paper_both(self, note: Note, number: int, digest: Digest) -> tuple[str, str]:
+        """A digest's entry; in a DM digest, under it the subscriptions that brought it."""
+        why = digest.matched_for(note.key)
+
+        def render(mode: _Mode) -> str:
+            text = self._entry(note, number, digest.locale, mode)
+            if not why:
+                return text
+            line = self._t(digest.locale, filter_key(digest), mode, filter=why)
+            return text + "\n" + mode.style(f"   {line}", "yellow")
+
+        return self._both(render)
 
     def _both(self, render: Callable[[_Mode], str]) -> tuple[str, str]:
         return render(PLAIN), render(RICH)
@@ -140,7 +150,7 @@ class ConsoleRenderer:
             digest.locale, "digest.overflow", count=digest.overflow, query=overflow_query(digest)
         )
         filter_label = digest.filter_text.strip() and self.strings.t(
-            digest.locale, "digest.filter", filter=digest.filter_text
+            digest.locale, filter_key(digest), filter=digest.filter_text
         )
         items = [
             self._render("list_item", mode, e=self._ctx(n, i, digest.locale, mode, self.budget))
@@ -151,7 +161,7 @@ class ConsoleRenderer:
             mode,
             title=self._t(
                 digest.locale,
-                "digest.title",
+                title_key(digest),
                 mode,
                 days=days_label(digest),
                 count=live_count(digest),

@@ -27,10 +27,12 @@ from formatters.discord_replies import render_discord_reply
 from formatters.entries import (
     Budget,
     days_label,
+    filter_key,
     live_count,
     masked,
     overflow_query,
     tag_summary,
+    title_key,
 )
 from formatters.i18n import Catalogue, catalogue
 from formatters.limits import DISCORD_LIMITS
@@ -90,7 +92,9 @@ class DiscordRenderer:
 
     def _header_embeds(self, digest: Digest) -> list[Embed]:
         """The numbered list, in as many ≤4096-character descriptions as it needs."""
-        title = self._t(digest, "digest.title", days=days_label(digest), count=live_count(digest))
+        title = self._t(
+            digest, title_key(digest), days=days_label(digest), count=live_count(digest)
+        )
         lines = [self._list_item(note, n, digest) for n, note in enumerate(digest.notes, 1)]
         chunks = split_text("\n".join(lines), 3500) or [self._t(digest, "digest.empty")]
         embeds: list[Embed] = [{"description": c, "color": BRAND_COLOUR} for c in chunks]
@@ -103,7 +107,7 @@ class DiscordRenderer:
         tags = " ".join(escape_discord(f"#{tag}") for tag in tag_summary(digest.notes))
         fields = [embed_field(self._t(digest, "digest.tags"), tags)] if tags else []
         if digest.filter_text.strip():
-            label = self._t(digest, "digest.filter", filter="")
+            label = self._t(digest, filter_key(digest), filter="")
             fields.append(embed_field(label.strip(" :"), escape_discord(digest.filter_text)))
         return fields
 
@@ -137,6 +141,8 @@ class DiscordRenderer:
         fields = [(self._t(digest, "digest.authors"), e.authors, True)]
         fields += [(self._t(digest, "digest.tags"), " ".join(e.tags), True)]
         fields += [(self._t(digest, "digest.abstract"), e.abstract, False)]
+        if why := digest.matched_for(note.key):
+            fields += [(self._t(digest, filter_key(digest), filter="").strip(" :"), why, False)]
         embed["fields"] = [embed_field(n, v, inline=i) for n, v, i in fields if v]
         footer = f"{e.day} · /paper id:{note.key}"
         embed["footer"] = {"text": truncate(escape_discord_plain(footer), L.footer)}

@@ -19,11 +19,13 @@ __all__ = [
     "clip_tags",
     "days_label",
     "entry_context",
+    "filter_key",
     "live_count",
     "masked",
     "overflow_query",
     "short_authors",
     "tag_summary",
+    "title_key",
 ]
 
 Escape = Callable[[str], str]
@@ -169,3 +171,14 @@ def overflow_query(digest: Digest) -> str:
     if digest.filter_text.strip():
         return digest.filter_text.strip()
     return f"since:{digest.days[0].day.isoformat()}" if digest.days else ""
+
+
+def title_key(digest: Digest) -> str:
+    """The catalogue key of a digest's title: a channel's, or a person's DM digest's."""
+    return "subs.dm_title" if digest.personal else "digest.title"
+
+
+def filter_key(digest: Digest) -> str:
+    """The catalogue key that labels `filter_text`: a channel's filter, or the subscriptions a
+    DM digest matched (also the label of each paper's own "matched" line)."""
+    return "subs.matched" if digest.personal else "digest.filter"

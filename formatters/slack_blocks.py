@@ -16,10 +16,12 @@ from formatters.entries import (
     Budget,
     HeaderContext,
     days_label,
+    filter_key,
     live_count,
     masked,
     overflow_query,
     tag_summary,
+    title_key,
 )
 from formatters.i18n import Catalogue, catalogue
 from formatters.limits import SLACK_LIMITS
@@ -82,7 +84,7 @@ class SlackRenderer:
         return self.strings.t(digest.locale, key, **params)
 
     def _title(self, digest: Digest) -> str:
-        return self._t(digest, "digest.title", days=days_label(digest), count=live_count(digest))
+        return self._t(digest, title_key(digest), days=days_label(digest), count=live_count(digest))
 
     def _head(self, digest: Digest) -> HeaderContext:
         """The header's parts for the footer template, escaped."""
@@ -93,7 +95,7 @@ class SlackRenderer:
             title=self._title(digest),
             days=days_label(digest),
             count=live_count(digest),
-            filter=self._t(digest, "digest.filter", filter=f"`{filter_text}`")
+            filter=self._t(digest, filter_key(digest), filter=f"`{filter_text}`")
             if filter_text
             else "",
             overflow=self._t(digest, "digest.overflow", count=digest.overflow, query=query)
@@ -128,6 +130,8 @@ class SlackRenderer:
         )
         text = self.templates.render(PLATFORM, "entry", {"e": e})
         blocks = [divider(), *[section(c) for c in split_text(text, SLACK_LIMITS.section_text)]]
+        if why := digest.matched_for(note.key):
+            blocks.append(context([label(self._t(digest, filter_key(digest), filter=why))]))
         if not note.retracted:
             caption = self._t(digest, "digest.full_note")
             blocks.append(actions([button(caption, NOTE_ACTION, f"id:{note.key}")]))

@@ -146,6 +146,8 @@ def build_personal_digest(
 ) -> PersonalDigest | None:
     """The person's digest of `candidates` (note, first stored at), or None when none matches.
 
+    `key` is the run's digest key and starts with `dm:` (`PERSONAL_DIGEST_PREFIX`).
+
     Candidates are live notes not yet sent to this person (selected in SQL). A note is in it when
     a subscription matches it and the note was first stored at or after that subscription began:
     following a tag brings what is new from then on, not the back catalogue. Oldest day first,
@@ -170,5 +172,6 @@ def build_personal_digest(
         filter_text=" · ".join(reasons),
         locale=locale,
         layout=Layout.THREAD,
+        matched=tuple((n.key, " · ".join(matched[n.key])) for n in kept),
     )
     return PersonalDigest(person, digest, matched)

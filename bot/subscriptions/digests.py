@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -34,6 +35,7 @@ from bot.digest.personal import (
     build_personal_digest,
 )
 from bot.errors import DeliveryError
+from bot.models import PERSONAL_DIGEST_PREFIX as DM
 from bot.models import Digest, Platform
 from bot.ports import Clock
 from bot.store.deliveries import LeaseLostError, RunClaim, SqlDeliveryLedger
@@ -103,7 +105,7 @@ class PersonalDigests:
         if plan.cadence is Cadence.INSTANT:
             return instant_key
         slot = plan.due_slot(now, self._grace)
-        return None if slot is None else slot_key(slot, ZoneInfo(plan.timezone))
+        return None if slot is None else DM + slot_key(slot, ZoneInfo(plan.timezone))
 
     async def send_due(
         self, *, cadences: Iterable[Cadence] = (Cadence.DAILY, Cadence.WEEKLY)
@@ -114,7 +116,7 @@ class PersonalDigests:
 
     async def send_instant(self) -> dict[Person, RunOutcome]:
         """Right after an ingest: the instant people's new notes, one run per ingest."""
-        key = "instant:" + self._clock.now().isoformat(timespec="seconds")
+        key = DM + "instant:" + self._clock.now().isoformat(timespec="seconds")
         return await self._send(await self.plan_all(key, cadences=(Cadence.INSTANT,)), "instant")
 
     async def _send(
@@ -179,11 +181,18 @@ class PersonalDigests:
         another run of this person took them all)."""
         if claim.snapshot is not None:
             digest = await rebuild_run(self._notes, claim.digest_key, claim.snapshot)
-            return PersonalDigest(personal.person, digest, personal.matched)
+            return await self._explained(personal.person, digest)
         snapshot = _snapshot(personal)
         if await self._ledger.assign(claim, snapshot):
             return personal
         return None
+
+    async def _explained(self, person: Person, digest: Digest) -> PersonalDigest:
+        """A rebuilt DM digest with each paper's matching subscriptions worked out again."""
+        filters = _filters(await self._store.for_person(person))
+        matched = {n.key: tuple(f.text for f in filters if f.matches(n)) for n in digest.notes}
+        why = tuple((key, " · ".join(texts)) for key, texts in matched.items() if texts)
+        return PersonalDigest(person, replace(digest, matched=why), matched)
 
     async def _fail(self, person: Person, claim: RunClaim, exc: DeliveryError) -> RunOutcome:
         now = self._clock.now()

@@ -69,11 +69,11 @@ def _author_matches(wanted: str, authors: tuple[str, ...]) -> bool:
 
 
 def canonical(query: Query) -> str:
-    """One spelling per filter: tag groups, excluded tags, authors, dates, in that order."""
+    """One spelling per filter: tag groups, authors, excluded tags, dates, in that order."""
     terms = [f"tag:{','.join(sorted(group))}" for group in sorted(set(query.tag_groups))]
-    terms += [f"-tag:{tag}" for tag in sorted(set(query.excluded_tags))]
     for author in sorted(set(query.authors)):
         terms.append(f'author:"{author}"' if " " in author else f"author:{author}")
+    terms += [f"-tag:{tag}" for tag in sorted(set(query.excluded_tags))]
     if query.since is not None and query.since == query.until:
         terms.append(f"date:{query.since.isoformat()}")
     else:

@@ -87,7 +87,7 @@ async def test_daily_at_nine_in_each_persons_zone(app: App, clock: FixedClock) -
     clock.set(datetime(2024, 9, 20, 13, 0, tzinfo=UTC))
     assert await personal.send_due() == {BOB: RunOutcome.SENT}
     runs = {r.destination_key: r.digest_key for r in await delivery.ledger.recent_runs()}
-    assert runs == {ANN.key: "slot:2024-09-20T09:00", BOB.key: "slot:2024-09-20T09:00"}
+    assert runs == {ANN.key: "dm:slot:2024-09-20T09:00", BOB.key: "dm:slot:2024-09-20T09:00"}
 
 
 async def test_weekly_is_one_roll_up_on_monday(app: App, clock: FixedClock) -> None:
@@ -122,7 +122,7 @@ async def test_a_daylight_saving_change_neither_skips_nor_repeats_a_day(
     await put_day(app, date(2024, 11, 3), [note(date(2024, 11, 3), "b", "rl")])
     clock.set(datetime(2024, 11, 3, 6, 30, tzinfo=UTC))  # 01:30 EST: the same slot
     personal_ann = (await personal.plan_all())[ANN]
-    assert personal_ann.digest.key == "slot:2024-11-03T01:30"
+    assert personal_ann.digest.key == "dm:slot:2024-11-03T01:30"
     assert await personal.run(personal_ann, DeliveryPlan()) is RunOutcome.ALREADY
     clock.set(datetime(2024, 11, 4, 6, 30, tzinfo=UTC))  # the next day's slot brings b
     assert await personal.send_due() == {ANN: RunOutcome.SENT}
