@@ -186,20 +186,22 @@ class SqlSubscriptionStore:
         return await self._subscriptions(None)
 
     async def _subscriptions(self, where: Any) -> dict[Person, list[StoredSubscription]]:
-        query = select(SubscriptionRow, SubscriptionOriginRow.origin).join(
-            SubscriptionOriginRow, SubscriptionOriginRow.subscription_id == SubscriptionRow.id
-        )
+        s, o = SubscriptionRow, SubscriptionOriginRow
+        query = select(
+            s.id, s.platform, s.workspace, s.user_id, s.filter_text, s.created_at, o.origin
+        ).join(o, o.subscription_id == s.id)
         if where is not None:
             query = query.where(where)
-        query = query.order_by(SubscriptionRow.created_at, SubscriptionRow.id)
+        query = query.order_by(s.created_at, s.id)
         grouped: dict[Person, dict[int, StoredSubscription]] = {}
         async with self._sessions() as session:
-            for row, origin in await session.execute(query):
-                person = _person(row)
-                subs = grouped.setdefault(person, {})
-                known = subs.get(row.id)
-                origins = (*known.origins, origin) if known else (origin,)
-                subs[row.id] = StoredSubscription(person, row.filter_text, row.created_at, origins)
+            rows = await session.execute(query)  # plain rows: a fan-out reads thousands
+        for row in rows:
+            person = _person(row)
+            subs = grouped.setdefault(person, {})
+            known = subs.get(row.id)
+            origins = (*known.origins, row.origin) if known else (row.origin,)
+            subs[row.id] = StoredSubscription(person, row.filter_text, row.created_at, origins)
         return {p: list(subs.values()) for p, subs in grouped.items()}
 
     async def plan(self, person: Person) -> DeliveryPlan | None:
@@ -212,9 +214,13 @@ class SqlSubscriptionStore:
 
     async def plans(self) -> dict[Person, DeliveryPlan]:
         """Every person's DM plan."""
+        r = SubscriberRow
+        query = select(
+            r.platform, r.workspace, r.user_id, r.cadence, r.at_time, r.timezone, r.locale
+        )
         async with self._sessions() as session:
-            rows = await session.scalars(select(SubscriberRow))
-            return {_person(row): _plan(row) for row in rows}
+            rows = await session.execute(query)
+        return {_person(row): _plan(row) for row in rows}
 
     async def set_plan(self, person: Person, plan: DeliveryPlan, *, now: datetime) -> None:
         """Store the person's cadence, time, zone and language."""
@@ -269,21 +275,24 @@ class SqlSubscriptionStore:
 
     async def sent_to(
         self, dest_keys: Iterable[str], note_keys: Iterable[str]
-    ) -> set[tuple[str, str]]:
-        """(destination, note) pairs among these already taken by a run of that destination."""
-        dests, notes = list(dest_keys), list(note_keys)
+    ) -> dict[str, set[str]]:
+        """Per destination among these, the notes among these a run of it already took (one
+        query over the notes' assignments, served by `ix_assigned_notes_note`)."""
+        dests, notes = set(dest_keys), list(note_keys)
         if not dests or not notes:
-            return set()
+            return {}
         query = select(AssignedNoteRow.destination_key, AssignedNoteRow.note_key).where(
             AssignedNoteRow.note_key.in_(notes)
         )
+        taken: dict[str, set[str]] = {}
         async with self._sessions() as session:
-            rows = await session.execute(query)
-            wanted = set(dests)
-            return {(d, n) for d, n in rows if d in wanted}
+            for dest, note in await session.execute(query):
+                if dest in dests:
+                    taken.setdefault(dest, set()).add(note)
+        return taken
 
 
-def _plan(row: SubscriberRow) -> DeliveryPlan:
+def _plan(row: Any) -> DeliveryPlan:
     return DeliveryPlan(Cadence(row.cadence), row.at_time, row.timezone, row.locale)
 
 

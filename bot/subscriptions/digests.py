@@ -29,6 +29,7 @@ from bot.digest.build import RunSnapshot
 from bot.digest.personal import (
     DM_PREFIX,
     Cadence,
+    Candidates,
     DeliveryPlan,
     Person,
     PersonalDigest,
@@ -90,13 +91,17 @@ class PersonalDigests:
             return {}
         filters = {p: _filters(subs[p]) for p in keys}
         since = min((f.since for fs in filters.values() for f in fs), default=now)
-        candidates = await self._store.new_notes(since)
-        sent = await self._store.sent_to([p.key for p in keys], [n.key for n, _ in candidates])
-        digests = {}
+        new = await self._store.new_notes(since)
+        if not new:
+            return {}
+        sent = await self._store.sent_to([p.key for p in keys], [n.key for n, _ in new])
+        pool, digests = Candidates(new), {}
         for person, key in keys.items():
-            fresh = [(n, at) for n, at in candidates if (person.key, n.key) not in sent]
             locale = plans.get(person, DeliveryPlan()).locale
-            built = build_personal_digest(person, key, filters[person], fresh, locale=locale)
+            taken = sent.get(person.key, ())
+            built = build_personal_digest(
+                person, key, filters[person], pool, sent=taken, locale=locale
+            )
             if built is not None:
                 digests[person] = built
         return digests

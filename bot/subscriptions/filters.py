@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from bot.errors import QuerySyntaxError
 from bot.models import Note
@@ -42,6 +43,11 @@ class SubscriptionFilter:
     text: str
     query: Query
     since: datetime
+
+    @property
+    def any_of_tags(self) -> tuple[str, ...]:
+        """A matching note has one of the first tag group's tags (none: no tag group)."""
+        return self.query.tag_groups[0] if self.query.tag_groups else ()
 
     def matches(self, note: Note) -> bool:
         """Whether `/paper <text>` would list the note (tags, excluded tags, authors, dates)."""
@@ -111,6 +117,12 @@ def stored_filter(text: str, since: datetime) -> SubscriptionFilter | None:
     """A stored subscription read back; None if the grammar no longer reads it (logged by
     the caller, never raised into a digest)."""
     try:
-        return SubscriptionFilter(text, parse_query(text), since)
+        return SubscriptionFilter(text, _parsed(text), since)
     except QuerySyntaxError:
         return None
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> Query:
+    """Stored texts repeat across people (`tag:rlhf`): each is parsed once per process."""
+    return parse_query(text)
