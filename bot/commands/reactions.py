@@ -7,8 +7,9 @@ added on a paper message the bot posted (a thread reply, or an inline message's 
 subscribes the person to that paper's tags, recorded as coming from that message; removing it
 takes back exactly what that reaction added. A reaction on a header, on a message that is not
 ours, with another emoji, or by the bot itself changes nothing. The result carries a private
-confirmation for the adapter to send (ephemeral or DM); the store's unique constraints make a
-repeated event a no-op.
+confirmation for the adapter to send (ephemeral or DM), or a `ConfirmationBundler` sends one per
+person for a burst of reactions; the store's unique constraints make a repeated event a no-op
+(and a no-op is not confirmed).
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from bot.commands.subscribe import change_lines
 from bot.digest.personal import Person
 from bot.models import Destination, MessageRef, Note, Platform, Reaction
 from bot.ports import Metrics
-from bot.replies import MessageView, Reply, Text, msg
+from bot.replies import Reply
 from bot.store.deliveries import PostedMessage
+from bot.subscriptions.confirmations import ConfirmationBundler, confirmation
 from bot.subscriptions.service import SubscriptionChange, SubscriptionService, reaction_origin
 
 __all__ = [
@@ -95,9 +96,12 @@ class ReactionHandler:
         papers: PaperLookup | None = None,
         destination_of: DestinationOf | None = None,
         emoji: Iterable[str] = DEFAULT_SUBSCRIBE_EMOJI,
+        confirmations: ConfirmationBundler | None = None,
     ) -> None:
-        """Without `subscriptions` and `papers` reactions are only looked up and counted."""
-        self._ledger, self._metrics = ledger, metrics
+        """Without `subscriptions` and `papers` reactions are only looked up and counted. With
+        `confirmations` each person's confirmations are bundled and sent by it (the result's
+        `confirmation` is then None)."""
+        self._ledger, self._metrics, self._bundler = ledger, metrics, confirmations
         self._subs, self._papers, self._destination_of = subscriptions, papers, destination_of
         self._emoji = frozenset(emoji)
         self._ignored: set[tuple[Platform, str]] = set()
@@ -126,7 +130,14 @@ class ReactionHandler:
         if posted is None or reaction.emoji not in self._emoji:
             return ReactionResult(outcome, posted)
         change, locale = await self._apply(reaction, posted)
-        return ReactionResult(outcome, posted, change, _confirmation(change, locale))
+        if change is None:
+            return ReactionResult(outcome, posted)
+        if self._bundler is not None:
+            person = Person(platform, reaction.message.workspace, reaction.user)
+            self._bundler.add(person, change, locale)
+            return ReactionResult(outcome, posted, change)
+        reply = confirmation(change.added, change.removed, change, locale)
+        return ReactionResult(outcome, posted, change, reply)
 
     async def _apply(
         self, reaction: Reaction, posted: PostedMessage
@@ -150,17 +161,3 @@ class ReactionHandler:
         if self._destination_of is not None:
             found = await self._destination_of(posted.destination_key)
         return found or Destination(ref.platform, ref.workspace, ref.channel)
-
-
-def _confirmation(change: SubscriptionChange | None, locale: str) -> Reply | None:
-    """The private answer: what this reaction did, then what is followed now and when (None
-    when it changed nothing: a repeated event is not confirmed twice)."""
-    if change is None or not (change.added or change.removed):
-        return None
-    first: Text
-    if change.added:
-        first = msg("subs.reaction_added", filters=", ".join(change.added))
-    else:
-        first = msg("subs.reaction_removed", filters=", ".join(change.removed))
-    rest = change_lines(change)[1:]  # its first line says the same as `first`
-    return Reply(MessageView(lines=(first, *rest)), ephemeral=True, locale=locale)
