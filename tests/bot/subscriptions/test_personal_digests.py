@@ -7,15 +7,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from bot.app import App
+from bot.commands.reactions import ReactionHandler
 from bot.delivery.runner import RunOutcome
 from bot.delivery.service import Delivery
 from bot.digest.personal import Cadence, DeliveryPlan, Person
-from bot.models import Destination, Note, Platform
+from bot.metrics import MetricsRegistry
+from bot.models import Destination, Note, Platform, Reaction
 from bot.store.subscriptions import SqlSubscriptionStore
 from bot.subscriptions.digests import PersonalDigests, personal_digests_for
+from bot.subscriptions.parts import PartNotes
 from bot.subscriptions.service import SubscriptionService
 from tests.support.clock import FixedClock
-from tests.support.delivery import note, put_day, wire
+from tests.support.delivery import dest, note, put_day, wire
 from tests.support.transport import RecordingTransport
 
 ANN = Person(Platform.CONSOLE, "T1", "ann")
@@ -149,3 +152,32 @@ async def test_a_person_who_cannot_be_dmed_is_paused_not_retried(
     clock.advance(timedelta(minutes=1))
     assert await personal.send_instant() == {ANN: RunOutcome.SKIPPED}
     assert transport.sent == []
+
+
+async def test_a_replayed_reaction_and_a_restart_still_send_one_dm(
+    app: App, clock: FixedClock
+) -> None:
+    """The reaction event twice, then a new process (new services, another owner) sends the DM;
+    the old one running the same slot afterwards sends nothing."""
+    clock.set(datetime(2024, 9, 19, 12, 0, tzinfo=UTC))
+    service, before, transport, delivery = _wired(app, clock)
+    await put_day(app, D1, [note(D1, "posted", "rl")])
+    await delivery.runner.run(dest(), "slot:1")
+    papers = PartNotes(app.engine, app.notes, lambda p: delivery.publisher.route(p).renderer)
+    handler = ReactionHandler(
+        delivery.ledger, MetricsRegistry(), subscriptions=service, papers=papers
+    )
+    for _ in range(2):  # a Slack retry of the same event
+        await handler.handle(Reaction(transport.sent[1].ref, user=ANN.user, emoji="🔔"))
+    assert [s.text for s in await service.following(ANN)] == ["tag:rl"]
+    clock.advance(timedelta(minutes=1))
+    await put_day(app, D2, [note(D2, "x", "rl"), note(D2, "y", "rl"), note(D2, "z", "cv")])
+
+    restarted = RecordingTransport()
+    again, _ = wire(app, restarted, clock, owner="restarted")
+    after = personal_digests_for(again, SqlSubscriptionStore(app.engine))
+    clock.set(datetime(2024, 9, 20, 0, 0, tzinfo=UTC))  # 09:00 in Seoul
+    assert await after.send_due() == {ANN: RunOutcome.SENT}
+    assert await before.send_due() == {}  # its notes are taken: nothing new
+    assert _dm_keys(restarted, ANN) == [note(D2, "x").key, note(D2, "y").key]
+    assert _dm_keys(transport, ANN) == []
