@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.cron import slot_key
+from bot.delivery.delivered import delivered_notes
 from bot.delivery.lease import RunLease
 from bot.delivery.pacing import Sleep
 from bot.delivery.publisher import Publisher
@@ -37,7 +38,7 @@ from bot.digest.personal import (
 )
 from bot.errors import DeliveryError
 from bot.models import PERSONAL_DIGEST_PREFIX as DM
-from bot.models import Digest, Platform
+from bot.models import Destination, Digest, Platform
 from bot.ports import Clock
 from bot.store.deliveries import LeaseLostError, RunClaim, SqlDeliveryLedger
 from bot.store.destinations import SqlDestinationStore
@@ -163,6 +164,7 @@ class PersonalDigests:
             beat=self._beat,
         )
         dest = person.destination(timezone=plan.timezone, locale=plan.locale)
+        digest: PersonalDigest | None = None
         try:
             async with lease.kept():
                 digest = await self._take(claim, personal)
@@ -171,7 +173,12 @@ class PersonalDigests:
         except LeaseLostError:
             return RunOutcome.LOST
         except DeliveryError as exc:
-            return await self._fail(person, claim, exc)
+            return await self._fail(dest, claim, exc, digest)
+        except Exception as exc:  # boundary: record it, then the job wrapper logs it
+            delivered = await self._delivered(dest, claim, digest)
+            error = f"internal error: {exc!r}"
+            await self._ledger.finish(claim, FAILED, self._clock.now(), error, delivered=delivered)
+            raise
         status = SENT if digest is not None else EMPTY
         if not await self._ledger.finish(claim, status, self._clock.now()):
             return RunOutcome.LOST
@@ -199,16 +206,41 @@ class PersonalDigests:
         why = tuple((key, " · ".join(texts)) for key, texts in matched.items() if texts)
         return PersonalDigest(person, replace(digest, matched=why), matched)
 
-    async def _fail(self, person: Person, claim: RunClaim, exc: DeliveryError) -> RunOutcome:
+    async def _fail(
+        self,
+        dest: Destination,
+        claim: RunClaim,
+        exc: DeliveryError,
+        digest: PersonalDigest | None,
+    ) -> RunOutcome:
         now = self._clock.now()
-        if not await self._ledger.finish(claim, FAILED, now, error=str(exc)):
+        delivered = await self._delivered(dest, claim, digest)
+        if not await self._ledger.finish(claim, FAILED, now, str(exc), delivered=delivered):
             return RunOutcome.LOST
-        log.error("DM digest %s to %s failed: %s", claim.digest_key, person.key, exc)
+        log.error("DM digest %s to %s failed: %s", claim.digest_key, dest.key, exc)
         if not exc.retryable:
             await self._destinations.record_permanent_failure(
-                person.key, str(exc), pause_after=PAUSE_AFTER, now=now
+                dest.key, str(exc), pause_after=PAUSE_AFTER, now=now
             )
         return RunOutcome.FAILED
+
+    async def _delivered(
+        self, dest: Destination, claim: RunClaim, digest: PersonalDigest | None
+    ) -> tuple[str, ...]:
+        """The notes a failing DM run keeps (those its sent messages show in full), as the
+        channel runner tells them; none when that can't be told (a repeat, never a loss)."""
+        if digest is None or not digest.digest.days:
+            return ()
+        parts = await self._ledger.parts_of(claim.id)
+        sent = next((i for i, p in enumerate(parts) if p.part_no != i or p.ref is None), len(parts))
+        if sent == 0:
+            return ()
+        try:
+            renderer = self._publisher.route(dest.platform).renderer
+            return await asyncio.to_thread(delivered_notes, renderer, digest.digest, sent)
+        except Exception:  # boundary: the render that failed the run may fail again
+            log.warning("%s: could not tell the delivered notes", claim.digest_key, exc_info=True)
+            return ()
 
     async def resume_stale(self) -> int:
         """Take over DM runs whose owner died mid-send (lease ran out); returns how many."""

@@ -4,6 +4,7 @@ saving change, and a DM that cannot be sent is paused rather than retried foreve
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 from bot.app import App
@@ -181,3 +182,26 @@ async def test_a_replayed_reaction_and_a_restart_still_send_one_dm(
     assert await before.send_due() == {}  # its notes are taken: nothing new
     assert _dm_keys(restarted, ANN) == [note(D2, "x").key, note(D2, "y").key]
     assert _dm_keys(transport, ANN) == []
+
+
+async def test_a_dm_that_fails_part_way_keeps_what_it_delivered(
+    app: App, clock: FixedClock
+) -> None:
+    """Its header and first paper went out, the second failed: once the DM works again, only
+    the second paper comes (the first is not repeated)."""
+    service, personal, transport, delivery = _wired(app, clock)
+    await service.subscribe(ANN, "tag:rl", HOME)
+    await _plan(service, ANN, DeliveryPlan(Cadence.INSTANT))
+    clock.advance(timedelta(seconds=1))
+    a, b = note(D3, "a", "rl"), note(D3, "b", "rl")
+    await put_day(app, D3, [a, b])
+    gate = transport.hold_next(ANN.key, skip=2)  # header and paper a pass, paper b waits
+    sending = asyncio.ensure_future(personal.send_instant())
+    await gate.entered.wait()
+    gate.release("cannot_dm_bot")
+    assert await sending == {ANN: RunOutcome.FAILED}
+    assert _dm_keys(transport, ANN) == [a.key]
+    await delivery.destinations.set_paused(ANN.key, False, "", clock.now())  # DMs open again
+    clock.advance(timedelta(minutes=1))
+    assert await personal.send_instant() == {ANN: RunOutcome.SENT}
+    assert _dm_keys(transport, ANN) == [a.key, b.key]
