@@ -22,6 +22,10 @@ _TOPICS = (
     ("tags", "help.tags"),
     ("next  prev", "help.paging"),
     ("share id:2024-02-29-llama-3", "help.share"),
+    ("subscribe tag:rlhf", "help.subscribe"),
+    ("unsubscribe tag:rlhf  unsubscribe all", "help.unsubscribe"),
+    ("subscriptions", "help.subscriptions"),
+    ("subscriptions cadence weekly 09:00", "help.cadence"),
     ("help", "help.help"),
 )
 
