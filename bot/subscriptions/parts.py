@@ -32,7 +32,11 @@ CACHED_RUNS = 256
 
 
 def part_notes(renderer: Renderer[Any], digest: Digest, part_no: int) -> tuple[Note, ...]:
-    """The papers message `part_no` of the digest shows (none for a header or a list)."""
+    """The papers message `part_no` of the digest shows (none for a header or a list).
+
+    In the thread layout a paper's own message shows exactly one paper; a part that changes
+    with several is a header's continuation (a list of titles), and shows none here.
+    """
     if digest.layout is Layout.THREAD and part_no == 0:
         return ()
     full = [payload_hash(p) for p in renderer.render_digest(digest)]
@@ -42,16 +46,27 @@ def part_notes(renderer: Renderer[Any], digest: Digest, part_no: int) -> tuple[N
     shown = tuple(
         note
         for index, note in enumerate(notes)
-        if _hash_of(renderer, _retracted(digest, index), part_no) != full[part_no]
+        if _changed(full, _hashes(renderer, _retracted(digest, index)), part_no)
     )
     if len(notes) > 1 and len(shown) == len(notes):
+        return ()
+    if digest.layout is Layout.THREAD and len(shown) > 1:
         return ()
     return tuple(note for note in shown if not note.retracted)
 
 
-def _hash_of(renderer: Renderer[Any], digest: Digest, part_no: int) -> str | None:
-    payloads = renderer.render_digest(digest)
-    return payload_hash(payloads[part_no]) if part_no < len(payloads) else None
+def _hashes(renderer: Renderer[Any], digest: Digest) -> list[str]:
+    return [payload_hash(p) for p in renderer.render_digest(digest)]
+
+
+def _changed(full: list[str], masked: list[str], part_no: int) -> bool:
+    """Whether part `part_no` of `full` differs in `masked`, read both ways: aligned from the
+    start (parts before a note that now takes fewer messages) and from the end (parts after it)."""
+    shift = len(full) - len(masked)
+    same_from_start = part_no < len(masked) and masked[part_no] == full[part_no]
+    after = part_no - shift
+    same_from_end = 0 <= after < len(masked) and masked[after] == full[part_no]
+    return not (same_from_start or same_from_end)
 
 
 def _retracted(digest: Digest, index: int) -> Digest:

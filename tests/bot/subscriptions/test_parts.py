@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from bot.models import Layout, Platform
+from bot.models import Digest, Layout, Platform
+from bot.payloads import ConsolePayload
 from bot.subscriptions.parts import part_notes
 from tests.formatters.renderers import RENDERERS
 from tests.support.digests import crafted_digest, crafted_note
@@ -43,3 +44,31 @@ def test_a_retracted_paper_is_followed_by_no_one() -> None:
     renderer = RENDERERS[Platform.SLACK]
     digest = crafted_digest([NOTES[0], replace(NOTES[1], retracted=True)])
     assert part_notes(renderer, digest, 2) == ()
+
+
+class SplittingRenderer:
+    """A header, then one reply per paper, two for a paper whose title is long."""
+
+    def render_digest(self, digest: Digest) -> list[ConsolePayload]:
+        parts = [ConsolePayload(" ".join(n.title for n in digest.notes))]
+        for note in digest.notes:
+            text = "retracted" if note.retracted else note.title
+            parts.append(ConsolePayload(text, thread=True))
+            if len(text) > 20:
+                parts.append(ConsolePayload(text + " (continued)", thread=True))
+        return parts
+
+
+def test_a_paper_over_two_messages_is_either_and_the_papers_after_it_stay_theirs() -> None:
+    long = replace(NOTES[1], title="A title long enough to take two messages")
+    notes = [NOTES[0], long, NOTES[2]]
+    digest = crafted_digest(notes)
+    renderer = SplittingRenderer()
+    assert len(renderer.render_digest(digest)) == 5
+    assert [part_notes(renderer, digest, n) for n in range(5)] == [
+        (),
+        (NOTES[0],),
+        (long,),
+        (long,),
+        (NOTES[2],),
+    ]
