@@ -76,6 +76,7 @@ def wire_subscriptions(
         subscriptions=service,
         papers=papers,
         destination_of=destination_of,
+        emoji=delivery.config.subscribe_emoji,
     )
     personal = personal_digests_for(delivery, store)
     scheduler = PersonalScheduler(

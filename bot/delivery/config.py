@@ -52,11 +52,20 @@ class _Delivery(BaseModel):
     max_parallel_runs: StrictInt | None = Field(default=None, ge=1)
 
 
+class _Subscriptions(BaseModel):
+    """`[subscriptions]`: what a reaction that subscribes looks like (docs/subscriptions.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    emoji: list[str] = Field(default=["🔔", "bell"], min_length=1)
+
+
 class _File(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     delivery: _Delivery = _Delivery()
     destinations: list[_Destination] = []
+    subscriptions: _Subscriptions = _Subscriptions()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +79,9 @@ class DeliveryConfig:
     misfire_grace_seconds: int = 6 * 3600
     max_attempts: int = 6
     max_parallel_runs: int | None = None  # None: sized from the database's connection pool
+    subscribe_emoji: tuple[str, ...] = ("🔔", "bell")
+    """`[subscriptions] emoji`: reacting with one of these follows a paper's tags (unicode for
+    Discord and the terminal, the emoji's name for Slack)."""
 
 
 def _key_path(location: tuple[int | str, ...]) -> str:
@@ -136,6 +148,8 @@ def parse_delivery_config(data: dict[str, Any], source: str = "config") -> Deliv
     if dup := next((k for k in keys if keys.count(k) > 1), None):
         raise ConfigError(f"{source}: destinations: {dup} is declared twice")
     policy = raw.delivery
+    if any(not e.strip() for e in raw.subscriptions.emoji):
+        raise ConfigError(f'{source}: subscriptions.emoji: an entry is empty; e.g. ["🔔", "bell"]')
     return DeliveryConfig(
         destinations=destinations,
         admin_user_ids=frozenset(policy.admin_user_ids),
@@ -144,6 +158,7 @@ def parse_delivery_config(data: dict[str, Any], source: str = "config") -> Deliv
         misfire_grace_seconds=policy.misfire_grace_seconds,
         max_attempts=policy.max_attempts,
         max_parallel_runs=policy.max_parallel_runs,
+        subscribe_emoji=tuple(dict.fromkeys(e.strip() for e in raw.subscriptions.emoji)),
     )
 
 

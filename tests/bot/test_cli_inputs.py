@@ -104,7 +104,10 @@ async def test_a_named_config_file_must_exist(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("[search]\nlimit = 5\n", "search: unknown key (known here: delivery, destinations)"),
+        (
+            "[search]\nlimit = 5\n",
+            "search: unknown key (known here: delivery, destinations, subscriptions)",
+        ),
         ("[delivery]\nmax_atempts = 2\n", "delivery.max_atempts: unknown key"),
         (
             '[[destinations]]\nplatform = "console"\nworkspace = "local"\nchannel = "t"\n'

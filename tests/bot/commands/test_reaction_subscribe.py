@@ -117,3 +117,16 @@ async def test_headers_other_messages_other_emoji_and_the_bot_change_nothing(
     assert await service.following(ANN) == []
     bot = Person(Platform.CONSOLE, "T1", "BOT")
     assert await service.following(bot) == []
+
+
+async def test_the_subscribe_emoji_is_the_configured_one(app: App, clock: FixedClock) -> None:
+    delivery, transport = await _posted(app, clock)
+    service = SubscriptionService(SqlSubscriptionStore(app.engine), app.clock)
+    papers = PartNotes(app.engine, app.notes, lambda p: delivery.publisher.route(p).renderer)
+    handler = ReactionHandler(
+        delivery.ledger, MetricsRegistry(), subscriptions=service, papers=papers, emoji=("⭐",)
+    )
+    reply = transport.sent[2].ref
+    assert (await handler.handle(Reaction(reply, user="U1", emoji="🔔"))).change is None
+    assert (await handler.handle(Reaction(reply, user="U1", emoji="⭐"))).change is not None
+    assert await _following(service) == ["tag:scaling", "tag:rl"]
