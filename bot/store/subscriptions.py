@@ -242,6 +242,18 @@ class SqlSubscriptionStore:
                 )
             )
 
+    async def resume_dm(self, person: Person) -> bool:
+        """Lift a pause of the person's DM destination (they asked for DMs again); True when
+        it was paused."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(DestinationStateRow)
+                .where(DestinationStateRow.key == person.key, DestinationStateRow.paused.is_(True))
+                .values(paused=False, pause_reason="", consecutive_failures=0)
+                .returning(DestinationStateRow.key)
+            )
+            return result.first() is not None
+
     async def forget(self, person: Person) -> None:
         """Remove everything stored about the person: subscriptions, plan and DM history
         (the DM destination's runs, messages, taken notes and state)."""

@@ -57,9 +57,17 @@ class SubscriptionService:
         return DeliveryPlan(timezone=zone or home.timezone, locale=home.locale)
 
     async def subscribe(self, person: Person, text: str, home: Destination) -> SubscriptionChange:
-        """Follow what `text` names (raises the parser's errors for the command to say)."""
+        """Follow what `text` names (raises the parser's errors for the command to say).
+
+        Asking for DMs again lifts a pause of the person's DMs (a DM that could not be sent)."""
         filters = parse_subscriptions(text, self._clock.now())
-        return await self._add(person, [f.text for f in filters], COMMAND_ORIGIN, home)
+        change = await self._add(person, [f.text for f in filters], COMMAND_ORIGIN, home)
+        await self._resume(person)
+        return change
+
+    async def _resume(self, person: Person) -> None:
+        if await self.store.resume_dm(person):
+            log.info("%s asked for DMs again: their DM digests are resumed", person.key)
 
     async def follow_tags(
         self, person: Person, tags: Iterable[str], origin: str, home: Destination
@@ -104,8 +112,9 @@ class SubscriptionService:
         return await self.store.for_person(person)
 
     async def set_plan(self, person: Person, plan: DeliveryPlan) -> SubscriptionChange:
-        """Change when the person's DM digest comes."""
+        """Change when the person's DM digest comes (and lift a pause of their DMs)."""
         await self.store.set_plan(person, plan, now=self._clock.now())
+        await self._resume(person)
         return await self._state(person)
 
     async def plan_for(self, person: Person, home: Destination) -> DeliveryPlan:

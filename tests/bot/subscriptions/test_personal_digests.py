@@ -153,6 +153,10 @@ async def test_a_person_who_cannot_be_dmed_is_paused_not_retried(
     clock.advance(timedelta(minutes=1))
     assert await personal.send_instant() == {ANN: RunOutcome.SKIPPED}
     assert transport.sent == []
+    transport.heal(ANN.key)
+    await service.subscribe(ANN, "tag:rl", HOME)  # asking again resumes their DMs
+    assert not (await delivery.destinations.state(ANN.key)).paused
+    assert await personal.send_instant() == {ANN: RunOutcome.SENT}
 
 
 async def test_a_replayed_reaction_and_a_restart_still_send_one_dm(
@@ -189,7 +193,7 @@ async def test_a_dm_that_fails_part_way_keeps_what_it_delivered(
 ) -> None:
     """Its header and first paper went out, the second failed: once the DM works again, only
     the second paper comes (the first is not repeated)."""
-    service, personal, transport, delivery = _wired(app, clock)
+    service, personal, transport, _ = _wired(app, clock)
     await service.subscribe(ANN, "tag:rl", HOME)
     await _plan(service, ANN, DeliveryPlan(Cadence.INSTANT))
     clock.advance(timedelta(seconds=1))
@@ -201,7 +205,7 @@ async def test_a_dm_that_fails_part_way_keeps_what_it_delivered(
     gate.release("cannot_dm_bot")
     assert await sending == {ANN: RunOutcome.FAILED}
     assert _dm_keys(transport, ANN) == [a.key]
-    await delivery.destinations.set_paused(ANN.key, False, "", clock.now())  # DMs open again
+    await service.set_plan(ANN, DeliveryPlan(Cadence.INSTANT))  # asking again resumes DMs
     clock.advance(timedelta(minutes=1))
     assert await personal.send_instant() == {ANN: RunOutcome.SENT}
     assert _dm_keys(transport, ANN) == [a.key, b.key]
