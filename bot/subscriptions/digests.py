@@ -25,7 +25,7 @@ from bot.delivery.pacing import Sleep
 from bot.delivery.publisher import Publisher
 from bot.delivery.rebuild import rebuild_run
 from bot.delivery.runner import RunOutcome
-from bot.delivery.service import Delivery
+from bot.delivery.service import Delivery, parallel_runs_for
 from bot.digest.build import RunSnapshot
 from bot.digest.personal import (
     DM_PREFIX,
@@ -71,7 +71,11 @@ class PersonalDigests:
         grace: timedelta = timedelta(hours=6),
         lease: timedelta = timedelta(minutes=2),
         beat: Sleep = asyncio.sleep,
+        parallel: int = 8,
     ) -> None:
+        """At most `parallel` DM runs are in flight at once (the others queue), so a fan-out
+        to thousands of people stays within the database's connection pool."""
+        self._slots = asyncio.Semaphore(parallel)
         self._store, self._notes, self._ledger = store, notes, ledger
         self._destinations, self._publisher, self._clock = destinations, publisher, clock
         self._owner, self._grace, self._lease, self._beat = owner, grace, lease, beat
@@ -131,7 +135,7 @@ class PersonalDigests:
         plans = await self._store.plans() if digests else {}
         people = list(digests)
         results = await asyncio.gather(
-            *(self.run(digests[p], plans.get(p, DeliveryPlan()), trigger) for p in people),
+            *(self._bounded(digests[p], plans.get(p, DeliveryPlan()), trigger) for p in people),
             return_exceptions=True,
         )
         outcomes = {}
@@ -141,6 +145,12 @@ class PersonalDigests:
                 result = RunOutcome.FAILED
             outcomes[person] = result
         return outcomes
+
+    async def _bounded(
+        self, personal: PersonalDigest, plan: DeliveryPlan, trigger: str
+    ) -> RunOutcome:
+        async with self._slots:
+            return await self.run(personal, plan, trigger)
 
     async def run(
         self, personal: PersonalDigest, plan: DeliveryPlan, trigger: str = "schedule"
@@ -300,4 +310,5 @@ def personal_digests_for(
         owner=delivery.owner,
         grace=timedelta(seconds=delivery.config.misfire_grace_seconds),
         beat=beat,
+        parallel=delivery.config.max_parallel_runs or parallel_runs_for(delivery.engine),
     )
