@@ -209,3 +209,21 @@ async def test_a_dm_that_fails_part_way_keeps_what_it_delivered(
     clock.advance(timedelta(minutes=1))
     assert await personal.send_instant() == {ANN: RunOutcome.SENT}
     assert _dm_keys(transport, ANN) == [a.key, b.key]
+
+
+async def test_an_edited_note_is_corrected_in_the_dm_that_showed_it(
+    app: App, clock: FixedClock
+) -> None:
+    service, personal, transport, delivery = _wired(app, clock)
+    await service.subscribe(ANN, "tag:rl", HOME)
+    await _plan(service, ANN, DeliveryPlan(Cadence.INSTANT))
+    clock.advance(timedelta(seconds=1))
+    a = note(D3, "a", "rl")
+    await put_day(app, D3, [a])
+    assert await personal.send_instant() == {ANN: RunOutcome.SENT}
+    edited = Note(a.key, a.day, a.title, tags=a.tags, commentary="고쳤습니다", source=a.source)
+    changed = await put_day(app, D3, [edited], version="v2")
+    report = await delivery.corrections.apply(changed)
+    assert report.edited == 1
+    [(ref, text)] = transport.edits
+    assert ref.channel == "@ann" and "고쳤습니다" in text
