@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from bot.store import (  # noqa: F401  (register their tables)
+    command_hashes,
     delivery_schema,
     slack_schema,
     subscription_schema,

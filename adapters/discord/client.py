@@ -1,0 +1,175 @@
+"""The discord.py client paperbot runs in its own event loop, next to the web server and scheduler.
+
+Least privilege (platforms.md §4 rule 7): intents are guilds plus guild and DM reactions only
+(no privileged intent, no message content), and `AllowedMentions.none()` is the client default.
+`max_ratelimit_timeout` makes a long rate limit surface as `RateLimited`, which the delivery
+ledger retries after `retry_after`, instead of stalling a job inside discord.py.
+
+`setup_hook` (after login, before the gateway) syncs commands when their hash changed, and
+registers the `/paper` buttons. Raw reaction events (they fire for uncached messages and after
+restarts) go to the core with guild, channel, message, user and emoji; the bot's own are dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord.paper import PaperButton, PaperServices, paper_command
+from adapters.discord.sync import CommandHashes, sync_commands
+from bot.models import MessageRef, Platform
+
+__all__ = ["ClientParts", "ReactionCallback", "build_client", "intents", "reaction_emoji"]
+
+log = logging.getLogger(__name__)
+
+MAX_RATELIMIT_TIMEOUT = 30.0  # discord.py clamps lower values to 30 s
+ReactionCallback = Callable[[MessageRef, str, str, bool], Awaitable[object]]
+"""(message, user id, emoji, added): the core's entry point for reactions."""
+
+
+def intents() -> discord.Intents:
+    """Guilds, guild reactions, DM reactions: nothing else."""
+    chosen = discord.Intents.none()
+    chosen.guilds = True
+    chosen.guild_reactions = True
+    chosen.dm_reactions = True
+    return chosen
+
+
+def reaction_emoji(emoji: discord.PartialEmoji) -> str:
+    """Unicode emoji by name (without U+FE0F), custom emoji by id."""
+    if emoji.id is not None:
+        return str(emoji.id)
+    return (emoji.name or "").replace("\ufe0f", "")
+
+
+@dataclass
+class ClientParts:
+    """What the client does beyond discord.py: commands, buttons, sync, reactions."""
+
+    services: PaperServices
+    hashes: CommandHashes
+    on_reaction: ReactionCallback | None = None
+    sync_guild: int | None = None
+    force_sync: bool = False
+    logged_in: asyncio.Event = field(default_factory=asyncio.Event)
+    synced: bool | None = None  # whether the last setup_hook wrote commands
+
+    async def setup(self, client: discord.Client, tree: app_commands.CommandTree[Any]) -> None:
+        client.add_dynamic_items(PaperButton)
+        self.logged_in.set()
+        try:
+            self.synced = await sync_commands(
+                tree, self.hashes, guild=self.sync_guild, force=self.force_sync
+            )
+        except discord.HTTPException:
+            log.exception("Discord command sync failed; /paper keeps its last definition")
+        try:
+            await self.services.suggestions.refresh()
+        except Exception:  # boundary: autocomplete starts empty, the next refresh fills it
+            log.exception("loading /paper suggestions failed")
+
+    async def reaction(
+        self, client: discord.Client, event: discord.RawReactionActionEvent, added: bool
+    ) -> None:
+        if self.on_reaction is None:
+            return
+        if client.user is not None and event.user_id == client.user.id:
+            return
+        workspace = str(event.guild_id) if event.guild_id is not None else "@me"
+        ref = MessageRef(Platform.DISCORD, workspace, str(event.channel_id), str(event.message_id))
+        await self.on_reaction(ref, str(event.user_id), reaction_emoji(event.emoji), added)
+
+
+def _tree(client: discord.Client) -> app_commands.CommandTree[Any]:
+    tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
+    tree.add_command(paper_command())
+
+    @tree.error
+    async def on_error(
+        interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        log.error("/paper failed", exc_info=error)
+
+    return tree
+
+
+class PaperbotClient(discord.Client):
+    """One gateway connection (or the shards given by `shard_id` / `shard_count`)."""
+
+    def __init__(self, parts: ClientParts, **options: Any) -> None:
+        super().__init__(**options)
+        self.parts, self.paper_services = parts, parts.services
+        self.tree = _tree(self)
+
+    async def setup_hook(self) -> None:
+        await self.parts.setup(self, self.tree)
+
+    async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
+        await self.parts.reaction(self, event, True)
+
+    async def on_raw_reaction_remove(self, event: discord.RawReactionActionEvent) -> None:
+        await self.parts.reaction(self, event, False)
+
+
+class PaperbotShardedClient(discord.AutoShardedClient):
+    """`AutoShardedClient` for DISCORD_SHARD_COUNT > 1 or `auto`, or a DISCORD_SHARD_IDS range."""
+
+    def __init__(self, parts: ClientParts, *, custom_gateway: bool = False, **options: Any) -> None:
+        super().__init__(**options)
+        self.parts, self.paper_services = parts, parts.services
+        self.tree = _tree(self)
+        self._custom_gateway = custom_gateway
+
+    async def setup_hook(self) -> None:
+        await self.parts.setup(self, self.tree)
+
+    async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
+        await self.parts.reaction(self, event, True)
+
+    async def on_raw_reaction_remove(self, event: discord.RawReactionActionEvent) -> None:
+        await self.parts.reaction(self, event, False)
+
+    async def launch_shards(self) -> None:
+        """With DISCORD_GATEWAY_URL set, `auto` takes only the count from `/gateway/bot`:
+        discord.py would connect to the URL in that answer instead of the configured one."""
+        if self.shard_count is None and self._custom_gateway:
+            self.shard_count, _url, _limits = await self.http.get_bot_gateway()
+        await super().launch_shards()
+
+
+def build_client(
+    parts: ClientParts,
+    *,
+    shard_count: int | None = None,
+    shard_ids: Sequence[int] | None = None,
+    sharded: bool = False,
+    custom_gateway: bool = False,
+    **extra: Any,
+) -> discord.Client:
+    """A client with paperbot's intents and mention policy; sharded when asked.
+
+    `extra`: more `discord.Client` options (tests shorten `guild_ready_timeout`).
+    """
+    options: dict[str, Any] = {
+        **extra,
+        "intents": intents(),
+        "allowed_mentions": discord.AllowedMentions.none(),
+        "max_ratelimit_timeout": MAX_RATELIMIT_TIMEOUT,
+    }
+    if sharded or shard_ids:
+        return PaperbotShardedClient(
+            parts,
+            custom_gateway=custom_gateway,
+            shard_count=shard_count,
+            shard_ids=list(shard_ids) if shard_ids else None,
+            **options,
+        )
+    return PaperbotClient(parts, **options)

@@ -1,0 +1,115 @@
+"""Discord failures as `DeliveryError`s: retryable or permanent, in one table (platforms.md §2.5).
+
+discord.py already sleeps through a 429 up to the client's `max_ratelimit_timeout` and retries
+500/502/504/524 itself; what reaches here is what it gave up on, so the ledger's retry policy is
+the only retry left: a `RateLimited` (a longer wait than we let discord.py sleep) keeps its
+`retry_after`, a 5xx or a timeout is retried with backoff, and the codes below are permanent.
+A permanent error says what to do, naming the permission to grant and the channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from enum import StrEnum
+
+import aiohttp
+import discord
+
+from bot.errors import DeliveryError
+
+__all__ = ["Action", "delivery_error"]
+
+
+class Action(StrEnum):
+    """What the bot was doing: decides which permission a 403 asks for."""
+
+    POST = "post"
+    THREAD = "thread"
+    REPLY = "reply"
+    FORUM = "forum"
+    EDIT = "edit"
+
+
+PERMISSIONS: dict[Action, str] = {
+    Action.POST: "View Channel, Send Messages and Embed Links",
+    Action.THREAD: "Create Public Threads",
+    Action.REPLY: "Send Messages in Threads and Embed Links",
+    Action.FORUM: "View Channel, Send Messages (Create Posts) and Embed Links",
+    Action.EDIT: "View Channel and Read Message History",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """A Discord JSON error code we expect, and what the operator should do about it."""
+
+    name: str
+    advice: str
+
+
+PERMANENT: dict[int, Known] = {
+    50001: Known("Missing Access", "grant paperbot {permissions} in channel {channel}"),
+    50013: Known("Missing Permissions", "grant paperbot {permissions} in channel {channel}"),
+    10003: Known(
+        "Unknown Channel",
+        "channel {channel} does not exist or paperbot was removed from its server; "
+        "fix the destination",
+    ),
+    10008: Known("Unknown Message", "the message in channel {channel} was deleted"),
+    40005: Known(
+        "Request entity too large", "a renderer bug: the message is over Discord's limits"
+    ),
+    50035: Known("Invalid Form Body", "a renderer bug: Discord refused the payload"),
+    50007: Known("Cannot send messages to this user", "the user does not accept DMs"),
+    50024: Known(
+        "Cannot execute action on this channel type",
+        "channel {channel} is not a text or forum channel",
+    ),
+}
+
+
+def delivery_error(exc: BaseException, channel: str, action: Action) -> DeliveryError | None:
+    """The `DeliveryError` for a failure talking to Discord about `channel`; None if it is not
+    one (a bug here is raised as it is)."""
+    if isinstance(exc, discord.RateLimited):
+        return DeliveryError(
+            f"Discord rate limit: retry after {exc.retry_after:.1f}s",
+            retryable=True,
+            retry_after=exc.retry_after,
+        )
+    if isinstance(exc, discord.HTTPException):
+        return _http_error(exc, channel, action)
+    if isinstance(exc, asyncio.TimeoutError | aiohttp.ClientError | ConnectionError):
+        return DeliveryError(f"Discord unreachable: {type(exc).__name__}: {exc}", retryable=True)
+    return None
+
+
+def _http_error(exc: discord.HTTPException, channel: str, action: Action) -> DeliveryError:
+    status, code = exc.status, exc.code
+    if status == 429:  # a ban by Cloudflare, or a 429 discord.py stopped retrying
+        retry_after = _header_seconds(exc)
+        return DeliveryError(
+            f"Discord HTTP 429: {exc.text}", retryable=True, retry_after=retry_after
+        )
+    if status >= 500:
+        return DeliveryError(f"Discord HTTP {status}: {exc.text}", retryable=True)
+    if status == 401:
+        return DeliveryError(
+            "Discord HTTP 401 Unauthorized: DISCORD_BOT_TOKEN is invalid or was reset",
+            retryable=False,
+        )
+    known = PERMANENT.get(code)
+    where = f"<#{channel}> (id {channel})"
+    if known is None:
+        return DeliveryError(f"Discord HTTP {status} code {code}: {exc.text}", retryable=False)
+    advice = known.advice.format(permissions=PERMISSIONS[action], channel=where)
+    return DeliveryError(f"Discord {known.name} ({code}): {advice}", retryable=False)
+
+
+def _header_seconds(exc: discord.HTTPException) -> float | None:
+    raw = exc.response.headers.get("Retry-After") if exc.response is not None else None
+    try:
+        return float(raw) if raw is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,183 @@
+"""`/paper` as an application command: one `query` option with autocomplete, and its buttons.
+
+The option takes the whole command grammar (`tag:rlhf since:2024-01`, `tags`, `help`,
+`digest now`, `channel set …`), so every query form and sub-command of the core works the same
+as on Slack and the terminal, and autocomplete suggests sub-commands, tags and titles.
+
+Answers are ephemeral, deferred first (a search may take a while; the defer must come within 3
+s). `share` is the exception: one lookup by id, answered at once and visible to the channel,
+naming who shared it and pinging no one. Buttons are one `DynamicItem` whose state is its
+`custom_id` (`paper:page:<cursor>`, `paper:share:<key>`, `paper:full:<key>`), registered in
+`setup_hook`, so a button on a message from before a restart still works. Next and Previous
+edit the message they are on.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord.suggest import Suggestions
+from bot.commands.request import CommandRequest
+from bot.models import Platform
+from bot.payloads import DiscordPayload
+from bot.replies import Reply
+
+__all__ = ["PaperButton", "PaperServices", "locale_of", "message_kwargs", "paper_command"]
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = "Search the team's paper notes (tag:, author:, since:, id:, tags, help)"
+QUERY_HELP = "keywords, tag:rlhf, author:kim, since:2024-01, id:…, tags, help, digest now"
+
+
+@dataclass(frozen=True, slots=True)
+class PaperServices:
+    """What `/paper` needs from the core, injected by the composition root."""
+
+    handle: Callable[[CommandRequest], Awaitable[Reply]]
+    render: Callable[[Reply], DiscordPayload]
+    suggestions: Suggestions
+
+
+class StaticView(discord.ui.View):
+    """Buttons as rendered; not kept in discord.py's view store: `PaperButton` answers them."""
+
+    def is_dispatchable(self) -> bool:
+        return False
+
+
+def locale_of(interaction: discord.Interaction[Any]) -> str:
+    """Korean for a Korean client, English otherwise."""
+    return "ko" if interaction.locale is discord.Locale.korean else "en"
+
+
+def request_for(interaction: discord.Interaction[Any], text: str) -> CommandRequest:
+    """The core's request; admin is Manage Server in a server (the core adds admin_user_ids)."""
+    user = interaction.user
+    in_guild = interaction.guild_id is not None
+    return CommandRequest(
+        Platform.DISCORD,
+        str(interaction.guild_id) if in_guild else "@me",
+        str(interaction.channel_id),
+        str(user.id),
+        text,
+        locale_of(interaction),
+        platform_admin=in_guild and interaction.permissions.manage_guild,
+        user_name=user.display_name,
+    )
+
+
+def _view(payload: DiscordPayload) -> StaticView | None:
+    if not payload.components:
+        return None
+    view = StaticView(timeout=None)
+    for row, group in enumerate(payload.components):
+        for item in group.get("components", []):
+            view.add_item(
+                discord.ui.Button(
+                    style=discord.ButtonStyle(int(item.get("style", 2))),
+                    label=item.get("label"),
+                    custom_id=item.get("custom_id"),
+                    row=row,
+                )
+            )
+    return view
+
+
+def message_kwargs(payload: DiscordPayload) -> dict[str, Any]:
+    """discord.py keyword arguments for a rendered reply; never a mention."""
+    kwargs: dict[str, Any] = {
+        "content": payload.content or None,
+        "embeds": [discord.Embed.from_dict(e) for e in payload.embeds],
+        "allowed_mentions": discord.AllowedMentions.none(),
+    }
+    if (view := _view(payload)) is not None:
+        kwargs["view"] = view
+    return kwargs
+
+
+def services_of(interaction: discord.Interaction[Any]) -> PaperServices:
+    services: PaperServices = interaction.client.paper_services
+    return services
+
+
+async def answer(interaction: discord.Interaction[Any], text: str) -> None:
+    """Defer (ephemeral), ask the core, send the answer as the follow-up."""
+    services = services_of(interaction)
+    if text.split()[:1] == ["share"]:
+        await _share(interaction, text)
+        return
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    reply = await services.handle(request_for(interaction, text))
+    await interaction.followup.send(**message_kwargs(services.render(reply)), ephemeral=True)
+
+
+async def _share(interaction: discord.Interaction[Any], text: str) -> None:
+    """Visible to the channel when the core says so (an error stays private)."""
+    services = services_of(interaction)
+    reply = await services.handle(request_for(interaction, text))
+    kwargs = message_kwargs(services.render(reply))
+    await interaction.response.send_message(**kwargs, ephemeral=reply.ephemeral)
+
+
+class PaperButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"paper:(?P<action>page|share|full):(?P<state>.+)",
+):
+    """Every `/paper` button; what it does is in its `custom_id`, so restarts keep it working."""
+
+    def __init__(self, action: str, state: str) -> None:
+        super().__init__(discord.ui.Button(custom_id=f"paper:{action}:{state}"))
+        self.action, self.state = action, state
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> PaperButton:
+        return cls(match["action"], match["state"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        if self.action == "share":
+            await _share(interaction, f"share id:{self.state}")
+        elif self.action == "full":
+            await answer(interaction, f"id:{self.state}")
+        else:
+            await self._turn(interaction)
+
+    async def _turn(self, interaction: discord.Interaction[Any]) -> None:
+        """Next / Previous: the page in the cursor, edited into the same message."""
+        services = services_of(interaction)
+        await interaction.response.defer()
+        reply = await services.handle(request_for(interaction, self.state))
+        await interaction.edit_original_response(**message_kwargs(services.render(reply)))
+
+
+def paper_command() -> app_commands.Command[Any, Any, None]:
+    """`/paper [query]` in servers and in DMs with the bot."""
+
+    @app_commands.command(name="paper", description=DESCRIPTION)
+    @app_commands.describe(query=QUERY_HELP)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    @app_commands.allowed_installs(guilds=True, users=False)
+    async def paper(interaction: discord.Interaction[Any], query: str | None = None) -> None:
+        await answer(interaction, (query or "").strip())
+
+    @paper.autocomplete("query")
+    async def complete(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        found = services_of(interaction).suggestions.choices(current)
+        return [app_commands.Choice(name=c.name, value=c.value) for c in found]
+
+    return paper

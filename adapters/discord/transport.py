@@ -1,0 +1,182 @@
+"""`DiscordTransport`: digests over discord.py's REST client, the payload sent as rendered.
+
+The renderer's `DiscordPayload` is already the JSON body Discord takes, so it goes out through
+`HTTPClient.request` (discord.py's buckets, 429 handling and session) without a round trip
+through `discord.Embed`. Layouts (platforms.md §4 rule 4):
+
+- a header that names a thread (`thread_name`) is posted, then a public thread is started from
+  it; replies go to that thread, whose id is the header's message id, so a resumed run needs
+  no state to find it;
+- in a forum channel the header becomes a forum post titled by the thread name (the digest's
+  days), with the forum's tags applied where they match the header's hashtags; the starter
+  message shares the post's id, so replies and edits work the same way;
+- inline messages go to the channel (in a forum: into the post made last for that channel).
+
+Every post carries a `nonce` with `enforce_nonce`: a retried post Discord already took comes
+back as the same message instead of a duplicate (for a few minutes; the ledger covers the rest).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import discord
+from discord.http import HTTPClient, Route
+
+from adapters.discord.errors import Action, delivery_error
+from bot.errors import DeliveryError
+from bot.models import Destination, MessageRef, Platform
+from bot.payloads import DiscordPayload
+
+__all__ = ["DiscordTransport"]
+
+FORUM = 15
+THREAD_ARCHIVE_MINUTES = 1440
+LOGIN_WAIT_SECONDS = 30.0
+T = TypeVar("T")
+_HASHTAG = re.compile(r"#([\w\-]+)")
+
+
+def _wire(payload: DiscordPayload, nonce: str | None) -> dict[str, Any]:
+    """The JSON body: the payload without our local keys, plus the nonce."""
+    body = payload.to_json()
+    body.pop("thread", None)
+    body.pop("thread_name", None)
+    if not body.get("content"):
+        body.pop("content", None)
+    if nonce:
+        body["nonce"] = nonce[:25]
+        body["enforce_nonce"] = True
+    return body
+
+
+def _tag_key(name: str) -> str:
+    return name.casefold().replace("_", "-").lstrip("#")
+
+
+class DiscordTransport:
+    """Posts and edits digest messages; raises `DeliveryError` (see `errors.py`)."""
+
+    def __init__(self, http: Callable[[], HTTPClient], logged_in: asyncio.Event) -> None:
+        """`http` gives the client's REST session; `logged_in` is set once it can be used."""
+        self._http, self._logged_in = http, logged_in
+        self._channel_types: dict[str, dict[str, Any]] = {}
+        self._forum_posts: dict[str, str] = {}  # forum channel -> the last post made there
+
+    async def post(
+        self,
+        destination: Destination,
+        payload: DiscordPayload,
+        *,
+        thread: MessageRef | None = None,
+        nonce: str | None = None,
+    ) -> MessageRef:
+        """Post one message; a header that names a thread gets its thread (or forum post)."""
+        body = _wire(payload, nonce)
+        if thread is not None:  # the thread started from the header has the header's id
+            return await self._send(destination, thread.message_id, body, Action.REPLY)
+        channel = destination.channel
+        info = await self._call(channel, Action.POST, lambda h: self._channel(h, channel))
+        if info.get("type") == FORUM:
+            return await self._forum(destination, info, payload, body)
+        ref = await self._send(destination, channel, body, Action.POST)
+        if payload.thread_name:
+            await self._start_thread(channel, ref.message_id, payload.thread_name)
+        return ref
+
+    async def edit(self, ref: MessageRef, payload: DiscordPayload) -> None:
+        """Replace a posted message's content (corrections, merged parts)."""
+        body = _wire(payload, None)
+        body.setdefault("content", "")
+        route = Route(
+            "PATCH",
+            "/channels/{channel_id}/messages/{message_id}",
+            channel_id=ref.channel,
+            message_id=ref.message_id,
+        )
+        await self._call(ref.channel, Action.EDIT, lambda h: h.request(route, json=body))
+
+    async def _channel(self, http: HTTPClient, channel: str) -> dict[str, Any]:
+        """The channel's type and tags, fetched once per process (a forum stays a forum)."""
+        if channel not in self._channel_types:
+            route = Route("GET", "/channels/{channel_id}", channel_id=channel)
+            self._channel_types[channel] = await http.request(route)
+        return self._channel_types[channel]
+
+    async def _send(
+        self, destination: Destination, channel: str, body: dict[str, Any], action: Action
+    ) -> MessageRef:
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel)
+        data = await self._call(channel, action, lambda h: h.request(route, json=body))
+        return MessageRef(Platform.DISCORD, destination.workspace, channel, str(data["id"]))
+
+    async def _start_thread(self, channel: str, message_id: str, name: str) -> None:
+        route = Route(
+            "POST",
+            "/channels/{channel_id}/messages/{message_id}/threads",
+            channel_id=channel,
+            message_id=message_id,
+        )
+        body = {"name": name[:100], "auto_archive_duration": THREAD_ARCHIVE_MINUTES}
+        await self._call(channel, Action.THREAD, lambda h: h.request(route, json=body))
+
+    async def _forum(
+        self,
+        destination: Destination,
+        info: dict[str, Any],
+        payload: DiscordPayload,
+        body: dict[str, Any],
+    ) -> MessageRef:
+        channel = destination.channel
+        last = self._forum_posts.get(channel)
+        if not payload.thread_name and last is not None:  # an inline part: into the last post
+            return await self._send(destination, last, body, Action.REPLY)
+        body.pop("enforce_nonce", None)  # forum posts take no nonce
+        body.pop("nonce", None)
+        name = (payload.thread_name or destination.name or "paperbot")[:100]
+        post: dict[str, Any] = {
+            "name": name,
+            "auto_archive_duration": THREAD_ARCHIVE_MINUTES,
+            "message": body,
+        }
+        if tags := self._applied_tags(info, payload):
+            post["applied_tags"] = tags
+        route = Route("POST", "/channels/{channel_id}/threads", channel_id=channel)
+        data = await self._call(channel, Action.FORUM, lambda h: h.request(route, json=post))
+        thread_id = str(data["id"])
+        self._forum_posts[channel] = thread_id
+        message_id = str((data.get("message") or {}).get("id") or thread_id)
+        return MessageRef(Platform.DISCORD, destination.workspace, thread_id, message_id)
+
+    @staticmethod
+    def _applied_tags(info: dict[str, Any], payload: DiscordPayload) -> list[str]:
+        """The forum's tags named by a hashtag in the header (at most 5, Discord's limit)."""
+        shown = {
+            _tag_key(tag)
+            for embed in payload.embeds
+            for item in embed.get("fields", [])
+            for tag in _HASHTAG.findall(str(item.get("value", "")).replace("\\", ""))
+        }
+        available = info.get("available_tags") or []
+        return [str(t["id"]) for t in available if _tag_key(str(t.get("name", ""))) in shown][:5]
+
+    async def _call(
+        self, channel: str, action: Action, call: Callable[[HTTPClient], Awaitable[T]]
+    ) -> T:
+        if not self._logged_in.is_set():
+            try:
+                await asyncio.wait_for(self._logged_in.wait(), LOGIN_WAIT_SECONDS)
+            except TimeoutError:
+                raise DeliveryError(
+                    "Discord: the bot has not logged in yet", retryable=True
+                ) from None
+        try:
+            return await call(self._http())
+        except (TimeoutError, discord.DiscordException, OSError) as exc:
+            error = delivery_error(exc, channel, action)
+            if error is None:
+                raise
+            raise error from exc

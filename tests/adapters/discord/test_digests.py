@@ -1,0 +1,212 @@
+"""Digests through the real delivery ledger and renderer, over discord.py, to the stand-in:
+both layouts with threads, a forum channel, corrections, a 429 and permanent errors."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from adapters.discord.client import ClientParts
+from adapters.discord.transport import DiscordTransport
+from bot.app import App
+from bot.delivery.config import DeliveryConfig
+from bot.delivery.policy import RetryPolicy
+from bot.delivery.publisher import Route
+from bot.delivery.runner import RunOutcome
+from bot.delivery.service import Delivery, build_delivery
+from bot.digest.build import Backfill
+from bot.digest.settings import DestinationSettings
+from bot.models import Destination, Layout, Platform
+from bot.replies import Text
+from formatters.discord_embeds import DiscordRenderer
+from tests.support.clock import FixedClock
+from tests.support.discord_bot import MemoryHashes, no_services, running
+from tests.support.discord_standin import (
+    CHANNEL_FORUM,
+    Channel,
+    DiscordStandIn,
+    snowflake,
+)
+from tests.support.real_delivery import Entry, ingest, write_notes
+from tests.support.sleep import VirtualSleep
+
+NOTES = [
+    Entry("Reward Models Under Pressure", tags=("rlhf",)),
+    Entry("Scaling Sparse Experts", tags=("moe", "scaling")),
+    Entry("Agents That Plan", tags=("agents",)),
+]
+
+
+@pytest.fixture
+async def bot(standin: DiscordStandIn) -> AsyncIterator[ClientParts]:
+    parts = ClientParts(no_services(), MemoryHashes())
+    async with running(parts):
+        yield parts
+
+
+def wire(
+    app: App, clock: FixedClock, client: ClientParts, bot_http: object, alerts: list[Text]
+) -> Delivery:
+    async def admin(text: Text) -> None:
+        alerts.append(text)
+
+    transport = DiscordTransport(bot_http, client.logged_in)  # type: ignore[arg-type]
+    return build_delivery(
+        app.engine,
+        routes={Platform.DISCORD: Route(DiscordRenderer(), transport)},
+        clock=clock,
+        sleep=VirtualSleep(clock),
+        policy=RetryPolicy(max_attempts=2, rng=random.Random(1)),
+        config=DeliveryConfig(pause_after_failures=2),
+        notes=app.notes,
+        admin_message=admin,
+    )
+
+
+def destination(guild: str, channel: str, **settings: object) -> DestinationSettings:
+    where = Destination(Platform.DISCORD, guild, channel, name="papers", locale="en")
+    return DestinationSettings(destination=where, backfill=Backfill.ALL, **settings)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def delivery(
+    app: App, clock: FixedClock, tmp_path: Path, standin: DiscordStandIn
+) -> AsyncIterator[tuple[Delivery, list[Text]]]:
+    parts = ClientParts(no_services(), MemoryHashes())
+    alerts: list[Text] = []
+    async with running(parts) as client:
+        wired = wire(app, clock, parts, lambda: client.http, alerts)
+        write_notes(tmp_path, NOTES)
+        await ingest(tmp_path, wired)
+        yield wired, alerts
+
+
+async def test_thread_layout_posts_a_header_then_the_notes_in_its_thread(
+    delivery: tuple[Delivery, list[Text]], standin: DiscordStandIn
+) -> None:
+    wired, _ = delivery
+    guild = standin.add_guild()
+    channel = standin.guilds[guild][0]
+    assert await wired.runner.run(destination(guild, channel), "slot:1") is RunOutcome.SENT
+    (header,) = standin.channel_posts(channel)
+    (thread,) = standin.threads
+    assert thread["message"] == header["id"] and "2024-09-20" in thread["name"]
+    replies = standin.channel_posts(header["id"])  # the thread has the header's id
+    assert [r["embeds"][0]["title"] for r in replies] == [n.title for n in NOTES]
+    posts = standin.sent("POST", r"/channels/\d+/messages")
+    assert all(p.body["allowed_mentions"] == {"parse": []} for p in posts)
+    assert all(len(p.body["nonce"]) <= 25 and p.body["enforce_nonce"] for p in posts)
+    assert standin.problems == []
+
+
+async def test_inline_layout_packs_everything_into_the_channel(
+    delivery: tuple[Delivery, list[Text]], standin: DiscordStandIn
+) -> None:
+    wired, _ = delivery
+    guild = standin.add_guild()
+    channel = standin.guilds[guild][0]
+    settings = destination(guild, channel, layout=Layout.INLINE)
+    assert await wired.runner.run(settings, "slot:1") is RunOutcome.SENT
+    (message,) = standin.channel_posts(channel)
+    assert len(message["embeds"]) == 1 + len(NOTES)
+    assert standin.threads == [] and standin.problems == []
+
+
+async def test_a_correction_edits_the_posted_message(
+    delivery: tuple[Delivery, list[Text]], standin: DiscordStandIn, tmp_path: Path
+) -> None:
+    wired, _ = delivery
+    guild = standin.add_guild()
+    channel = standin.guilds[guild][0]
+    assert await wired.runner.run(destination(guild, channel), "slot:1") is RunOutcome.SENT
+    header = standin.channel_posts(channel)[0]
+    fixed = [NOTES[0], replace(NOTES[1], commentary="고친 코멘트입니다."), NOTES[2]]
+    write_notes(tmp_path, fixed)
+    await ingest(tmp_path, wired)
+    edits = standin.sent("PATCH", r"/channels/\d+/messages/\d+")
+    assert edits and all(e.status == 200 for e in edits)
+    edited = {e.path.rsplit("/", 1)[1] for e in edits}
+    second = standin.channel_posts(header["id"])[1]
+    assert second["id"] in edited and "고친 코멘트" in second["embeds"][0]["description"]
+    assert second["edited_timestamp"] is not None
+    assert standin.problems == []
+
+
+async def test_a_forum_channel_gets_a_post_titled_by_the_day_with_matching_tags(
+    delivery: tuple[Delivery, list[Text]], standin: DiscordStandIn
+) -> None:
+    wired, _ = delivery
+    tags = [
+        {"id": snowflake(), "name": n, "moderated": False} for n in ("RLHF", "agents", "vision")
+    ]
+    forum = Channel(snowflake(), None, CHANNEL_FORUM, "paper-forum", available_tags=tags)
+    guild = standin.add_guild(None, forum)
+    assert await wired.runner.run(destination(guild, forum.id), "slot:1") is RunOutcome.SENT
+    (post,) = standin.threads
+    assert "2024-09-20" in post["name"]
+    assert set(post["applied_tags"]) == {tags[0]["id"], tags[1]["id"]}
+    replies = standin.channel_posts(post["thread"])
+    assert len(replies) == 1 + len(NOTES)  # the starter message, then one per note
+    assert standin.problems == []
+
+
+async def test_a_429_is_waited_out_and_the_digest_goes_out_once(
+    delivery: tuple[Delivery, list[Text]], standin: DiscordStandIn
+) -> None:
+    wired, _ = delivery
+    guild = standin.add_guild()
+    channel = standin.guilds[guild][0]
+    standin.fail_next("POST", rf"/channels/{channel}/messages", 429, retry_after=0.05, times=2)
+    assert await wired.runner.run(destination(guild, channel), "slot:1") is RunOutcome.SENT
+    tries = standin.sent("POST", rf"/channels/{channel}/messages")
+    assert [t.status for t in tries] == [429, 429, 200]
+    assert len(standin.channel_posts(channel)) == 1
+
+
+async def test_a_long_rate_limit_reaches_the_ledger_as_retry_after(
+    delivery: tuple[Delivery, list[Text]], standin: DiscordStandIn
+) -> None:
+    wired, _ = delivery
+    guild = standin.add_guild()
+    channel = standin.guilds[guild][0]
+    standin.fail_next("POST", rf"/channels/{channel}/messages", 429, retry_after=120.0)
+    assert await wired.runner.run(destination(guild, channel), "slot:1") is RunOutcome.SENT
+    tries = standin.sent("POST", rf"/channels/{channel}/messages")
+    assert [t.status for t in tries] == [429, 200]  # discord.py raised, the ledger retried
+
+
+async def test_a_5xx_is_retried_by_the_ledger(
+    delivery: tuple[Delivery, list[Text]], standin: DiscordStandIn
+) -> None:
+    wired, _ = delivery
+    guild = standin.add_guild()
+    channel = standin.guilds[guild][0]
+    standin.fail_next("POST", rf"/channels/{channel}/messages", 503)
+    assert await wired.runner.run(destination(guild, channel), "slot:1") is RunOutcome.SENT
+    assert [t.status for t in standin.sent("POST", rf"/channels/{channel}/messages")][:2] == [
+        503,
+        200,
+    ]
+
+
+async def test_missing_permissions_pause_the_destination_and_the_alert_names_them(
+    delivery: tuple[Delivery, list[Text]], standin: DiscordStandIn
+) -> None:
+    wired, alerts = delivery
+    guild = standin.add_guild()
+    channel = standin.guilds[guild][0]
+    standin.channels[channel].missing_permission = True
+    settings = destination(guild, channel)
+    assert await wired.runner.run(settings, "slot:1") is RunOutcome.FAILED
+    assert alerts == []
+    assert await wired.runner.run(settings, "slot:2") is RunOutcome.FAILED
+    (alert,) = alerts
+    reason = str(alert.params["reason"])
+    assert "Missing Permissions (50013)" in reason
+    assert "Send Messages" in reason and channel in reason
+    assert await wired.runner.run(settings, "slot:3") is RunOutcome.SKIPPED  # paused
+    assert len(standin.sent("POST", rf"/channels/{channel}/messages")) == 2
