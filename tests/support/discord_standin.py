@@ -139,10 +139,17 @@ class Interaction:
     followups: list[dict[str, Any]] = field(default_factory=list)
     edits: list[dict[str, Any]] = field(default_factory=list)
     original: dict[str, Any] | None = None  # the response message, as it shows now
+    loading: bool = False  # deferred with type 5: the first follow-up completes `original`
 
     @property
     def answered(self) -> bool:
         return bool(self.callbacks)
+
+    def message(self) -> dict[str, Any]:
+        """The response message as it shows now (for a click: the message clicked on)."""
+        if self.original is None:
+            raise AssertionError("the interaction has no response message yet")
+        return self.original
 
 
 @dataclass
@@ -420,14 +427,9 @@ class DiscordStandIn:
             payload["user"] = who
         if message is not None:
             payload["message"] = message
+            interaction.original = message  # @original of a component is its message
         await self.dispatch("INTERACTION_CREATE", payload, channel.guild_id)
         return interaction
-
-    def interaction_message(self, interaction: Interaction) -> dict[str, Any]:
-        """The message an interaction's response became (to click its buttons)."""
-        if interaction.original is None:
-            raise AssertionError("the interaction has no response message yet")
-        return interaction.original
 
     # -- REST -----------------------------------------------------------------------------
 
@@ -665,8 +667,8 @@ class DiscordStandIn:
         interaction.callbacks.append(body)
         ephemeral = bool((data.get("flags") or 0) & 64)
         if kind in (4, 5):
-            interaction.original = {**self._message(self._interaction_channel(token), data),
-                                    "interaction_token": token}  # fmt: skip
+            interaction.original = self._message(interaction.channel_id, data)
+            interaction.loading = kind == 5
         elif kind == 7 and interaction.original is not None:
             interaction.original.update({k: v for k, v in data.items() if k != "flags"})
         answer = {"interaction": {"id": interaction.id, "type": 2,
@@ -684,9 +686,6 @@ class DiscordStandIn:
         errors = discord_payload_errors(body, "IncomingWebhookInteractionRequest")
         self.problems += [f"callback message: {e}" for e in errors]
         return errors
-
-    def _interaction_channel(self, token: str) -> str:
-        return self.interactions[token].channel_id
 
     def _webhook(
         self, method: str, token: str, original: bool, body: dict[str, Any] | None
@@ -711,10 +710,11 @@ class DiscordStandIn:
             if errors := self._check(body, "IncomingWebhookInteractionRequest", message=True):
                 return _error(400, 50035, "Invalid Form Body: " + "; ".join(errors))
             interaction.followups.append(body)
-            message = self._message(interaction.channel_id, body)
-            if interaction.original is None:
-                interaction.original = message
-            return _json(message)
+            if interaction.loading and interaction.original is not None:
+                interaction.loading = False  # the follow-up completes the deferred response
+                interaction.original.update(body)
+                return _json(interaction.original)
+            return _json(self._message(interaction.channel_id, body))
         if method == "GET" and original:
             return _json(interaction.original or {})
         return _error(405, 0, f"stand-in: {method} on a webhook")

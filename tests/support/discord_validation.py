@@ -70,7 +70,7 @@ def discord_payload_errors(
     total = embed_total(body.get("embeds", []))
     if total > MAX_TOTAL:
         errors.append(f"embeds total {total} > {MAX_TOTAL}")
-    if len(body.get("content", "")) > MAX_CONTENT:
+    if len(body.get("content") or "") > MAX_CONTENT:
         errors.append(f"content {len(body['content'])} > {MAX_CONTENT}")
     if body.get("allowed_mentions") != {"parse": []}:
         errors.append(f"allowed_mentions is {body.get('allowed_mentions')!r}")

@@ -1,0 +1,239 @@
+"""Discord in the composition root: settings from the environment, the client's services, the
+platform's lifecycle (route, start, stop, checks).
+
+Importing this module is cheap: discord.py and the adapter are imported only when Discord is
+configured (`from_env` returns a platform) and used. Variables (all optional; none set means no
+Discord at all):
+
+- `DISCORD_BOT_TOKEN`: required as soon as any other `DISCORD_*` variable is set.
+- `DISCORD_API_BASE_URL` (default `https://discord.com/api/v10`) and `DISCORD_GATEWAY_URL`
+  (default `wss://gateway.discord.gg/`): a REST rate-limit proxy, or the tests' stand-in.
+- `DISCORD_SHARD_COUNT`: `1` (default, one connection), `N` or `auto` (Discord's advice).
+- `DISCORD_SHARD_IDS`: `0,1`: this process runs only those shards (needs a numeric count).
+- `DISCORD_COMMAND_GUILD`: a guild id to register `/paper` in (instant; for development)
+  instead of globally.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from bot.errors import ConfigError
+from bot.models import MessageRef, Platform
+
+if TYPE_CHECKING:
+    import discord
+
+    from adapters.discord.paper import PaperServices
+    from adapters.discord.suggest import Corpus
+    from bot.app import App
+    from bot.commands.paper import PaperCommand
+
+__all__ = ["DiscordSettings", "corpus_loader", "paper_services", "settings_from_env"]
+
+log = logging.getLogger(__name__)
+
+VARIABLES = (
+    "DISCORD_BOT_TOKEN",
+    "DISCORD_API_BASE_URL",
+    "DISCORD_GATEWAY_URL",
+    "DISCORD_SHARD_COUNT",
+    "DISCORD_SHARD_IDS",
+    "DISCORD_COMMAND_GUILD",
+)
+CREDENTIALS_HINT = "set DISCORD_BOT_TOKEN"
+SUGGESTIONS_REFRESH_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordSettings:
+    """Discord's configuration, checked; the token is never logged (it is not in `repr`)."""
+
+    token: str
+    api_base: str = "https://discord.com/api/v10"
+    gateway: str = "wss://gateway.discord.gg/"
+    shard_count: int | None = 1  # None: `auto`
+    shard_ids: tuple[int, ...] = ()
+    command_guild: int | None = None
+
+    def __repr__(self) -> str:
+        return f"DiscordSettings(api_base={self.api_base!r}, shards={self.shard_count!r})"
+
+    @property
+    def sharded(self) -> bool:
+        """`AutoShardedClient` for more than one shard, `auto`, or a shard range."""
+        return self.shard_count is None or self.shard_count > 1 or bool(self.shard_ids)
+
+
+def _url(environ: Mapping[str, str], name: str, default: str, schemes: tuple[str, ...]) -> str:
+    value = environ.get(name, "").strip() or default
+    if not value.startswith(schemes):
+        raise ConfigError(f"{name}: {value!r} must start with {' or '.join(schemes)}")
+    return value
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: {raw!r} is not a whole number") from None
+    if value < 0:
+        raise ConfigError(f"{name}: {raw!r} must not be negative")
+    return value
+
+
+def settings_from_env(environ: Mapping[str, str]) -> DiscordSettings | None:
+    """None when no `DISCORD_*` variable is set; raises `ConfigError` naming the variable."""
+    if not any(environ.get(name, "").strip() for name in VARIABLES):
+        return None
+    token = environ.get("DISCORD_BOT_TOKEN", "").strip()
+    if not token:
+        given = [n for n in VARIABLES if environ.get(n, "").strip()]
+        raise ConfigError(f"DISCORD_BOT_TOKEN is not set, but {', '.join(given)} is")
+    count_raw = environ.get("DISCORD_SHARD_COUNT", "").strip().lower() or "1"
+    count = None if count_raw == "auto" else _int("DISCORD_SHARD_COUNT", count_raw)
+    if count == 0:
+        raise ConfigError("DISCORD_SHARD_COUNT: must be at least 1 (or auto)")
+    ids_raw = environ.get("DISCORD_SHARD_IDS", "").strip()
+    ids = tuple(_int("DISCORD_SHARD_IDS", p.strip()) for p in ids_raw.split(",")) if ids_raw else ()
+    if ids and count is None:
+        raise ConfigError("DISCORD_SHARD_IDS needs a numeric DISCORD_SHARD_COUNT (not auto)")
+    if ids and count is not None and any(i >= count for i in ids):
+        raise ConfigError(f"DISCORD_SHARD_IDS: {ids_raw!r}: every id must be below {count}")
+    guild_raw = environ.get("DISCORD_COMMAND_GUILD", "").strip()
+    return DiscordSettings(
+        token=token,
+        api_base=_url(environ, "DISCORD_API_BASE_URL", DiscordSettings.api_base,
+                      ("http://", "https://")),
+        gateway=_url(environ, "DISCORD_GATEWAY_URL", DiscordSettings.gateway, ("ws://", "wss://")),
+        shard_count=count,
+        shard_ids=ids,
+        command_guild=_int("DISCORD_COMMAND_GUILD", guild_raw) if guild_raw else None,
+    )  # fmt: skip
+
+
+def corpus_loader(app: App) -> Callable[[], Awaitable[Corpus]]:
+    """Tags with counts and (title, key) of live notes: autocomplete's memory."""
+    from adapters.discord.suggest import Corpus
+    from bot.app import search_service
+    from bot.store.schema import NoteRow
+
+    search = search_service(app)
+
+    async def load() -> Corpus:
+        tags = [(t.tag, t.count) for t in await search.tags()]
+        query = (
+            select(NoteRow.title, NoteRow.id)
+            .where(NoteRow.retracted.is_(False))
+            .order_by(NoteRow.day.desc(), NoteRow.position)
+        )
+        async with app.engine.connect() as conn:
+            titles = [(title, key) for title, key in await conn.execute(query)]
+        return Corpus(tags=tags, titles=titles)
+
+    return load
+
+
+def paper_services(
+    app: App, paper: PaperCommand, templates_dir: Path | None = None
+) -> PaperServices:
+    """The `/paper` core, the Discord reply renderer and autocomplete over the app's notes."""
+    from adapters.discord.paper import PaperServices
+    from adapters.discord.suggest import Suggestions
+    from bot.app import renderer_for
+
+    renderer = renderer_for(Platform.DISCORD, templates_dir)
+    return PaperServices(paper.handle, renderer.render_reply, Suggestions(corpus_loader(app)))
+
+
+async def refresh_forever(services: PaperServices, every: float) -> None:
+    """Reload autocomplete's snapshot on a timer (the first load is in `setup_hook`)."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await services.suggestions.refresh()
+        except Exception:  # boundary: the old snapshot keeps answering
+            log.exception("refreshing /paper suggestions failed")
+
+
+ReactionSink = Callable[[MessageRef, str, str, bool], Awaitable[object]]
+
+
+class DiscordRuntime:
+    """The client of one process: built at `start`, closed at `stop`."""
+
+    def __init__(self, settings: DiscordSettings) -> None:
+        self.settings = settings
+        self.logged_in = asyncio.Event()
+        self.client: discord.Client | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    def http(self) -> Any:
+        """The client's REST session (the transport's; only called once logged in)."""
+        if self.client is None:
+            raise RuntimeError("the Discord client has not started")
+        return self.client.http
+
+    def transport(self) -> Any:
+        """The digest transport, usable before the client starts (it waits for the login)."""
+        from adapters.discord.transport import DiscordTransport
+
+        return DiscordTransport(self.http, self.logged_in)
+
+    async def start(self, services: PaperServices, hashes: Any, on_reaction: ReactionSink) -> None:
+        """Point discord.py at the configured endpoints, then run the client as a task."""
+        from adapters.discord.client import ClientParts, build_client
+        from adapters.discord.endpoints import Endpoints, apply_endpoints
+
+        endpoints = Endpoints(self.settings.api_base, self.settings.gateway)
+        apply_endpoints(endpoints)
+        parts = ClientParts(
+            services,
+            hashes,
+            on_reaction=on_reaction,
+            sync_guild=self.settings.command_guild,
+            logged_in=self.logged_in,
+        )
+        self.client = build_client(
+            parts,
+            shard_count=self.settings.shard_count,
+            shard_ids=self.settings.shard_ids or None,
+            sharded=self.settings.sharded,
+            custom_gateway=endpoints.custom_gateway,
+        )
+        self._tasks = [
+            asyncio.create_task(self._run(self.client), name="discord-client"),
+            asyncio.create_task(
+                refresh_forever(services, SUGGESTIONS_REFRESH_SECONDS), name="discord-suggest"
+            ),
+        ]
+
+    async def _run(self, client: discord.Client) -> None:
+        try:
+            await client.start(self.settings.token)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # boundary: digests to Discord fail (retryable) and say so
+            log.exception("the Discord client stopped")
+
+    def ready(self) -> bool:
+        """Connected to the gateway (every shard, for a sharded client)."""
+        return self.client is not None and self.client.is_ready()
+
+    async def stop(self) -> None:
+        """Close the gateway and REST sessions; end the tasks."""
+        if self.client is not None:
+            await self.client.close()
+        for task in self._tasks:
+            if task.get_name() != "discord-client":
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
