@@ -51,6 +51,8 @@ VARIABLES = (
 )
 CREDENTIALS_HINT = "set DISCORD_BOT_TOKEN"
 SUGGESTIONS_REFRESH_SECONDS = 60.0
+DEFAULT_API_BASE = "https://discord.com/api/v10"  # as adapters.discord.endpoints (not imported:
+DEFAULT_GATEWAY = "wss://gateway.discord.gg/"  # this module must not pay for discord.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +60,8 @@ class DiscordSettings:
     """Discord's configuration, checked; the token is never logged (it is not in `repr`)."""
 
     token: str
-    api_base: str = "https://discord.com/api/v10"
-    gateway: str = "wss://gateway.discord.gg/"
+    api_base: str = DEFAULT_API_BASE
+    gateway: str = DEFAULT_GATEWAY
     shard_count: int | None = 1  # None: `auto`
     shard_ids: tuple[int, ...] = ()
     command_guild: int | None = None
@@ -111,9 +113,9 @@ def settings_from_env(environ: Mapping[str, str]) -> DiscordSettings | None:
     guild_raw = environ.get("DISCORD_COMMAND_GUILD", "").strip()
     return DiscordSettings(
         token=token,
-        api_base=_url(environ, "DISCORD_API_BASE_URL", DiscordSettings.api_base,
+        api_base=_url(environ, "DISCORD_API_BASE_URL", DEFAULT_API_BASE,
                       ("http://", "https://")),
-        gateway=_url(environ, "DISCORD_GATEWAY_URL", DiscordSettings.gateway, ("ws://", "wss://")),
+        gateway=_url(environ, "DISCORD_GATEWAY_URL", DEFAULT_GATEWAY, ("ws://", "wss://")),
         shard_count=count,
         shard_ids=ids,
         command_guild=_int("DISCORD_COMMAND_GUILD", guild_raw) if guild_raw else None,
