@@ -4,88 +4,12 @@ validated at the stand-in's REST side."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
-import pytest
-
-from adapters.discord.client import ClientParts
-from bot.app import App, paper_command
-from bot.commands.admin import register_admin_commands
-from bot.commands.channel import ChannelCommands
-from bot.delivery.config import DeliveryConfig
-from bot.delivery.publisher import Route
-from bot.delivery.service import build_delivery
-from bot.ingest.importer import ingest_paths
-from bot.models import Platform
-from bot.wiring.discord import paper_services
-from formatters.discord_embeds import DiscordRenderer
-from tests.support.discord_bot import MemoryHashes, running
-from tests.support.discord_standin import (
-    CHANNEL_DM,
-    MANAGE_GUILD,
-    Channel,
-    DiscordStandIn,
-    Interaction,
-    snowflake,
-)
-from tests.support.transport import RecordingTransport
+from bot.app import App
+from tests.support.discord_bot import running
+from tests.support.discord_paper import ADMIN_ID, Bot, bot_parts, custom_ids, texts
+from tests.support.discord_standin import CHANNEL_DM, MANAGE_GUILD, Channel, snowflake
 
 EPHEMERAL = 64
-ADMIN_ID = "700000000000000009"
-
-
-@dataclass
-class Bot:
-    standin: DiscordStandIn
-    parts: ClientParts
-    channel: str
-
-    async def paper(self, query: str | None, **who: Any) -> Interaction:
-        options = [] if query is None else [{"name": "query", "type": 3, "value": query}]
-        data = {"id": snowflake(), "name": "paper", "type": 1, "options": options}
-        return await self.standin.interact(2, data, channel_id=self.channel, **who)
-
-    async def click(self, message: dict[str, Any], custom_id: str, **who: Any) -> Interaction:
-        data = {"custom_id": custom_id, "component_type": 2}
-        return await self.standin.interact(3, data, channel_id=self.channel, message=message, **who)
-
-    async def answered(self, interaction: Interaction) -> dict[str, Any]:
-        """The response message once the bot completed it (a follow-up or an edit)."""
-        await self.standin.wait_for(lambda: interaction.followups or interaction.edits)
-        return interaction.message()
-
-
-def custom_ids(message: dict[str, Any]) -> list[str]:
-    return [c["custom_id"] for row in message.get("components", []) for c in row["components"]]
-
-
-def texts(message: dict[str, Any]) -> str:
-    parts = [message.get("content") or ""]
-    for embed in message.get("embeds", []):
-        parts += [embed.get("title", ""), embed.get("description", "")]
-        parts += [f"{f['name']} {f['value']}" for f in embed.get("fields", [])]
-    return "\n".join(parts)
-
-
-@pytest.fixture
-async def bot(app: App, seeds_dir: Path, standin: DiscordStandIn) -> AsyncIterator[Bot]:
-    await ingest_paths([seeds_dir], app.notes, app.clock)
-    paper = paper_command(app)
-    config = DeliveryConfig(admin_user_ids=frozenset({ADMIN_ID}))
-    route = Route(DiscordRenderer(), RecordingTransport())
-    delivery = build_delivery(
-        app.engine, routes={Platform.DISCORD: route}, clock=app.clock, config=config,
-        notes=app.notes,
-    )  # fmt: skip
-    register_admin_commands(paper, ChannelCommands(delivery))
-    guild = standin.add_guild()
-    parts = ClientParts(paper_services(app, paper), MemoryHashes())
-    async with running(parts):
-        yield Bot(standin, parts, standin.guilds[guild][0])
-    assert standin.problems == []
 
 
 async def test_a_search_is_deferred_then_answered_privately(bot: Bot) -> None:
@@ -181,3 +105,12 @@ async def test_paper_works_in_a_dm_with_the_bot(bot: Bot) -> None:
     asked = await bot.standin.interact(2, data, channel_id=dm.id)
     answer = await bot.answered(asked)
     assert "rlhf" in texts(answer)
+
+
+async def test_a_button_still_works_after_the_bot_restarts(bot: Bot, app: App) -> None:
+    first = await bot.answered(await bot.paper("tag:llm,alignment,benchmark"))
+    (forward,) = [c for c in custom_ids(first) if c.startswith("paper:page:")]
+    await bot.client.close()  # the process stops; its memory of the search goes with it
+    async with running(bot_parts(app)):
+        second = await bot.answered(await bot.click(first, forward))
+    assert "2/" in texts(second)

@@ -1,0 +1,97 @@
+"""The gateway side: raw reactions reach the core's entry point, a dropped connection RESUMEs,
+and two processes each run one of two shards."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.app import App
+from bot.models import MessageRef, Platform
+from tests.support.discord_bot import running
+from tests.support.discord_paper import Bot, bot_parts, texts
+from tests.support.discord_standin import BOT_ID, DiscordStandIn, snowflake
+
+
+def reaction(bot: Bot, message_id: str, user_id: str, emoji: dict[str, Any]) -> dict[str, Any]:
+    guild = bot.standin.channels[bot.channel].guild_id
+    return {
+        "user_id": user_id,
+        "channel_id": bot.channel,
+        "message_id": message_id,
+        "guild_id": guild,
+        "emoji": emoji,
+        "burst": False,
+        "type": 0,
+        "message_author_id": BOT_ID,
+    }
+
+
+async def next_reaction(bot: Bot) -> tuple[MessageRef, str, str, bool]:
+    async with asyncio.timeout(5):
+        await bot.reactions.arrived.wait()
+    bot.reactions.arrived.clear()
+    return bot.reactions.seen[-1]
+
+
+async def test_reactions_on_uncached_messages_reach_the_core(bot: Bot) -> None:
+    guild = bot.standin.channels[bot.channel].guild_id
+    message = snowflake()  # never seen by this client: raw events only
+    thumbs = {"id": None, "name": "👍\ufe0f"}
+    await bot.standin.dispatch("MESSAGE_REACTION_ADD", reaction(bot, message, "42", thumbs), guild)
+    ref, user, emoji, added = await next_reaction(bot)
+    assert ref == MessageRef(Platform.DISCORD, str(guild), bot.channel, message)
+    assert (user, emoji, added) == ("42", "👍", True)
+    custom = {"id": "1234567890", "name": "paperparrot"}
+    await bot.standin.dispatch(
+        "MESSAGE_REACTION_REMOVE", reaction(bot, message, "42", custom), guild
+    )
+    assert (await next_reaction(bot))[1:] == ("42", "1234567890", False)
+
+
+async def test_the_bots_own_reactions_are_ignored(bot: Bot) -> None:
+    guild = bot.standin.channels[bot.channel].guild_id
+    message = snowflake()
+    star = {"id": None, "name": "⭐"}
+    await bot.standin.dispatch("MESSAGE_REACTION_ADD", reaction(bot, message, BOT_ID, star), guild)
+    await bot.standin.dispatch("MESSAGE_REACTION_ADD", reaction(bot, message, "43", star), guild)
+    assert (await next_reaction(bot))[1] == "43"
+    assert [seen[1] for seen in bot.reactions.seen] == ["43"]
+
+
+async def test_a_dropped_gateway_resumes_its_session_and_keeps_answering(bot: Bot) -> None:
+    first = bot.standin.connections[0]
+    await bot.standin.drop(4000)
+    resumed = await bot.standin.wait_for(
+        lambda: next((c for c in bot.standin.connections if c.resumed), None)
+    )
+    resume = next(f for f in resumed.frames if f["op"] == 6)
+    assert resume["d"]["session_id"] == first.session_id and resume["d"]["token"]
+    assert len(bot.standin.identifies) == 1  # resumed, not a new session
+    answer = await bot.answered(await bot.paper("tag:rlhf"))
+    assert "rlhf" in texts(answer)
+
+
+async def test_two_processes_each_run_one_of_two_shards(
+    app: App, standin: DiscordStandIn, seeds_dir: Any
+) -> None:
+    from bot.ingest.importer import ingest_paths
+
+    await ingest_paths([seeds_dir], app.notes, app.clock)
+    base = int(snowflake())
+    even = str(base - (base >> 22) % 2 * (1 << 22))  # (id >> 22) % 2 == 0: shard 0
+    odd = str(int(even) + (1 << 22))  # shard 1
+    standin.add_guild(even)
+    standin.add_guild(odd)
+    one, two = bot_parts(app), bot_parts(app)
+    async with (
+        running(one, shard_count=2, shard_ids=[0]) as first,
+        running(two, shard_count=2, shard_ids=[1]) as second,
+    ):
+        assert sorted(tuple(i["shard"]) for i in standin.identifies) == [(0, 2), (1, 2)]
+        assert [str(g.id) for g in first.guilds] == [even]
+        assert [str(g.id) for g in second.guilds] == [odd]
+        for guild, client in ((even, first), (odd, second)):
+            bot = Bot(standin, one if client is first else two, standin.guilds[guild][0], client)
+            assert "rlhf" in texts(await bot.answered(await bot.paper("tag:rlhf")))
+    assert standin.problems == []
