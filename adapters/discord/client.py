@@ -23,15 +23,15 @@ from discord import app_commands
 
 from adapters.discord.paper import PaperButton, PaperServices, paper_command
 from adapters.discord.sync import CommandHashes, sync_commands
-from bot.models import MessageRef, Platform
+from bot.models import MessageRef, Platform, Reaction
 
 __all__ = ["ClientParts", "ReactionCallback", "build_client", "intents", "reaction_emoji"]
 
 log = logging.getLogger(__name__)
 
 MAX_RATELIMIT_TIMEOUT = 30.0  # discord.py clamps lower values to 30 s
-ReactionCallback = Callable[[MessageRef, str, str, bool], Awaitable[object]]
-"""(message, user id, emoji, added): the core's entry point for reactions."""
+ReactionCallback = Callable[[Reaction], Awaitable[object]]
+"""The core's entry point for reactions (`ReactionHandler.handle`)."""
 
 
 def intents() -> discord.Intents:
@@ -85,7 +85,9 @@ class ClientParts:
             return
         workspace = str(event.guild_id) if event.guild_id is not None else "@me"
         ref = MessageRef(Platform.DISCORD, workspace, str(event.channel_id), str(event.message_id))
-        await self.on_reaction(ref, str(event.user_id), reaction_emoji(event.emoji), added)
+        await self.on_reaction(
+            Reaction(ref, str(event.user_id), reaction_emoji(event.emoji), added)
+        )
 
 
 def _tree(client: discord.Client) -> app_commands.CommandTree[Any]:

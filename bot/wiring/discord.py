@@ -27,17 +27,27 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from bot.errors import ConfigError
-from bot.models import MessageRef, Platform
+from bot.models import Platform
 
 if TYPE_CHECKING:
     import discord
+    from aiohttp import web
 
     from adapters.discord.paper import PaperServices
     from adapters.discord.suggest import Corpus
     from bot.app import App
     from bot.commands.paper import PaperCommand
+    from bot.delivery.publisher import Route
+    from bot.wiring import HealthCheck, PlatformContext
 
-__all__ = ["DiscordSettings", "corpus_loader", "paper_services", "settings_from_env"]
+__all__ = [
+    "DiscordFactory",
+    "DiscordPlatform",
+    "DiscordSettings",
+    "corpus_loader",
+    "paper_services",
+    "settings_from_env",
+]
 
 log = logging.getLogger(__name__)
 
@@ -166,11 +176,10 @@ async def refresh_forever(services: PaperServices, every: float) -> None:
             log.exception("refreshing /paper suggestions failed")
 
 
-ReactionSink = Callable[[MessageRef, str, str, bool], Awaitable[object]]
+class DiscordPlatform:
+    """Discord as a `ChatPlatform`: its route exists before delivery, its client from `start`."""
 
-
-class DiscordRuntime:
-    """The client of one process: built at `start`, closed at `stop`."""
+    platform = Platform.DISCORD
 
     def __init__(self, settings: DiscordSettings) -> None:
         self.settings = settings
@@ -178,29 +187,43 @@ class DiscordRuntime:
         self.client: discord.Client | None = None
         self._tasks: list[asyncio.Task[Any]] = []
 
-    def http(self) -> Any:
-        """The client's REST session (the transport's; only called once logged in)."""
+    def _http(self) -> Any:
         if self.client is None:
             raise RuntimeError("the Discord client has not started")
         return self.client.http
 
-    def transport(self) -> Any:
-        """The digest transport, usable before the client starts (it waits for the login)."""
+    def route(self, app: App) -> Route:
+        """The Discord renderer and `DiscordTransport` (which waits for the login to send)."""
         from adapters.discord.transport import DiscordTransport
+        from bot.app import renderer_for
+        from bot.delivery.publisher import Route
 
-        return DiscordTransport(self.http, self.logged_in)
+        return Route(renderer_for(Platform.DISCORD), DiscordTransport(self._http, self.logged_in))
 
-    async def start(self, services: PaperServices, hashes: Any, on_reaction: ReactionSink) -> None:
+    def mount(self, web_app: web.Application) -> None:
+        """Discord needs no HTTP route: interactions come over the gateway."""
+
+    def checks(self) -> Mapping[str, HealthCheck]:
+        """`discord`: the gateway is connected (every shard of this process)."""
+
+        async def connected() -> bool:
+            return self.client is not None and self.client.is_ready()
+
+        return {"discord": connected}
+
+    async def start(self, context: PlatformContext) -> None:
         """Point discord.py at the configured endpoints, then run the client as a task."""
         from adapters.discord.client import ClientParts, build_client
         from adapters.discord.endpoints import Endpoints, apply_endpoints
+        from bot.store.command_hashes import SqlCommandHashes
 
         endpoints = Endpoints(self.settings.api_base, self.settings.gateway)
         apply_endpoints(endpoints)
+        services = paper_services(context.app, context.paper, context.templates_dir)
         parts = ClientParts(
             services,
-            hashes,
-            on_reaction=on_reaction,
+            SqlCommandHashes(context.app.engine, Platform.DISCORD.value, context.app.clock),
+            on_reaction=context.reactions.handle,
             sync_guild=self.settings.command_guild,
             logged_in=self.logged_in,
         )
@@ -223,12 +246,8 @@ class DiscordRuntime:
             await client.start(self.settings.token)
         except asyncio.CancelledError:
             raise
-        except Exception:  # boundary: digests to Discord fail (retryable) and say so
+        except Exception:  # boundary: digests to Discord then fail (retryable) and say so
             log.exception("the Discord client stopped")
-
-    def ready(self) -> bool:
-        """Connected to the gateway (every shard, for a sharded client)."""
-        return self.client is not None and self.client.is_ready()
 
     async def stop(self) -> None:
         """Close the gateway and REST sessions; end the tasks."""
@@ -239,3 +258,15 @@ class DiscordRuntime:
                 task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+class DiscordFactory:
+    """`DISCORD_*` variables to a `DiscordPlatform` (no I/O, no discord.py import)."""
+
+    platform = Platform.DISCORD
+    credentials_hint = CREDENTIALS_HINT
+
+    def from_env(self, environ: Mapping[str, str]) -> DiscordPlatform | None:
+        """None when no `DISCORD_*` variable is set."""
+        settings = settings_from_env(environ)
+        return None if settings is None else DiscordPlatform(settings)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.wiring import ChatPlatform, PlatformFactory
+from bot.wiring.discord import DiscordFactory
 from bot.wiring.slack import SlackFactory
 
 __all__ = ["PLATFORM_FACTORIES", "configured_platforms", "credentials_hints"]
 
-PLATFORM_FACTORIES: tuple[PlatformFactory, ...] = (SlackFactory(),)
+PLATFORM_FACTORIES: tuple[PlatformFactory, ...] = (SlackFactory(), DiscordFactory())
 
 
 def configured_platforms(

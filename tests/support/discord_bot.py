@@ -15,7 +15,7 @@ from adapters.discord.client import ClientParts, build_client
 from adapters.discord.endpoints import Endpoints, apply_endpoints
 from adapters.discord.paper import PaperServices
 from adapters.discord.suggest import Corpus, Suggestions
-from bot.models import MessageRef
+from bot.models import Reaction
 from tests.support.discord_standin import DiscordStandIn
 
 TOKEN = "test-token.abc"
@@ -38,11 +38,11 @@ class MemoryHashes:
 class Reactions:
     """What reached the core's reaction entry point."""
 
-    seen: list[tuple[MessageRef, str, str, bool]] = field(default_factory=list)
+    seen: list[Reaction] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def __call__(self, ref: MessageRef, user: str, emoji: str, added: bool) -> None:
-        self.seen.append((ref, user, emoji, added))
+    async def __call__(self, reaction: Reaction) -> None:
+        self.seen.append(reaction)
         self.arrived.set()
 
 

@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 from bot.app import App
-from bot.models import MessageRef, Platform
+from bot.models import MessageRef, Platform, Reaction
 from tests.support.discord_bot import running
 from tests.support.discord_paper import Bot, bot_parts, texts
 from tests.support.discord_standin import BOT_ID, DiscordStandIn, snowflake
@@ -27,7 +27,7 @@ def reaction(bot: Bot, message_id: str, user_id: str, emoji: dict[str, Any]) -> 
     }
 
 
-async def next_reaction(bot: Bot) -> tuple[MessageRef, str, str, bool]:
+async def next_reaction(bot: Bot) -> Reaction:
     async with asyncio.timeout(5):
         await bot.reactions.arrived.wait()
     bot.reactions.arrived.clear()
@@ -39,14 +39,15 @@ async def test_reactions_on_uncached_messages_reach_the_core(bot: Bot) -> None:
     message = snowflake()  # never seen by this client: raw events only
     thumbs = {"id": None, "name": "👍\ufe0f"}
     await bot.standin.dispatch("MESSAGE_REACTION_ADD", reaction(bot, message, "42", thumbs), guild)
-    ref, user, emoji, added = await next_reaction(bot)
-    assert ref == MessageRef(Platform.DISCORD, str(guild), bot.channel, message)
-    assert (user, emoji, added) == ("42", "👍", True)
+    seen = await next_reaction(bot)
+    assert seen == Reaction(MessageRef(Platform.DISCORD, str(guild), bot.channel, message),
+                            "42", "👍", added=True)  # fmt: skip
     custom = {"id": "1234567890", "name": "paperparrot"}
     await bot.standin.dispatch(
         "MESSAGE_REACTION_REMOVE", reaction(bot, message, "42", custom), guild
     )
-    assert (await next_reaction(bot))[1:] == ("42", "1234567890", False)
+    removed = await next_reaction(bot)
+    assert (removed.user, removed.emoji, removed.added) == ("42", "1234567890", False)
 
 
 async def test_the_bots_own_reactions_are_ignored(bot: Bot) -> None:
@@ -55,8 +56,8 @@ async def test_the_bots_own_reactions_are_ignored(bot: Bot) -> None:
     star = {"id": None, "name": "⭐"}
     await bot.standin.dispatch("MESSAGE_REACTION_ADD", reaction(bot, message, BOT_ID, star), guild)
     await bot.standin.dispatch("MESSAGE_REACTION_ADD", reaction(bot, message, "43", star), guild)
-    assert (await next_reaction(bot))[1] == "43"
-    assert [seen[1] for seen in bot.reactions.seen] == ["43"]
+    assert (await next_reaction(bot)).user == "43"
+    assert [seen.user for seen in bot.reactions.seen] == ["43"]
 
 
 async def test_a_dropped_gateway_resumes_its_session_and_keeps_answering(bot: Bot) -> None:

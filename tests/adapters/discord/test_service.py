@@ -1,0 +1,108 @@
+"""`paperbot run` as a process with DISCORD_BOT_TOKEN set, against the stand-in: scheduled
+digests in both layouts, a correction edited in place, a 429 waited out, and a channel that
+refuses the bot paused with an alert in the admin channel naming the permission."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from tests.support.cli import REPO_ROOT, run_cli
+from tests.support.discord_standin import APP_ID, Channel, DiscordStandIn, snowflake
+from tests.support.real_delivery import Entry, write_notes
+
+NOTES = [
+    Entry("Reward Models Under Pressure", tags=("rlhf",)),
+    Entry("Scaling Sparse Experts", tags=("moe",)),
+]
+EVERY_SECOND = "* * * * * *"
+
+
+def _destination(guild: str, channel: str, layout: str) -> str:
+    return f"""
+[[destinations]]
+platform = "discord"
+workspace = "{guild}"
+channel = "{channel}"
+schedule = "{EVERY_SECOND}"
+backfill = "all"
+layout = "{layout}"
+locale = "en"
+"""
+
+
+async def _start(args: list[str], env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_URL"))}
+    with open(log, "wb") as stderr:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", *args, cwd=REPO_ROOT, env={**full, **env},
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
+        )  # fmt: skip
+
+
+async def test_the_service_posts_digests_edits_corrections_and_pauses_a_refusing_channel(
+    standin: DiscordStandIn, database_url: str, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    write_notes(notes, NOTES)
+    guild = snowflake()
+    threaded, inline, denied, admin = (Channel(snowflake(), guild) for _ in range(4))
+    standin.add_guild(guild, threaded, inline, denied, admin)
+    denied.missing_permission = True
+    standin.fail_next("POST", rf"/channels/{threaded.id}/messages", 429, retry_after=0.1)
+    config = tmp_path / "paperbot.toml"
+    config.write_text(
+        f'[delivery]\nadmin_channel = "discord:{guild}:{admin.id}"\npause_after_failures = 2\n'
+        + _destination(guild, threaded.id, "thread")
+        + _destination(guild, inline.id, "inline")
+        + _destination(guild, denied.id, "thread"),
+        encoding="utf-8",
+    )
+    env = {
+        "DISCORD_BOT_TOKEN": "test-token.abc",
+        "DISCORD_API_BASE_URL": standin.api_base,
+        "DISCORD_GATEWAY_URL": standin.gateway_url,
+    }
+    log = tmp_path / "bot.log"
+    args = ["--notes-dir", str(notes), "--database-url", database_url, "--config", str(config),
+            "--http", "off", "--ingest-every", "0.1", "-v"]  # fmt: skip
+    process = await _start(args, env, log)
+    try:
+        await standin.wait_for(lambda: standin.identifies, 60)
+        await standin.wait_for(lambda: len(standin.channel_posts(inline.id)) == 1, 90)
+        header = await standin.wait_for(lambda: standin.channel_posts(threaded.id), 90)
+        await standin.wait_for(lambda: len(standin.channel_posts(header[0]["id"])) == 2, 90)
+        alert = await standin.wait_for(lambda: standin.channel_posts(admin.id), 90)
+        assert "Missing Permissions" in str(alert[0]) and "Send Messages" in str(alert[0])
+        assert standin.sent("PUT", rf"/applications/{APP_ID}/commands")
+        tries = [r.status for r in standin.sent("POST", rf"/channels/{threaded.id}/messages")]
+        assert tries == [429, 200]
+        write_notes(notes, [NOTES[0], replace(NOTES[1], commentary="고친 코멘트입니다.")])
+        edited = await standin.wait_for(
+            lambda: [m for m in standin.channel_posts(header[0]["id"]) if m["edited_timestamp"]],
+            90,
+        )
+        assert "고친 코멘트" in str(edited[0]["embeds"])
+        assert len(standin.sent("POST", rf"/channels/{denied.id}/messages")) == 2  # then paused
+    finally:
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            await process.wait()
+    assert process.returncode == 0, log.read_text()[-3000:]
+    assert standin.problems == []
+    assert "test-token.abc" not in log.read_text()
+
+
+async def test_a_discord_destination_without_a_token_stops_the_start(
+    database_url: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "paperbot.toml"
+    config.write_text(_destination("1", "2", "thread"), encoding="utf-8")
+    result = await run_cli("run", "--database-url", database_url, "--config", str(config))
+    assert result.code == 2
+    assert "destinations[0].platform" in result.err and "DISCORD_BOT_TOKEN" in result.err
