@@ -44,6 +44,8 @@ class PaperServices:
     handle: Callable[[CommandRequest], Awaitable[Reply]]
     render: Callable[[Reply], DiscordPayload]
     suggestions: Suggestions
+    full_label: Callable[[str], str] | None = None
+    """The "Full note" button's word in a locale; None: no such buttons."""
 
 
 class StaticView(discord.ui.View):
@@ -74,16 +76,31 @@ def request_for(interaction: discord.Interaction[Any], text: str) -> CommandRequ
     )
 
 
-def _view(payload: DiscordPayload) -> StaticView | None:
-    if not payload.components:
+def _full_row(rows: list[list[dict[str, Any]]], label: str) -> list[dict[str, Any]]:
+    """A "Full note N" button beside each "Share N" one (same note, same number)."""
+    row = []
+    for item in (i for group in rows for i in group):
+        custom_id = str(item.get("custom_id", ""))
+        if custom_id.startswith("paper:share:"):
+            number = "".join(re.findall(r"\d+", str(item.get("label", ""))))[:4]
+            full = "paper:full:" + custom_id.removeprefix("paper:share:")
+            row.append({"style": 2, "label": f"{label} {number}".strip(), "custom_id": full})
+    return row
+
+
+def _view(payload: DiscordPayload, full_label: str | None) -> StaticView | None:
+    rows = [list(group.get("components", [])) for group in payload.components]
+    if full_label and (full := _full_row(rows, full_label)):
+        rows.append(full)
+    if not rows:
         return None
     view = StaticView(timeout=None)
-    for row, group in enumerate(payload.components):
-        for item in group.get("components", []):
+    for row, group in enumerate(rows):
+        for item in group:
             view.add_item(
                 discord.ui.Button(
                     style=discord.ButtonStyle(int(item.get("style", 2))),
-                    label=item.get("label"),
+                    label=str(item.get("label", ""))[:80],
                     custom_id=item.get("custom_id"),
                     row=row,
                 )
@@ -91,16 +108,22 @@ def _view(payload: DiscordPayload) -> StaticView | None:
     return view
 
 
-def message_kwargs(payload: DiscordPayload) -> dict[str, Any]:
+def message_kwargs(payload: DiscordPayload, full_label: str | None = None) -> dict[str, Any]:
     """discord.py keyword arguments for a rendered reply; never a mention."""
     kwargs: dict[str, Any] = {
         "content": payload.content or None,
         "embeds": [discord.Embed.from_dict(e) for e in payload.embeds],
         "allowed_mentions": discord.AllowedMentions.none(),
     }
-    if (view := _view(payload)) is not None:
+    if (view := _view(payload, full_label)) is not None:
         kwargs["view"] = view
     return kwargs
+
+
+def _kwargs(interaction: discord.Interaction[Any], reply: Reply) -> dict[str, Any]:
+    services = services_of(interaction)
+    label = services.full_label(reply.locale) if services.full_label else None
+    return message_kwargs(services.render(reply), label)
 
 
 def services_of(interaction: discord.Interaction[Any]) -> PaperServices:
@@ -116,15 +139,16 @@ async def answer(interaction: discord.Interaction[Any], text: str) -> None:
         return
     await interaction.response.defer(ephemeral=True, thinking=True)
     reply = await services.handle(request_for(interaction, text))
-    await interaction.followup.send(**message_kwargs(services.render(reply)), ephemeral=True)
+    await interaction.followup.send(**_kwargs(interaction, reply), ephemeral=True)
 
 
 async def _share(interaction: discord.Interaction[Any], text: str) -> None:
     """Visible to the channel when the core says so (an error stays private)."""
     services = services_of(interaction)
     reply = await services.handle(request_for(interaction, text))
-    kwargs = message_kwargs(services.render(reply))
-    await interaction.response.send_message(**kwargs, ephemeral=reply.ephemeral)
+    await interaction.response.send_message(
+        **_kwargs(interaction, reply), ephemeral=reply.ephemeral
+    )
 
 
 class PaperButton(
@@ -160,7 +184,7 @@ class PaperButton(
         services = services_of(interaction)
         await interaction.response.defer()
         reply = await services.handle(request_for(interaction, self.state))
-        await interaction.edit_original_response(**message_kwargs(services.render(reply)))
+        await interaction.edit_original_response(**_kwargs(interaction, reply))
 
 
 def paper_command() -> app_commands.Command[Any, Any, None]:

@@ -161,9 +161,16 @@ def paper_services(
     from adapters.discord.paper import PaperServices
     from adapters.discord.suggest import Suggestions
     from bot.app import renderer_for
+    from formatters.i18n import catalogue
 
     renderer = renderer_for(Platform.DISCORD, templates_dir)
-    return PaperServices(paper.handle, renderer.render_reply, Suggestions(corpus_loader(app)))
+    strings = catalogue()
+    return PaperServices(
+        paper.handle,
+        renderer.render_reply,
+        Suggestions(corpus_loader(app)),
+        full_label=lambda locale: strings.t(locale, "digest.full_note"),
+    )
 
 
 async def refresh_forever(services: PaperServices, every: float) -> None:

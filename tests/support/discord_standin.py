@@ -167,8 +167,9 @@ class Connection:
 class DiscordStandIn:
     """REST + gateway on 127.0.0.1; state enough for a bot: guilds, channels, messages."""
 
-    def __init__(self, *, shards: int = 1) -> None:
-        self.shards = shards
+    def __init__(self, *, shards: int = 1, deadline: float = INTERACTION_DEADLINE) -> None:
+        """`deadline`: seconds an interaction's first response may take (Discord: 3)."""
+        self.shards, self.deadline = shards, deadline
         self.requests: list[Recorded] = []
         self.problems: list[str] = []
         self.channels: dict[str, Channel] = {}
@@ -645,7 +646,7 @@ class DiscordStandIn:
         interaction = self.interactions.get(token)
         if interaction is None:
             return _error(404, 10062, "Unknown interaction")
-        if time.monotonic() - interaction.sent_at > INTERACTION_DEADLINE:
+        if time.monotonic() - interaction.sent_at > self.deadline:
             return _error(404, 10062, "Unknown interaction")
         if interaction.answered:
             return _error(400, 40060, "Interaction has already been acknowledged.")

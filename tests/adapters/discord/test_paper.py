@@ -114,3 +114,12 @@ async def test_a_button_still_works_after_the_bot_restarts(bot: Bot, app: App) -
     async with running(bot_parts(app)):
         second = await bot.answered(await bot.click(first, forward))
     assert "2/" in texts(second)
+
+
+async def test_full_note_shows_the_whole_note_privately(bot: Bot) -> None:
+    found = await bot.answered(await bot.paper("tag:rlhf", locale="en-US"))
+    full = next(c for c in custom_ids(found) if c.startswith("paper:full:"))
+    labels = [c["label"] for row in found["components"] for c in row["components"]]
+    assert "Full note 1" in labels
+    note = await bot.answered(await bot.click(found, full, locale="en-US"))
+    assert note["flags"] == EPHEMERAL and "Abstract" in texts(note)

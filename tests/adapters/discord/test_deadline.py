@@ -1,0 +1,84 @@
+"""The 3-second rule: the stand-in refuses a late first response as Discord does (10062), and
+`/paper` defers before a slow search, so a slow search still gets its answer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from adapters.discord.client import ClientParts
+from bot.app import App
+from bot.commands.request import CommandRequest
+from bot.ingest.importer import ingest_paths
+from bot.replies import Reply
+from tests.support.discord_bot import point_at, running
+from tests.support.discord_paper import Bot, bot_parts, texts
+from tests.support.discord_standin import DiscordStandIn
+
+DEADLINE = 0.5
+
+
+async def test_a_first_response_after_the_deadline_is_refused_with_10062() -> None:
+    standin = await DiscordStandIn(deadline=0.0).start()
+    try:
+        guild = standin.add_guild()
+        standin.connections.append(_NoSocket())  # type: ignore[arg-type]
+        interaction = await standin.interact(2, {}, channel_id=standin.guilds[guild][0])
+        url = f"{standin.api_base}/interactions/{interaction.id}/{interaction.token}/callback"
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url, json={"type": 5, "data": {"flags": 64}}) as response,
+        ):
+            assert response.status == 404
+            assert json.loads(await response.text())["code"] == 10062
+    finally:
+        standin.connections.clear()
+        await standin.stop()
+
+
+class _NoSocket:
+    """A gateway connection that swallows what is dispatched (no client in this test)."""
+
+    session_id = "s"
+    shard = (0, 1)
+    seq = 0
+
+    class ws:
+        closed = False
+
+        @staticmethod
+        async def send_str(_data: str) -> None:
+            return None
+
+
+async def test_a_slow_search_is_deferred_in_time_and_still_answered(
+    app: App, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    standin = await DiscordStandIn(deadline=DEADLINE).start()
+    point_at(standin, monkeypatch)
+    try:
+        await ingest_paths([seeds_dir], app.notes, app.clock)
+        parts = bot_parts(app)
+        fast = parts.services.handle
+
+        async def slow(request: CommandRequest) -> Reply:
+            await asyncio.sleep(DEADLINE * 2)  # a search slower than the deadline
+            return await fast(request)
+
+        slowed = ClientParts(replace(parts.services, handle=slow), parts.hashes)
+        guild = standin.add_guild()
+        async with running(slowed) as client:
+            bot = Bot(standin, slowed, standin.guilds[guild][0], client)
+            asked = await bot.paper("tag:rlhf")
+            answer = await bot.answered(asked)
+        assert asked.callbacks == [{"type": 5, "data": {"flags": 64}}]
+        assert "rlhf" in texts(answer)
+        assert all(r.status < 400 for r in standin.requests if "/interactions/" in r.path)
+        assert standin.problems == []
+    finally:
+        await standin.stop()
