@@ -1,0 +1,89 @@
+"""Discord's settings from the environment, its command hashes in the database, and a process
+without Discord variables that never imports discord.py."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from adapters.discord.client import ClientParts
+from bot.app import App
+from bot.errors import ConfigError
+from bot.models import Platform
+from bot.store.command_hashes import SqlCommandHashes
+from bot.wiring.discord import DiscordFactory, settings_from_env
+from tests.support.cli import REPO_ROOT
+from tests.support.discord_bot import no_services, running
+from tests.support.discord_standin import APP_ID, DiscordStandIn
+
+
+def test_no_discord_variables_means_no_discord() -> None:
+    assert settings_from_env({"PATH": "/bin", "DISCORD_SHARD_COUNT": " "}) is None
+    assert DiscordFactory().from_env({}) is None
+
+
+def test_the_variables_are_read_and_the_token_stays_out_of_repr() -> None:
+    settings = settings_from_env(
+        {
+            "DISCORD_BOT_TOKEN": "secret-token",
+            "DISCORD_API_BASE_URL": "http://127.0.0.1:9/api/v10",
+            "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/gw",
+            "DISCORD_SHARD_COUNT": "4",
+            "DISCORD_SHARD_IDS": "0, 1",
+            "DISCORD_COMMAND_GUILD": "123",
+        }
+    )
+    assert settings is not None
+    assert (settings.shard_count, settings.shard_ids, settings.command_guild) == (4, (0, 1), 123)
+    assert settings.sharded and "secret-token" not in repr(settings)
+    auto = settings_from_env({"DISCORD_BOT_TOKEN": "t", "DISCORD_SHARD_COUNT": "auto"})
+    assert auto is not None and auto.shard_count is None and auto.sharded
+    single = settings_from_env({"DISCORD_BOT_TOKEN": "t"})
+    assert single is not None and not single.sharded
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"DISCORD_SHARD_COUNT": "2"}, "DISCORD_BOT_TOKEN"),
+        ({"DISCORD_BOT_TOKEN": "t", "DISCORD_SHARD_COUNT": "two"}, "DISCORD_SHARD_COUNT"),
+        ({"DISCORD_BOT_TOKEN": "t", "DISCORD_SHARD_COUNT": "0"}, "DISCORD_SHARD_COUNT"),
+        ({"DISCORD_BOT_TOKEN": "t", "DISCORD_SHARD_IDS": "0,1"}, "DISCORD_SHARD_IDS"),
+        (
+            {"DISCORD_BOT_TOKEN": "t", "DISCORD_SHARD_COUNT": "auto", "DISCORD_SHARD_IDS": "0"},
+            "DISCORD_SHARD_IDS",
+        ),
+        ({"DISCORD_BOT_TOKEN": "t", "DISCORD_API_BASE_URL": "discord.com"}, "DISCORD_API_BASE_URL"),
+        ({"DISCORD_BOT_TOKEN": "t", "DISCORD_GATEWAY_URL": "http://x/"}, "DISCORD_GATEWAY_URL"),
+        ({"DISCORD_BOT_TOKEN": "t", "DISCORD_COMMAND_GUILD": "abc"}, "DISCORD_COMMAND_GUILD"),
+    ],
+)
+def test_bad_variables_are_refused_by_name(environ: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named) as raised:
+        settings_from_env(environ)
+    assert "t" not in str(raised.value).split() and "secret" not in str(raised.value)
+
+
+def test_a_process_without_discord_variables_never_imports_discord_py() -> None:
+    code = (
+        "import sys, bot.cli, bot.cli_run, bot.wiring.registry as r; "
+        "r.configured_platforms({}); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'discord'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
+async def test_an_unchanged_restart_writes_no_commands(app: App, standin: DiscordStandIn) -> None:
+    hashes = SqlCommandHashes(app.engine, Platform.DISCORD.value, app.clock)
+    for _ in range(2):
+        async with running(ClientParts(no_services(), hashes)):
+            pass
+    assert len(standin.sent("PUT", rf"/applications/{APP_ID}/commands")) == 1
+    assert len(standin.identifies) == 2
+    again = SqlCommandHashes(app.engine, Platform.DISCORD.value, app.clock)
+    assert await again.get("global") is not None and await again.get("guild:1") is None
