@@ -42,6 +42,7 @@ _COMMANDS = {  # the order `paperbot --help` lists them in
     "deliveries": "recent digest runs, their status and errors",
     "search": "search the notes with the /paper query grammar",
     "db": "database maintenance",
+    "discord": "Discord maintenance: sync the /paper command",
 }
 
 
@@ -122,6 +123,11 @@ def _add_command(
         from bot.delivery.history import add_deliveries_command
 
         add_deliveries_command(commands, common)
+        return
+    if name == "discord":
+        from bot.cli_discord import add_discord_command
+
+        add_discord_command(commands, common)
         return
     if name == "search":
         from bot.cli_search import add_search_command
@@ -288,6 +294,10 @@ async def _dispatch(args: argparse.Namespace) -> int:
         from bot.cli_search import run_search
 
         return await run_search(args)
+    if args.command == "discord":
+        from bot.cli_discord import run_discord
+
+        return await run_discord(args)
     return await _db_upgrade(args)
 
 
