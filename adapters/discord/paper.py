@@ -4,16 +4,18 @@ The option takes the whole command grammar (`tag:rlhf since:2024-01`, `tags`, `h
 `digest now`, `channel set …`), so every query form and sub-command of the core works the same
 as on Slack and the terminal, and autocomplete suggests sub-commands, tags and titles.
 
-Answers are ephemeral, deferred first (a search may take a while; the defer must come within 3
-s). `share` is the exception: one lookup by id, answered at once and visible to the channel,
-naming who shared it and pinging no one. Buttons are one `DynamicItem` whose state is its
+Answers are ephemeral; one the core has not produced within `defer_after` (1 s) is deferred
+first and sent as the follow-up (the first response must come within 3 s; a quick answer is one
+request instead of two). `share` is one lookup by id, answered at once and visible to the
+channel, naming who shared it and pinging no one. Buttons are one `DynamicItem` whose state is its
 `custom_id` (`paper:page:<cursor>`, `paper:share:<key>`, `paper:full:<key>`), registered in
 `setup_hook`, so a button on a message from before a restart still works. Next and Previous
-edit the message they are on.
+edit the message they are on (an UPDATE_MESSAGE, or a deferred update and an edit).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -33,6 +35,7 @@ __all__ = ["PaperButton", "PaperServices", "locale_of", "message_kwargs", "paper
 
 log = logging.getLogger(__name__)
 
+DEFER_AFTER_SECONDS = 1.0
 DESCRIPTION = "Search the team's paper notes (tag:, author:, since:, id:, tags, help)"
 QUERY_HELP = "keywords, tag:rlhf, author:kim, since:2024-01, id:…, tags, help, digest now"
 
@@ -46,6 +49,8 @@ class PaperServices:
     suggestions: Suggestions
     full_label: Callable[[str], str] | None = None
     """The "Full note" button's word in a locale; None: no such buttons."""
+    defer_after: float = DEFER_AFTER_SECONDS
+    """An answer not ready this soon is deferred first (Discord allows 3 s in all)."""
 
 
 class StaticView(discord.ui.View):
@@ -131,15 +136,25 @@ def services_of(interaction: discord.Interaction[Any]) -> PaperServices:
     return services
 
 
-async def answer(interaction: discord.Interaction[Any], text: str) -> None:
-    """Defer (ephemeral), ask the core, send the answer as the follow-up."""
+async def _soon(interaction: discord.Interaction[Any], text: str) -> asyncio.Task[Reply] | Reply:
+    """The core's reply if it is ready within `defer_after`, else the task still computing it."""
     services = services_of(interaction)
+    task = asyncio.ensure_future(services.handle(request_for(interaction, text)))
+    done, _ = await asyncio.wait({task}, timeout=services.defer_after)
+    return task.result() if done else task
+
+
+async def answer(interaction: discord.Interaction[Any], text: str) -> None:
+    """Answer privately at once when the core is quick; else defer (ephemeral) and follow up."""
     if text.split()[:1] == ["share"]:
         await _share(interaction, text)
         return
+    reply = await _soon(interaction, text)
+    if isinstance(reply, Reply):
+        await interaction.response.send_message(**_kwargs(interaction, reply), ephemeral=True)
+        return
     await interaction.response.defer(ephemeral=True, thinking=True)
-    reply = await services.handle(request_for(interaction, text))
-    await interaction.followup.send(**_kwargs(interaction, reply), ephemeral=True)
+    await interaction.followup.send(**_kwargs(interaction, await reply), ephemeral=True)
 
 
 async def _share(interaction: discord.Interaction[Any], text: str) -> None:
@@ -181,10 +196,12 @@ class PaperButton(
 
     async def _turn(self, interaction: discord.Interaction[Any]) -> None:
         """Next / Previous: the page in the cursor, edited into the same message."""
-        services = services_of(interaction)
+        reply = await _soon(interaction, self.state)
+        if isinstance(reply, Reply):
+            await interaction.response.edit_message(**_kwargs(interaction, reply))
+            return
         await interaction.response.defer()
-        reply = await services.handle(request_for(interaction, self.state))
-        await interaction.edit_original_response(**_kwargs(interaction, reply))
+        await interaction.edit_original_response(**_kwargs(interaction, await reply))
 
 
 def paper_command() -> app_commands.Command[Any, Any, None]:

@@ -63,8 +63,9 @@ class Bot:
         return await self.standin.interact(3, data, channel_id=self.channel, message=message, **who)
 
     async def answered(self, interaction: Interaction) -> dict[str, Any]:
-        """The response message once the bot completed it (a follow-up or an edit)."""
-        await self.standin.wait_for(lambda: interaction.followups or interaction.edits)
+        """The response message once the bot completed it: a reply (4), an update (7), or
+        a follow-up or edit after a defer."""
+        await self.standin.wait_for(lambda: interaction.complete)
         return interaction.message()
 
 

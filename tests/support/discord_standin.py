@@ -145,6 +145,12 @@ class Interaction:
     def answered(self) -> bool:
         return bool(self.callbacks)
 
+    @property
+    def complete(self) -> bool:
+        """The response carries its content (not only a defer)."""
+        replied = any(c.get("type") in (4, 7) for c in self.callbacks)
+        return replied or bool(self.followups or self.edits)
+
     def message(self) -> dict[str, Any]:
         """The response message as it shows now (for a click: the message clicked on)."""
         if self.original is None:

@@ -1,5 +1,5 @@
 """The 3-second rule: the stand-in refuses a late first response as Discord does (10062), and
-`/paper` defers before a slow search, so a slow search still gets its answer."""
+`/paper` defers a slow search (and a slow page turn) in time, so it still gets its answer."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from bot.commands.request import CommandRequest
 from bot.ingest.importer import ingest_paths
 from bot.replies import Reply
 from tests.support.discord_bot import point_at, running
-from tests.support.discord_paper import Bot, bot_parts, texts
+from tests.support.discord_paper import Bot, bot_parts, custom_ids, texts
 from tests.support.discord_standin import DiscordStandIn
 
 DEADLINE = 0.5
@@ -70,14 +70,20 @@ async def test_a_slow_search_is_deferred_in_time_and_still_answered(
             await asyncio.sleep(DEADLINE * 2)  # a search slower than the deadline
             return await fast(request)
 
-        slowed = ClientParts(replace(parts.services, handle=slow), parts.hashes)
+        services = replace(parts.services, handle=slow, defer_after=DEADLINE / 5)
+        slowed = ClientParts(services, parts.hashes)
         guild = standin.add_guild()
         async with running(slowed) as client:
             bot = Bot(standin, slowed, standin.guilds[guild][0], client)
-            asked = await bot.paper("tag:rlhf")
+            asked = await bot.paper("tag:llm,alignment,benchmark")
             answer = await bot.answered(asked)
+            (forward,) = [c for c in custom_ids(answer) if c.startswith("paper:page:")]
+            clicked = await bot.click(answer, forward)
+            turned = await bot.answered(clicked)
         assert asked.callbacks == [{"type": 5, "data": {"flags": 64}}]
-        assert "rlhf" in texts(answer)
+        assert len(asked.followups) == 1 and "llm" in texts(answer)
+        assert clicked.callbacks == [{"type": 6}] and len(clicked.edits) == 1
+        assert "2/" in texts(turned)
         assert all(r.status < 400 for r in standin.requests if "/interactions/" in r.path)
         assert standin.problems == []
     finally:

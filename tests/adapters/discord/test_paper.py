@@ -12,13 +12,14 @@ from tests.support.discord_standin import CHANNEL_DM, MANAGE_GUILD, Channel, sno
 EPHEMERAL = 64
 
 
-async def test_a_search_is_deferred_then_answered_privately(bot: Bot) -> None:
+async def test_a_quick_search_is_answered_privately_at_once(bot: Bot) -> None:
     asked = await bot.paper("tag:rlhf")
     answer = await bot.answered(asked)
-    assert asked.callbacks == [{"type": 5, "data": {"flags": EPHEMERAL}}]
-    assert answer["flags"] == EPHEMERAL
+    (callback,) = asked.callbacks
+    assert callback["type"] == 4 and callback["data"]["flags"] == EPHEMERAL
+    assert answer["flags"] == EPHEMERAL and asked.followups == []
     assert "rlhf" in texts(answer) and "검색 결과" in texts(answer)
-    assert answer["allowed_mentions"] == {"parse": []}
+    assert callback["data"]["allowed_mentions"] == {"parse": []}
     assert any(c.startswith("paper:share:") for c in custom_ids(answer))
 
 
@@ -49,7 +50,7 @@ async def test_next_edits_the_same_response_and_previous_goes_back(bot: Bot) -> 
     (forward,) = [c for c in custom_ids(first) if c.startswith("paper:page:")]
     clicked = await bot.click(first, forward)
     second = await bot.answered(clicked)
-    assert clicked.callbacks == [{"type": 6}]  # deferred update: the same message is edited
+    assert [c["type"] for c in clicked.callbacks] == [7]  # UPDATE_MESSAGE: the same message
     assert "2/" in texts(second) and "1/" not in texts(second)
     back = [c for c in custom_ids(second) if c.startswith("paper:page:")]
     again = await bot.answered(await bot.click(second, back[0]))
