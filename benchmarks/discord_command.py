@@ -8,7 +8,8 @@ The real discord.py client with paperbot's command tree runs against the local s
 (tests/support/discord_standin.py) over loopback, on SQLite. A round trip is the time from the
 stand-in dispatching INTERACTION_CREATE to it receiving the answer: for `/paper QUERY` the
 follow-up message with the results (after the defer), for a no-op command registered on the same
-client the immediate reply. Autocomplete is INTERACTION_CREATE (type 4) to the type 8 callback.
+client the immediate reply (`/paper` answers at once too when the search takes under 1 s;
+else it defers and the follow-up is what is timed). Autocomplete is INTERACTION_CREATE (type 4) to the type 8 callback.
 Targets (issue 11): `/paper` median within 1.5x of the no-op, autocomplete p99 under 50 ms.
 """
 
@@ -71,7 +72,7 @@ async def measure(entries: int, rounds: int, path: Path) -> list[str]:
         if await app.notes.count() == 0:
             seconds, written = await ingest(app, entries)
             print(f"ingested {written} notes in {seconds:.1f} s", flush=True)
-        standin = await DiscordStandIn().start()
+        standin = await DiscordStandIn(validate=False).start()  # the tests validate
         apply_endpoints(Endpoints(standin.api_base, standin.gateway_url))
         guild = standin.add_guild()
         channel = standin.guilds[guild][0]
@@ -94,7 +95,7 @@ async def measure(entries: int, rounds: int, path: Path) -> list[str]:
             async def paper() -> None:
                 option = {"name": "query", "type": 3, "value": next(queries)}
                 asked = await command("paper", [option])
-                await standin.wait_for(lambda: asked.followups, 30)
+                await standin.wait_for(lambda: asked.complete, 30)
 
             async def noop() -> None:
                 asked = await command("noop", [])
