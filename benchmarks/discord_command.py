@@ -5,11 +5,12 @@
         [--sqlite-path FILE]
 
 The real discord.py client with paperbot's command tree runs against the local stand-in
-(tests/support/discord_standin.py) over loopback, on SQLite. A round trip is the time from the
-stand-in dispatching INTERACTION_CREATE to it receiving the answer: for `/paper QUERY` the
-follow-up message with the results (after the defer), for a no-op command registered on the same
-client the immediate reply (`/paper` answers at once too when the search takes under 1 s;
-else it defers and the follow-up is what is timed). Autocomplete is INTERACTION_CREATE (type 4) to the type 8 callback.
+(tests/support/discord_standin.py, its schema checks off: they cost more than the bot) over
+loopback, on SQLite. A round trip is the time from the stand-in dispatching INTERACTION_CREATE
+to it receiving the answer: for `/paper QUERY` the reply with the results (a search done within
+1 s is answered at once; a slower one is deferred and its follow-up is what is timed), for a
+no-op command registered on the same client its immediate reply. Autocomplete is
+INTERACTION_CREATE (type 4) to the type 8 callback.
 Targets (issue 11): `/paper` median within 1.5x of the no-op, autocomplete p99 under 50 ms.
 """
 

@@ -24,6 +24,7 @@ from discord import app_commands
 from adapters.discord.paper import PaperButton, PaperServices, paper_command
 from adapters.discord.sync import CommandHashes, sync_commands
 from bot.models import MessageRef, Platform, Reaction
+from bot.ports import Metrics
 
 __all__ = ["ClientParts", "ReactionCallback", "build_client", "intents", "reaction_emoji"]
 
@@ -60,7 +61,13 @@ class ClientParts:
     sync_guild: int | None = None
     force_sync: bool = False
     logged_in: asyncio.Event = field(default_factory=asyncio.Event)
+    metrics: Metrics | None = None
     synced: bool | None = None  # whether the last setup_hook wrote commands
+
+    def gateway(self, event: str) -> None:
+        """Count a gateway connect, disconnect or resume (`paperbot_discord_gateway_total`)."""
+        if self.metrics is not None:
+            self.metrics.inc("paperbot_discord_gateway_total", event=event)
 
     async def setup(self, client: discord.Client, tree: app_commands.CommandTree[Any]) -> None:
         client.add_dynamic_items(PaperButton)
@@ -120,6 +127,15 @@ class PaperbotClient(discord.Client):
     async def on_raw_reaction_remove(self, event: discord.RawReactionActionEvent) -> None:
         await self.parts.reaction(self, event, False)
 
+    async def on_connect(self) -> None:
+        self.parts.gateway("connect")
+
+    async def on_disconnect(self) -> None:
+        self.parts.gateway("disconnect")
+
+    async def on_resumed(self) -> None:
+        self.parts.gateway("resume")
+
 
 class PaperbotShardedClient(discord.AutoShardedClient):
     """`AutoShardedClient` for DISCORD_SHARD_COUNT > 1 or `auto`, or a DISCORD_SHARD_IDS range."""
@@ -138,6 +154,15 @@ class PaperbotShardedClient(discord.AutoShardedClient):
 
     async def on_raw_reaction_remove(self, event: discord.RawReactionActionEvent) -> None:
         await self.parts.reaction(self, event, False)
+
+    async def on_connect(self) -> None:
+        self.parts.gateway("connect")
+
+    async def on_disconnect(self) -> None:
+        self.parts.gateway("disconnect")
+
+    async def on_resumed(self) -> None:
+        self.parts.gateway("resume")
 
     async def launch_shards(self) -> None:
         """With DISCORD_GATEWAY_URL set, `auto` takes only the count from `/gateway/bot`:

@@ -37,7 +37,10 @@ if TYPE_CHECKING:
     from adapters.discord.suggest import Corpus
     from bot.app import App
     from bot.commands.paper import PaperCommand
+    from bot.commands.request import CommandRequest
     from bot.delivery.publisher import Route
+    from bot.ports import Metrics
+    from bot.replies import Reply
     from bot.wiring import HealthCheck, PlatformContext
 
 __all__ = [
@@ -155,18 +158,32 @@ def corpus_loader(app: App) -> Callable[[], Awaitable[Corpus]]:
 
 
 def paper_services(
-    app: App, paper: PaperCommand, templates_dir: Path | None = None
+    app: App,
+    paper: PaperCommand,
+    templates_dir: Path | None = None,
+    metrics: Metrics | None = None,
 ) -> PaperServices:
-    """The `/paper` core, the Discord reply renderer and autocomplete over the app's notes."""
+    """The `/paper` core (counted and timed as `paperbot_commands_total{platform="discord"}`
+    when `metrics` are given), the Discord reply renderer and autocomplete over the notes."""
     from adapters.discord.paper import PaperServices
     from adapters.discord.suggest import Suggestions
     from bot.app import renderer_for
+    from bot.cli_metrics import timed_commands
     from formatters.i18n import catalogue
+
+    async def handle(request: CommandRequest) -> Reply:
+        if metrics is None:
+            return await paper.handle(request)
+
+        async def core(_text: str) -> Reply:
+            return await paper.handle(request)
+
+        return await timed_commands(core, metrics, Platform.DISCORD.value)(request.text)
 
     renderer = renderer_for(Platform.DISCORD, templates_dir)
     strings = catalogue()
     return PaperServices(
-        paper.handle,
+        handle,
         renderer.render_reply,
         Suggestions(corpus_loader(app)),
         full_label=lambda locale: strings.t(locale, "digest.full_note"),
@@ -226,13 +243,19 @@ class DiscordPlatform:
 
         endpoints = Endpoints(self.settings.api_base, self.settings.gateway)
         apply_endpoints(endpoints)
-        services = paper_services(context.app, context.paper, context.templates_dir)
+        services = paper_services(
+            context.app, context.paper, context.templates_dir, context.metrics
+        )
+        context.metrics.describe(
+            "paperbot_discord_gateway_total", "Discord gateway connects, disconnects and resumes"
+        )
         parts = ClientParts(
             services,
             SqlCommandHashes(context.app.engine, Platform.DISCORD.value, context.app.clock),
             on_reaction=context.reactions.handle,
             sync_guild=self.settings.command_guild,
             logged_in=self.logged_in,
+            metrics=context.metrics,
         )
         self.client = build_client(
             parts,
