@@ -192,6 +192,7 @@ class DiscordStandIn:
         self.identifies: list[dict[str, Any]] = []
         self.sessions: set[str] = set()
         self._failures: list[Failure] = []
+        self._nonces: dict[tuple[str, str], str] = {}
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -594,8 +595,13 @@ class DiscordStandIn:
             return denied
         if errors := self._check(body, "MessageCreateRequest", message=True):
             return _error(400, 50035, "Invalid Form Body: " + "; ".join(errors))
+        nonce = (channel_id, str(body.get("nonce"))) if body.get("enforce_nonce") else None
+        if nonce is not None and nonce in self._nonces:  # Discord: the same message again
+            return _json(self.messages[self._nonces[nonce]])
         message = self._message(channel_id, body)
         self.messages[message["id"]] = message
+        if nonce is not None:
+            self._nonces[nonce] = message["id"]
         return _json(message)
 
     def _edit(self, channel_id: str, message_id: str, body: dict[str, Any]) -> web.Response:

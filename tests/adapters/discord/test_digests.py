@@ -210,3 +210,17 @@ async def test_missing_permissions_pause_the_destination_and_the_alert_names_the
     assert "Send Messages" in reason and channel in reason
     assert await wired.runner.run(settings, "slot:3") is RunOutcome.SKIPPED  # paused
     assert len(standin.sent("POST", rf"/channels/{channel}/messages")) == 2
+
+
+async def test_a_failed_thread_start_retries_without_a_second_header(
+    delivery: tuple[Delivery, list[Text]], standin: DiscordStandIn
+) -> None:
+    wired, _ = delivery
+    guild = standin.add_guild()
+    channel = standin.guilds[guild][0]
+    standin.fail_next("POST", rf"/channels/{channel}/messages/\d+/threads", 503)
+    assert await wired.runner.run(destination(guild, channel), "slot:1") is RunOutcome.SENT
+    assert len(standin.sent("POST", rf"/channels/{channel}/messages")) == 2  # the retry
+    (header,) = standin.channel_posts(channel)  # the nonce: the same message came back
+    assert [t["message"] for t in standin.threads] == [header["id"]]
+    assert len(standin.channel_posts(header["id"])) == len(NOTES)

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
+
+import aiohttp
 
 from tests.support.cli import REPO_ROOT, run_cli
 from tests.support.discord_standin import APP_ID, Channel, DiscordStandIn, snowflake
@@ -44,6 +47,14 @@ async def _start(args: list[str], env: dict[str, str], log: Path) -> asyncio.sub
         )  # fmt: skip
 
 
+async def _get(port: int, path: str) -> str:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{port}{path}") as response,
+    ):
+        return await response.text()
+
+
 async def test_the_service_posts_digests_edits_corrections_and_pauses_a_refusing_channel(
     standin: DiscordStandIn, database_url: str, tmp_path: Path
 ) -> None:
@@ -70,7 +81,7 @@ async def test_the_service_posts_digests_edits_corrections_and_pauses_a_refusing
     }
     log = tmp_path / "bot.log"
     args = ["--notes-dir", str(notes), "--database-url", database_url, "--config", str(config),
-            "--http", "off", "--ingest-every", "0.1", "-v"]  # fmt: skip
+            "--http", "127.0.0.1:0", "--ingest-every", "0.1", "-v"]  # fmt: skip
     process = await _start(args, env, log)
     try:
         await standin.wait_for(lambda: standin.identifies, 60)
@@ -89,6 +100,12 @@ async def test_the_service_posts_digests_edits_corrections_and_pauses_a_refusing
         )
         assert "고친 코멘트" in str(edited[0]["embeds"])
         assert len(standin.sent("POST", rf"/channels/{denied.id}/messages")) == 2  # then paused
+        port = int(
+            re.search(r"health and metrics on http://127\.0\.0\.1:(\d+)/", log.read_text())[1]
+        )
+        ready, metrics = await _get(port, "/readyz"), await _get(port, "/metrics")
+        assert '"discord": true' in ready
+        assert 'paperbot_messages_total{action="post",outcome="sent",platform="discord"}' in metrics
     finally:
         process.send_signal(signal.SIGTERM)
         async with asyncio.timeout(30):
