@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,6 +158,29 @@ def corpus_loader(app: App) -> Callable[[], Awaitable[Corpus]]:
     return load
 
 
+def reply_kind(reply: Reply) -> str:
+    """The `reply` label of `paperbot_commands_total`, as `bot.cli_metrics` counts the
+    terminal's (that module is the `run` wiring; this one may not import it)."""
+    from bot.replies import (
+        ErrorView,
+        HelpView,
+        MessageView,
+        NoteView,
+        SearchResultsView,
+        TagListView,
+    )
+
+    kinds: dict[type, str] = {
+        SearchResultsView: "results",
+        NoteView: "note",
+        TagListView: "tags",
+        HelpView: "help",
+        ErrorView: "error",
+        MessageView: "message",
+    }
+    return kinds.get(type(reply.view), "other")
+
+
 def paper_services(
     app: App,
     paper: PaperCommand,
@@ -168,17 +192,20 @@ def paper_services(
     from adapters.discord.paper import PaperServices
     from adapters.discord.suggest import Suggestions
     from bot.app import renderer_for
-    from bot.cli_metrics import timed_commands
     from formatters.i18n import catalogue
 
     async def handle(request: CommandRequest) -> Reply:
         if metrics is None:
             return await paper.handle(request)
-
-        async def core(_text: str) -> Reply:
-            return await paper.handle(request)
-
-        return await timed_commands(core, metrics, Platform.DISCORD.value)(request.text)
+        started, kind = time.perf_counter(), "exception"
+        try:
+            reply = await paper.handle(request)
+            kind = reply_kind(reply)
+            return reply
+        finally:
+            where = {"platform": Platform.DISCORD.value, "reply": kind}
+            metrics.inc("paperbot_commands_total", **where)
+            metrics.observe("paperbot_command_seconds", time.perf_counter() - started, **where)
 
     renderer = renderer_for(Platform.DISCORD, templates_dir)
     strings = catalogue()
@@ -300,3 +327,45 @@ class DiscordFactory:
         """None when no `DISCORD_*` variable is set."""
         settings = settings_from_env(environ)
         return None if settings is None else DiscordPlatform(settings)
+
+
+async def sync_now(database_url: str | None, environ: Mapping[str, str], guild: int | None) -> str:
+    """`paperbot discord sync`: log in over REST, write the command tree, record its hash.
+
+    Returns where it synced ("globally", "to guild N").
+
+    Raises:
+        ConfigError: DISCORD_BOT_TOKEN is not set (or a variable is bad), or the sync failed.
+    """
+    from adapters.discord.client import ClientParts, build_client
+    from adapters.discord.endpoints import Endpoints, apply_endpoints
+    from adapters.discord.paper import PaperServices
+    from adapters.discord.suggest import Corpus, Suggestions
+    from bot.app import open_app
+    from bot.payloads import DiscordPayload
+    from bot.store.command_hashes import SqlCommandHashes
+
+    settings = settings_from_env(environ)
+    if settings is None:
+        raise ConfigError("DISCORD_BOT_TOKEN is not set: `paperbot discord sync` needs it")
+    guild = guild if guild is not None else settings.command_guild
+
+    async def nothing() -> Corpus:
+        return Corpus()
+
+    async def unused(_request: CommandRequest) -> Reply:
+        raise AssertionError("no interactions without a gateway")
+
+    apply_endpoints(Endpoints(settings.api_base, settings.gateway))
+    async with open_app(database_url) as app:
+        hashes = SqlCommandHashes(app.engine, Platform.DISCORD.value, app.clock)
+        services = PaperServices(unused, lambda _reply: DiscordPayload(), Suggestions(nothing))
+        parts = ClientParts(services, hashes, sync_guild=guild, force_sync=True)
+        client = build_client(parts)
+        try:
+            await client.login(settings.token)  # setup_hook syncs
+        finally:
+            await client.close()
+    if not parts.synced:
+        raise ConfigError("the Discord command sync failed (see the log above)")
+    return "globally" if guild is None else f"to guild {guild}"
