@@ -4,6 +4,8 @@ validated at the stand-in's REST side."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import App
 from tests.support.discord_bot import running
 from tests.support.discord_paper import ADMIN_ID, Bot, bot_parts, custom_ids, texts
@@ -124,3 +126,23 @@ async def test_full_note_shows_the_whole_note_privately(bot: Bot) -> None:
     assert "Full note 1" in labels
     note = await bot.answered(await bot.click(found, full, locale="en-US"))
     assert note["flags"] == EPHEMERAL and "Abstract" in texts(note)
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("self-correction", "Self-Correct"),
+        ('"reinforcement learning"', "Reinforcement Learning"),
+        ("#rlhf", "rlhf"),
+        ("tag:rlhf,safety -tag:benchmark", "rlhf"),
+        ('author:"Aviral Kumar"', "Self-Correct"),
+        ("since:2024-09-01 until:2024-09-30", "2024-09"),
+        ("date:2024-09-20", "2024-09-20"),
+        ("가중치 평균", "Weight"),
+        ("tags", "#llm"),
+        ("help", "/paper"),
+    ],
+)
+async def test_every_query_form_is_answered(bot: Bot, query: str, shown: str) -> None:
+    answer = await bot.answered(await bot.paper(query))
+    assert shown in texts(answer) and "⚠️" not in texts(answer)
