@@ -123,3 +123,50 @@ async def test_a_discord_destination_without_a_token_stops_the_start(
     result = await run_cli("run", "--database-url", database_url, "--config", str(config))
     assert result.code == 2
     assert "destinations[0].platform" in result.err and "DISCORD_BOT_TOKEN" in result.err
+
+
+async def test_two_processes_each_run_one_shard_and_the_digest_goes_out_once(
+    standin: DiscordStandIn, database_url: str, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    write_notes(notes, NOTES)
+    base = int(snowflake())
+    even = str(base - (base >> 22) % 2 * (1 << 22))  # (id >> 22) % 2 == 0: shard 0
+    odd = str(int(even) + (1 << 22))  # shard 1
+    standin.add_guild(even)
+    standin.add_guild(odd)
+    digest_channel = standin.guilds[odd][0]
+    config = tmp_path / "paperbot.toml"
+    config.write_text(_destination(odd, digest_channel, "inline"), encoding="utf-8")
+    common = {
+        "DISCORD_BOT_TOKEN": "test-token.abc",
+        "DISCORD_API_BASE_URL": standin.api_base,
+        "DISCORD_GATEWAY_URL": standin.gateway_url,
+        "DISCORD_SHARD_COUNT": "2",
+    }
+    args = ["--notes-dir", str(notes), "--database-url", database_url, "--config", str(config),
+            "--http", "off", "-v"]  # fmt: skip
+    logs = [tmp_path / "shard0.log", tmp_path / "shard1.log"]
+    processes = [
+        await _start(args, {**common, "DISCORD_SHARD_IDS": str(i)}, logs[i]) for i in (0, 1)
+    ]
+    try:
+        await standin.wait_for(lambda: len(standin.identifies) == 2, 60)
+        assert sorted(tuple(i["shard"]) for i in standin.identifies) == [(0, 2), (1, 2)]
+        for guild in (even, odd):
+            data = {"id": snowflake(), "name": "paper", "type": 1,
+                    "options": [{"name": "query", "type": 3, "value": "tag:rlhf"}]}  # fmt: skip
+            # dispatched on the connection of the guild's shard, i.e. to the process holding it
+            asked = await standin.interact(2, data, channel_id=standin.guilds[guild][0])
+            await standin.wait_for(lambda a=asked: a.complete, 60)  # type: ignore[misc]
+        await standin.wait_for(lambda: standin.channel_posts(digest_channel), 90)
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            for process in processes:
+                await process.wait()
+    assert [p.returncode for p in processes] == [0, 0], logs[0].read_text()[-2000:]
+    assert len(standin.channel_posts(digest_channel)) == 1
+    assert standin.problems == []
