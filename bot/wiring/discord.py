@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, DeliveryError
 from bot.models import Platform
 
 if TYPE_CHECKING:
@@ -65,6 +65,7 @@ VARIABLES = (
 )
 CREDENTIALS_HINT = "set DISCORD_BOT_TOKEN"
 SUGGESTIONS_REFRESH_SECONDS = 60.0
+CLOSE_GRACE_SECONDS = 5.0
 DEFAULT_API_BASE = "https://discord.com/api/v10"  # as adapters.discord.endpoints (not imported:
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"  # this module must not pay for discord.py)
 
@@ -232,15 +233,22 @@ class DiscordPlatform:
 
     platform = Platform.DISCORD
 
-    def __init__(self, settings: DiscordSettings) -> None:
+    def __init__(self, settings: DiscordSettings, *, login_backoff: float = 1.0) -> None:
+        """`login_backoff`: the first wait before retrying a login Discord did not answer."""
         self.settings = settings
         self.logged_in = asyncio.Event()
         self.client: discord.Client | None = None
+        self.stopped: str | None = None
+        """Why the client gave up for good (a refused token), once it has."""
+        self._login_backoff = login_backoff
+        self._stopping = False
         self._tasks: list[asyncio.Task[Any]] = []
 
     def _http(self) -> Any:
+        if self.stopped is not None:
+            raise DeliveryError(f"Discord client stopped: {self.stopped}", retryable=False)
         if self.client is None:
-            raise RuntimeError("the Discord client has not started")
+            raise DeliveryError("the Discord client has not started", retryable=True)
         return self.client.http
 
     def route(self, app: App) -> Route:
@@ -284,35 +292,73 @@ class DiscordPlatform:
             logged_in=self.logged_in,
             metrics=context.metrics,
         )
-        self.client = build_client(
-            parts,
-            shard_count=self.settings.shard_count,
-            shard_ids=self.settings.shard_ids or None,
-            sharded=self.settings.sharded,
-            custom_gateway=endpoints.custom_gateway,
-        )
+
+        def make() -> discord.Client:
+            return build_client(
+                parts,
+                shard_count=self.settings.shard_count,
+                shard_ids=self.settings.shard_ids or None,
+                sharded=self.settings.sharded,
+                custom_gateway=endpoints.custom_gateway,
+            )
+
+        self.client = make()
         self._tasks = [
-            asyncio.create_task(self._run(self.client), name="discord-client"),
+            asyncio.create_task(self._run(make), name="discord-client"),
             asyncio.create_task(
                 refresh_forever(services, SUGGESTIONS_REFRESH_SECONDS), name="discord-suggest"
             ),
         ]
 
-    async def _run(self, client: discord.Client) -> None:
+    async def _run(self, make: Callable[[], discord.Client]) -> None:
+        """Log in (retrying while Discord cannot be reached), then let discord.py keep the
+        gateway connected; a refused token stops it for good, and digests then fail saying so.
+        """
+        import aiohttp
+        import discord
+
+        delay = self._login_backoff
+        client = self.client
+        while client is not None and not client.is_closed():
+            try:
+                await client.login(self.settings.token)
+                break
+            except discord.LoginFailure:
+                await client.close()
+                self._give_up("Discord refused DISCORD_BOT_TOKEN (401): reset it in the portal")
+                return
+            except (OSError, aiohttp.ClientError, discord.HTTPException) as exc:
+                log.warning("Discord login failed (%s); retrying in %.0fs", exc, delay)
+                await client.close()  # its session is spent: the next try is a new client
+                await asyncio.sleep(delay)
+                delay = min(60.0, delay * 2)
+                if self._stopping:
+                    return
+                client = self.client = make()
+        if client is None:
+            return
         try:
-            await client.start(self.settings.token)
+            await client.connect(reconnect=True)
         except asyncio.CancelledError:
             raise
-        except Exception:  # boundary: digests to Discord then fail (retryable) and say so
+        except Exception as exc:  # boundary: say why, and fail digests with it
             log.exception("the Discord client stopped")
+            self._give_up(f"{type(exc).__name__}: {exc}")
+
+    def _give_up(self, reason: str) -> None:
+        log.error("%s", reason)
+        self.stopped = reason
+        self.logged_in.set()  # digests waiting for the login fail now, with the reason
 
     async def stop(self) -> None:
         """Close the gateway and REST sessions; end the tasks."""
+        self._stopping = True
         if self.client is not None:
             await self.client.close()
         for task in self._tasks:
-            if task.get_name() != "discord-client":
-                task.cancel()
+            if task.get_name() == "discord-client":  # closed: it returns (unless in a backoff)
+                await asyncio.wait({task}, timeout=CLOSE_GRACE_SECONDS)
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
