@@ -100,12 +100,23 @@ async def test_the_service_posts_digests_edits_corrections_and_pauses_a_refusing
         )
         assert "고친 코멘트" in str(edited[0]["embeds"])
         assert len(standin.sent("POST", rf"/channels/{denied.id}/messages")) == 2  # then paused
-        port = int(
-            re.search(r"health and metrics on http://127\.0\.0\.1:(\d+)/", log.read_text())[1]
-        )
+        found = re.search(r"health and metrics on http://127\.0\.0\.1:(\d+)/", log.read_text())
+        assert found is not None
+        port = int(found[1])
         ready, metrics = await _get(port, "/readyz"), await _get(port, "/metrics")
         assert '"discord": true' in ready
         assert 'paperbot_messages_total{action="post",outcome="sent",platform="discord"}' in metrics
+        # a reaction on the digest's header reaches the core, which knows the message
+        event = {"user_id": "42", "channel_id": threaded.id, "message_id": header[0]["id"],
+                 "guild_id": guild, "emoji": {"id": None, "name": "👍"}, "burst": False,
+                 "type": 0}  # fmt: skip
+        await standin.dispatch("MESSAGE_REACTION_ADD", event, guild)
+        recorded = 'paperbot_reactions_total{outcome="recorded",platform="discord"} 1'
+        async with asyncio.timeout(30):
+            while True:
+                if recorded in await _get(port, "/metrics"):
+                    break
+                await asyncio.sleep(0.1)  # polling the child process's endpoint
     finally:
         process.send_signal(signal.SIGTERM)
         async with asyncio.timeout(30):
