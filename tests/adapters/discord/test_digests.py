@@ -224,3 +224,20 @@ async def test_a_failed_thread_start_retries_without_a_second_header(
     (header,) = standin.channel_posts(channel)  # the nonce: the same message came back
     assert [t["message"] for t in standin.threads] == [header["id"]]
     assert len(standin.channel_posts(header["id"])) == len(NOTES)
+
+
+async def test_an_inline_digest_in_a_forum_stays_in_one_post(
+    delivery: tuple[Delivery, list[Text]], standin: DiscordStandIn, tmp_path: Path
+) -> None:
+    wired, _ = delivery
+    write_notes(tmp_path, [Entry(f"Paper Number {n}", tags=("rlhf",)) for n in range(12)])
+    await ingest(tmp_path, wired)
+    forum = Channel(snowflake(), None, CHANNEL_FORUM, "paper-forum")
+    guild = standin.add_guild(None, forum)
+    settings = destination(guild, forum.id, layout=Layout.INLINE)
+    assert await wired.runner.run(settings, "slot:1") is RunOutcome.SENT
+    (post,) = standin.threads
+    messages = standin.channel_posts(post["thread"])
+    assert len(messages) == 2  # 13 embeds: the starter message and one more, in the post
+    assert sum(len(m["embeds"]) for m in messages) == 1 + 12
+    assert standin.problems == []
