@@ -64,7 +64,7 @@ VARIABLES = (
     "DISCORD_COMMAND_GUILD",
 )
 CREDENTIALS_HINT = "set DISCORD_BOT_TOKEN"
-SUGGESTIONS_REFRESH_SECONDS = 60.0
+SUGGESTIONS_REFRESH_SECONDS = 30.0
 CLOSE_GRACE_SECONDS = 5.0
 DEFAULT_API_BASE = "https://discord.com/api/v10"  # as adapters.discord.endpoints (not imported:
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"  # this module must not pay for discord.py)
@@ -218,12 +218,36 @@ def paper_services(
     )
 
 
-async def refresh_forever(services: PaperServices, every: float) -> None:
-    """Reload autocomplete's snapshot on a timer (the first load is in `setup_hook`)."""
+def notes_version(app: App) -> Callable[[], Awaitable[tuple[object, ...]]]:
+    """A cheap fingerprint of the notes (how many, the last change): one indexed query."""
+    from sqlalchemy import func
+
+    from bot.store.schema import NoteRow
+
+    query = select(func.count(), func.max(NoteRow.updated_at), func.max(NoteRow.retracted_at))
+
+    async def version() -> tuple[object, ...]:
+        async with app.engine.connect() as conn:
+            return tuple((await conn.execute(query)).one())
+
+    return version
+
+
+async def refresh_forever(
+    services: PaperServices,
+    every: float,
+    version: Callable[[], Awaitable[tuple[object, ...]]],
+) -> None:
+    """Reload autocomplete's snapshot when the notes changed (an ingest added, edited or
+    retracted some), checked every `every` seconds; the first load is in `setup_hook`."""
+    seen = await version()
     while True:
         await asyncio.sleep(every)
         try:
-            await services.suggestions.refresh()
+            now = await version()
+            if now != seen:
+                await services.suggestions.refresh()
+                seen = now
         except Exception:  # boundary: the old snapshot keeps answering
             log.exception("refreshing /paper suggestions failed")
 
@@ -306,7 +330,8 @@ class DiscordPlatform:
         self._tasks = [
             asyncio.create_task(self._run(make), name="discord-client"),
             asyncio.create_task(
-                refresh_forever(services, SUGGESTIONS_REFRESH_SECONDS), name="discord-suggest"
+                refresh_forever(services, SUGGESTIONS_REFRESH_SECONDS, notes_version(context.app)),
+                name="discord-suggest",
             ),
         ]
 

@@ -3,17 +3,29 @@ without Discord variables that never imports discord.py."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from adapters.discord.client import ClientParts
-from bot.app import App
+from adapters.discord.suggest import Corpus, Suggestions
+from bot.app import App, paper_command
 from bot.errors import ConfigError
+from bot.ingest.importer import ingest_paths
 from bot.models import Platform
 from bot.store.command_hashes import SqlCommandHashes
-from bot.wiring.discord import DiscordFactory, settings_from_env
+from bot.wiring.discord import (
+    DiscordFactory,
+    corpus_loader,
+    notes_version,
+    paper_services,
+    refresh_forever,
+    settings_from_env,
+)
 from tests.support.cli import REPO_ROOT
 from tests.support.discord_bot import no_services, running
 from tests.support.discord_standin import APP_ID, DiscordStandIn
@@ -87,3 +99,28 @@ async def test_an_unchanged_restart_writes_no_commands(app: App, standin: Discor
     assert len(standin.identifies) == 2
     again = SqlCommandHashes(app.engine, Platform.DISCORD.value, app.clock)
     assert await again.get("global") is not None and await again.get("guild:1") is None
+
+
+async def test_autocomplete_picks_up_what_an_ingest_added(app: App, seeds_dir: Path) -> None:
+    loaded = asyncio.Event()
+    read = corpus_loader(app)
+
+    async def load() -> Corpus:
+        corpus = await read()
+        loaded.set()
+        return corpus
+
+    suggestions = Suggestions(load)
+    services = replace(paper_services(app, paper_command(app)), suggestions=suggestions)
+    await suggestions.refresh()
+    assert suggestions.choices("rlhf") == []
+    task = asyncio.create_task(refresh_forever(services, 0.01, notes_version(app)))
+    try:
+        await ingest_paths([seeds_dir], app.notes, app.clock)
+        async with asyncio.timeout(10):
+            while not suggestions.choices("rlhf"):  # a reload may catch a part of the ingest
+                loaded.clear()
+                await loaded.wait()
+    finally:
+        task.cancel()
+    assert any(c.value == "tag:rlhf" for c in suggestions.choices("rlhf"))
