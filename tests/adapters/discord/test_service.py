@@ -92,14 +92,17 @@ async def test_the_service_posts_digests_edits_corrections_and_pauses_a_refusing
         assert "Missing Permissions" in str(alert[0]) and "Send Messages" in str(alert[0])
         assert standin.sent("PUT", rf"/applications/{APP_ID}/commands")
         tries = [r.status for r in standin.sent("POST", rf"/channels/{threaded.id}/messages")]
-        assert tries == [429, 200]
+        assert tries == [429, 200], tries
         write_notes(notes, [NOTES[0], replace(NOTES[1], commentary="고친 코멘트입니다.")])
         edited = await standin.wait_for(
             lambda: [m for m in standin.channel_posts(header[0]["id"]) if m["edited_timestamp"]],
             90,
         )
         assert "고친 코멘트" in str(edited[0]["embeds"])
-        assert len(standin.sent("POST", rf"/channels/{denied.id}/messages")) == 2  # then paused
+        # paused after 2 failed runs; runs already started when the pause landed may add a
+        # try (the exact count is pinned in test_digests.py, where runs are not concurrent)
+        refused = standin.sent("POST", rf"/channels/{denied.id}/messages")
+        assert len(refused) >= 2 and all(r.status == 403 for r in refused)
         found = re.search(r"health and metrics on http://127\.0\.0\.1:(\d+)/", log.read_text())
         assert found is not None
         port = int(found[1])
