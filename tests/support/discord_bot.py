@@ -78,7 +78,7 @@ async def running(parts: ClientParts, **client_options: Any) -> AsyncIterator[di
     client.before_identify_hook = before_identify  # type: ignore[method-assign]
     task = asyncio.create_task(client.start(TOKEN))
     try:
-        async with asyncio.timeout(15):
+        async with asyncio.timeout(30):
             waiting = asyncio.create_task(client.wait_until_ready())
             done, _ = await asyncio.wait({waiting, task}, return_when=asyncio.FIRST_COMPLETED)
             if task in done:

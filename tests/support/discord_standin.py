@@ -256,7 +256,7 @@ class DiscordStandIn:
         async with self._changed:
             self._changed.notify_all()
 
-    async def wait_for(self, check: Callable[[], Any], limit: float = 10.0) -> Any:
+    async def wait_for(self, check: Callable[[], Any], limit: float = 30.0) -> Any:
         """The first truthy `check()`, re-evaluated whenever the stand-in records something."""
         async with asyncio.timeout(limit), self._changed:
             while not (result := check()):

@@ -31,7 +31,7 @@ def reaction(bot: Bot, message_id: str, user_id: str, emoji: dict[str, Any]) -> 
 
 
 async def next_reaction(bot: Bot) -> Reaction:
-    async with asyncio.timeout(5):
+    async with asyncio.timeout(30):
         await bot.reactions.arrived.wait()
     bot.reactions.arrived.clear()
     return bot.reactions.seen[-1]

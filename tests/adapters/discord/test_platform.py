@@ -65,7 +65,7 @@ async def test_a_login_discord_did_not_answer_is_retried(
         await standin.wait_for(lambda: standin.identifies)
         assert [r.status for r in standin.sent("GET", "/users/@me")] == [503, 503, 200]
         assert platform.client is not None
-        await asyncio.wait_for(platform.client.wait_until_ready(), 10)
+        await asyncio.wait_for(platform.client.wait_until_ready(), 30)
         assert await platform.checks()["discord"]()
     assert platform.client is not None and platform.client.is_closed()
 

@@ -117,7 +117,7 @@ async def test_autocomplete_picks_up_what_an_ingest_added(app: App, seeds_dir: P
     task = asyncio.create_task(refresh_forever(services, 0.01, notes_version(app)))
     try:
         await ingest_paths([seeds_dir], app.notes, app.clock)
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(30):
             while not suggestions.choices("rlhf"):  # a reload may catch a part of the ingest
                 loaded.clear()
                 await loaded.wait()
