@@ -21,15 +21,7 @@ from bot.ingest.importer import IngestReport
 from bot.metrics import Gauge, MetricsRegistry, labels
 from bot.models import Destination, MessageRef
 from bot.ports import Metrics, Transport
-from bot.replies import (
-    ErrorView,
-    HelpView,
-    MessageView,
-    NoteView,
-    Reply,
-    SearchResultsView,
-    TagListView,
-)
+from bot.replies import Reply, reply_kind
 from bot.store.stats import store_counts
 
 __all__ = [
@@ -54,15 +46,6 @@ HELP = {
     "paperbot_commands_total": "/paper commands answered, by platform and reply",
     "paperbot_command_seconds": "time to answer a /paper command, by platform and reply",
     "paperbot_destination_paused_total": "destinations paused after repeated failures",
-}
-
-_REPLIES: dict[type, str] = {
-    SearchResultsView: "results",
-    NoteView: "note",
-    TagListView: "tags",
-    HelpView: "help",
-    ErrorView: "error",
-    MessageView: "message",
 }
 
 CommandHandler = Callable[[str], Awaitable[Reply]]
@@ -102,7 +85,7 @@ def timed_commands(handler: CommandHandler, metrics: Metrics, platform: str) -> 
         kind = "exception"
         try:
             reply = await handler(text)
-            kind = _REPLIES.get(type(reply.view), "other")
+            kind = reply_kind(reply)
             return reply
         finally:
             metrics.inc("paperbot_commands_total", platform=platform, reply=kind)

@@ -118,7 +118,7 @@ def delivery_config(
 def _inactive(platform: str, hints: Mapping[str, str]) -> str:
     """Why a platform is not served here, and what to do."""
     if platform in hints:
-        return f"needs {platform} credentials in the environment: {hints[platform]}"
+        return f"needs {platform.capitalize()} credentials in the environment: {hints[platform]}"
     return f"delivery is not available in this build; use platform = {Platform.CONSOLE.value!r}"
 
 

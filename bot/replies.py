@@ -25,6 +25,7 @@ __all__ = [
     "Text",
     "View",
     "msg",
+    "reply_kind",
 ]
 
 
@@ -142,3 +143,18 @@ class Reply:
     view: View
     ephemeral: bool = True
     locale: str = "ko"
+
+
+_KINDS: dict[type, str] = {
+    SearchResultsView: "results",
+    NoteView: "note",
+    TagListView: "tags",
+    HelpView: "help",
+    ErrorView: "error",
+    MessageView: "message",
+}
+
+
+def reply_kind(reply: Reply) -> str:
+    """What kind of answer a reply is, in one word: the `reply` label of command metrics."""
+    return _KINDS.get(type(reply.view), "other")

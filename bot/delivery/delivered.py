@@ -16,14 +16,42 @@ failure path only: the delivered notes are a prefix of the digest, found by bise
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Container
 from dataclasses import replace
 from typing import Any
 
 from bot.delivery.publisher import payload_hash
 from bot.models import Digest, DigestDay
 from bot.ports import Renderer
+from bot.store.deliveries import RunClaim, SqlDeliveryLedger
 
-__all__ = ["delivered_notes"]
+__all__ = ["delivered_notes", "kept_by_failed_run", "with_retracted"]
+
+log = logging.getLogger(__name__)
+
+
+async def kept_by_failed_run(
+    ledger: SqlDeliveryLedger, renderer: Renderer[Any], claim: RunClaim, digest: Digest | None
+) -> tuple[str, ...]:
+    """The notes a failing run keeps: those its posted parts show in full.
+
+    When that can't be told (no digest was built, or it can't be rendered), none: every note
+    goes back, a repeat rather than a loss. Channel and DM runs alike.
+    """
+    if digest is None or not digest.days:
+        return ()
+    parts = await ledger.parts_of(claim.id)
+    sent = next((i for i, p in enumerate(parts) if p.part_no != i or p.ref is None), len(parts))
+    if sent == 0:
+        return ()
+    try:
+        # a few renders of the whole digest: off the event loop
+        return await asyncio.to_thread(delivered_notes, renderer, digest, sent)
+    except Exception:  # boundary: the render that failed the run may fail again
+        log.warning("%s: could not tell the delivered notes", claim.digest_key, exc_info=True)
+        return ()
 
 
 def delivered_notes(renderer: Renderer[Any], digest: Digest, sent: int) -> tuple[str, ...]:
@@ -38,7 +66,7 @@ def delivered_notes(renderer: Renderer[Any], digest: Digest, sent: int) -> tuple
         return keys
 
     def fits(count: int) -> bool:  # every message showing the first `count` notes was sent
-        return _shown_through(full, _hashes(renderer, _retracted(digest, count))) <= sent
+        return _shown_through(full, _hashes(renderer, with_retracted(digest, range(count)))) <= sent
 
     if fits(len(keys)):
         return keys
@@ -56,14 +84,15 @@ def _hashes(renderer: Renderer[Any], digest: Digest) -> list[str]:
     return [payload_hash(payload) for payload in renderer.render_digest(digest)]
 
 
-def _retracted(digest: Digest, count: int) -> Digest:
-    """The digest with its first `count` notes rendered as retracted."""
+def with_retracted(digest: Digest, positions: Container[int]) -> Digest:
+    """The digest with the notes at these positions (in digest order) rendered as retracted:
+    what tells which messages show a note."""
     seen = 0
     days = []
     for day in digest.days:
         notes = []
         for note in day.notes:
-            notes.append(replace(note, retracted=True) if seen < count else note)
+            notes.append(replace(note, retracted=True) if seen in positions else note)
             seen += 1
         days.append(DigestDay(day.day, tuple(notes)))
     return replace(digest, days=tuple(days))

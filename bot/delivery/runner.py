@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from bot.delivery.alerts import AdminAlerts
 from bot.delivery.corrections import Corrections
-from bot.delivery.delivered import delivered_notes
+from bot.delivery.delivered import kept_by_failed_run
 from bot.delivery.lease import RunLease
 from bot.delivery.pacing import Sleep
 from bot.delivery.publisher import Publisher
@@ -184,24 +184,9 @@ class DigestRunner:
     async def _delivered(
         self, settings: DestinationSettings, claim: RunClaim, built: _Built | None
     ) -> tuple[str, ...]:
-        """The notes a failing run keeps: those its posted parts show in full.
-
-        When that can't be told (no digest was built, or it can't be rendered), none: every
-        note goes back, a repeat rather than a loss.
-        """
-        if built is None or not built.digest.days:
-            return ()
-        parts = await self._ledger.parts_of(claim.id)
-        sent = next((i for i, p in enumerate(parts) if p.part_no != i or p.ref is None), len(parts))
-        if sent == 0:
-            return ()
-        try:
-            renderer = self._publisher.route(settings.destination.platform).renderer
-            # a few renders of the whole digest: off the event loop
-            return await asyncio.to_thread(delivered_notes, renderer, built.digest, sent)
-        except Exception:  # boundary: the render that failed the run may fail again
-            log.warning("%s: could not tell the delivered notes", claim.digest_key, exc_info=True)
-            return ()
+        renderer = self._publisher.route(settings.destination.platform).renderer
+        digest = built.digest if built is not None else None
+        return await kept_by_failed_run(self._ledger, renderer, claim, digest)
 
     async def _settle(self, claim: RunClaim, built: _Built, parts: list[PartState]) -> None:
         """Correct what changed in the run's notes while it was being sent (see corrections).

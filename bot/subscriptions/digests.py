@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.cron import slot_key
-from bot.delivery.delivered import delivered_notes
+from bot.delivery.delivered import kept_by_failed_run
 from bot.delivery.lease import RunLease
 from bot.delivery.pacing import Sleep
 from bot.delivery.publisher import Publisher
@@ -237,20 +237,9 @@ class PersonalDigests:
     async def _delivered(
         self, dest: Destination, claim: RunClaim, digest: PersonalDigest | None
     ) -> tuple[str, ...]:
-        """The notes a failing DM run keeps (those its sent messages show in full), as the
-        channel runner tells them; none when that can't be told (a repeat, never a loss)."""
-        if digest is None or not digest.digest.days:
-            return ()
-        parts = await self._ledger.parts_of(claim.id)
-        sent = next((i for i, p in enumerate(parts) if p.part_no != i or p.ref is None), len(parts))
-        if sent == 0:
-            return ()
-        try:
-            renderer = self._publisher.route(dest.platform).renderer
-            return await asyncio.to_thread(delivered_notes, renderer, digest.digest, sent)
-        except Exception:  # boundary: the render that failed the run may fail again
-            log.warning("%s: could not tell the delivered notes", claim.digest_key, exc_info=True)
-            return ()
+        renderer = self._publisher.route(dest.platform).renderer
+        built = digest.digest if digest is not None else None
+        return await kept_by_failed_run(self._ledger, renderer, claim, built)
 
     async def resume_stale(self) -> int:
         """Take over DM runs whose owner died mid-send (lease ran out); returns how many."""

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.delivery.delivered import with_retracted
 from bot.delivery.publisher import payload_hash
 from bot.delivery.rebuild import rebuild_run
-from bot.models import Digest, DigestDay, Layout, Note, Platform
+from bot.models import Digest, Layout, Note, Platform
 from bot.ports import Renderer
 from bot.store.deliveries import PostedMessage
 from bot.store.notes import SqlNoteStore
@@ -46,7 +46,7 @@ def part_notes(renderer: Renderer[Any], digest: Digest, part_no: int) -> tuple[N
     shown = tuple(
         note
         for index, note in enumerate(notes)
-        if _changed(full, _hashes(renderer, _retracted(digest, index)), part_no)
+        if _changed(full, _hashes(renderer, with_retracted(digest, {index})), part_no)
     )
     if len(notes) > 1 and len(shown) == len(notes):
         return ()
@@ -67,18 +67,6 @@ def _changed(full: list[str], masked: list[str], part_no: int) -> bool:
     after = part_no - shift
     same_from_end = 0 <= after < len(masked) and masked[after] == full[part_no]
     return not (same_from_start or same_from_end)
-
-
-def _retracted(digest: Digest, index: int) -> Digest:
-    """The digest with its `index`-th note rendered as retracted."""
-    seen, days = 0, []
-    for day in digest.days:
-        notes = []
-        for note in day.notes:
-            notes.append(replace(note, retracted=True) if seen == index else note)
-            seen += 1
-        days.append(DigestDay(day.day, tuple(notes)))
-    return replace(digest, days=tuple(days))
 
 
 class PartNotes:

@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from bot.errors import ConfigError, DeliveryError
 from bot.models import Platform
+from bot.replies import reply_kind
 
 if TYPE_CHECKING:
     import discord
@@ -157,29 +158,6 @@ def corpus_loader(app: App) -> Callable[[], Awaitable[Corpus]]:
         return Corpus(tags=tags, titles=titles)
 
     return load
-
-
-def reply_kind(reply: Reply) -> str:
-    """The `reply` label of `paperbot_commands_total`, as `bot.cli_metrics` counts the
-    terminal's (that module is the `run` wiring; this one may not import it)."""
-    from bot.replies import (
-        ErrorView,
-        HelpView,
-        MessageView,
-        NoteView,
-        SearchResultsView,
-        TagListView,
-    )
-
-    kinds: dict[type, str] = {
-        SearchResultsView: "results",
-        NoteView: "note",
-        TagListView: "tags",
-        HelpView: "help",
-        ErrorView: "error",
-        MessageView: "message",
-    }
-    return kinds.get(type(reply.view), "other")
 
 
 def paper_services(
