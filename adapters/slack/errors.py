@@ -53,6 +53,12 @@ ERRORS: dict[str, SlackErrorKind] = {
     "message_not_found": SlackErrorKind(False, "the message was deleted"),
     "invalid_refresh_token": SlackErrorKind(False, "the token cannot be refreshed: reinstall"),
     "cant_update_message": SlackErrorKind(False, "the message is not the bot's"),
+    # A person's DM ({channel} is `@<user id>`): conversations.open and chat.postMessage
+    "cannot_dm_bot": SlackErrorKind(False, "{channel} is a bot: bots cannot be sent DMs"),
+    "user_not_found": SlackErrorKind(False, "no user {channel} in this workspace"),
+    "user_not_visible": SlackErrorKind(False, "the bot may not see {channel} (a guest?)"),
+    "user_disabled": SlackErrorKind(False, "{channel} is deactivated"),
+    "not_allowed_token_type": SlackErrorKind(False, "the token is not a bot token (xoxb-…)"),
 }
 
 

@@ -66,7 +66,8 @@ class SlackServices:
     render: Callable[[Reply], SlackPayload]
     locale: Callable[[str, str], Awaitable[str]]
     """The language of a channel (workspace, channel): its destination's, else the default."""
-    reactions: Callable[[Reaction], Awaitable[object]]
+    reactions: Callable[[Reaction], Awaitable[Reply | None]]
+    """Apply a reaction; the private confirmation to send the person, None when nothing changed."""
     seen: SeenEvents
     metrics: Metrics
     admins: WorkspaceAdmins
@@ -222,17 +223,36 @@ class SlackListeners:
         await next()
         return None
 
-    async def on_reaction(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        """A reaction on a message: handed to the core, which knows whether it is a digest's."""
+    async def on_reaction(
+        self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """A reaction on a message: handed to the core, which knows whether it is a digest's;
+        what it changed is confirmed to the person only (ephemeral, where they reacted).
+
+        Bolt drops the bot's own reactions before they get here (its self-events middleware),
+        and the core ignores the bot user learned from auth.test as well. In a DM (`D…`, only
+        ever the bot and that person) the message is the person's DM digest, which the ledger
+        knows under channel `@<user id>`.
+        """
         item = event.get("item") or {}
         if item.get("type") != "message":
             return
-        ref = MessageRef(
-            Platform.SLACK, str(body.get("team_id", "")), str(item["channel"]), str(item["ts"])
-        )
+        user, channel = str(event.get("user", "")), str(item["channel"])
+        where = f"@{user}" if channel.startswith("D") else channel
+        ref = MessageRef(Platform.SLACK, str(body.get("team_id", "")), where, str(item["ts"]))
         emoji = _SKIN_TONE.sub("", str(event.get("reaction", "")))
         added = event.get("type") == "reaction_added"
-        await self._services().reactions(Reaction(ref, str(event.get("user", "")), emoji, added))
+        services = self._services()
+        reply = await services.reactions(Reaction(ref, user, emoji, added))
+        if reply is None:
+            return
+        payload = services.render(reply)
+        try:
+            await client.chat_postEphemeral(
+                channel=channel, user=user, text=payload.text, blocks=list(payload.blocks)
+            )
+        except Exception:  # boundary: a confirmation that cannot be sent loses no subscription
+            log.warning("could not confirm a reaction to %s in %s", user, channel, exc_info=True)
 
     async def on_app_uninstalled(self, body: dict[str, Any]) -> None:
         """The workspace removed the app: forget it, pause its channels."""

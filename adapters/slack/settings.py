@@ -28,8 +28,9 @@ SLACK_VARIABLES = (
     "SLACK_CLIENT_SECRET",
     "SLACK_APP_TOKEN",
 )
-BOT_SCOPES = ("chat:write", "commands", "reactions:read", "users:read")
-"""What the code calls: chat.postMessage/chat.update, /paper, reaction events, users.info."""
+BOT_SCOPES = ("chat:write", "commands", "im:write", "reactions:read", "users:read")
+"""What the code calls: chat.postMessage/chat.update/chat.postEphemeral, /paper,
+conversations.open (a person's DM), reaction events, users.info."""
 
 
 class SlackMode(StrEnum):

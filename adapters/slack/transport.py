@@ -1,20 +1,26 @@
 """`SlackTransport`: digests out through chat.postMessage, corrections through chat.update.
 
 Digests never unfurl (twenty paper links would bury the channel) and never parse names into
-mentions. The reference returned is the channel Slack answers with, so a digest sent to a user id
-is found again by the reactions on its `D…` channel.
+mentions. A person's DM is the channel `@<user id>` (the core's address for it): the transport
+opens it with `conversations.open` (Slack answers the same `D…` channel every time), remembers
+it, and posts and edits there, while the reference it returns keeps `@<user id>`, as the ledger
+stores it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from slack_sdk.web.async_client import AsyncWebClient
+
 from adapters.slack.clients import ClientSource
 from adapters.slack.errors import delivery_error
 from bot.models import Destination, MessageRef, Platform
 from bot.payloads import SlackPayload
 
-__all__ = ["SlackTransport"]
+__all__ = ["DM_PREFIX", "SlackTransport"]
+
+DM_PREFIX = "@"
 
 
 class SlackTransport:
@@ -22,6 +28,8 @@ class SlackTransport:
 
     def __init__(self, clients: ClientSource) -> None:
         self._clients = clients
+        self._dms: dict[tuple[str, str], str] = {}
+        """(workspace, user id) → the `D…` channel Slack opened for them."""
 
     async def post(
         self,
@@ -32,21 +40,23 @@ class SlackTransport:
         nonce: str | None = None,  # Slack has no idempotency key: the ledger is the guard
     ) -> MessageRef:
         """Post one message (in `thread` when given) and return its `ts`."""
-        args: dict[str, Any] = {
-            "channel": destination.channel,
-            "text": payload.text,
-            "blocks": list(payload.blocks),
-            "unfurl_links": False,
-            "unfurl_media": False,
-        }
-        if thread is not None:
-            args["thread_ts"] = thread.message_id
         try:
             client = await self._clients(destination.workspace)
+            args: dict[str, Any] = {
+                "channel": await self._channel(client, destination.workspace, destination.channel),
+                "text": payload.text,
+                "blocks": list(payload.blocks),
+                "unfurl_links": False,
+                "unfurl_media": False,
+            }
+            if thread is not None:
+                args["thread_ts"] = thread.message_id
             response = await client.chat_postMessage(**args)
         except Exception as exc:
             raise _as_delivery_error(exc, destination) from exc
-        channel = str(response.get("channel") or destination.channel)
+        channel = destination.channel
+        if not channel.startswith(DM_PREFIX):
+            channel = str(response.get("channel") or channel)
         return MessageRef(Platform.SLACK, destination.workspace, channel, str(response["ts"]))
 
     async def edit(self, ref: MessageRef, payload: SlackPayload) -> None:
@@ -55,13 +65,24 @@ class SlackTransport:
         try:
             client = await self._clients(ref.workspace)
             await client.chat_update(
-                channel=ref.channel,
+                channel=await self._channel(client, ref.workspace, ref.channel),
                 ts=ref.message_id,
                 text=payload.text,
                 blocks=list(payload.blocks),
             )
         except Exception as exc:
             raise _as_delivery_error(exc, where) from exc
+
+    async def _channel(self, client: AsyncWebClient, workspace: str, channel: str) -> str:
+        """The channel id to call Slack with: `@U…` is the DM with that user, opened once."""
+        if not channel.startswith(DM_PREFIX):
+            return channel
+        user = channel.removeprefix(DM_PREFIX)
+        known = self._dms.get((workspace, user))
+        if known is None:
+            response = await client.conversations_open(users=user)
+            known = self._dms[(workspace, user)] = str(response["channel"]["id"])
+        return known
 
 
 def _as_delivery_error(exc: Exception, where: Destination) -> Exception:

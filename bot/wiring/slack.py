@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from adapters.slack.socket_mode import SocketMode
     from bot.app import App
     from bot.delivery.publisher import Route
+    from bot.models import Reaction
     from bot.replies import Reply
     from bot.wiring import PlatformContext
 
@@ -131,6 +132,9 @@ class SlackPlatform:
         def render(reply: Reply) -> Any:
             return renderer.render_reply(reply)
 
+        async def reactions(reaction: Reaction) -> Reply | None:
+            return (await context.reactions.handle(reaction)).confirmation
+
         async def uninstalled(enterprise: str | None, team: str, why: str) -> None:
             await self._uninstalled(context, enterprise, team, why)
 
@@ -138,14 +142,16 @@ class SlackPlatform:
             answer=context.paper.handle,
             render=render,
             locale=locale,
-            reactions=context.reactions.handle,
+            reactions=reactions,
             seen=SqlSeenEvents(app.engine, app.clock),
             metrics=context.metrics,
             admins=WorkspaceAdmins(),
             uninstalled=uninstalled,
         )
         if self.settings.mode is SlackMode.SINGLE:
-            await self._check_token()
+            bot_user = await self._check_token()
+            if bot_user:
+                context.reactions.ignore_user(Platform.SLACK, bot_user)
         else:
             log.info("Slack: OAuth, workspaces install at /slack/install")
         if self.settings.socket_mode:
@@ -220,8 +226,9 @@ class SlackPlatform:
             client_secret=self.settings.client_secret,
         )
 
-    async def _check_token(self) -> None:
-        """auth.test once: a wrong token is logged now, not at the first digest."""
+    async def _check_token(self) -> str:
+        """auth.test once: a wrong token is logged now, not at the first digest. Returns the
+        bot's user id ("" when unknown)."""
         from slack_sdk.errors import SlackApiError
 
         assert self._client is not None
@@ -229,13 +236,14 @@ class SlackPlatform:
             answer = await self._client.auth_test()
         except SlackApiError as exc:
             log.error("Slack refused SLACK_BOT_TOKEN: %s", exc.response.get("error"))
-            return
+            return ""
         except Exception as exc:  # boundary: Slack unreachable; digests retry later
             log.warning("Slack unreachable at %s: %s", self.settings.api_base_url, exc)
-            return
+            return ""
         self._token_ok = True
         self._team = str(answer.get("team_id", ""))
         log.info("Slack: bot %s in workspace %s", answer.get("user_id"), answer.get("team_id"))
+        return str(answer.get("user_id") or "")
 
     async def _uninstalled(
         self, context: PlatformContext, enterprise: str | None, team: str, why: str

@@ -1,7 +1,8 @@
 """A local Slack Web API stand-in: aiohttp on 127.0.0.1, recording every call.
 
-It answers like Slack (`ok`, `ts`, `channel`, error codes) for the methods paperbot uses, validates
-every message payload (chat.postMessage, chat.update and response_url posts) with the checks of
+It answers like Slack (`ok`, `ts`, `channel`, error codes) for the methods paperbot uses
+(conversations.open gives a user's DM as `D<user id>`), validates every message payload
+(chat.postMessage, chat.update, chat.postEphemeral and response_url posts) with the checks of
 `slack_validation` plus the unescaped-mention rule, and can be told to fail the next calls of a
 method: `fail("chat.postMessage", status=429, retry_after=2)`, `fail(..., error="not_in_channel")`,
 `fail(..., status=500)`. A payload that fails validation is answered `invalid_blocks` and listed
@@ -250,6 +251,22 @@ class SlackApi:
             return _error("invalid_blocks")
         return _ok(channel=args["channel"], ts=args["ts"], text=args.get("text", ""))
 
+    def _chat_postEphemeral(self, ws: Workspace, args: dict[str, Any]) -> web.Response:
+        if not args.get("user"):
+            return _error("user_not_in_channel")
+        if self._check(args):
+            return _error("invalid_blocks")
+        return _ok(message_ts=f"{1_700_000_000 + next(self._ts)}.000000")
+
+    def _conversations_open(self, ws: Workspace, args: dict[str, Any]) -> web.Response:
+        """A 1:1 DM: the same `D<user id>` channel every time, as Slack reuses the IM."""
+        users = str(args.get("users", ""))
+        if not users or "," in users:
+            return _error("not_enough_users" if not users else "too_many_users")
+        if users in (ws.bot_user, "USLACKBOT"):
+            return _error("cannot_dm_bot")
+        return _ok(channel={"id": f"D{users}"})
+
     def _auth_test(self, ws: Workspace, args: dict[str, Any]) -> web.Response:
         return _ok(
             url=f"https://{ws.team_id.lower()}.slack.com/",
@@ -283,7 +300,7 @@ class SlackApi:
         return _ok(
             app_id="A1",
             authed_user={"id": "UINSTALLER"},
-            scope="chat:write,commands,reactions:read,users:read",
+            scope="chat:write,commands,im:write,reactions:read,users:read",
             token_type="bot",
             access_token=ws.token,
             bot_user_id=ws.bot_user,

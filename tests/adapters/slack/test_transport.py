@@ -109,3 +109,42 @@ async def test_an_invalid_payload_is_refused_permanently(api: SlackApi) -> None:
         await _transport(api).post(DEST, bad)
     assert not caught.value.retryable and "invalid_blocks" in str(caught.value)
     assert api.problems
+
+
+DM = Destination(Platform.SLACK, "T1", "@U2")
+
+
+async def test_a_persons_dm_is_opened_once_and_keeps_the_user_reference(api: SlackApi) -> None:
+    transport = _transport(api)
+    header = await transport.post(DM, PAYLOAD)
+    reply = await transport.post(DM, PAYLOAD, thread=header)
+    assert header == MessageRef(Platform.SLACK, "T1", "@U2", header.message_id)  # the ledger's
+    (opened,) = api.called("conversations.open")  # Slack's IM is reused: opened once
+    assert opened.args["users"] == "U2"
+    posts = api.called("chat.postMessage")
+    assert [p.args["channel"] for p in posts] == ["DU2", "DU2"]
+    assert posts[1].args["thread_ts"] == header.message_id
+    await _transport(api).edit(reply, PAYLOAD)  # another process (a restart): resolved again
+    (update,) = api.called("chat.update")
+    assert update.args["channel"] == "DU2" and update.args["ts"] == reply.message_id
+    assert len(api.called("conversations.open")) == 2
+    assert api.problems == []
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        ("cannot_dm_bot", "@U2 is a bot"),
+        ("user_not_found", "no user @U2"),
+        ("user_disabled", "@U2 is deactivated"),
+        ("not_allowed_token_type", "not a bot token"),
+    ],
+)
+async def test_a_person_who_cannot_be_dmed_is_a_permanent_error(
+    api: SlackApi, error: str, says: str
+) -> None:
+    api.fail("conversations.open", error=error)
+    with pytest.raises(DeliveryError) as caught:
+        await _transport(api).post(DM, PAYLOAD)
+    assert not caught.value.retryable and error in str(caught.value) and says in str(caught.value)
+    assert api.called("chat.postMessage") == []
