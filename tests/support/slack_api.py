@@ -237,6 +237,8 @@ class SlackApi:
         return problems
 
     def _chat_postMessage(self, ws: Workspace, args: dict[str, Any]) -> web.Response:
+        if str(args.get("channel", "")).startswith("@"):  # Slack retired `@name` channels
+            return _error("channel_not_found")
         if self._check(args):
             return _error("invalid_blocks")
         n = next(self._ts)

@@ -39,7 +39,9 @@ def _to(api: SlackApi, method: str, channel: str) -> list[Call]:
 
 def _shown(call: Call) -> str:
     blocks = call.args.get("blocks", "")
-    return call.args.get("text", "") + (blocks if isinstance(blocks, str) else json.dumps(blocks, ensure_ascii=False))
+    return call.args.get("text", "") + (
+        blocks if isinstance(blocks, str) else json.dumps(blocks, ensure_ascii=False)
+    )
 
 
 def _ingests(bot: Bot) -> int:
@@ -87,6 +89,16 @@ async def test_react_then_a_dm_of_exactly_the_matching_new_notes_once(
         assert not [s for s in shown if "Vision Paper" in s or "Sparse Attention" in s]
         assert len(api.called("chat.postEphemeral")) == 1  # one confirmation, none for the bot
 
+        in_dm = reaction_event(channel="DU2", ts=dm[1].answer["ts"], user="U2")
+        await bot.sender.event(in_dm)  # 🔔 inside the DM, on its first paper
+        await wait_for(lambda: len(api.called("chat.postEphemeral")) >= 2)
+        from_dm = api.called("chat.postEphemeral")[1]
+        assert from_dm.args["channel"] == "DU2" and "tag:scaling" in _shown(from_dm)
+        dm_off = reaction_event(channel="DU2", ts=dm[1].answer["ts"], user="U2", added=False)
+        await bot.sender.event(dm_off)  # takes back tag:scaling, and its origin on tag:rlhf
+        await wait_for(lambda: len(api.called("chat.postEphemeral")) >= 3)
+        assert "구독을 해지했습니다: tag:scaling." in _shown(api.called("chat.postEphemeral")[2])
+
         fixed = (Entry("Scaling Reward Models", commentary="고친 코멘트.", tags=NEXT_DAY[0].tags),)
         (notes / "2024-10-01.txt").write_text(
             notes_text("2024-10-01", fixed + NEXT_DAY[1:]), "utf-8"
@@ -95,9 +107,9 @@ async def test_react_then_a_dm_of_exactly_the_matching_new_notes_once(
 
         unbell = reaction_event(channel="C1", ts=rlhf_reply.answer["ts"], user="U2", added=False)
         await bot.sender.event(unbell)
-        await wait_for(lambda: len(api.called("chat.postEphemeral")) >= 2)
+        await wait_for(lambda: len(api.called("chat.postEphemeral")) >= 4)
         await bot.sender.event(unbell)  # removed twice: nothing more to take back
-        assert "구독을 해지했습니다: tag:rlhf." in _shown(api.called("chat.postEphemeral")[1])
+        assert "구독을 해지했습니다: tag:rlhf." in _shown(api.called("chat.postEphemeral")[3])
 
         before = _ingests(bot)
         (notes / "2024-10-02.txt").write_text(notes_text("2024-10-02", LATER_DAY), "utf-8")
@@ -107,5 +119,5 @@ async def test_react_then_a_dm_of_exactly_the_matching_new_notes_once(
         )
     assert len(_to(api, "chat.postMessage", "DU2")) == 3  # the one DM, nothing after the 🔕
     assert not [c for c in _to(api, "chat.postMessage", "DU2") if "Once More" in _shown(c)]
-    assert len(api.called("chat.postEphemeral")) == 2
+    assert len(api.called("chat.postEphemeral")) == 4
     assert api.problems == []
