@@ -29,6 +29,7 @@ class Action(StrEnum):
     REPLY = "reply"
     FORUM = "forum"
     EDIT = "edit"
+    DM = "dm"
 
 
 PERMISSIONS: dict[Action, str] = {
@@ -37,6 +38,7 @@ PERMISSIONS: dict[Action, str] = {
     Action.REPLY: "Send Messages in Threads and Embed Links",
     Action.FORUM: "View Channel, Send Messages (Create Posts) and Embed Links",
     Action.EDIT: "View Channel and Read Message History",
+    Action.DM: "Send Messages",
 }
 
 
@@ -61,7 +63,12 @@ PERMANENT: dict[int, Known] = {
         "Request entity too large", "a renderer bug: the message is over Discord's limits"
     ),
     50035: Known("Invalid Form Body", "a renderer bug: Discord refused the payload"),
-    50007: Known("Cannot send messages to this user", "the user does not accept DMs"),
+    50007: Known(
+        "Cannot send messages to this user",
+        "{channel} does not accept DMs from paperbot (their privacy settings, no server "
+        "shared, or they blocked it); their DM digests pause until they subscribe or set a "
+        "cadence again",
+    ),
     50024: Known(
         "Cannot execute action on this channel type",
         "channel {channel} is not a text or forum channel",
@@ -101,6 +108,8 @@ def _http_error(exc: discord.HTTPException, channel: str, action: Action) -> Del
         )
     known = PERMANENT.get(code)
     where = f"<#{channel}> (id {channel})"
+    if channel.startswith("@"):  # a person's DM, `@<user id>`
+        where = f"user {channel[1:]}"
     if known is None:
         return DeliveryError(f"Discord HTTP {status} code {code}: {exc.text}", retryable=False)
     advice = known.advice.format(permissions=PERMISSIONS[action], channel=where)

@@ -10,7 +10,11 @@ through `discord.Embed`. Layouts (platforms.md §4 rule 4):
 - in a forum channel the header becomes a forum post titled by the thread name (the digest's
   days), with the forum's tags applied where they match the header's hashtags; the starter
   message shares the post's id, so replies and edits work the same way;
-- inline messages go to the channel (in a forum: into the post made last for that channel).
+- inline messages go to the channel (in a forum: into the post made last for that channel);
+- a person's DM (destination channel `@<user id>`, docs/subscriptions.md) is opened with
+  `POST /users/@me/channels` once per user and process (Discord answers the same channel every
+  time); the header and its replies all go into the DM (a DM has no threads). The returned
+  reference keeps `@<user id>`, as the ledger does, and `edit` resolves it the same way.
 
 Every post carries a `nonce` with `enforce_nonce`: a retried post Discord already took comes
 back as the same message instead of a duplicate (for a few minutes; the ledger covers the rest).
@@ -27,6 +31,7 @@ import discord
 from discord.http import HTTPClient, Route
 
 from adapters.discord.errors import Action, delivery_error
+from bot.digest.personal import DM_PREFIX
 from bot.errors import DeliveryError
 from bot.models import Destination, MessageRef, Platform
 from bot.payloads import DiscordPayload
@@ -65,6 +70,7 @@ class DiscordTransport:
         self._http, self._logged_in = http, logged_in
         self._channel_types: dict[str, dict[str, Any]] = {}
         self._forum_posts: dict[str, str] = {}  # forum channel -> the last post made there
+        self._dms: dict[str, str] = {}  # user id -> their DM channel id
 
     async def post(
         self,
@@ -76,6 +82,8 @@ class DiscordTransport:
     ) -> MessageRef:
         """Post one message; a header that names a thread gets its thread (or forum post)."""
         body = _wire(payload, nonce)
+        if destination.channel.startswith(DM_PREFIX):
+            return await self._post_dm(destination, body)
         if thread is not None:  # the thread started from the header has the header's id
             return await self._send(destination, thread.message_id, body, Action.REPLY)
         channel = destination.channel
@@ -91,13 +99,36 @@ class DiscordTransport:
         """Replace a posted message's content (corrections, merged parts)."""
         body = _wire(payload, None)
         body.setdefault("content", "")
+        channel = ref.channel
+        if channel.startswith(DM_PREFIX):
+            channel = await self._dm_channel(channel)
         route = Route(
             "PATCH",
             "/channels/{channel_id}/messages/{message_id}",
-            channel_id=ref.channel,
+            channel_id=channel,
             message_id=ref.message_id,
         )
         await self._call(ref.channel, Action.EDIT, lambda h: h.request(route, json=body))
+
+    async def _post_dm(self, destination: Destination, body: dict[str, Any]) -> MessageRef:
+        """Into the person's DM: every part (no thread); the reference keeps `@<user id>`."""
+        channel = await self._dm_channel(destination.channel)
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel)
+        call = self._call(destination.channel, Action.DM, lambda h: h.request(route, json=body))
+        data = await call
+        return MessageRef(
+            Platform.DISCORD, destination.workspace, destination.channel, str(data["id"])
+        )
+
+    async def _dm_channel(self, channel: str) -> str:
+        """The DM channel id for `@<user id>`, opened once per user and process."""
+        user = channel[len(DM_PREFIX) :]
+        if user not in self._dms:
+            route = Route("POST", "/users/@me/channels")
+            body = {"recipient_id": user}
+            data = await self._call(channel, Action.DM, lambda h: h.request(route, json=body))
+            self._dms[user] = str(data["id"])
+        return self._dms[user]
 
     async def _channel(self, http: HTTPClient, channel: str) -> dict[str, Any]:
         """The channel's type and tags, fetched once per process (a forum stays a forum)."""

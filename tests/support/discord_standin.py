@@ -107,6 +107,7 @@ class Channel:
     available_tags: list[dict[str, Any]] = field(default_factory=list)
     parent_id: str | None = None
     missing_permission: bool = False  # answer 403 / 50013 to posts
+    recipient: str = ""  # a DM: the user at the other end
 
     def payload(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -123,7 +124,7 @@ class Channel:
         if self.type == CHANNEL_FORUM:
             data["available_tags"] = self.available_tags
         if self.type == CHANNEL_DM:
-            data["recipients"] = [user("1", "someone")]
+            data["recipients"] = [user(self.recipient or "1", "someone")]
         return data
 
 
@@ -186,6 +187,8 @@ class DiscordStandIn:
         self.messages: dict[str, dict[str, Any]] = {}
         self.threads: list[dict[str, Any]] = []  # created threads and forum posts
         self.reactions: list[tuple[str, str, str]] = []  # (channel, message, emoji) by the bot
+        self.dms: dict[str, str] = {}  # recipient user id -> DM channel id
+        self.closed_dms: set[str] = set()  # users whose DMs answer 403 / 50007
         self.interactions: dict[str, Interaction] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}  # scope ("global" / guild) -> list
         self.connections: list[Connection] = []
@@ -521,14 +524,31 @@ class DiscordStandIn:
             self.reactions.append((found.group(1), found.group(2), found.group(3)))
             return web.Response(status=204)
         if m == "POST" and p == "/users/@me/channels":
-            dm = Channel(snowflake(), None, CHANNEL_DM, name="dm")
-            self.channels[dm.id] = dm
-            return _json(dm.payload())
+            return self._open_dm(body)
         if m == "POST" and (found := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", p)):
             return self._callback(found.group(2), body)
         if found := re.fullmatch(r"/webhooks/\d+/([^/]+)(/messages/@original)?", p):
             return self._webhook(m, found.group(1), bool(found.group(2)), body)
         return _error(404, 0, f"stand-in: no route {m} {p}")
+
+    def _open_dm(self, body: Any) -> web.Response:
+        """Discord answers the same DM channel for a recipient every time."""
+        if errors := self._check(body, "CreatePrivateChannelRequest"):
+            return _error(400, 50035, "Invalid Form Body: " + "; ".join(errors))
+        recipient = str((body or {}).get("recipient_id") or "")
+        if not recipient:
+            self.problems.append("DM opened without a recipient_id")
+            return _error(400, 50035, "Invalid Form Body: recipient_id")
+        if recipient not in self.dms:
+            dm = Channel(snowflake(), None, CHANNEL_DM, name="dm", recipient=recipient)
+            self.channels[dm.id] = dm
+            self.dms[recipient] = dm.id
+        return _json(self.channels[self.dms[recipient]].payload())
+
+    def dm_posts(self, user_id: str) -> list[dict[str, Any]]:
+        """Messages in the DM with `user_id`, in order (none when it was never opened)."""
+        channel = self.dms.get(user_id)
+        return [] if channel is None else self.channel_posts(channel)
 
     def _application(self) -> dict[str, Any]:
         return {
@@ -586,6 +606,8 @@ class DiscordStandIn:
         channel = self.channels.get(channel_id)
         if channel is None:
             return _error(404, 10003, "Unknown Channel")
+        if channel.type == CHANNEL_DM and channel.recipient in self.closed_dms:
+            return _error(403, 50007, "Cannot send messages to this user")
         if channel.missing_permission:
             return _error(403, 50013, "Missing Permissions")
         return None
