@@ -7,7 +7,10 @@ ledger retries after `retry_after`, instead of stalling a job inside discord.py.
 
 `setup_hook` (after login, before the gateway) syncs commands when their hash changed, and
 registers the `/paper` buttons. Raw reaction events (they fire for uncached messages and after
-restarts) go to the core with guild, channel, message, user and emoji; the bot's own are dropped.
+restarts) go to the core with guild, channel, message, user and emoji; the bot's own are dropped
+(and the core is told the bot's user id once logged in). A reaction inside a thread (a digest's
+note replies, a forum post) is reported with the thread's parent channel: the ledger keeps a
+message under the channel its digest was sent to.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 MAX_RATELIMIT_TIMEOUT = 30.0  # discord.py clamps lower values to 30 s
 ReactionCallback = Callable[[Reaction], Awaitable[object]]
 """The core's entry point for reactions (`ReactionHandler.handle`)."""
+THREAD_TYPES = frozenset({10, 11, 12})  # announcement, public and private threads
 
 
 def intents() -> discord.Intents:
@@ -63,6 +67,9 @@ class ClientParts:
     logged_in: asyncio.Event = field(default_factory=asyncio.Event)
     metrics: Metrics | None = None
     synced: bool | None = None  # whether the last setup_hook wrote commands
+    on_login: Callable[[str], None] | None = None
+    """Told the bot's own user id after each login (`ReactionHandler.ignore_user`)."""
+    _parents: dict[int, int] = field(default_factory=dict)  # channel -> where digests went
 
     def gateway(self, event: str) -> None:
         """Count a gateway connect, disconnect or resume (`paperbot_discord_gateway_total`)."""
@@ -71,6 +78,8 @@ class ClientParts:
 
     async def setup(self, client: discord.Client, tree: app_commands.CommandTree[Any]) -> None:
         client.add_dynamic_items(PaperButton)
+        if self.on_login is not None and client.user is not None:
+            self.on_login(str(client.user.id))
         self.logged_in.set()
         try:
             self.synced = await sync_commands(
@@ -91,10 +100,34 @@ class ClientParts:
         if client.user is not None and event.user_id == client.user.id:
             return
         workspace = str(event.guild_id) if event.guild_id is not None else "@me"
-        ref = MessageRef(Platform.DISCORD, workspace, str(event.channel_id), str(event.message_id))
+        channel = event.channel_id
+        if event.guild_id is not None:
+            channel = await self._posting_channel(client, channel)
+        ref = MessageRef(Platform.DISCORD, workspace, str(channel), str(event.message_id))
         await self.on_reaction(
             Reaction(ref, str(event.user_id), reaction_emoji(event.emoji), added)
         )
+
+    async def _posting_channel(self, client: discord.Client, channel_id: int) -> int:
+        """A thread's parent (where its digest was sent), else the channel itself: from the
+        cache, else `GET /channels/{id}` once per channel (a thread never changes parent)."""
+        if channel_id in self._parents:
+            return self._parents[channel_id]
+        cached = client.get_channel(channel_id)
+        if isinstance(cached, discord.Thread):
+            parent = cached.parent_id
+        elif cached is not None:
+            parent = channel_id
+        else:
+            try:
+                data: Any = await client.http.get_channel(channel_id)
+            except discord.HTTPException as exc:  # not ours to read: report it as it came
+                log.info("reaction in channel %s: its type is unknown (%s)", channel_id, exc)
+                return channel_id
+            is_thread = data.get("type") in THREAD_TYPES and data.get("parent_id")
+            parent = int(data["parent_id"]) if is_thread else channel_id
+        self._parents[channel_id] = parent
+        return parent
 
 
 def _tree(client: discord.Client) -> app_commands.CommandTree[Any]:

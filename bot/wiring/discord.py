@@ -37,10 +37,13 @@ if TYPE_CHECKING:
 
     from adapters.discord.paper import PaperServices
     from adapters.discord.suggest import Corpus
+    from adapters.discord.transport import DiscordTransport
     from bot.app import App
     from bot.commands.paper import PaperCommand
+    from bot.commands.reactions import ReactionHandler, ReactionResult
     from bot.commands.request import CommandRequest
     from bot.delivery.publisher import Route
+    from bot.models import Reaction
     from bot.ports import Metrics
     from bot.replies import Reply
     from bot.wiring import HealthCheck, PlatformContext
@@ -67,6 +70,7 @@ VARIABLES = (
 CREDENTIALS_HINT = "set DISCORD_BOT_TOKEN"
 SUGGESTIONS_REFRESH_SECONDS = 30.0
 CLOSE_GRACE_SECONDS = 5.0
+CONFIRM_WINDOW_SECONDS = 3.0
 DEFAULT_API_BASE = "https://discord.com/api/v10"  # as adapters.discord.endpoints (not imported:
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"  # this module must not pay for discord.py)
 
@@ -230,14 +234,56 @@ async def refresh_forever(
             log.exception("refreshing /paper suggestions failed")
 
 
+def confirming(
+    handler: ReactionHandler,
+    transport: DiscordTransport,
+    templates_dir: Path | None = None,
+    *,
+    window: float = CONFIRM_WINDOW_SECONDS,
+) -> tuple[Callable[[Reaction], Awaitable[ReactionResult]], Callable[[], Awaitable[None]]]:
+    """The client's reaction callback: the core applies the reaction, and what it changed is
+    confirmed to the person by DM, one message per person for a burst within `window`
+    seconds (`ConfirmationBundler`). Returns the callback and the bundler's drain."""
+    from bot.app import renderer_for
+    from bot.digest.personal import Person
+    from bot.subscriptions.confirmations import ConfirmationBundler
+
+    renderer = renderer_for(Platform.DISCORD, templates_dir)
+
+    async def send(person: Person, reply: Reply) -> None:
+        await transport.post(person.destination(locale=reply.locale), renderer.render_reply(reply))
+
+    bundler = ConfirmationBundler(send, window=window)
+
+    async def on_reaction(reaction: Reaction) -> ReactionResult:
+        result = await handler.handle(reaction)
+        change, reply = result.change, result.confirmation
+        if change is not None and reply is not None:  # a no-op has no confirmation
+            ref = reaction.message
+            bundler.add(Person(ref.platform, ref.workspace, reaction.user), change, reply.locale)
+        return result
+
+    return on_reaction, bundler.drain
+
+
 class DiscordPlatform:
     """Discord as a `ChatPlatform`: its route exists before delivery, its client from `start`."""
 
     platform = Platform.DISCORD
 
-    def __init__(self, settings: DiscordSettings, *, login_backoff: float = 1.0) -> None:
-        """`login_backoff`: the first wait before retrying a login Discord did not answer."""
+    def __init__(
+        self,
+        settings: DiscordSettings,
+        *,
+        login_backoff: float = 1.0,
+        confirm_window: float = CONFIRM_WINDOW_SECONDS,
+    ) -> None:
+        """`login_backoff`: the first wait before retrying a login Discord did not answer;
+        `confirm_window`: how long a person's reactions are gathered into one confirmation."""
         self.settings = settings
+        self._confirm_window = confirm_window
+        self._transport: DiscordTransport | None = None
+        self._drain: Callable[[], Awaitable[None]] | None = None
         self.logged_in = asyncio.Event()
         self.client: discord.Client | None = None
         self.stopped: str | None = None
@@ -259,7 +305,8 @@ class DiscordPlatform:
         from bot.app import renderer_for
         from bot.delivery.publisher import Route
 
-        return Route(renderer_for(Platform.DISCORD), DiscordTransport(self._http, self.logged_in))
+        self._transport = DiscordTransport(self._http, self.logged_in)
+        return Route(renderer_for(Platform.DISCORD), self._transport)
 
     def mount(self, web_app: web.Application) -> None:
         """Discord needs no HTTP route: interactions come over the gateway."""
@@ -286,13 +333,24 @@ class DiscordPlatform:
         context.metrics.describe(
             "paperbot_discord_gateway_total", "Discord gateway connects, disconnects and resumes"
         )
+        if self._transport is None:
+            self.route(context.app)
+        assert self._transport is not None
+        on_reaction, self._drain = confirming(
+            context.reactions, self._transport, context.templates_dir, window=self._confirm_window
+        )
+
+        def ignore(user_id: str) -> None:  # the bot's own reactions never subscribe anyone
+            context.reactions.ignore_user(Platform.DISCORD, user_id)
+
         parts = ClientParts(
             services,
             SqlCommandHashes(context.app.engine, Platform.DISCORD.value, context.app.clock),
-            on_reaction=context.reactions.handle,
+            on_reaction=on_reaction,
             sync_guild=self.settings.command_guild,
             logged_in=self.logged_in,
             metrics=context.metrics,
+            on_login=ignore,
         )
 
         def make() -> discord.Client:
@@ -356,6 +414,11 @@ class DiscordPlatform:
     async def stop(self) -> None:
         """Close the gateway and REST sessions; end the tasks."""
         self._stopping = True
+        if self._drain is not None and self.client is not None and not self.client.is_closed():
+            try:  # confirmations still gathering go out before the client closes
+                await asyncio.wait_for(self._drain(), self._confirm_window + CLOSE_GRACE_SECONDS)
+            except Exception:  # boundary: stopping goes on
+                log.warning("confirmations not sent at stop", exc_info=True)
         if self.client is not None:
             await self.client.close()
         for task in self._tasks:
