@@ -226,7 +226,7 @@ async def serve(
     """Run the digest service, the ingest jobs, the chat platforms and the prompt until
     stopped."""
     metrics = metrics or MetricsRegistry()
-    delivery = _delivery(app, channel, config, metrics, platforms)
+    delivery = _delivery(app, channel, config, metrics, platforms, args.templates_dir)
     service = DigestService(delivery)
     register_admin_commands(
         paper, ChannelCommands(delivery, on_change=service.destinations_changed)
@@ -425,13 +425,16 @@ def _delivery(
     config: DeliveryConfig,
     metrics: MetricsRegistry,
     platforms: Sequence[ChatPlatform] = (),
+    templates_dir: Path | None = None,
 ) -> Delivery:
+    """Each platform's route; digests are rendered here, with the team's template overrides
+    (`PAPERBOT_TEMPLATES_DIR`), whatever renderer a platform would pick itself."""
     transport = CountingTransport(ConsoleTransport(channel), metrics, Platform.CONSOLE.value)
-    routes = {Platform.CONSOLE: Route(renderer_for(Platform.CONSOLE), transport)}
+    routes = {Platform.CONSOLE: Route(renderer_for(Platform.CONSOLE, templates_dir), transport)}
     for platform in platforms:
         route = platform.route(app)
         counted = CountingTransport(route.transport, metrics, platform.platform.value)
-        routes[platform.platform] = Route(route.renderer, counted)
+        routes[platform.platform] = Route(renderer_for(platform.platform, templates_dir), counted)
     pacer = Pacer(app.clock, asyncio.sleep, unpaced=frozenset({Platform.CONSOLE}))
     return build_delivery(
         app.engine,

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from tests.support.cli import REPO_ROOT, run_cli
 
@@ -295,3 +296,28 @@ async def test_the_terminal_start_digest_is_the_digest_so_digest_now_shows_nothi
         ("now", "empty", "0"),
         ("start", "sent", "8"),
     ]
+
+
+async def test_digests_use_the_teams_template_overrides(
+    database_url: str, seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`PAPERBOT_TEMPLATES_DIR` reaches the digests `paperbot run` posts, not only previews."""
+    templates = tmp_path / "templates" / "console"
+    templates.mkdir(parents=True)
+    (templates / "header.j2").write_text("TEAM HEADER {{ title }}\n", encoding="utf-8")
+    monkeypatch.setenv("PAPERBOT_TEMPLATES_DIR", str(tmp_path / "templates"))
+    config = _config(tmp_path, "")  # no destinations: the terminal is the one
+    process = await _start(
+        "--notes-dir", str(seeds_dir), "--database-url", database_url, "--config", str(config),
+        "--http", "off",
+    )  # fmt: skip
+    assert process.stdout is not None
+    try:
+        shown = await _read_until(process.stdout, "TEAM HEADER")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            await process.communicate()
+    assert "TEAM HEADER" in shown
+    listed = await run_cli("deliveries", "--database-url", database_url)
+    assert "start" in listed.out  # it was the ledger's start digest, not a preview
