@@ -143,59 +143,52 @@ def _tree(client: discord.Client) -> app_commands.CommandTree[Any]:
     return tree
 
 
-class PaperbotClient(discord.Client):
+class _PaperbotEvents:
+    """The gateway events both clients hand to `ClientParts` (discord.py finds `on_*` methods by
+    name, so a mixin serves the plain and the sharded client alike)."""
+
+    parts: ClientParts
+    tree: app_commands.CommandTree[Any]
+    _wired_client: discord.Client
+
+    def _wire(self, parts: ClientParts, client: discord.Client) -> None:
+        self.parts, self.paper_services = parts, parts.services
+        self.tree, self._wired_client = _tree(client), client
+
+    async def setup_hook(self) -> None:
+        await self.parts.setup(self._wired_client, self.tree)
+
+    async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
+        await self.parts.reaction(self._wired_client, event, True)
+
+    async def on_raw_reaction_remove(self, event: discord.RawReactionActionEvent) -> None:
+        await self.parts.reaction(self._wired_client, event, False)
+
+    async def on_connect(self) -> None:
+        self.parts.gateway("connect")
+
+    async def on_disconnect(self) -> None:
+        self.parts.gateway("disconnect")
+
+    async def on_resumed(self) -> None:
+        self.parts.gateway("resume")
+
+
+class PaperbotClient(_PaperbotEvents, discord.Client):
     """One gateway connection (or the shards given by `shard_id` / `shard_count`)."""
 
     def __init__(self, parts: ClientParts, **options: Any) -> None:
         super().__init__(**options)
-        self.parts, self.paper_services = parts, parts.services
-        self.tree = _tree(self)
-
-    async def setup_hook(self) -> None:
-        await self.parts.setup(self, self.tree)
-
-    async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
-        await self.parts.reaction(self, event, True)
-
-    async def on_raw_reaction_remove(self, event: discord.RawReactionActionEvent) -> None:
-        await self.parts.reaction(self, event, False)
-
-    async def on_connect(self) -> None:
-        self.parts.gateway("connect")
-
-    async def on_disconnect(self) -> None:
-        self.parts.gateway("disconnect")
-
-    async def on_resumed(self) -> None:
-        self.parts.gateway("resume")
+        self._wire(parts, self)
 
 
-class PaperbotShardedClient(discord.AutoShardedClient):
+class PaperbotShardedClient(_PaperbotEvents, discord.AutoShardedClient):
     """`AutoShardedClient` for DISCORD_SHARD_COUNT > 1 or `auto`, or a DISCORD_SHARD_IDS range."""
 
     def __init__(self, parts: ClientParts, *, custom_gateway: bool = False, **options: Any) -> None:
         super().__init__(**options)
-        self.parts, self.paper_services = parts, parts.services
-        self.tree = _tree(self)
+        self._wire(parts, self)
         self._custom_gateway = custom_gateway
-
-    async def setup_hook(self) -> None:
-        await self.parts.setup(self, self.tree)
-
-    async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
-        await self.parts.reaction(self, event, True)
-
-    async def on_raw_reaction_remove(self, event: discord.RawReactionActionEvent) -> None:
-        await self.parts.reaction(self, event, False)
-
-    async def on_connect(self) -> None:
-        self.parts.gateway("connect")
-
-    async def on_disconnect(self) -> None:
-        self.parts.gateway("disconnect")
-
-    async def on_resumed(self) -> None:
-        self.parts.gateway("resume")
 
     async def launch_shards(self) -> None:
         """With DISCORD_GATEWAY_URL set, `auto` takes only the count from `/gateway/bot`:
