@@ -20,7 +20,7 @@ from bot.delivery.pacing import Sleep
 from bot.ports import Clock
 from bot.store.deliveries import LeaseLostError, RunClaim, SqlDeliveryLedger
 
-__all__ = ["RunLease"]
+__all__ = ["RunLease", "claim_leased"]
 
 log = logging.getLogger(__name__)
 
@@ -125,3 +125,25 @@ class RunLease:
                 log.warning("%s: another process took the run over", self.claim.digest_key)
         except Exception:  # boundary: a failed renewal is retried at the next beat
             log.warning("could not renew the lease of run %d", self.claim.id, exc_info=True)
+
+
+async def claim_leased(
+    ledger: SqlDeliveryLedger,
+    destination_key: str,
+    digest_key: str,
+    *,
+    trigger: str,
+    owner: str,
+    clock: Clock,
+    lease: timedelta,
+    beat: Sleep = asyncio.sleep,
+) -> RunLease | None:
+    """Claim a run and hold its lease from the claim's own `now` (channel and DM runs alike);
+    None when the run is already taken or done."""
+    now = clock.now()
+    claim = await ledger.claim_run(
+        destination_key, digest_key, trigger=trigger, owner=owner, now=now, lease=lease
+    )
+    if claim is None:
+        return None
+    return RunLease(ledger, claim, clock=clock, lease=lease, claimed_at=now, beat=beat)

@@ -11,7 +11,7 @@ from enum import StrEnum
 from bot.delivery.alerts import AdminAlerts
 from bot.delivery.corrections import Corrections
 from bot.delivery.delivered import kept_by_failed_run
-from bot.delivery.lease import RunLease
+from bot.delivery.lease import RunLease, claim_leased
 from bot.delivery.pacing import Sleep
 from bot.delivery.publisher import Publisher
 from bot.delivery.rebuild import rebuild_run
@@ -109,20 +109,19 @@ class DigestRunner:
         state = await self._destinations.state(settings.key)
         if not settings.enabled or state.paused:
             return RunOutcome.SKIPPED
-        now = self._clock.now()
-        claim = await self._ledger.claim_run(
-            settings.key, digest_key, trigger=trigger, owner=self._owner, now=now, lease=self._lease
-        )
-        if claim is None:
-            return RunOutcome.ALREADY
-        lease = RunLease(
+        lease = await claim_leased(
             self._ledger,
-            claim,
+            settings.key,
+            digest_key,
+            trigger=trigger,
+            owner=self._owner,
             clock=self._clock,
             lease=self._lease,
-            claimed_at=now,
             beat=self._beat,
         )
+        if lease is None:
+            return RunOutcome.ALREADY
+        claim = lease.claim
         built: _Built | None = None
         try:
             async with lease.kept():

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.cron import slot_key
 from bot.delivery.delivered import kept_by_failed_run
-from bot.delivery.lease import RunLease
+from bot.delivery.lease import claim_leased
 from bot.delivery.pacing import Sleep
 from bot.delivery.publisher import Publisher
 from bot.delivery.rebuild import rebuild_run
@@ -159,20 +159,19 @@ class PersonalDigests:
         person, key = personal.person, personal.digest.key
         if (await self._destinations.state(person.key)).paused:
             return RunOutcome.SKIPPED
-        now = self._clock.now()
-        claim = await self._ledger.claim_run(
-            person.key, key, trigger=trigger, owner=self._owner, now=now, lease=self._lease
-        )
-        if claim is None:
-            return RunOutcome.ALREADY
-        lease = RunLease(
+        lease = await claim_leased(
             self._ledger,
-            claim,
+            person.key,
+            key,
+            trigger=trigger,
+            owner=self._owner,
             clock=self._clock,
             lease=self._lease,
-            claimed_at=now,
             beat=self._beat,
         )
+        if lease is None:
+            return RunOutcome.ALREADY
+        claim = lease.claim
         dest = person.destination(timezone=plan.timezone, locale=plan.locale)
         digest: PersonalDigest | None = None
         try:
