@@ -2,10 +2,11 @@
 
 Digests are printed (in colour on a terminal); a prompt takes `/paper …` lines, hands them to the
 injected command handler and prints the rendered reply. `:react 🔔 <n>` reacts on paper n of the
-last digest shown (`:unreact 🔔 <n>` takes it back), through the injected reaction handler, as a
-chat platform's reaction event would. A person's DM digest (a destination `@<user>`) is printed
-under a `✉️ @<user>` line. Without a terminal on standard input (a container, a pipe) it only
-prints. The renderer is injected: adapters never import formatters.
+last digest shown (`:unreact 🔔 <n>` takes it back), and `:react 3️⃣ menu` on the last tag menu
+shown, through the injected reaction handler, as a chat platform's reaction event would. A
+person's DM digest (a destination `@<user>`) is printed under a `✉️ @<user>` line. Without a
+terminal on standard input (a container, a pipe) it only prints. The renderer is injected:
+adapters never import formatters.
 """
 
 from __future__ import annotations
@@ -122,6 +123,8 @@ class ConsoleChannel:
     react: ReactHandler | None = None
     _console: Console = field(init=False)
     _papers: list[MessageRef] = field(init=False, default_factory=list)
+    _before: tuple[MessageRef | None, list[MessageRef]] = field(init=False, default=(None, []))
+    _menu: MessageRef | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         colour = self.out.isatty() if self.colour is None else self.colour
@@ -156,7 +159,15 @@ class ConsoleChannel:
         if reply:
             self._papers.append(ref)
         else:
-            self._papers = []
+            self._before, self._papers = (ref, self._papers), []
+
+    def bot_reacted(self, ref: MessageRef) -> None:
+        """The bot put its numbers on `ref`: it is a tag menu (what `:react 3️⃣ menu` reacts
+        on), not a digest's header, so the last digest's papers stay numbered."""
+        before, papers = self._before
+        if before == ref:
+            self._papers, self._before = papers, (None, [])
+        self._menu = ref
 
     def show_digest(self, digest: Digest) -> None:
         """Print a digest as the chat platforms would post it."""
@@ -179,13 +190,22 @@ class ConsoleChannel:
         return payload
 
     async def _reaction(self, words: list[str]) -> ConsolePayload:
-        """`:react <emoji> <n>` / `:unreact <emoji> <n>` on paper n of the last digest."""
+        """`:react <emoji> <n>` / `:unreact <emoji> <n>` on paper n of the last digest;
+        `:react <emoji> menu` on the last tag menu."""
+        if len(words) == 3 and words[2].lower() == "menu" and self.react is not None:
+            if self._menu is None:
+                return self._say(ErrorView(msg("menu.no_menu")))
+            return await self._react(self._menu, words[1], words[0] == ":react")
         if len(words) != 3 or not words[2].isdigit() or self.react is None:
             return self._say(ErrorView(msg("subs.react_usage")))
         number = int(words[2])
         if not 1 <= number <= len(self._papers):
             return self._say(ErrorView(msg("subs.react_no_paper", n=number)))
-        reply = await self.react(self._papers[number - 1], words[1], words[0] == ":react")
+        return await self._react(self._papers[number - 1], words[1], words[0] == ":react")
+
+    async def _react(self, ref: MessageRef, emoji: str, added: bool) -> ConsolePayload:
+        assert self.react is not None
+        reply = await self.react(ref, emoji, added)
         if reply is None:
             return self._say(MessageView(lines=(msg("subs.reaction_unchanged"),)))
         payload = self.renderer.render_reply(reply)
@@ -254,3 +274,11 @@ class ConsoleTransport:
         (a mark, not a word, so it reads in either language; message ids are not for people)."""
         rich = f"✏️ {payload.rich}" if payload.rich else ""
         self.channel.show([ConsolePayload(f"✏️ {payload.plain}", rich, thread=payload.thread)])
+
+    async def add_reaction(self, ref: MessageRef, emoji: str) -> None:
+        """The bot's own reaction: nothing to print (the menu says how to react); it marks
+        `ref` as the tag menu `:react … menu` reacts on."""
+        self.channel.bot_reacted(ref)
+
+    async def remove_reaction(self, ref: MessageRef, emoji: str) -> None:
+        """Nothing to take off a printed message."""

@@ -11,7 +11,7 @@ import platform as python_platform
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -23,6 +23,7 @@ from bot.models import Destination, MessageRef
 from bot.ports import Metrics, Transport
 from bot.replies import Reply, reply_kind
 from bot.store.stats import store_counts
+from bot.subscriptions.menu import MenuTransport
 
 __all__ = [
     "CountingTransport",
@@ -130,6 +131,27 @@ class CountingTransport:
             self._count("edit", "failed", started)
             raise
         self._count("edit", "sent", started)
+
+    async def add_reaction(self, ref: MessageRef, emoji: str) -> None:
+        """The bot's own reaction (a tag menu's number) through the wrapped transport."""
+        await self._react("react", ref, emoji)
+
+    async def remove_reaction(self, ref: MessageRef, emoji: str) -> None:
+        """Take the bot's own reaction off through the wrapped transport."""
+        await self._react("unreact", ref, emoji)
+
+    async def _react(self, action: str, ref: MessageRef, emoji: str) -> None:
+        inner = cast(MenuTransport, self.inner)  # every platform's transport reacts
+        started = time.perf_counter()
+        try:
+            if action == "react":
+                await inner.add_reaction(ref, emoji)
+            else:
+                await inner.remove_reaction(ref, emoji)
+        except DeliveryError:
+            self._count(action, "failed", started)
+            raise
+        self._count(action, "sent", started)
 
     def _count(self, action: str, outcome: str, started: float) -> None:
         where = {"platform": self.platform, "action": action}

@@ -1,28 +1,37 @@
 """Subscriptions as `paperbot run` wires them: the `/paper` sub-commands, the reaction handler
-that follows papers' tags, DM digests on the leader's scheduler, and `:react` at the terminal."""
+that follows papers' tags, the tag menu, DM digests on the leader's scheduler, and `:react` at
+the terminal."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from typing import cast
 
 from adapters.console import ConsoleChannel
-from bot.app import App
+from bot.app import App, search_service
+from bot.commands.menu import register_menu_command
 from bot.commands.paper import PaperCommand
 from bot.commands.reactions import ReactionHandler
 from bot.commands.subscribe import register_subscription_commands
 from bot.delivery.service import Delivery
+from bot.errors import DeliveryError
 from bot.ingest.importer import IngestReport
-from bot.models import Destination, MessageRef, Reaction
+from bot.models import Destination, MessageRef, Platform, Reaction
 from bot.ports import Metrics
 from bot.replies import Reply
 from bot.scheduling.personal import PersonalScheduler
 from bot.scheduling.runtime import DigestService
+from bot.store.menus import SqlMenuStore
 from bot.store.subscriptions import SqlSubscriptionStore
 from bot.subscriptions.digests import PersonalDigests, personal_digests_for
+from bot.subscriptions.menu import MenuChannel, MenuTransport, TagMenus
 from bot.subscriptions.parts import PartNotes
 from bot.subscriptions.service import SubscriptionService
 
 __all__ = ["Subscriptions", "wire_subscriptions"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,10 +42,23 @@ class Subscriptions:
     reactions: ReactionHandler
     personal: PersonalDigests
     scheduler: PersonalScheduler
+    menus: TagMenus
 
     async def after_ingest(self, report: IngestReport) -> None:
-        """Instant DMs for what an ingest brought (the leader only)."""
+        """Instant DMs for what an ingest brought (the leader only); tag menus edited when the
+        most used tags changed."""
         await self.scheduler.after_ingest(report)
+        await self.refresh_menus()
+
+    async def refresh_menus(self) -> None:
+        """Edit the tag menus whose numbers no longer show the most used tags."""
+        try:
+            edited = await self.menus.refresh()
+        except Exception:  # boundary: menus are edited at the next ingest
+            log.exception("editing the tag menus failed")
+            return
+        if edited:
+            log.info("tag menus edited: %d", edited)
 
     def serve_terminal(self, channel: ConsoleChannel, user: str) -> None:
         """`:react 🔔 <n>` at the prompt, as the person at the terminal."""
@@ -70,6 +92,8 @@ def wire_subscriptions(
     service = SubscriptionService(store, app.clock, zone_of=zone_of)
     register_subscription_commands(paper, service)
     papers = PartNotes(app.engine, app.notes, lambda p: delivery.publisher.route(p).renderer)
+    menus = tag_menus(app, delivery)
+    register_menu_command(paper, menus, delivery.config.admin_user_ids)
     reactions = ReactionHandler(
         delivery.ledger,
         metrics,
@@ -77,6 +101,7 @@ def wire_subscriptions(
         papers=papers,
         destination_of=destination_of,
         emoji=delivery.config.subscribe_emoji,
+        menus=menus,
     )
     personal = personal_digests_for(delivery, store)
     scheduler = PersonalScheduler(
@@ -86,4 +111,22 @@ def wire_subscriptions(
         grace_seconds=delivery.config.misfire_grace_seconds,
     )
     digests.also_lead(scheduler.activate, scheduler.deactivate)
-    return Subscriptions(service, reactions, personal, scheduler)
+    return Subscriptions(service, reactions, personal, scheduler, menus)
+
+
+def tag_menus(app: App, delivery: Delivery) -> TagMenus:
+    """Menus of the most used tags, sent through each platform's delivery route (whose
+    transports also add and remove the bot's reactions)."""
+    search = search_service(app)
+
+    async def top_tags() -> list[str]:
+        return [found.tag for found in await search.tags()]
+
+    def channel(platform: Platform) -> MenuChannel | None:
+        try:
+            route = delivery.publisher.route(platform)
+        except DeliveryError:
+            return None
+        return MenuChannel(route.renderer, cast(MenuTransport, route.transport))
+
+    return TagMenus(SqlMenuStore(app.engine), top_tags, channel, app.clock)

@@ -22,6 +22,7 @@ __all__ = [
     "SearchResultsView",
     "SharedNoteView",
     "TagListView",
+    "TagMenuView",
     "Text",
     "View",
     "msg",
@@ -84,6 +85,14 @@ class TagListView:
 
 
 @dataclass(frozen=True, slots=True)
+class TagMenuView:
+    """The tag menu (`/paper tags menu`): a numbered emoji per tag, posted visibly; reacting
+    with a number follows its tag. `items` are (emoji, tag) in number order."""
+
+    items: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SharedNoteView:
     """A note posted visibly to the channel by someone (`/paper share`), naming who shared it.
 
@@ -129,7 +138,14 @@ class MessageView:
 
 
 View = (
-    SearchResultsView | NoteView | SharedNoteView | TagListView | HelpView | ErrorView | MessageView
+    SearchResultsView
+    | NoteView
+    | SharedNoteView
+    | TagListView
+    | TagMenuView
+    | HelpView
+    | ErrorView
+    | MessageView
 )
 
 
@@ -149,6 +165,7 @@ _KINDS: dict[type, str] = {
     SearchResultsView: "results",
     NoteView: "note",
     TagListView: "tags",
+    TagMenuView: "menu",
     HelpView: "help",
     ErrorView: "error",
     MessageView: "message",

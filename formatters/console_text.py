@@ -23,6 +23,7 @@ from bot.replies import (
     SearchResultsView,
     SharedNoteView,
     TagListView,
+    TagMenuView,
 )
 from formatters.console_layout import WIDTH, columns, pack, wrap
 from formatters.entries import (
@@ -38,6 +39,7 @@ from formatters.entries import (
     title_key,
 )
 from formatters.i18n import Catalogue, catalogue
+from formatters.tag_menu import console_menu
 from formatters.templating import Templates
 from formatters.text import clean_console
 
@@ -197,6 +199,8 @@ class ConsoleRenderer:
                 listing or self._t(locale, "tags.empty", mode),
                 mode,
             )
+        elif isinstance(view, TagMenuView):
+            text = console_menu(view, locale, self.strings, mode.escape, mode.style)
         elif isinstance(view, HelpView):
             body = self._t(locale, "help.intro", mode) + "\n" + self._help_lines(view, mode, locale)
             text = self._titled(self._t(locale, "help.title", mode), body, mode)

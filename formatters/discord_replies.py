@@ -21,6 +21,7 @@ from bot.replies import (
     SearchResultsView,
     SharedNoteView,
     TagListView,
+    TagMenuView,
 )
 from formatters.discord_kit import (
     BRAND_COLOUR,
@@ -36,6 +37,7 @@ from formatters.discord_kit import (
 from formatters.entries import Budget
 from formatters.i18n import Catalogue
 from formatters.limits import DISCORD_LIMITS
+from formatters.tag_menu import discord_menu
 from formatters.templating import Templates
 from formatters.text import escape_discord, escape_discord_plain, truncate
 
@@ -66,6 +68,8 @@ def render_discord_reply(
         embeds = [
             _simple(strings.t(locale, "tags.title"), listing or strings.t(locale, "tags.empty"))
         ]
+    elif isinstance(view, TagMenuView):
+        embeds = [discord_menu(view, locale, strings)]
     elif isinstance(view, HelpView):
         body = strings.t(locale, "help.intro") + "\n" + _help_lines(view, locale, strings)
         embeds = [_simple(strings.t(locale, "help.title"), body)]

@@ -18,6 +18,7 @@ from bot.replies import (
     SearchResultsView,
     SharedNoteView,
     TagListView,
+    TagMenuView,
 )
 from formatters.entries import Budget
 from formatters.i18n import Catalogue
@@ -33,6 +34,7 @@ from formatters.slack_kit import (
     section,
     slack_entry,
 )
+from formatters.tag_menu import slack_menu
 from formatters.templating import Templates
 from formatters.text import split_text, truncate
 
@@ -58,6 +60,8 @@ def render_slack_reply(reply: Reply, *, templates: Templates, strings: Catalogue
         title, blocks = _shared(view, reply.locale, templates, strings)
     elif isinstance(view, TagListView):
         title, blocks = _tags(view, reply.locale, strings)
+    elif isinstance(view, TagMenuView):
+        title, blocks = slack_menu(view, reply.locale, strings)
     elif isinstance(view, HelpView):
         title = strings.t(reply.locale, "help.title")
         blocks = _help(title, strings.t(reply.locale, "help.intro"), view, reply.locale, strings)

@@ -30,6 +30,7 @@ class Action(StrEnum):
     FORUM = "forum"
     EDIT = "edit"
     DM = "dm"
+    REACT = "react"
 
 
 PERMISSIONS: dict[Action, str] = {
@@ -39,6 +40,7 @@ PERMISSIONS: dict[Action, str] = {
     Action.FORUM: "View Channel, Send Messages (Create Posts) and Embed Links",
     Action.EDIT: "View Channel and Read Message History",
     Action.DM: "Send Messages",
+    Action.REACT: "Add Reactions and Read Message History",
 }
 
 
@@ -59,6 +61,7 @@ PERMANENT: dict[int, Known] = {
         "fix the destination",
     ),
     10008: Known("Unknown Message", "the message in channel {channel} was deleted"),
+    10014: Known("Unknown Emoji", "a paperbot bug: Discord does not know that emoji"),
     40005: Known(
         "Request entity too large", "a renderer bug: the message is over Discord's limits"
     ),

@@ -110,6 +110,29 @@ class DiscordTransport:
         )
         await self._call(ref.channel, Action.EDIT, lambda h: h.request(route, json=body))
 
+    async def add_reaction(self, ref: MessageRef, emoji: str) -> None:
+        """React as the bot (`PUT …/reactions/{emoji}/@me`; already there is fine)."""
+        channel = await self._reaction_channel(ref)
+        await self._call(
+            channel,
+            Action.REACT,
+            lambda h: h.add_reaction(channel, ref.message_id, emoji),
+        )
+
+    async def remove_reaction(self, ref: MessageRef, emoji: str) -> None:
+        """Take the bot's own reaction off (`DELETE …/reactions/{emoji}/@me`)."""
+        channel = await self._reaction_channel(ref)
+        await self._call(
+            channel,
+            Action.REACT,
+            lambda h: h.remove_own_reaction(channel, ref.message_id, emoji),
+        )
+
+    async def _reaction_channel(self, ref: MessageRef) -> str:
+        if ref.channel.startswith(DM_PREFIX):
+            return await self._dm_channel(ref.channel)
+        return ref.channel
+
     async def _post_dm(self, destination: Destination, body: dict[str, Any]) -> MessageRef:
         """Into the person's DM: every part (no thread); the reference keeps `@<user id>`."""
         channel = await self._dm_channel(destination.channel)

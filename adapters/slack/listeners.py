@@ -97,8 +97,9 @@ class SlackListeners:
         self, client: AsyncWebClient, team: str, channel: str, user: str, text: str, name: str
     ) -> CommandRequest:
         services = self._services()
-        first = text.strip().split(" ", 1)[0].lower()
-        admin = first in ADMIN_WORDS and await services.admins.is_admin(client, team, user)
+        words = text.strip().lower().split()
+        asks_admin = bool(words) and (words[0] in ADMIN_WORDS or words[:2] == ["tags", "menu"])
+        admin = asks_admin and await services.admins.is_admin(client, team, user)
         return CommandRequest(
             Platform.SLACK,
             team,

@@ -28,9 +28,17 @@ SLACK_VARIABLES = (
     "SLACK_CLIENT_SECRET",
     "SLACK_APP_TOKEN",
 )
-BOT_SCOPES = ("chat:write", "commands", "im:write", "reactions:read", "users:read")
+BOT_SCOPES = (
+    "chat:write",
+    "commands",
+    "im:write",
+    "reactions:read",
+    "reactions:write",
+    "users:read",
+)
 """What the code calls: chat.postMessage/chat.update/chat.postEphemeral, /paper,
-conversations.open (a person's DM), reaction events, users.info."""
+conversations.open (a person's DM), reaction events, reactions.add/remove (a tag menu's
+numbers), users.info."""
 
 
 class SlackMode(StrEnum):

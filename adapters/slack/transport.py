@@ -1,4 +1,5 @@
-"""`SlackTransport`: digests out through chat.postMessage, corrections through chat.update.
+"""`SlackTransport`: digests out through chat.postMessage, corrections through chat.update, the
+bot's own reactions (a tag menu's numbers) through reactions.add and reactions.remove.
 
 Digests never unfurl (twenty paper links would bury the channel) and never parse names into
 mentions. A person's DM is the channel `@<user id>` (the core's address for it): the transport
@@ -11,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.clients import ClientSource
-from adapters.slack.errors import delivery_error
+from adapters.slack.errors import delivery_error, slack_error_code
 from bot.models import Destination, MessageRef, Platform
 from bot.payloads import SlackPayload
 
@@ -70,6 +72,28 @@ class SlackTransport:
                 text=payload.text,
                 blocks=list(payload.blocks),
             )
+        except Exception as exc:
+            raise _as_delivery_error(exc, where) from exc
+
+    async def add_reaction(self, ref: MessageRef, emoji: str) -> None:
+        """React as the bot (`emoji` is Slack's name, e.g. `three`); already there is fine."""
+        await self._reaction(ref, emoji, add=True)
+
+    async def remove_reaction(self, ref: MessageRef, emoji: str) -> None:
+        """Take the bot's reaction off; not there is fine."""
+        await self._reaction(ref, emoji, add=False)
+
+    async def _reaction(self, ref: MessageRef, emoji: str, *, add: bool) -> None:
+        where = Destination(Platform.SLACK, ref.workspace, ref.channel)
+        try:
+            client = await self._clients(ref.workspace)
+            channel = await self._channel(client, ref.workspace, ref.channel)
+            call = client.reactions_add if add else client.reactions_remove
+            await call(channel=channel, name=emoji, timestamp=ref.message_id)
+        except SlackApiError as exc:
+            if slack_error_code(exc) in ("already_reacted", "no_reaction"):
+                return  # what was asked for already holds
+            raise _as_delivery_error(exc, where) from exc
         except Exception as exc:
             raise _as_delivery_error(exc, where) from exc
 

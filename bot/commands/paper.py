@@ -92,7 +92,11 @@ class PaperCommand:
     async def _help(self, request: CommandRequest, _rest: str) -> Reply:
         return Reply(help_view(request.locale), locale=request.locale)
 
-    async def _tags(self, request: CommandRequest, _rest: str) -> Reply:
+    async def _tags(self, request: CommandRequest, rest: str) -> Reply:
+        word, _, more = rest.partition(" ")
+        action = self._handlers.get(f"tags {word.lower()}") if word else None
+        if action is not None:  # `tags menu`: a registered action on the tags
+            return await action(request, more.strip())
         counts = tuple((t.tag, t.count) for t in await self._search.tags())
         return Reply(TagListView(counts), locale=request.locale)
 

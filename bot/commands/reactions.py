@@ -9,7 +9,8 @@ takes back exactly what that reaction added. A reaction on a header, on a messag
 ours, with another emoji, or by the bot itself changes nothing. The result carries a private
 confirmation for the adapter to send (ephemeral or DM), or a `ConfirmationBundler` sends one per
 person for a burst of reactions; the store's unique constraints make a repeated event a no-op
-(and a no-op is not confirmed).
+(and a no-op is not confirmed). A number on a tag menu (`bot.subscriptions.menu`) follows the tag
+behind it the same way, and removing it takes back what that number added.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from bot.models import Destination, MessageRef, Note, Platform, Reaction
 from bot.ports import Metrics
 from bot.replies import Reply
 from bot.store.deliveries import PostedMessage
+from bot.store.menus import StoredMenu
 from bot.subscriptions.confirmations import ConfirmationBundler, confirmation
+from bot.subscriptions.menu import menu_number, menu_origin
 from bot.subscriptions.service import SubscriptionChange, SubscriptionService, reaction_origin
 
 __all__ = [
@@ -60,6 +63,14 @@ class PaperLookup(Protocol):
         ...
 
 
+class MenuLookup(Protocol):
+    """The stored tag menus (`bot.subscriptions.menu.TagMenus`)."""
+
+    async def find(self, ref: MessageRef) -> StoredMenu | None:
+        """The menu posted as `ref`, or None."""
+        ...
+
+
 DestinationOf = Callable[[str], Awaitable[Destination | None]]
 """A destination key to the destination (its zone and language), None when unknown."""
 
@@ -69,6 +80,7 @@ class ReactionOutcome(StrEnum):
 
     IGNORED = "ignored"  # not a message of ours: someone else's post, a reply, a DM
     RECORDED = "recorded"  # a digest message of ours
+    MENU = "menu"  # a tag menu of ours
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +109,13 @@ class ReactionHandler:
         destination_of: DestinationOf | None = None,
         emoji: Iterable[str] = DEFAULT_SUBSCRIBE_EMOJI,
         confirmations: ConfirmationBundler | None = None,
+        menus: MenuLookup | None = None,
     ) -> None:
         """Without `subscriptions` and `papers` reactions are only looked up and counted. With
         `confirmations` each person's confirmations are bundled and sent by it (the result's
-        `confirmation` is then None)."""
+        `confirmation` is then None). With `menus`, numbers on tag menus follow tags."""
         self._ledger, self._metrics, self._bundler = ledger, metrics, confirmations
+        self._menus = menus
         self._subs, self._papers, self._destination_of = subscriptions, papers, destination_of
         self._emoji = frozenset(emoji)
         self._ignored: set[tuple[Platform, str]] = set()
@@ -117,6 +131,10 @@ class ReactionHandler:
         posted = None
         if (platform, reaction.user) not in self._ignored:
             posted = await self._ledger.find_message(reaction.message)
+            if posted is None and self._menus is not None:
+                menu = await self._menus.find(reaction.message)
+                if menu is not None:
+                    return await self._menu(reaction, menu)
         outcome = ReactionOutcome.IGNORED if posted is None else ReactionOutcome.RECORDED
         self._metrics.inc(REACTIONS_METRIC, platform=platform.value, outcome=outcome.value)
         log.debug(
@@ -130,14 +148,45 @@ class ReactionHandler:
         if posted is None or reaction.emoji not in self._emoji:
             return ReactionResult(outcome, posted)
         change, locale = await self._apply(reaction, posted)
+        return self._confirmed(reaction, ReactionResult(outcome, posted), change, locale)
+
+    def _confirmed(
+        self,
+        reaction: Reaction,
+        result: ReactionResult,
+        change: SubscriptionChange | None,
+        locale: str,
+    ) -> ReactionResult:
         if change is None:
-            return ReactionResult(outcome, posted)
+            return result
         if self._bundler is not None:
-            person = Person(platform, reaction.message.workspace, reaction.user)
-            self._bundler.add(person, change, locale)
-            return ReactionResult(outcome, posted, change)
+            ref = reaction.message
+            self._bundler.add(Person(ref.platform, ref.workspace, reaction.user), change, locale)
+            return ReactionResult(result.outcome, result.posted, change)
         reply = confirmation(change.added, change.removed, change, locale)
-        return ReactionResult(outcome, posted, change, reply)
+        return ReactionResult(result.outcome, result.posted, change, reply)
+
+    async def _menu(self, reaction: Reaction, menu: StoredMenu) -> ReactionResult:
+        """A number on a tag menu: follow the tag it shows now, or take back what it added."""
+        ref = reaction.message
+        self._metrics.inc(REACTIONS_METRIC, platform=ref.platform.value, outcome="menu")
+        result = ReactionResult(ReactionOutcome.MENU)
+        number = menu_number(reaction.emoji)
+        if self._subs is None or number is None:
+            return result
+        person = Person(ref.platform, ref.workspace, reaction.user)
+        origin = menu_origin(ref, number)
+        if not reaction.added:
+            change = await self._subs.unfollow_origin(person, origin)
+            return self._confirmed(reaction, result, change, menu.locale)
+        tag = menu.items.get(number)
+        if tag is None:
+            return result
+        where = Destination(ref.platform, ref.workspace, ref.channel, locale=menu.locale)
+        found = await self._destination_of(where.key) if self._destination_of else None
+        home = found or where
+        change = await self._subs.follow_tags(person, [tag], origin, home)
+        return self._confirmed(reaction, result, change, menu.locale)
 
     async def _apply(
         self, reaction: Reaction, posted: PostedMessage

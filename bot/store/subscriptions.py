@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, exists, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.digest.build import RunSnapshot
@@ -25,6 +24,7 @@ from bot.store.delivery_schema import (
     DestinationStateRow,
     DigestRunRow,
 )
+from bot.store.inserts import insert_for
 from bot.store.notes import note_from_row
 from bot.store.run_views import snapshot_of
 from bot.store.schema import NoteRow
@@ -65,8 +65,7 @@ class SqlSubscriptionStore:
         self._dialect = engine.dialect.name
 
     def _insert(self, table: Any) -> Any:
-        module = postgresql if self._dialect == "postgresql" else sqlite
-        return module.insert(table)
+        return insert_for(self._dialect, table)
 
     async def add(
         self,

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import WSMsgType, web
 
@@ -518,11 +519,10 @@ class DiscordStandIn:
             return self._thread(found.group(1), found.group(2), body)
         if m == "POST" and (found := re.fullmatch(r"/channels/(\d+)/threads", p)):
             return self._forum_post(found.group(1), body)
-        if m == "PUT" and (
+        if m in ("PUT", "DELETE") and (
             found := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/reactions/(.+)/@me", p)
         ):
-            self.reactions.append((found.group(1), found.group(2), found.group(3)))
-            return web.Response(status=204)
+            return self._own_reaction(m, found.group(1), found.group(2), unquote(found.group(3)))
         if m == "POST" and p == "/users/@me/channels":
             return self._open_dm(body)
         if m == "POST" and (found := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", p)):
@@ -530,6 +530,20 @@ class DiscordStandIn:
         if found := re.fullmatch(r"/webhooks/\d+/([^/]+)(/messages/@original)?", p):
             return self._webhook(m, found.group(1), bool(found.group(2)), body)
         return _error(404, 0, f"stand-in: no route {m} {p}")
+
+    def _own_reaction(self, method: str, channel: str, message: str, emoji: str) -> web.Response:
+        """Create Reaction / Delete Own Reaction: 204 either way, also when nothing changes
+        (Discord's answer to a reaction already there, or already gone)."""
+        if denied := self._denied(channel):
+            return denied
+        if self.messages.get(message, {}).get("channel_id") != channel:
+            return _error(404, 10008, "Unknown Message")
+        held = (channel, message, emoji)
+        if method == "PUT" and held not in self.reactions:
+            self.reactions.append(held)
+        elif method == "DELETE" and held in self.reactions:
+            self.reactions.remove(held)
+        return web.Response(status=204)
 
     def _open_dm(self, body: Any) -> web.Response:
         """Discord answers the same DM channel for a recipient every time."""

@@ -1,7 +1,9 @@
 """A local Slack Web API stand-in: aiohttp on 127.0.0.1, recording every call.
 
 It answers like Slack (`ok`, `ts`, `channel`, error codes) for the methods paperbot uses
-(conversations.open gives a user's DM as `D<user id>`), validates every message payload
+(conversations.open gives a user's DM as `D<user id>`; reactions.add and reactions.remove keep the
+bot's reactions on the messages it posted, answering `already_reacted`, `no_reaction` and
+`message_not_found` as Slack does), validates every message payload
 (chat.postMessage, chat.update, chat.postEphemeral and response_url posts) with the checks of
 `slack_validation` plus the unescaped-mention rule, and can be told to fail the next calls of a
 method: `fail("chat.postMessage", status=429, retry_after=2)`, `fail(..., error="not_in_channel")`,
@@ -73,6 +75,8 @@ class SlackApi:
         self.oauth_codes: dict[str, Workspace] = {}
         self.refresh_tokens: dict[str, tuple[Workspace, str]] = {}
         """refresh token → (workspace, its next refresh token): token rotation's answers."""
+        self.posted: set[tuple[str, str]] = set()  # (channel, ts) of chat.postMessage
+        self.reactions: dict[tuple[str, str], list[str]] = {}  # (channel, ts) -> the bot's names
         self.base_url = ""
         self.root = ""
         self.app_tokens: set[str] = set()
@@ -246,7 +250,39 @@ class SlackApi:
         message = {"type": "message", "text": args.get("text", ""), "ts": ts, "bot_id": ws.bot_id}
         if "thread_ts" in args:
             message["thread_ts"] = args["thread_ts"]
+        self.posted.add((str(args["channel"]), ts))
         return _ok(channel=args["channel"], ts=ts, message=message)
+
+    def _reaction_target(self, args: dict[str, Any]) -> tuple[tuple[str, str], str] | web.Response:
+        if not args.get("channel") or not args.get("timestamp"):
+            return _error("no_item_specified")
+        if not args.get("name") or ":" in str(args["name"]):
+            return _error("invalid_name")
+        item = (str(args["channel"]), str(args["timestamp"]))
+        if item not in self.posted:
+            return _error("message_not_found")
+        return item, str(args["name"])
+
+    def _reactions_add(self, ws: Workspace, args: dict[str, Any]) -> web.Response:
+        target = self._reaction_target(args)
+        if isinstance(target, web.Response):
+            return target
+        item, name = target
+        held = self.reactions.setdefault(item, [])
+        if name in held:
+            return _error("already_reacted")
+        held.append(name)
+        return _ok()
+
+    def _reactions_remove(self, ws: Workspace, args: dict[str, Any]) -> web.Response:
+        target = self._reaction_target(args)
+        if isinstance(target, web.Response):
+            return target
+        item, name = target
+        if name not in self.reactions.get(item, []):
+            return _error("no_reaction")
+        self.reactions[item].remove(name)
+        return _ok()
 
     def _chat_update(self, ws: Workspace, args: dict[str, Any]) -> web.Response:
         if self._check(args):
@@ -302,7 +338,7 @@ class SlackApi:
         return _ok(
             app_id="A1",
             authed_user={"id": "UINSTALLER"},
-            scope="chat:write,commands,im:write,reactions:read,users:read",
+            scope="chat:write,commands,im:write,reactions:read,reactions:write,users:read",
             token_type="bot",
             access_token=ws.token,
             bot_user_id=ws.bot_user,

@@ -7,6 +7,7 @@ from alembic import context
 from bot.store import (  # noqa: F401  (register their tables)
     command_hashes,
     delivery_schema,
+    menu_schema,
     slack_schema,
     subscription_schema,
 )

@@ -25,7 +25,14 @@ def _manifest(name: str) -> dict[str, Any]:
 def test_scopes_command_and_events(name: str) -> None:
     manifest = _manifest(name)
     assert tuple(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
-    assert BOT_SCOPES == ("chat:write", "commands", "im:write", "reactions:read", "users:read")
+    assert BOT_SCOPES == (
+        "chat:write",
+        "commands",
+        "im:write",
+        "reactions:read",
+        "reactions:write",
+        "users:read",
+    )
     assert "user" not in manifest["oauth_config"]["scopes"]
     (command,) = manifest["features"]["slash_commands"]
     assert command["command"] == COMMAND

@@ -48,9 +48,8 @@ async def _install(bot: Bot, code: str) -> str:
             cookie = page.headers["Set-Cookie"].split(";")[0]
         state = re.search(r"state=([\w-]+)", html)
         assert state is not None and "client_id=1111.2222" in html
-        assert "scope=chat:write,commands,im:write,reactions:read,users:read" in html.replace(
-            "%3A", ":"
-        ).replace("%2C", ",")
+        scopes = "scope=chat:write,commands,im:write,reactions:read,reactions:write,users:read"
+        assert scopes in html.replace("%3A", ":").replace("%2C", ",")
         back = f"{base}/slack/oauth_redirect?code={code}&state={state.group(1)}"
         async with session.get(back, headers={"Cookie": cookie}) as done:
             assert done.status == 200, await done.text()

@@ -73,7 +73,7 @@ async def test_a_bell_on_a_paper_follows_its_tags_and_removing_it_undoes_only_th
     assert added.outcome is ReactionOutcome.RECORDED
     assert added.change is not None and added.change.added == ("tag:scaling",)
     assert _said(added.confirmation) == (
-        "🔔 Now following tag:scaling. Remove the 🔔 to stop.\n"
+        "🔔 Now following tag:scaling. Remove your reaction to stop.\n"
         "You follow: tag:rl, tag:scaling.\n"
         "New matching notes come by DM every day at 09:00 (Asia/Seoul)."  # set by the command
     )

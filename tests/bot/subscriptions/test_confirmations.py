@@ -76,7 +76,7 @@ async def test_a_burst_of_reactions_is_confirmed_once(app: App, clock: FixedCloc
         if isinstance(r.view, MessageView)
     }
     assert said["U1"] == (
-        "🔔 Now following tag:rl, tag:scaling. Remove the 🔔 to stop.\n"
+        "🔔 Now following tag:rl, tag:scaling. Remove your reaction to stop.\n"
         "You follow: tag:rl, tag:scaling.\n"
         "New matching notes come by DM every day at 09:00 (Asia/Seoul)."
     )
