@@ -1,0 +1,105 @@
+"""The tag menu on Discord, end to end: the real `paperbot run` process with DISCORD_BOT_TOKEN
+set, against the stand-in. `/paper tags menu` without Manage Server is refused; with it the menu
+is posted in the channel and the bot adds its numbers (`PUT …/reactions/{emoji}/@me`); a
+person's 2️⃣ follows that number's tag with one DM confirmation, removing it takes it back, the
+bot's own reaction is ignored; an ingest that changes the most used tags edits the menu in place
+(`PATCH …/messages/{id}`) and adds the new number."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from tests.adapters.discord.test_service import _start
+from tests.adapters.discord.test_subscriptions import Service
+from tests.support.discord_paper import texts
+from tests.support.discord_standin import BOT_ID, DiscordStandIn, snowflake
+from tests.support.real_delivery import Entry, write_notes
+
+ANA, ADMIN = "700000000000000001", "700000000000000009"
+MANAGE_GUILD = 1 << 5
+FIRST = [
+    Entry("Reward Models Under Pressure", tags=("rl", "reasoning")),
+    Entry("Policy Gradients Revisited", tags=("rl",)),
+]
+MOE = [Entry(f"Experts {n}", tags=("moe",)) for n in range(3)]
+
+
+async def _menu_command(standin: DiscordStandIn, channel: str, user: str, permissions: int) -> str:
+    data = {"id": snowflake(), "name": "paper", "type": 1,
+            "options": [{"name": "query", "type": 3, "value": "tags menu"}]}  # fmt: skip
+    asked = await standin.interact(
+        2, data, channel_id=channel, user_id=user, locale="en-US", permissions=permissions
+    )
+    await standin.wait_for(lambda: asked.complete, 60)
+    return texts(asked.message())
+
+
+async def _react(service: Service, user: str, message: dict[str, object], emoji: str,
+                 added: bool = True) -> None:  # fmt: skip
+    event = {"user_id": user, "channel_id": message["channel_id"], "message_id": message["id"],
+             "guild_id": service.guild, "emoji": {"id": None, "name": emoji}, "burst": False,
+             "type": 0, "message_author_id": BOT_ID}  # fmt: skip
+    name = "MESSAGE_REACTION_ADD" if added else "MESSAGE_REACTION_REMOVE"
+    await service.standin.dispatch(name, event, service.guild)
+
+
+async def test_an_admin_posts_the_menu_and_a_number_follows_its_tag(
+    standin: DiscordStandIn, database_url: str, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    write_notes(notes, FIRST)
+    guild = standin.add_guild()
+    channel = standin.guilds[guild][0]
+    config = tmp_path / "paperbot.toml"
+    config.write_text("", encoding="utf-8")
+    env = {
+        "DISCORD_BOT_TOKEN": "test-token.abc",
+        "DISCORD_API_BASE_URL": standin.api_base,
+        "DISCORD_GATEWAY_URL": standin.gateway_url,
+    }
+    log = tmp_path / "bot.log"
+    args = ["--notes-dir", str(notes), "--database-url", database_url, "--config", str(config),
+            "--http", "127.0.0.1:0", "--ingest-every", "0.1", "-v"]  # fmt: skip
+    process = await _start(args, env, log)
+    service = Service(standin, guild, channel, log)
+    try:
+        await service.logged("start-up ingest of")
+        await standin.wait_for(lambda: standin.sessions, 90)
+        refused = await _menu_command(standin, channel, ANA, 0)
+        assert "Only workspace admins" in refused and not standin.channel_posts(channel)
+
+        posted = await _menu_command(standin, channel, ADMIN, MANAGE_GUILD)
+        assert "Tag menu posted with 2 tags." in posted
+        (menu,) = standin.channel_posts(channel)
+        shown = texts(menu)
+        assert "Follow a tag" in shown and shown.index("1️⃣  #rl") < shown.index("2️⃣  #reasoning")
+        await standin.wait_for(lambda: len(standin.reactions) == 2, 60)
+        assert standin.reactions == [(channel, menu["id"], "1️⃣"), (channel, menu["id"], "2️⃣")]
+
+        await _react(service, BOT_ID, menu, "1️⃣")  # the bot's own: ignored
+        await _react(service, ANA, menu, "2️⃣")
+        (confirmed,) = await standin.wait_for(lambda: standin.dm_posts(ANA), 60)
+        assert "Now following tag:reasoning" in texts(confirmed)
+        await _react(service, ANA, menu, "2️⃣", added=False)
+        removed = await standin.wait_for(lambda: standin.dm_posts(ANA)[1:], 60)
+        assert "No longer following tag:reasoning" in texts(removed[0])
+        assert BOT_ID not in standin.dms
+
+        write_notes(notes, MOE, name="2024-10-01.txt")
+        edits = await standin.wait_for(
+            lambda: standin.sent("PATCH", rf"/channels/{channel}/messages/{menu['id']}"), 90
+        )
+        assert "3️⃣  #moe" in texts(edits[0].body)  # rl and reasoning keep their numbers
+        assert "1️⃣  #rl" in texts(standin.messages[menu["id"]])
+        await standin.wait_for(lambda: len(standin.reactions) == 3, 60)
+        assert standin.reactions[2] == (channel, menu["id"], "3️⃣")
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        async with asyncio.timeout(30):
+            await process.wait()
+    assert process.returncode == 0, log.read_text()[-3000:]
+    assert len(standin.dm_posts(ANA)) == 2  # one confirmation each way
+    assert standin.problems == []

@@ -1,0 +1,95 @@
+"""The tag menu on Slack, end to end with the real service against the Web API stand-in: a
+non-admin's `/paper tags menu` is refused; a workspace admin's posts the menu in the channel
+(chat.postMessage) and the bot adds the numbers (reactions.add `one`…); a person's `two`
+follows that number's tag with one ephemeral confirmation, removing it takes it back, the bot's
+own reaction is ignored; an ingest that changes the most used tags edits the menu in place
+(chat.update) and adds the new number."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.real_delivery import Entry, notes_text
+from tests.support.slack_api import Call, SlackApi, slack_api
+from tests.support.slack_requests import reaction_event
+from tests.support.slack_service import TOKEN, Bot, running_bot, wait_for
+
+MOE = tuple(Entry(f"Experts {n}", commentary="전문가.", tags=("moe",)) for n in range(3))
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[SlackApi]:
+    async with slack_api() as api:
+        api.workspace("T1", TOKEN, admins={"UADMIN"})
+        yield api
+
+
+def _shown(call: Call) -> str:
+    blocks = call.args.get("blocks", "")
+    return call.args.get("text", "") + (
+        blocks if isinstance(blocks, str) else json.dumps(blocks, ensure_ascii=False)
+    )
+
+
+async def _answer(api: SlackApi, bot: Bot, text: str, user: str) -> str:
+    """The command's private answer: in its acknowledgement, or through response_url."""
+    before = len(api.called("response"))
+    answer = await bot.sender.command(text, user=user)
+    assert answer.status == 200
+    if answer.text:
+        return json.dumps(json.loads(answer.text), ensure_ascii=False)
+    await wait_for(lambda: len(api.called("response")) > before)
+    return json.dumps(api.called("response")[before].args, ensure_ascii=False)
+
+
+async def test_an_admin_posts_the_menu_and_a_number_follows_its_tag(
+    api: SlackApi, tmp_path: Path, database_url: str
+) -> None:
+    async with running_bot(
+        api, tmp_path, database_url, extra_args=("--ingest-every", "0.1")
+    ) as bot:
+        refused = await _answer(api, bot, "tags menu", "U2")
+        assert "관리자" in refused and not api.called("chat.postMessage")
+
+        posted = await _answer(api, bot, "tags menu", "UADMIN")
+        assert "태그 메뉴를 올렸습니다 (태그 4개)" in posted
+        (menu,) = api.called("chat.postMessage")
+        assert menu.args["channel"] == "C1"
+        shown = _shown(menu)
+        assert shown.index("1️⃣  #rlhf") < shown.index("2️⃣  #attention") < shown.index("4️⃣")
+        ts = menu.answer["ts"]
+        await wait_for(lambda: len(api.called("reactions.add")) == 4)
+        assert [c.args["name"] for c in api.called("reactions.add")] == [
+            "one", "two", "three", "four",
+        ]  # fmt: skip
+        assert api.reactions[("C1", ts)] == ["one", "two", "three", "four"]
+
+        await bot.sender.event(reaction_event(channel="C1", ts=ts, user="UBOT", emoji="one"))
+        await bot.sender.event(reaction_event(channel="C1", ts=ts, user="U2", emoji="two"))
+        await wait_for(lambda: api.called("chat.postEphemeral"))
+        (confirmed,) = api.called("chat.postEphemeral")
+        assert confirmed.args["user"] == "U2" and "이제 구독합니다: tag:attention." in _shown(
+            confirmed
+        )
+        assert "tag:attention" in await _answer(api, bot, "subscriptions", "U2")
+        off = reaction_event(channel="C1", ts=ts, user="U2", emoji="two", added=False)
+        await bot.sender.event(off)
+        await wait_for(lambda: len(api.called("chat.postEphemeral")) >= 2)
+        assert "구독을 해지했습니다: tag:attention." in _shown(api.called("chat.postEphemeral")[1])
+
+        notes = tmp_path / "notes"
+        (notes / "2024-10-01.txt").write_text(notes_text("2024-10-01", MOE), "utf-8")
+        await wait_for(lambda: api.called("chat.update"), 90)
+        (edited,) = api.called("chat.update")
+        assert edited.args["ts"] == ts and edited.args["channel"] == "C1"
+        shown = _shown(edited)
+        assert "1️⃣  #rlhf" in shown and "5️⃣  #moe" in shown  # rlhf kept its number
+        await wait_for(lambda: len(api.called("reactions.add")) == 5)
+        assert api.called("reactions.add")[4].args["name"] == "five"
+    assert len(api.called("chat.postEphemeral")) == 2  # none for the bot's own `one`
+    assert len(api.called("chat.postMessage")) == 1
+    assert api.problems == []
