@@ -16,6 +16,10 @@ through `discord.Embed`. Layouts (platforms.md §4 rule 4):
   time); the header and its replies all go into the DM (a DM has no threads). The returned
   reference keeps `@<user id>`, as the ledger does, and `edit` resolves it the same way.
 
+The bot's own reactions (a tag menu's numbers) go through discord.py's own-reaction calls
+(`PUT`/`DELETE …/reactions/{emoji}/@me`), which Discord answers 204 whether or not they changed
+anything.
+
 Every post carries a `nonce` with `enforce_nonce`: a retried post Discord already took comes
 back as the same message instead of a duplicate (for a few minutes; the ledger covers the rest).
 """

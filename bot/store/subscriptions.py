@@ -2,7 +2,8 @@
 
 Every write is an insert that does nothing on conflict (`ON CONFLICT DO NOTHING`, on both
 engines) or a delete, so the same event applied twice, or by two processes at once, leaves the
-same rows. A subscription lives while it has an origin: `command`, or `reaction:<message>`.
+same rows. A subscription lives while it has an origin: `command`, `reaction:<message>` or
+`menu:<message>:<number>`.
 """
 
 from __future__ import annotations
