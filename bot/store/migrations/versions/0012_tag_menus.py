@@ -1,4 +1,4 @@
-"""Tag menus: each menu message posted (`/paper tags menu`) and the tag behind each number.
+"""Tag menus: each menu message the bot sent (`/paper tags menu`) and the tag behind each number.
 
 Revision ID: 0012_tag_menus
 Revises: 0011_subscriptions
