@@ -313,7 +313,6 @@ async def _start_up(
         await _show_start_digest(delivery, channel, args.notes_dir)
     except Exception:  # boundary: the digest service still starts
         log.exception("the terminal's start digest failed")
-    await subscriptions.refresh_menus()  # tags that changed while the bot was down
     started.set()
     service.scheduler.modify_job(ELECTION_JOB_ID, next_run_time=datetime.now(UTC))
     service.scheduler.add_job(

@@ -4,8 +4,9 @@ the terminal."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 from adapters.console import ConsoleChannel
@@ -43,12 +44,21 @@ class Subscriptions:
     personal: PersonalDigests
     scheduler: PersonalScheduler
     menus: TagMenus
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def after_ingest(self, report: IngestReport) -> None:
-        """Instant DMs for what an ingest brought (the leader only); tag menus edited when the
-        most used tags changed."""
+        """Instant DMs for what an ingest brought, and tag menus edited when the most used tags
+        changed (the leader only: one process edits each menu)."""
         await self.scheduler.after_ingest(report)
-        await self.refresh_menus()
+        if self.scheduler.leading:
+            await self.refresh_menus()
+
+    async def lead_menus(self) -> None:
+        """At leadership (the start, a takeover): the menus catch up with what changed
+        meanwhile, in the background (a platform may still be logging in)."""
+        task = asyncio.create_task(self.refresh_menus(), name="tag-menus")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def refresh_menus(self) -> None:
         """Edit the tag menus whose numbers no longer show the most used tags."""
@@ -111,7 +121,9 @@ def wire_subscriptions(
         grace_seconds=delivery.config.misfire_grace_seconds,
     )
     digests.also_lead(scheduler.activate, scheduler.deactivate)
-    return Subscriptions(service, reactions, personal, scheduler, menus)
+    subscriptions = Subscriptions(service, reactions, personal, scheduler, menus)
+    digests.also_lead(subscriptions.lead_menus, lambda: None)
+    return subscriptions
 
 
 def tag_menus(app: App, delivery: Delivery) -> TagMenus:

@@ -7,6 +7,7 @@ subscription made through a number stays on the tag it followed. On SQLite and P
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import date, timedelta
 
@@ -19,6 +20,7 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.publisher import Route
 from bot.delivery.service import build_delivery
 from bot.digest.personal import Person
+from bot.ingest.importer import IngestReport
 from bot.metrics import MetricsRegistry, labels
 from bot.models import MessageRef, Platform, Reaction
 from bot.scheduling.runtime import DigestService
@@ -204,3 +206,19 @@ def test_renumbering_keeps_the_numbers_of_tags_that_stay() -> None:
     assert renumber({1: "a", 2: "b"}, ["c", "b", "d"], 2) == {1: "c", 2: "b"}
     assert renumber({1: "a", 2: "b", 3: "c"}, ["c"], 3) == {3: "c"}  # gone tags leave no number
     assert renumber({1: "a", 2: "b"}, ["b", "a"], 2) == {1: "a", 2: "b"}  # order alone: no change
+
+
+async def test_only_the_leader_edits_menus_after_an_ingest(app: App) -> None:
+    await _corpus(app)
+    terminal = Terminal(app)
+    await terminal.type("/paper tags menu")
+    await put_day(app, D2, [note(D2, "d", "dpo")])
+    await terminal.subs.after_ingest(IngestReport())  # a follower: another process edits
+    (menu,) = await SqlMenuStore(app.engine).all()
+    assert "dpo" not in menu.items.values()
+    await terminal.subs.scheduler.activate()  # elected: the jobs, then the menus catch up
+    await terminal.subs.lead_menus()
+    await asyncio.gather(*terminal.subs._tasks)
+    (menu,) = await SqlMenuStore(app.engine).all()
+    assert menu.items[4] == "dpo"
+    terminal.subs.scheduler.deactivate()
