@@ -52,8 +52,9 @@ VARIABLES = (
     Variable("SLACK_CLIENT_SECRET", "OAuth: the app's client secret", secret=True),
     Variable("SLACK_APP_TOKEN", "`xapp-…`: Socket Mode instead of HTTP request URLs (one "
              "workspace)", secret=True),
-    Variable("PAPERBOT_SECRET_KEY", "Fernet key(s), comma-separated, newest first: encrypt the "
-             "tokens Slack OAuth stores (required with OAuth)", secret=True),
+    Variable("PAPERBOT_SECRET_KEY", "Fernet keys, comma-separated: the first encrypts the tokens "
+             "Slack OAuth stores, any decrypts (rotation: new,old; required with OAuth)",
+             secret=True),
     Variable("SLACK_API_BASE_URL", "Slack's Web API (a proxy, or the tests' stand-in)",
              DEFAULT_API_BASE_URL),
     Variable("SLACK_AUTHORIZE_URL", "where `/slack/install` sends people (OAuth)",
