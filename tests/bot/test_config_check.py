@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import CliResult, run_cli
+from tests.support.cli import REPO_ROOT, CliResult, run_cli
 
 SECRETS = {
     "SLACK_SIGNING_SECRET": "signing-5ecret-value",
@@ -106,8 +106,10 @@ async def test_every_problem_is_listed_not_only_the_first(tmp_path: Path) -> Non
 
 
 async def test_a_good_configuration_is_printed_with_secrets_as_set(tmp_path: Path) -> None:
-    body = CONSOLE + 'timezone = "Europe/Berlin"\n' + CONSOLE.replace('"t"', '"u"').replace(
-        '"console"', '"slack"'
+    body = (
+        CONSOLE
+        + 'timezone = "Europe/Berlin"\n'
+        + CONSOLE.replace('"t"', '"u"').replace('"console"', '"slack"')
     )
     result = await _check(tmp_path, body, SECRETS)
     assert result.code == 0, result.err
@@ -115,9 +117,9 @@ async def test_a_good_configuration_is_printed_with_secrets_as_set(tmp_path: Pat
         assert f"{name} = <set>" in result.out
     assert "SLACK_CLIENT_SECRET = <unset>" in result.out
     assert 'DATABASE_URL = "postgresql://bot:***@127.0.0.1:1/papers"  # environment' in result.out
-    assert "slack = \"on: SlackSettings(single, api https://slack.com/api/)\"" in result.out
+    assert 'slack = "on: SlackSettings(single, api https://slack.com/api/)"' in result.out
     assert 'discord = "on: ' in result.out
-    assert '[[destinations]]  # console:local:t\n' in result.out
+    assert "[[destinations]]  # console:local:t\n" in result.out
     assert 'timezone = "Europe/Berlin"' in result.out
     assert "[[destinations]]  # slack:local:u" in result.out
     for value in SECRETS.values():
@@ -192,3 +194,27 @@ async def test_help_lists_config_check() -> None:
     assert "config" in top.out and "PAPERBOT_CONFIG" in top.out
     check = await run_cli("config", "check", "--help")
     assert check.code == 0 and "--config" in check.out
+
+
+async def test_the_shipped_example_passes_config_check(tmp_path: Path) -> None:
+    example = (REPO_ROOT / "config" / "paperbot.example.toml").read_text(encoding="utf-8")
+    result = await _check(tmp_path, example)
+    assert result.code == 0, result.err
+    assert 'PAPERBOT_HTTP = "127.0.0.1:8080"  # config file' in result.out
+    assert "[[destinations]]  # console:local:terminal\n" in result.out
+
+
+async def test_the_glossary_the_config_file_names_is_the_one_searched_with(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "paperbot.toml"
+    config.write_text('[service]\nglossary = "team-glossary.toml"\n', encoding="utf-8")
+    env = {**NO_PLATFORMS, "PAPERBOT_CONFIG": str(config)}
+    url = f"sqlite:///{tmp_path / 'db'}"
+    missing = await run_cli("search", "tag:rlhf", "--database-url", url, env=env)
+    _refused(missing, f"{tmp_path / 'team-glossary.toml'}: cannot read the glossary")
+    (tmp_path / "team-glossary.toml").write_text(
+        '[[synonyms]]\nterms = ["보상 모델", "reward model"]\n', encoding="utf-8"
+    )
+    found = await run_cli("search", "tag:rlhf", "--database-url", url, env=env)
+    assert found.code == 0, found.err
