@@ -285,20 +285,6 @@ class Settings(BaseSettings):
             return f"{name}: {message}"
         return f"{name}: {message} (got {error.get('input')!r})"
 
-    @property
-    def config_explicit(self) -> bool:
-        """`PAPERBOT_CONFIG` was set: the file must then exist."""
-        return "config_path" in self.model_fields_set
-
-    def config_file(self, given: Path | None) -> Path | None:
-        """The config file to read: one given (`--config`, `PAPERBOT_CONFIG`) must exist and is
-        returned as is; the default is read only when present (None: no file)."""
-        if given is not None:
-            return given
-        if self.config_explicit or self.config_path.exists():
-            return self.config_path
-        return None
-
     def __repr__(self) -> str:
         return (
             f"Settings(database_url=<set>, notes_dir={self.notes_dir!s}, "
