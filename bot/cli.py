@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.errors import ConfigError, PaperbotError
-from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -32,7 +31,6 @@ log = logging.getLogger("paperbot")
 
 _PROGRESS_MIN_FILES = 20
 INGEST_MINUTES_RANGE = (0.1, 7 * 24 * 60.0)  # six seconds to a week
-DEFAULT_HTTP = "127.0.0.1:8080"
 
 _COMMANDS = {  # the order `paperbot --help` lists them in
     "run": "the bot: ingest, digests on schedule, the terminal prompt",
@@ -43,6 +41,7 @@ _COMMANDS = {  # the order `paperbot --help` lists them in
     "search": "search the notes with the /paper query grammar",
     "db": "database maintenance",
     "discord": "Discord maintenance: sync the /paper command",
+    "config": "check the configuration and print it, secrets hidden",
 }
 
 
@@ -65,20 +64,14 @@ def ingest_minutes(value: str) -> float:
 
 
 def http_address(value: str) -> tuple[str, int] | None:
-    """`--http` / `$PAPERBOT_HTTP`: `HOST:PORT` (`:PORT` means 127.0.0.1, `[::1]:PORT` for IPv6)
-    with a port from 0 (any free one) to 65535, or `off` (None)."""
-    if value.strip().lower() == "off":
-        return None
-    host, colon, port = value.strip().rpartition(":")
-    host = host.removeprefix("[").removesuffix("]") if host.startswith("[") else host
-    if not colon or not port.isascii() or not port.isdigit() or int(port) > 65535:
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not HOST:PORT with a port from 0 to 65535, or 'off' "
-            "(from --http or $PAPERBOT_HTTP)"
-        )
-    if any(c.isspace() or c in "/[]@" for c in host):
-        raise argparse.ArgumentTypeError(f"{value!r}: {host!r} is not a host name or address")
-    return host or "127.0.0.1", int(port)
+    """`--http`: `HOST:PORT` (`:PORT` means 127.0.0.1, `[::1]:PORT` for IPv6) with a port from
+    0 (any free one) to 65535, or `off` (None)."""
+    from bot.settings import http_address as parse
+
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _chosen_command(argv: Sequence[str]) -> str | None:
@@ -86,13 +79,18 @@ def _chosen_command(argv: Sequence[str]) -> str | None:
     return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
-def _parser(settings: Settings, chosen: str | None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="paperbot", description="ML paper notes, delivered.")
+def _parser(chosen: str | None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="paperbot",
+        description="ML paper notes, delivered.",
+        epilog="Settings come from the environment (DATABASE_URL, PAPERBOT_*, SLACK_*, "
+        "DISCORD_*) over config/paperbot.toml (or PAPERBOT_CONFIG); options override both. "
+        "`paperbot config check` validates them and prints the result, secrets hidden.",
+    )
     parser.add_argument("--version", action="version", version=f"paperbot {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--database-url",
-        default=settings.database_url,
         help="SQLAlchemy URL (default: $DATABASE_URL, else sqlite file data/paperbot.sqlite3 "
         "of the checkout or ~/.local/share/paperbot)",
     )
@@ -102,7 +100,7 @@ def _parser(settings: Settings, chosen: str | None) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, summary in _COMMANDS.items():
         if name == chosen:
-            _add_command(commands, common, settings, name)
+            _add_command(commands, common, name)
         else:  # listed in --help; its options (and their imports) only when it is chosen
             commands.add_parser(name, help=summary)
     return parser
@@ -111,13 +109,17 @@ def _parser(settings: Settings, chosen: str | None) -> argparse.ArgumentParser:
 def _add_command(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     common: argparse.ArgumentParser,
-    settings: Settings,
     name: str,
 ) -> None:
     if name == "render":
         from bot.cli_render import add_render_command
 
-        add_render_command(commands, common, settings)
+        add_render_command(commands, common)
+        return
+    if name == "config":
+        from bot.cli_config import add_config_command
+
+        add_config_command(commands, common)
         return
     if name == "deliveries":
         from bot.delivery.history import add_deliveries_command
@@ -136,23 +138,26 @@ def _add_command(
         return
     command = commands.add_parser(name, parents=[common], help=_COMMANDS[name])
     if name == "run":
-        _add_run_arguments(command, settings)
+        _add_run_arguments(command)
     elif name == "ingest":
         command.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders")
-        command.set_defaults(notes_dir=settings.notes_dir)
+        command.set_defaults(notes_dir=None)
     elif name == "db":
         db_commands = command.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
         db_commands.add_parser("upgrade", parents=[common], help="apply schema migrations")
 
 
-def _add_run_arguments(run: argparse.ArgumentParser, settings: Settings) -> None:
+def _add_run_arguments(run: argparse.ArgumentParser) -> None:
     """The options of `paperbot run`; every value is checked here, before anything starts."""
-    run.add_argument("--notes-dir", type=Path, default=settings.notes_dir)
+    run.add_argument(
+        "--notes-dir", type=Path, help="the notes folder (default $PAPERBOT_NOTES_DIR, else "
+        "[service] notes_dir, else seeds/ of the paperbot home)",
+    )  # fmt: skip
     run.add_argument(
         "--config",
         type=Path,
-        help=f"destinations (TOML; must exist; default $PAPERBOT_CONFIG or {settings.config_path},"
-        " read when present)",
+        help="the config file (TOML; must exist; default $PAPERBOT_CONFIG, else "
+        "config/paperbot.toml of the paperbot home, read when present)",
     )
     run.add_argument(
         "--ingest-every",
@@ -165,11 +170,40 @@ def _add_run_arguments(run: argparse.ArgumentParser, settings: Settings) -> None
     run.add_argument(
         "--http",
         type=http_address,
-        default=os.environ.get("PAPERBOT_HTTP") or DEFAULT_HTTP,
+        default=argparse.SUPPRESS,
         metavar="HOST:PORT",
-        help=f"/healthz, /readyz, /metrics (default $PAPERBOT_HTTP or {DEFAULT_HTTP}; 'off')",
+        help="/healthz, /readyz, /metrics (default $PAPERBOT_HTTP, else [service] http, else "
+        "127.0.0.1:8080; 'off')",
     )
-    run.set_defaults(templates_dir=settings.templates_dir, settings=settings)
+    run.set_defaults(templates_dir=None)
+
+
+def _settle(args: argparse.Namespace) -> None:
+    """Fill the options not given from the settings (environment over the config file).
+
+    `run` and `config check` read and check the whole configuration (every problem at once);
+    the other commands read the environment and the file's `[service]` table.
+
+    Raises:
+        ConfigProblems: naming each bad variable or key.
+    """
+    from bot.settings import GLOSSARY_VARIABLE, load_settings
+
+    if args.command in ("run", "config"):
+        from bot.cli_config import load_configuration
+
+        args.configuration = load_configuration(os.environ, args.config)
+        settings = args.configuration.settings
+    else:
+        settings = load_settings(os.environ)[0]
+    args.settings = settings
+    for name in ("database_url", "notes_dir", "templates_dir"):
+        if getattr(args, name, "absent") is None:
+            setattr(args, name, getattr(settings, name))
+    if args.command == "run" and not hasattr(args, "http"):
+        args.http = http_address(settings.http)
+    if settings.glossary is not None:  # the one place the glossary is read from (and migrations)
+        os.environ[GLOSSARY_VARIABLE] = str(settings.glossary)
 
 
 def _print_file(report: FileReport) -> None:
@@ -298,22 +332,27 @@ async def _dispatch(args: argparse.Namespace) -> int:
         from bot.cli_discord import run_discord
 
         return await run_discord(args)
+    if args.command == "config":
+        from bot.cli_config import run_config_check
+
+        return run_config_check(args, os.environ)
     return await _db_upgrade(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `paperbot` console script and `python -m bot`."""
     argv = sys.argv[1:] if argv is None else argv
-    settings = Settings.from_env()
-    args = _parser(settings, _chosen_command(argv)).parse_args(argv)
+    args = _parser(_chosen_command(argv)).parse_args(argv)
     logging.basicConfig(
         level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
+        _settle(args)
         return asyncio.run(_dispatch(args))
     except PaperbotError as exc:
-        print(f"paperbot: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [""]:
+            print(f"paperbot: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

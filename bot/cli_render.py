@@ -16,12 +16,11 @@ from bot.app import App, console_channel, open_app, renderer_for
 from bot.ingest.importer import collect_note_files, ingest_paths
 from bot.models import Digest, DigestDay, Layout, Note, Platform
 from bot.payloads import ConsolePayload
-from bot.settings import Settings
 
 __all__ = ["add_render_command", "day_digest", "render_command"]
 
 
-def add_render_command(commands: Any, common: argparse.ArgumentParser, settings: Settings) -> None:
+def add_render_command(commands: Any, common: argparse.ArgumentParser) -> None:
     """Register `render` on the CLI's subcommands."""
     render = commands.add_parser(
         "render", parents=[common], help="show the messages a day's digest would send"
@@ -33,7 +32,7 @@ def add_render_command(commands: Any, common: argparse.ArgumentParser, settings:
     render.add_argument("--layout", choices=[layout.value for layout in Layout], default="thread")
     render.add_argument("--locale", choices=("ko", "en"), default="ko")
     render.add_argument("--json", action="store_true", help="print a JSON array of payloads")
-    render.set_defaults(notes_dir=settings.notes_dir, templates_dir=settings.templates_dir)
+    render.set_defaults(notes_dir=None, templates_dir=None)  # from the settings
 
 
 def day_digest(day: date, notes: list[Note], *, locale: str, layout: Layout) -> Digest:

@@ -23,7 +23,7 @@ import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from sqlalchemy import text
 from adapters.console import ConsoleChannel, ConsoleTransport, stdin_lines
 from adapters.http.server import HttpServer
 from bot.app import App, console_channel, open_app, paper_command, renderer_for, terminal_handler
+from bot.cli_config import TERMINAL, Configuration, served_problems, with_terminal_default
 from bot.cli_metrics import (
     CountingTransport,
     describe,
@@ -51,8 +52,7 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.publisher import Route
 from bot.delivery.runner import RunOutcome
 from bot.delivery.service import Delivery, build_delivery
-from bot.digest.settings import DestinationSettings, Origin
-from bot.errors import ConfigError
+from bot.errors import ConfigError, ConfigProblems
 from bot.health import HealthRegistry
 from bot.ingest.importer import IngestReport, ingest_paths
 from bot.metrics import MetricsRegistry
@@ -63,13 +63,12 @@ from bot.scheduling.leader import LeaderLock, leader_lock
 from bot.scheduling.runtime import ELECTION_JOB_ID, DigestService
 from bot.store.notes import SqlNoteStore
 from bot.wiring import ChatPlatform, PlatformContext
-from bot.wiring.registry import configured_platforms, credentials_hints
+from bot.wiring.registry import credentials_hints
 
 __all__ = ["TERMINAL", "IngestReporter", "delivery_config", "run_command", "serve"]
 
 log = logging.getLogger(__name__)
 
-TERMINAL = Destination(Platform.CONSOLE, "local", "terminal", name="terminal")
 INGEST_JOB_ID = "ingest-notes"
 SHUTDOWN_GRACE_SECONDS = 15.0
 
@@ -89,37 +88,10 @@ def delivery_config(
             active, naming what to set.
     """
     config = load_delivery_config(path)
-    served = active | {Platform.CONSOLE}
     hints = credentials_hints() if hints is None else hints
-    for index, declared in enumerate(config.destinations):
-        platform = declared.destination.platform
-        if platform not in served:
-            raise ConfigError(
-                f"{path}: destinations[{index}].platform: {platform.value!r} "
-                + _inactive(platform.value, hints)
-            )
-    admin = config.admin_channel
-    if admin:
-        platform_name, *rest = admin.split(":")
-        if len(rest) != 2 or not all(rest):
-            raise ConfigError(
-                f"{path}: delivery.admin_channel: {admin!r} must be PLATFORM:WORKSPACE:CHANNEL "
-                "(e.g. console:local:admins, slack:T0123:C0456)"
-            )
-        if platform_name not in {p.value for p in served}:
-            raise ConfigError(
-                f"{path}: delivery.admin_channel: {admin!r}: " + _inactive(platform_name, hints)
-            )
-    if config.destinations:
-        return config
-    return replace(config, destinations=(DestinationSettings(TERMINAL, origin=Origin.DEFAULT),))
-
-
-def _inactive(platform: str, hints: Mapping[str, str]) -> str:
-    """Why a platform is not served here, and what to do."""
-    if platform in hints:
-        return f"needs {platform.capitalize()} credentials in the environment: {hints[platform]}"
-    return f"delivery is not available in this build; use platform = {Platform.CONSOLE.value!r}"
+    if problems := served_problems(config, path, active, hints):
+        raise ConfigProblems(problems)
+    return with_terminal_default(config)
 
 
 async def run_command(args: argparse.Namespace) -> int:
@@ -127,11 +99,10 @@ async def run_command(args: argparse.Namespace) -> int:
     is reported, it is not a failure of the service. `--once` is an ingest, so like
     `paperbot ingest` it exits 1 when a file was skipped.
     """
-    # A bad or missing config file, or a platform's credentials set in part, stop the bot
-    # before anything runs.
-    platforms = configured_platforms(os.environ)
-    active = frozenset(p.platform for p in platforms)
-    config = delivery_config(args.settings.config_file(args.config), active)
+    # The configuration was read and checked as a whole before this (`bot.cli_config`): a bad
+    # or missing config file, or a platform's credentials set in part, stopped the bot.
+    configuration: Configuration = args.configuration
+    platforms, config = list(configuration.platforms), configuration.delivery
     metrics = MetricsRegistry()
     async with open_app(args.database_url) as app:
         paper = paper_command(app)

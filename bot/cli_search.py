@@ -78,7 +78,8 @@ def add_search_command(commands: Any, common: argparse.ArgumentParser) -> None:
         "--glossary",
         type=Path,
         default=None,
-        help="glossary TOML (default: $PAPERBOT_GLOSSARY, else the shipped glossary)",
+        help="glossary TOML (default: $PAPERBOT_GLOSSARY, else [service] glossary of the config"
+        " file, else the shipped glossary)",
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "ConfigProblems",
     "DeliveryError",
     "NoteParseError",
     "PaperbotError",
@@ -40,6 +41,14 @@ class QuerySyntaxError(PaperbotError):
 
 class ConfigError(PaperbotError):
     """A configuration value is missing or invalid; the message names the key."""
+
+
+class ConfigProblems(ConfigError):
+    """Every problem found in a configuration, not only the first: one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
 
 
 class DeliveryError(PaperbotError):

@@ -7,8 +7,7 @@ not a number).
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -17,10 +16,18 @@ from pydantic_core import ErrorDetails
 
 from bot.digest.build import Backfill
 from bot.digest.settings import DEFAULT_SCHEDULE, DEFAULT_TIMEZONE, DestinationSettings, Origin
-from bot.errors import ConfigError
+from bot.errors import ConfigProblems
 from bot.models import Destination, Layout, Platform
+from bot.settings import read_config_file
 
-__all__ = ["DeliveryConfig", "load_delivery_config", "parse_delivery_config"]
+__all__ = [
+    "DeliveryConfig",
+    "SubscriptionsTable",
+    "declared_config",
+    "file_keys",
+    "load_delivery_config",
+    "parse_delivery_config",
+]
 
 
 class _Destination(BaseModel):
@@ -52,8 +59,11 @@ class _Delivery(BaseModel):
     max_parallel_runs: StrictInt | None = Field(default=None, ge=1)
 
 
-class _Subscriptions(BaseModel):
-    """`[subscriptions]`: what a reaction that subscribes looks like (docs/subscriptions.md)."""
+class SubscriptionsTable(BaseModel):
+    """`[subscriptions]`: what a reaction that subscribes looks like (docs/subscriptions.md).
+
+    A new key is one field here; it is read as `DeliveryConfig.subscriptions.<key>`.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -63,9 +73,11 @@ class _Subscriptions(BaseModel):
 class _File(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    service: dict[str, Any] = {}
+    """`[service]`: validated with the environment by `bot.settings.Settings`."""
     delivery: _Delivery = _Delivery()
     destinations: list[_Destination] = []
-    subscriptions: _Subscriptions = _Subscriptions()
+    subscriptions: SubscriptionsTable = field(default_factory=SubscriptionsTable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +94,8 @@ class DeliveryConfig:
     subscribe_emoji: tuple[str, ...] = ("🔔", "bell")
     """`[subscriptions] emoji`: reacting with one of these follows a paper's tags (unicode for
     Discord and the terminal, the emoji's name for Slack)."""
+    subscriptions: SubscriptionsTable = field(default_factory=SubscriptionsTable)
+    """The whole `[subscriptions]` table, validated (its other keys are read from here)."""
 
 
 def _key_path(location: tuple[int | str, ...]) -> str:
@@ -110,8 +124,8 @@ def _message(error: ErrorDetails) -> str:
     return f"{error['msg']}{shown}"
 
 
-def _settings(index: int, raw: _Destination) -> DestinationSettings:
-    settings = DestinationSettings(
+def _settings(raw: _Destination) -> DestinationSettings:
+    return DestinationSettings(
         destination=Destination(
             platform=raw.platform,
             workspace=raw.workspace,
@@ -129,29 +143,56 @@ def _settings(index: int, raw: _Destination) -> DestinationSettings:
         empty_message=raw.empty_message,
         origin=Origin.CONFIG,
     )
-    settings.validate(f"destinations[{index}]")
-    return settings
+
+
+def _destinations(data: dict[str, Any], source: str, problems: list[str]) -> list[Any]:
+    """Each well-formed destination's settings (None for a malformed one, reported by the
+    file's validation), adding the problems of its values (time zone, cron, filter)."""
+    entries = data.get("destinations", [])
+    found: list[Any] = []
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        try:
+            settings = _settings(_Destination.model_validate(entry))
+        except ValidationError:
+            found.append(None)
+            continue
+        problems += [f"{source}: {p}" for p in settings.problems(f"destinations[{index}]")]
+        found.append(settings)
+    return found
+
+
+def declared_config(data: dict[str, Any]) -> DeliveryConfig:
+    """The well-formed destinations and admin channel of a file that may have problems (to
+    check which platforms they need while reporting the rest)."""
+    found = [d for d in _destinations(data, "", []) if d is not None]
+    table = data.get("delivery")
+    admin = table.get("admin_channel") if isinstance(table, dict) else None
+    return DeliveryConfig(tuple(found), admin_channel=admin if isinstance(admin, str) else None)
 
 
 def parse_delivery_config(data: dict[str, Any], source: str = "config") -> DeliveryConfig:
-    """Validate parsed TOML; errors name the file and the key, e.g. `destinations[1].timezone`."""
+    """Validate parsed TOML; errors name the file and the key, e.g. `destinations[1].timezone`.
+
+    Raises:
+        ConfigProblems: every problem found, one line each, not only the first.
+    """
+    problems: list[str] = []
     try:
-        raw = _File.model_validate(data)
+        raw: _File | None = _File.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ConfigError(f"{source}: {_key_path(first['loc'])}: {_message(first)}") from None
-    try:
-        destinations = tuple(_settings(i, d) for i, d in enumerate(raw.destinations))
-    except ConfigError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
-    keys = [d.key for d in destinations]
-    if dup := next((k for k in keys if keys.count(k) > 1), None):
-        raise ConfigError(f"{source}: destinations: {dup} is declared twice")
+        raw = None
+        problems += [f"{source}: {_key_path(e['loc'])}: {_message(e)}" for e in exc.errors()]
+    destinations = _destinations(data, source, problems)
+    keys = [d.key for d in destinations if d is not None]
+    for dup in dict.fromkeys(k for k in keys if keys.count(k) > 1):
+        problems.append(f"{source}: destinations: {dup} is declared twice")
+    if raw is not None and any(not e.strip() for e in raw.subscriptions.emoji):
+        problems.append(f'{source}: subscriptions.emoji: an entry is empty; e.g. ["🔔", "bell"]')
+    if problems or raw is None:
+        raise ConfigProblems(problems)
     policy = raw.delivery
-    if any(not e.strip() for e in raw.subscriptions.emoji):
-        raise ConfigError(f'{source}: subscriptions.emoji: an entry is empty; e.g. ["🔔", "bell"]')
     return DeliveryConfig(
-        destinations=destinations,
+        destinations=tuple(destinations),
         admin_user_ids=frozenset(policy.admin_user_ids),
         admin_channel=policy.admin_channel,
         pause_after_failures=policy.pause_after_failures,
@@ -159,7 +200,23 @@ def parse_delivery_config(data: dict[str, Any], source: str = "config") -> Deliv
         max_attempts=policy.max_attempts,
         max_parallel_runs=policy.max_parallel_runs,
         subscribe_emoji=tuple(dict.fromkeys(e.strip() for e in raw.subscriptions.emoji)),
+        subscriptions=raw.subscriptions,
     )
+
+
+def file_keys() -> list[str]:
+    """Every key the config file may hold, as `table.key` (`destinations[].key` for the array
+    of tables); `[service]`'s come from `bot.settings.Settings`."""
+    from bot.settings import Settings
+
+    keys = [f"service.{name}" for name in Settings.file_fields()]
+    for table, info in _File.model_fields.items():
+        if table == "service":
+            continue
+        model: Any = next(iter(get_args(info.annotation)), info.annotation)
+        suffix = "[]" if table == "destinations" else ""
+        keys += [f"{table}{suffix}.{name}" for name in model.model_fields]
+    return keys
 
 
 def load_delivery_config(path: Path | None) -> DeliveryConfig:
@@ -171,12 +228,4 @@ def load_delivery_config(path: Path | None) -> DeliveryConfig:
     """
     if path is None:
         return DeliveryConfig()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse_delivery_config(data, str(path))
+    return parse_delivery_config(read_config_file(path), str(path))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -79,17 +80,37 @@ class DestinationSettings:
         return updated
 
     def validate(self, where: str = "destination") -> None:
-        """Raise ConfigError naming the key when a setting is unusable."""
-        check_schedule(self.schedule, f"{where}.schedule")
-        check_timezone(self.destination.timezone, f"{where}.timezone")
-        if self.destination.locale not in LOCALES:
-            raise ConfigError(f"{where}.locale: {self.destination.locale!r} is not one of ko, en")
-        if self.max_entries is not None and self.max_entries < 1:
-            raise ConfigError(f"{where}.max_entries: must be at least 1")
-        try:
-            parse_tag_filter(self.filter_text)
-        except ConfigError as exc:
-            raise ConfigError(f"{where}.{exc}") from None
+        """Raise ConfigError naming the key when a setting is unusable (the first problem)."""
+        problems = self.problems(where)
+        if problems:
+            raise ConfigError(problems[0])
+
+    def problems(self, where: str = "destination") -> list[str]:
+        """Every unusable setting, each naming its key, the value and what is allowed."""
+        found: list[str] = []
+        checks: tuple[Callable[[], object], ...] = (
+            lambda: check_schedule(self.schedule, f"{where}.schedule"),
+            lambda: check_timezone(self.destination.timezone, f"{where}.timezone"),
+            self._check_locale_and_size(where),
+            lambda: parse_tag_filter(self.filter_text),
+        )
+        for index, check in enumerate(checks):
+            try:
+                check()
+            except ConfigError as exc:
+                found.append(f"{where}.{exc}" if index == len(checks) - 1 else str(exc))
+        return found
+
+    def _check_locale_and_size(self, where: str) -> Callable[[], None]:
+        def check() -> None:
+            if self.destination.locale not in LOCALES:
+                raise ConfigError(
+                    f"{where}.locale: {self.destination.locale!r} is not one of ko, en"
+                )
+            if self.max_entries is not None and self.max_entries < 1:
+                raise ConfigError(f"{where}.max_entries: must be at least 1")
+
+        return check
 
 
 def check_schedule(schedule: str, where: str) -> None:

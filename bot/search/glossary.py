@@ -23,6 +23,7 @@ from typing import Any
 from bot.errors import ConfigError
 from bot.ingest.tags import normalize_tag
 from bot.search.text import is_hangul, split_words, stem, strip_particles
+from bot.settings import GLOSSARY_VARIABLE
 
 __all__ = [
     "GLOSSARY_ENV",
@@ -34,7 +35,7 @@ __all__ = [
     "normalize_word",
 ]
 
-GLOSSARY_ENV = "PAPERBOT_GLOSSARY"
+GLOSSARY_ENV = GLOSSARY_VARIABLE  # the settings model's; the CLI sets it from the config too
 SHIPPED_GLOSSARY = "glossary.toml"
 """The glossary's file name inside this package."""
 

@@ -23,7 +23,7 @@ from bot.delivery.service import Delivery
 from bot.metrics import MetricsRegistry
 from bot.models import Platform
 
-__all__ = ["ChatPlatform", "HealthCheck", "PlatformContext", "PlatformFactory"]
+__all__ = ["ChatPlatform", "HealthCheck", "PlatformContext", "PlatformFactory", "Variable"]
 
 HealthCheck = Callable[[], Awaitable[bool]]
 
@@ -40,6 +40,21 @@ class PlatformContext:
     templates_dir: Path | None = None
     http_port: int | None = None
     """The bound `--http` port; None when the HTTP server is off."""
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """One environment variable a platform reads: the settings model's platform part.
+
+    Declared beside the code that reads it (its factory), so `paperbot config check`, the
+    README's table and `config/.env.example` list it without the core knowing the platform.
+    """
+
+    name: str
+    meaning: str
+    default: str = "(none)"
+    secret: bool = False
+    """Never printed: `config check` shows `<set>` or `<unset>`."""
 
 
 class ChatPlatform(Protocol):
@@ -76,6 +91,8 @@ class PlatformFactory(Protocol):
     platform: Platform
     credentials_hint: str
     """What to set to turn the platform on, for the error a destination without it gets."""
+    variables: tuple[Variable, ...]
+    """Every variable `from_env` reads."""
 
     def from_env(self, environ: Mapping[str, str]) -> ChatPlatform | None:
         """The platform when its variables are set, None when none of them is.

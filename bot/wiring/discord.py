@@ -30,6 +30,7 @@ from sqlalchemy import select
 from bot.errors import ConfigError, DeliveryError
 from bot.models import Platform
 from bot.replies import reply_kind
+from bot.wiring import Variable
 
 if TYPE_CHECKING:
     import discord
@@ -59,20 +60,26 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-VARIABLES = (
-    "DISCORD_BOT_TOKEN",
-    "DISCORD_API_BASE_URL",
-    "DISCORD_GATEWAY_URL",
-    "DISCORD_SHARD_COUNT",
-    "DISCORD_SHARD_IDS",
-    "DISCORD_COMMAND_GUILD",
-)
 CREDENTIALS_HINT = "set DISCORD_BOT_TOKEN"
 SUGGESTIONS_REFRESH_SECONDS = 30.0
 CLOSE_GRACE_SECONDS = 5.0
 CONFIRM_WINDOW_SECONDS = 3.0
 DEFAULT_API_BASE = "https://discord.com/api/v10"  # as adapters.discord.endpoints (not imported:
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"  # this module must not pay for discord.py)
+DISCORD_VARIABLES = (
+    Variable("DISCORD_BOT_TOKEN", "the bot's token: turns Discord on (required once any "
+             "DISCORD_* variable is set)", secret=True),
+    Variable("DISCORD_API_BASE_URL", "Discord's REST API (a rate-limit proxy, or the tests' "
+             "stand-in)", DEFAULT_API_BASE),
+    Variable("DISCORD_GATEWAY_URL", "Discord's gateway", DEFAULT_GATEWAY),
+    Variable("DISCORD_SHARD_COUNT", "`1` (one connection), `N` or `auto` (Discord's advice)",
+             "1"),
+    Variable("DISCORD_SHARD_IDS", "`0,1`: this process runs only those shards (needs a numeric "
+             "DISCORD_SHARD_COUNT)"),
+    Variable("DISCORD_COMMAND_GUILD", "a guild id to register `/paper` in (instant; for "
+             "development) instead of globally"),
+)  # fmt: skip
+VARIABLES = tuple(v.name for v in DISCORD_VARIABLES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,6 +441,7 @@ class DiscordFactory:
 
     platform = Platform.DISCORD
     credentials_hint = CREDENTIALS_HINT
+    variables: tuple[Variable, ...] = DISCORD_VARIABLES
 
     def from_env(self, environ: Mapping[str, str]) -> DiscordPlatform | None:
         """None when no `DISCORD_*` variable is set."""

@@ -12,8 +12,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from adapters.slack.settings import BOT_SCOPES, CREDENTIALS_HINT, SlackMode, SlackSettings
+from adapters.slack.settings import (
+    BOT_SCOPES,
+    CREDENTIALS_HINT,
+    DEFAULT_API_BASE_URL,
+    DEFAULT_AUTHORIZE_URL,
+    SlackMode,
+    SlackSettings,
+)
 from bot.models import Platform
+from bot.wiring import Variable
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -34,11 +42,32 @@ __all__ = ["SlackFactory", "SlackPlatform"]
 log = logging.getLogger(__name__)
 
 
+SLACK_SECRET = "a secret of the Slack app (Basic Information or OAuth & Permissions page)"
+VARIABLES = (
+    Variable("SLACK_SIGNING_SECRET", "verifies Slack's requests; with SLACK_BOT_TOKEN (one "
+             "workspace) or SLACK_CLIENT_ID + SLACK_CLIENT_SECRET (OAuth) it turns Slack on",
+             secret=True),
+    Variable("SLACK_BOT_TOKEN", "`xoxb-…`: the bot token of one workspace", secret=True),
+    Variable("SLACK_CLIENT_ID", "OAuth (many workspaces): the app's client id"),
+    Variable("SLACK_CLIENT_SECRET", "OAuth: the app's client secret", secret=True),
+    Variable("SLACK_APP_TOKEN", "`xapp-…`: Socket Mode instead of HTTP request URLs (one "
+             "workspace)", secret=True),
+    Variable("PAPERBOT_SECRET_KEY", "Fernet keys, comma-separated: the first encrypts the tokens "
+             "Slack OAuth stores, any decrypts (rotation: new,old; required with OAuth)",
+             secret=True),
+    Variable("SLACK_API_BASE_URL", "Slack's Web API (a proxy, or the tests' stand-in)",
+             DEFAULT_API_BASE_URL),
+    Variable("SLACK_AUTHORIZE_URL", "where `/slack/install` sends people (OAuth)",
+             DEFAULT_AUTHORIZE_URL),
+)  # fmt: skip
+
+
 class SlackFactory:
     """Slack from `SLACK_*` variables (see `adapters.slack.settings`)."""
 
     platform = Platform.SLACK
     credentials_hint = CREDENTIALS_HINT
+    variables: tuple[Variable, ...] = VARIABLES
 
     def from_env(self, environ: Mapping[str, str]) -> SlackPlatform | None:
         """None without Slack variables; ConfigError naming what is missing or malformed."""
@@ -49,8 +78,7 @@ class SlackFactory:
             from adapters.slack.installations import TokenCipher
 
             TokenCipher(settings.secret_keys)  # a bad key stops the start, before any I/O
-        templates = environ.get("PAPERBOT_TEMPLATES_DIR", "").strip()
-        return SlackPlatform(settings, Path(templates) if templates else None)
+        return SlackPlatform(settings)  # template overrides come with the context (start)
 
 
 class SlackPlatform:

@@ -50,7 +50,7 @@ async def test_a_bad_paperbot_http_setting_is_refused_naming_it(tmp_path: Path) 
         "run", "--once", "--database-url", f"sqlite:///{tmp_path / 'db'}",
         env={"PAPERBOT_HTTP": "localhost:http"}, limit=30,
     )  # fmt: skip
-    _refused(result, "'localhost:http'", "$PAPERBOT_HTTP")
+    _refused(result, "PAPERBOT_HTTP: 'localhost:http' is not HOST:PORT")
 
 
 async def test_the_shortest_interval_allowed_still_stops_on_sigterm(
@@ -106,7 +106,7 @@ async def test_a_named_config_file_must_exist(tmp_path: Path) -> None:
     [
         (
             "[search]\nlimit = 5\n",
-            "search: unknown key (known here: delivery, destinations, subscriptions)",
+            "search: unknown key (known here: service, delivery, destinations, subscriptions)",
         ),
         ("[delivery]\nmax_atempts = 2\n", "delivery.max_atempts: unknown key"),
         (

@@ -1,0 +1,220 @@
+"""`paperbot config check` and the start of `paperbot run` read one configuration: the
+environment over the config file. Each case runs the real `paperbot` in a subprocess."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import REPO_ROOT, CliResult, run_cli
+
+SECRETS = {
+    "SLACK_SIGNING_SECRET": "signing-5ecret-value",
+    "SLACK_BOT_TOKEN": "xoxb-bot-5ecret-value",
+    "DISCORD_BOT_TOKEN": "discord-5ecret-value",
+    "DATABASE_URL": "postgresql://bot:db-5ecret-value@127.0.0.1:1/papers",
+}
+"""Set, but nothing is contacted: `config check` starts nothing."""
+
+CONSOLE = '[[destinations]]\nplatform = "console"\nworkspace = "local"\nchannel = "t"\n'
+NO_PLATFORMS = {name: "" for name in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN",
+                                      "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN",
+                                      "PAPERBOT_SECRET_KEY", "DISCORD_BOT_TOKEN",
+                                      "DISCORD_SHARD_COUNT", "PAPERBOT_HTTP", "PAPERBOT_CONFIG",
+                                      "PAPERBOT_NOTES_DIR", "PAPERBOT_GLOSSARY")}  # fmt: skip
+"""The developer's own environment must not leak into these cases."""
+
+
+async def _check(
+    tmp_path: Path, body: str | None = None, env: dict[str, str] | None = None
+) -> CliResult:
+    args = ["config", "check", "--database-url", f"sqlite:///{tmp_path / 'db.sqlite3'}"]
+    if body is not None:
+        path = tmp_path / "paperbot.toml"
+        path.write_text(body, encoding="utf-8")
+        args += ["--config", str(path)]
+    return await run_cli(*args, env={**NO_PLATFORMS, **(env or {})}, limit=60)
+
+
+def _refused(result: CliResult, *needles: str) -> None:
+    assert result.code == 2, (result.code, result.out, result.err)
+    assert "Traceback" not in result.err, result.err
+    for needle in needles:
+        assert needle in result.err, result.err
+
+
+MISTAKES = [
+    ("bad time zone", CONSOLE + 'timezone = "Mars/Base"\n', {},
+     "destinations[0].timezone: 'Mars/Base' is not an IANA time zone"),
+    ("bad cron", CONSOLE + 'schedule = "every day"\n', {},
+     "destinations[0].schedule: 'every day' is not a cron expression"),
+    ("bad filter", CONSOLE + 'filter = "author:kim"\n', {},
+     "destinations[0].filter: 'author:kim' is not supported; only tag:A,B and -tag:C are"),
+    ("unknown key", "[delivery]\nmax_atempts = 2\n", {},
+     "delivery.max_atempts: unknown key (known here: admin_user_ids,"),
+    ("unknown service key", '[service]\nnotes = "n"\n', {},
+     "service.notes: unknown key (known here: notes_dir, templates_dir, glossary, http)"),
+    ("wrong type", CONSOLE + 'enabled = "yes"\n', {},
+     "destinations[0].enabled: Input should be a valid boolean (got 'yes')"),
+    ("bad file value", '[service]\nhttp = "127.0.0.1:70000"\n', {},
+     "service.http: '127.0.0.1:70000' is not HOST:PORT with a port from 0 to 65535, or 'off'"),
+    ("bad variable", None, {"PAPERBOT_HTTP": "localhost:http"},
+     "PAPERBOT_HTTP: 'localhost:http' is not HOST:PORT with a port from 0 to 65535, or 'off'"),
+    ("platform not on", CONSOLE.replace('"console"', '"slack"'), {},
+     "destinations[0].platform: 'slack' needs Slack credentials in the environment: set "
+     "SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN"),
+    ("half-set Slack", None, {"SLACK_BOT_TOKEN": SECRETS["SLACK_BOT_TOKEN"]},
+     "Slack is half configured: set SLACK_SIGNING_SECRET"),
+    ("half-set Discord", None, {"DISCORD_SHARD_COUNT": "2"},
+     "DISCORD_BOT_TOKEN is not set, but DISCORD_SHARD_COUNT is"),
+    ("bad Discord value", None, {**SECRETS, "DISCORD_SHARD_COUNT": "many"},
+     "DISCORD_SHARD_COUNT: 'many' is not a whole number"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("body", "env", "message"), [m[1:] for m in MISTAKES],
+                         ids=[m[0] for m in MISTAKES])  # fmt: skip
+async def test_config_check_reports_each_kind_of_mistake(
+    body: str | None, env: dict[str, str], message: str, tmp_path: Path
+) -> None:
+    result = await _check(tmp_path, body, env)
+    _refused(result, message)
+    assert result.out == ""  # nothing printed as if it were valid
+    assert not (tmp_path / "db.sqlite3").exists()
+
+
+async def test_every_problem_is_listed_not_only_the_first(tmp_path: Path) -> None:
+    body = (
+        '[service]\nhttp = "nope"\n[delivery]\nmax_attempts = "6"\n'
+        + CONSOLE + 'timezone = "Mars/Base"\nschedule = "every day"\nfilter = "author:kim"\n'
+        + CONSOLE.replace('"console"', '"discord"')
+    )  # fmt: skip
+    result = await _check(tmp_path, body, {"SLACK_CLIENT_ID": "123.456"})
+    _refused(
+        result,
+        "service.http: 'nope'",
+        "delivery.max_attempts: Input should be a valid integer (got '6')",
+        "destinations[0].timezone",
+        "destinations[0].schedule",
+        "destinations[0].filter",
+        "destinations[1].platform: 'discord' needs Discord credentials",
+        "Slack is half configured",
+    )
+    assert len(result.err.strip().splitlines()) == 7, result.err
+    assert all(line.startswith("paperbot: ") for line in result.err.strip().splitlines())
+
+
+async def test_a_good_configuration_is_printed_with_secrets_as_set(tmp_path: Path) -> None:
+    body = (
+        CONSOLE
+        + 'timezone = "Europe/Berlin"\n'
+        + CONSOLE.replace('"t"', '"u"').replace('"console"', '"slack"')
+    )
+    result = await _check(tmp_path, body, SECRETS)
+    assert result.code == 0, result.err
+    for name in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "DISCORD_BOT_TOKEN"):
+        assert f"{name} = <set>" in result.out
+    assert "SLACK_CLIENT_SECRET = <unset>" in result.out
+    assert 'DATABASE_URL = "postgresql://bot:***@127.0.0.1:1/papers"  # environment' in result.out
+    assert 'slack = "on: SlackSettings(single, api https://slack.com/api/)"' in result.out
+    assert 'discord = "on: ' in result.out
+    assert "[[destinations]]  # console:local:t\n" in result.out
+    assert 'timezone = "Europe/Berlin"' in result.out
+    assert "[[destinations]]  # slack:local:u" in result.out
+    for value in SECRETS.values():
+        assert "5ecret" not in result.out + result.err, value
+    assert not (tmp_path / "db.sqlite3").exists()  # nothing opened
+
+
+async def test_secret_values_never_appear_in_errors(tmp_path: Path) -> None:
+    env = {
+        "SLACK_SIGNING_SECRET": SECRETS["SLACK_SIGNING_SECRET"],
+        "SLACK_BOT_TOKEN": "xoxp-user-5ecret-value",  # the wrong kind of token
+        "SLACK_APP_TOKEN": "bad-app-5ecret-value",
+        "DISCORD_BOT_TOKEN": SECRETS["DISCORD_BOT_TOKEN"],
+        "DISCORD_API_BASE_URL": "ftp://nowhere",
+    }
+    result = await _check(tmp_path, None, env)
+    _refused(result, "SLACK_BOT_TOKEN must start with 'xoxb-'", "DISCORD_API_BASE_URL")
+    assert "5ecret" not in result.out + result.err
+
+
+async def test_the_environment_overrides_the_file_and_file_paths_are_relative_to_it(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "conf"
+    folder.mkdir()
+    body = '[service]\nhttp = "127.0.0.1:1111"\nnotes_dir = "notes"\ntemplates_dir = "tpl"\n'
+    (folder / "paperbot.toml").write_text(body, encoding="utf-8")
+    env = {**NO_PLATFORMS, "PAPERBOT_CONFIG": str(folder / "paperbot.toml")}
+    url = f"sqlite:///{tmp_path / 'db'}"
+    from_file = await run_cli("config", "check", "--database-url", url, env=env)
+    assert from_file.code == 0, from_file.err
+    assert 'PAPERBOT_HTTP = "127.0.0.1:1111"  # config file' in from_file.out
+    assert f'PAPERBOT_NOTES_DIR = "{folder / "notes"}"  # config file' in from_file.out
+    env |= {"PAPERBOT_HTTP": "127.0.0.1:2222", "PAPERBOT_NOTES_DIR": "elsewhere"}
+    overridden = await run_cli("config", "check", "--database-url", url, env=env)
+    assert overridden.code == 0, overridden.err
+    assert 'PAPERBOT_HTTP = "127.0.0.1:2222"  # environment' in overridden.out
+    assert 'PAPERBOT_NOTES_DIR = "elsewhere"  # environment' in overridden.out
+    assert f'PAPERBOT_TEMPLATES_DIR = "{folder / "tpl"}"  # config file' in overridden.out
+
+
+async def test_ingest_reads_the_notes_folder_the_config_file_names(
+    tmp_path: Path, seeds_dir: Path
+) -> None:
+    config = tmp_path / "paperbot.toml"
+    config.write_text(f'[service]\nnotes_dir = "{seeds_dir}"\n', encoding="utf-8")
+    env = {**NO_PLATFORMS, "PAPERBOT_CONFIG": str(config)}
+    result = await run_cli("ingest", "--database-url", f"sqlite:///{tmp_path / 'db'}", env=env)
+    assert result.code == 0, result.err
+    assert "added 41, updated 0" in result.out
+
+
+async def test_a_bad_configuration_stops_run_before_anything_starts(tmp_path: Path) -> None:
+    path = tmp_path / "paperbot.toml"
+    path.write_text(CONSOLE + 'timezone = "Mars/Base"\n[service]\nhttp = 8080\n', "utf-8")
+    database = tmp_path / "db.sqlite3"
+    result = await run_cli(
+        "run", "--config", str(path), "--database-url", f"sqlite:///{database}",
+        env={**NO_PLATFORMS, "DISCORD_SHARD_IDS": "0"}, limit=60,
+    )  # fmt: skip
+    _refused(
+        result,
+        f"{path}: destinations[0].timezone: 'Mars/Base' is not an IANA time zone",
+        f"{path}: service.http: Input should be a valid string (got 8080)",
+        "DISCORD_BOT_TOKEN is not set, but DISCORD_SHARD_IDS is",
+    )
+    assert not database.exists()  # refused before the database was opened
+
+
+async def test_help_lists_config_check() -> None:
+    top = await run_cli("--help")
+    assert "config" in top.out and "PAPERBOT_CONFIG" in top.out
+    check = await run_cli("config", "check", "--help")
+    assert check.code == 0 and "--config" in check.out
+
+
+async def test_the_shipped_example_passes_config_check(tmp_path: Path) -> None:
+    example = (REPO_ROOT / "config" / "paperbot.example.toml").read_text(encoding="utf-8")
+    result = await _check(tmp_path, example)
+    assert result.code == 0, result.err
+    assert 'PAPERBOT_HTTP = "127.0.0.1:8080"  # config file' in result.out
+    assert "[[destinations]]  # console:local:terminal\n" in result.out
+
+
+async def test_the_glossary_the_config_file_names_is_the_one_searched_with(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "paperbot.toml"
+    config.write_text('[service]\nglossary = "team-glossary.toml"\n', encoding="utf-8")
+    env = {**NO_PLATFORMS, "PAPERBOT_CONFIG": str(config)}
+    url = f"sqlite:///{tmp_path / 'db'}"
+    missing = await run_cli("search", "tag:rlhf", "--database-url", url, env=env)
+    _refused(missing, f"{tmp_path / 'team-glossary.toml'}: cannot read the glossary")
+    (tmp_path / "team-glossary.toml").write_text(
+        '[[synonyms]]\nterms = ["보상 모델", "reward model"]\n', encoding="utf-8"
+    )
+    found = await run_cli("search", "tag:rlhf", "--database-url", url, env=env)
+    assert found.code == 0, found.err
