@@ -33,8 +33,10 @@ from sqlalchemy import text
 from adapters.console import ConsoleChannel, ConsoleTransport, stdin_lines
 from adapters.http.prometheus import PrometheusMetrics
 from adapters.http.server import HttpServer
+from bot import __version__
 from bot.app import App, console_channel, open_app, paper_command, renderer_for, terminal_handler
 from bot.cli_config import TERMINAL, Configuration, served_problems, with_terminal_default
+from bot.cli_logging import redact_url
 from bot.cli_metrics import (
     CountingTransport,
     build_info,
@@ -104,6 +106,7 @@ async def run_command(args: argparse.Namespace) -> int:
     configuration: Configuration = args.configuration
     platforms, config = list(configuration.platforms), configuration.delivery
     metrics = PrometheusMetrics()
+    log.info("paperbot %s on %s", __version__, redact_url(args.database_url))
     async with open_app(args.database_url) as app:
         paper = paper_command(app, metrics)
         user = os.environ.get("USER") or "terminal"

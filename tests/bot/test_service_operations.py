@@ -25,7 +25,7 @@ from tests.support.databases import PostgresDatabases
 from tests.support.discord_standin import Channel, DiscordStandIn, snowflake
 from tests.support.scrape import Scrape
 from tests.support.slack_api import SlackApi, slack_api
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import SlackSender, reaction_event
 from tests.support.slack_service import destination, wait_for, write_day
 
 SLACK_TOKEN = "xoxb-4242-e2e-SlackBotToken"
@@ -33,6 +33,7 @@ SIGNING_SECRET = "e2e-signing-secret-0123456789abcdef"
 DISCORD_TOKEN = "e2e.DiscordBotToken.xyz"
 SECRET_KEY = Fernet.generate_key().decode()
 DB_PASSWORD = "e2e-Db-Passw0rd"
+PLATFORMS = ("slack", "discord")
 SECRETS = (SLACK_TOKEN, SIGNING_SECRET, DISCORD_TOKEN, SECRET_KEY, DB_PASSWORD)
 
 
@@ -138,6 +139,12 @@ async def test_logs_are_json_tagged_with_their_work_metrics_count_and_no_secret_
             sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET)
             answer = await sender.command("tag:rlhf")
             assert answer.status == 200 and "Reward Models" in answer.text
+            event = sender.event_body(reaction_event(), event_id="Ev1")
+            assert (await sender.send(event, "application/json")).status == 200
+            reaction = {"user_id": "42", "channel_id": channel.id, "message_id": snowflake(),
+                        "guild_id": guild, "emoji": {"id": None, "name": "👍"}, "burst": False,
+                        "type": 0}  # fmt: skip
+            await standin.dispatch("MESSAGE_REACTION_ADD", reaction, guild)
 
             ready = await _ready(port)
             assert json.loads(ready)["checks"] == dict.fromkeys(
@@ -151,7 +158,9 @@ async def test_logs_are_json_tagged_with_their_work_metrics_count_and_no_secret_
     text = log.read_text(encoding="utf-8")
     assert process.returncode == 0, text[-3000:]
 
-    for platform in ("slack", "discord"):
+    kinds = {"slack": "reaction_added", "discord": "reaction_add"}
+    for platform in PLATFORMS:
+        assert scraped.value("paperbot_events_total", platform=platform, type=kinds[platform]) == 1
         sent = {"platform": platform, "outcome": "sent"}
         assert scraped.value("paperbot_digest_runs_total", **sent) >= 1
         assert scraped.value("paperbot_messages_total", action="post", **sent) >= 1
@@ -174,6 +183,8 @@ async def test_logs_are_json_tagged_with_their_work_metrics_count_and_no_secret_
     assert len(command) == 1 and command[0]["request_id"]
     assert not any("request_id" in line for line in runs)
 
+    started = next(line for line in lines if line["message"].startswith("paperbot 0.1.0 on "))
+    assert f"//{make_url(url).username}:<redacted>@" in started["message"]  # where it runs
     everything = text + out.read_text(encoding="utf-8")
     shown = [secret for secret in SECRETS if secret in everything]
     assert shown == []
