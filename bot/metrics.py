@@ -52,7 +52,8 @@ LONG = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
 @dataclass(frozen=True, slots=True)
 class MetricSpec:
-    """One recorded metric. Counter names end in `_total`."""
+    """One recorded metric. Counter names end in `_total`; labels are in alphabetical order,
+    the order every prometheus-client version writes them in."""
 
     name: str
     kind: Kind
@@ -72,23 +73,23 @@ CATALOGUE: dict[str, MetricSpec] = _specs(
         "paperbot_digest_runs_total",
         C,
         "digest runs this process made, by platform and outcome",
-        ("platform", "outcome"),
+        ("outcome", "platform"),
     ),
     MetricSpec(
         "paperbot_digest_run_seconds",
         H,
         "time per digest run, by platform and outcome",
-        ("platform", "outcome"),
+        ("outcome", "platform"),
         LONG,
     ),
     MetricSpec(
         "paperbot_messages_total",
         C,
         "sends this process made, by platform, action and outcome (sent, failed)",
-        ("platform", "action", "outcome"),
+        ("action", "outcome", "platform"),
     ),
     MetricSpec(
-        "paperbot_send_seconds", H, "time per send, by platform and action", ("platform", "action")
+        "paperbot_send_seconds", H, "time per send, by platform and action", ("action", "platform")
     ),
     MetricSpec(
         "paperbot_send_retries_total", C, "digest sends retried, by platform", ("platform",)
@@ -123,7 +124,7 @@ CATALOGUE: dict[str, MetricSpec] = _specs(
         "paperbot_reactions_total",
         C,
         "reactions on digest messages handled, by platform and outcome",
-        ("platform", "outcome"),
+        ("outcome", "platform"),
     ),
     MetricSpec(
         "paperbot_events_total",

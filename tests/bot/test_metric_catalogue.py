@@ -79,7 +79,8 @@ def test_the_scan_sees_what_the_code_records() -> None:
     ]
 
 
-def test_counters_end_in_total_and_no_name_is_both_kinds() -> None:
+def test_counters_end_in_total_labels_are_sorted_and_no_name_is_both_kinds() -> None:
     for spec in CATALOGUE.values():
         assert spec.name.endswith("_total") == (spec.kind is Kind.COUNTER), spec.name
+        assert list(spec.labels) == sorted(spec.labels), spec.name
     assert not set(CATALOGUE) & set(GAUGES)
