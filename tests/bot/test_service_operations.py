@@ -139,6 +139,8 @@ async def test_logs_are_json_tagged_with_their_work_metrics_count_and_no_secret_
             sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET)
             answer = await sender.command("tag:rlhf")
             assert answer.status == 200 and "Reward Models" in answer.text
+            followed = await sender.command("subscribe tag:rlhf")
+            assert followed.status == 200, followed.text
             event = sender.event_body(reaction_event(), event_id="Ev1")
             assert (await sender.send(event, "application/json")).status == 200
             reaction = {"user_id": "42", "channel_id": channel.id, "message_id": snowflake(),
@@ -165,8 +167,9 @@ async def test_logs_are_json_tagged_with_their_work_metrics_count_and_no_secret_
         assert scraped.value("paperbot_digest_runs_total", **sent) >= 1
         assert scraped.value("paperbot_messages_total", action="post", **sent) >= 1
     assert scraped.value("paperbot_commands_total", platform="slack", reply="results") == 1
+    assert scraped.value("paperbot_subscriptions", platform="slack") == 1
     assert scraped.value("paperbot_search_seconds_count") == 1
-    assert scraped.value("paperbot_slack_ack_seconds_count") == 1
+    assert scraped.value("paperbot_slack_ack_seconds_count") == 2  # the search and subscribe
     assert scraped.value("process_resident_memory_bytes") > 0
 
     lines = json_lines(text)
