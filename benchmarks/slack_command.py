@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from search_speed import QUERY_MIX, ingest  # noqa: E402
 
+from adapters.http.prometheus import PrometheusMetrics  # noqa: E402
 from adapters.http.server import HttpServer  # noqa: E402
 from adapters.slack.bolt import build_bolt_app  # noqa: E402
 from adapters.slack.clients import web_client  # noqa: E402
@@ -44,7 +45,6 @@ from bot.commands.channel import ChannelCommands  # noqa: E402
 from bot.commands.reactions import ReactionHandler  # noqa: E402
 from bot.delivery.service import build_delivery  # noqa: E402
 from bot.health import HealthRegistry  # noqa: E402
-from bot.metrics import MetricsRegistry  # noqa: E402
 from bot.models import Platform  # noqa: E402
 from bot.wiring import PlatformContext  # noqa: E402
 from bot.wiring.slack import SlackFactory  # noqa: E402
@@ -103,7 +103,7 @@ async def _measure(app: App, rounds: int) -> tuple[list[float], list[float]]:
         }
         platform = SlackFactory().from_env(environ)
         assert platform is not None
-        metrics = MetricsRegistry()
+        metrics = PrometheusMetrics()
         route = platform.route(app)
         delivery = build_delivery(
             app.engine, routes={Platform.SLACK: route}, clock=app.clock, notes=app.notes

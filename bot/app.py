@@ -17,7 +17,7 @@ from bot.commands.paper import PaperCommand
 from bot.commands.request import CommandRequest
 from bot.models import Destination, Platform
 from bot.payloads import ConsolePayload, DiscordPayload, SlackPayload
-from bot.ports import Clock, Renderer
+from bot.ports import Clock, Metrics, Renderer
 from bot.replies import Reply
 from bot.search.glossary import Glossary, load_glossary
 from bot.search.index_sql import SqlSearchIndex
@@ -105,9 +105,10 @@ def search_service(app: App) -> SearchService:
     return SearchService(app.notes, SqlSearchIndex(app.engine), app.glossary)
 
 
-def paper_command(app: App) -> PaperCommand:
-    """The `/paper` command core over the app's notes and search index."""
-    return PaperCommand(search_service(app))
+def paper_command(app: App, metrics: Metrics | None = None) -> PaperCommand:
+    """The `/paper` command core over the app's notes and search index, recording into
+    `metrics` when given."""
+    return PaperCommand(search_service(app), metrics=metrics)
 
 
 def terminal_handler(

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import __version__
+from bot.cli_logging import configure_logging
 from bot.errors import ConfigError, PaperbotError
 
 if TYPE_CHECKING:
@@ -343,10 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `paperbot` console script and `python -m bot`."""
     argv = sys.argv[1:] if argv is None else argv
     args = _parser(_chosen_command(argv)).parse_args(argv)
-    logging.basicConfig(
-        level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(args.verbose)
     try:
         _settle(args)
         return asyncio.run(_dispatch(args))

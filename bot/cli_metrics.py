@@ -1,99 +1,65 @@
 """What `paperbot run` shows on `/metrics`, wired in the composition root.
 
-Recorded from values the services already return (ingest reports, command replies, sends at the
-transport edge) and read at scrape time from state (database counts, leadership), so no service
-has to know about metrics. The names are what issue 13's prometheus-client will keep.
+Recorded from values the services already return (ingest reports, sends at the transport edge)
+and read at scrape time from state (database counts, leadership). Every name is declared in
+`bot.metrics.CATALOGUE` (recorded series) or `bot.metrics.GAUGES` (read at scrape time).
 """
 
 from __future__ import annotations
 
 import platform as python_platform
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.http.prometheus import PrometheusMetrics
 from bot import __version__
 from bot.errors import DeliveryError
 from bot.ingest.importer import IngestReport
-from bot.metrics import Gauge, MetricsRegistry, labels
+from bot.metrics import Gauge, labels
 from bot.models import Destination, MessageRef
 from bot.ports import Metrics, Transport
-from bot.replies import Reply, reply_kind
 from bot.store.stats import store_counts
 from bot.subscriptions.menu import MenuTransport
 
 __all__ = [
     "CountingTransport",
-    "describe",
+    "build_info",
     "record_ingest",
-    "timed_commands",
     "watch_leadership",
     "watch_store",
 ]
 
-HELP = {
-    "paperbot_build_info": "always 1; the version and Python that run",
-    "paperbot_notes": "notes stored, by state (active, retracted)",
-    "paperbot_digest_runs": "digest runs in the ledger, by status",
-    "paperbot_digest_messages": "digest messages in the ledger, by platform and status",
-    "paperbot_scheduler_leader": "1 while this process leads the digest schedule",
-    "paperbot_notes_ingested_total": "notes this process ingested, by change",
-    "paperbot_ingest_files_total": "notes files this process read, by outcome",
-    "paperbot_messages_total": "sends this process made, by platform, action and outcome",
-    "paperbot_send_seconds": "time per send at the transport, by platform and action",
-    "paperbot_commands_total": "/paper commands answered, by platform and reply",
-    "paperbot_command_seconds": "time to answer a /paper command, by platform and reply",
-    "paperbot_destination_paused_total": "destinations paused after repeated failures",
-}
 
-CommandHandler = Callable[[str], Awaitable[Reply]]
-
-
-def describe(metrics: MetricsRegistry) -> None:
-    """HELP lines for every series, and the build info gauge."""
-    for name, text in HELP.items():
-        metrics.describe(name, text)
+def build_info(metrics: PrometheusMetrics) -> None:
+    """The build info gauge: always 1, labelled with the version and Python that run."""
     build = Gauge(
         "paperbot_build_info",
         1,
         labels(version=__version__, python=python_platform.python_version()),
     )
 
-    async def build_info() -> Iterable[Gauge]:
+    async def info() -> Iterable[Gauge]:
         return [build]
 
-    metrics.add_collector(build_info)
+    metrics.add_collector(info)
 
 
-def record_ingest(metrics: Metrics, report: IngestReport) -> None:
-    """An ingest's outcome: notes added, updated, retracted; files read, unchanged, skipped."""
+def record_ingest(
+    metrics: Metrics, report: IngestReport, *, trigger: str, seconds: float | None = None
+) -> None:
+    """An ingest's outcome: notes added, updated, retracted; files read, unchanged, skipped;
+    and how long it took (`trigger`: start, periodic, once)."""
     for change in ("added", "updated", "retracted"):
-        for _ in range(report.total(change)):
-            metrics.inc("paperbot_notes_ingested_total", change=change)
+        metrics.add("paperbot_notes_ingested_total", report.total(change), change=change)
     for file in report.files:
         outcome = "skipped" if file.skipped else "unchanged" if file.cached else "read"
         metrics.inc("paperbot_ingest_files_total", outcome=outcome)
-
-
-def timed_commands(handler: CommandHandler, metrics: Metrics, platform: str) -> CommandHandler:
-    """`handler`, counting and timing each answer by the kind of reply it gave."""
-
-    async def handle(text: str) -> Reply:
-        started = time.perf_counter()
-        kind = "exception"
-        try:
-            reply = await handler(text)
-            kind = reply_kind(reply)
-            return reply
-        finally:
-            metrics.inc("paperbot_commands_total", platform=platform, reply=kind)
-            elapsed = time.perf_counter() - started
-            metrics.observe("paperbot_command_seconds", elapsed, platform=platform, reply=kind)
-
-    return handle
+    if seconds is not None:
+        metrics.observe("paperbot_ingest_seconds", seconds, trigger=trigger)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +125,7 @@ class CountingTransport:
         self.metrics.observe("paperbot_send_seconds", time.perf_counter() - started, **where)
 
 
-def watch_store(metrics: MetricsRegistry, engine: AsyncEngine) -> None:
+def watch_store(metrics: PrometheusMetrics, engine: AsyncEngine) -> None:
     """Notes, digest runs and ledger messages, counted in the database at each scrape."""
 
     async def counts() -> Iterable[Gauge]:
@@ -176,12 +142,16 @@ def watch_store(metrics: MetricsRegistry, engine: AsyncEngine) -> None:
             Gauge("paperbot_digest_messages", n, labels(platform=platform, status=status))
             for (platform, status), n in found.messages.items()
         ]
-        return [*notes, *runs, *messages]
+        subscriptions = [
+            Gauge("paperbot_subscriptions", n, labels(platform=platform))
+            for platform, n in found.subscriptions.items()
+        ]
+        return [*notes, *runs, *messages, *subscriptions]
 
     metrics.add_collector(counts)
 
 
-def watch_leadership(metrics: MetricsRegistry, leading: Callable[[], bool]) -> None:
+def watch_leadership(metrics: PrometheusMetrics, leading: Callable[[], bool]) -> None:
     """1 while this process leads the digest schedule, else 0."""
 
     async def leader() -> Iterable[Gauge]:

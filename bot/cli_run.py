@@ -31,14 +31,16 @@ from aiohttp import web
 from sqlalchemy import text
 
 from adapters.console import ConsoleChannel, ConsoleTransport, stdin_lines
+from adapters.http.prometheus import PrometheusMetrics
 from adapters.http.server import HttpServer
+from bot import __version__
 from bot.app import App, console_channel, open_app, paper_command, renderer_for, terminal_handler
 from bot.cli_config import TERMINAL, Configuration, served_problems, with_terminal_default
+from bot.cli_logging import redact_url
 from bot.cli_metrics import (
     CountingTransport,
-    describe,
+    build_info,
     record_ingest,
-    timed_commands,
     watch_leadership,
     watch_store,
 )
@@ -55,12 +57,12 @@ from bot.delivery.service import Delivery, build_delivery
 from bot.errors import ConfigError, ConfigProblems
 from bot.health import HealthRegistry
 from bot.ingest.importer import IngestReport, ingest_paths
-from bot.metrics import MetricsRegistry
 from bot.models import Destination, Layout, Platform
 from bot.replies import MessageView, Reply, Text
 from bot.scheduling.jobs import ingest_and_correct
 from bot.scheduling.leader import LeaderLock, leader_lock
 from bot.scheduling.runtime import ELECTION_JOB_ID, DigestService
+from bot.store.migrate import at_heads, script_heads
 from bot.store.notes import SqlNoteStore
 from bot.wiring import ChatPlatform, PlatformContext
 from bot.wiring.registry import credentials_hints
@@ -103,17 +105,19 @@ async def run_command(args: argparse.Namespace) -> int:
     # or missing config file, or a platform's credentials set in part, stopped the bot.
     configuration: Configuration = args.configuration
     platforms, config = list(configuration.platforms), configuration.delivery
-    metrics = MetricsRegistry()
+    metrics = PrometheusMetrics()
+    log.info("paperbot %s on %s", __version__, redact_url(args.database_url))
     async with open_app(args.database_url) as app:
-        paper = paper_command(app)
+        paper = paper_command(app, metrics)
         user = os.environ.get("USER") or "terminal"
-        handler = timed_commands(terminal_handler(paper, TERMINAL, user), metrics, "console")
+        handler = terminal_handler(paper, TERMINAL, user)
         channel = console_channel(handler, args.templates_dir)
         reporter = IngestReporter()
         if args.once:
+            began = time.perf_counter()
             report = await ingest_paths([args.notes_dir], app.notes, app.clock)
             reporter(report)
-            record_ingest(metrics, report)
+            record_ingest(metrics, report, trigger="once", seconds=time.perf_counter() - began)
             await _show_preview(app.notes, channel, args.notes_dir, PREVIEW_ONCE)
             return 1 if report.skipped else 0
         await serve(app, args, config, paper, channel, reporter, metrics, platforms)
@@ -191,12 +195,12 @@ async def serve(
     paper: PaperCommand,
     channel: ConsoleChannel,
     reporter: IngestReporter,
-    metrics: MetricsRegistry | None = None,
+    metrics: PrometheusMetrics | None = None,
     platforms: Sequence[ChatPlatform] = (),
 ) -> None:
     """Run the digest service, the ingest jobs, the chat platforms and the prompt until
     stopped."""
-    metrics = metrics or MetricsRegistry()
+    metrics = metrics or PrometheusMetrics()
     delivery = _delivery(app, channel, config, metrics, platforms, args.templates_dir)
     service = DigestService(delivery)
     register_admin_commands(
@@ -206,7 +210,7 @@ async def serve(
     subscriptions.serve_terminal(channel, os.environ.get("USER") or "terminal")
     started = asyncio.Event()
     service.start(LeadAfterStartUp(leader_lock(app.engine), started))
-    describe(metrics)
+    build_info(metrics)
     watch_store(metrics, app.engine)
     watch_leadership(metrics, lambda: service.election is not None and service.election.leading)
     health = _health(app, service)
@@ -259,7 +263,7 @@ async def _start_up(
     channel: ConsoleChannel,
     reporter: IngestReporter,
     started: asyncio.Event,
-    metrics: MetricsRegistry,
+    metrics: PrometheusMetrics,
     subscriptions: Subscriptions,
 ) -> None:
     """Read the notes folder, show the terminal's digest, then lead and re-ingest on a timer."""
@@ -270,7 +274,7 @@ async def _start_up(
         log.exception("start-up ingest of %s failed", args.notes_dir)
     else:
         reporter(report)
-        record_ingest(metrics, report)
+        record_ingest(metrics, report, trigger="start", seconds=time.perf_counter() - began)
         log.info(
             "start-up ingest of %s: %d files in %.2f s (%d new, %d changed); %s",
             args.notes_dir,
@@ -361,10 +365,16 @@ def _health(app: App, service: DigestService) -> HealthRegistry:
             await conn.execute(text("SELECT 1"))
         return True
 
+    heads = script_heads()
+
+    async def migrations() -> bool:
+        return await at_heads(app.engine, heads)
+
     async def scheduler() -> bool:
         return bool(service.scheduler.running)
 
     health.add("database", database)
+    health.add("migrations", migrations)
     health.add("scheduler", scheduler)
     return health
 
@@ -372,7 +382,7 @@ def _health(app: App, service: DigestService) -> HealthRegistry:
 async def _start_http(
     address: tuple[str, int] | None,
     health: HealthRegistry,
-    metrics: MetricsRegistry,
+    metrics: PrometheusMetrics,
     mounts: Sequence[Callable[[web.Application], None]] = (),
 ) -> HttpServer | None:
     """Serve health and metrics (`address` was checked by the CLI; None: off); a taken port
@@ -394,7 +404,7 @@ def _delivery(
     app: App,
     channel: ConsoleChannel,
     config: DeliveryConfig,
-    metrics: MetricsRegistry,
+    metrics: PrometheusMetrics,
     platforms: Sequence[ChatPlatform] = (),
     templates_dir: Path | None = None,
 ) -> Delivery:
@@ -458,12 +468,13 @@ async def _ingest_job(
     notes_dir: Path,
     delivery: Delivery,
     reporter: IngestReporter,
-    metrics: MetricsRegistry,
+    metrics: PrometheusMetrics,
     subscriptions: Subscriptions,
 ) -> None:
+    began = time.perf_counter()
     report, corrections = await ingest_and_correct([notes_dir], delivery)
     reporter(report)
-    record_ingest(metrics, report)
+    record_ingest(metrics, report, trigger="periodic", seconds=time.perf_counter() - began)
     await subscriptions.after_ingest(report)
     if report.total("added") or report.changed_keys:
         log.info(

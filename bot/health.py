@@ -1,4 +1,5 @@
-"""Readiness: named async checks (database, scheduler) that `/readyz` runs."""
+"""Readiness: named async checks (database, migrations, scheduler, each chat platform) that
+`/readyz` runs."""
 
 from __future__ import annotations
 

@@ -1,20 +1,31 @@
-"""In-process metrics behind the `Metrics` port: counters and observation sums, by label set,
-plus gauges read at scrape time (counts from the database, leadership) by registered collectors.
+"""Every metric paperbot records, declared once: its name, kind, labels and help.
 
-Gauges are read, not pushed, so a value is never stale and the services that own the state need
-not know about metrics at all.
+The `Metrics` port (bot/ports.py) takes a name and labels; the exposition adapter
+(adapters/http/prometheus.py) builds each series from its declaration here, so a metric is
+typed and documented in one place and bot/ stays free of any metrics library. Adding one is a
+`MetricSpec` in `CATALOGUE` and a `metrics.inc(...)` or `metrics.observe(...)` where it
+happens; tests/bot/test_metric_catalogue.py fails for a recorded name or label set that is not
+declared. Gauges are read, not pushed: a collector returns `Gauge` values at each scrape (counts
+from the database, leadership), so a value is never stale.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
-__all__ = ["Collector", "Gauge", "Labels", "MetricsRegistry", "Series", "labels"]
-
-log = logging.getLogger(__name__)
+__all__ = [
+    "CATALOGUE",
+    "GAUGES",
+    "Collector",
+    "Gauge",
+    "Kind",
+    "Labels",
+    "MetricSpec",
+    "NullMetrics",
+    "labels",
+]
 
 Labels = tuple[tuple[str, str], ...]
 
@@ -24,12 +35,140 @@ def labels(**values: str) -> Labels:
     return tuple(sorted(values.items()))
 
 
-@dataclass(slots=True)
-class Series:
-    """One metric with one label set: a count, and the sum of observed values."""
+class Kind(StrEnum):
+    """How a metric moves: a counter only grows; a histogram buckets observations."""
 
-    count: float = 0.0
-    total: float = 0.0
+    COUNTER = "counter"
+    HISTOGRAM = "histogram"
+
+
+LATENCY = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+"""Seconds, for answers and sends (Slack wants an ack within 3 s)."""
+WAITS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+"""Seconds, for Retry-After holds."""
+LONG = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+"""Seconds, for whole ingests and digest runs."""
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSpec:
+    """One recorded metric. Counter names end in `_total`; labels are in alphabetical order,
+    the order every prometheus-client version writes them in."""
+
+    name: str
+    kind: Kind
+    help: str
+    labels: tuple[str, ...] = ()
+    buckets: tuple[float, ...] = LATENCY
+
+
+def _specs(*specs: MetricSpec) -> dict[str, MetricSpec]:
+    return {spec.name: spec for spec in specs}
+
+
+C, H = Kind.COUNTER, Kind.HISTOGRAM
+
+CATALOGUE: dict[str, MetricSpec] = _specs(
+    MetricSpec(
+        "paperbot_digest_runs_total",
+        C,
+        "digest runs this process made, by platform and outcome",
+        ("outcome", "platform"),
+    ),
+    MetricSpec(
+        "paperbot_digest_run_seconds",
+        H,
+        "time per digest run, by platform and outcome",
+        ("outcome", "platform"),
+        LONG,
+    ),
+    MetricSpec(
+        "paperbot_messages_total",
+        C,
+        "sends this process made, by platform, action and outcome (sent, failed)",
+        ("action", "outcome", "platform"),
+    ),
+    MetricSpec(
+        "paperbot_send_seconds", H, "time per send, by platform and action", ("action", "platform")
+    ),
+    MetricSpec(
+        "paperbot_send_retries_total", C, "digest sends retried, by platform", ("platform",)
+    ),
+    MetricSpec(
+        "paperbot_retry_after_seconds",
+        H,
+        "Retry-After waits a platform asked for, by platform",
+        ("platform",),
+        WAITS,
+    ),
+    MetricSpec(
+        "paperbot_destination_paused_total",
+        C,
+        "destinations paused after repeated failures",
+        ("destination",),
+    ),
+    MetricSpec(
+        "paperbot_commands_total",
+        C,
+        "/paper commands answered, by platform and reply",
+        ("platform", "reply"),
+    ),
+    MetricSpec(
+        "paperbot_command_seconds",
+        H,
+        "time to answer a /paper command, by platform and reply",
+        ("platform", "reply"),
+    ),
+    MetricSpec("paperbot_search_seconds", H, "time per search of the notes index"),
+    MetricSpec(
+        "paperbot_reactions_total",
+        C,
+        "reactions on digest messages handled, by platform and outcome",
+        ("outcome", "platform"),
+    ),
+    MetricSpec(
+        "paperbot_events_total",
+        C,
+        "platform events received, by platform and type",
+        ("platform", "type"),
+    ),
+    MetricSpec(
+        "paperbot_slack_duplicate_events_total", C, "Slack events delivered again and dropped"
+    ),
+    MetricSpec("paperbot_slack_ack_seconds", H, "time to acknowledge a Slack /paper command"),
+    MetricSpec(
+        "paperbot_discord_gateway_total",
+        C,
+        "Discord gateway connects, disconnects and resumes",
+        ("event",),
+    ),
+    MetricSpec(
+        "paperbot_notes_ingested_total", C, "notes this process ingested, by change", ("change",)
+    ),
+    MetricSpec(
+        "paperbot_ingest_files_total",
+        C,
+        "notes files this process read, by outcome (read, unchanged, skipped)",
+        ("outcome",),
+    ),
+    MetricSpec(
+        "paperbot_ingest_seconds",
+        H,
+        "time per ingest of the notes folder, by trigger (start, periodic, once)",
+        ("trigger",),
+        LONG,
+    ),
+)
+
+GAUGES: dict[str, str] = {
+    "paperbot_build_info": "always 1; the version and Python that run",
+    "paperbot_notes": "notes stored, by state (active, retracted)",
+    "paperbot_digest_runs": "digest runs in the ledger, by status",
+    "paperbot_digest_messages": "digest messages in the ledger, by platform and status",
+    "paperbot_subscriptions": "personal subscriptions stored, by platform",
+    "paperbot_scheduler_leader": "1 while this process leads the digest schedule",
+}
+"""Help of the gauges collectors read at scrape time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,54 +183,14 @@ class Gauge:
 Collector = Callable[[], Awaitable[Iterable[Gauge]]]
 
 
-class MetricsRegistry:
-    """What `/metrics` exposes. Counters end in `_total`; observations keep count and sum."""
-
-    def __init__(self, *, collect_timeout: float = 2.0) -> None:
-        self.counters: dict[str, dict[Labels, Series]] = {}
-        self.observations: dict[str, dict[Labels, Series]] = {}
-        self.help: dict[str, str] = {}
-        self._collectors: list[Collector] = []
-        self._timeout = collect_timeout
-
-    @staticmethod
-    def _series(
-        table: dict[str, dict[Labels, Series]], name: str, values: dict[str, str]
-    ) -> Series:
-        return table.setdefault(name, {}).setdefault(labels(**values), Series())
+class NullMetrics:
+    """Metrics that go nowhere: what a service records into when no adapter exposes them."""
 
     def inc(self, name: str, **labels: str) -> None:
-        """Add one to a counter."""
-        self.add(name, 1, **labels)
+        """Ignore the count."""
 
     def add(self, name: str, amount: float, **labels: str) -> None:
-        """Add `amount` (never negative: counters only grow) to a counter."""
-        self._series(self.counters, name, labels).count += max(0.0, amount)
+        """Ignore the count."""
 
     def observe(self, name: str, value: float, **labels: str) -> None:
-        """Record one observation (a latency, a Retry-After)."""
-        series = self._series(self.observations, name, labels)
-        series.count += 1
-        series.total += value
-
-    def describe(self, name: str, text: str) -> None:
-        """The `# HELP` line of a metric."""
-        self.help[name] = text
-
-    def add_collector(self, collector: Collector) -> None:
-        """Read gauges with `collector` at every scrape."""
-        self._collectors.append(collector)
-
-    async def collect(self) -> dict[str, dict[Labels, float]]:
-        """Every collector's gauges now; one that fails or hangs costs its own series only."""
-        gauges: dict[str, dict[Labels, float]] = {}
-        for collector in self._collectors:
-            try:
-                async with asyncio.timeout(self._timeout):
-                    samples = list(await collector())
-            except Exception as exc:  # boundary: a scrape never fails because one source did
-                log.warning("metrics collector %s failed: %r", collector, exc)
-                continue
-            for sample in samples:
-                gauges.setdefault(sample.name, {})[sample.labels] = sample.value
-        return gauges
+        """Ignore the observation."""

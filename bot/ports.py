@@ -67,10 +67,15 @@ class Transport(Protocol[P_contra]):
 
 
 class Metrics(Protocol):
-    """Counters and observations, exposed on /metrics by an adapter."""
+    """Counters and observations, exposed on /metrics by an adapter; each name is declared
+    with its labels in `bot.metrics.CATALOGUE`."""
 
     def inc(self, name: str, **labels: str) -> None:
         """Add one to a counter."""
+        ...
+
+    def add(self, name: str, amount: float, **labels: str) -> None:
+        """Add `amount` (never negative: counters only grow) to a counter."""
         ...
 
     def observe(self, name: str, value: float, **labels: str) -> None:

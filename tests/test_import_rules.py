@@ -106,6 +106,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "bot.settings",
         "bot.metrics",
         "bot.health",
+        "bot.log_context",
     ),
     ("bot.store",),  # tables and rows
     ("bot.ingest", "bot.search", "bot.delivery", "bot.subscriptions"),  # services over the store

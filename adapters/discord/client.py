@@ -95,6 +95,9 @@ class ClientParts:
     async def reaction(
         self, client: discord.Client, event: discord.RawReactionActionEvent, added: bool
     ) -> None:
+        if self.metrics is not None:
+            kind = "reaction_add" if added else "reaction_remove"
+            self.metrics.inc("paperbot_events_total", platform="discord", type=kind)
         if self.on_reaction is None:
             return
         if client.user is not None and event.user_id == client.user.id:

@@ -9,9 +9,8 @@ from collections.abc import Callable, Sequence
 
 from aiohttp import web
 
-from adapters.http.metrics import render_prometheus
+from adapters.http.prometheus import CONTENT_TYPE, PrometheusMetrics
 from bot.health import HealthRegistry
-from bot.metrics import MetricsRegistry
 
 __all__ = ["HttpServer"]
 
@@ -22,7 +21,7 @@ class HttpServer:
     def __init__(
         self,
         health: HealthRegistry,
-        metrics: MetricsRegistry,
+        metrics: PrometheusMetrics,
         *,
         mounts: Sequence[Callable[[web.Application], None]] = (),
     ) -> None:
@@ -61,9 +60,10 @@ class HttpServer:
     async def _readyz(self, _request: web.Request) -> web.Response:
         results = await self._health.run()
         status = 200 if all(results.values()) else 503
-        body = json.dumps({"ready": status == 200, "checks": results})
+        failing = sorted(name for name, ok in results.items() if not ok)
+        body = json.dumps({"ready": status == 200, "failing": failing, "checks": results})
         return web.Response(status=status, text=body, content_type="application/json")
 
     async def _metrics_text(self, _request: web.Request) -> web.Response:
-        text = render_prometheus(self._metrics, await self._metrics.collect())
-        return web.Response(text=text, content_type="text/plain", charset="utf-8")
+        body = await self._metrics.exposition()
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})

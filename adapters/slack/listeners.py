@@ -23,6 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.admins import WorkspaceAdmins
 from bot.commands.request import CommandRequest
+from bot.log_context import request_scope
 from bot.models import MessageRef, Platform, Reaction
 from bot.payloads import SlackPayload
 from bot.ports import Metrics
@@ -131,6 +132,12 @@ class SlackListeners:
         if body.get("command") != COMMAND:
             await next()
             return None
+        with request_scope():  # the answer's task and a later reply log under this id
+            return await self._acknowledge(client, respond, body)
+
+    async def _acknowledge(
+        self, client: AsyncWebClient, respond: AsyncRespond, body: dict[str, Any]
+    ) -> BoltResponse:
         began = time.perf_counter()
         services = self._services()
         task = asyncio.create_task(self._answer_command(client, body))
@@ -216,7 +223,11 @@ class SlackListeners:
     ) -> BoltResponse | None:
         """Middleware: an `event_id` seen before is acknowledged (200, so Slack stops
         retrying) and dropped."""
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        callback = body.get("type") == "event_callback"
+        if callback:
+            kind = str((body.get("event") or {}).get("type", ""))
+            self._services().metrics.inc("paperbot_events_total", platform="slack", type=kind)
+        event_id = body.get("event_id") if callback else None
         if event_id and not await self._services().seen.first_time(str(event_id)):
             log.info("Slack event %s delivered again: skipped", event_id)
             self._services().metrics.inc("paperbot_slack_duplicate_events_total")

@@ -10,6 +10,7 @@ in the query text (`tag:rl page:2`), but a person at a terminal types, and `next
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -17,6 +18,9 @@ from dataclasses import dataclass
 from bot.commands.help import example_queries, help_view
 from bot.commands.request import CommandRequest
 from bot.errors import QuerySyntaxError
+from bot.log_context import request_scope
+from bot.metrics import NullMetrics
+from bot.ports import Metrics
 from bot.replies import (
     ErrorView,
     MessageView,
@@ -27,6 +31,7 @@ from bot.replies import (
     TagListView,
     Text,
     msg,
+    reply_kind,
 )
 from bot.search.models import SearchPage
 from bot.search.query import Query, parse_query
@@ -52,10 +57,18 @@ class _LastSearch:
 
 
 class PaperCommand:
-    """Routes `/paper` text to a sub-command, or to search."""
+    """Routes `/paper` text to a sub-command, or to search; every answer is counted and timed
+    (`paperbot_commands_total`, `paperbot_command_seconds`) and logged under a request id."""
 
-    def __init__(self, search: SearchService, extra: Mapping[str, Handler] | None = None) -> None:
+    def __init__(
+        self,
+        search: SearchService,
+        extra: Mapping[str, Handler] | None = None,
+        *,
+        metrics: Metrics | None = None,
+    ) -> None:
         self._search = search
+        self._metrics: Metrics = metrics or NullMetrics()
         self._last: OrderedDict[tuple[str, str, str, str], _LastSearch] = OrderedDict()
         self._handlers: dict[str, Handler] = {
             "help": self._help,
@@ -75,6 +88,19 @@ class PaperCommand:
 
     async def handle(self, request: CommandRequest) -> Reply:
         """Answer one request."""
+        with request_scope():
+            started, kind = time.perf_counter(), "exception"
+            try:
+                reply = await self._answer(request)
+                kind = reply_kind(reply)
+                return reply
+            finally:
+                where = {"platform": request.platform.value, "reply": kind}
+                self._metrics.inc("paperbot_commands_total", **where)
+                elapsed = time.perf_counter() - started
+                self._metrics.observe("paperbot_command_seconds", elapsed, **where)
+
+    async def _answer(self, request: CommandRequest) -> Reply:
         name, _, rest = request.text.strip().partition(" ")
         handler = self._handlers.get(name.lower())
         log.debug(
@@ -116,7 +142,9 @@ class PaperCommand:
 
     async def _page(self, request: CommandRequest, query: Query) -> Reply:
         """One page of a search; a page past the end says so, naming the query as typed."""
+        started = time.perf_counter()
         page = await self._search.search(query)
+        self._metrics.observe("paperbot_search_seconds", time.perf_counter() - started)
         if page.total and not page.hits:
             past = msg(
                 "search.past_end",

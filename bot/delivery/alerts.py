@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.metrics import NullMetrics
 from bot.ports import Metrics
 from bot.replies import Text, msg
 
@@ -13,16 +14,6 @@ __all__ = ["AdminAlerts", "NullMetrics"]
 log = logging.getLogger(__name__)
 
 AdminMessage = Callable[[Text], Awaitable[None]]
-
-
-class NullMetrics:
-    """Metrics that go nowhere, until an adapter exposes them."""
-
-    def inc(self, name: str, **labels: str) -> None:
-        """Ignore the count."""
-
-    def observe(self, name: str, value: float, **labels: str) -> None:
-        """Ignore the observation."""
 
 
 class AdminAlerts:

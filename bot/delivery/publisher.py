@@ -13,8 +13,9 @@ from bot.delivery.lease import RunLease
 from bot.delivery.pacing import Pacer, Sleep
 from bot.delivery.policy import RetryPolicy, as_delivery_error
 from bot.errors import DeliveryError
+from bot.metrics import NullMetrics
 from bot.models import Destination, Digest, MessageRef, Platform
-from bot.ports import Clock, Renderer, Transport
+from bot.ports import Clock, Metrics, Renderer, Transport
 from bot.store.deliveries import PartState, SqlDeliveryLedger
 
 __all__ = ["Publisher", "Route", "payload_hash"]
@@ -58,9 +59,12 @@ class Publisher:
         policy: RetryPolicy,
         clock: Clock,
         sleep: Sleep,
+        metrics: Metrics | None = None,
     ) -> None:
+        """`metrics` count retries and Retry-After waits."""
         self._ledger, self._routes, self._pacer = ledger, routes, pacer
         self._policy, self._clock, self._sleep = policy, clock, sleep
+        self._metrics: Metrics = metrics or NullMetrics()
 
     def route(self, platform: Platform) -> Route:
         """The renderer and transport of a platform."""
@@ -154,7 +158,10 @@ class Publisher:
             error,
             delay,
         )
+        platform = dest.platform.value
+        self._metrics.inc("paperbot_send_retries_total", platform=platform)
         if error.retry_after is not None:
+            self._metrics.observe("paperbot_retry_after_seconds", delay, platform=platform)
             self._pacer.hold_workspace(dest, delay)
         else:
             await self._sleep(delay)

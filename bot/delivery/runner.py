@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
@@ -18,8 +19,10 @@ from bot.delivery.rebuild import rebuild_run
 from bot.digest.build import RunSnapshot, build_digest, rebuild_digest, start_day_for
 from bot.digest.settings import DestinationSettings
 from bot.errors import DeliveryError
+from bot.log_context import run_scope
+from bot.metrics import NullMetrics
 from bot.models import Digest
-from bot.ports import Clock
+from bot.ports import Clock, Metrics
 from bot.store.deliveries import LeaseLostError, PartState, RunClaim, SqlDeliveryLedger
 from bot.store.destinations import SqlDestinationStore
 from bot.store.notes import SqlNoteStore
@@ -74,9 +77,11 @@ class DigestRunner:
         pause_after: int = 3,
         parallel: int = 8,
         beat: Sleep = asyncio.sleep,
+        metrics: Metrics | None = None,
     ) -> None:
         """`corrections` settle each closed run; `beat` spaces the lease heartbeats (tests pass a
-        sleep they control)."""
+        sleep they control); `metrics` count and time the runs."""
+        self._metrics: Metrics = metrics or NullMetrics()
         self._notes, self._ledger, self._destinations = notes, ledger, destinations
         self._publisher, self._alerts, self._clock = publisher, alerts, clock
         self._owner, self._lease, self._pause_after = owner, lease, pause_after
@@ -97,11 +102,20 @@ class DigestRunner:
         if slot in self._running:
             return RunOutcome.ALREADY
         self._running.add(slot)
+        started, outcome = time.perf_counter(), "error"
         try:
-            async with self._slots:
-                return await self._run(settings, digest_key, trigger)
+            with run_scope():
+                async with self._slots:
+                    log.debug("digest %s to %s (%s)", digest_key, settings.key, trigger)
+                    result = await self._run(settings, digest_key, trigger)
+                    outcome = result.value
+                    return result
         finally:
             self._running.discard(slot)
+            where = {"platform": settings.destination.platform.value, "outcome": outcome}
+            self._metrics.inc("paperbot_digest_runs_total", **where)
+            elapsed = time.perf_counter() - started
+            self._metrics.observe("paperbot_digest_run_seconds", elapsed, **where)
 
     async def _run(
         self, settings: DestinationSettings, digest_key: str, trigger: str

@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
-from bot.delivery.alerts import AdminAlerts, AdminMessage, NullMetrics
+from bot.delivery.alerts import AdminAlerts, AdminMessage
 from bot.delivery.catalog import DestinationCatalog
 from bot.delivery.config import DeliveryConfig
 from bot.delivery.corrections import Corrections
@@ -19,6 +19,7 @@ from bot.delivery.pacing import Pacer, Sleep
 from bot.delivery.policy import RetryPolicy
 from bot.delivery.publisher import Publisher, Route
 from bot.delivery.runner import DigestRunner
+from bot.metrics import NullMetrics
 from bot.models import Platform
 from bot.ports import Clock, Metrics
 from bot.store.deliveries import SqlDeliveryLedger
@@ -97,6 +98,7 @@ def build_delivery(
         policy=policy or RetryPolicy(max_attempts=config.max_attempts),
         clock=clock,
         sleep=sleep,
+        metrics=metrics,
     )
     corrections = Corrections(
         ledger=ledger, notes=notes, publisher=publisher, clock=clock, owner=owner, lease=lease
@@ -115,6 +117,7 @@ def build_delivery(
         pause_after=config.pause_after_failures,
         parallel=config.max_parallel_runs or parallel_runs_for(engine),
         beat=beat,
+        metrics=metrics,
     )
     catalog = DestinationCatalog(config, destinations, clock=clock)
     return Delivery(

@@ -11,13 +11,15 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.engine import database_error
 
-__all__ = ["MIGRATIONS_DIR", "upgrade_database"]
+__all__ = ["MIGRATIONS_DIR", "at_heads", "script_heads", "upgrade_database"]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _MIGRATION_LOCK_ID = 0x70617065  # "pape": one PostgreSQL advisory lock for schema changes
@@ -35,6 +37,26 @@ def _upgrade(connection: Connection, revision: str) -> None:
         # Replicas starting together: one migrates, the others wait and then find nothing to do.
         connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
     command.upgrade(_alembic_config(connection), revision)
+
+
+def script_heads() -> frozenset[str]:
+    """Every branch head of the migrations this code ships (read once per call: cache it)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
+
+
+def _current_heads(connection: Connection) -> frozenset[str]:
+    return frozenset(MigrationContext.configure(connection).get_current_heads())
+
+
+async def at_heads(engine: AsyncEngine, heads: frozenset[str]) -> bool:
+    """Whether the database stands at exactly `heads` (every branch applied, none unknown).
+
+    Raises what the driver raises when the database does not answer.
+    """
+    async with engine.connect() as connection:
+        return await connection.run_sync(_current_heads) == heads
 
 
 async def upgrade_database(engine: AsyncEngine, revision: str = "heads") -> None:

@@ -20,8 +20,8 @@ from bot.commands.paper import PaperCommand
 from bot.commands.reactions import ReactionHandler
 from bot.delivery.publisher import Route
 from bot.delivery.service import Delivery
-from bot.metrics import MetricsRegistry
 from bot.models import Platform
+from bot.ports import Metrics
 
 __all__ = ["ChatPlatform", "HealthCheck", "PlatformContext", "PlatformFactory", "Variable"]
 
@@ -36,7 +36,7 @@ class PlatformContext:
     paper: PaperCommand
     delivery: Delivery
     reactions: ReactionHandler
-    metrics: MetricsRegistry
+    metrics: Metrics
     templates_dir: Path | None = None
     http_port: int | None = None
     """The bound `--http` port; None when the HTTP server is off."""

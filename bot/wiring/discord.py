@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,6 @@ from sqlalchemy import select
 
 from bot.errors import ConfigError, DeliveryError
 from bot.models import Platform
-from bot.replies import reply_kind
 from bot.wiring import Variable
 
 if TYPE_CHECKING:
@@ -45,7 +43,6 @@ if TYPE_CHECKING:
     from bot.commands.request import CommandRequest
     from bot.delivery.publisher import Route
     from bot.models import Reaction
-    from bot.ports import Metrics
     from bot.replies import Reply
     from bot.wiring import HealthCheck, PlatformContext
 
@@ -175,32 +172,18 @@ def paper_services(
     app: App,
     paper: PaperCommand,
     templates_dir: Path | None = None,
-    metrics: Metrics | None = None,
 ) -> PaperServices:
-    """The `/paper` core (counted and timed as `paperbot_commands_total{platform="discord"}`
-    when `metrics` are given), the Discord reply renderer and autocomplete over the notes."""
+    """The `/paper` core (which counts and times its answers), the Discord reply renderer and
+    autocomplete over the notes."""
     from adapters.discord.paper import PaperServices
     from adapters.discord.suggest import Suggestions
     from bot.app import renderer_for
     from formatters.i18n import catalogue
 
-    async def handle(request: CommandRequest) -> Reply:
-        if metrics is None:
-            return await paper.handle(request)
-        started, kind = time.perf_counter(), "exception"
-        try:
-            reply = await paper.handle(request)
-            kind = reply_kind(reply)
-            return reply
-        finally:
-            where = {"platform": Platform.DISCORD.value, "reply": kind}
-            metrics.inc("paperbot_commands_total", **where)
-            metrics.observe("paperbot_command_seconds", time.perf_counter() - started, **where)
-
     renderer = renderer_for(Platform.DISCORD, templates_dir)
     strings = catalogue()
     return PaperServices(
-        handle,
+        paper.handle,
         renderer.render_reply,
         Suggestions(corpus_loader(app)),
         full_label=lambda locale: strings.t(locale, "digest.full_note"),
@@ -334,12 +317,7 @@ class DiscordPlatform:
 
         endpoints = Endpoints(self.settings.api_base, self.settings.gateway)
         apply_endpoints(endpoints)
-        services = paper_services(
-            context.app, context.paper, context.templates_dir, context.metrics
-        )
-        context.metrics.describe(
-            "paperbot_discord_gateway_total", "Discord gateway connects, disconnects and resumes"
-        )
+        services = paper_services(context.app, context.paper, context.templates_dir)
         if self._transport is None:
             self.route(context.app)
         assert self._transport is not None

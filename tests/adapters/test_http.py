@@ -6,11 +6,14 @@ import asyncio
 
 import aiohttp
 import aiohttp.web
+import pytest
 
+from adapters.http.prometheus import PrometheusMetrics
 from adapters.http.server import HttpServer
 from bot.delivery.alerts import AdminAlerts
 from bot.health import HealthRegistry
-from bot.metrics import Gauge, MetricsRegistry, labels
+from bot.metrics import Gauge, labels
+from tests.support.scrape import Scrape
 
 
 async def _get(port: int, path: str) -> tuple[int, str]:
@@ -22,7 +25,7 @@ async def _get(port: int, path: str) -> tuple[int, str]:
 
 
 async def test_endpoints() -> None:
-    health, metrics = HealthRegistry(timeout=0.5), MetricsRegistry()
+    health, metrics = HealthRegistry(timeout=0.5), PrometheusMetrics()
     state = {"database": True}
 
     async def database() -> bool:
@@ -47,22 +50,32 @@ async def test_endpoints() -> None:
 
         await AdminAlerts(metrics).destination_paused('slack:T1:C"1', "channel_not_found", 3)
         await AdminAlerts(metrics).destination_paused('slack:T1:C"1', "channel_not_found", 3)
-        metrics.observe("paperbot_post_seconds", 0.25, platform="slack")
+        metrics.observe("paperbot_send_seconds", 0.25, platform="slack", action="post")
         status, text = await _get(port, "/metrics")
         assert status == 200
-        assert "# TYPE paperbot_destination_paused_total counter" in text
-        assert 'paperbot_destination_paused_total{destination="slack:T1:C\\"1"} 2' in text
-        assert 'paperbot_post_seconds_count{platform="slack"} 1' in text
-        assert 'paperbot_post_seconds_sum{platform="slack"} 0.25' in text
+        scraped = Scrape(text)
+        assert scraped.kinds["paperbot_destination_paused"] == "counter"
+        paused = 'slack:T1:C"1'
+        assert scraped.value("paperbot_destination_paused_total", destination=paused) == 2
+        where = {"platform": "slack", "action": "post"}
+        assert scraped.kinds["paperbot_send_seconds"] == "histogram"
+        assert scraped.value("paperbot_send_seconds_bucket", le="0.25", **where) == 1
+        assert scraped.value("paperbot_send_seconds_bucket", le="0.1", **where) == 0
+        assert scraped.value("paperbot_send_seconds_count", **where) == 1
+        assert scraped.value("paperbot_send_seconds_sum", **where) == 0.25
+        assert scraped.value("process_resident_memory_bytes") > 0
+        assert scraped.has("process_cpu_seconds_total")
+        assert scraped.value("process_open_fds") > 0
+        assert scraped.names() & {"python_info", "python_gc_collections_total"}
     finally:
         await server.stop()
 
 
 async def test_a_taken_port_is_an_oserror() -> None:
-    first = HttpServer(HealthRegistry(), MetricsRegistry())
+    first = HttpServer(HealthRegistry(), PrometheusMetrics())
     port = await first.start("127.0.0.1", 0)
     try:
-        second = HttpServer(HealthRegistry(), MetricsRegistry())
+        second = HttpServer(HealthRegistry(), PrometheusMetrics())
         try:
             await second.start("127.0.0.1", port)
         except OSError:
@@ -74,8 +87,9 @@ async def test_a_taken_port_is_an_oserror() -> None:
 
 
 async def test_gauges_are_read_at_each_scrape_and_a_broken_source_costs_only_its_own() -> None:
-    metrics, state = MetricsRegistry(collect_timeout=0.5), {"rows": 3.0}
-    metrics.describe("paperbot_rows", 'rows "stored"\nnow')
+    gauges_help = {"paperbot_rows": 'rows "stored"\nnow'}
+    metrics = PrometheusMetrics(collect_timeout=0.5, gauges_help=gauges_help)
+    state = {"rows": 3.0}
 
     async def rows() -> list[Gauge]:
         return [Gauge("paperbot_rows", state["rows"], labels(table="notes"))]
@@ -96,9 +110,10 @@ async def test_gauges_are_read_at_each_scrape_and_a_broken_source_costs_only_its
         assert status == 200
         assert '# HELP paperbot_rows rows "stored"\\nnow' in text
         assert "# TYPE paperbot_rows gauge" in text
-        assert 'paperbot_rows{table="notes"} 3' in text
+        assert Scrape(text).value("paperbot_rows", table="notes") == 3
         state["rows"] = 4.0
-        assert 'paperbot_rows{table="notes"} 4' in (await _get(port, "/metrics"))[1]
+        later = Scrape((await _get(port, "/metrics"))[1])
+        assert later.value("paperbot_rows", table="notes") == 4
     finally:
         await server.stop()
 
@@ -110,7 +125,7 @@ async def test_platforms_mount_their_routes_beside_health() -> None:
     def mount(app: aiohttp.web.Application) -> None:
         app.router.add_post("/slack/events", events)
 
-    server = HttpServer(HealthRegistry(), MetricsRegistry(), mounts=[mount])
+    server = HttpServer(HealthRegistry(), PrometheusMetrics(), mounts=[mount])
     port = await server.start("127.0.0.1", 0)
     try:
         async with (
@@ -121,3 +136,25 @@ async def test_platforms_mount_their_routes_beside_health() -> None:
         assert await _get(port, "/healthz") == (200, "ok\n")
     finally:
         await server.stop()
+
+
+def test_a_metric_not_declared_or_with_other_labels_is_dropped_and_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    metrics = PrometheusMetrics()
+    metrics.inc("paperbot_no_such_total")
+    metrics.inc("paperbot_no_such_total")
+    metrics.inc("paperbot_commands_total", platform="slack")  # its `reply` label is missing
+    metrics.observe("paperbot_commands_total", 1.0, platform="slack", reply="tags")  # a counter
+    metrics.inc("paperbot_commands_total", platform="slack", reply="tags")
+    refused = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(refused) == 2 and "paperbot_no_such_total" in refused[0]
+    assert "paperbot_commands_total" in refused[1]
+    assert metrics.sample("paperbot_commands_total", platform="slack", reply="tags") == 1
+
+
+def test_two_registries_in_one_process_count_apart() -> None:
+    first, second = PrometheusMetrics(), PrometheusMetrics()
+    first.inc("paperbot_slack_duplicate_events_total")
+    assert first.sample("paperbot_slack_duplicate_events_total") == 1
+    assert second.sample("paperbot_slack_duplicate_events_total") == 0

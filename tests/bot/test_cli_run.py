@@ -4,6 +4,7 @@ while the start-up ingest runs, clean shutdown."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -57,11 +58,23 @@ async def _start_lab(
     return process, log
 
 
+def _messages(log: Path) -> str:
+    """The messages of the child's log, one a line (its stderr is a file: JSON lines; the last
+    one may be half written)."""
+    messages = []
+    for line in log.read_text().splitlines():
+        try:
+            messages.append(json.loads(line)["message"])
+        except json.JSONDecodeError:
+            continue
+    return "\n".join(messages)
+
+
 async def _logged(log: Path, pattern: str, limit: float = 90) -> re.Match[str]:
-    """The first match of `pattern` in the child's log, once it is there."""
+    """The first match of `pattern` in the child's log messages, once it is there."""
     async with asyncio.timeout(limit):
         while True:
-            found = re.search(pattern, log.read_text())
+            found = re.search(pattern, _messages(log))
             if found:
                 return found
             await asyncio.sleep(0.05)  # polling the child's log file, not waiting on test time

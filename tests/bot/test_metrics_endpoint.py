@@ -12,13 +12,13 @@ from pathlib import Path
 
 import aiohttp
 
+from adapters.http.prometheus import PrometheusMetrics
 from adapters.http.server import HttpServer
 from bot.app import App, paper_command, terminal_handler
-from bot.cli_metrics import describe, timed_commands
 from bot.health import HealthRegistry
-from bot.metrics import MetricsRegistry
 from bot.models import Destination, Platform
 from tests.support.cli import REPO_ROOT
+from tests.support.scrape import Scrape
 
 CONFIG = """
 [[destinations]]
@@ -31,33 +31,23 @@ backfill = "all"
 NEW_DAY = "2024-10-01\nA paper added while the bot runs\n코멘트\n#new\n"
 
 
-def samples(text: str) -> dict[str, float]:
-    """`name{labels}` -> value, from Prometheus text."""
-    found = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            series, _, value = line.rpartition(" ")
-            found[series] = float(value)
-    return found
-
-
-async def _scrape(port: int) -> dict[str, float]:
+async def _scrape(port: int) -> Scrape:
     async with (
         aiohttp.ClientSession() as session,
         session.get(f"http://127.0.0.1:{port}/metrics") as response,
     ):
         assert response.status == 200
-        return samples(await response.text())
+        return Scrape(await response.text())
 
 
 async def _scrape_until(
-    port: int, series: str, wanted: float, limit: float = 60
-) -> dict[str, float]:
-    """Scrape until `series` reaches `wanted` (the bot works in its own time)."""
+    port: int, wanted: float, series: str, limit: float = 60, **labels: str
+) -> Scrape:
+    """Scrape until `series{labels}` reaches `wanted` (the bot works in its own time)."""
     async with asyncio.timeout(limit):
         while True:
             found = await _scrape(port)
-            if found.get(series, 0) >= wanted:
+            if found.value(series, **labels) >= wanted:
                 return found
             await asyncio.sleep(0.2)  # polling the bot, not timing it
 
@@ -89,25 +79,33 @@ async def test_metrics_show_what_the_bot_did(
         )  # fmt: skip
     try:
         port = await _announced_port(log)
-        first = await _scrape_until(port, 'paperbot_digest_runs{status="sent"}', 1)
+        first = await _scrape_until(port, 1, "paperbot_digest_runs", status="sent")
         python = sys.version.split()[0]
-        assert first[f'paperbot_build_info{{python="{python}",version="0.1.0"}}'] == 1
-        assert first['paperbot_notes{state="active"}'] == 41
-        assert first['paperbot_notes{state="retracted"}'] == 0
-        assert first['paperbot_notes_ingested_total{change="added"}'] == 41
-        assert first['paperbot_ingest_files_total{outcome="read"}'] == 5
-        assert first["paperbot_scheduler_leader"] == 1
-        posted = 'paperbot_messages_total{action="post",outcome="sent",platform="console"}'
-        assert first[posted] >= 1
-        timed = 'paperbot_send_seconds_count{action="post",platform="console"}'
-        assert first[timed] == first[posted]
-        assert first['paperbot_digest_messages{platform="console",status="sent"}'] >= 1
+        assert first.value("paperbot_build_info", python=python, version="0.1.0") == 1
+        assert first.value("paperbot_notes", state="active") == 41
+        assert first.value("paperbot_notes", state="retracted") == 0
+        assert first.value("paperbot_notes_ingested_total", change="added") == 41
+        assert first.value("paperbot_ingest_files_total", outcome="read") == 5
+        assert first.value("paperbot_ingest_seconds_count", trigger="start") == 1
+        assert first.value("paperbot_scheduler_leader") == 1
+        console = {"platform": "console"}
+        runs = first.value("paperbot_digest_runs_total", outcome="sent", **console)
+        assert runs == first.value("paperbot_digest_runs", status="sent")
+        assert first.value("paperbot_digest_run_seconds_count", outcome="sent", **console) == runs
+        posted = first.value("paperbot_messages_total", action="post", outcome="sent", **console)
+        assert posted == first.value("paperbot_digest_messages", status="sent", **console) >= 1
+        assert first.value("paperbot_send_seconds_count", action="post", **console) == posted
+        assert first.value("process_resident_memory_bytes") > 0
+        assert first.value("process_open_fds") > 0
+        assert first.has("process_cpu_seconds_total")
 
         (corpus / "2024-10-01.txt").write_text(NEW_DAY, encoding="utf-8")
-        later = await _scrape_until(port, 'paperbot_notes_ingested_total{change="added"}', 42)
-        assert later['paperbot_notes{state="active"}'] == 42
-        later = await _scrape_until(port, 'paperbot_digest_runs{status="sent"}', 2)  # delivered
-        assert later[posted] > first[posted]
+        later = await _scrape_until(port, 42, "paperbot_notes_ingested_total", change="added")
+        assert later.value("paperbot_notes", state="active") == 42
+        assert later.value("paperbot_ingest_seconds_count", trigger="periodic") >= 1
+        later = await _scrape_until(port, 2, "paperbot_digest_runs", status="sent")  # delivered
+        sent = later.value("paperbot_messages_total", action="post", outcome="sent", **console)
+        assert sent > posted
     finally:
         process.send_signal(signal.SIGTERM)
         async with asyncio.timeout(30):
@@ -116,12 +114,9 @@ async def test_metrics_show_what_the_bot_did(
 
 
 async def test_commands_are_counted_and_timed_by_reply(app: App) -> None:
-    metrics = MetricsRegistry()
-    describe(metrics)
+    metrics = PrometheusMetrics()
     terminal = Destination(Platform.CONSOLE, "local", "terminal")
-    handle = timed_commands(
-        terminal_handler(paper_command(app), terminal, "me"), metrics, "console"
-    )
+    handle = terminal_handler(paper_command(app, metrics), terminal, "me")
     server = HttpServer(HealthRegistry(), metrics)
     port = await server.start("127.0.0.1", 0)
     try:
@@ -129,12 +124,19 @@ async def test_commands_are_counted_and_timed_by_reply(app: App) -> None:
         await handle("tag:")
         first = await _scrape(port)
         await handle("tags")
+        await handle("tag:rlhf")
         later = await _scrape(port)
     finally:
         await server.stop()
-    tags, error = '{platform="console",reply="tags"}', '{platform="console",reply="error"}'
-    assert first[f"paperbot_commands_total{tags}"] == 1
-    assert first[f"paperbot_commands_total{error}"] == 1
-    assert later[f"paperbot_commands_total{tags}"] == 2
-    assert later[f"paperbot_command_seconds_count{tags}"] == 2
-    assert later[f"paperbot_command_seconds_sum{tags}"] > 0
+    tags, error = (
+        {"platform": "console", "reply": "tags"},
+        {"platform": "console", "reply": "error"},
+    )
+    assert first.value("paperbot_commands_total", **tags) == 1
+    assert first.value("paperbot_commands_total", **error) == 1
+    assert first.value("paperbot_search_seconds_count") == 0  # a syntax error never searched
+    assert later.value("paperbot_commands_total", **tags) == 2
+    assert later.value("paperbot_command_seconds_count", **tags) == 2
+    assert later.value("paperbot_command_seconds_sum", **tags) > 0
+    assert later.value("paperbot_search_seconds_count") == 1
+    assert later.value("paperbot_search_seconds_bucket", le="+Inf") == 1

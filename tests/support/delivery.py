@@ -18,6 +18,7 @@ from bot.delivery.service import Delivery, build_delivery
 from bot.digest.build import Backfill
 from bot.digest.settings import DestinationSettings
 from bot.models import Destination, Note, NoteSource, Platform
+from bot.ports import Metrics
 from tests.support.clock import FixedClock
 from tests.support.renderer import ListRenderer
 from tests.support.sleep import VirtualSleep
@@ -94,6 +95,7 @@ def wire_with(
     lease: timedelta = timedelta(minutes=2),
     admin_message: AdminMessage | None = None,
     beat: Sleep | None = None,
+    metrics: Metrics | None = None,
 ) -> Delivery:
     """`wire` with this sleep (and lease heartbeat, when the test drives it)."""
     return build_delivery(
@@ -107,6 +109,7 @@ def wire_with(
         lease=lease,
         admin_message=admin_message,
         beat=beat or asyncio.sleep,
+        metrics=metrics,
     )
 
 

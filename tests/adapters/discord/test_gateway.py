@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from adapters.http.prometheus import PrometheusMetrics
 from bot.app import App
-from bot.metrics import MetricsRegistry
 from bot.models import MessageRef, Platform, Reaction
 from tests.support.discord_bot import running
 from tests.support.discord_paper import Bot, bot_parts, texts
@@ -64,7 +64,7 @@ async def test_the_bots_own_reactions_are_ignored(bot: Bot) -> None:
 
 
 async def test_a_dropped_gateway_resumes_its_session_and_keeps_answering(bot: Bot) -> None:
-    metrics = bot.parts.metrics = MetricsRegistry()
+    metrics = bot.parts.metrics = PrometheusMetrics()
     first = bot.standin.connections[0]
     await bot.standin.drop(4000)
     resumed = await bot.standin.wait_for(
@@ -75,8 +75,8 @@ async def test_a_dropped_gateway_resumes_its_session_and_keeps_answering(bot: Bo
     assert len(bot.standin.identifies) == 1  # resumed, not a new session
     answer = await bot.answered(await bot.paper("tag:rlhf"))
     assert "rlhf" in texts(answer)
-    counted = {dict(k)["event"]: v.count for k, v in metrics.counters[GATEWAY].items()}
-    assert counted == {"disconnect": 1, "resume": 1}
+    counted = {e: metrics.sample(GATEWAY, event=e) for e in ("connect", "disconnect", "resume")}
+    assert counted == {"connect": 0, "disconnect": 1, "resume": 1}
 
 
 async def test_two_processes_each_run_one_of_two_shards(

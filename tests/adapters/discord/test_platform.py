@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.http.prometheus import PrometheusMetrics
 from bot.app import App, paper_command
 from bot.commands.reactions import ReactionHandler
 from bot.delivery.policy import RetryPolicy
@@ -18,7 +19,6 @@ from bot.delivery.runner import RunOutcome
 from bot.delivery.service import Delivery, build_delivery
 from bot.digest.build import Backfill
 from bot.digest.settings import DestinationSettings
-from bot.metrics import MetricsRegistry
 from bot.models import Destination, Platform
 from bot.wiring import PlatformContext
 from bot.wiring.discord import CLOSE_GRACE_SECONDS, DiscordPlatform, DiscordSettings
@@ -32,7 +32,7 @@ async def started(
 ) -> AsyncIterator[tuple[DiscordPlatform, Delivery]]:
     settings = DiscordSettings("test-token.abc", standin.api_base, standin.gateway_url)
     platform = DiscordPlatform(settings, login_backoff=0.01)
-    metrics = MetricsRegistry()
+    metrics = PrometheusMetrics()
     delivery = build_delivery(
         app.engine, routes={Platform.DISCORD: platform.route(app)}, clock=app.clock,
         notes=app.notes, policy=RetryPolicy(max_attempts=1, rng=random.Random(1)),
@@ -90,7 +90,7 @@ async def test_stop_does_not_wait_for_a_login_backoff(app: App, standin: Discord
     standin.fail_next("GET", "/users/@me", 503, times=100)
     settings = DiscordSettings("test-token.abc", standin.api_base, standin.gateway_url)
     platform = DiscordPlatform(settings, login_backoff=3600)
-    metrics = MetricsRegistry()
+    metrics = PrometheusMetrics()
     delivery = build_delivery(
         app.engine, routes={Platform.DISCORD: platform.route(app)}, clock=app.clock,
         notes=app.notes,

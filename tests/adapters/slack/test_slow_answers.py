@@ -9,12 +9,12 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
+from adapters.http.prometheus import PrometheusMetrics
 from adapters.slack.admins import WorkspaceAdmins
 from adapters.slack.bolt import SlackHttp, build_bolt_app
 from adapters.slack.clients import web_client
 from adapters.slack.listeners import SlackListeners, SlackServices
 from bot.commands.request import CommandRequest
-from bot.metrics import MetricsRegistry
 from bot.models import Reaction
 from bot.payloads import SlackPayload
 from bot.replies import MessageView, Reply, Text
@@ -67,7 +67,7 @@ async def test_a_slow_answer_is_acknowledged_empty_then_sent_to_response_url(
         locale,
         reactions,
         Seen(),
-        MetricsRegistry(),
+        PrometheusMetrics(),
         WorkspaceAdmins(),
         uninstalled,
     )

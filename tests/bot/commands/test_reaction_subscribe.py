@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from adapters.http.prometheus import PrometheusMetrics
 from bot.app import App
 from bot.commands.reactions import ReactionHandler, ReactionOutcome
 from bot.delivery.service import Delivery
 from bot.digest.personal import Person
-from bot.metrics import MetricsRegistry
 from bot.models import Destination, MessageRef, Platform, Reaction
 from bot.replies import MessageView, Reply
 from bot.store.subscriptions import SqlSubscriptionStore
@@ -44,7 +44,7 @@ def _handler(app: App, delivery: Delivery) -> tuple[ReactionHandler, Subscriptio
     papers = PartNotes(app.engine, app.notes, lambda p: delivery.publisher.route(p).renderer)
     handler = ReactionHandler(
         delivery.ledger,
-        MetricsRegistry(),
+        PrometheusMetrics(),
         subscriptions=service,
         papers=papers,
         destination_of=destination_of,
@@ -124,7 +124,7 @@ async def test_the_subscribe_emoji_is_the_configured_one(app: App, clock: FixedC
     service = SubscriptionService(SqlSubscriptionStore(app.engine), app.clock)
     papers = PartNotes(app.engine, app.notes, lambda p: delivery.publisher.route(p).renderer)
     handler = ReactionHandler(
-        delivery.ledger, MetricsRegistry(), subscriptions=service, papers=papers, emoji=("⭐",)
+        delivery.ledger, PrometheusMetrics(), subscriptions=service, papers=papers, emoji=("⭐",)
     )
     reply = transport.sent[2].ref
     assert (await handler.handle(Reaction(reply, user="U1", emoji="🔔"))).change is None

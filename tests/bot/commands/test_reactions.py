@@ -3,9 +3,9 @@ ignored, on SQLite and PostgreSQL."""
 
 from datetime import date
 
+from adapters.http.prometheus import PrometheusMetrics
 from bot.app import App
 from bot.commands.reactions import REACTIONS_METRIC, ReactionHandler, ReactionOutcome
-from bot.metrics import MetricsRegistry, labels
 from bot.models import MessageRef, Platform, Reaction
 from tests.support.clock import FixedClock
 from tests.support.delivery import dest, note, put_day, wire
@@ -22,7 +22,7 @@ async def test_a_reaction_on_a_posted_digest_message_finds_its_run(
     transport = RecordingTransport()
     delivery, _ = wire(app, transport, clock)
     await delivery.runner.run(dest(), "slot:1")
-    metrics = MetricsRegistry()
+    metrics = PrometheusMetrics()
     handler = ReactionHandler(delivery.ledger, metrics)
 
     reply = transport.sent[2].ref  # the second note's own message in the thread
@@ -33,8 +33,8 @@ async def test_a_reaction_on_a_posted_digest_message_finds_its_run(
     assert (result.posted.destination_key, result.posted.digest_key) == ("console:T1:C1", "slot:1")
     assert result.posted.part_no == 2
     assert sorted(result.posted.note_keys) == sorted(n.key for n in notes)
-    counted = metrics.counters[REACTIONS_METRIC]
-    assert counted[labels(outcome="recorded", platform="console")].count == 1
+    counted = metrics.sample(REACTIONS_METRIC, outcome="recorded", platform="console")
+    assert counted == 1
 
 
 async def test_a_reaction_on_any_other_message_is_ignored(app: App, clock: FixedClock) -> None:
@@ -42,7 +42,7 @@ async def test_a_reaction_on_any_other_message_is_ignored(app: App, clock: Fixed
     transport = RecordingTransport()
     delivery, _ = wire(app, transport, clock)
     await delivery.runner.run(dest(), "slot:1")
-    handler = ReactionHandler(delivery.ledger, MetricsRegistry())
+    handler = ReactionHandler(delivery.ledger, PrometheusMetrics())
     posted = transport.sent[0].ref
     elsewhere = [
         MessageRef(posted.platform, posted.workspace, posted.channel, "someone-else"),

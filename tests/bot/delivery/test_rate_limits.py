@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from adapters.http.prometheus import PrometheusMetrics
 from bot.app import App
 from bot.delivery.policy import as_delivery_error
 from bot.delivery.runner import RunOutcome
@@ -26,7 +27,8 @@ async def test_retry_after_is_waited_exactly_as_asked_by_every_channel_of_the_wo
     await put_day(app, D1, [note(D1, "a")])
     transport = RecordingTransport(clock=clock)
     time = VirtualTime(clock)
-    delivery = wire_with(app, transport, clock, time)
+    metrics = PrometheusMetrics()
+    delivery = wire_with(app, transport, clock, time, metrics=metrics)
     settings = {
         "A": dest("A"),
         "B": dest("B"),
@@ -58,6 +60,11 @@ async def test_retry_after_is_waited_exactly_as_asked_by_every_channel_of_the_wo
     }
     # the hold, then one second of channel pacing before the thread reply
     assert time.waits == {"A": [7.5, 1.0], "B": [7.5, 1.0], "X": [3.0, 1.0], "Y": [3.0, 1.0]}
+    console = {"platform": "console"}
+    assert metrics.sample("paperbot_send_retries_total", **console) == 2
+    assert metrics.sample("paperbot_retry_after_seconds_count", **console) == 2
+    assert metrics.sample("paperbot_retry_after_seconds_sum", **console) == 10.5
+    assert metrics.sample("paperbot_digest_runs_total", outcome="sent", **console) == 4
 
 
 def test_only_timeouts_connection_errors_and_platform_answers_are_delivery_failures() -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
+from adapters.http.prometheus import PrometheusMetrics
 from bot.app import App
 from bot.commands.reactions import ReactionHandler
 from bot.digest.personal import Person
-from bot.metrics import MetricsRegistry
 from bot.models import Reaction
 from bot.replies import MessageView, Reply
 from bot.store.subscriptions import SqlSubscriptionStore
@@ -56,7 +56,7 @@ async def test_a_burst_of_reactions_is_confirmed_once(app: App, clock: FixedCloc
     bundler = ConfirmationBundler(send, sleep=window)
     handler = ReactionHandler(
         delivery.ledger,
-        MetricsRegistry(),
+        PrometheusMetrics(),
         subscriptions=SubscriptionService(SqlSubscriptionStore(app.engine), clock),
         papers=PartNotes(app.engine, app.notes, lambda p: delivery.publisher.route(p).renderer),
         confirmations=bundler,

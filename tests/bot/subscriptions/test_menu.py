@@ -12,6 +12,7 @@ import io
 from datetime import date, timedelta
 
 from adapters.console import ConsoleChannel, ConsoleTransport
+from adapters.http.prometheus import PrometheusMetrics
 from bot.app import App, paper_command, terminal_handler
 from bot.cli_run import TERMINAL, delivery_config
 from bot.cli_subscriptions import Subscriptions, wire_subscriptions
@@ -21,7 +22,6 @@ from bot.delivery.publisher import Route
 from bot.delivery.service import build_delivery
 from bot.digest.personal import Person
 from bot.ingest.importer import IngestReport
-from bot.metrics import MetricsRegistry, labels
 from bot.models import MessageRef, Platform, Reaction
 from bot.scheduling.runtime import DigestService
 from bot.store.menus import SqlMenuStore
@@ -53,7 +53,7 @@ class Terminal:
             pacer=Pacer(app.clock, VirtualSleep(app.clock), unpaced=frozenset({Platform.CONSOLE})),
             notes=app.notes,
         )
-        self.metrics = MetricsRegistry()
+        self.metrics = PrometheusMetrics()
         self.subs: Subscriptions = wire_subscriptions(
             app, delivery, self.paper, self.metrics, DigestService(delivery)
         )
@@ -93,8 +93,8 @@ async def test_an_admin_posts_the_menu_and_a_number_follows_its_tag_both_ways(ap
     assert await terminal.following() == []
     shown = await terminal.type(":react 2 menu")  # a bare digit is no keycap
     assert "Nothing changed" in shown and await terminal.following() == []
-    menu_reactions = labels(outcome="menu", platform="console")
-    assert terminal.metrics.counters["paperbot_reactions_total"][menu_reactions].count == 4
+    menu_reactions = {"outcome": "menu", "platform": "console"}
+    assert terminal.metrics.sample("paperbot_reactions_total", **menu_reactions) == 4
 
 
 async def test_a_number_taken_back_removes_only_what_it_added(app: App) -> None:

@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
+from adapters.http.prometheus import PrometheusMetrics
 from bot.app import App
 from bot.commands.reactions import ReactionHandler
 from bot.delivery.runner import RunOutcome
 from bot.delivery.service import Delivery
 from bot.digest.personal import Cadence, DeliveryPlan, Person
-from bot.metrics import MetricsRegistry
 from bot.models import Destination, Note, Platform, Reaction
 from bot.store.subscriptions import SqlSubscriptionStore
 from bot.subscriptions.digests import PersonalDigests, personal_digests_for
@@ -170,7 +170,7 @@ async def test_a_replayed_reaction_and_a_restart_still_send_one_dm(
     await delivery.runner.run(dest(), "slot:1")
     papers = PartNotes(app.engine, app.notes, lambda p: delivery.publisher.route(p).renderer)
     handler = ReactionHandler(
-        delivery.ledger, MetricsRegistry(), subscriptions=service, papers=papers
+        delivery.ledger, PrometheusMetrics(), subscriptions=service, papers=papers
     )
     for _ in range(2):  # a Slack retry of the same event
         await handler.handle(Reaction(transport.sent[1].ref, user=ANN.user, emoji="🔔"))
