@@ -79,7 +79,11 @@ async def test_metrics_show_what_the_bot_did(
         )  # fmt: skip
     try:
         port = await _announced_port(log)
-        first = await _scrape_until(port, 1, "paperbot_digest_runs", status="sent")
+        console = {"platform": "console"}
+        # the run is counted once it has closed in the ledger: wait for the counter
+        first = await _scrape_until(
+            port, 1, "paperbot_digest_runs_total", outcome="sent", **console
+        )
         python = sys.version.split()[0]
         assert first.value("paperbot_build_info", python=python, version="0.1.0") == 1
         assert first.value("paperbot_notes", state="active") == 41
@@ -88,7 +92,6 @@ async def test_metrics_show_what_the_bot_did(
         assert first.value("paperbot_ingest_files_total", outcome="read") == 5
         assert first.value("paperbot_ingest_seconds_count", trigger="start") == 1
         assert first.value("paperbot_scheduler_leader") == 1
-        console = {"platform": "console"}
         runs = first.value("paperbot_digest_runs_total", outcome="sent", **console)
         assert runs == first.value("paperbot_digest_runs", status="sent")
         assert first.value("paperbot_digest_run_seconds_count", outcome="sent", **console) == runs
