@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from bot.app import open_app
 from bot.store.delivery_schema import DeliveryRow, DigestRunRow
+from tests.support.cli import run_cli
 from tests.support.slack_api import SlackApi, slack_api
 from tests.support.slack_service import (
     ENTRIES,
@@ -74,3 +75,20 @@ async def test_sigterm_mid_fan_out_exits_0_in_time_and_hands_the_rest_back(
     assert {r.status for r in runs} <= {"pending", "sent", "empty"}
     # the next owner resumes a handed-back run at once, sending only the rest:
     # tests/bot/delivery/test_drain.py
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("PAPERBOT_SHUTDOWN_TIMEOUT", "ten", "unable to parse string as a number (got 'ten')"),
+        ("PAPERBOT_SHUTDOWN_TIMEOUT", "0", "0 is not a number of seconds from 0.5 to 600"),
+        ("PAPERBOT_WATCH_POLLING", "maybe", "Input should be 'auto', '1' or '0' (got 'maybe')"),
+    ],
+)
+async def test_a_bad_shutdown_or_watch_variable_stops_the_start_naming_it(
+    tmp_path: Path, variable: str, value: str, said: str
+) -> None:
+    url = f"sqlite:///{tmp_path / 'never.sqlite3'}"
+    result = await run_cli("run", "--http", "off", "--database-url", url, env={variable: value})
+    assert result.code == 2 and f"{variable}: {said}" in result.err
+    assert not (tmp_path / "never.sqlite3").exists()  # stopped before anything ran
