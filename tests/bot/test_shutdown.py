@@ -80,7 +80,11 @@ async def test_sigterm_mid_fan_out_exits_0_in_time_and_hands_the_rest_back(
 @pytest.mark.parametrize(
     ("variable", "value", "said"),
     [
-        ("PAPERBOT_SHUTDOWN_TIMEOUT", "ten", "unable to parse string as a number (got 'ten')"),
+        (
+            "PAPERBOT_SHUTDOWN_TIMEOUT",
+            "ten",
+            "Input should be a valid number, unable to parse string as a number (got 'ten')",
+        ),
         ("PAPERBOT_SHUTDOWN_TIMEOUT", "0", "0 is not a number of seconds from 0.5 to 600"),
         ("PAPERBOT_WATCH_POLLING", "maybe", "Input should be 'auto', '1' or '0' (got 'maybe')"),
     ],
