@@ -4,7 +4,7 @@ digest and `/paper` within seconds (file events, or polling), a burst of changes
 from __future__ import annotations
 
 import asyncio
-import re
+import json
 import signal
 import time
 from pathlib import Path
@@ -18,6 +18,16 @@ from tests.support.real_delivery import Entry, notes_text
 from tests.support.slack_service import write_day
 
 ADDED = Entry("Watched Folders Deliver Notes in Seconds", tags=("systems",))
+
+
+def _ingested(log: Path) -> list[str]:
+    """The service's "ingested …" lines (its log is JSON lines off a terminal)."""
+    records = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    return [
+        r["message"]
+        for r in records
+        if r.get("logger") == "bot.cli_run" and r["message"].startswith("ingested ")
+    ]
 
 
 def _day(folder: Path, day: int, *entries: Entry) -> Path:
@@ -46,14 +56,14 @@ async def test_a_dropped_file_reaches_the_next_digest_and_search_in_seconds(
         found = await run_cli("search", ADDED.title, "--database-url", database_url)
         assert "2024-09-21-watched-folders" in found.out
 
-        before = len(re.findall(r"INFO bot.cli_run: ingested ", log.read_text()))
+        before = len(_ingested(log))
         for day in range(22, 26):  # a burst: four new files and three saves of one of them
             _day(notes, day, Entry(f"Burst Paper {day}", tags=("burst",)))
         for word in ("one", "two", "three"):
             _day(notes, 25, Entry(f"Burst Paper 25 {word}", tags=("burst",)))
         await _read_until(process.stdout, "Burst Paper 25 three", limit=20)
         await asyncio.sleep(3)  # a second ingest of the burst would be logged by now
-        ingests = re.findall(r"INFO bot.cli_run: ingested (.*)", log.read_text())[before:]
+        ingests = _ingested(log)[before:]
         assert len(ingests) == 1, ingests
         assert "4 new" in ingests[0]
     finally:
