@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Start-up speed of `paperbot run` with 50,000 notes stored, beside bare imports in the same run.
+"""Start-up speed and memory of `paperbot run` with 50,000 notes stored, beside bare imports in the
+same run.
 
     .venv/bin/python benchmarks/service.py [--entries 50000] [--workdir DIR] [--rounds 3]
 
@@ -11,8 +12,12 @@ would take most of an hour here (`--with-index` ingests for real instead).
 Then it measures, each the median of `--rounds` runs:
 
 - `paperbot run` from spawn to the first `/readyz` 200 (the start-up re-ingest of the unchanged
-  folder runs in the background), beside `python -c "import bot.cli, bot.cli_run"` (a bare import
-  of the packages `run` loads; target: ready within 2 s of it), and to the end of that re-ingest;
+  folder runs in the background), beside a bare `python -c "import aiohttp, sqlalchemy,
+  apscheduler, jinja2, slack_bolt, discord"` (the libraries the service stands on; target: ready
+  within 2 s of it) and `python -c "import bot.cli, bot.cli_run"`, and to the end of that
+  re-ingest;
+- the service's resident memory (VmRSS of /proc) at ready and once the re-ingest is done
+  (target: under 200 MB);
 - an unchanged re-ingest of the whole folder in-process, beside reading and hashing every file
   (target: within 3x);
 - `paperbot --version` beside `python -c pass`;
@@ -54,6 +59,15 @@ from bot.store.schema import IngestedFileRow, NoteRow, NoteTagRow  # noqa: E402
 PYTHON = sys.executable
 READY_LINE = re.compile(r"health and metrics on http://127\.0\.0\.1:(\d+)/")
 INGESTED_LINE = "start-up ingest of"
+LIBRARIES = "import aiohttp, sqlalchemy, apscheduler, jinja2, slack_bolt, discord"
+
+
+def resident_mb(pid: int) -> float:
+    """The process's resident memory now (Linux: VmRSS in /proc), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
 
 
 def note_text(note: Note) -> str:
@@ -144,8 +158,9 @@ def _spawn_time(*args: str) -> float:
     return time.perf_counter() - started
 
 
-async def _until_ready(notes: Path, url: str, log: Path) -> tuple[float, float]:
-    """Seconds from spawn to `/readyz` 200, and to the end of the start-up re-ingest."""
+async def _until_ready(notes: Path, url: str, log: Path) -> tuple[float, float, float, float]:
+    """Seconds from spawn to `/readyz` 200 and to the end of the start-up re-ingest, and the
+    resident memory (MB) at each."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     config = log.with_suffix(".toml")
     config.write_text("")  # no destinations: the terminal, on the default schedule
@@ -160,9 +175,12 @@ async def _until_ready(notes: Path, url: str, log: Path) -> tuple[float, float]:
     try:
         ready = await _poll_ready(log)
         ready_at = time.perf_counter() - started
+        ready_rss = resident_mb(process.pid)
         while INGESTED_LINE not in _text(log):  # noqa: ASYNC110 - polling the child's log file
             await asyncio.sleep(0.02)
-        return ready_at, time.perf_counter() - started
+        ingested_at = time.perf_counter() - started
+        await asyncio.sleep(1)  # the digest that follows the ingest
+        return ready_at, ingested_at, ready_rss, resident_mb(process.pid)
     finally:
         process.terminate()
         await process.wait()
@@ -226,26 +244,32 @@ def main() -> None:
         for name, measure in (
             ("hash", lambda: _read_and_hash(notes)),
             ("reingest", lambda: asyncio.run(_reingest(notes, url))),
+            ("libraries", lambda: _spawn_time("-c", LIBRARIES)),
             ("bare", lambda: _spawn_time("-c", "import bot.cli, bot.cli_run")),
             ("run", lambda: asyncio.run(_until_ready(notes, url, log))),
             ("pass", lambda: _spawn_time("-c", "pass")),
             ("version", lambda: _spawn_time("-m", "bot", "--version")),
         ):
             result = measure()
-            for key, value in zip((name, name + "+"), _pair(result), strict=False):
+            for key, value in zip(
+                (name, name + "+", name + "rss", name + "rss+"), _pair(result), strict=False
+            ):
                 rows.setdefault(key, []).append(value)
     m = {key: statistics.median(values) for key, values in rows.items()}
     lines = [
         ("read and hash every file (baseline)", m["hash"], "1.00x"),
         ("unchanged re-ingest", m["reingest"], f"{m['reingest'] / m['hash']:.2f}x"),
+        ("bare import of the libraries", m["libraries"], ""),
         ("bare import of bot.cli, bot.cli_run", m["bare"], ""),
-        ("run: spawn to /readyz 200", m["run"], f"{m['run'] - m['bare']:+.2f} s"),
-        ("run: spawn to start-up ingest done", m["run+"], f"{m['run+'] - m['bare']:+.2f} s"),
+        ("run: spawn to /readyz 200", m["run"], f"{m['run'] - m['libraries']:+.2f} s"),
+        ("run: spawn to start-up ingest done", m["run+"], f"{m['run+'] - m['libraries']:+.2f} s"),
         ("python -c pass", m["pass"], ""),
         ("paperbot --version", m["version"], f"{m['version'] - m['pass']:+.2f} s"),
     ]
     for label, seconds, beside in lines:
         print(f"{label:<37}{seconds:7.2f} s  {beside}")
+    print(f"{'run: resident memory at ready':<37}{m['runrss']:7.1f} MB (target < 200 MB)")
+    print(f"{'run: resident memory after ingest':<37}{m['runrss+']:7.1f} MB")
     if args.also_url:
         print(asyncio.run(_load_rows(notes, args.also_url)))
         hashing = statistics.median(_read_and_hash(notes) for _ in range(args.rounds))
@@ -256,7 +280,7 @@ def main() -> None:
         print(f"{'unchanged re-ingest, --also-url':<37}{again:7.2f} s  {again / hashing:.2f}x")
 
 
-def _pair(result: float | tuple[float, float]) -> tuple[float, ...]:
+def _pair(result: float | tuple[float, ...]) -> tuple[float, ...]:
     return result if isinstance(result, tuple) else (result,)
 
 

@@ -52,7 +52,7 @@ def record_ingest(
     metrics: Metrics, report: IngestReport, *, trigger: str, seconds: float | None = None
 ) -> None:
     """An ingest's outcome: notes added, updated, retracted; files read, unchanged, skipped;
-    and how long it took (`trigger`: start, periodic, once)."""
+    and how long it took (`trigger`: start, periodic, watcher, once)."""
     for change in ("added", "updated", "retracted"):
         metrics.add("paperbot_notes_ingested_total", report.total(change), change=change)
     for file in report.files:

@@ -45,6 +45,7 @@ from bot.cli_metrics import (
     watch_store,
 )
 from bot.cli_render import day_digest
+from bot.cli_shutdown import DEFAULT_TIMEOUT, shut_down
 from bot.cli_subscriptions import Subscriptions, wire_subscriptions
 from bot.commands.admin import register_admin_commands
 from bot.commands.channel import ChannelCommands
@@ -62,6 +63,7 @@ from bot.replies import MessageView, Reply, Text
 from bot.scheduling.jobs import ingest_and_correct
 from bot.scheduling.leader import LeaderLock, leader_lock
 from bot.scheduling.runtime import ELECTION_JOB_ID, DigestService
+from bot.scheduling.watcher import NotesWatcher, polling_wanted
 from bot.store.migrate import at_heads, script_heads
 from bot.store.notes import SqlNoteStore
 from bot.wiring import ChatPlatform, PlatformContext
@@ -72,7 +74,6 @@ __all__ = ["TERMINAL", "IngestReporter", "delivery_config", "run_command", "serv
 log = logging.getLogger(__name__)
 
 INGEST_JOB_ID = "ingest-notes"
-SHUTDOWN_GRACE_SECONDS = 15.0
 
 
 def delivery_config(
@@ -105,6 +106,9 @@ async def run_command(args: argparse.Namespace) -> int:
     # or missing config file, or a platform's credentials set in part, stopped the bot.
     configuration: Configuration = args.configuration
     platforms, config = list(configuration.platforms), configuration.delivery
+    settings = configuration.settings
+    stopping = settings.shutdown_timeout
+    polling = polling_wanted(args.notes_dir, settings.watch_polling)
     metrics = PrometheusMetrics()
     log.info("paperbot %s on %s", __version__, redact_url(args.database_url))
     async with open_app(args.database_url) as app:
@@ -120,7 +124,10 @@ async def run_command(args: argparse.Namespace) -> int:
             record_ingest(metrics, report, trigger="once", seconds=time.perf_counter() - began)
             await _show_preview(app.notes, channel, args.notes_dir, PREVIEW_ONCE)
             return 1 if report.skipped else 0
-        await serve(app, args, config, paper, channel, reporter, metrics, platforms)
+        await serve(
+            app, args, config, paper, channel, reporter, metrics, platforms,
+            stopping=stopping, polling=polling,
+        )  # fmt: skip
     return 0
 
 
@@ -197,9 +204,12 @@ async def serve(
     reporter: IngestReporter,
     metrics: PrometheusMetrics | None = None,
     platforms: Sequence[ChatPlatform] = (),
+    *,
+    stopping: float = DEFAULT_TIMEOUT,
+    polling: bool = False,
 ) -> None:
-    """Run the digest service, the ingest jobs, the chat platforms and the prompt until
-    stopped."""
+    """Run the digest service, the ingest jobs, the notes watcher, the chat platforms and the
+    prompt until stopped; then stop within `stopping` seconds (`bot.cli_shutdown`)."""
     metrics = metrics or PrometheusMetrics()
     delivery = _delivery(app, channel, config, metrics, platforms, args.templates_dir)
     service = DigestService(delivery)
@@ -232,8 +242,12 @@ async def serve(
     stop = asyncio.Event()
     _stop_on_signals(stop)
     prompt = asyncio.create_task(_prompt_then_stop(channel, stop))
+    ingest = _IngestJob(args.notes_dir, delivery, reporter, metrics, subscriptions)
     start_up = asyncio.create_task(
-        _start_up(args, delivery, service, channel, reporter, started, metrics, subscriptions)
+        _start_up(args, delivery, service, channel, reporter, started, metrics, ingest)
+    )
+    watcher = asyncio.create_task(
+        NotesWatcher(args.notes_dir, ingest.on_change(service, started), polling=polling).run(stop)
     )
     try:
         for platform in platforms:
@@ -241,19 +255,15 @@ async def serve(
             running.append(platform)
         await stop.wait()
     finally:
-        for task in (start_up, prompt):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        for platform in reversed(running):
-            try:
-                await platform.stop()
-            except Exception:  # boundary: the others and the scheduler still stop
-                log.exception("stopping %s failed", platform.platform.value)
-        if http is not None:
-            await http.stop()
-        await service.stop()
-        await _drain_tasks(SHUTDOWN_GRACE_SECONDS)
+        closers = [(p.platform.value, p.stop) for p in reversed(running)]
+        await shut_down(
+            stopping,
+            drain=delivery.publisher.drain,
+            cancel=(start_up, prompt, watcher),
+            pause=service.scheduler.pause,
+            close=closers + ([("the HTTP server", http.stop)] if http is not None else []),
+            stop_scheduling=service.stop,
+        )
 
 
 async def _start_up(
@@ -264,7 +274,7 @@ async def _start_up(
     reporter: IngestReporter,
     started: asyncio.Event,
     metrics: PrometheusMetrics,
-    subscriptions: Subscriptions,
+    ingest: _IngestJob,
 ) -> None:
     """Read the notes folder, show the terminal's digest, then lead and re-ingest on a timer."""
     began = time.perf_counter()
@@ -291,9 +301,9 @@ async def _start_up(
     started.set()
     service.scheduler.modify_job(ELECTION_JOB_ID, next_run_time=datetime.now(UTC))
     service.scheduler.add_job(
-        _ingest_job,
+        ingest,
         "interval",
-        args=[args.notes_dir, delivery, reporter, metrics, subscriptions],
+        args=[[args.notes_dir]],
         minutes=args.ingest_every,
         id=INGEST_JOB_ID,
         coalesce=True,
@@ -340,21 +350,6 @@ def _say(line: str) -> None:
     """A line for the person running the bot (stdout, flushed: it may be a pipe)."""
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
-
-
-async def _drain_tasks(grace: float) -> None:
-    """Let jobs still running (or being cancelled) finish before the engine is disposed.
-
-    A job cut off mid-query would keep its database connection, and aiosqlite's connection
-    thread is not a daemon: the process would never exit after SIGTERM.
-    """
-    current = asyncio.current_task()
-    running = {task for task in asyncio.all_tasks() if task is not current and not task.done()}
-    if running:
-        log.debug("waiting for %s", [t.get_coro() for t in running])
-        _done, pending = await asyncio.wait(running, timeout=grace)
-        if pending:
-            log.warning("%d tasks still running at shutdown", len(pending))
 
 
 def _health(app: App, service: DigestService) -> HealthRegistry:
@@ -464,26 +459,55 @@ def admin_message(
     return post
 
 
-async def _ingest_job(
-    notes_dir: Path,
-    delivery: Delivery,
-    reporter: IngestReporter,
-    metrics: PrometheusMetrics,
-    subscriptions: Subscriptions,
-) -> None:
-    began = time.perf_counter()
-    report, corrections = await ingest_and_correct([notes_dir], delivery)
-    reporter(report)
-    record_ingest(metrics, report, trigger="periodic", seconds=time.perf_counter() - began)
-    await subscriptions.after_ingest(report)
-    if report.total("added") or report.changed_keys:
-        log.info(
-            "ingested %s: %d new, %d changed; %s",
-            notes_dir,
-            report.total("added"),
-            len(report.changed_keys),
-            corrections,
-        )
+class _IngestJob:
+    """Ingests of the notes folder (all of it on a timer, or what the watcher saw change), one
+    at a time: two ingests of one new file at once would race on its rows."""
+
+    def __init__(
+        self,
+        notes_dir: Path,
+        delivery: Delivery,
+        reporter: IngestReporter,
+        metrics: PrometheusMetrics,
+        subscriptions: Subscriptions,
+    ) -> None:
+        self._notes_dir, self._delivery, self._reporter = notes_dir, delivery, reporter
+        self._metrics, self._subscriptions = metrics, subscriptions
+        self._one_at_a_time = asyncio.Lock()
+
+    async def __call__(self, paths: Sequence[Path], trigger: str = "periodic") -> None:
+        """Ingest `paths`, correct posted messages, and tell the subscriptions."""
+        async with self._one_at_a_time:
+            began = time.perf_counter()
+            report, corrections = await ingest_and_correct(paths, self._delivery)
+            self._reporter(report)
+            seconds = time.perf_counter() - began
+            record_ingest(self._metrics, report, trigger=trigger, seconds=seconds)
+            await self._subscriptions.after_ingest(report)
+        if report.total("added") or report.changed_keys:
+            log.info(
+                "ingested %s: %d new, %d changed; %s",
+                ", ".join(map(str, paths)),
+                report.total("added"),
+                len(report.changed_keys),
+                corrections,
+            )
+
+    def on_change(
+        self, service: DigestService, started: asyncio.Event
+    ) -> Callable[[Sequence[Path]], Awaitable[None]]:
+        """What the watcher calls: after the start-up ingest, and on the leader only (every
+        replica re-ingests on its timer; the leader alone follows the folder's changes, so
+        replicas sharing one volume never ingest one change at once)."""
+
+        async def changed(paths: Sequence[Path]) -> None:
+            await started.wait()
+            if service.election is not None and service.election.leading:
+                await self(paths, trigger="watcher")
+            else:
+                log.debug("a change in %s: left to the leader", self._notes_dir)
+
+        return changed
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:

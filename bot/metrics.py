@@ -154,7 +154,7 @@ CATALOGUE: dict[str, MetricSpec] = _specs(
     MetricSpec(
         "paperbot_ingest_seconds",
         H,
-        "time per ingest of the notes folder, by trigger (start, periodic, once)",
+        "time per ingest of the notes folder, by trigger (start, periodic, watcher, once)",
         ("trigger",),
         LONG,
     ),

@@ -14,12 +14,13 @@ relative paths in the config file are relative to the file's folder.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationError
 from pydantic.fields import FieldInfo
@@ -103,6 +104,15 @@ def _checked_http(value: str) -> str:
 HttpAddress = Annotated[str, AfterValidator(_checked_http)]
 
 
+def _checked_seconds_to_stop(value: float) -> float:
+    if not (math.isfinite(value) and 0.5 <= value <= 600):
+        raise ValueError(f"{value:g} is not a number of seconds from 0.5 to 600")
+    return value
+
+
+SecondsToStop = Annotated[float, AfterValidator(_checked_seconds_to_stop)]
+
+
 class _GivenEnvironment(EnvSettingsSource):
     """pydantic-settings' environment source over the mapping `Settings.load` was given."""
 
@@ -179,6 +189,21 @@ class Settings(BaseSettings):
         description="where `run` serves `/healthz`, `/readyz`, `/metrics`: `HOST:PORT`,"
         " `:PORT`, `[::1]:PORT` or `off` (`0.0.0.0:8080` in a container)",
         json_schema_extra={**FILE, "default": DEFAULT_HTTP},
+    )
+
+    shutdown_timeout: SecondsToStop = Field(
+        10.0,
+        validation_alias="PAPERBOT_SHUTDOWN_TIMEOUT",
+        description="seconds `run` takes at most to stop after SIGTERM or SIGINT (0.5 to 600):"
+        " sends in flight finish, unfinished runs are handed back",
+        json_schema_extra={"default": "10"},
+    )
+    watch_polling: Literal["auto", "1", "0"] = Field(
+        "auto",
+        validation_alias="PAPERBOT_WATCH_POLLING",
+        description="how the notes watcher learns of changes: `1` polls, `0` file events,"
+        " `auto` polls on NFS, SMB and FUSE file systems",
+        json_schema_extra={"default": "auto"},
     )
 
     @classmethod

@@ -16,6 +16,7 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
+from bot.delivery.drain import HandedBackError
 from bot.delivery.pacing import Sleep
 from bot.ports import Clock
 from bot.store.deliveries import LeaseLostError, RunClaim, SqlDeliveryLedger
@@ -77,6 +78,14 @@ class RunLease:
         self.renewed(until)
         return True
 
+    async def hand_back(self) -> HandedBackError:
+        """The process stops: give the run back for an immediate resume (see `bot.delivery.drain`)
+        and return the error to raise. No write of this claim is accepted afterwards."""
+        self._lost = True  # the heartbeat renews no more
+        if not await self._ledger.hand_back(self.claim, self._clock.now()):
+            log.warning("%s: taken over before it was handed back", self.claim.digest_key)
+        return HandedBackError(self.claim)
+
     async def ensure(self) -> None:
         """Before a send: make sure the lease holds for at least the margin, or stop.
 
@@ -112,7 +121,7 @@ class RunLease:
             while not self._lost:
                 beat = asyncio.ensure_future(self._beat(interval))
                 await asyncio.wait({beat, stopped}, return_when=asyncio.FIRST_COMPLETED)
-                if stop.is_set():
+                if stop.is_set() or self._lost:
                     beat.cancel()
                     return
                 await self._beat_once()

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.delivery.drain import Drain
 from bot.delivery.lease import RunLease
 from bot.delivery.pacing import Pacer, Sleep
 from bot.delivery.policy import RetryPolicy, as_delivery_error
@@ -47,7 +48,8 @@ class Publisher:
 
     Parts of one destination go out in order, one at a time, so a crash can leave at most one
     message per destination sent but unrecorded. Every send starts only while the run's lease
-    holds, and a lost lease stops the run before its next send.
+    holds, and a lost lease stops the run before its next send; so does a closed `drain` (the
+    process stops), which hands the run back.
     """
 
     def __init__(
@@ -60,11 +62,13 @@ class Publisher:
         clock: Clock,
         sleep: Sleep,
         metrics: Metrics | None = None,
+        drain: Drain | None = None,
     ) -> None:
         """`metrics` count retries and Retry-After waits."""
         self._ledger, self._routes, self._pacer = ledger, routes, pacer
         self._policy, self._clock, self._sleep = policy, clock, sleep
         self._metrics: Metrics = metrics or NullMetrics()
+        self.drain = drain or Drain()
 
     def route(self, platform: Platform) -> Route:
         """The renderer and transport of a platform."""
@@ -81,6 +85,7 @@ class Publisher:
 
         Raises:
             LeaseLostError: another claim took the run over; this one sent nothing after that.
+            HandedBackError: the drain closed; the run was handed back before its next send.
         """
         route = self.route(dest.platform)
         run = lease.claim
@@ -113,28 +118,38 @@ class Publisher:
         attempt = 0
         while True:
             attempt += 1
-            await self._pacer.wait_turn(dest)
+            waited = await self.drain.wait_unless_closed(self._pacer.wait_turn(dest))
             await lease.ensure()  # the fence: no send starts without the lease
-            try:
-                ref = await route.transport.post(dest, payload, thread=thread, nonce=nonce)
-            except Exception as exc:
-                error = as_delivery_error(exc)
-                if error is None:
-                    raise
-                await self._after_failure(lease, dest, state, attempt, error)
-                continue
-            until = lease.until()
-            if not await self._ledger.mark_sent(
-                state.id,
-                ref,
-                self._clock.now(),
-                run=lease.claim,
-                until=until,
-                content_hash=content_hash,
-            ):
-                raise lease.refused()
-            lease.renewed(until)
-            return ref
+            if not waited or self.drain.closed:
+                raise await lease.hand_back()
+            async with self.drain.sending():  # a stop lets the send and its record finish
+                try:
+                    ref = await route.transport.post(dest, payload, thread=thread, nonce=nonce)
+                except Exception as exc:
+                    error = as_delivery_error(exc)
+                    if error is None:
+                        raise
+                    await self._ledger.note_attempt(state.id, str(error))
+                else:
+                    await self._record(lease, state, ref, content_hash)
+                    return ref
+            await self._after_failure(lease, dest, state, attempt, error)
+
+    async def _record(
+        self, lease: RunLease, state: PartState, ref: MessageRef, content_hash: str
+    ) -> None:
+        """The part went out: record it, fenced by the run's lease (renewed by the write)."""
+        until = lease.until()
+        if not await self._ledger.mark_sent(
+            state.id,
+            ref,
+            self._clock.now(),
+            run=lease.claim,
+            until=until,
+            content_hash=content_hash,
+        ):
+            raise lease.refused()
+        lease.renewed(until)
 
     async def _after_failure(
         self,
@@ -144,8 +159,8 @@ class Publisher:
         attempt: int,
         error: DeliveryError,
     ) -> None:
-        """Record the attempt, then wait (the heartbeat keeps the lease) or give up by raising."""
-        await self._ledger.note_attempt(state.id, str(error))
+        """Wait (the heartbeat keeps the lease; a closed drain ends the wait) or give up by
+        raising; the attempt is recorded already."""
         if not self._policy.should_retry(attempt, error):
             raise error
         delay = self._policy.delay(attempt, error)
@@ -164,4 +179,4 @@ class Publisher:
             self._metrics.observe("paperbot_retry_after_seconds", delay, platform=platform)
             self._pacer.hold_workspace(dest, delay)
         else:
-            await self._sleep(delay)
+            await self.drain.wait_unless_closed(self._sleep(delay))

@@ -12,6 +12,7 @@ from enum import StrEnum
 from bot.delivery.alerts import AdminAlerts
 from bot.delivery.corrections import Corrections
 from bot.delivery.delivered import kept_by_failed_run
+from bot.delivery.drain import HandedBackError
 from bot.delivery.lease import RunLease, claim_leased
 from bot.delivery.pacing import Sleep
 from bot.delivery.publisher import Publisher
@@ -43,6 +44,7 @@ class RunOutcome(StrEnum):
     ALREADY = "already"  # the slot ran, or another process (or task) holds it
     SKIPPED = "skipped"  # disabled or paused
     LOST = "lost"  # its lease ran out and another claim took the run over mid-send
+    STOPPED = "stopped"  # the process is stopping: not started, or handed back (see drain)
 
 
 @dataclass(slots=True)
@@ -120,6 +122,8 @@ class DigestRunner:
     async def _run(
         self, settings: DestinationSettings, digest_key: str, trigger: str
     ) -> RunOutcome:
+        if self._publisher.drain.closed:
+            return RunOutcome.STOPPED
         state = await self._destinations.state(settings.key)
         if not settings.enabled or state.paused:
             return RunOutcome.SKIPPED
@@ -141,6 +145,9 @@ class DigestRunner:
             async with lease.kept():
                 built = _Built(*await self._digest_for(settings, claim))
                 built.parts = await self._publish(settings, lease, built)
+        except HandedBackError:
+            log.info("%s to %s: handed back for a resume (stopping)", digest_key, settings.key)
+            return RunOutcome.STOPPED
         except LeaseLostError:
             log.warning("%s to %s: lease lost, another claim resumes it", digest_key, settings.key)
             return RunOutcome.LOST

@@ -44,7 +44,9 @@ class DigestScheduler:
         self._resume_every = resume_every
 
     async def activate(self) -> None:
-        """Become the process that posts: build the jobs, catch up, then resume orphaned runs."""
+        """Become the process that posts: build the jobs, catch up, then resume orphaned runs
+        (at once: a stopping leader hands its unfinished runs back for that, and every
+        `resume_every` seconds from then on)."""
         await self.rebuild()
         self._scheduler.add_job(
             self.resume_stale,
@@ -56,6 +58,7 @@ class DigestScheduler:
             replace_existing=True,
         )
         await self.catch_up()
+        await self.resume_stale()
 
     def deactivate(self) -> None:
         """Stop posting (leadership lost): remove every digest job."""

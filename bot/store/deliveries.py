@@ -205,6 +205,13 @@ class SqlDeliveryLedger:
         async with self._sessions() as session, session.begin():
             return await _fence(session, run, lease_until=until)
 
+    async def hand_back(self, run: RunClaim, now: datetime) -> bool:
+        """End this claim's lease now, still pending, so the next leader resumes the run at
+        once; the claim keeps no right to write (its owner is cleared). False when another claim
+        owned the run already."""
+        async with self._sessions() as session, session.begin():
+            return await _fence(session, run, lease_until=now, owner="", updated_at=now)
+
     async def assign(self, run: RunClaim, snapshot: RunSnapshot) -> bool:
         """Store the run's snapshot and take its notes; False if another run took one first.
 

@@ -7,12 +7,14 @@ bot's reactions on the messages it posted, answering `already_reacted`, `no_reac
 (chat.postMessage, chat.update, chat.postEphemeral and response_url posts) with the checks of
 `slack_validation` plus the unescaped-mention rule, and can be told to fail the next calls of a
 method: `fail("chat.postMessage", status=429, retry_after=2)`, `fail(..., error="not_in_channel")`,
-`fail(..., status=500)`. A payload that fails validation is answered `invalid_blocks` and listed
-in `problems`, so a test that forgets to look still sees the digest fail.
+`fail(..., status=500)`; `post_delay` slows every chat.postMessage down (a slow Slack). A
+payload that fails validation is answered `invalid_blocks` and listed in `problems`, so a test
+that forgets to look still sees the digest fail.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
 import json
@@ -79,6 +81,8 @@ class SlackApi:
         self.reactions: dict[tuple[str, str], list[str]] = {}  # (channel, ts) -> the bot's names
         self.base_url = ""
         self.root = ""
+        self.post_delay = 0.0
+        """Seconds each chat.postMessage takes before it is answered (and recorded)."""
         self.app_tokens: set[str] = set()
         self.connections = 0
         self.socket_messages: list[dict[str, Any]] = []
@@ -185,6 +189,8 @@ class SlackApi:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if method == "chat.postMessage" and self.post_delay:
+            await asyncio.sleep(self.post_delay)
         args = await _arguments(request)
         authorization = request.headers.get("Authorization", "")
         if authorization.startswith("Basic "):  # oauth.v2.access: the app's client id and secret

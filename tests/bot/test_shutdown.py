@@ -1,0 +1,100 @@
+"""SIGTERM during a digest fan-out to a slow Slack: `paperbot run` exits 0 within its bound, and
+the ledger is consistent: every message Slack accepted is recorded sent, and every unfinished run
+is handed back (resumable at once)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import open_app
+from bot.store.delivery_schema import DeliveryRow, DigestRunRow
+from tests.support.cli import run_cli
+from tests.support.slack_api import SlackApi, slack_api
+from tests.support.slack_service import (
+    ENTRIES,
+    TOKEN,
+    destination,
+    running_bot,
+    slack_env,
+    wait_for,
+)
+
+CHANNELS = [f"C{i}" for i in range(1, 4)]
+PARTS = 1 + len(ENTRIES)  # a header and one reply per note, in its thread
+BOUND = 4.0
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[SlackApi]:
+    async with slack_api() as api:
+        api.workspace("T1", TOKEN)
+        api.post_delay = 0.4  # a slow Slack: sends are in flight when SIGTERM comes
+        yield api
+
+
+async def _ledger(database_url: str) -> tuple[list[DigestRunRow], list[DeliveryRow]]:
+    async with open_app(database_url) as app, app.engine.connect() as conn:
+        runs = (await conn.execute(select(DigestRunRow))).all()
+        parts = (await conn.execute(select(DeliveryRow))).all()
+    return runs, parts  # type: ignore[return-value]
+
+
+async def test_sigterm_mid_fan_out_exits_0_in_time_and_hands_the_rest_back(
+    api: SlackApi, tmp_path: Path, database_url: str
+) -> None:
+    config = "".join(destination(c) for c in CHANNELS)
+    env = slack_env(api, PAPERBOT_SHUTDOWN_TIMEOUT=str(BOUND))
+    async with running_bot(api, tmp_path, database_url, config=config, env=env) as bot:
+        await wait_for(lambda: len(api.called("chat.postMessage")) >= len(CHANNELS), 60)
+        began = time.monotonic()
+        bot.process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(BOUND + 10):
+            await bot.process.wait()
+        took = time.monotonic() - began
+        stopped_at = datetime.now(UTC)
+        assert bot.process.returncode == 0, bot.logged()[-3000:]
+    # the bound, plus the second each step past it gets (closing each connection, unwinding
+    # cancelled jobs, resigning) and the database's own slowness on the shared machine
+    assert took < BOUND + 8, f"{took:.1f} s" + bot.logged()[-4000:]
+    posted = {c.answer["ts"] for c in api.called("chat.postMessage") if c.answer.get("ok")}
+    assert 0 < len(posted) < len(CHANNELS) * PARTS, "the fan-out was not cut short"
+
+    runs, parts = await _ledger(database_url)
+    recorded = {p.message_id for p in parts if p.status == "sent"}
+    assert recorded == posted  # nothing sent unrecorded, nothing recorded unsent
+    unfinished = [r for r in runs if r.status == "pending"]
+    assert unfinished, "no run was cut short"
+    for run in unfinished:  # handed back: resumable at once, not after the 2-minute lease
+        assert run.owner == "" and run.lease_until <= stopped_at, (run.owner, run.lease_until)
+    assert {r.status for r in runs} <= {"pending", "sent", "empty"}
+    # the next owner resumes a handed-back run at once, sending only the rest:
+    # tests/bot/delivery/test_drain.py
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        (
+            "PAPERBOT_SHUTDOWN_TIMEOUT",
+            "ten",
+            "Input should be a valid number, unable to parse string as a number (got 'ten')",
+        ),
+        ("PAPERBOT_SHUTDOWN_TIMEOUT", "0", "0 is not a number of seconds from 0.5 to 600"),
+        ("PAPERBOT_WATCH_POLLING", "maybe", "Input should be 'auto', '1' or '0' (got 'maybe')"),
+    ],
+)
+async def test_a_bad_shutdown_or_watch_variable_stops_the_start_naming_it(
+    tmp_path: Path, variable: str, value: str, said: str
+) -> None:
+    url = f"sqlite:///{tmp_path / 'never.sqlite3'}"
+    result = await run_cli("run", "--http", "off", "--database-url", url, env={variable: value})
+    assert result.code == 2 and f"{variable}: {said}" in result.err
+    assert not (tmp_path / "never.sqlite3").exists()  # stopped before anything ran

@@ -1,0 +1,74 @@
+"""compose.yaml and the Dockerfile, checked as data: no container engine runs in the tests
+(`scripts/container-smoke` builds and runs the image where podman or Docker is at hand)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.conftest import REPO_ROOT
+
+
+def _compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((REPO_ROOT / "compose.yaml").read_text("utf-8"))
+    return loaded
+
+
+def test_postgres_16_keeps_its_data_in_a_named_volume_and_checks_its_health() -> None:
+    compose = _compose()
+    postgres = compose["services"]["postgres"]
+    assert postgres["image"] == "postgres:16"
+    volume, _, target = postgres["volumes"][0].partition(":")
+    assert volume in compose["volumes"] and target == "/var/lib/postgresql/data"
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+
+
+def test_the_bot_waits_for_a_healthy_postgres_and_points_database_url_at_it() -> None:
+    compose = _compose()
+    bot, postgres = compose["services"]["paperbot"], compose["services"]["postgres"]
+    assert bot["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    url = bot["environment"]["DATABASE_URL"]
+    assert re.fullmatch(
+        r"postgresql://paperbot:\$\{POSTGRES_PASSWORD:-\w+\}@postgres:5432/paperbot", url
+    )
+    assert postgres["environment"]["POSTGRES_PASSWORD"] == "${POSTGRES_PASSWORD:-paperbot}"
+    assert bot["environment"]["PAPERBOT_HTTP"] == "0.0.0.0:8080"
+
+
+def test_secrets_come_from_an_env_file_and_the_notes_folder_is_mounted() -> None:
+    bot = _compose()["services"]["paperbot"]
+    assert bot["env_file"] == [{"path": ".env", "required": False}]
+    mounts = {m.rsplit(":", 2)[1]: m for m in bot["volumes"]}
+    assert mounts["/srv/paperbot/notes"].startswith("${PAPERBOT_NOTES:-./seeds}:")
+    assert mounts["/srv/paperbot/config"] == "./config:/srv/paperbot/config:ro"
+    assert not any(key.startswith(("SLACK_", "DISCORD_")) for key in bot["environment"])
+
+
+def test_replicas_scale_without_a_host_port_clash_and_stop_within_the_grace() -> None:
+    bot = _compose()["services"]["paperbot"]
+    assert bot["ports"] == ["8080"]  # a free host port per replica
+    assert "container_name" not in bot  # a fixed name would stop --scale
+    assert bot["stop_signal"] == "SIGTERM" and bot["stop_grace_period"] == "15s"
+
+
+def test_the_dockerfile_is_multi_stage_non_root_and_checks_its_health() -> None:
+    text = (REPO_ROOT / "Dockerfile").read_text("utf-8")
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert lines[0] == "ARG BASE_IMAGE=python:3.12-slim"
+    assert lines[1] == "FROM ${BASE_IMAGE} AS builder"
+    assert (
+        "FROM ${BASE_IMAGE}" in lines
+        and "COPY --from=builder /opt/paperbot/venv /opt/paperbot/venv" in lines
+    )
+    assert "USER paperbot" in lines and 'VOLUME ["/srv/paperbot/data"]' in lines
+    assert lines[-1] == 'CMD ["paperbot", "run"]'
+    assert "PAPERBOT_HTTP=0.0.0.0:8080" in text and "/healthz" in text
+    assert "HEALTHCHECK" in text and "python3" in text and "curl" not in text.replace("no curl", "")
+    ignored = (REPO_ROOT / ".dockerignore").read_text("utf-8").splitlines()
+    assert ignored[1] == "*" and "config/.env" in ignored
+    for path in ("bot", "adapters", "formatters", "seeds", "config", "pyproject.toml"):
+        assert f"!{path}/" in ignored or f"!{path}" in ignored
+    assert Path(REPO_ROOT / "seeds").is_dir()
