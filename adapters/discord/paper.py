@@ -183,15 +183,17 @@ async def _follow(interaction: discord.Interaction[Any], note_key: str) -> None:
     if services.follow is None or interaction.guild_id is None or interaction.message is None:
         await interaction.response.defer()  # not a digest's button in a server: nothing to do
         return
-    channel = interaction.channel_id or 0
-    parts: Any = getattr(interaction.client, "parts", None)
-    if parts is not None:
-        channel = await parts.posting_channel(interaction.client, channel)
-    where = MessageRef(
-        Platform.DISCORD, str(interaction.guild_id), str(channel), str(interaction.message.id)
-    )
-    click = FollowClick(where, str(interaction.user.id), note_key)
-    await answer(interaction, "", services.follow(click))
+    follow, guild, message = services.follow, str(interaction.guild_id), interaction.message
+
+    async def followed() -> Reply:  # inside the deferral's clock: the lookup may need a request
+        channel = interaction.channel_id or 0
+        parts: Any = getattr(interaction.client, "parts", None)
+        if parts is not None:
+            channel = await parts.posting_channel(interaction.client, channel)
+        where = MessageRef(Platform.DISCORD, guild, str(channel), str(message.id))
+        return await follow(FollowClick(where, str(interaction.user.id), note_key))
+
+    await answer(interaction, "", followed())
 
 
 class PaperButton(
