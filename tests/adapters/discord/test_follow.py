@@ -59,10 +59,10 @@ async def _click(
 
 
 def _said(clicked: Interaction) -> str:
-    """The text of the ephemeral answer to a click (its first callback)."""
+    """The text of the ephemeral answer to a click (at once, or deferred and followed up)."""
     (callback,) = clicked.callbacks
-    assert callback["type"] == 4 and callback["data"]["flags"] & EPHEMERAL
-    return texts(callback["data"])
+    assert callback["type"] in (4, 5) and callback["data"]["flags"] & EPHEMERAL
+    return texts(clicked.message())
 
 
 async def _stop(process: asyncio.subprocess.Process, log: Path) -> None:
