@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from adapters.http.prometheus import PrometheusMetrics
 from bot.app import App
 from bot.commands.follow import FollowButtons, FollowClick
 from bot.commands.reactions import ReactionHandler
 from bot.digest.personal import Person
-from bot.metrics import MetricsRegistry
 from bot.models import Destination, Platform, Reaction
 from bot.replies import MessageView, Reply
 from bot.store.subscriptions import SqlSubscriptionStore
@@ -58,7 +58,7 @@ async def test_a_click_follows_the_papers_current_tags_once_for_the_clicker(
     assert [s.origins for s in await service.following(ANN)] == [("button:" + A.key,)] * 2
 
     handler = ReactionHandler(
-        delivery.ledger, MetricsRegistry(), subscriptions=service, destination_of=destination_of,
+        delivery.ledger, PrometheusMetrics(), subscriptions=service, destination_of=destination_of,
         papers=PartNotes(app.engine, app.notes, lambda p: delivery.publisher.route(p).renderer),
     )  # fmt: skip
     await handler.handle(Reaction(on_a, user="U1", emoji="🔔"))
