@@ -1,6 +1,6 @@
 """Subscriptions as `paperbot run` wires them: the `/paper` sub-commands, the reaction handler
-that follows papers' tags, the tag menu, DM digests on the leader's scheduler, and `:react` at
-the terminal."""
+that follows papers' tags, the Follow button, the tag menu, DM digests on the leader's
+scheduler, and `:react` at the terminal."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import cast
 
 from adapters.console import ConsoleChannel
 from bot.app import App, search_service
+from bot.commands.follow import FollowButtons
 from bot.commands.menu import register_menu_command
 from bot.commands.paper import PaperCommand
 from bot.commands.reactions import ReactionHandler
@@ -41,6 +42,7 @@ class Subscriptions:
 
     service: SubscriptionService
     reactions: ReactionHandler
+    follow: FollowButtons
     personal: PersonalDigests
     scheduler: PersonalScheduler
     menus: TagMenus
@@ -121,7 +123,8 @@ def wire_subscriptions(
         grace_seconds=delivery.config.misfire_grace_seconds,
     )
     digests.also_lead(scheduler.activate, scheduler.deactivate)
-    subscriptions = Subscriptions(service, reactions, personal, scheduler, menus)
+    follow = FollowButtons(service, app.notes, delivery.ledger, destination_of)
+    subscriptions = Subscriptions(service, reactions, follow, personal, scheduler, menus)
     digests.also_lead(subscriptions.lead_menus, lambda: None)
     return subscriptions
 

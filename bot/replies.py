@@ -131,10 +131,12 @@ class MessageView:
     """A short answer: catalogue `lines` (channel settings, a digest run), after `text`.
 
     `text` is shown as it is: operator text from outside the command core (a delivery alert).
+    `removable` are the asker's own subscriptions (filter texts) to offer a Remove button for.
     """
 
     text: str = ""
     lines: tuple[Text, ...] = ()
+    removable: tuple[str, ...] = ()
 
 
 View = (

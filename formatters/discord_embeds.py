@@ -3,7 +3,9 @@
 `thread` layout: a header message with one embed (numbered titles, tags) that names the thread to
 start from it (`thread_name`), then one message per note in that thread. `inline` layout: header
 and note embeds packed into channel messages of ≤10 embeds and ≤6,000 characters. Every payload
-carries `allowed_mentions: {"parse": []}`.
+carries `allowed_mentions: {"parse": []}`. Each live paper with tags gets a Follow `#tag …`
+button (`paper:follow:<note key>`, answered by `adapters/discord/paper.py`) on the message that
+shows it, except in a person's DM digest.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from bot.replies import Reply
 from formatters.discord_kit import (
     BRAND_COLOUR,
     Embed,
+    action_rows,
+    button,
     colour_for,
     discord_entry,
     embed_length,
@@ -28,6 +32,7 @@ from formatters.entries import (
     Budget,
     days_label,
     filter_key,
+    follow_label,
     live_count,
     masked,
     overflow_query,
@@ -67,8 +72,12 @@ class DiscordRenderer:
         head = self._header_embeds(digest)
         entries = [self._entry(note, n, digest) for n, note in enumerate(digest.notes, 1)]
         if digest.layout is Layout.INLINE:
-            return self._messages(head + entries, in_thread=False)
-        messages = self._messages(head, in_thread=True)
+            numbered = [
+                *[(embed, None) for embed in head],
+                *zip(entries, enumerate(digest.notes, 1), strict=True),
+            ]
+            return self._messages(numbered, digest, in_thread=False)
+        messages = self._messages([(embed, None) for embed in head], digest, in_thread=True)
         name = self._t(digest, "digest.thread_name", days=days_label(digest))
         first = messages[0]
         messages[0] = DiscordPayload(
@@ -76,7 +85,14 @@ class DiscordRenderer:
             embeds=first.embeds,
             thread_name=truncate(escape_discord_plain(name), L.thread_name),
         )
-        messages += [DiscordPayload(embeds=(entry,), thread=True) for entry in entries]
+        messages += [
+            DiscordPayload(
+                embeds=(entry,),
+                components=self._follow_rows([(None, note)], digest),
+                thread=True,
+            )
+            for entry, note in zip(entries, digest.notes, strict=True)
+        ]
         return messages
 
     def render_merged(self, digest: Digest) -> DiscordPayload:
@@ -148,10 +164,42 @@ class DiscordRenderer:
         embed["footer"] = {"text": truncate(escape_discord_plain(footer), L.footer)}
         return fit_embed(embed)
 
-    def _messages(self, embeds: list[Embed], *, in_thread: bool) -> list[DiscordPayload]:
-        """Embeds packed into messages of ≤10 embeds and ≤6,000 characters."""
-        groups = split_by_budget(embeds, embed_length, budget=L.total, max_items=L.embeds)
+    def _messages(
+        self,
+        embeds: list[tuple[Embed, tuple[int, Note] | None]],
+        digest: Digest,
+        *,
+        in_thread: bool,
+    ) -> list[DiscordPayload]:
+        """Embeds packed into messages of ≤10 embeds and ≤6,000 characters; a message with
+        papers (numbered) gets their Follow buttons."""
+        groups = split_by_budget(
+            embeds, lambda item: embed_length(item[0]), budget=L.total, max_items=L.embeds
+        )
         return [
-            DiscordPayload(embeds=tuple(group), thread=in_thread and i > 0)
+            DiscordPayload(
+                embeds=tuple(embed for embed, _ in group),
+                components=self._follow_rows([p for _, p in group if p is not None], digest),
+                thread=in_thread and i > 0,
+            )
             for i, group in enumerate(groups)
         ]
+
+    def _follow_rows(
+        self, papers: list[tuple[int | None, Note]], digest: Digest
+    ) -> tuple[dict[str, object], ...]:
+        """Action rows of Follow buttons (`paper:follow:<note key>`), one per live paper with
+        tags, numbered in the inline layout (as the entries are). None in a person's DM digest:
+        a click there does not say which server the person follows in."""
+        if digest.personal:
+            return ()
+        template = self._t(digest, "digest.follow", tags="{tags}")
+        buttons = []
+        for number, note in papers:
+            if note.retracted or not note.tags:
+                continue
+            text = follow_label(template, note.tags, L.button_label - 4, escape_discord_plain)
+            made = button(f"{number}. {text}" if number else text, f"paper:follow:{note.key}")
+            if made is not None:
+                buttons.append(made)
+        return tuple(action_rows(buttons))

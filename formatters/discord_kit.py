@@ -18,6 +18,7 @@ from formatters.text import escape_discord, escape_discord_url, truncate
 __all__ = [
     "BRAND_COLOUR",
     "Embed",
+    "action_rows",
     "button",
     "colour_for",
     "discord_entry",
@@ -99,6 +100,13 @@ def button(label: str, custom_id: str, *, style: int = 2) -> dict[str, Any] | No
         "label": truncate(label, L.button_label),
         "custom_id": custom_id,
     }
+
+
+def action_rows(buttons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Buttons in action rows of 5, at most 5 rows (Discord's limits); the rest left out."""
+    per_row = L.buttons_per_row
+    rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+    return [{"type": 1, "components": row} for row in rows[: L.action_rows]]
 
 
 def discord_entry(

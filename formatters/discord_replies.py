@@ -1,7 +1,8 @@
 """Command results (`/paper …`) as one Discord message of embeds and buttons.
 
 Buttons carry their state in `custom_id` (≤100): `paper:page:<cursor>` for paging and
-`paper:share:<note key>` for sharing. State that does not fit gets a text hint instead.
+`paper:share:<note key>` for sharing, `paper:unsub:<filter>` for a subscription list's Remove
+buttons. State that does not fit gets a text hint instead.
 A shared note names its sharer in plain text, escaped like any user text (no `<@id>`), and,
 like every payload, carries `allowed_mentions: {"parse": []}`: sharing notifies no one.
 """
@@ -26,6 +27,7 @@ from bot.replies import (
 from formatters.discord_kit import (
     BRAND_COLOUR,
     Embed,
+    action_rows,
     button,
     colour_for,
     discord_entry,
@@ -75,7 +77,11 @@ def render_discord_reply(
         embeds = [_simple(strings.t(locale, "help.title"), body)]
     elif isinstance(view, MessageView):
         message = escape_discord(strings.message(locale, view))
-        embeds = [{"description": truncate(message, 4000), "color": BRAND_COLOUR}]
+        embed: Embed = {"description": truncate(message, 4000), "color": BRAND_COLOUR}
+        components, hint = _removable(view.removable, locale, strings)
+        if hint:
+            embed["footer"] = {"text": truncate(escape_discord_plain(hint), L.footer)}
+        embeds = [embed]
     else:
         embeds = [_error(view, locale, strings)]
     return DiscordPayload(
@@ -115,6 +121,17 @@ def _error(view: ErrorView, locale: str, strings: Catalogue) -> Embed:
     body = strings.t(locale, "error.try") + "\n" + _examples(view.examples) if view.examples else ""
     embed = _simple(title, body) if body else {"description": truncate(title, 4000)}
     return {**embed, "color": 0xED4245}
+
+
+def _removable(
+    filters: tuple[str, ...], locale: str, strings: Catalogue
+) -> tuple[list[dict[str, Any]], str]:
+    """Rows of Remove buttons (`paper:unsub:<filter>`), one per subscription, as many as
+    Discord allows (5 rows of 5); the hint to type for the rest (or a filter too long)."""
+    made = [button(strings.t(locale, "subs.remove", filter=f), f"paper:unsub:{f}") for f in filters]
+    buttons = [b for b in made if b is not None][: L.buttons_per_row * L.action_rows]
+    hint = strings.t(locale, "subs.remove_hint") if len(buttons) < len(filters) else ""
+    return action_rows(buttons), hint
 
 
 def _search(

@@ -20,6 +20,7 @@ __all__ = [
     "days_label",
     "entry_context",
     "filter_key",
+    "follow_label",
     "live_count",
     "masked",
     "overflow_query",
@@ -105,6 +106,13 @@ def clip_tags(tags: tuple[str, ...], limit: int, escape: Escape) -> tuple[str, .
         shown.append(text)
         used += len(text) + 1
     return tuple(shown)
+
+
+def follow_label(template: str, tags: tuple[str, ...], limit: int, escape: Escape) -> str:
+    """A Follow button's label (`template` holds `{tags}`): as many `#tag`s (escaped: a tag is
+    untrusted text) as fit within `limit` characters, then "+N" for the rest."""
+    room = limit - len(template.replace("{tags}", "")) - 4  # keeps room for a "+N"
+    return template.replace("{tags}", " ".join(clip_tags(tags, room, escape)))
 
 
 def entry_context(

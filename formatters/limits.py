@@ -51,6 +51,7 @@ class DiscordLimits:
     custom_id: int = 100
     button_url: int = 512
     buttons_per_row: int = 5
+    action_rows: int = 5
     thread_name: int = 100
 
 

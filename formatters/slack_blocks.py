@@ -3,6 +3,8 @@
 `thread` layout: a header message (title, tags, numbered titles), then one thread reply per note.
 `inline` layout: the header and every note in channel messages, split as the limits require.
 Every message stays ≤50 blocks and ≤11,000 characters of block text, with a `text` fallback.
+Each live paper's entry ends with its buttons: Full note, and Follow `#tag …` (a paper with tags;
+value: the note key) for the Follow listener (`bot/commands/follow.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from formatters.entries import (
     HeaderContext,
     days_label,
     filter_key,
+    follow_label,
     live_count,
     masked,
     overflow_query,
@@ -37,7 +40,7 @@ from formatters.slack_kit import (
     section,
     slack_entry,
 )
-from formatters.slack_replies import NOTE_ACTION, render_slack_reply
+from formatters.slack_replies import FOLLOW_ACTION, NOTE_ACTION, render_slack_reply
 from formatters.templating import Templates
 from formatters.text import split_by_budget, split_text, truncate
 
@@ -134,7 +137,12 @@ class SlackRenderer:
             blocks.append(context([label(self._t(digest, filter_key(digest), filter=why))]))
         if not note.retracted:
             caption = self._t(digest, "digest.full_note")
-            blocks.append(actions([button(caption, NOTE_ACTION, f"id:{note.key}")]))
+            buttons = [button(caption, NOTE_ACTION, f"id:{note.key}")]
+            if note.tags and len(note.key) <= SLACK_LIMITS.button_value:
+                template = self.strings.t(digest.locale, "digest.follow", tags="{tags}")
+                follow = follow_label(template, note.tags, SLACK_LIMITS.button_text, label)
+                buttons.append(button(follow, FOLLOW_ACTION, note.key))
+            blocks.append(actions(buttons))
         return blocks
 
     def _messages(

@@ -1,6 +1,7 @@
 """Command results (`/paper …`) as one Slack message: search pages with paging and share buttons,
 one note in full, a shared note, tags, help and errors. Button values carry the state the action
-handler needs: `paper.page` buttons the cursor, `paper.share` buttons `id:<note key>`.
+handler needs: `paper.page` buttons the cursor, `paper.share` buttons `id:<note key>`, and a
+subscription list's `paper.unsubscribe` buttons the command `subscriptions remove <filter>`.
 
 A shared note names its sharer in plain text: `<@U…>` would notify them (and `verbatim` does not
 stop an explicit mention), and no paperbot message pings anyone.
@@ -45,6 +46,9 @@ SHARE_ACTION = "paper.share"
 NEXT_ACTION = "paper.page.next"
 PREV_ACTION = "paper.page.prev"
 NOTE_ACTION = "paper.note"
+FOLLOW_ACTION = "paper.follow"
+REMOVE_ACTION = "paper.unsubscribe"
+MAX_REMOVE = 40  # Remove buttons in one list: with the message and the hint, within 50 blocks
 # One note in full: everything, unless it would break the ~11k message budget.
 FULL_NOTE_BUDGET = Budget(title=250, authors=600, commentary=4000, abstract=4000)
 
@@ -69,6 +73,7 @@ def render_slack_reply(reply: Reply, *, templates: Templates, strings: Catalogue
         message = strings.message(reply.locale, view)
         title = label(message.split("\n", 1)[0])
         blocks = [section(c) for c in split_text(label(message), 2900)]
+        blocks += _removable(view.removable, reply.locale, strings)
     else:
         title, blocks = _error(view, reply.locale, strings)
     if reply.ephemeral:
@@ -90,6 +95,22 @@ def _fit(blocks: list[Block]) -> list[Block]:
             break
         fitted[longest] = {**fitted[longest], **section(truncate(text, max(1, len(text) - excess)))}
     return fitted
+
+
+def _removable(filters: tuple[str, ...], locale: str, strings: Catalogue) -> list[Block]:
+    """One line per subscription with its Remove button (value: the command it sends), as many
+    as fit beside the message (`MAX_REMOVE`); the rest get a hint to type."""
+    blocks: list[Block] = []
+    for text in filters:
+        value = f"subscriptions remove {text}"
+        if len(blocks) == MAX_REMOVE or len(value) > SLACK_LIMITS.button_value:
+            blocks.append(context([strings.t(locale, "subs.remove_hint")]))
+            break
+        caption = strings.t(locale, "subs.remove", filter=text)
+        blocks.append(
+            {**section(f"`{label(text)}`"), "accessory": button(caption, REMOVE_ACTION, value)}
+        )
+    return blocks
 
 
 def _search(

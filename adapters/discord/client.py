@@ -105,13 +105,13 @@ class ClientParts:
         workspace = str(event.guild_id) if event.guild_id is not None else "@me"
         channel = event.channel_id
         if event.guild_id is not None:
-            channel = await self._posting_channel(client, channel)
+            channel = await self.posting_channel(client, channel)
         ref = MessageRef(Platform.DISCORD, workspace, str(channel), str(event.message_id))
         await self.on_reaction(
             Reaction(ref, str(event.user_id), reaction_emoji(event.emoji), added)
         )
 
-    async def _posting_channel(self, client: discord.Client, channel_id: int) -> int:
+    async def posting_channel(self, client: discord.Client, channel_id: int) -> int:
         """A thread's parent (where its digest was sent), else the channel itself: from the
         cache, else `GET /channels/{id}` once per channel (a thread never changes parent)."""
         if channel_id in self._parents:

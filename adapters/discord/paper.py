@@ -8,9 +8,11 @@ Answers are ephemeral; one the core has not produced within `defer_after` (1 s) 
 first and sent as the follow-up (the first response must come within 3 s; a quick answer is one
 request instead of two). `share` is one lookup by id, answered at once and visible to the
 channel, naming who shared it and pinging no one. Buttons are one `DynamicItem` whose state is its
-`custom_id` (`paper:page:<cursor>`, `paper:share:<key>`, `paper:full:<key>`), registered in
-`setup_hook`, so a button on a message from before a restart still works. Next and Previous
-edit the message they are on (an UPDATE_MESSAGE, or a deferred update and an edit).
+`custom_id` (`paper:page:<cursor>`, `paper:share:<key>`, `paper:full:<key>`, a digest paper's
+`paper:follow:<key>`, a subscription list's `paper:unsub:<filter>`), registered in `setup_hook`,
+so a button on a message from before a restart still works. Next, Previous and Remove edit the
+message they are on (an UPDATE_MESSAGE, or a deferred update and an edit); Follow answers with
+an ephemeral message. Every button acts as the person who clicked it.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ import discord
 from discord import app_commands
 
 from adapters.discord.suggest import Suggestions
+from bot.commands.follow import FollowClick
 from bot.commands.request import CommandRequest
-from bot.models import Platform
+from bot.models import MessageRef, Platform
 from bot.payloads import DiscordPayload
 from bot.replies import Reply
 
@@ -49,6 +52,8 @@ class PaperServices:
     suggestions: Suggestions
     full_label: Callable[[str], str] | None = None
     """The "Full note" button's word in a locale; None: no such buttons."""
+    follow: Callable[[FollowClick], Awaitable[Reply]] | None = None
+    """A digest paper's Follow button (`bot/commands/follow.py`); None: not answered."""
     defer_after: float = DEFER_AFTER_SECONDS
     """An answer not ready this soon is deferred first (Discord allows 3 s in all)."""
 
@@ -136,20 +141,25 @@ def services_of(interaction: discord.Interaction[Any]) -> PaperServices:
     return services
 
 
-async def _soon(interaction: discord.Interaction[Any], text: str) -> asyncio.Task[Reply] | Reply:
-    """The core's reply if it is ready within `defer_after`, else the task still computing it."""
+async def _soon(
+    interaction: discord.Interaction[Any], text: str, asked: Awaitable[Reply] | None = None
+) -> asyncio.Task[Reply] | Reply:
+    """The core's reply (to `text`, or `asked`) if it is ready within `defer_after`, else the
+    task still computing it."""
     services = services_of(interaction)
-    task = asyncio.ensure_future(services.handle(request_for(interaction, text)))
+    task = asyncio.ensure_future(asked or services.handle(request_for(interaction, text)))
     done, _ = await asyncio.wait({task}, timeout=services.defer_after)
     return task.result() if done else task
 
 
-async def answer(interaction: discord.Interaction[Any], text: str) -> None:
+async def answer(
+    interaction: discord.Interaction[Any], text: str, asked: Awaitable[Reply] | None = None
+) -> None:
     """Answer privately at once when the core is quick; else defer (ephemeral) and follow up."""
     if text.split()[:1] == ["share"]:
         await _share(interaction, text)
         return
-    reply = await _soon(interaction, text)
+    reply = await _soon(interaction, text, asked)
     if isinstance(reply, Reply):
         await interaction.response.send_message(**_kwargs(interaction, reply), ephemeral=True)
         return
@@ -166,9 +176,29 @@ async def _share(interaction: discord.Interaction[Any], text: str) -> None:
     )
 
 
+async def _follow(interaction: discord.Interaction[Any], note_key: str) -> None:
+    """A digest paper's Follow: the clicker follows its tags in this server, answered only to
+    them. The message is looked up where the ledger keeps it (a thread's parent channel)."""
+    services = services_of(interaction)
+    if services.follow is None or interaction.guild_id is None or interaction.message is None:
+        await interaction.response.defer()  # not a digest's button in a server: nothing to do
+        return
+    follow, guild, message = services.follow, str(interaction.guild_id), interaction.message
+
+    async def followed() -> Reply:  # inside the deferral's clock: the lookup may need a request
+        channel = interaction.channel_id or 0
+        parts: Any = getattr(interaction.client, "parts", None)
+        if parts is not None:
+            channel = await parts.posting_channel(interaction.client, channel)
+        where = MessageRef(Platform.DISCORD, guild, str(channel), str(message.id))
+        return await follow(FollowClick(where, str(interaction.user.id), note_key))
+
+    await answer(interaction, "", followed())
+
+
 class PaperButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"paper:(?P<action>page|share|full):(?P<state>.+)",
+    template=r"paper:(?P<action>page|share|full|follow|unsub):(?P<state>.+)",
 ):
     """Every `/paper` button; what it does is in its `custom_id`, so restarts keep it working."""
 
@@ -191,12 +221,17 @@ class PaperButton(
             await _share(interaction, f"share id:{self.state}")
         elif self.action == "full":
             await answer(interaction, f"id:{self.state}")
+        elif self.action == "follow":
+            await _follow(interaction, self.state)
+        elif self.action == "unsub":
+            await self._turn(interaction, f"subscriptions remove {self.state}")
         else:
-            await self._turn(interaction)
+            await self._turn(interaction, self.state)
 
-    async def _turn(self, interaction: discord.Interaction[Any]) -> None:
-        """Next / Previous: the page in the cursor, edited into the same message."""
-        reply = await _soon(interaction, self.state)
+    async def _turn(self, interaction: discord.Interaction[Any], text: str) -> None:
+        """Next / Previous (the page in the cursor), and a subscription list's Remove (for the
+        clicker, whoever the list was for): the answer edited into the same message."""
+        reply = await _soon(interaction, text)
         if isinstance(reply, Reply):
             await interaction.response.edit_message(**_kwargs(interaction, reply))
             return

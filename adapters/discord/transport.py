@@ -103,6 +103,7 @@ class DiscordTransport:
         """Replace a posted message's content (corrections, merged parts)."""
         body = _wire(payload, None)
         body.setdefault("content", "")
+        body.setdefault("components", [])  # an edit without buttons drops the old ones
         channel = ref.channel
         if channel.startswith(DM_PREFIX):
             channel = await self._dm_channel(channel)

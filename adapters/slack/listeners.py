@@ -3,8 +3,9 @@
 `/paper` answers inside its acknowledgement when the core is quick (the usual case: one round
 trip, nothing else to fail), and otherwise acknowledges empty at `ack_budget` and answers through
 `response_url`, so Slack's 3 s never pass. Every answer is ephemeral except a shared note.
-Buttons carry their state (a page cursor is the query text with `page:N`, a note is `id:<key>`),
-so they work after a restart and for anyone who clicks.
+Buttons carry their state (a page cursor is the query text with `page:N`, a note is `id:<key>`,
+a digest paper's Follow its note key, a Remove the command it sends), so they work after a
+restart and for anyone who clicks, always as the person who clicked.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.admins import WorkspaceAdmins
+from bot.commands.follow import FollowClick
 from bot.commands.request import CommandRequest
 from bot.log_context import request_scope
 from bot.models import MessageRef, Platform, Reaction
@@ -47,6 +49,8 @@ ADMIN_WORDS = frozenset({"digest", "channel"})
 PAGE_ACTIONS = ("paper.page.next", "paper.page.prev")
 SHARE_ACTION = "paper.share"
 NOTE_ACTION = "paper.note"
+REMOVE_ACTION = "paper.unsubscribe"
+FOLLOW_ACTION = "paper.follow"
 _SKIN_TONE = re.compile(r"::skin-tone-\d$")
 FAILED = "Sorry, /paper failed (a paperbot bug, logged for the admins). Please try again later."
 
@@ -74,6 +78,8 @@ class SlackServices:
     admins: WorkspaceAdmins
     uninstalled: Callable[[str | None, str, str], Awaitable[None]]
     """A workspace (enterprise id, team id) removed the app or revoked its bot token: why."""
+    follow: Callable[[FollowClick], Awaitable[Reply]] | None = None
+    """A paper's Follow button (`bot/commands/follow.py`); None: the button is not answered."""
 
 
 class SlackListeners:
@@ -183,7 +189,9 @@ class SlackListeners:
     async def on_page(
         self, ack: AsyncAck, respond: AsyncRespond, body: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        """Next / Previous: the same ephemeral message, replaced by the other page."""
+        """Next / Previous, and a subscription list's Remove (its value is the command
+        `subscriptions remove <filter>`, run for the clicker): the same ephemeral message,
+        replaced by the answer."""
         await ack()
         reply = await self._answer_action(client, body, _action_value(body))
         await _respond(respond, self._services().render(reply), reply, replace_original=True)
@@ -203,6 +211,25 @@ class SlackListeners:
         await ack()
         reply = await self._answer_action(client, body, _action_value(body))
         await _respond(respond, self._services().render(reply), reply, replace_original=False)
+
+    async def on_follow(self, ack: AsyncAck, respond: AsyncRespond, body: dict[str, Any]) -> None:
+        """Follow `#tag …` on a digest's paper: the clicker follows its tags (value: the note
+        key), answered only to them; the digest message stays as it is."""
+        await ack()
+        services = self._services()
+        if services.follow is None:
+            return
+        user = body.get("user") or {}
+        team = (body.get("team") or {}).get("id") or user.get("team_id", "")
+        channel = str((body.get("channel") or {}).get("id", ""))
+        clicker = str(user.get("id", ""))
+        where = f"@{clicker}" if channel.startswith("D") else channel
+        ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get(
+            "ts"
+        )
+        ref = MessageRef(Platform.SLACK, str(team), where, str(ts or ""))
+        reply = await services.follow(FollowClick(ref, clicker, _action_value(body)))
+        await _respond(respond, services.render(reply), reply, replace_original=False)
 
     async def _answer_action(
         self, client: AsyncWebClient, body: dict[str, Any], text: str
@@ -313,6 +340,8 @@ def register(app: AsyncApp, listeners: SlackListeners) -> None:
         app.action(action)(listeners.on_page)
     app.action(SHARE_ACTION)(listeners.on_share)
     app.action(NOTE_ACTION)(listeners.on_note)
+    app.action(REMOVE_ACTION)(listeners.on_page)
+    app.action(FOLLOW_ACTION)(listeners.on_follow)
     app.event("reaction_added")(listeners.on_reaction)
     app.event("reaction_removed")(listeners.on_reaction)
     app.event("app_uninstalled")(listeners.on_app_uninstalled)

@@ -2,7 +2,9 @@
 them (ephemeral), each answer saying exactly what they follow now and when their DM comes.
 
 `subscriptions cadence instant|daily|weekly [HH:MM] [time zone]` changes when it comes; a
-time or zone left out keeps the current one.
+time or zone left out keeps the current one. The list (`subscriptions`) offers a Remove button
+per subscription; a click sends `subscriptions remove <filter>`, which stops exactly the
+subscription stored as that filter, for the person who clicked, and answers with the list again.
 """
 
 from __future__ import annotations
@@ -78,7 +80,11 @@ async def _subscriptions(service: SubscriptionService, request: CommandRequest, 
         subs = await service.following(person)
         stored = await service.store.plan(person)
         change = SubscriptionChange((), (), tuple(s.text for s in subs), stored)
-        return _answer(request, change_lines(change))
+        return _answer(request, change_lines(change), removable=change.following)
+    if words[0].lower() == "remove":
+        text = rest.strip()[len(words[0]) :].strip()
+        change = await service.remove_exactly(person, text)
+        return _answer(request, change_lines(change, asked=text), removable=change.following)
     if words[0].lower() != "cadence":
         problem = msg("error.unknown_command", typed=f"subscriptions {rest}".strip())
         return Reply(ErrorView(problem, CADENCE_USAGE), locale=request.locale)
@@ -135,8 +141,11 @@ def change_lines(change: SubscriptionChange, *, asked: str = "") -> tuple[Text, 
     return tuple(lines)
 
 
-def _answer(request: CommandRequest, lines: tuple[Text, ...]) -> Reply:
-    return Reply(MessageView(lines=lines), ephemeral=True, locale=request.locale)
+def _answer(
+    request: CommandRequest, lines: tuple[Text, ...], *, removable: tuple[str, ...] = ()
+) -> Reply:
+    view = MessageView(lines=lines, removable=removable)
+    return Reply(view, ephemeral=True, locale=request.locale)
 
 
 def _refused(

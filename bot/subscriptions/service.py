@@ -72,9 +72,12 @@ class SubscriptionService:
     async def follow_tags(
         self, person: Person, tags: Iterable[str], origin: str, home: Destination
     ) -> SubscriptionChange:
-        """Follow each tag for `origin` (a reaction's message)."""
-        texts = [tag_filter(tag, self._clock.now()).text for tag in dict.fromkeys(tags)]
-        return await self._add(person, texts, origin, home)
+        """Follow each tag for `origin` (a reaction's message, a Follow button)."""
+        return await self._add(person, self.tag_texts(tags), origin, home)
+
+    def tag_texts(self, tags: Iterable[str]) -> list[str]:
+        """The subscriptions following `tags` would be (`tag:rl`), each once."""
+        return [tag_filter(tag, self._clock.now()).text for tag in dict.fromkeys(tags)]
 
     async def _add(
         self, person: Person, texts: list[str], origin: str, home: Destination
@@ -91,6 +94,13 @@ class SubscriptionService:
         removed = await self.store.remove(person, texts)
         if removed:
             log.info("%s unsubscribed from %s", person.key, ", ".join(removed))
+        return await self._state(person, removed=removed)
+
+    async def remove_exactly(self, person: Person, text: str) -> SubscriptionChange:
+        """Stop the one subscription stored as `text` (a Remove button's filter), if any."""
+        removed = await self.store.remove(person, [text]) if text else []
+        if removed:
+            log.info("%s removed %s", person.key, ", ".join(removed))
         return await self._state(person, removed=removed)
 
     async def unfollow_origin(self, person: Person, origin: str) -> SubscriptionChange:

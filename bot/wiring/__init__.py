@@ -16,6 +16,7 @@ from typing import Protocol
 from aiohttp import web
 
 from bot.app import App
+from bot.commands.follow import FollowButtons
 from bot.commands.paper import PaperCommand
 from bot.commands.reactions import ReactionHandler
 from bot.delivery.publisher import Route
@@ -40,6 +41,8 @@ class PlatformContext:
     templates_dir: Path | None = None
     http_port: int | None = None
     """The bound `--http` port; None when the HTTP server is off."""
+    follow: FollowButtons | None = None
+    """Answers the Follow button on each paper of a digest."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from adapters.discord.suggest import Corpus
     from adapters.discord.transport import DiscordTransport
     from bot.app import App
+    from bot.commands.follow import FollowButtons
     from bot.commands.paper import PaperCommand
     from bot.commands.reactions import ReactionHandler, ReactionResult
     from bot.commands.request import CommandRequest
@@ -172,9 +173,10 @@ def paper_services(
     app: App,
     paper: PaperCommand,
     templates_dir: Path | None = None,
+    follow: FollowButtons | None = None,
 ) -> PaperServices:
-    """The `/paper` core (which counts and times its answers), the Discord reply renderer and
-    autocomplete over the notes."""
+    """The `/paper` core (which counts and times its answers), the Discord reply renderer,
+    autocomplete over the notes, and the digests' Follow buttons (`follow`)."""
     from adapters.discord.paper import PaperServices
     from adapters.discord.suggest import Suggestions
     from bot.app import renderer_for
@@ -187,6 +189,7 @@ def paper_services(
         renderer.render_reply,
         Suggestions(corpus_loader(app)),
         full_label=lambda locale: strings.t(locale, "digest.full_note"),
+        follow=follow.click if follow is not None else None,
     )
 
 
@@ -317,7 +320,9 @@ class DiscordPlatform:
 
         endpoints = Endpoints(self.settings.api_base, self.settings.gateway)
         apply_endpoints(endpoints)
-        services = paper_services(context.app, context.paper, context.templates_dir)
+        services = paper_services(
+            context.app, context.paper, context.templates_dir, follow=context.follow
+        )
         if self._transport is None:
             self.route(context.app)
         assert self._transport is not None

@@ -175,6 +175,7 @@ class SlackPlatform:
             metrics=context.metrics,
             admins=WorkspaceAdmins(),
             uninstalled=uninstalled,
+            follow=context.follow.click if context.follow is not None else None,
         )
         if self.settings.mode is SlackMode.SINGLE:
             bot_user = await self._check_token()

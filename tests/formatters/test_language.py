@@ -12,7 +12,7 @@ import pytest
 from bot.commands.channel import RUN_OUTCOMES, RUN_STATUSES
 from bot.digest.settings import Origin
 from bot.errors import QuerySyntaxError
-from bot.models import Layout
+from bot.models import Layout, Platform
 from bot.replies import Text
 from bot.search.query import ERROR_CODES, parse_query
 from formatters.i18n import LOCALES, catalogue
@@ -99,13 +99,18 @@ def test_run_outcomes_and_statuses_have_words() -> None:
 
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("layout", list(Layout))
-def test_no_digest_advertises_subscribing_before_it_exists(locale: str, layout: Layout) -> None:
-    """Issue 12 builds 🔔 subscribing; until then no footer offers it."""
+def test_slack_and_discord_digests_offer_following_each_paper_in_the_digests_language(
+    locale: str, layout: Layout
+) -> None:
+    """Issue 12: each paper's Follow button is labelled in the digest's language; the terminal
+    has `:react 🔔 <n>` instead of a button."""
     digest = crafted_digest([crafted_note(1), crafted_note(2)], layout=layout, locale=locale)
-    for renderer in RENDERERS.values():
-        for payload in renderer.render_digest(digest):
-            shown = str(payload.to_json())
-            assert "🔔" not in shown and "follow" not in shown and "구독" not in shown
+    word = {"ko": "🔔 구독 #rl #reasoning", "en": "🔔 Follow #rl #reasoning"}[locale]
+    for platform, renderer in RENDERERS.items():
+        shown = " ".join(str(p.to_json()) for p in renderer.render_digest(digest))
+        expected = 0 if platform is Platform.CONSOLE else 2
+        assert shown.count(word) == expected, platform
+        assert ("Follow" in shown) == (locale == "en" and platform is not Platform.CONSOLE)
 
 
 def test_every_origin_has_a_word() -> None:

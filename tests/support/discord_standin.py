@@ -126,6 +126,11 @@ class Channel:
             data["available_tags"] = self.available_tags
         if self.type == CHANNEL_DM:
             data["recipients"] = [user(self.recipient or "1", "someone")]
+        if self.type == CHANNEL_PUBLIC_THREAD:  # as Discord sends a thread (an interaction's too)
+            data.update(owner_id=BOT_ID, message_count=0, member_count=1,
+                        thread_metadata={"archived": False, "auto_archive_duration": 1440,
+                                         "archive_timestamp": "2024-09-20T00:00:00+00:00",
+                                         "locked": False})  # fmt: skip
         return data
 
 
@@ -661,10 +666,7 @@ class DiscordStandIn:
         thread = Channel(message_id, parent.guild_id, CHANNEL_PUBLIC_THREAD, body["name"],
                          parent_id=channel_id)  # fmt: skip
         self.channels[thread.id] = thread
-        data = {**thread.payload(), "owner_id": BOT_ID, "message_count": 0, "member_count": 1,
-                "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
-                                    "archive_timestamp": "2024-09-20T00:00:00+00:00",
-                                    "locked": False}}  # fmt: skip
+        data = thread.payload()
         self.threads.append({"parent": channel_id, "message": message_id, **body})
         return _json(data)
 

@@ -109,14 +109,21 @@ class SlackSender:
         user_name: str = "ada",
         ephemeral: bool = True,
         response_url: str | None = None,
+        message_ts: str = "1.2",
     ) -> Answer:
-        """A click on a button of one of our messages (`block_actions`, form-encoded)."""
+        """A click on a button of one of our messages (`block_actions`, form-encoded); the
+        message is `message_ts` in `channel`."""
         payload = {
             "type": "block_actions",
             "user": {"id": user, "username": user_name, "name": user_name, "team_id": team},
             "api_app_id": "A1",
             "token": "legacy-verification-token",
-            "container": {"type": "message", "message_ts": "1.2", "is_ephemeral": ephemeral},
+            "container": {
+                "type": "message",
+                "message_ts": message_ts,
+                "channel_id": channel,
+                "is_ephemeral": ephemeral,
+            },
             "trigger_id": f"{next(_ids)}.1.abc",
             "team": {"id": team, "domain": team.lower()},
             "channel": {"id": channel, "name": "ml-papers"},

@@ -241,3 +241,20 @@ async def test_an_inline_digest_in_a_forum_stays_in_one_post(
     assert len(messages) == 2  # 13 embeds: the starter message and one more, in the post
     assert sum(len(m["embeds"]) for m in messages) == 1 + 12
     assert standin.problems == []
+
+
+async def test_a_retraction_edits_the_papers_follow_button_away(
+    delivery: tuple[Delivery, list[Text]], standin: DiscordStandIn, tmp_path: Path
+) -> None:
+    wired, _ = delivery
+    guild = standin.add_guild()
+    channel = standin.guilds[guild][0]
+    assert await wired.runner.run(destination(guild, channel), "slot:1") is RunOutcome.SENT
+    header = standin.channel_posts(channel)[0]
+    before = standin.channel_posts(header["id"])[1]
+    assert before["components"][0]["components"][0]["custom_id"].startswith("paper:follow:")
+    write_notes(tmp_path, [NOTES[0], NOTES[2]])  # the second paper is retracted
+    await ingest(tmp_path, wired)
+    after = standin.channel_posts(header["id"])[1]
+    assert after["edited_timestamp"] is not None and after["components"] == []
+    assert standin.problems == []

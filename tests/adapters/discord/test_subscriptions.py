@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,37 @@ MATCHING = [
 ]
 OTHER = Entry("Scaling Sparse Experts", tags=("moe",))
 LATER = Entry("Offline RL Without Tears", tags=("rl", "reasoning"))
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A guild with one channel whose thread-layout digest comes every second, the notes folder
+    holding `FIRST`, and the child's arguments and environment."""
+
+    notes: Path
+    guild: str
+    channel: str
+    args: list[str]
+    env: dict[str, str]
+
+    @classmethod
+    def make(cls, standin: DiscordStandIn, database_url: str, tmp_path: Path) -> Setup:
+        notes = tmp_path / "notes"
+        notes.mkdir()
+        write_notes(notes, [FIRST])
+        guild = standin.add_guild()
+        channel = standin.guilds[guild][0]
+        config = tmp_path / "paperbot.toml"
+        config.write_text(_destination(guild, channel, "thread"), encoding="utf-8")
+        env = {
+            "DISCORD_BOT_TOKEN": "test-token.abc",
+            "DISCORD_API_BASE_URL": standin.api_base,
+            "DISCORD_GATEWAY_URL": standin.gateway_url,
+        }
+        args = ["--notes-dir", str(notes), "--database-url", database_url,
+                "--config", str(config), "--http", "127.0.0.1:0", "--ingest-every", "0.1",
+                "-v"]  # fmt: skip
+        return cls(notes, guild, channel, args, env)
 
 
 class Service:
@@ -89,22 +121,10 @@ class Service:
 async def test_a_bell_follows_a_paper_and_the_instant_dm_holds_exactly_the_matching_notes(
     standin: DiscordStandIn, database_url: str, tmp_path: Path
 ) -> None:
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    write_notes(notes, [FIRST])
-    guild = standin.add_guild()
-    channel = standin.guilds[guild][0]
-    config = tmp_path / "paperbot.toml"
-    config.write_text(_destination(guild, channel, "thread"), encoding="utf-8")
-    env = {
-        "DISCORD_BOT_TOKEN": "test-token.abc",
-        "DISCORD_API_BASE_URL": standin.api_base,
-        "DISCORD_GATEWAY_URL": standin.gateway_url,
-    }
+    setup = Setup.make(standin, database_url, tmp_path)
+    notes, guild, channel = setup.notes, setup.guild, setup.channel
     log = tmp_path / "bot.log"
-    args = ["--notes-dir", str(notes), "--database-url", database_url, "--config", str(config),
-            "--http", "127.0.0.1:0", "--ingest-every", "0.1", "-v"]  # fmt: skip
-    process = await _start(args, env, log)
+    process = await _start(setup.args, setup.env, log)
     service = Service(standin, guild, channel, log)
     try:
         (header,) = await standin.wait_for(lambda: standin.channel_posts(channel), 90)
