@@ -234,6 +234,7 @@ async def serve(
         paper=paper,
         delivery=delivery,
         reactions=subscriptions.reactions,
+        reconciler=subscriptions.reconciler,
         metrics=metrics,
         templates_dir=args.templates_dir,
         http_port=http.port if http is not None else None,

@@ -22,6 +22,7 @@ from bot.delivery.publisher import Route
 from bot.delivery.service import Delivery
 from bot.models import Platform
 from bot.ports import Metrics
+from bot.subscriptions.reconcile import Reconciler
 
 __all__ = ["ChatPlatform", "HealthCheck", "PlatformContext", "PlatformFactory", "Variable"]
 
@@ -40,6 +41,8 @@ class PlatformContext:
     templates_dir: Path | None = None
     http_port: int | None = None
     """The bound `--http` port; None when the HTTP server is off."""
+    reconciler: Reconciler | None = None
+    """The reconcile pass over recent messages' reactions (run at start and reconnect)."""
 
 
 @dataclass(frozen=True, slots=True)
