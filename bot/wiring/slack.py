@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from bot.delivery.publisher import Route
     from bot.models import Reaction
     from bot.replies import Reply
+    from bot.subscriptions.reconcile import ReconcileRunner
     from bot.wiring import PlatformContext
 
 __all__ = ["SlackFactory", "SlackPlatform"]
@@ -95,6 +96,7 @@ class SlackPlatform:
         self._listeners: SlackListeners | None = None
         self._installations: EncryptedInstallationStore | None = None
         self._socket: SocketMode | None = None
+        self._reconcile: ReconcileRunner | None = None
         self._token_ok = False
         self._team = ""
 
@@ -182,16 +184,39 @@ class SlackPlatform:
                 context.reactions.ignore_user(Platform.SLACK, bot_user)
         else:
             log.info("Slack: OAuth, workspaces install at /slack/install")
+        self._reconcile = self._reconcile_runner(context, listeners)
         if self.settings.socket_mode:
             from adapters.slack.socket_mode import SocketMode
 
-            self._socket = SocketMode(bolt, self.settings.app_token)
+            trigger = self._reconcile.trigger if self._reconcile is not None else None
+            self._socket = SocketMode(bolt, self.settings.app_token, on_connected=trigger)
             await self._socket.start()
+        elif self._reconcile is not None:  # HTTP mode has no connection to lose: at start only
+            self._reconcile.trigger("start")
 
     async def stop(self) -> None:
         """Close the Socket Mode connection (HTTP requests stop with the HTTP server)."""
+        if self._reconcile is not None:
+            await self._reconcile.stop()
         if self._socket is not None:
             await self._socket.stop()
+
+    def _reconcile_runner(
+        self, context: PlatformContext, listeners: SlackListeners
+    ) -> ReconcileRunner | None:
+        """The reconcile pass over `reactions.get`, applying what it finds as the reaction
+        events are (confirmed ephemerally in the message's channel)."""
+        if context.reconciler is None:
+            return None
+        from adapters.slack.reactions import SlackReactionReader
+        from bot.subscriptions.reconcile import ReconcileRunner
+
+        async def apply(reaction: Reaction) -> None:
+            client = await self._client_for(reaction.message.workspace)
+            await listeners.apply_reaction(client, reaction, reaction.message.channel)
+
+        reader = SlackReactionReader(self._client_for)
+        return ReconcileRunner(context.reconciler, Platform.SLACK, reader, apply)
 
     # -- helpers ------------------------------------------------------------------------------
 
