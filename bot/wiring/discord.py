@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from bot.delivery.publisher import Route
     from bot.models import Reaction
     from bot.replies import Reply
+    from bot.subscriptions.reconcile import ReconcileRunner
     from bot.wiring import HealthCheck, PlatformContext
 
 __all__ = [
@@ -281,6 +282,7 @@ class DiscordPlatform:
         self._login_backoff = login_backoff
         self._stopping = False
         self._tasks: list[asyncio.Task[Any]] = []
+        self._reconcile: ReconcileRunner | None = None
 
     def _http(self) -> Any:
         if self.stopped is not None:
@@ -328,10 +330,12 @@ class DiscordPlatform:
         def ignore(user_id: str) -> None:  # the bot's own reactions never subscribe anyone
             context.reactions.ignore_user(Platform.DISCORD, user_id)
 
+        self._reconcile = self._reconcile_runner(context, on_reaction)
         parts = ClientParts(
             services,
             SqlCommandHashes(context.app.engine, Platform.DISCORD.value, context.app.clock),
             on_reaction=on_reaction,
+            on_connected=self._reconcile.trigger if self._reconcile is not None else None,
             sync_guild=self.settings.command_guild,
             logged_in=self.logged_in,
             metrics=context.metrics,
@@ -355,6 +359,19 @@ class DiscordPlatform:
                 name="discord-suggest",
             ),
         ]
+
+    def _reconcile_runner(
+        self, context: PlatformContext, on_reaction: Callable[[Reaction], Awaitable[object]]
+    ) -> ReconcileRunner | None:
+        """The reconcile pass over the message reactions endpoint, applying what it finds as
+        reaction events are (confirmed by DM, bundled)."""
+        if context.reconciler is None:
+            return None
+        from adapters.discord.reactions import DiscordReactionReader
+        from bot.subscriptions.reconcile import ReconcileRunner
+
+        reader = DiscordReactionReader(self._http)
+        return ReconcileRunner(context.reconciler, Platform.DISCORD, reader, on_reaction)
 
     async def _run(self, make: Callable[[], discord.Client]) -> None:
         """Log in (retrying while Discord cannot be reached), then let discord.py keep the
@@ -399,6 +416,8 @@ class DiscordPlatform:
     async def stop(self) -> None:
         """Close the gateway and REST sessions; end the tasks."""
         self._stopping = True
+        if self._reconcile is not None:
+            await self._reconcile.stop()
         if self._drain is not None and self.client is not None and not self.client.is_closed():
             try:  # confirmations still gathering go out before the client closes
                 await asyncio.wait_for(self._drain(), self._confirm_window + CLOSE_GRACE_SECONDS)
