@@ -23,12 +23,14 @@ from bot.ports import Metrics
 from bot.replies import Reply
 from bot.scheduling.personal import PersonalScheduler
 from bot.scheduling.runtime import DigestService
+from bot.store.dm_notices import SqlDmNotices
 from bot.store.menus import SqlMenuStore
 from bot.store.reaction_marks import SqlReactionMarks
 from bot.store.subscriptions import SqlSubscriptionStore
 from bot.subscriptions.digests import PersonalDigests, personal_digests_for
 from bot.subscriptions.menu import MenuChannel, MenuTransport, TagMenus
 from bot.subscriptions.menu_messages import MenuMessages
+from bot.subscriptions.notices import DmNotices
 from bot.subscriptions.paper_messages import PaperMessages
 from bot.subscriptions.parts import PartNotes
 from bot.subscriptions.reconcile import Reconciler
@@ -49,6 +51,7 @@ class Subscriptions:
     scheduler: PersonalScheduler
     menus: TagMenus
     reconciler: Reconciler
+    notices: DmNotices
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def after_ingest(self, report: IngestReport) -> None:
@@ -127,6 +130,8 @@ def wire_subscriptions(
         days=delivery.config.subscriptions.reconcile_days,
     )
     personal = personal_digests_for(delivery, store)
+    notices = DmNotices(SqlDmNotices(app.engine), store, app.clock)
+    personal.on_unreachable = notices.failed
     scheduler = PersonalScheduler(
         personal,
         store,
@@ -134,7 +139,9 @@ def wire_subscriptions(
         grace_seconds=delivery.config.misfire_grace_seconds,
     )
     digests.also_lead(scheduler.activate, scheduler.deactivate)
-    subscriptions = Subscriptions(service, reactions, personal, scheduler, menus, reconciler)
+    subscriptions = Subscriptions(
+        service, reactions, personal, scheduler, menus, reconciler, notices
+    )
     digests.also_lead(subscriptions.lead_menus, lambda: None)
     return subscriptions
 

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from bot.delivery.publisher import Route
     from bot.models import Reaction
     from bot.replies import Reply
+    from bot.subscriptions.notices import DmNotices
     from bot.subscriptions.reconcile import ReconcileRunner
     from bot.wiring import HealthCheck, PlatformContext
 
@@ -173,9 +174,12 @@ def paper_services(
     app: App,
     paper: PaperCommand,
     templates_dir: Path | None = None,
+    notices: DmNotices | None = None,
 ) -> PaperServices:
     """The `/paper` core (which counts and times its answers), the Discord reply renderer and
-    autocomplete over the notes."""
+    autocomplete over the notes. With `notices`, a person whose DMs failed is told why after
+    their next answer (Discord has no way to reach someone who refuses DMs but an interaction
+    of theirs)."""
     from adapters.discord.paper import PaperServices
     from adapters.discord.suggest import Suggestions
     from bot.app import renderer_for
@@ -188,7 +192,18 @@ def paper_services(
         renderer.render_reply,
         Suggestions(corpus_loader(app)),
         full_label=lambda locale: strings.t(locale, "digest.full_note"),
+        notice=None if notices is None else _notice_for(notices),
     )
+
+
+def _notice_for(notices: DmNotices) -> Callable[[CommandRequest], Awaitable[Reply | None]]:
+    from bot.digest.personal import Person
+
+    async def notice(request: CommandRequest) -> Reply | None:
+        person = Person(Platform.DISCORD, request.workspace, request.user)
+        return await notices.take(person, request.locale)
+
+    return notice
 
 
 def notes_version(app: App) -> Callable[[], Awaitable[tuple[object, ...]]]:
@@ -319,7 +334,9 @@ class DiscordPlatform:
 
         endpoints = Endpoints(self.settings.api_base, self.settings.gateway)
         apply_endpoints(endpoints)
-        services = paper_services(context.app, context.paper, context.templates_dir)
+        services = paper_services(
+            context.app, context.paper, context.templates_dir, notices=context.notices
+        )
         if self._transport is None:
             self.route(context.app)
         assert self._transport is not None

@@ -6,7 +6,6 @@ while the gateway was down are reconciled when the client resumes."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import discord
@@ -14,9 +13,9 @@ import discord
 from adapters.discord.reactions import DiscordReactionReader
 from bot.models import MessageRef, Platform
 from bot.subscriptions.reconcile import Reactable
-from tests.adapters.discord.test_service import _destination, _start
 from tests.adapters.discord.test_subscriptions import ANA, BEA, FIRST, MATCHING, OTHER, Service
 from tests.support.discord_paper import Bot, texts
+from tests.support.discord_service import deployment, serving
 from tests.support.discord_standin import DiscordStandIn
 from tests.support.real_delivery import write_notes
 
@@ -52,42 +51,22 @@ def _confirmations(standin: DiscordStandIn, user: str, said: str) -> list[str]:
 async def test_bells_changed_while_stopped_or_disconnected_take_effect_when_back(
     standin: DiscordStandIn, database_url: str, tmp_path: Path
 ) -> None:
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    write_notes(notes, [FIRST])
-    guild = standin.add_guild()
-    channel = standin.guilds[guild][0]
-    config = tmp_path / "paperbot.toml"
-    config.write_text(_destination(guild, channel, "thread"), encoding="utf-8")
-    env = {
-        "DISCORD_BOT_TOKEN": "test-token.abc",
-        "DISCORD_API_BASE_URL": standin.api_base,
-        "DISCORD_GATEWAY_URL": standin.gateway_url,
-    }
-    args = ["--notes-dir", str(notes), "--database-url", database_url, "--config", str(config),
-            "--http", "127.0.0.1:0", "--ingest-every", "0.1", "-v"]  # fmt: skip
-
+    setup = deployment(standin, database_url, tmp_path, [FIRST])
+    guild, channel, notes = setup.guild, setup.channel, setup.notes
     first_log = tmp_path / "first.log"
-    process = await _start(args, env, first_log)
-    service = Service(standin, guild, channel, first_log)
-    try:
+    async with serving(setup, first_log):
+        service = Service(standin, guild, channel, first_log)
         (header,) = await standin.wait_for(lambda: standin.channel_posts(channel), 90)
         (paper,) = await standin.wait_for(lambda: standin.channel_posts(header["id"]), 90)
         await service.logged("posted slot:")
         await service.paper(ANA, "subscriptions cadence instant")
         await service.paper(BEA, "subscriptions cadence instant")
         await service.logged("discord reconcile:")
-    finally:
-        process.terminate()
-        async with asyncio.timeout(30):
-            await process.wait()
-    assert process.returncode == 0, first_log.read_text()[-3000:]
 
     standin.react(paper["id"], "🔔", ANA)  # while paperbot is stopped
     log = tmp_path / "second.log"
-    process = await _start(args, env, log)
-    service = Service(standin, guild, channel, log)
-    try:
+    async with serving(setup, log):
+        service = Service(standin, guild, channel, log)
         await standin.wait_for(lambda: _confirmations(standin, ANA, "Now following"), 90)
         (said,) = _confirmations(standin, ANA, "Now following")
         assert "tag:rl" in said and "tag:reasoning" in said
@@ -105,11 +84,6 @@ async def test_bells_changed_while_stopped_or_disconnected_take_effect_when_back
         assert any(c.resumed for c in standin.connections)  # a resume, not a new session
         await service.logged("reconcile pass asked for (reconnect (resumed))")
         await service.logged("discord reconcile:", 2)
-    finally:
-        process.terminate()
-        async with asyncio.timeout(30):
-            await process.wait()
-    assert process.returncode == 0, log.read_text()[-3000:]
     assert len(_confirmations(standin, ANA, "Now following")) == 1
     assert sorted(service.dm_titles(ANA)) == sorted(e.title for e in MATCHING)  # once
     assert standin.problems == []
