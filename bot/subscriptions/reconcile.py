@@ -118,11 +118,13 @@ class Reconciler:
         for source in self._sources:
             for message in await source.recent(platform, since):
                 messages += 1
+                # the marks first: an event applied while the platform is read is then either
+                # seen on the platform (a no-op add) or not at all, never taken for a removal
+                recorded = await self._marks.on(message.ref)
                 now = await reader.reactions(message)
                 if now is None:
                     unreadable += 1
                     continue
-                recorded = await self._marks.on(message.ref)
                 for emoji in sorted(message.emoji):
                     present = now.get(emoji, frozenset())
                     seen = recorded.get(emoji, frozenset())

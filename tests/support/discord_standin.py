@@ -234,7 +234,8 @@ class DiscordStandIn:
     ) -> None:
         """A person adds (or removes) a reaction without any gateway event (the bot is down,
         or its connection is)."""
-        users = self.user_reactions.setdefault((message_id, emoji, int(burst)), set())
+        key = (message_id, emoji.replace("\ufe0f", ""), int(burst))  # one emoji, with or without
+        users = self.user_reactions.setdefault(key, set())  # U+FE0F, as Discord treats it
         if added:
             users.add(user_id)
         else:
@@ -293,6 +294,18 @@ class DiscordStandIn:
 
     async def dispatch(self, event: str, data: dict[str, Any], guild_id: str | None = None) -> None:
         """Send an op-0 event to the connection holding `guild_id`'s shard (else the first)."""
+        if event in ("MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE"):  # Discord's state too
+            emoji = data.get("emoji") or {}
+            name = (
+                emoji.get("name") if emoji.get("id") is None else f"{emoji['name']}:{emoji['id']}"
+            )
+            self.react(
+                str(data["message_id"]),
+                str(name),
+                str(data["user_id"]),
+                added=event == "MESSAGE_REACTION_ADD",
+                burst=bool(data.get("burst")),
+            )
         conn = self._connection_for(guild_id)
         conn.seq += 1
         await conn.ws.send_str(json.dumps({"op": 0, "t": event, "s": conn.seq, "d": data}))
@@ -581,8 +594,10 @@ class DiscordStandIn:
             return _error(400, 50035, "Invalid Form Body: limit, type or after")
         if not 1 <= limit <= 100 or kind not in (0, 1):
             return _error(400, 50035, "Invalid Form Body: limit must be 1-100, type 0 or 1")
-        found = set(self.user_reactions.get((message_id, emoji, kind), ()))
-        if kind == 0 and (channel_id, message_id, emoji) in self.reactions:
+        bare = emoji.replace("\ufe0f", "")
+        found = set(self.user_reactions.get((message_id, bare, kind), ()))
+        own = {(c, m, e.replace("\ufe0f", "")) for c, m, e in self.reactions}
+        if kind == 0 and (channel_id, message_id, bare) in own:
             found.add(BOT_ID)  # the bot's own reaction (Create Reaction)
         page = [u for u in sorted(found, key=int) if int(u) > after][:limit]
         return _json([user(u, f"user{u[-4:]}") for u in page])
