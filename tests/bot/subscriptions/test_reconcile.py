@@ -10,11 +10,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from adapters.http.prometheus import PrometheusMetrics
 from bot.app import App
 from bot.commands.reactions import ReactionHandler
 from bot.delivery.service import Delivery
 from bot.digest.personal import Person
-from bot.metrics import MetricsRegistry
 from bot.models import Destination, MessageRef, Platform, Reaction
 from bot.store.reaction_marks import SqlReactionMarks
 from bot.store.subscription_schema import ReactionMarkRow
@@ -67,7 +67,7 @@ class World:
         self.marks = SqlReactionMarks(app.engine)
         self.handler = ReactionHandler(
             delivery.ledger,
-            MetricsRegistry(),
+            PrometheusMetrics(),
             subscriptions=self.service,
             papers=papers,
             marks=self.marks,
