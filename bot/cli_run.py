@@ -235,6 +235,8 @@ async def serve(
         delivery=delivery,
         reactions=subscriptions.reactions,
         follow=subscriptions.follow,
+        reconciler=subscriptions.reconciler,
+        notices=subscriptions.notices,
         metrics=metrics,
         templates_dir=args.templates_dir,
         http_port=http.port if http is not None else None,

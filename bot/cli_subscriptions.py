@@ -24,11 +24,17 @@ from bot.ports import Metrics
 from bot.replies import Reply
 from bot.scheduling.personal import PersonalScheduler
 from bot.scheduling.runtime import DigestService
+from bot.store.dm_notices import SqlDmNotices
 from bot.store.menus import SqlMenuStore
+from bot.store.reaction_marks import SqlReactionMarks
 from bot.store.subscriptions import SqlSubscriptionStore
 from bot.subscriptions.digests import PersonalDigests, personal_digests_for
 from bot.subscriptions.menu import MenuChannel, MenuTransport, TagMenus
+from bot.subscriptions.menu_messages import MenuMessages
+from bot.subscriptions.notices import DmNotices
+from bot.subscriptions.paper_messages import PaperMessages
 from bot.subscriptions.parts import PartNotes
+from bot.subscriptions.reconcile import Reconciler
 from bot.subscriptions.service import SubscriptionService
 
 __all__ = ["Subscriptions", "wire_subscriptions"]
@@ -46,6 +52,8 @@ class Subscriptions:
     personal: PersonalDigests
     scheduler: PersonalScheduler
     menus: TagMenus
+    reconciler: Reconciler
+    notices: DmNotices
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def after_ingest(self, report: IngestReport) -> None:
@@ -106,6 +114,7 @@ def wire_subscriptions(
     papers = PartNotes(app.engine, app.notes, lambda p: delivery.publisher.route(p).renderer)
     menus = tag_menus(app, delivery)
     register_menu_command(paper, menus, delivery.config.admin_user_ids)
+    marks = SqlReactionMarks(app.engine)
     reactions = ReactionHandler(
         delivery.ledger,
         metrics,
@@ -114,8 +123,17 @@ def wire_subscriptions(
         destination_of=destination_of,
         emoji=delivery.config.subscribe_emoji,
         menus=menus,
+        marks=marks,
+    )
+    reconciler = Reconciler(
+        marks,
+        [PaperMessages(app.engine, papers, delivery.config.subscribe_emoji), MenuMessages(menus)],
+        app.clock,
+        days=delivery.config.subscriptions.reconcile_days,
     )
     personal = personal_digests_for(delivery, store)
+    notices = DmNotices(SqlDmNotices(app.engine), store, app.clock)
+    personal.on_unreachable = notices.failed
     scheduler = PersonalScheduler(
         personal,
         store,
@@ -124,7 +142,9 @@ def wire_subscriptions(
     )
     digests.also_lead(scheduler.activate, scheduler.deactivate)
     follow = FollowButtons(service, app.notes, delivery.ledger, destination_of)
-    subscriptions = Subscriptions(service, reactions, follow, personal, scheduler, menus)
+    subscriptions = Subscriptions(
+        service, reactions, follow, personal, scheduler, menus, reconciler, notices
+    )
     digests.also_lead(subscriptions.lead_menus, lambda: None)
     return subscriptions
 

@@ -69,12 +69,22 @@ class ClientParts:
     synced: bool | None = None  # whether the last setup_hook wrote commands
     on_login: Callable[[str], None] | None = None
     """Told the bot's own user id after each login (`ReactionHandler.ignore_user`)."""
+    on_connected: Callable[[str], None] | None = None
+    """Told "start" at the first READY, "reconnect" at each later READY or RESUMED (the
+    reconcile pass runs then)."""
+    _readies: int = 0
     _parents: dict[int, int] = field(default_factory=dict)  # channel -> where digests went
 
     def gateway(self, event: str) -> None:
         """Count a gateway connect, disconnect or resume (`paperbot_discord_gateway_total`)."""
         if self.metrics is not None:
             self.metrics.inc("paperbot_discord_gateway_total", event=event)
+
+    def connected(self, event: str) -> None:
+        """The gateway is (again) connected: READY (a new session) or RESUMED."""
+        self._readies += 1
+        if self.on_connected is not None:
+            self.on_connected("start" if self._readies == 1 else f"reconnect ({event})")
 
     async def setup(self, client: discord.Client, tree: app_commands.CommandTree[Any]) -> None:
         client.add_dynamic_items(PaperButton)
@@ -175,6 +185,10 @@ class _PaperbotEvents:
 
     async def on_resumed(self) -> None:
         self.parts.gateway("resume")
+        self.parts.connected("resumed")
+
+    async def on_ready(self) -> None:  # every new session: at start, and after a re-identify
+        self.parts.connected("ready")
 
 
 class PaperbotClient(_PaperbotEvents, discord.Client):

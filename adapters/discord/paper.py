@@ -56,6 +56,8 @@ class PaperServices:
     """A digest paper's Follow button (`bot/commands/follow.py`); None: not answered."""
     defer_after: float = DEFER_AFTER_SECONDS
     """An answer not ready this soon is deferred first (Discord allows 3 s in all)."""
+    notice: Callable[[CommandRequest], Awaitable[Reply | None]] | None = None
+    """Something to tell the asker once, after the answer (why their DMs stopped)."""
 
 
 class StaticView(discord.ui.View):
@@ -162,9 +164,24 @@ async def answer(
     reply = await _soon(interaction, text, asked)
     if isinstance(reply, Reply):
         await interaction.response.send_message(**_kwargs(interaction, reply), ephemeral=True)
+    else:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await interaction.followup.send(**_kwargs(interaction, await reply), ephemeral=True)
+    await _notice(interaction)
+
+
+async def _notice(interaction: discord.Interaction[Any]) -> None:
+    """A notice waiting for the asker (Discord cannot reach a person who refuses DMs any
+    other way) goes out as a second ephemeral message of this interaction."""
+    services = services_of(interaction)
+    if services.notice is None:
         return
-    await interaction.response.defer(ephemeral=True, thinking=True)
-    await interaction.followup.send(**_kwargs(interaction, await reply), ephemeral=True)
+    try:
+        reply = await services.notice(request_for(interaction, ""))
+        if reply is not None:
+            await interaction.followup.send(**_kwargs(interaction, reply), ephemeral=True)
+    except Exception:  # boundary: the answer went out; the notice waits for the next one
+        log.warning("could not send a notice to %s", interaction.user.id, exc_info=True)
 
 
 async def _share(interaction: discord.Interaction[Any], text: str) -> None:

@@ -281,8 +281,15 @@ class SlackListeners:
         ref = MessageRef(Platform.SLACK, str(body.get("team_id", "")), where, str(item["ts"]))
         emoji = _SKIN_TONE.sub("", str(event.get("reaction", "")))
         added = event.get("type") == "reaction_added"
-        services = self._services()
-        reply = await services.reactions(Reaction(ref, user, emoji, added))
+        await self.apply_reaction(client, Reaction(ref, user, emoji, added), channel)
+
+    async def apply_reaction(
+        self, client: AsyncWebClient, reaction: Reaction, channel: str
+    ) -> None:
+        """Apply one reaction (an event's, or one the reconcile pass found) and confirm what it
+        changed to the person, ephemerally in `channel`."""
+        services, user = self._services(), reaction.user
+        reply = await services.reactions(reaction)
         if reply is None:
             return
         payload = services.render(reply)

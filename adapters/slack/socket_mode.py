@@ -5,7 +5,8 @@ would block forever); its client asks `apps.connections.open` through the app's 
 `SLACK_API_BASE_URL` holds here too, and it reconnects by itself when Slack asks or the socket
 drops. slack_sdk's `connect()` retries a failed first connection every ping interval (10 s) and
 does not return until it is connected, so it runs in a task of ours: the service starts (and
-stops on SIGTERM) whether or not Slack is reachable.
+stops on SIGTERM) whether or not Slack is reachable. Each connection starts with Slack's
+`hello`, which tells the platform to reconcile reactions (at start and after a reconnect).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -25,9 +28,24 @@ log = logging.getLogger(__name__)
 class SocketMode:
     """One Socket Mode connection for `app`."""
 
-    def __init__(self, app: AsyncApp, app_token: str) -> None:
+    def __init__(
+        self, app: AsyncApp, app_token: str, on_connected: Callable[[str], None] | None = None
+    ) -> None:
+        """`on_connected` is told "start" at the first connection and "reconnect" at each
+        later one (Slack's `hello` opens every connection: the reconcile pass runs then)."""
         self._handler = AsyncSocketModeHandler(app, app_token, web_client=app.client)
         self._task: asyncio.Task[None] | None = None
+        self._on_connected, self._hellos = on_connected, 0
+        self._handler.client.message_listeners.append(self._on_message)
+
+    async def _on_message(self, _client: object, message: dict[str, Any], _raw: object) -> None:
+        if message.get("type") != "hello":
+            return
+        self._hellos += 1
+        if self._hellos > 1:
+            log.info("Slack: Socket Mode reconnected")
+        if self._on_connected is not None:
+            self._on_connected("start" if self._hellos == 1 else "reconnect")
 
     async def start(self) -> None:
         """Start connecting in the background; returns at once."""

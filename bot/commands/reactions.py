@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -36,6 +37,7 @@ __all__ = [
     "MessageLookup",
     "PaperLookup",
     "ReactionHandler",
+    "ReactionMarks",
     "ReactionOutcome",
     "ReactionResult",
 ]
@@ -68,6 +70,18 @@ class MenuLookup(Protocol):
 
     async def find(self, ref: MessageRef) -> StoredMenu | None:
         """The menu posted as `ref`, or None."""
+        ...
+
+
+class ReactionMarks(Protocol):
+    """Which reactions were applied (`bot.store.reaction_marks.SqlReactionMarks`)."""
+
+    async def mark(self, ref: MessageRef, user: str, emoji: str, now: datetime) -> None:
+        """Record one applied reaction."""
+        ...
+
+    async def unmark(self, ref: MessageRef, user: str, emoji: str) -> None:
+        """Forget one removed reaction."""
         ...
 
 
@@ -110,12 +124,15 @@ class ReactionHandler:
         emoji: Iterable[str] = DEFAULT_SUBSCRIBE_EMOJI,
         confirmations: ConfirmationBundler | None = None,
         menus: MenuLookup | None = None,
+        marks: ReactionMarks | None = None,
     ) -> None:
         """Without `subscriptions` and `papers` reactions are only looked up and counted. With
         `confirmations` each person's confirmations are bundled and sent by it (the result's
-        `confirmation` is then None). With `menus`, numbers on tag menus follow tags."""
+        `confirmation` is then None). With `menus`, numbers on tag menus follow tags. `marks`
+        records each subscribe or menu reaction applied (what the reconcile pass compares the
+        platform's reactions with)."""
         self._ledger, self._metrics, self._bundler = ledger, metrics, confirmations
-        self._menus = menus
+        self._menus, self._marks = menus, marks
         self._subs, self._papers, self._destination_of = subscriptions, papers, destination_of
         self._emoji = frozenset(emoji)
         self._ignored: set[tuple[Platform, str]] = set()
@@ -148,6 +165,7 @@ class ReactionHandler:
         if posted is None or reaction.emoji not in self._emoji:
             return ReactionResult(outcome, posted)
         change, locale = await self._apply(reaction, posted)
+        await self._mark(reaction)
         return self._confirmed(reaction, ReactionResult(outcome, posted), change, locale)
 
     def _confirmed(
@@ -178,15 +196,27 @@ class ReactionHandler:
         origin = menu_origin(ref, number)
         if not reaction.added:
             change = await self._subs.unfollow_origin(person, origin)
+            await self._mark(reaction)
             return self._confirmed(reaction, result, change, menu.locale)
         tag = menu.items.get(number)
         if tag is None:
+            await self._mark(reaction)
             return result
         where = Destination(ref.platform, ref.workspace, ref.channel, locale=menu.locale)
         found = await self._destination_of(where.key) if self._destination_of else None
         home = found or where
         change = await self._subs.follow_tags(person, [tag], origin, home)
+        await self._mark(reaction)
         return self._confirmed(reaction, result, change, menu.locale)
+
+    async def _mark(self, reaction: Reaction) -> None:
+        if self._marks is None or self._subs is None:
+            return
+        ref, user, emoji = reaction.message, reaction.user, reaction.emoji
+        if reaction.added:
+            await self._marks.mark(ref, user, emoji, self._subs.now())
+        else:
+            await self._marks.unmark(ref, user, emoji)
 
     async def _apply(
         self, reaction: Reaction, posted: PostedMessage

@@ -68,6 +68,9 @@ class SubscriptionsTable(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     emoji: list[str] = Field(default=["🔔", "bell"], min_length=1)
+    reconcile_days: StrictInt = Field(default=14, ge=0)
+    """How many days of sent messages the reconcile pass reads reactions on, at start and
+    reconnect (0: none)."""
 
 
 class _File(BaseModel):

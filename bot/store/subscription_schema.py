@@ -9,13 +9,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.schema import Base
 from bot.store.types import UTCDateTime
 
-__all__ = ["SubscriberRow", "SubscriptionOriginRow", "SubscriptionRow"]
+__all__ = [
+    "DmNoticeRow",
+    "ReactionMarkRow",
+    "SubscriberRow",
+    "SubscriptionOriginRow",
+    "SubscriptionRow",
+]
 
 FILTER_CHARS = 500
 ORIGIN_CHARS = 300
@@ -71,3 +77,38 @@ class SubscriberRow(Base):
     locale: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReactionMarkRow(Base):
+    """A reaction seen on a message of ours (by an event or the reconcile pass): what the
+    reconcile pass compares the platform's reactions with.
+
+    Kept apart from the subscriptions it added, so a person who unsubscribed by command while
+    their 🔔 stays on the message is not subscribed again by the next reconcile.
+    """
+
+    __tablename__ = "reaction_marks"
+
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(100), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(100), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    emoji: Mapped[str] = mapped_column(String(100), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_reaction_marks_user", "platform", "workspace", "user_id"),)
+
+
+class DmNoticeRow(Base):
+    """A person whose DM digest could not be sent (paused): the reason, and whether they were
+    told it (once: at once where the platform can, else in their next `/paper` answer)."""
+
+    __tablename__ = "dm_notices"
+
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(100), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    told_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

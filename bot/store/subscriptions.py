@@ -29,7 +29,13 @@ from bot.store.inserts import insert_for
 from bot.store.notes import note_from_row
 from bot.store.run_views import snapshot_of
 from bot.store.schema import NoteRow
-from bot.store.subscription_schema import SubscriberRow, SubscriptionOriginRow, SubscriptionRow
+from bot.store.subscription_schema import (
+    DmNoticeRow,
+    ReactionMarkRow,
+    SubscriberRow,
+    SubscriptionOriginRow,
+    SubscriptionRow,
+)
 
 __all__ = ["COMMAND_ORIGIN", "SqlSubscriptionStore", "StoredSubscription", "run_snapshot"]
 
@@ -55,6 +61,14 @@ def _of(person: Person) -> Any:
         (SubscriptionRow.platform == person.platform.value)
         & (SubscriptionRow.workspace == person.workspace)
         & (SubscriptionRow.user_id == person.user)
+    )
+
+
+def _rows_of(table: Any, person: Person) -> tuple[Any, ...]:
+    return (
+        table.platform == person.platform.value,
+        table.workspace == person.workspace,
+        table.user_id == person.user,
     )
 
 
@@ -252,13 +266,18 @@ class SqlSubscriptionStore:
                 .values(paused=False, pause_reason="", consecutive_failures=0)
                 .returning(DestinationStateRow.key)
             )
-            return result.first() is not None
+            resumed = result.first() is not None
+            await session.execute(delete(DmNoticeRow).where(*_rows_of(DmNoticeRow, person)))
+            return resumed
 
     async def forget(self, person: Person) -> None:
         """Remove everything stored about the person: subscriptions, plan and DM history
-        (the DM destination's runs, messages, taken notes and state)."""
+        (the DM destination's runs, messages, taken notes and state), the reactions seen from
+        them and the notice of a DM that failed."""
         dm = person.key
         async with self._sessions() as session, session.begin():
+            for table in (ReactionMarkRow, DmNoticeRow):
+                await session.execute(delete(table).where(*_rows_of(table, person)))
             ids = list(await session.scalars(select(SubscriptionRow.id).where(_of(person))))
             await self._delete(session, ids)
             await session.execute(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -79,6 +79,8 @@ class PersonalDigests:
         self._store, self._notes, self._ledger = store, notes, ledger
         self._destinations, self._publisher, self._clock = destinations, publisher, clock
         self._owner, self._grace, self._lease, self._beat = owner, grace, lease, beat
+        self.on_unreachable: Callable[[Person, str], Awaitable[None]] | None = None
+        """Told the person and the reason when their DM failed for good (`DmNotices.failed`)."""
 
     async def plan_all(
         self, digest_key: str | None = None, *, cadences: Iterable[Cadence] = tuple(Cadence)
@@ -231,6 +233,9 @@ class PersonalDigests:
             await self._destinations.record_permanent_failure(
                 dest.key, str(exc), pause_after=PAUSE_AFTER, now=now
             )
+            person = _person_of_key(dest.key)
+            if self.on_unreachable is not None and person is not None:
+                await self.on_unreachable(person, str(exc))
         return RunOutcome.FAILED
 
     async def _delivered(

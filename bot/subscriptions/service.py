@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.digest.personal import DeliveryPlan, Person
 from bot.models import Destination, MessageRef
@@ -49,6 +50,10 @@ class SubscriptionService:
     ) -> None:
         """`zone_of` finds the time zone of the channel a person subscribed in."""
         self.store, self._clock, self._zone_of = store, clock, zone_of
+
+    def now(self) -> datetime:
+        """The service's clock (what its changes are stamped with)."""
+        return self._clock.now()
 
     async def default_plan(self, home: Destination) -> DeliveryPlan:
         """Daily at 09:00 in the time zone of the destination they began in (its configured

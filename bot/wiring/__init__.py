@@ -23,6 +23,8 @@ from bot.delivery.publisher import Route
 from bot.delivery.service import Delivery
 from bot.models import Platform
 from bot.ports import Metrics
+from bot.subscriptions.notices import DmNotices
+from bot.subscriptions.reconcile import Reconciler
 
 __all__ = ["ChatPlatform", "HealthCheck", "PlatformContext", "PlatformFactory", "Variable"]
 
@@ -43,6 +45,10 @@ class PlatformContext:
     """The bound `--http` port; None when the HTTP server is off."""
     follow: FollowButtons | None = None
     """Answers the Follow button on each paper of a digest."""
+    reconciler: Reconciler | None = None
+    """The reconcile pass over recent messages' reactions (run at start and reconnect)."""
+    notices: DmNotices | None = None
+    """Who is to be told that their DM digest could not be sent (once)."""
 
 
 @dataclass(frozen=True, slots=True)

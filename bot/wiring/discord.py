@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from bot.delivery.publisher import Route
     from bot.models import Reaction
     from bot.replies import Reply
+    from bot.subscriptions.notices import DmNotices
+    from bot.subscriptions.reconcile import ReconcileRunner
     from bot.wiring import HealthCheck, PlatformContext
 
 __all__ = [
@@ -174,9 +176,12 @@ def paper_services(
     paper: PaperCommand,
     templates_dir: Path | None = None,
     follow: FollowButtons | None = None,
+    notices: DmNotices | None = None,
 ) -> PaperServices:
     """The `/paper` core (which counts and times its answers), the Discord reply renderer,
-    autocomplete over the notes, and the digests' Follow buttons (`follow`)."""
+    autocomplete over the notes, and the digests' Follow buttons (`follow`). With `notices`,
+    a person whose DMs failed is told why after their next answer (Discord has no way to reach
+    someone who refuses DMs but an interaction of theirs)."""
     from adapters.discord.paper import PaperServices
     from adapters.discord.suggest import Suggestions
     from bot.app import renderer_for
@@ -190,7 +195,18 @@ def paper_services(
         Suggestions(corpus_loader(app)),
         full_label=lambda locale: strings.t(locale, "digest.full_note"),
         follow=follow.click if follow is not None else None,
+        notice=None if notices is None else _notice_for(notices),
     )
+
+
+def _notice_for(notices: DmNotices) -> Callable[[CommandRequest], Awaitable[Reply | None]]:
+    from bot.digest.personal import Person
+
+    async def notice(request: CommandRequest) -> Reply | None:
+        person = Person(Platform.DISCORD, request.workspace, request.user)
+        return await notices.take(person, request.locale)
+
+    return notice
 
 
 def notes_version(app: App) -> Callable[[], Awaitable[tuple[object, ...]]]:
@@ -284,6 +300,7 @@ class DiscordPlatform:
         self._login_backoff = login_backoff
         self._stopping = False
         self._tasks: list[asyncio.Task[Any]] = []
+        self._reconcile: ReconcileRunner | None = None
 
     def _http(self) -> Any:
         if self.stopped is not None:
@@ -321,7 +338,11 @@ class DiscordPlatform:
         endpoints = Endpoints(self.settings.api_base, self.settings.gateway)
         apply_endpoints(endpoints)
         services = paper_services(
-            context.app, context.paper, context.templates_dir, follow=context.follow
+            context.app,
+            context.paper,
+            context.templates_dir,
+            follow=context.follow,
+            notices=context.notices,
         )
         if self._transport is None:
             self.route(context.app)
@@ -333,10 +354,12 @@ class DiscordPlatform:
         def ignore(user_id: str) -> None:  # the bot's own reactions never subscribe anyone
             context.reactions.ignore_user(Platform.DISCORD, user_id)
 
+        self._reconcile = self._reconcile_runner(context, on_reaction)
         parts = ClientParts(
             services,
             SqlCommandHashes(context.app.engine, Platform.DISCORD.value, context.app.clock),
             on_reaction=on_reaction,
+            on_connected=self._reconcile.trigger if self._reconcile is not None else None,
             sync_guild=self.settings.command_guild,
             logged_in=self.logged_in,
             metrics=context.metrics,
@@ -360,6 +383,19 @@ class DiscordPlatform:
                 name="discord-suggest",
             ),
         ]
+
+    def _reconcile_runner(
+        self, context: PlatformContext, on_reaction: Callable[[Reaction], Awaitable[object]]
+    ) -> ReconcileRunner | None:
+        """The reconcile pass over the message reactions endpoint, applying what it finds as
+        reaction events are (confirmed by DM, bundled)."""
+        if context.reconciler is None:
+            return None
+        from adapters.discord.reactions import DiscordReactionReader
+        from bot.subscriptions.reconcile import ReconcileRunner
+
+        reader = DiscordReactionReader(self._http)
+        return ReconcileRunner(context.reconciler, Platform.DISCORD, reader, on_reaction)
 
     async def _run(self, make: Callable[[], discord.Client]) -> None:
         """Log in (retrying while Discord cannot be reached), then let discord.py keep the
@@ -404,6 +440,8 @@ class DiscordPlatform:
     async def stop(self) -> None:
         """Close the gateway and REST sessions; end the tasks."""
         self._stopping = True
+        if self._reconcile is not None:
+            await self._reconcile.stop()
         if self._drain is not None and self.client is not None and not self.client.is_closed():
             try:  # confirmations still gathering go out before the client closes
                 await asyncio.wait_for(self._drain(), self._confirm_window + CLOSE_GRACE_SECONDS)

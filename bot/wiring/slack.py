@@ -7,6 +7,7 @@ configured (`paperbot run` without Slack variables never loads them).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
@@ -20,6 +21,7 @@ from adapters.slack.settings import (
     SlackMode,
     SlackSettings,
 )
+from bot.digest.personal import Person
 from bot.models import Platform
 from bot.wiring import Variable
 
@@ -32,9 +34,11 @@ if TYPE_CHECKING:
     from adapters.slack.listeners import SlackListeners
     from adapters.slack.socket_mode import SocketMode
     from bot.app import App
+    from bot.commands.request import CommandRequest
     from bot.delivery.publisher import Route
     from bot.models import Reaction
     from bot.replies import Reply
+    from bot.subscriptions.reconcile import ReconcileRunner
     from bot.wiring import PlatformContext
 
 __all__ = ["SlackFactory", "SlackPlatform"]
@@ -95,6 +99,8 @@ class SlackPlatform:
         self._listeners: SlackListeners | None = None
         self._installations: EncryptedInstallationStore | None = None
         self._socket: SocketMode | None = None
+        self._reconcile: ReconcileRunner | None = None
+        self._notices: set[asyncio.Task[None]] = set()
         self._token_ok = False
         self._team = ""
 
@@ -167,7 +173,7 @@ class SlackPlatform:
             await self._uninstalled(context, enterprise, team, why)
 
         listeners.services = SlackServices(
-            answer=context.paper.handle,
+            answer=self._answering(context, render),
             render=render,
             locale=locale,
             reactions=reactions,
@@ -183,16 +189,83 @@ class SlackPlatform:
                 context.reactions.ignore_user(Platform.SLACK, bot_user)
         else:
             log.info("Slack: OAuth, workspaces install at /slack/install")
+        if context.notices is not None:
+            context.notices.tell_with(Platform.SLACK, self._ephemeral_teller(render))
+        self._reconcile = self._reconcile_runner(context, listeners)
         if self.settings.socket_mode:
             from adapters.slack.socket_mode import SocketMode
 
-            self._socket = SocketMode(bolt, self.settings.app_token)
+            trigger = self._reconcile.trigger if self._reconcile is not None else None
+            self._socket = SocketMode(bolt, self.settings.app_token, on_connected=trigger)
             await self._socket.start()
+        elif self._reconcile is not None:  # HTTP mode has no connection to lose: at start only
+            self._reconcile.trigger("start")
 
     async def stop(self) -> None:
         """Close the Socket Mode connection (HTTP requests stop with the HTTP server)."""
+        if self._reconcile is not None:
+            await self._reconcile.stop()
         if self._socket is not None:
             await self._socket.stop()
+
+    def _ephemeral_teller(
+        self, render: Callable[[Reply], Any]
+    ) -> Callable[[Person, str, Reply], Awaitable[bool]]:
+        """Says a reply to a person privately in a channel (`chat.postEphemeral`)."""
+
+        async def tell(person: Person, channel: str, reply: Reply) -> bool:
+            payload = render(reply)
+            client = await self._client_for(person.workspace)
+            await client.chat_postEphemeral(
+                channel=channel, user=person.user, text=payload.text, blocks=list(payload.blocks)
+            )
+            return True
+
+        return tell
+
+    def _answering(
+        self, context: PlatformContext, render: Callable[[Reply], Any]
+    ) -> Callable[[CommandRequest], Awaitable[Reply]]:
+        """`/paper`'s core; a notice still waiting for the asker (their DMs failed and could not
+        be told at once) follows the answer, ephemerally in the same channel."""
+        notices = context.notices
+        if notices is None:
+            return context.paper.handle
+        tell = self._ephemeral_teller(render)
+
+        async def notice(request: CommandRequest) -> None:
+            try:
+                person = Person(Platform.SLACK, request.workspace, request.user)
+                if (reply := await notices.take(person, request.locale)) is not None:
+                    await tell(person, request.channel, reply)
+            except Exception:  # boundary: the answer is not held up by its notice
+                log.warning("could not send a notice to %s", request.user, exc_info=True)
+
+        async def answer(request: CommandRequest) -> Reply:
+            reply = await context.paper.handle(request)
+            task = asyncio.create_task(notice(request))
+            self._notices.add(task)
+            task.add_done_callback(self._notices.discard)
+            return reply
+
+        return answer
+
+    def _reconcile_runner(
+        self, context: PlatformContext, listeners: SlackListeners
+    ) -> ReconcileRunner | None:
+        """The reconcile pass over `reactions.get`, applying what it finds as the reaction
+        events are (confirmed ephemerally in the message's channel)."""
+        if context.reconciler is None:
+            return None
+        from adapters.slack.reactions import SlackReactionReader
+        from bot.subscriptions.reconcile import ReconcileRunner
+
+        async def apply(reaction: Reaction) -> None:
+            client = await self._client_for(reaction.message.workspace)
+            await listeners.apply_reaction(client, reaction, reaction.message.channel)
+
+        reader = SlackReactionReader(self._client_for)
+        return ReconcileRunner(context.reconciler, Platform.SLACK, reader, apply)
 
     # -- helpers ------------------------------------------------------------------------------
 

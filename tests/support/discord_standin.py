@@ -193,6 +193,8 @@ class DiscordStandIn:
         self.messages: dict[str, dict[str, Any]] = {}
         self.threads: list[dict[str, Any]] = []  # created threads and forum posts
         self.reactions: list[tuple[str, str, str]] = []  # (channel, message, emoji) by the bot
+        self.user_reactions: dict[tuple[str, str, int], set[str]] = {}
+        """(message, emoji, type 0 normal / 1 burst) → the users reacting, set with `react`."""
         self.dms: dict[str, str] = {}  # recipient user id -> DM channel id
         self.closed_dms: set[str] = set()  # users whose DMs answer 403 / 50007
         self.interactions: dict[str, Interaction] = {}
@@ -231,6 +233,18 @@ class DiscordStandIn:
     ) -> None:
         """The next `times` requests whose path matches the regex `path` get this answer."""
         self._failures.append(Failure(method, re.compile(path), status, code, retry_after, times))
+
+    def react(
+        self, message_id: str, emoji: str, user_id: str, *, added: bool = True, burst: bool = False
+    ) -> None:
+        """A person adds (or removes) a reaction without any gateway event (the bot is down,
+        or its connection is)."""
+        key = (message_id, emoji.replace("\ufe0f", ""), int(burst))  # one emoji, with or without
+        users = self.user_reactions.setdefault(key, set())  # U+FE0F, as Discord treats it
+        if added:
+            users.add(user_id)
+        else:
+            users.discard(user_id)
 
     async def start(self) -> DiscordStandIn:
         app = web.Application()
@@ -285,6 +299,18 @@ class DiscordStandIn:
 
     async def dispatch(self, event: str, data: dict[str, Any], guild_id: str | None = None) -> None:
         """Send an op-0 event to the connection holding `guild_id`'s shard (else the first)."""
+        if event in ("MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE"):  # Discord's state too
+            emoji = data.get("emoji") or {}
+            name = (
+                emoji.get("name") if emoji.get("id") is None else f"{emoji['name']}:{emoji['id']}"
+            )
+            self.react(
+                str(data["message_id"]),
+                str(name),
+                str(data["user_id"]),
+                added=event == "MESSAGE_REACTION_ADD",
+                burst=bool(data.get("burst")),
+            )
         conn = self._connection_for(guild_id)
         conn.seq += 1
         await conn.ws.send_str(json.dumps({"op": 0, "t": event, "s": conn.seq, "d": data}))
@@ -524,6 +550,11 @@ class DiscordStandIn:
             return self._thread(found.group(1), found.group(2), body)
         if m == "POST" and (found := re.fullmatch(r"/channels/(\d+)/threads", p)):
             return self._forum_post(found.group(1), body)
+        if m == "GET" and (
+            found := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/reactions/([^/]+)", p)
+        ):
+            emoji = unquote(found.group(3))
+            return self._reaction_users(found.group(1), found.group(2), emoji, r.query)
         if m in ("PUT", "DELETE") and (
             found := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/reactions/(.+)/@me", p)
         ):
@@ -549,6 +580,32 @@ class DiscordStandIn:
         elif method == "DELETE" and held in self.reactions:
             self.reactions.remove(held)
         return web.Response(status=204)
+
+    def _reaction_users(
+        self, channel_id: str, message_id: str, emoji: str, query: dict[str, str]
+    ) -> web.Response:
+        """`list_message_reactions_by_emoji`: users by ascending id, after `after`, at most
+        `limit` (1-100, default 25), of reaction type `type` (0 normal, 1 burst)."""
+        if channel_id not in self.channels:
+            return _error(404, 10003, "Unknown Channel")
+        message = self.messages.get(message_id)
+        if message is None or message["channel_id"] != channel_id:
+            return _error(404, 10008, "Unknown Message")
+        try:
+            limit = int(query.get("limit", "25"))
+            kind = int(query.get("type", "0"))
+            after = int(query.get("after", "0"))
+        except ValueError:
+            return _error(400, 50035, "Invalid Form Body: limit, type or after")
+        if not 1 <= limit <= 100 or kind not in (0, 1):
+            return _error(400, 50035, "Invalid Form Body: limit must be 1-100, type 0 or 1")
+        bare = emoji.replace("\ufe0f", "")
+        found = set(self.user_reactions.get((message_id, bare, kind), ()))
+        own = {(c, m, e.replace("\ufe0f", "")) for c, m, e in self.reactions}
+        if kind == 0 and (channel_id, message_id, bare) in own:
+            found.add(BOT_ID)  # the bot's own reaction (Create Reaction)
+        page = [u for u in sorted(found, key=int) if int(u) > after][:limit]
+        return _json([user(u, f"user{u[-4:]}") for u in page])
 
     def _open_dm(self, body: Any) -> web.Response:
         """Discord answers the same DM channel for a recipient every time."""

@@ -3,7 +3,8 @@
 It answers like Slack (`ok`, `ts`, `channel`, error codes) for the methods paperbot uses
 (conversations.open gives a user's DM as `D<user id>`; reactions.add and reactions.remove keep the
 bot's reactions on the messages it posted, answering `already_reacted`, `no_reaction` and
-`message_not_found` as Slack does), validates every message payload
+`message_not_found` as Slack does; reactions.get lists them with people's, set with `react`;
+`close_socket` drops the Socket Mode connection), validates every message payload
 (chat.postMessage, chat.update, chat.postEphemeral and response_url posts) with the checks of
 `slack_validation` plus the unescaped-mention rule, and can be told to fail the next calls of a
 method: `fail("chat.postMessage", status=429, retry_after=2)`, `fail(..., error="not_in_channel")`,
@@ -87,6 +88,10 @@ class SlackApi:
         self.connections = 0
         self.socket_messages: list[dict[str, Any]] = []
         self._sockets: list[web.WebSocketResponse] = []
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        """(channel, ts) → every message posted, with its `reactions` as Slack lists them."""
+        self.partial_reaction_users = 50
+        """reactions.get without `full` lists at most this many users per reaction."""
         self._faults: dict[str, list[_Fault]] = {}
         self._ts = itertools.count(1)
         self._responses = itertools.count(1)
@@ -114,6 +119,25 @@ class SlackApi:
         failure instead; `extra` goes into the error body (e.g. `needed="reactions:read"`)."""
         fault = _Fault(status, error, retry_after, times, channel, extra)
         self._faults.setdefault(method, []).append(fault)
+
+    def react(self, channel: str, ts: str, name: str, user: str, *, added: bool = True) -> None:
+        """A person adds (or removes) a reaction, without any event: as while the bot is down."""
+        reactions = self.messages[(channel, ts)].setdefault("reactions", [])
+        found = next((r for r in reactions if r["name"] == name), None)
+        if added and found is None:
+            reactions.append({"name": name, "users": [user], "count": 1})
+        elif added and found is not None and user not in found["users"]:
+            found["users"].append(user)
+            found["count"] += 1
+        elif not added and found is not None and user in found["users"]:
+            found["users"].remove(user)
+            found["count"] -= 1
+            if not found["users"]:
+                reactions.remove(found)
+
+    async def close_socket(self) -> None:
+        """Drop the newest Socket Mode connection, as a network blip does (no `disconnect`)."""
+        await self._sockets[-1].close()
 
     def response_url(self) -> str:
         """A fresh response_url, as Slack puts in each command and action payload."""
@@ -257,6 +281,7 @@ class SlackApi:
         if "thread_ts" in args:
             message["thread_ts"] = args["thread_ts"]
         self.posted.add((str(args["channel"]), ts))
+        self.messages[(str(args["channel"]), ts)] = dict(message)
         return _ok(channel=args["channel"], ts=ts, message=message)
 
     def _reaction_target(self, args: dict[str, Any]) -> tuple[tuple[str, str], str] | web.Response:
@@ -289,6 +314,28 @@ class SlackApi:
             return _error("no_reaction")
         self.reactions[item].remove(name)
         return _ok()
+
+    def _reactions_get(self, ws: Workspace, args: dict[str, Any]) -> web.Response:
+        """A message's reactions (channel and timestamp); each reaction's users are cut to
+        `partial_reaction_users` unless `full` is true, as Slack may."""
+        if not args.get("channel") or not args.get("timestamp"):
+            return _error("no_item_specified")
+        message = self.messages.get((str(args["channel"]), str(args["timestamp"])))
+        if message is None:
+            return _error("message_not_found")
+        full = str(args.get("full", "")).lower() in ("1", "true")
+        shown = dict(message)
+        reactions = [dict(r) for r in message.get("reactions", [])]
+        for name in self.reactions.get((str(args["channel"]), str(args["timestamp"])), []):
+            found = next((r for r in reactions if r["name"] == name), None)
+            if found is None:
+                reactions.append({"name": name, "users": [ws.bot_user], "count": 1})
+            elif ws.bot_user not in found["users"]:
+                found.update(users=[*found["users"], ws.bot_user], count=found["count"] + 1)
+        if reactions:
+            cut = None if full else self.partial_reaction_users
+            shown["reactions"] = [{**r, "users": r["users"][:cut]} for r in reactions]
+        return _ok(type="message", channel=args["channel"], message=shown)
 
     def _chat_update(self, ws: Workspace, args: dict[str, Any]) -> web.Response:
         if self._check(args):

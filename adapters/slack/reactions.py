@@ -1,0 +1,80 @@
+"""Reading a message's reactions on Slack for the reconcile pass (`reactions.get`, scope
+`reactions:read`, Tier 3: about 50 calls a minute).
+
+The clients the transport uses retry nothing (the ledger retries sends); reads have no ledger,
+so they go through a client with slack_sdk's own rate-limit handler, which waits out Slack's
+`Retry-After` and asks again. `full=true`: without it Slack may list only part of a reaction's
+users, and a person left out would read as a reaction taken back.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.clients import ClientSource
+from adapters.slack.errors import slack_error_code
+from bot.subscriptions.reconcile import Reactable
+
+__all__ = ["SlackReactionReader", "base_emoji"]
+
+log = logging.getLogger(__name__)
+
+RATE_LIMIT_RETRIES = 5
+GONE = frozenset(
+    {"message_not_found", "channel_not_found", "not_in_channel", "thread_not_found", "is_archived"}
+)
+"""A message that cannot be read any more: its reactions change nothing."""
+_SKIN_TONE = re.compile(r"::skin-tone-\d$")
+
+
+def base_emoji(name: str) -> str:
+    """The emoji's name without a skin tone (`thumbsup::skin-tone-2` is `thumbsup`)."""
+    return _SKIN_TONE.sub("", name)
+
+
+class SlackReactionReader:
+    """`ReactionReader` over `reactions.get`, one workspace's bot token per message."""
+
+    def __init__(self, client_for: ClientSource) -> None:
+        self._client_for = client_for
+        self._readers: dict[str, AsyncWebClient] = {}
+
+    async def _reader(self, workspace: str) -> AsyncWebClient:
+        client = await self._client_for(workspace)
+        token = client.token or ""
+        if token not in self._readers:
+            handler = AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)
+            self._readers[token] = AsyncWebClient(
+                token=token,
+                base_url=client.base_url,
+                timeout=client.timeout,
+                retry_handlers=[handler],
+            )
+        return self._readers[token]
+
+    async def reactions(self, message: Reactable) -> Mapping[str, frozenset[str]] | None:
+        """Who reacts with each of the message's emoji; None when it is gone or unreadable."""
+        ref = message.ref
+        client = await self._reader(ref.workspace)
+        try:
+            answer = await client.reactions_get(
+                channel=ref.channel, timestamp=ref.message_id, full=True
+            )
+        except SlackApiError as exc:
+            code = slack_error_code(exc)
+            if code in GONE:
+                log.info("reconcile: %s %s cannot be read (%s)", ref.channel, ref.message_id, code)
+                return None
+            raise
+        found: dict[str, set[str]] = {}
+        for reaction in (answer.get("message") or {}).get("reactions") or []:
+            name = base_emoji(str(reaction.get("name", "")))
+            if name in message.emoji:
+                found.setdefault(name, set()).update(str(u) for u in reaction.get("users") or ())
+        return {name: frozenset(users) for name, users in found.items()}

@@ -1,0 +1,85 @@
+"""Telling a person once why their DM digest stopped: they cannot be DMed (Discord 50007,
+Slack `cannot_dm_bot`, a closed DM), so the DM itself cannot say it.
+
+A permanent DM failure pauses the person's DM destination (`PersonalDigests`) and records a
+notice here (one per person, `SqlDmNotices`). A platform that can reach the person privately
+without a DM tells them at once (Slack: an ephemeral message in the channel where they last
+reacted to subscribe); otherwise, or when that fails, the notice waits for the person's next
+`/paper` and is said then, privately, with that answer. Either way it is said once: it is
+marked told in the same statement that reads it. Asking for DMs again (`subscribe`, `cadence`)
+or `unsubscribe all` clears it, so a later failure is told again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot.digest.personal import Person
+from bot.models import Platform
+from bot.ports import Clock
+from bot.replies import MessageView, Reply, msg
+from bot.store.dm_notices import SqlDmNotices
+from bot.store.subscriptions import SqlSubscriptionStore
+
+__all__ = ["DmNotices", "TellNow", "notice_reply"]
+
+log = logging.getLogger(__name__)
+
+TellNow = Callable[[Person, str, Reply], Awaitable[bool]]
+"""Say `reply` privately to the person in channel `str`; True when it was said."""
+
+
+def notice_reply(reason: str, locale: str) -> Reply:
+    """The private message saying why DMs stopped and how to get them again."""
+    view = MessageView(lines=(msg("subs.dm_unreachable", reason=reason),))
+    return Reply(view, ephemeral=True, locale=locale)
+
+
+class DmNotices:
+    """Records DM failures and says each once, at once where a platform can."""
+
+    def __init__(
+        self, notices: SqlDmNotices, subscriptions: SqlSubscriptionStore, clock: Clock
+    ) -> None:
+        self._notices, self._subs, self._clock = notices, subscriptions, clock
+        self._tellers: dict[Platform, TellNow] = {}
+
+    def tell_with(self, platform: Platform, tell: TellNow) -> None:
+        """How `platform` says a notice at once (none: at the person's next `/paper`)."""
+        self._tellers[platform] = tell
+
+    async def failed(self, person: Person, reason: str) -> None:
+        """The person's DM failed for good: keep the reason, and say it now if possible."""
+        if not await self._notices.record(person, reason, self._clock.now()):
+            return  # already noted (told, or waiting to be told)
+        log.info("%s cannot be DMed: %s", person.key, reason)
+        tell = self._tellers.get(person.platform)
+        channel = await self._home(person) if tell is not None else None
+        if tell is None or channel is None:
+            return
+        plan = await self._subs.plan(person)
+        reply = notice_reply(reason, plan.locale if plan is not None else "ko")
+        try:
+            told = await tell(person, channel, reply)
+        except Exception:  # boundary: the next /paper says it instead
+            log.warning("could not tell %s why DMs stopped", person.key, exc_info=True)
+            return
+        if told:
+            await self._notices.claim_untold(person, self._clock.now())
+
+    async def take(self, person: Person, locale: str) -> Reply | None:
+        """The notice still to say to the person (then marked told), or None."""
+        reason = await self._notices.claim_untold(person, self._clock.now())
+        return None if reason is None else notice_reply(reason, locale)
+
+    async def _home(self, person: Person) -> str | None:
+        """The channel of the person's latest 🔔 subscription (a DM's is not a channel)."""
+        channels = [
+            parts[3]
+            for sub in await self._subs.for_person(person)
+            for origin in sub.origins
+            if len(parts := origin.split(":")) == 5 and parts[0] == "reaction"
+            if not parts[3].startswith("@")
+        ]
+        return channels[-1] if channels else None

@@ -1,0 +1,89 @@
+"""Nothing lost while down, on Discord: the reader pages the reactions endpoint (100 users a
+page, normal and super reactions), and end to end with the real `paperbot run` process against
+the stand-in, a 🔔 added while paperbot was stopped is picked up at the next start (confirmed
+once by DM; the next instant DM holds exactly the matching notes), and 🔔s added and removed
+while the gateway was down are reconciled when the client resumes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import discord
+
+from adapters.discord.reactions import DiscordReactionReader
+from bot.models import MessageRef, Platform
+from bot.subscriptions.reconcile import Reactable
+from tests.adapters.discord.test_subscriptions import ANA, BEA, FIRST, MATCHING, OTHER, Service
+from tests.support.discord_paper import Bot, texts
+from tests.support.discord_service import deployment, serving
+from tests.support.discord_standin import DiscordStandIn
+from tests.support.real_delivery import write_notes
+
+BELL = frozenset({"🔔", "bell"})
+
+
+async def test_the_reader_pages_through_every_user_of_both_reaction_types(bot: Bot) -> None:
+    channel = bot.client.get_channel(int(bot.channel))
+    assert isinstance(channel, discord.TextChannel)
+    posted = await channel.send("a paper")
+    people = [str(700000000000001000 + n) for n in range(130)]
+    for person in people:
+        bot.standin.react(str(posted.id), "🔔", person)
+    bot.standin.react(str(posted.id), "🔔", "700000000000009999", burst=True)
+    bot.standin.react(str(posted.id), "👍", "700000000000000001")
+    reader = DiscordReactionReader(lambda: bot.client.http)
+    ref = MessageRef(Platform.DISCORD, "g", bot.channel, str(posted.id))
+
+    found = await reader.reactions(Reactable(ref, BELL))
+    assert found == {"🔔": frozenset([*people, "700000000000009999"])}
+    reads = bot.standin.sent("GET", rf"/channels/{bot.channel}/messages/\d+/reactions/.+")
+    assert [r.query.get("type") for r in reads] == ["0", "0", "1"]  # `bell` is not read
+    assert reads[1].query == {"limit": "100", "after": people[99], "type": "0"}
+
+    gone = MessageRef(Platform.DISCORD, "g", bot.channel, "123456789")
+    assert await reader.reactions(Reactable(gone, BELL)) is None  # Unknown Message
+
+
+def _confirmations(standin: DiscordStandIn, user: str, said: str) -> list[str]:
+    return [texts(m) for m in standin.dm_posts(user) if said in texts(m)]
+
+
+async def test_bells_changed_while_stopped_or_disconnected_take_effect_when_back(
+    standin: DiscordStandIn, database_url: str, tmp_path: Path
+) -> None:
+    setup = deployment(standin, database_url, tmp_path, [FIRST])
+    guild, channel, notes = setup.guild, setup.channel, setup.notes
+    first_log = tmp_path / "first.log"
+    async with serving(setup, first_log):
+        service = Service(standin, guild, channel, first_log)
+        (header,) = await standin.wait_for(lambda: standin.channel_posts(channel), 90)
+        (paper,) = await standin.wait_for(lambda: standin.channel_posts(header["id"]), 90)
+        await service.logged("posted slot:")
+        await service.paper(ANA, "subscriptions cadence instant")
+        await service.paper(BEA, "subscriptions cadence instant")
+        await service.logged("discord reconcile:")
+
+    standin.react(paper["id"], "🔔", ANA)  # while paperbot is stopped
+    log = tmp_path / "second.log"
+    async with serving(setup, log):
+        service = Service(standin, guild, channel, log)
+        await standin.wait_for(lambda: _confirmations(standin, ANA, "Now following"), 90)
+        (said,) = _confirmations(standin, ANA, "Now following")
+        assert "tag:rl" in said and "tag:reasoning" in said
+
+        write_notes(notes, [FIRST, *MATCHING, OTHER])
+        await service.instant_passes(1)
+        await standin.wait_for(lambda: len(service.dm_titles(ANA)) >= 2, 60)
+        assert sorted(service.dm_titles(ANA)) == sorted(e.title for e in MATCHING)
+
+        standin.react(paper["id"], "🔔", ANA, added=False)  # while the gateway is down
+        standin.react(paper["id"], "🔔", BEA)
+        await standin.drop()
+        await standin.wait_for(lambda: _confirmations(standin, BEA, "Now following"), 60)
+        await standin.wait_for(lambda: _confirmations(standin, ANA, "No longer following"), 60)
+        assert any(c.resumed for c in standin.connections)  # a resume, not a new session
+        await service.logged("reconcile pass asked for (reconnect (resumed))")
+        await service.logged("discord reconcile:", 2)
+    assert len(_confirmations(standin, ANA, "Now following")) == 1
+    assert sorted(service.dm_titles(ANA)) == sorted(e.title for e in MATCHING)  # once
+    assert standin.problems == []

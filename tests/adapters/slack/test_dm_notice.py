@@ -1,0 +1,91 @@
+"""A person who cannot be DMed, on Slack, end to end with the real service against the stand-in:
+their DM digest fails for good (the DM answers `channel_not_found`), so it is paused and not
+tried again; the person who subscribed with a `bell` is told why once, ephemerally in that
+channel; one who subscribed by command is told with their next `/paper` answer, once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.real_delivery import Entry, notes_text
+from tests.support.slack_api import Call, SlackApi, slack_api
+from tests.support.slack_requests import reaction_event
+from tests.support.slack_service import ENTRIES, TOKEN, destination, running_bot, wait_for
+
+NEXT_DAY = (Entry("Scaling Reward Models", commentary="보상 모델.", tags=("rlhf",)),)
+LATER_DAY = (Entry("RLHF Once More", commentary="한 번 더.", tags=("rlhf",)),)
+NOTICE = "📭 DM 다이제스트를 보낼 수 없어 멈췄고"
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[SlackApi]:
+    async with slack_api() as api:
+        api.workspace("T1", TOKEN)
+        yield api
+
+
+def _notices(api: SlackApi) -> list[Call]:
+    return [c for c in api.called("chat.postEphemeral") if NOTICE in _shown(c)]
+
+
+def _shown(call: Call) -> str:
+    blocks = call.args.get("blocks", "")
+    return call.args.get("text", "") + (
+        blocks if isinstance(blocks, str) else json.dumps(blocks, ensure_ascii=False)
+    )
+
+
+def _dm_tries(api: SlackApi) -> list[Call]:
+    """Tries to post in U2's or U3's DM (U4's works)."""
+    return [c for c in api.called("chat.postMessage") if c.args.get("channel") in ("DU2", "DU3")]
+
+
+def _dm_to(api: SlackApi, channel: str, title: str) -> list[Call]:
+    return [
+        c
+        for c in api.called("chat.postMessage")
+        if c.args.get("channel") == channel and title in _shown(c)
+    ]
+
+
+async def test_a_person_who_cannot_be_dmed_is_told_why_once_and_not_retried(
+    api: SlackApi, tmp_path: Path, database_url: str
+) -> None:
+    notes = tmp_path / "notes"
+    async with running_bot(
+        api, tmp_path, database_url, config=destination(), extra_args=("--ingest-every", "0.1")
+    ) as bot:
+        await wait_for(lambda: len(api.called("chat.postMessage")) >= 1 + len(ENTRIES))
+        rlhf = api.called("chat.postMessage")[1]
+        await bot.sender.event(reaction_event(channel="C1", ts=rlhf.answer["ts"], user="U2"))
+        for user in ("U3", "U4"):  # U4's DMs work: the witness that DM passes ran
+            await bot.sender.command("subscribe tag:rlhf", user=user, channel="C9")
+        for user in ("U2", "U3", "U4"):
+            await bot.sender.command("subscriptions cadence instant", user=user)
+        api.fail("chat.postMessage", error="channel_not_found", channel="DU2", times=9)
+        api.fail("chat.postMessage", error="channel_not_found", channel="DU3", times=9)
+
+        (notes / "2024-10-01.txt").write_text(notes_text("2024-10-01", NEXT_DAY), "utf-8")
+        await wait_for(lambda: _notices(api))
+        (told,) = _notices(api)
+        assert (told.args["user"], told.args["channel"]) == ("U2", "C1")  # where they reacted
+        await wait_for(lambda: _dm_to(api, "DU4", "Scaling Reward Models"))
+        tries = len(_dm_tries(api))
+        assert tries == 2  # one try each: a permanent failure pauses at once
+
+        (notes / "2024-10-02.txt").write_text(notes_text("2024-10-02", LATER_DAY), "utf-8")
+        await wait_for(lambda: _dm_to(api, "DU4", "RLHF Once More"))
+        assert len(_dm_tries(api)) == tries  # paused: not tried again
+
+        first = await bot.sender.command("tags", user="U3", channel="C7")
+        assert first.status == 200
+        await wait_for(lambda: len(_notices(api)) >= 2)
+        to_u3 = _notices(api)[1]
+        assert (to_u3.args["user"], to_u3.args["channel"]) == ("U3", "C7")  # with the answer
+        await bot.sender.command("tags", user="U3", channel="C7")
+        await bot.sender.command("tags", user="U2", channel="C1")
+    assert len(_notices(api)) == 2  # each told once

@@ -1,0 +1,156 @@
+"""Nothing lost while down, on Slack, end to end with the real service against the Web API
+stand-in: a `bell` added while paperbot was stopped is found by the reconcile pass at the next
+start (`reactions.get`, `full=true`) and confirmed once; the next DM digests hold exactly the
+matching notes, once, across restarts (new processes, the same database); a `bell` removed while
+stopped unsubscribes at the next start; and in Socket Mode a dropped connection, once back,
+reconciles again."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.real_delivery import Entry, notes_text
+from tests.support.slack_api import Call, SlackApi, slack_api
+from tests.support.slack_requests import reaction_event
+from tests.support.slack_service import (
+    ENTRIES,
+    TOKEN,
+    Bot,
+    destination,
+    running_bot,
+    slack_env,
+    wait_for,
+)
+
+APP_TOKEN = "xapp-1-A1-1234-abcdef"
+NEXT_DAY = (
+    Entry("Scaling Reward Models", commentary="보상 모델.", tags=("rlhf", "scaling")),
+    Entry("Vision Paper Nobody Follows", commentary="비전.", tags=("vision",)),
+    Entry("Linear Attention Kernels", commentary="어텐션.", tags=("attention",)),
+)
+LATER_DAY = (
+    Entry("RLHF Once More", commentary="한 번 더.", tags=("rlhf",)),
+    Entry("Attention Once More", commentary="또.", tags=("attention",)),
+)
+ARGS = ("--ingest-every", "0.1")
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[SlackApi]:
+    async with slack_api() as api:
+        api.workspace("T1", TOKEN)
+        api.app_tokens.add(APP_TOKEN)
+        yield api
+
+
+def _to(api: SlackApi, method: str, channel: str) -> list[Call]:
+    return [c for c in api.called(method) if c.args.get("channel") == channel]
+
+
+def _shown(call: Call) -> str:
+    blocks = call.args.get("blocks", "")
+    return call.args.get("text", "") + (
+        blocks if isinstance(blocks, str) else json.dumps(blocks, ensure_ascii=False)
+    )
+
+
+def _titles(api: SlackApi, user: str) -> set[str]:
+    """Which of the test's paper titles the person's DM shows."""
+    titles = [e.title for e in (*NEXT_DAY, *LATER_DAY)]
+    return {t for c in _to(api, "chat.postMessage", f"D{user}") for t in titles if t in _shown(c)}
+
+
+def _dm_digests(api: SlackApi, user: str) -> list[str]:
+    """The DM digests the person got: each one's header (`🔔 새 노트 1편 · 2024-10-01`)."""
+    return [
+        c.args["text"]
+        for c in _to(api, "chat.postMessage", f"D{user}")
+        if "thread_ts" not in c.args
+    ]
+
+
+def _ephemeral(api: SlackApi) -> list[tuple[str, str, str]]:
+    return [
+        (c.args["user"], c.args["channel"], _shown(c)) for c in api.called("chat.postEphemeral")
+    ]
+
+
+async def _reconciled(bot: Bot, passes: int = 1) -> None:
+    await wait_for(lambda: bot.logged().count("slack reconcile:") >= passes)
+
+
+async def test_bells_added_and_removed_while_stopped_take_effect_at_the_next_start(
+    api: SlackApi, tmp_path: Path, database_url: str
+) -> None:
+    notes = tmp_path / "notes"
+    async with running_bot(
+        api, tmp_path, database_url, config=destination(), extra_args=ARGS
+    ) as bot:
+        await wait_for(lambda: len(_to(api, "chat.postMessage", "C1")) >= 1 + len(ENTRIES))
+        _header, rlhf, attention, _ = _to(api, "chat.postMessage", "C1")
+        api.react("C1", rlhf.answer["ts"], "bell", "U2")  # U2 reacts while paperbot runs
+        await bot.sender.event(reaction_event(channel="C1", ts=rlhf.answer["ts"], user="U2"))
+        await wait_for(lambda: _ephemeral(api))
+        for user in ("U2", "U3"):
+            answer = await bot.sender.command("subscriptions cadence instant", user=user)
+            assert answer.status == 200
+        await _reconciled(bot)
+
+    api.react("C1", attention.answer["ts"], "bell", "U3")  # U3 reacts while it is stopped
+    async with running_bot(
+        api, tmp_path, database_url, config=destination(), extra_args=ARGS
+    ) as bot:
+        await wait_for(lambda: len(_ephemeral(api)) >= 2)
+        user, channel, said = _ephemeral(api)[1]
+        assert (user, channel) == ("U3", "C1")
+        assert "이제 구독합니다: tag:attention, tag:efficiency." in said
+        await _reconciled(bot)
+        assert len(_ephemeral(api)) == 2  # U2's bell, applied by its event, is not confirmed again
+
+        (notes / "2024-10-01.txt").write_text(notes_text("2024-10-01", NEXT_DAY), "utf-8")
+        await wait_for(lambda: "Scaling Reward Models" in _titles(api, "U2"))
+        await wait_for(lambda: "Linear Attention Kernels" in _titles(api, "U3"))
+
+    api.react("C1", attention.answer["ts"], "bell", "U3", added=False)  # taken back while stopped
+    async with running_bot(
+        api, tmp_path, database_url, config=destination(), extra_args=ARGS
+    ) as bot:
+        await wait_for(lambda: len(_ephemeral(api)) >= 3)
+        user, channel, said = _ephemeral(api)[2]
+        assert (user, channel) == ("U3", "C1")
+        assert "구독을 해지했습니다: tag:attention, tag:efficiency." in said
+        (notes / "2024-10-02.txt").write_text(notes_text("2024-10-02", LATER_DAY), "utf-8")
+        await wait_for(lambda: "RLHF Once More" in _titles(api, "U2"))  # the instant DM pass ran
+
+    assert _titles(api, "U2") == {"Scaling Reward Models", "RLHF Once More"}
+    assert _dm_digests(api, "U2") == ["🔔 새 노트 1편 · 2024-10-01", "🔔 새 노트 1편 · 2024-10-02"]
+    assert _titles(api, "U3") == {"Linear Attention Kernels"}  # nothing after the removal
+    assert _dm_digests(api, "U3") == ["🔔 새 노트 1편 · 2024-10-01"]
+    assert len(_ephemeral(api)) == 3
+    reads = api.called("reactions.get")
+    assert reads and all(c.args.get("full") in ("true", "1", True) for c in reads)
+    assert api.problems == []
+
+
+async def test_socket_mode_reconciles_again_when_the_dropped_connection_is_back(
+    api: SlackApi, tmp_path: Path, database_url: str
+) -> None:
+    env = slack_env(api, SLACK_APP_TOKEN=APP_TOKEN)
+    async with running_bot(
+        api, tmp_path, database_url, config=destination(), env=env, ready="Socket Mode connected"
+    ) as bot:
+        await wait_for(lambda: len(_to(api, "chat.postMessage", "C1")) >= 1 + len(ENTRIES))
+        await _reconciled(bot)  # at the first connection
+        rlhf = _to(api, "chat.postMessage", "C1")[1]
+        api.react("C1", rlhf.answer["ts"], "bell", "U2")  # while the socket is down, no event
+        await api.close_socket()
+        await wait_for(lambda: api.connections == 2, 30)
+        await wait_for(lambda: _ephemeral(api), 30)
+        ((user, channel, said),) = _ephemeral(api)
+        assert (user, channel) == ("U2", "C1") and "이제 구독합니다: tag:rlhf." in said
+        assert "reconcile pass asked for (reconnect)" in bot.logged()
+    assert api.problems == []

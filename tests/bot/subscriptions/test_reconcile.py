@@ -1,0 +1,211 @@
+"""The reconcile pass, platform-neutral, on SQLite and PostgreSQL: a 🔔 added while the bot was
+away follows the paper's tags, one removed takes back what it added, a reaction an event already
+applied changes nothing and is confirmed to nobody, a person who unsubscribed by command is not
+subscribed again by the 🔔 still on the message, and only recent paper messages are read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from adapters.http.prometheus import PrometheusMetrics
+from bot.app import App
+from bot.commands.reactions import ReactionHandler
+from bot.delivery.service import Delivery
+from bot.digest.personal import Person
+from bot.models import Destination, MessageRef, Platform, Reaction
+from bot.store.reaction_marks import SqlReactionMarks
+from bot.store.subscription_schema import ReactionMarkRow
+from bot.store.subscriptions import SqlSubscriptionStore
+from bot.subscriptions.paper_messages import PaperMessages
+from bot.subscriptions.parts import PartNotes
+from bot.subscriptions.reconcile import Reactable, Reconciler, ReconcileRunner
+from bot.subscriptions.service import SubscriptionService
+from tests.support.clock import FixedClock
+from tests.support.delivery import dest, note, put_day, wire
+from tests.support.transport import RecordingTransport
+
+D1 = date(2024, 9, 18)
+ANN = Person(Platform.CONSOLE, "T1", "U1")
+BOB = Person(Platform.CONSOLE, "T1", "U2")
+CHANNEL = dest()
+HOME = Destination(Platform.CONSOLE, "T1", "C1")
+
+
+class Reader:
+    """The port as a platform would answer it: reactions per message, every read recorded."""
+
+    def __init__(self) -> None:
+        self.now: dict[MessageRef, dict[str, set[str]]] = {}
+        self.read: list[Reactable] = []
+        self.gone: set[MessageRef] = set()
+
+    def react(self, ref: MessageRef, user: str, emoji: str = "🔔") -> None:
+        self.now.setdefault(ref, {}).setdefault(emoji, set()).add(user)
+
+    def unreact(self, ref: MessageRef, user: str, emoji: str = "🔔") -> None:
+        self.now[ref][emoji].discard(user)
+
+    async def reactions(self, message: Reactable) -> Mapping[str, frozenset[str]] | None:
+        self.read.append(message)
+        if message.ref in self.gone:
+            return None
+        found = self.now.get(message.ref, {})
+        return {e: frozenset(users) for e, users in found.items() if e in message.emoji}
+
+
+class World:
+    """A posted digest (a header and two papers), the handler and the reconciler over it."""
+
+    def __init__(self, app: App, delivery: Delivery, transport: RecordingTransport) -> None:
+        self.app, self.transport = app, transport
+        self.store = SqlSubscriptionStore(app.engine)
+        self.service = SubscriptionService(self.store, app.clock)
+        papers = PartNotes(app.engine, app.notes, lambda p: delivery.publisher.route(p).renderer)
+        self.marks = SqlReactionMarks(app.engine)
+        self.handler = ReactionHandler(
+            delivery.ledger,
+            PrometheusMetrics(),
+            subscriptions=self.service,
+            papers=papers,
+            marks=self.marks,
+        )
+        source = PaperMessages(app.engine, papers, ["🔔", "bell"])
+        self.reconciler = Reconciler(self.marks, [source], app.clock, days=14)
+        self.reader = Reader()
+        self.confirmed: list[tuple[str, str]] = []
+
+    @property
+    def header(self) -> MessageRef:
+        return self.transport.sent[0].ref
+
+    @property
+    def paper_a(self) -> MessageRef:
+        return self.transport.sent[1].ref
+
+    @property
+    def paper_b(self) -> MessageRef:
+        return self.transport.sent[2].ref
+
+    async def apply(self, reaction: Reaction) -> None:
+        """The platform's entry point: apply, and confirm what changed."""
+        result = await self.handler.handle(reaction)
+        if result.confirmation is not None:
+            self.confirmed.append((reaction.user, reaction.message.message_id))
+
+    async def reconcile(self) -> tuple[int, int]:
+        report = await self.reconciler.run(Platform.CONSOLE, self.reader, self.apply)
+        return report.added, report.removed
+
+    async def following(self, person: Person = ANN) -> list[str]:
+        return [s.text for s in await self.service.following(person)]
+
+
+async def _world(app: App, clock: FixedClock) -> World:
+    await put_day(app, D1, [note(D1, "a", "rl", "reasoning"), note(D1, "b", "scaling", "rl")])
+    transport = RecordingTransport()
+    delivery, _ = wire(app, transport, clock)
+    await delivery.runner.run(CHANNEL, "slot:1")
+    return World(app, delivery, transport)
+
+
+async def test_a_bell_added_while_away_follows_and_one_removed_takes_back_only_its_own(
+    app: App, clock: FixedClock
+) -> None:
+    world = await _world(app, clock)
+    await world.service.subscribe(ANN, "tag:rl", HOME)
+    world.reader.react(world.paper_b, "U1")
+    world.reader.react(world.paper_a, "U2")
+    world.reader.react(world.paper_a, "U2", "👍")  # another emoji: nothing
+
+    assert await world.reconcile() == (2, 0)
+    assert await world.following() == ["tag:rl", "tag:scaling"]
+    assert await world.following(BOB) == ["tag:rl", "tag:reasoning"]
+    assert sorted(world.confirmed) == [
+        ("U1", world.paper_b.message_id),
+        ("U2", world.paper_a.message_id),
+    ]
+
+    assert await world.reconcile() == (0, 0)  # nothing new: nothing applied, nobody told
+    assert len(world.confirmed) == 2
+
+    world.reader.unreact(world.paper_b, "U1")
+    assert await world.reconcile() == (0, 1)
+    assert await world.following() == ["tag:rl"]  # the command's subscription stays
+    assert len(world.confirmed) == 3
+
+
+async def test_what_an_event_already_did_is_neither_applied_again_nor_confirmed_twice(
+    app: App, clock: FixedClock
+) -> None:
+    world = await _world(app, clock)
+    await world.apply(Reaction(world.paper_a, "U1", "🔔"))  # the event, before the pass
+    world.reader.react(world.paper_a, "U1")
+    assert await world.reconcile() == (0, 0)
+    assert world.confirmed == [("U1", world.paper_a.message_id)]
+
+    await world.apply(Reaction(world.paper_a, "U1", "🔔", added=False))  # the removal event
+    world.reader.unreact(world.paper_a, "U1")
+    assert await world.reconcile() == (0, 0)
+    assert await world.following() == []
+    assert len(world.confirmed) == 2
+
+
+async def test_an_unsubscribe_by_command_is_not_undone_by_the_bell_left_on_the_message(
+    app: App, clock: FixedClock
+) -> None:
+    world = await _world(app, clock)
+    world.reader.react(world.paper_a, "U1")
+    await world.reconcile()
+    await world.service.unsubscribe(ANN, "tag:rl tag:reasoning")
+    assert await world.reconcile() == (0, 0)
+    assert await world.following() == []
+
+
+async def test_only_recent_paper_messages_are_read_and_an_unreadable_one_changes_nothing(
+    app: App, clock: FixedClock
+) -> None:
+    world = await _world(app, clock)
+    world.reader.react(world.paper_a, "U1")
+    await world.reconcile()
+    assert [m.ref for m in world.reader.read] == [world.paper_a, world.paper_b]  # no header
+    assert {m.thread_of for m in world.reader.read} == {world.header}
+    assert all(m.emoji == {"🔔", "bell"} for m in world.reader.read)
+
+    world.reader.gone.add(world.paper_a)  # deleted while away: its 🔔 is not taken back
+    assert await world.reconcile() == (0, 0)
+    assert await world.following() == ["tag:rl", "tag:reasoning"]
+
+    world.reader.read.clear()
+    clock.advance(timedelta(days=15))  # older than reconcile_days
+    assert await world.reconcile() == (0, 0)
+    assert world.reader.read == []
+
+
+async def test_unsubscribe_all_forgets_the_reactions_seen_from_the_person(
+    app: App, clock: FixedClock
+) -> None:
+    world = await _world(app, clock)
+    world.reader.react(world.paper_a, "U1")
+    world.reader.react(world.paper_a, "U2")
+    await world.reconcile()
+    await world.service.unsubscribe_all(ANN)
+    async with app.engine.connect() as conn:
+        users = list(await conn.scalars(select(ReactionMarkRow.user_id)))
+        count = (await conn.execute(select(func.count()).select_from(ReactionMarkRow))).scalar()
+    assert users == ["U2"] and count == 1
+
+
+async def test_the_runner_runs_one_pass_at_a_time_and_one_more_for_a_request_meanwhile(
+    app: App, clock: FixedClock
+) -> None:
+    world = await _world(app, clock)
+    runner = ReconcileRunner(world.reconciler, Platform.CONSOLE, world.reader, world.apply)
+    runner.trigger("start")
+    runner.trigger("reconnect")
+    runner.trigger("reconnect")
+    await runner.idle()
+    assert runner.passes == 2
+    assert len(world.reader.read) == 4  # two messages, twice
