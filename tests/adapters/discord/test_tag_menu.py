@@ -3,7 +3,9 @@ set, against the stand-in. `/paper tags menu` without Manage Server is refused; 
 is posted in the channel and the bot adds its numbers (`PUT …/reactions/{emoji}/@me`); a
 person's 2️⃣ follows that number's tag with one DM confirmation, removing it takes it back, the
 bot's own reaction is ignored; an ingest that changes the most used tags edits the menu in place
-(`PATCH …/messages/{id}`) and adds the new number."""
+(`PATCH …/messages/{id}`) and adds the new number. Numbers added and removed while the service
+was stopped take effect at the next start (the reconcile pass reads the menu's reactions),
+confirmed once by DM; a further start changes nothing."""
 
 from __future__ import annotations
 

@@ -3,7 +3,9 @@ non-admin's `/paper tags menu` is refused; a workspace admin's posts the menu in
 (chat.postMessage) and the bot adds the numbers (reactions.add `one`…); a person's `two`
 follows that number's tag with one ephemeral confirmation, removing it takes it back, the bot's
 own reaction is ignored; an ingest that changes the most used tags edits the menu in place
-(chat.update) and adds the new number."""
+(chat.update) and adds the new number. Numbers added and removed while the service was stopped
+take effect at the next start (the reconcile pass reads the menu, `reactions.get`), confirmed
+once; a further start changes nothing."""
 
 from __future__ import annotations
 
