@@ -130,6 +130,7 @@ def wire_subscriptions(
         [PaperMessages(app.engine, papers, delivery.config.subscribe_emoji), MenuMessages(menus)],
         app.clock,
         days=delivery.config.subscriptions.reconcile_days,
+        ignored=reactions.ignores,
     )
     personal = personal_digests_for(delivery, store)
     notices = DmNotices(SqlDmNotices(app.engine), store, app.clock)

@@ -141,12 +141,16 @@ class ReactionHandler:
         """Never act on this user's reactions (the bot's own user, learned at connect)."""
         self._ignored.add((platform, user))
 
+    def ignores(self, platform: Platform, user: str) -> bool:
+        """Whether this user's reactions are never acted on (the reconcile pass skips them)."""
+        return (platform, user) in self._ignored
+
     async def handle(self, reaction: Reaction) -> ReactionResult:
         """Find the digest message of `reaction` and apply it; never raises for a message that
         is not ours."""
         platform = reaction.message.platform
         posted = None
-        if (platform, reaction.user) not in self._ignored:
+        if not self.ignores(platform, reaction.user):
             posted = await self._ledger.find_message(reaction.message)
             if posted is None and self._menus is not None:
                 menu = await self._menus.find(reaction.message)

@@ -11,6 +11,9 @@ are compared with the reaction marks (`SqlReactionMarks`, written by that same e
 - a reaction on the platform without a mark is applied as an add;
 - a mark whose reaction is gone is applied as a removal (taking back exactly what it added).
 
+Users the entry point ignores (`ignored`: the bot's own, whose numbers sit on every tag menu)
+are left out, so they are neither applied nor counted as found while away.
+
 Both go through `apply`, so the store's unique constraints make a reaction that an event
 already applied a no-op, which is confirmed to nobody. A message that cannot be read any more
 (deleted, access lost) changes nothing. Messages are read one at a time (each platform's
@@ -46,6 +49,9 @@ DEFAULT_DAYS = 14
 
 Apply = Callable[[Reaction], Awaitable[object]]
 """The platform's reaction entry point (the same one its events go through)."""
+
+Ignored = Callable[[Platform, str], bool]
+"""Whether the entry point never acts on this user's reactions (the bot's own)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +105,12 @@ class Reconciler:
         clock: Clock,
         *,
         days: int = DEFAULT_DAYS,
+        ignored: Ignored = lambda _platform, _user: False,
     ) -> None:
-        """`days`: how far back messages are read (0: no reconcile pass)."""
+        """`days`: how far back messages are read (0: no reconcile pass); `ignored`: users to
+        leave out (`ReactionHandler.ignores`)."""
         self._marks, self._sources, self._clock, self.days = marks, list(sources), clock, days
+        self._ignored = ignored
 
     def add_source(self, source: ReactableSource) -> None:
         """Reconcile another kind of message too (e.g. the tag menu)."""
@@ -126,7 +135,8 @@ class Reconciler:
                     unreadable += 1
                     continue
                 for emoji in sorted(message.emoji):
-                    present = now.get(emoji, frozenset())
+                    found = now.get(emoji, frozenset())
+                    present = frozenset(u for u in found if not self._ignored(platform, u))
                     seen = recorded.get(emoji, frozenset())
                     for user in sorted(present - seen):
                         await apply(Reaction(message.ref, user, emoji, True))

@@ -3,7 +3,9 @@ set, against the stand-in. `/paper tags menu` without Manage Server is refused; 
 is posted in the channel and the bot adds its numbers (`PUT …/reactions/{emoji}/@me`); a
 person's 2️⃣ follows that number's tag with one DM confirmation, removing it takes it back, the
 bot's own reaction is ignored; an ingest that changes the most used tags edits the menu in place
-(`PATCH …/messages/{id}`) and adds the new number."""
+(`PATCH …/messages/{id}`) and adds the new number. Numbers added and removed while the service
+was stopped take effect at the next start (the reconcile pass reads the menu's reactions),
+confirmed once by DM; a further start changes nothing."""
 
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ from pathlib import Path
 from tests.adapters.discord.test_service import _start
 from tests.adapters.discord.test_subscriptions import Service
 from tests.support.discord_paper import texts
+from tests.support.discord_service import deployment, serving
 from tests.support.discord_standin import BOT_ID, DiscordStandIn, snowflake
 from tests.support.real_delivery import Entry, write_notes
 
-ANA, ADMIN = "700000000000000001", "700000000000000009"
+ANA, BEA, ADMIN = "700000000000000001", "700000000000000002", "700000000000000009"
 MANAGE_GUILD = 1 << 5
 FIRST = [
     Entry("Reward Models Under Pressure", tags=("rl", "reasoning")),
@@ -102,4 +105,58 @@ async def test_an_admin_posts_the_menu_and_a_number_follows_its_tag(
             await process.wait()
     assert process.returncode == 0, log.read_text()[-3000:]
     assert len(standin.dm_posts(ANA)) == 2  # one confirmation each way
+    assert standin.problems == []
+
+
+async def _reconciled(log: Path) -> str:
+    """The start's reconcile pass has run: its log line."""
+    async with asyncio.timeout(90):
+        while "discord reconcile:" not in log.read_text():  # noqa: ASYNC110 (another process)
+            await asyncio.sleep(0.1)
+    return next(line for line in log.read_text().splitlines() if "discord reconcile:" in line)
+
+
+def _said(standin: DiscordStandIn, user: str) -> list[str]:
+    return [texts(m) for m in standin.dm_posts(user)]
+
+
+async def test_numbers_changed_on_the_menu_while_stopped_take_effect_at_the_next_start(
+    standin: DiscordStandIn, database_url: str, tmp_path: Path
+) -> None:
+    setup = deployment(standin, database_url, tmp_path, FIRST)
+    (tmp_path / "paperbot.toml").write_text("", encoding="utf-8")  # the menu's channel only
+    channel = setup.channel
+    first = tmp_path / "first.log"
+    async with serving(setup, first):
+        service = Service(standin, setup.guild, channel, first)
+        await service.logged("start-up ingest of")
+        await standin.wait_for(lambda: standin.sessions, 90)
+        await _menu_command(standin, channel, ADMIN, MANAGE_GUILD)
+        (menu,) = standin.channel_posts(channel)
+        await standin.wait_for(lambda: len(standin.reactions) == 2, 60)
+        standin.react(menu["id"], "1️⃣", BEA)  # Bea follows #rl while paperbot runs
+        await _react(service, BEA, menu, "1️⃣")
+        await standin.wait_for(lambda: standin.dm_posts(BEA), 60)
+        assert "tag:rl" in await service.paper(BEA, "subscriptions")
+
+    standin.react(menu["id"], "2️⃣", ANA)  # while paperbot is stopped: no gateway events
+    standin.react(menu["id"], "1️⃣", BEA, added=False)
+    second = tmp_path / "second.log"
+    async with serving(setup, second):
+        service = Service(standin, setup.guild, channel, second)
+        assert "1 reactions added and 1 removed" in await _reconciled(second)
+        await standin.wait_for(lambda: standin.dm_posts(ANA) and standin.dm_posts(BEA)[1:], 60)
+        (followed,) = _said(standin, ANA)
+        assert "Now following tag:reasoning" in followed
+        assert "No longer following tag:rl" in _said(standin, BEA)[1]
+        assert "tag:reasoning" in await service.paper(ANA, "subscriptions")
+        assert "You follow nothing." in await service.paper(BEA, "subscriptions")
+
+    third = tmp_path / "third.log"
+    async with serving(setup, third):
+        service = Service(standin, setup.guild, channel, third)
+        assert "0 reactions added and 0 removed" in await _reconciled(third)
+        assert "tag:reasoning" in await service.paper(ANA, "subscriptions")
+    assert len(standin.dm_posts(ANA)) == 1 and len(standin.dm_posts(BEA)) == 2  # never again
+    assert len(standin.channel_posts(channel)) == 1
     assert standin.problems == []

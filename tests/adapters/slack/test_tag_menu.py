@@ -3,7 +3,9 @@ non-admin's `/paper tags menu` is refused; a workspace admin's posts the menu in
 (chat.postMessage) and the bot adds the numbers (reactions.add `one`…); a person's `two`
 follows that number's tag with one ephemeral confirmation, removing it takes it back, the bot's
 own reaction is ignored; an ingest that changes the most used tags edits the menu in place
-(chat.update) and adds the new number."""
+(chat.update) and adds the new number. Numbers added and removed while the service was stopped
+take effect at the next start (the reconcile pass reads the menu, `reactions.get`), confirmed
+once; a further start changes nothing."""
 
 from __future__ import annotations
 
@@ -92,4 +94,48 @@ async def test_an_admin_posts_the_menu_and_a_number_follows_its_tag(
         assert api.called("reactions.add")[4].args["name"] == "five"
     assert len(api.called("chat.postEphemeral")) == 2  # none for the bot's own `one`
     assert len(api.called("chat.postMessage")) == 1
+    assert api.problems == []
+
+
+def _confirmed(api: SlackApi) -> list[tuple[str, str]]:
+    return [(c.args["user"], _shown(c)) for c in api.called("chat.postEphemeral")]
+
+
+async def _reconciled(bot: Bot) -> str:
+    """The start's reconcile pass has run: its log line."""
+    await wait_for(lambda: "slack reconcile:" in bot.logged())
+    return next(line for line in bot.logged().splitlines() if "slack reconcile:" in line)
+
+
+async def test_numbers_changed_on_the_menu_while_stopped_take_effect_at_the_next_start(
+    api: SlackApi, tmp_path: Path, database_url: str
+) -> None:
+    async with running_bot(api, tmp_path, database_url) as bot:
+        await _answer(api, bot, "tags menu", "UADMIN")
+        (menu,) = api.called("chat.postMessage")
+        ts = menu.answer["ts"]
+        await wait_for(lambda: len(api.called("reactions.add")) == 4)
+        api.react("C1", ts, "one", "U3")  # U3 follows #rlhf while paperbot runs
+        await bot.sender.event(reaction_event(channel="C1", ts=ts, user="U3", emoji="one"))
+        await wait_for(lambda: _confirmed(api))
+        assert "tag:rlhf" in await _answer(api, bot, "subscriptions", "U3")
+
+    api.react("C1", ts, "two", "U2")  # while paperbot is stopped: no events
+    api.react("C1", ts, "one", "U3", added=False)
+    async with running_bot(api, tmp_path, database_url) as bot:
+        await wait_for(lambda: len(_confirmed(api)) >= 3)
+        assert "1 reactions added and 1 removed" in await _reconciled(bot)  # not the bot's own
+        confirmed = dict(_confirmed(api)[1:])
+        assert "이제 구독합니다: tag:attention." in confirmed["U2"]
+        assert "구독을 해지했습니다: tag:rlhf." in confirmed["U3"]
+        assert "tag:attention" in await _answer(api, bot, "subscriptions", "U2")
+        assert "구독 중인 것이 없습니다" in await _answer(api, bot, "subscriptions", "U3")
+
+    async with running_bot(api, tmp_path, database_url) as bot:
+        assert "0 reactions added and 0 removed" in await _reconciled(bot)
+        assert "tag:attention" in await _answer(api, bot, "subscriptions", "U2")
+    assert len(_confirmed(api)) == 3  # one each, never again
+    assert len(api.called("chat.postMessage")) == 1
+    reads = api.called("reactions.get")
+    assert reads and all(c.args.get("full") in ("true", "1", True) for c in reads)
     assert api.problems == []

@@ -1,7 +1,8 @@
 """The reconcile pass, platform-neutral, on SQLite and PostgreSQL: a 🔔 added while the bot was
 away follows the paper's tags, one removed takes back what it added, a reaction an event already
-applied changes nothing and is confirmed to nobody, a person who unsubscribed by command is not
-subscribed again by the 🔔 still on the message, and only recent paper messages are read."""
+applied changes nothing and is confirmed to nobody, the bot's own reactions are left out, a
+person who unsubscribed by command is not subscribed again by the 🔔 still on the message, and
+only recent paper messages are read."""
 
 from __future__ import annotations
 
@@ -73,7 +74,9 @@ class World:
             marks=self.marks,
         )
         source = PaperMessages(app.engine, papers, ["🔔", "bell"])
-        self.reconciler = Reconciler(self.marks, [source], app.clock, days=14)
+        self.reconciler = Reconciler(
+            self.marks, [source], app.clock, days=14, ignored=self.handler.ignores
+        )
         self.reader = Reader()
         self.confirmed: list[tuple[str, str]] = []
 
@@ -209,3 +212,15 @@ async def test_the_runner_runs_one_pass_at_a_time_and_one_more_for_a_request_mea
     await runner.idle()
     assert runner.passes == 2
     assert len(world.reader.read) == 4  # two messages, twice
+
+
+async def test_the_users_the_handler_ignores_are_neither_applied_nor_counted(
+    app: App, clock: FixedClock
+) -> None:
+    world = await _world(app, clock)
+    world.handler.ignore_user(Platform.CONSOLE, "UBOT")  # the bot's own user
+    world.reader.react(world.paper_a, "UBOT")
+    world.reader.react(world.paper_a, "U1")
+    assert await world.reconcile() == (1, 0)
+    assert await world.reconcile() == (0, 0)  # not found again at every pass
+    assert world.confirmed == [("U1", world.paper_a.message_id)]
