@@ -66,16 +66,13 @@ async def test_a_dm_digest_has_guild_scoped_follow_buttons_and_its_bell_is_match
         belled = papers[BELLED.title]
         await _dm_react(service, BOT_ID, belled, True)  # the bot's own 🔔: ignored
         await _dm_react(service, ANA, belled, True)
-        await standin.wait_for(
-            lambda: any("이제 구독합니다: tag:vision." in texts(m) for m in standin.dm_posts(ANA)), 60
-        )
+        followed = "이제 구독합니다: tag:vision."  # "Now following tag:vision."
+        await standin.wait_for(lambda: any(followed in texts(m) for m in standin.dm_posts(ANA)), 60)
         listed = await service.paper(ANA, "subscriptions")
         assert all(f"tag:{t}" in listed for t in ("rl", "moe", "vision")), listed
 
         await _dm_react(service, ANA, belled, False)
-        await standin.wait_for(
-            lambda: any(UNDONE in texts(m) for m in standin.dm_posts(ANA)), 60
-        )
+        await standin.wait_for(lambda: any(UNDONE in texts(m) for m in standin.dm_posts(ANA)), 60)
         (undone,) = [m for m in standin.dm_posts(ANA) if UNDONE in texts(m)]
         assert f"🔕 {UNDONE}: tag:vision." in texts(undone), texts(undone)  # only what it added
         listed = await service.paper(ANA, "subscriptions")
