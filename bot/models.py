@@ -115,6 +115,12 @@ class MessageRef:
     message_id: str
 
 
+IN_A_DM = "@me"
+"""The workspace of a reaction or command from inside a DM, where the platform does not say
+which server it belongs to (Discord): the ledger finds a DM message by its channel `@<user id>`
+and id alone, and the reaction is applied in the workspace of the digest that message was in."""
+
+
 @dataclass(frozen=True, slots=True)
 class Reaction:
     """Someone added (or removed) an emoji on a message, as any platform reports it.

@@ -5,7 +5,7 @@ start from it (`thread_name`), then one message per note in that thread. `inline
 and note embeds packed into channel messages of ≤10 embeds and ≤6,000 characters. Every payload
 carries `allowed_mentions: {"parse": []}`. Each live paper with tags gets a Follow `#tag …`
 button (`paper:follow:<note key>`, answered by `adapters/discord/paper.py`) on the message that
-shows it, except in a person's DM digest.
+shows it (in a person's DM digest too: the Discord transport adds the server to its id).
 """
 
 from __future__ import annotations
@@ -189,10 +189,8 @@ class DiscordRenderer:
         self, papers: list[tuple[int | None, Note]], digest: Digest
     ) -> tuple[dict[str, object], ...]:
         """Action rows of Follow buttons (`paper:follow:<note key>`), one per live paper with
-        tags, numbered in the inline layout (as the entries are). None in a person's DM digest:
-        a click there does not say which server the person follows in."""
-        if digest.personal:
-            return ()
+        tags, numbered in the inline layout (as the entries are). In a person's DM digest the
+        transport adds the server to each (a click in a DM does not say it)."""
         template = self._t(digest, "digest.follow", tags="{tags}")
         buttons = []
         for number, note in papers:

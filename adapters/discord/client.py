@@ -10,7 +10,9 @@ registers the `/paper` buttons. Raw reaction events (they fire for uncached mess
 restarts) go to the core with guild, channel, message, user and emoji; the bot's own are dropped
 (and the core is told the bot's user id once logged in). A reaction inside a thread (a digest's
 note replies, a forum post) is reported with the thread's parent channel: the ledger keeps a
-message under the channel its digest was sent to.
+message under the channel its digest was sent to. One inside a DM (no guild: only the DM's
+owner can react there) is reported as `IN_A_DM`, channel `@<user id>`, as the ledger keeps a
+DM digest; the core applies it in the guild of that digest.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from discord import app_commands
 
 from adapters.discord.paper import PaperButton, PaperServices, paper_command
 from adapters.discord.sync import CommandHashes, sync_commands
-from bot.models import MessageRef, Platform, Reaction
+from bot.digest.personal import DM_PREFIX
+from bot.models import IN_A_DM, MessageRef, Platform, Reaction
 from bot.ports import Metrics
 
 __all__ = ["ClientParts", "ReactionCallback", "build_client", "intents", "reaction_emoji"]
@@ -112,11 +115,12 @@ class ClientParts:
             return
         if client.user is not None and event.user_id == client.user.id:
             return
-        workspace = str(event.guild_id) if event.guild_id is not None else "@me"
-        channel = event.channel_id
-        if event.guild_id is not None:
-            channel = await self.posting_channel(client, channel)
-        ref = MessageRef(Platform.DISCORD, workspace, str(channel), str(event.message_id))
+        if event.guild_id is None:  # in a DM: the ledger keeps it under `@<user id>`
+            where = (IN_A_DM, f"{DM_PREFIX}{event.user_id}")
+        else:
+            channel = await self.posting_channel(client, event.channel_id)
+            where = (str(event.guild_id), str(channel))
+        ref = MessageRef(Platform.DISCORD, *where, str(event.message_id))
         await self.on_reaction(
             Reaction(ref, str(event.user_id), reaction_emoji(event.emoji), added)
         )

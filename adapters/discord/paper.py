@@ -9,10 +9,11 @@ first and sent as the follow-up (the first response must come within 3 s; a quic
 request instead of two). `share` is one lookup by id, answered at once and visible to the
 channel, naming who shared it and pinging no one. Buttons are one `DynamicItem` whose state is its
 `custom_id` (`paper:page:<cursor>`, `paper:share:<key>`, `paper:full:<key>`, a digest paper's
-`paper:follow:<key>`, a subscription list's `paper:unsub:<filter>`), registered in `setup_hook`,
-so a button on a message from before a restart still works. Next, Previous and Remove edit the
-message they are on (an UPDATE_MESSAGE, or a deferred update and an edit); Follow answers with
-an ephemeral message. Every button acts as the person who clicked it.
+`paper:follow:<key>` (in a DM digest `paper:follow:<key>:<guild>`), a subscription list's
+`paper:unsub:<filter>`), registered in `setup_hook`, so a button on a message from before a
+restart still works. Next, Previous and Remove edit the message they are on (an UPDATE_MESSAGE,
+or a deferred update and an edit); Follow answers with an ephemeral message.
+Every button acts as the person who clicked it.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from adapters.discord.follow_scope import follow_state
 from adapters.discord.suggest import Suggestions
 from bot.commands.follow import FollowClick
 from bot.commands.request import CommandRequest
+from bot.digest.personal import DM_PREFIX
 from bot.models import MessageRef, Platform
 from bot.payloads import DiscordPayload
 from bot.replies import Reply
@@ -193,24 +196,34 @@ async def _share(interaction: discord.Interaction[Any], text: str) -> None:
     )
 
 
-async def _follow(interaction: discord.Interaction[Any], note_key: str) -> None:
-    """A digest paper's Follow: the clicker follows its tags in this server, answered only to
-    them. The message is looked up where the ledger keeps it (a thread's parent channel)."""
+async def _follow(interaction: discord.Interaction[Any], state: str) -> None:
+    """A digest paper's Follow: the clicker follows its tags in this server (in a DM: the server
+    its `custom_id` names), answered only to them. The message is looked up where the ledger
+    keeps it (a thread's parent channel; a DM's `@<user id>`)."""
     services = services_of(interaction)
-    if services.follow is None or interaction.guild_id is None or interaction.message is None:
-        await interaction.response.defer()  # not a digest's button in a server: nothing to do
+    note_key, scope = follow_state(state)
+    in_dm = interaction.guild_id is None
+    server = scope if in_dm else str(interaction.guild_id)
+    if services.follow is None or server is None or interaction.message is None:
+        await interaction.response.defer()  # not a digest's button we can place: nothing to do
         return
-    follow, guild, message = services.follow, str(interaction.guild_id), interaction.message
+    follow, guild, message = services.follow, server, interaction.message
 
     async def followed() -> Reply:  # inside the deferral's clock: the lookup may need a request
-        channel = interaction.channel_id or 0
-        parts: Any = getattr(interaction.client, "parts", None)
-        if parts is not None:
-            channel = await parts.posting_channel(interaction.client, channel)
-        where = MessageRef(Platform.DISCORD, guild, str(channel), str(message.id))
+        channel = f"{DM_PREFIX}{interaction.user.id}" if in_dm else await _posted_in(interaction)
+        where = MessageRef(Platform.DISCORD, guild, channel, str(message.id))
         return await follow(FollowClick(where, str(interaction.user.id), note_key))
 
     await answer(interaction, "", followed())
+
+
+async def _posted_in(interaction: discord.Interaction[Any]) -> str:
+    """The channel the ledger keeps the clicked message under (a thread's parent)."""
+    channel = interaction.channel_id or 0
+    parts: Any = getattr(interaction.client, "parts", None)
+    if parts is not None:
+        channel = await parts.posting_channel(interaction.client, channel)
+    return str(channel)
 
 
 class PaperButton(

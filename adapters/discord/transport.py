@@ -14,7 +14,8 @@ through `discord.Embed`. Layouts (platforms.md §4 rule 4):
 - a person's DM (destination channel `@<user id>`, docs/subscriptions.md) is opened with
   `POST /users/@me/channels` once per user and process (Discord answers the same channel every
   time); the header and its replies all go into the DM (a DM has no threads). The returned
-  reference keeps `@<user id>`, as the ledger does, and `edit` resolves it the same way.
+  reference keeps `@<user id>`, as the ledger does, and `edit` resolves it the same way. Its
+  Follow buttons carry the destination's guild (`follow_scope.py`).
 
 The bot's own reactions (a tag menu's numbers) go through discord.py's own-reaction calls
 (`PUT`/`DELETE …/reactions/{emoji}/@me`), which Discord answers 204 whether or not they changed
@@ -35,6 +36,7 @@ import discord
 from discord.http import HTTPClient, Route
 
 from adapters.discord.errors import Action, delivery_error
+from adapters.discord.follow_scope import scoped_follow_rows
 from bot.digest.personal import DM_PREFIX
 from bot.errors import DeliveryError
 from bot.models import Destination, MessageRef, Platform
@@ -60,6 +62,11 @@ def _wire(payload: DiscordPayload, nonce: str | None) -> dict[str, Any]:
         body["nonce"] = nonce[:25]
         body["enforce_nonce"] = True
     return body
+
+
+def _scope_follow(body: dict[str, Any], guild: str) -> None:
+    if body.get("components"):
+        body["components"] = scoped_follow_rows(list(body["components"]), guild)
 
 
 def _tag_key(name: str) -> str:
@@ -106,6 +113,7 @@ class DiscordTransport:
         body.setdefault("components", [])  # an edit without buttons drops the old ones
         channel = ref.channel
         if channel.startswith(DM_PREFIX):
+            _scope_follow(body, ref.workspace)
             channel = await self._dm_channel(channel)
         route = Route(
             "PATCH",
@@ -139,7 +147,9 @@ class DiscordTransport:
         return ref.channel
 
     async def _post_dm(self, destination: Destination, body: dict[str, Any]) -> MessageRef:
-        """Into the person's DM: every part (no thread); the reference keeps `@<user id>`."""
+        """Into the person's DM: every part (no thread); the reference keeps `@<user id>`.
+        Follow buttons name the destination's guild (a click in a DM does not)."""
+        _scope_follow(body, destination.workspace)
         channel = await self._dm_channel(destination.channel)
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel)
         call = self._call(destination.channel, Action.DM, lambda h: h.request(route, json=body))

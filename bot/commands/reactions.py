@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
 from bot.digest.personal import Person
-from bot.models import Destination, MessageRef, Note, Platform, Reaction
+from bot.models import IN_A_DM, Destination, MessageRef, Note, Platform, Reaction
 from bot.ports import Metrics
 from bot.replies import Reply
 from bot.store.deliveries import PostedMessage
@@ -152,6 +152,7 @@ class ReactionHandler:
         posted = None
         if not self.ignores(platform, reaction.user):
             posted = await self._ledger.find_message(reaction.message)
+            reaction = _located(reaction, posted)
             if posted is None and self._menus is not None:
                 menu = await self._menus.find(reaction.message)
                 if menu is not None:
@@ -244,3 +245,12 @@ class ReactionHandler:
         if self._destination_of is not None:
             found = await self._destination_of(posted.destination_key)
         return found or Destination(ref.platform, ref.workspace, ref.channel)
+
+
+def _located(reaction: Reaction, posted: PostedMessage | None) -> Reaction:
+    """A reaction from inside a DM (workspace `IN_A_DM`) as made in the workspace of the digest
+    its message was in: whom it subscribes, its origin and its mark all name that workspace."""
+    ref = reaction.message
+    if posted is None or ref.workspace != IN_A_DM or not posted.workspace:
+        return reaction
+    return replace(reaction, message=replace(ref, workspace=posted.workspace))

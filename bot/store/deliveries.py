@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.digest.build import RunSnapshot
-from bot.models import Destination, MessageRef
+from bot.models import IN_A_DM, Destination, MessageRef
 from bot.store.delivery_schema import AssignedNoteRow, DeliveryRow, DigestRunRow
 from bot.store.run_views import (
     FAILED,
@@ -73,6 +73,8 @@ class PostedMessage:
     part_no: int
     run_id: int
     note_keys: tuple[str, ...]
+    workspace: str = ""
+    """The workspace it was posted in (a DM reaction's `IN_A_DM` is resolved to this)."""
 
 
 def _part_state(row: DeliveryRow) -> PartState:
@@ -416,19 +418,23 @@ class SqlDeliveryLedger:
     async def find_message(self, ref: MessageRef) -> PostedMessage | None:
         """The digest message `ref` names (a reaction's target), or None when it is not ours.
 
-        Served by the index on (platform, workspace, channel, message id).
+        Served by the index on (platform, workspace, channel, message id). A reference from
+        inside a DM whose server is unknown (workspace `IN_A_DM`, channel `@<user id>`) matches
+        that person's DM message in any workspace: message ids are unique per platform.
         """
+        where = [
+            DeliveryRow.platform == ref.platform.value,
+            DeliveryRow.channel == ref.channel,
+            DeliveryRow.message_id == ref.message_id,
+        ]
+        if not (ref.workspace == IN_A_DM and ref.channel.startswith("@")):
+            where.append(DeliveryRow.workspace == ref.workspace)
         async with self._sessions() as session:
             row = (
                 await session.execute(
                     select(DeliveryRow, DigestRunRow.note_keys)
                     .join(DigestRunRow, DigestRunRow.id == DeliveryRow.run_id)
-                    .where(
-                        DeliveryRow.platform == ref.platform.value,
-                        DeliveryRow.workspace == ref.workspace,
-                        DeliveryRow.channel == ref.channel,
-                        DeliveryRow.message_id == ref.message_id,
-                    )
+                    .where(*where)
                     .limit(1)
                 )
             ).first()
@@ -441,4 +447,5 @@ class SqlDeliveryLedger:
             part.part_no,
             part.run_id,
             tuple(str(k) for k in note_keys or ()),
+            part.workspace,
         )

@@ -59,10 +59,11 @@ def test_discord_inline_messages_number_their_follow_buttons_five_a_row() -> Non
     assert [b["label"].split(".")[0] for b in buttons] == [str(n) for n in range(1, 10)]
 
 
-def test_a_dm_digest_has_follow_buttons_on_slack_but_not_on_discord() -> None:
+def test_a_dm_digest_has_follow_buttons_on_slack_and_on_discord() -> None:
     digest = replace(crafted_digest([crafted_note(1)]), key="dm:slot:2024-09-20T09:00")
     assert len(_slack_follows(SlackRenderer().render_digest(digest))) == 1
-    assert all(p.components == () for p in DiscordRenderer().render_digest(digest))
+    buttons = [b for p in DiscordRenderer().render_digest(digest) for b in _discord_buttons(p)]
+    assert [b["custom_id"] for b in buttons] == [f"paper:follow:{digest.notes[0].key}"]
 
 
 def _listing(filters: tuple[str, ...]) -> Reply:
