@@ -119,7 +119,10 @@ class ConsoleChannel:
     out: TextIO = field(default_factory=lambda: sys.stdout)
     colour: bool | None = None
     locale: str = "ko"
-    """The language of what the channel itself says (an internal error)."""
+    """The language of what the channel itself says (an internal error), unless `locale_of`
+    is given."""
+    locale_of: Callable[[], Awaitable[str]] | None = None
+    """The terminal destination's current language (`/paper channel set locale` changes it)."""
     react: ReactHandler | None = None
     _console: Console = field(init=False)
     _papers: list[MessageRef] = field(init=False, default_factory=list)
@@ -184,7 +187,7 @@ class ConsoleChannel:
             reply = await self.handler(text)
         except Exception:  # the prompt must answer the person whatever the core did
             log.exception("console command failed: %r", text)
-            reply = Reply(ErrorView(msg("error.internal")), locale=self.locale)
+            reply = Reply(ErrorView(msg("error.internal")), locale=await self._locale())
         payload = self.renderer.render_reply(reply)
         self.show([payload])
         return payload
@@ -194,26 +197,29 @@ class ConsoleChannel:
         `:react <emoji> menu` on the last tag menu."""
         if len(words) == 3 and words[2].lower() == "menu" and self.react is not None:
             if self._menu is None:
-                return self._say(ErrorView(msg("menu.no_menu")))
+                return await self._say(ErrorView(msg("menu.no_menu")))
             return await self._react(self._menu, words[1], words[0] == ":react")
         if len(words) != 3 or not words[2].isdigit() or self.react is None:
-            return self._say(ErrorView(msg("subs.react_usage")))
+            return await self._say(ErrorView(msg("subs.react_usage")))
         number = int(words[2])
         if not 1 <= number <= len(self._papers):
-            return self._say(ErrorView(msg("subs.react_no_paper", n=number)))
+            return await self._say(ErrorView(msg("subs.react_no_paper", n=number)))
         return await self._react(self._papers[number - 1], words[1], words[0] == ":react")
 
     async def _react(self, ref: MessageRef, emoji: str, added: bool) -> ConsolePayload:
         assert self.react is not None
         reply = await self.react(ref, emoji, added)
         if reply is None:
-            return self._say(MessageView(lines=(msg("subs.reaction_unchanged"),)))
+            return await self._say(MessageView(lines=(msg("subs.reaction_unchanged"),)))
         payload = self.renderer.render_reply(reply)
         self.show([payload])
         return payload
 
-    def _say(self, view: ErrorView | MessageView) -> ConsolePayload:
-        payload = self.renderer.render_reply(Reply(view, locale=self.locale))
+    async def _locale(self) -> str:
+        return self.locale if self.locale_of is None else await self.locale_of()
+
+    async def _say(self, view: ErrorView | MessageView) -> ConsolePayload:
+        payload = self.renderer.render_reply(Reply(view, locale=await self._locale()))
         self.show([payload])
         return payload
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,9 +112,13 @@ def paper_command(app: App, metrics: Metrics | None = None) -> PaperCommand:
 
 
 def terminal_handler(
-    paper: PaperCommand, destination: Destination, user: str, locale: str = "ko"
+    paper: PaperCommand,
+    destination: Destination,
+    user: str,
+    locale: str | Callable[[], Awaitable[str]] = "ko",
 ) -> CommandHandler:
-    """`/paper` typed at the terminal prompt, answered as if typed in `destination`.
+    """`/paper` typed at the terminal prompt, answered as if typed in `destination`, in
+    `locale` (or what it returns per command: the destination's language may change from chat).
 
     The person at the terminal runs the bot, so they are its admin.
     """
@@ -126,7 +130,7 @@ def terminal_handler(
             destination.channel,
             user,
             text,
-            locale,
+            locale if isinstance(locale, str) else await locale(),
             platform_admin=True,
         )
         return await paper.handle(request)

@@ -113,9 +113,7 @@ async def run_command(args: argparse.Namespace) -> int:
     log.info("paperbot %s on %s", __version__, redact_url(args.database_url))
     async with open_app(args.database_url) as app:
         paper = paper_command(app, metrics)
-        user = os.environ.get("USER") or "terminal"
-        handler = terminal_handler(paper, TERMINAL, user)
-        channel = console_channel(handler, args.templates_dir)
+        channel = console_channel(None, args.templates_dir)  # `serve` gives it the prompt
         reporter = IngestReporter()
         if args.once:
             began = time.perf_counter()
@@ -217,7 +215,9 @@ async def serve(
         paper, ChannelCommands(delivery, on_change=service.destinations_changed)
     )
     subscriptions = wire_subscriptions(app, delivery, paper, metrics, service)
-    subscriptions.serve_terminal(channel, os.environ.get("USER") or "terminal")
+    user = os.environ.get("USER") or "terminal"
+    _serve_prompt(channel, paper, user, delivery)
+    subscriptions.serve_terminal(channel, user)
     started = asyncio.Event()
     service.start(LeadAfterStartUp(leader_lock(app.engine), started))
     build_info(metrics)
@@ -267,6 +267,20 @@ async def serve(
             close=closers + ([("the HTTP server", http.stop)] if http is not None else []),
             stop_scheduling=service.stop,
         )
+
+
+def _serve_prompt(
+    channel: ConsoleChannel, paper: PaperCommand, user: str, delivery: Delivery
+) -> None:
+    """The terminal prompt answers as the terminal destination, in its current language
+    (looked up per command: `/paper channel set locale en` takes effect at the next line)."""
+
+    async def terminal_locale() -> str:
+        settings = await delivery.catalog.get(TERMINAL.key)
+        return "ko" if settings is None else settings.destination.locale
+
+    channel.handler = terminal_handler(paper, TERMINAL, user, terminal_locale)
+    channel.locale_of = terminal_locale
 
 
 async def _start_up(

@@ -334,3 +334,35 @@ async def test_digests_use_the_teams_template_overrides(
     assert "TEAM HEADER" in shown
     listed = await run_cli("deliveries", "--database-url", database_url)
     assert "start" in listed.out  # it was the ledger's start digest, not a preview
+
+
+async def test_the_terminal_prompt_speaks_the_language_set_from_chat(
+    database_url: str, seeds_dir: Path, tmp_path: Path
+) -> None:
+    """`/paper channel set locale en` at the prompt: the next replies, the grammar's errors and
+    the channel's own words (`:react` usage) are English, not only the digest."""
+    config = _config(tmp_path, "")  # no destinations: the terminal is the one
+    controller, terminal = os.openpty()
+    try:
+        process = await _start(
+            "--notes-dir", str(seeds_dir), "--database-url", database_url, "--config", str(config),
+            "--http", "off", log=tmp_path / "bot.log", stdin=terminal,
+        )  # fmt: skip
+        assert process.stdout is not None
+        await _read_until(process.stdout, NEWEST_LAST_ID)
+        os.write(controller, b"/paper tag:\n")
+        korean = await _read_until(process.stdout, "뒤에 값이 필요합니다")
+        os.write(controller, b"/paper channel set locale en\n/paper tag:\n")
+        english = await _read_until(process.stdout, "needs a value")
+        os.write(controller, b":react\n")
+        english += await _read_until(process.stdout, "to follow the tags of paper n")
+        os.write(controller, b":quit\n")
+        async with asyncio.timeout(30):
+            await process.communicate()
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert process.returncode == 0
+    assert "뒤에 값이 필요합니다" in korean
+    assert "needs a value" in english and "to follow the tags of paper n" in english
+    assert "뒤에 값이 필요합니다" not in english
