@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
-import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -46,6 +44,7 @@ from bot.cli_metrics import (
 )
 from bot.cli_render import day_digest
 from bot.cli_shutdown import DEFAULT_TIMEOUT, shut_down
+from bot.cli_signals import stop_on_signals
 from bot.cli_subscriptions import Subscriptions, wire_subscriptions
 from bot.commands.admin import register_admin_commands
 from bot.commands.channel import ChannelCommands
@@ -243,7 +242,7 @@ async def serve(
     )
     running: list[ChatPlatform] = []
     stop = asyncio.Event()
-    _stop_on_signals(stop)
+    stop_on_signals(stop, stopping)
     prompt = asyncio.create_task(_prompt_then_stop(channel, stop))
     ingest = _IngestJob(args.notes_dir, delivery, reporter, metrics, subscriptions)
     start_up = asyncio.create_task(
@@ -525,13 +524,6 @@ class _IngestJob:
                 log.debug("a change in %s: left to the leader", self._notes_dir)
 
         return changed
-
-
-def _stop_on_signals(stop: asyncio.Event) -> None:
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop.set)
 
 
 async def _prompt_then_stop(channel: ConsoleChannel, stop: asyncio.Event) -> None:
