@@ -62,6 +62,15 @@ class SqlDmNotices:
             found = result.first()
         return None if found is None else str(found[0])
 
+    async def release(self, person: Person, claimed_at: datetime) -> None:
+        """The notice claimed at `claimed_at` could not be said: it is untold again (a later
+        claim, by another answer, is left as it is)."""
+        r = DmNoticeRow
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(r).where(*_of(person), r.told_at == claimed_at).values(told_at=None)
+            )
+
     async def pending(self, person: Person) -> str | None:
         """The reason not yet told, or None."""
         r = DmNoticeRow

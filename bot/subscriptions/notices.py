@@ -6,8 +6,9 @@ notice here (one per person, `SqlDmNotices`). A platform that can reach the pers
 without a DM tells them at once (Slack: an ephemeral message in the channel where they last
 reacted to subscribe); otherwise, or when that fails, the notice waits for the person's next
 `/paper` and is said then, privately, with that answer. Either way it is said once: it is
-marked told in the same statement that reads it. Asking for DMs again (`subscribe`, `cadence`)
-or `unsubscribe all` clears it, so a later failure is told again.
+marked told in the same statement that reads it, and untold again when saying it failed (so
+a failed send never loses it). Asking for DMs again (`subscribe`, `cadence`) or
+`unsubscribe all` clears it, so a later failure is told again.
 """
 
 from __future__ import annotations
@@ -72,6 +73,23 @@ class DmNotices:
         """The notice still to say to the person (then marked told), or None."""
         reason = await self._notices.claim_untold(person, self._clock.now())
         return None if reason is None else notice_reply(reason, locale)
+
+    async def say_pending(
+        self, person: Person, locale: str, say: Callable[[Reply], Awaitable[bool]]
+    ) -> None:
+        """Say the notice still to say with `say` (True when said); one that could not be said
+        (False, or an error, which is raised) waits for the person's next answer, so a failed
+        send never loses it, while two answers at once still say it once (the claim)."""
+        claimed_at = self._clock.now()
+        reason = await self._notices.claim_untold(person, claimed_at)
+        if reason is None:
+            return
+        said = False
+        try:
+            said = await say(notice_reply(reason, locale))
+        finally:
+            if not said:
+                await self._notices.release(person, claimed_at)
 
     async def _home(self, person: Person) -> str | None:
         """The channel of the person's latest 🔔 subscription (a DM's is not a channel)."""

@@ -234,10 +234,13 @@ class SlackPlatform:
         tell = self._ephemeral_teller(render)
 
         async def notice(request: CommandRequest) -> None:
+            person = Person(Platform.SLACK, request.workspace, request.user)
+
+            async def say(reply: Reply) -> bool:
+                return await tell(person, request.channel, reply)
+
             try:
-                person = Person(Platform.SLACK, request.workspace, request.user)
-                if (reply := await notices.take(person, request.locale)) is not None:
-                    await tell(person, request.channel, reply)
+                await notices.say_pending(person, request.locale, say)
             except Exception:  # boundary: the answer is not held up by its notice
                 log.warning("could not send a notice to %s", request.user, exc_info=True)
 

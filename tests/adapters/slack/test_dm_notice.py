@@ -1,7 +1,8 @@
 """A person who cannot be DMed, on Slack, end to end with the real service against the stand-in:
 their DM digest fails for good (the DM answers `channel_not_found`), so it is paused and not
 tried again; the person who subscribed with a `bell` is told why once, ephemerally in that
-channel; one who subscribed by command is told with their next `/paper` answer, once."""
+channel; one who subscribed by command is told with their next `/paper` answer, once (and,
+when Slack refuses that answer's notice, with the answer after it: a failed send loses none)."""
 
 from __future__ import annotations
 
@@ -28,8 +29,10 @@ async def api() -> AsyncIterator[SlackApi]:
         yield api
 
 
-def _notices(api: SlackApi) -> list[Call]:
-    return [c for c in api.called("chat.postEphemeral") if NOTICE in _shown(c)]
+def _notices(api: SlackApi, *, said: bool = True) -> list[Call]:
+    """The notices Slack took (`said`), or the ones it refused."""
+    calls = api.called("chat.postEphemeral")
+    return [c for c in calls if NOTICE in _shown(c) and bool(c.answer.get("ok")) is said]
 
 
 def _shown(call: Call) -> str:
@@ -81,6 +84,10 @@ async def test_a_person_who_cannot_be_dmed_is_told_why_once_and_not_retried(
         await wait_for(lambda: _dm_to(api, "DU4", "RLHF Once More"))
         assert len(_dm_tries(api)) == tries  # paused: not tried again
 
+        api.fail("chat.postEphemeral", error="channel_not_found", channel="C6")
+        lost = await bot.sender.command("tags", user="U3", channel="C6")
+        assert lost.status == 200  # the answer came; its notice could not be said there
+        await wait_for(lambda: _notices(api, said=False))  # tried in C6, refused there
         first = await bot.sender.command("tags", user="U3", channel="C7")
         assert first.status == 200
         await wait_for(lambda: len(_notices(api)) >= 2)
