@@ -167,7 +167,7 @@ async def test_a_follower_is_ready_only_while_a_replica_leads(
         for replica in (a, b):
             assert (await _until_status(replica.port, 200))["checks"]["scheduler"] is True
         async with asyncio.timeout(60):
-            while (leading := [r for r in (a, b) if await _leads(r.port)]) == []:
+            while (leading := [r for r in (a, b) if await _leads(r.port)]) == []:  # noqa: ASYNC110
                 await asyncio.sleep(0.2)  # polling the children's gauges
         (leader,) = leading
         follower = b if leader is a else a
