@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import __version__
-from bot.cli_logging import configure_logging
+from bot.cli_logging import configure_logging, hide_secrets
 from bot.errors import ConfigError, PaperbotError
 
 if TYPE_CHECKING:
@@ -188,11 +188,14 @@ def _settle(args: argparse.Namespace) -> None:
     Raises:
         ConfigProblems: naming each bad variable or key.
     """
-    from bot.settings import GLOSSARY_VARIABLE, load_settings
+    from bot.settings import GLOSSARY_VARIABLE, Settings, load_settings
 
+    # every secret the settings model declares (and, below, the platforms), whatever its name
+    hide_secrets(os.environ, Settings.secret_variables(), Settings.url_variables())
     if args.command in ("run", "config"):
-        from bot.cli_config import load_configuration
+        from bot.cli_config import all_variables, load_configuration
 
+        hide_secrets(os.environ, [row[0] for row in all_variables() if row[3]])
         args.configuration = load_configuration(os.environ, args.config)
         settings = args.configuration.settings
     else:

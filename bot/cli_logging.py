@@ -4,9 +4,15 @@ pipe, a file a log shipper reads), readable lines when a person watches it.
 The standard library's `logging`, with a formatter of our own: slack-bolt, discord.py, aiohttp,
 APScheduler and SQLAlchemy all log through it, so one handler formats, tags and redacts every
 line, theirs too, without another dependency. Each line carries the run id or request id of
-the work it belongs to (bot/log_context.py). Secret values from the environment (tokens, signing
-secrets, keys, the password in `DATABASE_URL`) are replaced in every line, message and
-traceback alike, whoever logged them.
+the work it belongs to (bot/log_context.py). `PAPERBOT_LOG_FORMAT` (`json`, `text`) overrides the
+terminal test, for a log shipper reading a terminal or a person reading a pipe.
+
+Secret values from the environment are replaced in every line, message and traceback alike,
+whoever logged them. Which variables hold secrets is what the settings model declares (its
+`SECRET` fields, the platforms' `Variable(secret=True)`, the password of its `URL` fields), told
+here by `hide_secrets` once the command knows its configuration; until then, and as a safety net
+for a variable nobody declared, secret-looking names (`*TOKEN*`, `*SECRET*`, `*_KEY`, …) and the
+password in `DATABASE_URL` are hidden from the first line on.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ __all__ = [
     "JsonFormatter",
     "TextFormatter",
     "configure_logging",
+    "hide_secrets",
     "redact_url",
     "secret_values",
 ]
@@ -49,22 +56,42 @@ def redact_url(url: str) -> str:
     return URL_PASSWORD.sub(lambda m: m.group("head") + REDACTED, url)
 
 
-def secret_values(environ: Mapping[str, str]) -> list[str]:
-    """The values to hide: secret-named variables, and the password inside `DATABASE_URL`."""
-    found = {value for name, value in environ.items() if SECRET_NAMES.search(name) and value}
-    database = environ.get("DATABASE_URL", "")
+FORMATS = ("auto", "json", "text")
+"""`PAPERBOT_LOG_FORMAT`'s values (the settings model validates it; anything else here: auto)."""
+
+
+def _url_passwords(url: str) -> set[str]:
     try:
-        password = urlsplit(database).password
+        password = urlsplit(url).password
     except ValueError:
-        password = None
-    if password:
-        found |= {password, unquote(password)}
+        return set()
+    return {password, unquote(password)} if password else set()
+
+
+def secret_values(
+    environ: Mapping[str, str],
+    secret_names: Iterable[str] = (),
+    url_names: Iterable[str] = ("DATABASE_URL",),
+) -> list[str]:
+    """The values to hide, longest first: the variables named secret, those whose names look
+    secret, and the password inside each URL variable."""
+    names = set(secret_names)
+    found = {v for n, v in environ.items() if v and (n in names or SECRET_NAMES.search(n))}
+    for name in url_names:
+        found |= _url_passwords(environ.get(name, ""))
     return sorted((v for v in found if len(v) >= MIN_SECRET_CHARS), key=len, reverse=True)
 
 
 class _Redactor:
+    """Replaces the secret values it knows; told more later by `hide_secrets`."""
+
     def __init__(self, secrets: Iterable[str]) -> None:
-        self._secrets = list(secrets)
+        self._secrets: list[str] = []
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        """Hide these too (longest first, so a secret holding another is replaced whole)."""
+        self._secrets = sorted(set(self._secrets) | set(secrets), key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
@@ -73,13 +100,25 @@ class _Redactor:
         return redact_url(text)
 
 
+_active = _Redactor(())
+"""The redactor of the handler `configure_logging` installed."""
+
+
+def hide_secrets(
+    environ: Mapping[str, str], secret_names: Iterable[str], url_names: Iterable[str] = ()
+) -> None:
+    """From now on, every line hides the values of these variables (whatever their names) and
+    the password of each of these URLs: the settings model's declaration of its secrets."""
+    _active.add(secret_values(environ, secret_names, url_names))
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: time, level, logger, message, the ids of the work, any `extra`
     fields, and the traceback as a string."""
 
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
+    def __init__(self, secrets: Iterable[str] | _Redactor = ()) -> None:
         super().__init__()
-        self._redact = _Redactor(secrets)
+        self._redact = secrets if isinstance(secrets, _Redactor) else _Redactor(secrets)
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as one line of JSON, secrets replaced."""
@@ -103,9 +142,9 @@ class JsonFormatter(logging.Formatter):
 class TextFormatter(logging.Formatter):
     """`time level logger [ids]: message`, for a person at a terminal; secrets replaced."""
 
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
+    def __init__(self, secrets: Iterable[str] | _Redactor = ()) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s%(ids)s: %(message)s")
-        self._redact = _Redactor(secrets)
+        self._redact = secrets if isinstance(secrets, _Redactor) else _Redactor(secrets)
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as readable text, with the work's ids in brackets."""
@@ -124,15 +163,20 @@ def configure_logging(
     stream: TextIO | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> logging.Handler:
-    """Send every logger's records to `stream` (stderr): JSON unless it is a terminal.
+    """Send every logger's records to `stream` (stderr): JSON unless it is a terminal, or as
+    `PAPERBOT_LOG_FORMAT` says.
 
     `verbose`: 0 warnings, 1 state changes (info), 2 and more debug.
     """
+    global _active
     stream = sys.stderr if stream is None else stream
-    secrets = secret_values(os.environ if environ is None else environ)
+    env = os.environ if environ is None else environ
+    _active = _Redactor(secret_values(env))
     handler = logging.StreamHandler(stream)
-    tty = hasattr(stream, "isatty") and stream.isatty()
-    handler.setFormatter(TextFormatter(secrets) if tty else JsonFormatter(secrets))
+    chosen = env.get("PAPERBOT_LOG_FORMAT", "").strip()
+    if chosen not in FORMATS[1:]:
+        chosen = "text" if hasattr(stream, "isatty") and stream.isatty() else "json"
+    handler.setFormatter(TextFormatter(_active) if chosen == "text" else JsonFormatter(_active))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

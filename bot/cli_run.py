@@ -60,7 +60,7 @@ from bot.ingest.importer import IngestReport, ingest_paths
 from bot.models import Destination, Layout, Platform
 from bot.replies import MessageView, Reply, Text
 from bot.scheduling.jobs import ingest_and_correct
-from bot.scheduling.leader import LeaderLock, leader_lock
+from bot.scheduling.leader import LeaderLock, leader_lock, somebody_leads
 from bot.scheduling.runtime import ELECTION_JOB_ID, DigestService
 from bot.scheduling.watcher import NotesWatcher, polling_wanted
 from bot.store.migrate import at_heads, script_heads
@@ -381,8 +381,8 @@ def _health(app: App, service: DigestService) -> HealthRegistry:
     async def migrations() -> bool:
         return await at_heads(app.engine, heads)
 
-    async def scheduler() -> bool:
-        return bool(service.scheduler.running)
+    async def scheduler() -> bool:  # this process's scheduler, and a leader (it or another)
+        return bool(service.scheduler.running) and await somebody_leads(app.engine)
 
     health.add("database", database)
     health.add("migrations", migrations)

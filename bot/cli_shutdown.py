@@ -10,28 +10,51 @@
    of the engine.
 
 The bound is `PAPERBOT_SHUTDOWN_TIMEOUT` seconds (`Settings.shutdown_timeout`; default 10, Docker's
-grace before SIGKILL), from the signal to the database's close, plus at most a second for a
-cancelled job to unwind.
+grace before SIGKILL), from the signal to the database's close. A step that must still run when
+the bound is used up (a connection's close, a cancelled job's unwinding, the resignation) gets at
+most `CANCEL_GRACE` seconds, and all of them together at most `OVERRUN` seconds: a database slow
+under load can stretch each step, never their sum (`Deadline`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bot.delivery.drain import Drain
 
-__all__ = ["DEFAULT_TIMEOUT", "shut_down"]
+__all__ = ["CANCEL_GRACE", "DEFAULT_TIMEOUT", "OVERRUN", "Deadline", "shut_down"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0  # `Settings.shutdown_timeout`, PAPERBOT_SHUTDOWN_TIMEOUT
-CANCEL_GRACE = 1.0  # what a cancelled job gets to unwind (close its session) past the bound
+CANCEL_GRACE = 1.0  # what one step gets past the bound (a close, a cancelled job's unwinding)
+OVERRUN = 3.0  # what every step past the bound gets together
+
 
 Close = tuple[str, Callable[[], Awaitable[None]]]
+
+
+class Deadline:
+    """The time each stopping step may take: what is left of the bound, and once it is used up a
+    grace per step (`CANCEL_GRACE`) drawn from one shared allowance (`OVERRUN`)."""
+
+    def __init__(self, bound: float, now: Callable[[], float], *, overrun: float = OVERRUN) -> None:
+        self._now = now
+        self._end = now() + bound
+        self._hard_end = self._end + overrun
+
+    def left(self) -> float:
+        """Seconds left of the bound (0 once it is used up)."""
+        return max(0.0, self._end - self._now())
+
+    def step(self) -> float:
+        """Seconds the next step may take: the rest of the bound, or a grace while the shared
+        allowance lasts if that is longer (0 after it: the step is cut off at once)."""
+        grace = min(CANCEL_GRACE, self._hard_end - self._now())
+        return max(0.0, self.left(), grace)
 
 
 async def shut_down(
@@ -44,34 +67,35 @@ async def shut_down(
     stop_scheduling: Callable[[], Awaitable[None]],
 ) -> None:
     """Stop in the order of the module's docstring, within `bound` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + bound
-
-    def left() -> float:
-        return max(0.0, deadline - loop.time())
-
+    deadline = Deadline(bound, asyncio.get_running_loop().time)
     drain.close()
     pause()
     for task in cancel:
         task.cancel()
-    for task in cancel:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-    if not await drain.settled(left()):
+    if cancel:  # a cancelled ingest mid-query may take the database's time to unwind
+        done, stuck = await asyncio.wait(cancel, timeout=deadline.step())
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                log.error("%s failed while stopping", task.get_name(), exc_info=task.exception())
+        if stuck:
+            log.warning("%d cancelled tasks still unwinding; going on", len(stuck))
+    if not await drain.settled(deadline.left()):
         log.warning("a send was still in progress after %.1f s; cancelling it", bound)
     for name, closing in close:
         try:
-            await asyncio.wait_for(closing(), timeout=max(left(), CANCEL_GRACE))
+            await asyncio.wait_for(closing(), timeout=deadline.step())
+        except TimeoutError:
+            log.warning("closing %s took longer than the shutdown bound; cut off", name)
         except Exception:  # boundary: the others still close
             log.exception("closing %s failed", name)
-    await _finish_jobs(left())
+    await _finish_jobs(deadline)
     try:
-        await asyncio.wait_for(stop_scheduling(), timeout=max(left(), CANCEL_GRACE))
+        await asyncio.wait_for(stop_scheduling(), timeout=deadline.step())
     except Exception:  # boundary: a follower takes over at its next poll all the same
         log.exception("stopping the scheduler failed")
 
 
-async def _finish_jobs(grace: float) -> None:
+async def _finish_jobs(deadline: Deadline) -> None:
     """Let jobs still running finish before the engine is disposed; cancel them at the bound.
 
     A job cut off mid-query would keep its database connection, and aiosqlite's connection
@@ -83,10 +107,11 @@ async def _finish_jobs(grace: float) -> None:
     if not running:
         return
     log.debug("waiting for %s", [t.get_coro() for t in running])
-    _done, pending = await asyncio.wait(running, timeout=grace)
+    _done, pending = await asyncio.wait(running, timeout=deadline.left())
     if not pending:
         return
     log.warning("%d jobs still running at the shutdown bound: cancelled", len(pending))
     for task in pending:
         task.cancel()
-    await asyncio.wait(pending, timeout=CANCEL_GRACE)
+    if grace := deadline.step():
+        await asyncio.wait(pending, timeout=grace)

@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_HTTP",
     "FILE",
     "GLOSSARY_VARIABLE",
+    "LOG_FORMAT_VARIABLE",
     "SECRET",
     "URL",
     "Settings",
@@ -51,6 +52,7 @@ CONFIG_FILE = Path("config") / "paperbot.toml"
 SQLITE_FILE = Path("data") / "paperbot.sqlite3"
 DEFAULT_HTTP = "127.0.0.1:8080"
 GLOSSARY_VARIABLE = "PAPERBOT_GLOSSARY"
+LOG_FORMAT_VARIABLE = "PAPERBOT_LOG_FORMAT"
 FILE: dict[str, Any] = {"file": True}
 """`json_schema_extra` of a field that `[service]` in the config file may set too."""
 SECRET: dict[str, Any] = {"secret": True}
@@ -205,6 +207,13 @@ class Settings(BaseSettings):
         " `auto` polls on NFS, SMB and FUSE file systems",
         json_schema_extra={"default": "auto"},
     )
+    log_format: Literal["auto", "json", "text"] = Field(
+        "auto",
+        validation_alias=LOG_FORMAT_VARIABLE,
+        description="log lines on stderr: `json` (one object a line), `text` (readable), `auto`"
+        " JSON unless stderr is a terminal",
+        json_schema_extra={"default": "auto"},
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -285,6 +294,16 @@ class Settings(BaseSettings):
     def variables(cls) -> dict[str, FieldInfo]:
         """Variable name → its field, in declaration order."""
         return {str(f.validation_alias): f for f in cls.model_fields.values()}
+
+    @classmethod
+    def secret_variables(cls) -> list[str]:
+        """The variables whose values are secrets (`SECRET`): never printed, never logged."""
+        return [name for name, f in cls.variables().items() if extra_of(f).get("secret")]
+
+    @classmethod
+    def url_variables(cls) -> list[str]:
+        """The variables holding a URL whose password is hidden (`URL`)."""
+        return [name for name, f in cls.variables().items() if extra_of(f).get("url")]
 
     @classmethod
     def file_fields(cls) -> list[str]:

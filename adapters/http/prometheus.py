@@ -2,9 +2,13 @@
 platform and garbage-collector collectors, and gauges read from async collectors at scrape time.
 
 A registry of its own (not the client's global one) lets tests and several services share a
-process without colliding. Series are built from their declaration in `bot.metrics.CATALOGUE`;
-a name or label set that is not declared is a programming error, logged once and dropped, so a
-metric can never break the work it counts.
+process without colliding. The client's `*_created` series (a creation timestamp per counter and
+histogram child, served in the text format as gauges of their own) are switched off with its
+documented `disable_created_metrics()`: one more series per child, of no use to alerts. The
+switch is process-wide (the client has none per registry); this process serves one registry.
+Series are built from their declaration in `bot.metrics.CATALOGUE`; a name or label set that is
+not declared is a programming error, logged once and dropped, so a metric can never break the
+work it counts.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Histogram,
+    disable_created_metrics,
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -32,6 +37,8 @@ __all__ = ["CONTENT_TYPE", "PrometheusMetrics"]
 log = logging.getLogger(__name__)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+disable_created_metrics()  # type: ignore[no-untyped-call]  # the client's documented switch
 
 
 class PrometheusMetrics:

@@ -16,11 +16,27 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-__all__ = ["AdvisoryLeaderLock", "LeaderElection", "LeaderLock", "LocalLeaderLock", "leader_lock"]
+__all__ = [
+    "AdvisoryLeaderLock",
+    "LeaderElection",
+    "LeaderLock",
+    "LocalLeaderLock",
+    "leader_backend",
+    "leader_lock",
+    "somebody_leads",
+]
 
 log = logging.getLogger(__name__)
 
 LEADER_LOCK_ID = 0x70626C64  # "pbld": the scheduler leader's advisory lock
+
+_HOLDER = text(
+    # A one-bigint advisory key shows in pg_locks as classid (high 32 bits), objid (low 32
+    # bits) and objsubid 1; the lock is per database, so only this database's holder counts.
+    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND classid = :high AND objid = :low AND objsubid = 1"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
 
 
 class LeaderLock(Protocol):
@@ -101,6 +117,28 @@ class AdvisoryLeaderLock:
                 await connection.close()
             except DBAPIError:
                 log.debug("leader connection already gone")
+
+
+async def leader_backend(connection: AsyncConnection, lock_id: int = LEADER_LOCK_ID) -> int | None:
+    """The PostgreSQL backend pid of the session holding the leader lock; None: nobody leads."""
+    pid = await connection.scalar(_HOLDER, {"high": lock_id >> 32, "low": lock_id & 0xFFFFFFFF})
+    return None if pid is None else int(pid)
+
+
+async def somebody_leads(engine: AsyncEngine) -> bool:
+    """For readiness: some replica (this one or another) holds the leader lock right now.
+
+    A follower is only worth serving while a leader posts the digests; when the leader dies the
+    lock frees as soon as PostgreSQL sees its session close, and a follower takes it at its next
+    poll, so the gap this reports is that takeover. SQLite is one process: it leads itself.
+
+    Raises:
+        DBAPIError: the database does not answer (the check then fails, as it should).
+    """
+    if engine.dialect.name != "postgresql":
+        return True
+    async with engine.connect() as connection:
+        return await leader_backend(connection) is not None
 
 
 def leader_lock(engine: AsyncEngine) -> LeaderLock:

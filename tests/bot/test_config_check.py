@@ -61,6 +61,8 @@ MISTAKES = [
      "service.http: '127.0.0.1:70000' is not HOST:PORT with a port from 0 to 65535, or 'off'"),
     ("bad variable", None, {"PAPERBOT_HTTP": "localhost:http"},
      "PAPERBOT_HTTP: 'localhost:http' is not HOST:PORT with a port from 0 to 65535, or 'off'"),
+    ("bad log format", None, {"PAPERBOT_LOG_FORMAT": "xml"},
+     "PAPERBOT_LOG_FORMAT: Input should be 'auto', 'json' or 'text' (got 'xml')"),
     ("platform not on", CONSOLE.replace('"console"', '"slack"'), {},
      "destinations[0].platform: 'slack' needs Slack credentials in the environment: set "
      "SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN"),

@@ -6,11 +6,16 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from bot.cli_logging import REDACTED, configure_logging, redact_url, secret_values
+from bot.cli import main
+from bot.cli_config import all_variables
+from bot.cli_logging import REDACTED, configure_logging, hide_secrets, redact_url, secret_values
 from bot.log_context import request_scope, run_scope
+from bot.wiring import Variable
+from bot.wiring.slack import SlackFactory
 
 ENV = {
     "SLACK_BOT_TOKEN": "xoxb-1234-secret-bot",
@@ -106,3 +111,60 @@ def test_which_values_are_secret() -> None:
     }
     assert redact_url("sqlite:///data/x.sqlite3") == "sqlite:///data/x.sqlite3"
     assert redact_url("postgresql+asyncpg://u:p@h/db") == "postgresql+asyncpg://u:<redacted>@h/db"
+
+
+@pytest.mark.parametrize(
+    ("chosen", "stream"),
+    [("text", io.StringIO()), ("json", Terminal()), ("auto", Terminal()), ("auto", io.StringIO())],
+    ids=["text-off-a-terminal", "json-on-a-terminal", "auto-terminal", "auto-pipe"],
+)
+def test_the_log_format_variable_overrides_the_terminal_test(
+    restore_logging: None, chosen: str, stream: io.StringIO
+) -> None:
+    configure_logging(0, stream=stream, environ={"PAPERBOT_LOG_FORMAT": chosen})
+    logging.getLogger("paperbot.test").warning("format me")
+    (line,) = lines(stream)
+    json_wanted = chosen == "json" or (chosen == "auto" and not stream.isatty())
+    if json_wanted:
+        assert json.loads(line)["message"] == "format me"
+    else:
+        assert line.endswith("WARNING paperbot.test: format me") and not line.startswith("{")
+
+
+OPAQUE = {"ACME_OPAQUE": "opaque-value-xyz", "ACME_DSN": "postgresql://u:dsn-pw-123@h/db"}
+"""Secrets whose names the name pattern does not catch: only a declaration hides them."""
+
+
+def test_declared_secrets_are_hidden_whatever_their_names(restore_logging: None) -> None:
+    stream = io.StringIO()
+    configure_logging(0, stream=stream, environ=OPAQUE)
+    log = logging.getLogger("paperbot.test")
+    log.warning("before %s", OPAQUE["ACME_OPAQUE"])  # not declared yet: the pattern misses it
+    hide_secrets(OPAQUE, ["ACME_OPAQUE"], ["ACME_DSN"])
+    log.warning("after %s and %s", OPAQUE["ACME_OPAQUE"], "dsn-pw-123")
+    before, after = (json.loads(line)["message"] for line in lines(stream))
+    assert before == "before opaque-value-xyz"
+    assert after == f"after {REDACTED} and {REDACTED}"
+
+
+def test_a_platform_variable_marked_secret_is_hidden_by_the_cli(
+    restore_logging: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """The real `paperbot config check` reads the platforms' declarations: a secret variable
+    named outside the pattern is hidden in every line logged after it."""
+    declared = (*SlackFactory.variables, Variable("SLACK_OPAQUE", "a test secret", secret=True))
+    monkeypatch.setattr(SlackFactory, "variables", declared)
+    for name, *_ in all_variables():  # the developer's own environment stays out
+        if name != "SLACK_OPAQUE":
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLACK_OPAQUE", "slack-opaque-value")
+    monkeypatch.setenv("PAPERBOT_LOG_FORMAT", "json")
+    database = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    assert main(["config", "check", "--database-url", database]) == 0
+    capsys.readouterr()
+    logging.getLogger("slack_bolt.test").warning("token slack-opaque-value")
+    err = capsys.readouterr().err
+    assert "slack-opaque-value" not in err and REDACTED in err

@@ -101,6 +101,8 @@ async def test_metrics_show_what_the_bot_did(
         assert first.value("process_resident_memory_bytes") > 0
         assert first.value("process_open_fds") > 0
         assert first.has("process_cpu_seconds_total")
+        assert first.has("paperbot_digest_runs_total", outcome="sent", **console)
+        assert {n for n in first.names() if n.endswith("_created")} == set()  # switched off
 
         (corpus / "2024-10-01.txt").write_text(NEW_DAY, encoding="utf-8")
         later = await _scrape_until(port, 42, "paperbot_notes_ingested_total", change="added")

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import open_app
+from bot.cli_shutdown import CANCEL_GRACE, OVERRUN, Deadline
 from bot.store.delivery_schema import DeliveryRow, DigestRunRow
 from tests.support.cli import run_cli
 from tests.support.slack_api import SlackApi, slack_api
@@ -61,8 +62,8 @@ async def test_sigterm_mid_fan_out_exits_0_in_time_and_hands_the_rest_back(
         took = time.monotonic() - began
         stopped_at = datetime.now(UTC)
         assert bot.process.returncode == 0, bot.logged()[-3000:]
-    # the bound, plus the second each step past it gets (closing each connection, unwinding
-    # cancelled jobs, resigning) and the database's own slowness on the shared machine
+    # the bound, plus OVERRUN for the steps past it (closing each connection, unwinding
+    # cancelled jobs, resigning), the engine's close and the shared machine's slowness
     assert took < BOUND + 8, f"{took:.1f} s" + bot.logged()[-4000:]
     posted = {c.answer["ts"] for c in api.called("chat.postMessage") if c.answer.get("ok")}
     assert 0 < len(posted) < len(CHANNELS) * PARTS, "the fan-out was not cut short"
@@ -98,3 +99,21 @@ async def test_a_bad_shutdown_or_watch_variable_stops_the_start_naming_it(
     result = await run_cli("run", "--http", "off", "--database-url", url, env={variable: value})
     assert result.code == 2 and f"{variable}: {said}" in result.err
     assert not (tmp_path / "never.sqlite3").exists()  # stopped before anything ran
+
+
+def test_the_steps_past_the_bound_share_one_allowance() -> None:
+    """However many connections there are to close, the time past the bound is `OVERRUN` at
+    most: each step gets a grace of its own only while the shared allowance lasts."""
+    now = [0.0]
+    deadline = Deadline(BOUND, lambda: now[0], overrun=OVERRUN)
+    assert deadline.step() == BOUND  # the whole bound for the first step
+    now[0] = BOUND - 0.25
+    assert deadline.step() == CANCEL_GRACE  # near the bound: a grace, longer than what is left
+    now[0] = BOUND
+    granted = 0.0
+    for _ in range(10):  # ten slow closes, each taking all it is given
+        step = deadline.step()
+        granted += step
+        now[0] += step
+    assert granted == OVERRUN
+    assert deadline.step() == 0.0 and deadline.left() == 0.0

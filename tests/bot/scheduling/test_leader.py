@@ -12,7 +12,13 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.scheduling.leader import AdvisoryLeaderLock, LeaderElection, LocalLeaderLock, leader_lock
+from bot.scheduling.leader import (
+    AdvisoryLeaderLock,
+    LeaderElection,
+    LocalLeaderLock,
+    leader_lock,
+    somebody_leads,
+)
 from bot.store.engine import make_engine
 from tests.support.leader import kill_leader_session
 
@@ -68,12 +74,32 @@ async def test_takeover_after_the_leaders_database_session_dies(pg_engine: Async
     await first.resign()
 
 
+async def test_somebody_leads_only_while_a_session_holds_the_lock(pg_engine: AsyncEngine) -> None:
+    """What a follower's readiness asks: the lock is held, by whichever session; not before a
+    leader takes it, nor after it resigns or its session dies."""
+    first = leader_lock(pg_engine)
+    second = leader_lock(pg_engine)
+    assert await somebody_leads(pg_engine) is False
+    assert await first.try_acquire()
+    assert await somebody_leads(pg_engine) is True
+    assert not await second.try_acquire()  # a follower's failed attempt holds nothing
+    await first.release()
+    assert await somebody_leads(pg_engine) is False
+    assert await second.try_acquire()
+    await kill_leader_session(pg_engine)
+    async with asyncio.timeout(10):  # the backend exits just after pg_terminate_backend returns
+        while await somebody_leads(pg_engine):  # noqa: ASYNC110 - the lock frees with it
+            await asyncio.sleep(0.05)
+    await second.release()
+
+
 async def test_sqlite_process_always_leads(sqlite_url: str) -> None:
     engine = make_engine(sqlite_url)
     try:
         lock = leader_lock(engine)
         assert isinstance(lock, LocalLeaderLock)
         assert await lock.try_acquire() and await lock.still_held()
+        assert await somebody_leads(engine) is True  # one process: it leads itself
     finally:
         await engine.dispose()
 
