@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.digest.build import RunSnapshot
@@ -37,7 +37,13 @@ from bot.store.subscription_schema import (
     SubscriptionRow,
 )
 
-__all__ = ["COMMAND_ORIGIN", "SqlSubscriptionStore", "StoredSubscription", "run_snapshot"]
+__all__ = [
+    "COMMAND_ORIGIN",
+    "SqlSubscriptionStore",
+    "StoredSubscription",
+    "person_rows",
+    "run_snapshot",
+]
 
 COMMAND_ORIGIN = "command"
 
@@ -70,6 +76,26 @@ def _rows_of(table: Any, person: Person) -> tuple[Any, ...]:
         table.workspace == person.workspace,
         table.user_id == person.user,
     )
+
+
+def person_rows(person: Person) -> list[tuple[Any, ColumnElement[bool]]]:
+    """Every table that holds something of the person, with the condition that picks their rows,
+    children before parents: their subscriptions (and origins), plan, the reactions seen from
+    them, the notice of a DM that failed, and their DM history (the DM destination's runs,
+    messages, taken notes and state). `forget` deletes exactly these, and the end-to-end tests
+    of `unsubscribe all` count them, so one list says what "nothing of that person" means."""
+    dm, mine = person.key, select(SubscriptionRow.id).where(_of(person))
+    return [
+        (SubscriptionOriginRow, SubscriptionOriginRow.subscription_id.in_(mine)),
+        (SubscriptionRow, _of(person)),
+        (SubscriberRow, and_(*_rows_of(SubscriberRow, person))),
+        (ReactionMarkRow, and_(*_rows_of(ReactionMarkRow, person))),
+        (DmNoticeRow, and_(*_rows_of(DmNoticeRow, person))),
+        (DeliveryRow, DeliveryRow.destination_key == dm),
+        (AssignedNoteRow, AssignedNoteRow.destination_key == dm),
+        (DigestRunRow, DigestRunRow.destination_key == dm),
+        (DestinationStateRow, DestinationStateRow.key == dm),
+    ]
 
 
 class SqlSubscriptionStore:
@@ -271,28 +297,10 @@ class SqlSubscriptionStore:
             return resumed
 
     async def forget(self, person: Person) -> None:
-        """Remove everything stored about the person: subscriptions, plan and DM history
-        (the DM destination's runs, messages, taken notes and state), the reactions seen from
-        them and the notice of a DM that failed."""
-        dm = person.key
+        """Remove everything stored about the person: every row `person_rows` names."""
         async with self._sessions() as session, session.begin():
-            for table in (ReactionMarkRow, DmNoticeRow):
-                await session.execute(delete(table).where(*_rows_of(table, person)))
-            ids = list(await session.scalars(select(SubscriptionRow.id).where(_of(person))))
-            await self._delete(session, ids)
-            await session.execute(
-                delete(SubscriberRow).where(
-                    SubscriberRow.platform == person.platform.value,
-                    SubscriberRow.workspace == person.workspace,
-                    SubscriberRow.user_id == person.user,
-                )
-            )
-            await session.execute(delete(DeliveryRow).where(DeliveryRow.destination_key == dm))
-            await session.execute(
-                delete(AssignedNoteRow).where(AssignedNoteRow.destination_key == dm)
-            )
-            await session.execute(delete(DigestRunRow).where(DigestRunRow.destination_key == dm))
-            await session.execute(delete(DestinationStateRow).where(DestinationStateRow.key == dm))
+            for table, where in person_rows(person):
+                await session.execute(delete(table).where(where))
 
     async def new_notes(self, since: datetime) -> list[tuple[Note, datetime]]:
         """Live notes first stored at or after `since`, with that instant, oldest day first."""

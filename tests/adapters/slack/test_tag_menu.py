@@ -12,11 +12,15 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.adapters.slack.test_tag_menu_payload import SLACK_MENUS
+from tests.support.golden import check_golden
 from tests.support.real_delivery import Entry, notes_text
 from tests.support.slack_api import Call, SlackApi, slack_api
+from tests.support.slack_calls import blocks
 from tests.support.slack_requests import reaction_event
 from tests.support.slack_service import TOKEN, Bot, running_bot, wait_for
 
@@ -48,8 +52,13 @@ async def _answer(api: SlackApi, bot: Bot, text: str, user: str) -> str:
     return json.dumps(api.called("response")[before].args, ensure_ascii=False)
 
 
+def _wire(call: Call) -> dict[str, Any]:
+    """What the bot sent, as a golden file holds it (the blocks parsed, the ts left out)."""
+    return {**{k: v for k, v in call.args.items() if k != "ts"}, "blocks": blocks(call)}
+
+
 async def test_an_admin_posts_the_menu_and_a_number_follows_its_tag(
-    api: SlackApi, tmp_path: Path, database_url: str
+    api: SlackApi, tmp_path: Path, database_url: str, update_golden: bool
 ) -> None:
     async with running_bot(
         api, tmp_path, database_url, extra_args=("--ingest-every", "0.1")
@@ -63,6 +72,7 @@ async def test_an_admin_posts_the_menu_and_a_number_follows_its_tag(
         assert menu.args["channel"] == "C1"
         shown = _shown(menu)
         assert shown.index("1️⃣  #rlhf") < shown.index("2️⃣  #attention") < shown.index("4️⃣")
+        check_golden(SLACK_MENUS / "menu.posted.json", _wire(menu), update=update_golden)
         ts = menu.answer["ts"]
         await wait_for(lambda: len(api.called("reactions.add")) == 4)
         assert [c.args["name"] for c in api.called("reactions.add")] == [
@@ -90,6 +100,7 @@ async def test_an_admin_posts_the_menu_and_a_number_follows_its_tag(
         assert edited.args["ts"] == ts and edited.args["channel"] == "C1"
         shown = _shown(edited)
         assert "1️⃣  #rlhf" in shown and "5️⃣  #moe" in shown  # rlhf kept its number
+        check_golden(SLACK_MENUS / "menu.edited.json", _wire(edited), update=update_golden)
         await wait_for(lambda: len(api.called("reactions.add")) == 5)
         assert api.called("reactions.add")[4].args["name"] == "five"
     assert len(api.called("chat.postEphemeral")) == 2  # none for the bot's own `one`

@@ -1,21 +1,32 @@
-"""On the terminal channel, as a real `paperbot run` process at a pty: the start digest is shown,
-`:react 🔔 2` follows the second paper's tags with one confirmation, the next ingest brings two
-matching notes and one that does not, and the person's DM holds exactly the two, once;
-`:unreact` stops further DMs for those tags."""
+"""Issue 12's "Done when" on the terminal channel as one story: a real `paperbot run` process
+at a pty (`tests/support/terminal.py`), the person at it `ann`.
+
+1. The start digest is shown.
+2. `:react 🔔 2` follows the second paper's tags (`#scaling`) with exactly one confirmation.
+3. With `instant` cadence, the next ingest brings two matching notes and one that does not:
+   ann's DM (printed under `✉️ @ann`) holds exactly the two, once.
+4. `:unreact 🔔 2` takes it back: the next matching note brings no DM.
+5. The tag menu both ways: `:react 2️⃣ menu` follows number 2's tag, `:unreact 2️⃣ menu`
+   unfollows it, each confirmed once.
+6. `/paper unsubscribe all` leaves no row of ann in any table that holds a person
+   (`bot.store.subscriptions.person_rows`, what the command deletes).
+
+The terminal has no Follow button (`:react 🔔 <n>` is its way, above); Slack's and Discord's
+are in their stories. The menu edited after an ingest, and a menu shown leaving the digest's
+numbering alone: `test_terminal_menu.py`. Restarts and retried events are Slack's and Discord's
+(`tests/adapters/slack/test_subscription_story.py`): the terminal has no events to retry.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
-import shutil
-import sys
+import re
 from pathlib import Path
 
-from tests.support.cli import REPO_ROOT
+from bot.digest.personal import Person
+from bot.models import Platform
+from tests.support.person_rows import rows_of
+from tests.support.terminal import at_the_terminal
 
-NEWEST_LAST_ID = "id: 2024-09-20-language-models-learn-to-mislead-humans-via-rlhf"
-ONLY_YOU = "나에게만 보이는 메시지입니다."
 NEXT_DAY = """2024-10-01
 Scaling Laws For Subscriptions
 구독 테스트 논문입니다.
@@ -34,91 +45,44 @@ Scaling Once More
 """
 
 
-class Output:
-    """Everything the bot prints, read in the background; waits look for a marker after a mark."""
-
-    def __init__(self, stream: asyncio.StreamReader) -> None:
-        self.text = ""
-        self._stream = stream
-        self._changed = asyncio.Event()
-        self.reader = asyncio.ensure_future(self._read())
-
-    async def _read(self) -> None:
-        while line := await self._stream.readline():
-            self.text += line.decode()
-            self._changed.set()
-
-    async def wait_for(self, marker: str, since: int = 0, limit: float = 90) -> str:
-        """The output from `since` once it shows `marker`."""
-        async with asyncio.timeout(limit):
-            while marker not in self.text[since:]:
-                self._changed.clear()
-                await self._changed.wait()
-        return self.text[since:]
-
-
-async def _type(controller: int, out: Output, line: str, marker: str) -> str:
-    mark = len(out.text)
-    os.write(controller, (line + "\n").encode())
-    return await out.wait_for(marker, mark)
-
-
-async def _ask_until(controller: int, out: Output, line: str, marker: str) -> str:
-    """Type `line` until its answer shows `marker` (the periodic ingest has read a file)."""
-    mark = len(out.text)
-    async with asyncio.timeout(90):
-        while marker not in out.text[mark:]:
-            with contextlib.suppress(TimeoutError):
-                await _type(controller, out, line, ONLY_YOU)  # the end of every private answer
-                await out.wait_for(marker, mark, limit=2)
-    return out.text[mark:]
-
-
-async def test_react_at_the_terminal_then_a_dm_of_exactly_the_matching_new_notes(
+async def test_react_a_dm_of_the_matching_notes_the_menu_and_unsubscribe_all_at_the_terminal(
     database_url: str, seeds_dir: Path, tmp_path: Path
 ) -> None:
-    corpus = tmp_path / "notes"
-    shutil.copytree(seeds_dir, corpus)
-    config = tmp_path / "paperbot.toml"
-    config.write_text("", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"USER": "ann"}
-    controller, terminal = os.openpty()
-    log = tmp_path / "bot.log"
-    try:
-        with open(log, "wb") as stderr:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", "--notes-dir", str(corpus),
-                "--database-url", database_url, "--config", str(config), "--http", "off",
-                "--ingest-every", "0.1", cwd=REPO_ROOT, env=env, stdin=terminal,
-                stdout=asyncio.subprocess.PIPE, stderr=stderr,
-            )  # fmt: skip
-        assert process.stdout is not None
-        out = Output(process.stdout)
-        await out.wait_for(NEWEST_LAST_ID)
-        confirmed = await _type(controller, out, ":react 🔔 2", "구독 중:")
+    async with at_the_terminal(database_url, seeds_dir, tmp_path) as at:
+        confirmed = await at.type(":react 🔔 2", "구독 중:")
         assert confirmed.count("🔔 이제 구독합니다: tag:scaling.") == 1
-        await _type(controller, out, "/paper subscriptions cadence instant", "즉시 DM으로")
-        mark = len(out.text)
-        (corpus / "2024-10-01.txt").write_text(NEXT_DAY, encoding="utf-8")
-        dm = await out.wait_for("Scaling Reinforcement Learning", mark)
-        dm = await out.wait_for("또 하나의 논문입니다", mark)  # the last paper's own message
-        assert "✉️ @ann" in dm
-        assert "Scaling Laws For Subscriptions" in dm and "Vision Paper" not in dm
-        await _type(controller, out, ":unreact 🔔 2", "🔕")
-        mark = len(out.text)
-        (corpus / "2024-10-02.txt").write_text(LATER_DAY, encoding="utf-8")
-        await _ask_until(controller, out, "/paper id:2024-10-02-scaling-once-more", "한 번 더")
-        await _ask_until(controller, out, "/paper tags", "#vision")  # one more ingest at least
-        os.write(controller, b":quit\n")
-        async with asyncio.timeout(30):
-            await process.wait()
-            await out.reader
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        os.close(controller)
-        os.close(terminal)
-    assert process.returncode == 0, log.read_text()[-3000:]
-    assert "✉️" not in out.text[mark:]  # no DM after the 🔔 came off
-    assert out.text.count("✉️ @ann") == 1
+        await at.type("/paper subscriptions cadence instant", "즉시 DM으로")
+
+        mark = len(at.out.text)
+        (at.corpus / "2024-10-01.txt").write_text(NEXT_DAY, encoding="utf-8")
+        dm = await at.out.wait_for("또 하나의 논문입니다", mark)  # the DM's last paper
+        dm = dm[dm.index("✉️ @ann") :]
+        assert "Scaling Laws For Subscriptions" in dm and "Scaling Reinforcement" in dm
+        assert "Vision Paper" not in dm
+
+        gone = await at.type(":unreact 🔔 2", "🔕")
+        assert "구독을 해지했습니다: tag:scaling." in gone
+        unreacted = len(at.out.text)
+        (at.corpus / "2024-10-02.txt").write_text(LATER_DAY, encoding="utf-8")
+        await at.ask_until("/paper id:2024-10-02-scaling-once-more", "한 번 더")
+        await at.ask_until("/paper tags", "#vision")  # one more ingest at least
+        after_unreact = at.out.text[unreacted:]
+
+        menu = await at.type("/paper tags menu", "태그 메뉴를 올렸습니다 (태그 10개)")
+        second = re.search(r"2️⃣  #(\S+)", menu)
+        assert second is not None
+        said = await at.type(":react 2️⃣ menu", "구독 중:")
+        assert said.count(f"🔔 이제 구독합니다: tag:{second[1]}.") == 1
+        said = await at.type(":unreact 2️⃣ menu", "🔕")
+        assert said.count(f"구독을 해지했습니다: tag:{second[1]}.") == 1
+
+        ann = Person(Platform.CONSOLE, "local", "ann")
+        await at.type("/paper subscribe tag:rl", "구독 중:")
+        held = await rows_of(database_url, ann)
+        assert all(held[t] for t in ("subscriptions", "subscribers", "digest_runs", "deliveries"))
+        said = await at.type("/paper unsubscribe all", "DM 기록을 지웠습니다")
+        assert "구독 1개를 모두 해지" in said
+        left = await rows_of(database_url, ann)
+        assert left == dict.fromkeys(left, 0), left
+    assert "✉️" not in after_unreact  # no DM after the 🔔 came off
+    assert at.out.text.count("✉️ @ann") == 1  # one DM, shown once
