@@ -13,9 +13,8 @@ import discord
 from adapters.discord.reactions import DiscordReactionReader
 from bot.models import MessageRef, Platform
 from bot.subscriptions.reconcile import Reactable
-from tests.adapters.discord.test_subscriptions import ANA, BEA, FIRST, MATCHING, OTHER, Service
 from tests.support.discord_paper import Bot, texts
-from tests.support.discord_service import deployment, serving
+from tests.support.discord_service import ANA, BEA, FIRST, MATCHING, OTHER, deployment, serving
 from tests.support.discord_standin import DiscordStandIn
 from tests.support.real_delivery import write_notes
 
@@ -52,10 +51,9 @@ async def test_bells_changed_while_stopped_or_disconnected_take_effect_when_back
     standin: DiscordStandIn, database_url: str, tmp_path: Path
 ) -> None:
     setup = deployment(standin, database_url, tmp_path, [FIRST])
-    guild, channel, notes = setup.guild, setup.channel, setup.notes
+    channel, notes = setup.channel, setup.notes
     first_log = tmp_path / "first.log"
-    async with serving(setup, first_log):
-        service = Service(standin, guild, channel, first_log)
+    async with serving(setup, first_log) as service:
         (header,) = await standin.wait_for(lambda: standin.channel_posts(channel), 90)
         (paper,) = await standin.wait_for(lambda: standin.channel_posts(header["id"]), 90)
         await service.logged("posted slot:")
@@ -65,8 +63,7 @@ async def test_bells_changed_while_stopped_or_disconnected_take_effect_when_back
 
     standin.react(paper["id"], "🔔", ANA)  # while paperbot is stopped
     log = tmp_path / "second.log"
-    async with serving(setup, log):
-        service = Service(standin, guild, channel, log)
+    async with serving(setup, log) as service:
         await standin.wait_for(lambda: _confirmations(standin, ANA, "Now following"), 90)
         (said,) = _confirmations(standin, ANA, "Now following")
         assert "tag:rl" in said and "tag:reasoning" in said
