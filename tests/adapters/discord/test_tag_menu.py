@@ -120,3 +120,39 @@ async def test_numbers_changed_on_the_menu_while_stopped_take_effect_at_the_next
     assert len(standin.dm_posts(ANA)) == 1 and len(standin.dm_posts(BEA)) == 2  # never again
     assert len(standin.channel_posts(channel)) == 1
     assert standin.problems == []
+
+
+async def test_a_menu_asked_for_in_a_thread_follows_by_event_and_by_the_reconcile_pass(
+    standin: DiscordStandIn, database_url: str, tmp_path: Path
+) -> None:
+    """A thread's reactions come with the parent channel's id for the ledger and the thread's
+    (`Reaction.thread`) for a menu kept under the thread: a number added there follows its tag,
+    one added while paperbot was stopped is found by the pass at the next start (reading the
+    message inside the thread), and removing the first takes back what it added."""
+    setup = deployment(standin, database_url, tmp_path, FIRST)
+    async with serving(setup, tmp_path / "first.log") as service:
+        (header, *_) = await standin.wait_for(lambda: standin.channel_posts(setup.channel), 90)
+        thread = header["id"]  # the digest's thread: its id is the header's
+        await standin.wait_for(lambda: standin.channel_posts(thread), 90)
+        posted = await service.paper(ADMIN, "tags menu", channel=thread, permissions=MANAGE_GUILD)
+        assert "Tag menu posted with 2 tags." in posted
+        (menu,) = [m for m in standin.channel_posts(thread) if "Follow a tag" in texts(m)]
+        await standin.wait_for(lambda: len(standin.reactions) == 2, 60)
+        assert standin.reactions[0] == (thread, menu["id"], "1️⃣")
+        await service.react(ANA, menu, "2️⃣")
+        await standin.wait_for(lambda: service.said_by_dm(ANA), 60)
+        assert "Now following tag:reasoning" in service.said_by_dm(ANA)[0]
+
+    standin.react(menu["id"], "1️⃣", BEA)  # while paperbot is stopped
+    async with serving(setup, tmp_path / "second.log") as service:
+        assert "1 reactions added and 0 removed" in await _reconciled(service.log)
+        await standin.wait_for(lambda: service.said_by_dm(BEA), 60)
+        assert "Now following tag:rl" in service.said_by_dm(BEA)[0]
+        await service.react(ANA, menu, "2️⃣", added=False)
+        await standin.wait_for(lambda: service.said_by_dm(ANA)[1:], 60)
+        assert "No longer following tag:reasoning" in service.said_by_dm(ANA)[1]
+        assert "You follow nothing." in await service.paper(ANA, "subscriptions")
+        assert "tag:rl" in await service.paper(BEA, "subscriptions")
+    assert standin.sent("GET", rf"/channels/{thread}/messages/{menu['id']}/reactions/.+")
+    assert len(standin.dm_posts(ANA)) == 2 and len(standin.dm_posts(BEA)) == 1
+    assert standin.problems == []
