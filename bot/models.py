@@ -126,13 +126,17 @@ class Reaction:
     """Someone added (or removed) an emoji on a message, as any platform reports it.
 
     `emoji` is a unicode emoji's name (Slack `thumbsup`, Discord `👍`'s name) or a custom
-    emoji's id; `user` is the platform's user id.
+    emoji's id; `user` is the platform's user id. `thread` is the thread the message is in when
+    `message.channel` names the thread's parent instead (Discord: the ledger keeps a digest's
+    thread replies under the channel it was sent to, while a tag menu asked for inside a thread
+    is kept under the thread).
     """
 
     message: MessageRef
     user: str
     emoji: str
     added: bool = True
+    thread: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,10 @@ registers the `/paper` buttons. Raw reaction events (they fire for uncached mess
 restarts) go to the core with guild, channel, message, user and emoji; the bot's own are dropped
 (and the core is told the bot's user id once logged in). A reaction inside a thread (a digest's
 note replies, a forum post) is reported with the thread's parent channel: the ledger keeps a
-message under the channel its digest was sent to. One inside a DM (no guild: only the DM's
-owner can react there) is reported as `IN_A_DM`, channel `@<user id>`, as the ledger keeps a
-DM digest; the core applies it in the guild of that digest.
+message under the channel its digest was sent to (and the thread goes along, as `thread`: a
+tag menu asked for inside a thread is kept under the thread). One inside a DM (no guild: only
+the DM's owner can react there) is reported as `IN_A_DM`, channel `@<user id>`, as the ledger
+keeps a DM digest; the core applies it in the guild of that digest.
 """
 
 from __future__ import annotations
@@ -115,15 +116,16 @@ class ClientParts:
             return
         if client.user is not None and event.user_id == client.user.id:
             return
+        thread = None
         if event.guild_id is None:  # in a DM: the ledger keeps it under `@<user id>`
             where = (IN_A_DM, f"{DM_PREFIX}{event.user_id}")
         else:
             channel = await self.posting_channel(client, event.channel_id)
             where = (str(event.guild_id), str(channel))
+            thread = str(event.channel_id) if channel != event.channel_id else None
         ref = MessageRef(Platform.DISCORD, *where, str(event.message_id))
-        await self.on_reaction(
-            Reaction(ref, str(event.user_id), reaction_emoji(event.emoji), added)
-        )
+        emoji = reaction_emoji(event.emoji)
+        await self.on_reaction(Reaction(ref, str(event.user_id), emoji, added, thread))
 
     async def posting_channel(self, client: discord.Client, channel_id: int) -> int:
         """A thread's parent (where its digest was sent), else the channel itself: from the

@@ -2,7 +2,9 @@
 `GET /channels/{channel}/messages/{message}/reactions/{emoji}`, 100 users a page (`after` the
 last one), for normal and for super (burst) reactions, through discord.py's REST client (its
 per-route buckets and 429 handling; a longer limit surfaces as `RateLimited` and is waited out
-here). A thread reply is read inside its thread, whose id is its header's message id.
+here). A thread reply is read inside its thread, whose id is its header's message id; a
+personal DM digest's message (channel `@<user id>`, as the ledger keeps it) inside that person's
+DM channel, opened (`POST /users/@me/channels`, the same channel every time) once per person.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any, Literal
 import discord
 from discord.http import HTTPClient
 
+from bot.digest.personal import DM_PREFIX
 from bot.subscriptions.reconcile import Reactable
 
 __all__ = ["DiscordReactionReader"]
@@ -35,6 +38,7 @@ class DiscordReactionReader:
 
     def __init__(self, http: Callable[[], HTTPClient]) -> None:
         self._http = http
+        self._dms: dict[str, str] = {}  # user id -> their DM channel id
 
     async def reactions(self, message: Reactable) -> Mapping[str, frozenset[str]] | None:
         """Who reacts with each unicode emoji of the message; None when it is gone or
@@ -43,6 +47,8 @@ class DiscordReactionReader:
         channel = message.thread_of.message_id if message.thread_of else ref.channel
         found: dict[str, frozenset[str]] = {}
         try:
+            if channel.startswith(DM_PREFIX):
+                channel = await self._dm(channel.removeprefix(DM_PREFIX))
             for emoji in sorted(message.emoji):
                 if _NAME_OR_ID.fullmatch(emoji):
                     continue
@@ -57,6 +63,12 @@ class DiscordReactionReader:
             )
             return None
         return found
+
+    async def _dm(self, user: str) -> str:
+        if user not in self._dms:
+            opened: Any = await self._http().start_private_message(user)
+            self._dms[user] = str(opened["id"])
+        return self._dms[user]
 
     async def _users(self, channel: str, message: str, emoji: str, kind: Literal[0, 1]) -> set[str]:
         users: set[str] = set()

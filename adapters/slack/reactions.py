@@ -4,7 +4,9 @@
 The clients the transport uses retry nothing (the ledger retries sends); reads have no ledger,
 so they go through a client with slack_sdk's own rate-limit handler, which waits out Slack's
 `Retry-After` and asks again. `full=true`: without it Slack may list only part of a reaction's
-users, and a person left out would read as a reaction taken back.
+users, and a person left out would read as a reaction taken back. A personal DM digest's message
+(channel `@<user id>`, as the ledger keeps it) is read in that person's DM (`D…`), opened with
+`conversations.open` once per person (Slack answers the same channel every time).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.clients import ClientSource
 from adapters.slack.errors import slack_error_code
+from adapters.slack.transport import DM_PREFIX
+from bot.models import MessageRef
 from bot.subscriptions.reconcile import Reactable
 
 __all__ = ["SlackReactionReader", "base_emoji"]
@@ -44,6 +48,7 @@ class SlackReactionReader:
     def __init__(self, client_for: ClientSource) -> None:
         self._client_for = client_for
         self._readers: dict[str, AsyncWebClient] = {}
+        self._dms: dict[tuple[str, str], str] = {}  # (workspace, user id) -> their `D…` channel
 
     async def _reader(self, workspace: str) -> AsyncWebClient:
         client = await self._client_for(workspace)
@@ -58,13 +63,24 @@ class SlackReactionReader:
             )
         return self._readers[token]
 
+    async def channel(self, ref: MessageRef) -> str:
+        """The channel to call Slack with for `ref`: a DM's `@U…` is the person's `D…`."""
+        if not ref.channel.startswith(DM_PREFIX):
+            return ref.channel
+        user = ref.channel.removeprefix(DM_PREFIX)
+        if (ref.workspace, user) not in self._dms:
+            client = await self._reader(ref.workspace)
+            opened = await client.conversations_open(users=user)
+            self._dms[(ref.workspace, user)] = str(opened["channel"]["id"])
+        return self._dms[(ref.workspace, user)]
+
     async def reactions(self, message: Reactable) -> Mapping[str, frozenset[str]] | None:
         """Who reacts with each of the message's emoji; None when it is gone or unreadable."""
         ref = message.ref
         client = await self._reader(ref.workspace)
         try:
             answer = await client.reactions_get(
-                channel=ref.channel, timestamp=ref.message_id, full=True
+                channel=await self.channel(ref), timestamp=ref.message_id, full=True
             )
         except SlackApiError as exc:
             code = slack_error_code(exc)

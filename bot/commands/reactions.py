@@ -154,9 +154,9 @@ class ReactionHandler:
             posted = await self._ledger.find_message(reaction.message)
             reaction = _located(reaction, posted)
             if posted is None and self._menus is not None:
-                menu = await self._menus.find(reaction.message)
-                if menu is not None:
-                    return await self._menu(reaction, menu)
+                menu = await self._menu_of(reaction)
+                if menu is not None:  # named as stored: its origins and marks match a pass's
+                    return await self._menu(replace(reaction, message=menu.ref), menu)
         outcome = ReactionOutcome.IGNORED if posted is None else ReactionOutcome.RECORDED
         self._metrics.inc(REACTIONS_METRIC, platform=platform.value, outcome=outcome.value)
         log.debug(
@@ -188,6 +188,15 @@ class ReactionHandler:
             return ReactionResult(result.outcome, result.posted, change)
         reply = confirmation(change.added, change.removed, change, locale)
         return ReactionResult(result.outcome, result.posted, change, reply)
+
+    async def _menu_of(self, reaction: Reaction) -> StoredMenu | None:
+        """The tag menu reacted on: where the reaction names it, else in its `thread` (a menu
+        asked for inside a Discord thread)."""
+        assert self._menus is not None
+        menu = await self._menus.find(reaction.message)
+        if menu is None and reaction.thread is not None:
+            menu = await self._menus.find(replace(reaction.message, channel=reaction.thread))
+        return menu
 
     async def _menu(self, reaction: Reaction, menu: StoredMenu) -> ReactionResult:
         """A number on a tag menu: follow the tag it shows now, or take back what it added."""

@@ -1,5 +1,6 @@
-"""The messages the ledger sent to channels recently: what the reconcile pass reads reactions
-on. DM destinations (channel `@<user id>`) are left out."""
+"""The messages the ledger sent recently: what the reconcile pass reads reactions on. Channel
+digests' and personal DM digests' alike: a DM's messages keep the ledger's channel `@<user id>`
+(the reader opens the DM) and are never in a thread (every part of a DM is posted into it)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ class SentMessage:
 
 
 async def sent_since(engine: AsyncEngine, platform: Platform, since: datetime) -> list[SentMessage]:
-    """Channel messages sent on `platform` at or after `since`, oldest first."""
+    """Messages sent on `platform` at or after `since` (channels' and DMs'), oldest first."""
     d, r = DeliveryRow, DigestRunRow
     query = (
         select(d, r.note_keys, r.layout)
@@ -39,7 +40,6 @@ async def sent_since(engine: AsyncEngine, platform: Platform, since: datetime) -
             d.status == SENT,
             d.message_id.is_not(None),
             d.sent_at >= since,
-            ~d.channel.startswith(DM_PREFIX),
         )
         .order_by(d.run_id, d.part_no)
     )
@@ -50,7 +50,9 @@ async def sent_since(engine: AsyncEngine, platform: Platform, since: datetime) -
     for row, note_keys, layout in rows:
         ref = MessageRef(platform, row.workspace, row.channel, str(row.message_id))
         header = headers.get(row.run_id)
+        in_dm = str(row.channel).startswith(DM_PREFIX)
         threaded = layout == Layout.THREAD.value and row.part_no > 0 and header is not None
+        threaded = threaded and not in_dm
         thread_of = (
             MessageRef(platform, row.workspace, row.channel, str(header)) if threaded else None
         )

@@ -1,5 +1,7 @@
-"""The paper messages of recent digests as a `ReactableSource`: every channel message the
-ledger sent that shows at least one paper (never a header), with the subscribe emoji."""
+"""The paper messages of recent digests as a `ReactableSource`: every message the ledger sent
+that shows at least one paper (never a header), with the subscribe emoji: in channels, and in
+people's DM digests (channel `@<user id>`, as a DM's 🔔 is applied: in the digest's workspace),
+so a 🔔 added on a DM's paper while the bot was down is not missed."""
 
 from __future__ import annotations
 

@@ -263,11 +263,12 @@ class SlackPlatform:
         from adapters.slack.reactions import SlackReactionReader
         from bot.subscriptions.reconcile import ReconcileRunner
 
-        async def apply(reaction: Reaction) -> None:
-            client = await self._client_for(reaction.message.workspace)
-            await listeners.apply_reaction(client, reaction, reaction.message.channel)
-
         reader = SlackReactionReader(self._client_for)
+
+        async def apply(reaction: Reaction) -> None:  # confirmed where it is (a DM: its `D…`)
+            client = await self._client_for(reaction.message.workspace)
+            await listeners.apply_reaction(client, reaction, await reader.channel(reaction.message))
+
         return ReconcileRunner(context.reconciler, Platform.SLACK, reader, apply)
 
     # -- helpers ------------------------------------------------------------------------------

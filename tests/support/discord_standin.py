@@ -175,6 +175,7 @@ class Connection:
     shard: tuple[int, int] = (0, 1)
     seq: int = 0
     resumed: bool = False
+    events: list[dict[str, Any]] = field(default_factory=list)  # op-0 frames sent by `dispatch`
 
 
 class DiscordStandIn:
@@ -202,6 +203,9 @@ class DiscordStandIn:
         self.connections: list[Connection] = []
         self.identifies: list[dict[str, Any]] = []
         self.sessions: set[str] = set()
+        self.replay_at_resume = 0
+        """The next RESUME gets the session's last this many events again (as Discord may
+        replay what it takes for missed), before RESUMED; then back to 0."""
         self._failures: list[Failure] = []
         self._nonces: dict[tuple[str, str], str] = {}
         self._changed = asyncio.Condition()
@@ -313,7 +317,9 @@ class DiscordStandIn:
             )
         conn = self._connection_for(guild_id)
         conn.seq += 1
-        await conn.ws.send_str(json.dumps({"op": 0, "t": event, "s": conn.seq, "d": data}))
+        frame = {"op": 0, "t": event, "s": conn.seq, "d": data}
+        conn.events.append(frame)
+        await conn.ws.send_str(json.dumps(frame))
 
     def _connection_for(self, guild_id: str | None) -> Connection:
         live = [c for c in self.connections if not c.ws.closed and c.session_id]
@@ -383,7 +389,14 @@ class DiscordStandIn:
         conn.session_id, conn.resumed = data["session_id"], True
         previous = [c for c in self.connections if c.session_id == conn.session_id]
         conn.shard = previous[0].shard if previous else conn.shard
-        conn.seq = int(data.get("seq") or 0) + 1
+        conn.seq = int(data.get("seq") or 0)
+        if self.replay_at_resume:
+            earlier = [e for c in previous if c is not conn for e in c.events]
+            for frame in earlier[-self.replay_at_resume :]:  # their own sequence numbers
+                conn.events.append(frame)
+                await conn.ws.send_str(json.dumps(frame))
+            self.replay_at_resume = 0
+        conn.seq += 1
         frame = {"op": 0, "t": "RESUMED", "s": conn.seq, "d": {}}
         await conn.ws.send_str(json.dumps(frame))
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.adapters.discord.test_follow import _click, _said, _stop
-from tests.adapters.discord.test_service import _start
-from tests.adapters.discord.test_subscriptions import ANA, FIRST, Service, Setup
 from tests.support.discord_paper import custom_ids, texts
+from tests.support.discord_service import ANA, FIRST, deployment, said_privately, serving
 from tests.support.discord_standin import BOT_ID, DiscordStandIn
 from tests.support.real_delivery import Entry, write_notes
 
@@ -24,23 +22,11 @@ BELLED = Entry("Chains of Thought at Scale", tags=("rl", "vision"))
 UNDONE = "구독을 해지했습니다"  # "No longer following"
 
 
-async def _dm_react(service: Service, user: str, message: dict[str, object], added: bool) -> None:
-    """🔔 in a DM as Discord sends it: no guild, the DM channel's id."""
-    event = {"user_id": user, "channel_id": message["channel_id"], "message_id": message["id"],
-             "emoji": {"id": None, "name": "🔔"}, "burst": False, "type": 0,
-             "message_author_id": BOT_ID}  # fmt: skip
-    name = "MESSAGE_REACTION_ADD" if added else "MESSAGE_REACTION_REMOVE"
-    await service.standin.dispatch(name, event, None)
-
-
 async def test_a_dm_digest_has_guild_scoped_follow_buttons_and_its_bell_is_matched(
     standin: DiscordStandIn, database_url: str, tmp_path: Path
 ) -> None:
-    setup = Setup.make(standin, database_url, tmp_path)
-    log = tmp_path / "bot.log"
-    process = await _start(setup.args, setup.env, log)
-    service = Service(standin, setup.guild, setup.channel, log)
-    try:
+    setup = deployment(standin, database_url, tmp_path, [FIRST])
+    async with serving(setup, tmp_path / "bot.log") as service:
         await standin.wait_for(lambda: standin.channel_posts(setup.channel), 90)
         await service.logged("posted slot:")
         assert "tag:rl" in await service.paper(ANA, "subscribe tag:rl")
@@ -57,27 +43,25 @@ async def test_a_dm_digest_has_guild_scoped_follow_buttons_and_its_bell_is_match
             assert len(follow) <= 100
 
         clicked = papers[CLICKED.title]
-        said = _said(await _click(standin, clicked, custom_ids(clicked)[0], ANA))
+        said = said_privately(await service.click(clicked, custom_ids(clicked)[0], ANA))
         # in the digest's language (the channel destination's: Korean)
         assert "이제 구독합니다: tag:moe." in said and "이미 구독 중입니다: tag:rl." in said, said
         listed = await service.paper(ANA, "subscriptions")  # in the guild: the DM's server
         assert "tag:moe" in listed and "tag:vision" not in listed, listed
 
         belled = papers[BELLED.title]
-        await _dm_react(service, BOT_ID, belled, True)  # the bot's own 🔔: ignored
-        await _dm_react(service, ANA, belled, True)
+        await service.react(BOT_ID, belled, in_dm=True)  # the bot's own 🔔: ignored
+        await service.react(ANA, belled, in_dm=True)
         followed = "이제 구독합니다: tag:vision."  # "Now following tag:vision."
         await standin.wait_for(lambda: any(followed in texts(m) for m in standin.dm_posts(ANA)), 60)
         listed = await service.paper(ANA, "subscriptions")
         assert all(f"tag:{t}" in listed for t in ("rl", "moe", "vision")), listed
 
-        await _dm_react(service, ANA, belled, False)
+        await service.react(ANA, belled, in_dm=True, added=False)
         await standin.wait_for(lambda: any(UNDONE in texts(m) for m in standin.dm_posts(ANA)), 60)
         (undone,) = [m for m in standin.dm_posts(ANA) if UNDONE in texts(m)]
         assert f"🔕 {UNDONE}: tag:vision." in texts(undone), texts(undone)  # only what it added
         listed = await service.paper(ANA, "subscriptions")
         assert "tag:rl" in listed and "tag:moe" in listed and "tag:vision" not in listed, listed
-    finally:
-        await _stop(process, log)
     assert BOT_ID not in standin.dms
     assert standin.problems == []

@@ -7,19 +7,20 @@ while the gateway was down are reconciled when the client resumes."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import discord
 
 from adapters.discord.reactions import DiscordReactionReader
 from bot.models import MessageRef, Platform
 from bot.subscriptions.reconcile import Reactable
-from tests.adapters.discord.test_subscriptions import ANA, BEA, FIRST, MATCHING, OTHER, Service
 from tests.support.discord_paper import Bot, texts
-from tests.support.discord_service import deployment, serving
+from tests.support.discord_service import ANA, BEA, FIRST, MATCHING, OTHER, deployment, serving
 from tests.support.discord_standin import DiscordStandIn
-from tests.support.real_delivery import write_notes
+from tests.support.real_delivery import Entry, write_notes
 
 BELL = frozenset({"🔔", "bell"})
+BELLED = Entry("Chains of Thought at Scale", tags=("rl", "vision"))
 
 
 async def test_the_reader_pages_through_every_user_of_both_reaction_types(bot: Bot) -> None:
@@ -44,6 +45,10 @@ async def test_the_reader_pages_through_every_user_of_both_reaction_types(bot: B
     assert await reader.reactions(Reactable(gone, BELL)) is None  # Unknown Message
 
 
+def _title(message: dict[str, Any]) -> str:
+    return str(message["embeds"][0].get("title", "")) if message["embeds"] else ""
+
+
 def _confirmations(standin: DiscordStandIn, user: str, said: str) -> list[str]:
     return [texts(m) for m in standin.dm_posts(user) if said in texts(m)]
 
@@ -52,10 +57,9 @@ async def test_bells_changed_while_stopped_or_disconnected_take_effect_when_back
     standin: DiscordStandIn, database_url: str, tmp_path: Path
 ) -> None:
     setup = deployment(standin, database_url, tmp_path, [FIRST])
-    guild, channel, notes = setup.guild, setup.channel, setup.notes
+    channel, notes = setup.channel, setup.notes
     first_log = tmp_path / "first.log"
-    async with serving(setup, first_log):
-        service = Service(standin, guild, channel, first_log)
+    async with serving(setup, first_log) as service:
         (header,) = await standin.wait_for(lambda: standin.channel_posts(channel), 90)
         (paper,) = await standin.wait_for(lambda: standin.channel_posts(header["id"]), 90)
         await service.logged("posted slot:")
@@ -65,8 +69,7 @@ async def test_bells_changed_while_stopped_or_disconnected_take_effect_when_back
 
     standin.react(paper["id"], "🔔", ANA)  # while paperbot is stopped
     log = tmp_path / "second.log"
-    async with serving(setup, log):
-        service = Service(standin, guild, channel, log)
+    async with serving(setup, log) as service:
         await standin.wait_for(lambda: _confirmations(standin, ANA, "Now following"), 90)
         (said,) = _confirmations(standin, ANA, "Now following")
         assert "tag:rl" in said and "tag:reasoning" in said
@@ -86,4 +89,39 @@ async def test_bells_changed_while_stopped_or_disconnected_take_effect_when_back
         await service.logged("discord reconcile:", 2)
     assert len(_confirmations(standin, ANA, "Now following")) == 1
     assert sorted(service.dm_titles(ANA)) == sorted(e.title for e in MATCHING)  # once
+    assert standin.problems == []
+
+
+async def test_a_bell_on_a_dm_digests_paper_changed_while_away_takes_effect_when_back(
+    standin: DiscordStandIn, database_url: str, tmp_path: Path
+) -> None:
+    """The pass reads people's DM digests too (the DM channel's message reactions, the DM
+    opened with `POST /users/@me/channels`): a 🔔 added on a DM's paper while paperbot was
+    stopped follows its tags in the digest's guild at the next start, confirmed once; one
+    removed while the gateway was down is taken back when the client resumes."""
+    setup = deployment(standin, database_url, tmp_path, [FIRST])
+    async with serving(setup, tmp_path / "first.log") as service:
+        await standin.wait_for(lambda: standin.channel_posts(setup.channel), 90)
+        await service.logged("posted slot:")
+        await service.paper(ANA, "subscribe tag:rl")
+        await service.paper(ANA, "subscriptions cadence instant")
+        write_notes(setup.notes, [FIRST, BELLED])
+        await service.instant_passes(1)
+        (dm_paper,) = [m for m in standin.dm_posts(ANA) if BELLED.title in _title(m)]
+
+    standin.react(dm_paper["id"], "🔔", ANA)  # in the DM, while paperbot is stopped
+    async with serving(setup, tmp_path / "second.log") as service:
+        await standin.wait_for(lambda: service.said_by_dm(ANA, "tag:vision"), 90)
+        (followed,) = service.said_by_dm(ANA, "tag:vision")
+        listed = await service.paper(ANA, "subscriptions")  # in the guild: the digest's
+        assert "tag:rl" in listed and "tag:vision" in listed, listed
+        dm = standin.dms[ANA]
+        assert standin.sent("GET", rf"/channels/{dm}/messages/{dm_paper['id']}/reactions/.+")
+
+        standin.react(dm_paper["id"], "🔔", ANA, added=False)  # while the gateway is down
+        await standin.drop()
+        await standin.wait_for(lambda: len(service.said_by_dm(ANA, "tag:vision")) == 2, 60)
+        assert "tag:vision" not in await service.paper(ANA, "subscriptions")
+        assert "tag:rl" in await service.paper(ANA, "subscriptions")  # the command's stays
+    assert followed != service.said_by_dm(ANA, "tag:vision")[1]
     assert standin.problems == []

@@ -73,6 +73,11 @@ def _dm_digests(api: SlackApi, user: str) -> list[str]:
     ]
 
 
+def _dm_papers(api: SlackApi, user: str) -> list[Call]:
+    """The paper messages of the person's DM digests (the replies under their headers)."""
+    return [c for c in _to(api, "chat.postMessage", f"D{user}") if "thread_ts" in c.args]
+
+
 def _ephemeral(api: SlackApi) -> list[tuple[str, str, str]]:
     return [
         (c.args["user"], c.args["channel"], _shown(c)) for c in api.called("chat.postEphemeral")
@@ -153,4 +158,40 @@ async def test_socket_mode_reconciles_again_when_the_dropped_connection_is_back(
         ((user, channel, said),) = _ephemeral(api)
         assert (user, channel) == ("U2", "C1") and "이제 구독합니다: tag:rlhf." in said
         assert "reconcile pass asked for (reconnect)" in bot.logged()
+    assert api.problems == []
+
+
+async def test_a_bell_on_a_dm_digests_paper_added_while_stopped_follows_at_the_next_start(
+    api: SlackApi, tmp_path: Path, database_url: str
+) -> None:
+    """The reconcile pass reads people's DM digests too: `reactions.get` in the person's `D…`
+    (opened with conversations.open), confirmed ephemerally there, once."""
+    notes = tmp_path / "notes"
+    async with running_bot(
+        api, tmp_path, database_url, config=destination(), extra_args=ARGS
+    ) as bot:
+        await wait_for(lambda: len(_to(api, "chat.postMessage", "C1")) >= 1 + len(ENTRIES))
+        for text in ("subscribe tag:rlhf", "subscriptions cadence instant"):
+            assert (await bot.sender.command(text, user="U2")).status == 200
+        (notes / "2024-10-01.txt").write_text(notes_text("2024-10-01", NEXT_DAY), "utf-8")
+        await wait_for(lambda: _dm_papers(api, "U2"))
+        (paper,) = _dm_papers(api, "U2")  # the reply under the DM's header: one paper
+        await wait_for(lambda: "instant DM digests after an ingest" in bot.logged())  # recorded
+
+    api.react("DU2", paper.answer["ts"], "bell", "U2")  # on the DM's paper, while stopped
+    async with running_bot(
+        api, tmp_path, database_url, config=destination(), extra_args=ARGS
+    ) as bot:
+        await wait_for(lambda: _ephemeral(api))
+        ((user, channel, said),) = _ephemeral(api)
+        assert (user, channel) == ("U2", "DU2")
+        assert "이제 구독합니다: tag:scaling." in said, said  # rlhf was followed already
+        await _reconciled(bot)
+    async with running_bot(
+        api, tmp_path, database_url, config=destination(), extra_args=ARGS
+    ) as bot:
+        await _reconciled(bot)
+    assert len(_ephemeral(api)) == 1  # the next start's pass changes and confirms nothing
+    reads = [c.args["channel"] for c in api.called("reactions.get")]
+    assert "DU2" in reads and "@U2" not in reads
     assert api.problems == []
