@@ -381,8 +381,13 @@ def _health(app: App, service: DigestService) -> HealthRegistry:
     async def migrations() -> bool:
         return await at_heads(app.engine, heads)
 
-    async def scheduler() -> bool:  # this process's scheduler, and a leader (it or another)
-        return bool(service.scheduler.running) and await somebody_leads(app.engine)
+    async def scheduler() -> bool:
+        """This process's scheduler runs, and a replica leads: this one (its own poll re-checks
+        its lock), else whoever holds the lock now."""
+        if not service.scheduler.running:
+            return False
+        leading = service.election is not None and service.election.leading
+        return leading or await somebody_leads(app.engine)
 
     health.add("database", database)
     health.add("migrations", migrations)
