@@ -3,6 +3,7 @@ with the answer, Slack's refresh (disconnect) and the reconnection, the same lis
 
 from __future__ import annotations
 
+import asyncio
 import urllib.parse
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -65,13 +66,16 @@ async def test_commands_over_socket_mode_and_a_reconnect(
         assert answer is not None
         assert answer["payload"]["response_type"] == "ephemeral"
         assert "alignment" in str(answer["payload"]["blocks"])
+        # ready (on PostgreSQL once a replica leads: after this one's start-up ingest)
+        async with asyncio.timeout(60):
+            while (ready := await _get(bot.port, "/readyz"))[0] != 200:  # noqa: ASYNC110
+                await asyncio.sleep(0.1)  # polling the child's endpoint
+        assert '"slack": true' in ready[1]
         async with (
             aiohttp.ClientSession() as session,
-            session.get(f"http://127.0.0.1:{bot.port}/readyz") as ready,
+            session.post(f"http://127.0.0.1:{bot.port}/slack/events") as http,
         ):
-            assert ready.status == 200 and '"slack": true' in await ready.text()
-            async with session.post(f"http://127.0.0.1:{bot.port}/slack/events") as http:
-                assert http.status == 404  # inbound is the socket, not the HTTP URL
+            assert http.status == 404  # inbound is the socket, not the HTTP URL
 
         await api.refresh()
         await wait_for(lambda: api.connections == 2, 30)
