@@ -222,7 +222,7 @@ async def serve(
     build_info(metrics)
     watch_store(metrics, app.engine)
     watch_leadership(metrics, lambda: service.election is not None and service.election.leading)
-    health = _health(app, service)
+    health = _health(app, service, started)
     for platform in platforms:
         for name, check in platform.checks().items():
             health.add(name, check)
@@ -368,7 +368,7 @@ def _say(line: str) -> None:
     sys.stdout.flush()
 
 
-def _health(app: App, service: DigestService) -> HealthRegistry:
+def _health(app: App, service: DigestService, started: asyncio.Event) -> HealthRegistry:
     health = HealthRegistry()
 
     async def database() -> bool:
@@ -383,9 +383,13 @@ def _health(app: App, service: DigestService) -> HealthRegistry:
 
     async def scheduler() -> bool:
         """This process's scheduler runs, and a replica leads: this one (its own poll re-checks
-        its lock), else whoever holds the lock now."""
+        its lock), else whoever holds the lock now; or this one is still reading the notes
+        folder at start, after which it contends for the lock at once (so a lone replica
+        serves `/paper` during its start-up ingest, as on SQLite)."""
         if not service.scheduler.running:
             return False
+        if not started.is_set():
+            return True
         leading = service.election is not None and service.election.leading
         return leading or await somebody_leads(app.engine)
 
