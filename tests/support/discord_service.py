@@ -17,25 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from sqlalchemy import func, or_, select
 
-from bot.app import open_app
-from bot.store.delivery_schema import (
-    AssignedNoteRow,
-    DeliveryRow,
-    DestinationStateRow,
-    DigestRunRow,
-)
-from bot.store.subscription_schema import (
-    DmNoticeRow,
-    ReactionMarkRow,
-    SubscriberRow,
-    SubscriptionOriginRow,
-    SubscriptionRow,
-)
+from bot.digest.personal import Person
+from bot.models import Platform
 from tests.adapters.discord.test_service import _destination, _start
 from tests.support.discord_paper import texts
 from tests.support.discord_standin import BOT_ID, DiscordStandIn, Interaction, snowflake
+from tests.support.person_rows import rows_of as person_rows_of
 from tests.support.real_delivery import Entry, write_notes
 
 ANA, BEA, ADMIN = "700000000000000001", "700000000000000002", "700000000000000009"
@@ -220,23 +208,6 @@ def said_privately(clicked: Interaction) -> str:
 
 
 async def rows_of(database_url: str, guild: str, user: str) -> dict[str, int]:
-    """How many rows of `user` each subscription and DM-history table holds."""
-    dm = f"discord:{guild}:@{user}"
-    async with open_app(database_url) as app, app.engine.connect() as conn:
-        mine = select(SubscriptionRow.id).where(SubscriptionRow.user_id == user)
-        queries = {
-            "subscriptions": select(func.count()).where(SubscriptionRow.user_id == user),
-            "subscription_origins": select(func.count()).where(
-                SubscriptionOriginRow.subscription_id.in_(mine)
-            ),
-            "subscribers": select(func.count()).where(SubscriberRow.user_id == user),
-            "reaction_marks": select(func.count()).where(ReactionMarkRow.user_id == user),
-            "dm_notices": select(func.count()).where(DmNoticeRow.user_id == user),
-            "digest_runs": select(func.count()).where(DigestRunRow.destination_key == dm),
-            "deliveries": select(func.count()).where(
-                or_(DeliveryRow.destination_key == dm, DeliveryRow.channel == f"@{user}")
-            ),
-            "assigned_notes": select(func.count()).where(AssignedNoteRow.destination_key == dm),
-            "destination_state": select(func.count()).where(DestinationStateRow.key == dm),
-        }
-        return {name: int((await conn.execute(q)).scalar_one()) for name, q in queries.items()}
+    """How many rows of `user` (in `guild`) each table that holds a person has: the list
+    `/paper unsubscribe all` deletes (`bot.store.subscriptions.person_rows`)."""
+    return await person_rows_of(database_url, Person(Platform.DISCORD, guild, user))

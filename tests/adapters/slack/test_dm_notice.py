@@ -6,7 +6,6 @@ when Slack refuses that answer's notice, with the answer after it: a failed send
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 
 from tests.support.real_delivery import Entry, notes_text
 from tests.support.slack_api import Call, SlackApi, slack_api
+from tests.support.slack_calls import shown
 from tests.support.slack_requests import reaction_event
 from tests.support.slack_service import ENTRIES, TOKEN, destination, running_bot, wait_for
 
@@ -32,14 +32,7 @@ async def api() -> AsyncIterator[SlackApi]:
 def _notices(api: SlackApi, *, said: bool = True) -> list[Call]:
     """The notices Slack took (`said`), or the ones it refused."""
     calls = api.called("chat.postEphemeral")
-    return [c for c in calls if NOTICE in _shown(c) and bool(c.answer.get("ok")) is said]
-
-
-def _shown(call: Call) -> str:
-    blocks = call.args.get("blocks", "")
-    return call.args.get("text", "") + (
-        blocks if isinstance(blocks, str) else json.dumps(blocks, ensure_ascii=False)
-    )
+    return [c for c in calls if NOTICE in shown(c) and bool(c.answer.get("ok")) is said]
 
 
 def _dm_tries(api: SlackApi) -> list[Call]:
@@ -51,7 +44,7 @@ def _dm_to(api: SlackApi, channel: str, title: str) -> list[Call]:
     return [
         c
         for c in api.called("chat.postMessage")
-        if c.args.get("channel") == channel and title in _shown(c)
+        if c.args.get("channel") == channel and title in shown(c)
     ]
 
 

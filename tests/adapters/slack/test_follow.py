@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.support.real_delivery import Entry, notes_text
-from tests.support.slack_api import Call, SlackApi, slack_api
-from tests.support.slack_service import ENTRIES, TOKEN, Bot, destination, running_bot, wait_for
+from tests.support.slack_api import SlackApi, slack_api
+from tests.support.slack_calls import ask, buttons, follow, responded, shown, to
+from tests.support.slack_service import ENTRIES, TOKEN, destination, running_bot, wait_for
 
 NEXT_DAY = (
     Entry("Reward Hacking in the Wild", commentary="보상 해킹.", tags=("rlhf",)),
@@ -36,57 +36,6 @@ async def api() -> AsyncIterator[SlackApi]:
         yield api
 
 
-def _blocks(call: Call) -> list[dict[str, Any]]:
-    blocks = call.args.get("blocks") or []
-    return list(json.loads(blocks) if isinstance(blocks, str) else blocks)
-
-
-def _buttons(call: Call, action_id: str) -> list[dict[str, Any]]:
-    found = []
-    for block in _blocks(call):
-        elements = [*block.get("elements", []), block.get("accessory") or {}]
-        found += [e for e in elements if e.get("action_id") == action_id]
-    return found
-
-
-def _shown(call: Call) -> str:
-    return str(call.args.get("text", "")) + json.dumps(_blocks(call), ensure_ascii=False)
-
-
-def _posts(api: SlackApi, channel: str) -> list[Call]:
-    return [c for c in api.called("chat.postMessage") if c.args.get("channel") == channel]
-
-
-async def _answer_to(api: SlackApi, url: str) -> Call:
-    """What the bot posted to one response_url."""
-    await wait_for(lambda: [c for c in api.called("response") if url.endswith(c.method[9:])])
-    (posted,) = [c for c in api.called("response") if url.endswith("/" + c.method[9:])]
-    return posted
-
-
-async def _ask(bot: Bot, api: SlackApi, text: str, user: str) -> dict[str, Any]:
-    """`/paper text` as `user`: the answer, in the acknowledgement or (a slow core, over 2 s)
-    through response_url."""
-    url = api.response_url()
-    answer = await bot.sender.command(text, user=user, response_url=url)
-    assert answer.status == 200
-    return answer.json() if answer.text else (await _answer_to(api, url)).args
-
-
-async def _follow(bot: Bot, api: SlackApi, button: dict[str, Any], message: Call) -> str:
-    """U2 clicks a paper's Follow on `message`; what the private answer says."""
-    url = api.response_url()
-    clicked = await bot.sender.action(
-        "paper.follow", button["value"], user="U2", ephemeral=False,
-        message_ts=message.answer["ts"], response_url=url,
-    )  # fmt: skip
-    assert clicked.status == 200
-    answer = await _answer_to(api, url)
-    assert answer.args["response_type"] == "ephemeral"
-    assert answer.args["replace_original"] is False  # the digest message stays as it was
-    return _shown(answer)
-
-
 async def test_follow_subscribes_the_clicker_answers_privately_and_survives_a_restart(
     api: SlackApi, tmp_path: Path, database_url: str
 ) -> None:
@@ -95,33 +44,33 @@ async def test_follow_subscribes_the_clicker_answers_privately_and_survives_a_re
     async with running_bot(
         api, tmp_path, database_url, config=destination(), extra_args=args
     ) as bot:
-        await wait_for(lambda: len(_posts(api, "C1")) >= 1 + len(ENTRIES))
-        header, *papers = _posts(api, "C1")
-        assert _buttons(header, "paper.follow") == []
-        follows = [_buttons(paper, "paper.follow") for paper in papers]
+        await wait_for(lambda: len(to(api, "chat.postMessage", "C1")) >= 1 + len(ENTRIES))
+        header, *papers = to(api, "chat.postMessage", "C1")
+        assert buttons(header, "paper.follow") == []
+        follows = [buttons(paper, "paper.follow") for paper in papers]
         assert [len(f) for f in follows] == [1, 1, 1]  # one Follow on each paper
         assert follows[0][0]["text"]["text"] == "🔔 구독 #rlhf"
         assert follows[1][0]["text"]["text"] == "🔔 구독 #attention #efficiency"
         rlhf, attention = papers[0], papers[1]
 
-        assert "이제 구독합니다: tag:rlhf." in await _follow(bot, api, follows[0][0], rlhf)
+        assert "이제 구독합니다: tag:rlhf." in await follow(bot, api, follows[0][0], rlhf, "U2")
 
     config = destination()
     async with running_bot(
         api, tmp_path, database_url, config=config, notes=notes, extra_args=args
     ) as bot:  # a new process: nothing of the first one's memory
-        said = await _follow(bot, api, follows[1][0], attention)  # a digest from before
+        said = await follow(bot, api, follows[1][0], attention, "U2")  # a digest from before
         assert "이제 구독합니다: tag:attention, tag:efficiency." in said, said
         assert "구독 중: tag:rlhf, tag:attention, tag:efficiency." in said
-        again = await _follow(bot, api, follows[0][0], rlhf)
+        again = await follow(bot, api, follows[0][0], rlhf, "U2")
         assert "이미 구독 중입니다: tag:rlhf." in again and "이제 구독합니다" not in again
 
-        answer = await _ask(bot, api, "subscriptions cadence instant", "U2")
+        answer = await ask(bot, api, "subscriptions cadence instant", "U2")
         assert "tag:efficiency" in json.dumps(answer, ensure_ascii=False)
         (notes / "2024-10-01.txt").write_text(notes_text("2024-10-01", NEXT_DAY), "utf-8")
-        await wait_for(lambda: len(_posts(api, "DU2")) >= 3)
-        await wait_for(lambda: len(_posts(api, "C1")) >= 2 * (1 + 3))
-    dm = [_shown(c) for c in _posts(api, "DU2")]
+        await wait_for(lambda: len(to(api, "chat.postMessage", "DU2")) >= 3)
+        await wait_for(lambda: len(to(api, "chat.postMessage", "C1")) >= 2 * (1 + 3))
+    dm = [shown(c) for c in to(api, "chat.postMessage", "DU2")]
     assert len(dm) == 3  # the header and exactly the two matching papers, once
     assert [s for s in dm if "Reward Hacking" in s] and [s for s in dm if "Attention Kernels" in s]
     assert not [s for s in dm if "Vision Paper" in s]
@@ -133,9 +82,9 @@ async def test_remove_buttons_remove_exactly_one_subscription_of_the_clicker_in_
     api: SlackApi, tmp_path: Path, database_url: str
 ) -> None:
     async with running_bot(api, tmp_path, database_url, config=destination()) as bot:
-        await _ask(bot, api, "subscribe tag:rl tag:alignment", "U2")
-        await _ask(bot, api, "subscribe tag:alignment", "U3")
-        listed = await _ask(bot, api, "subscriptions", "U2")
+        await ask(bot, api, "subscribe tag:rl tag:alignment", "U2")
+        await ask(bot, api, "subscribe tag:alignment", "U3")
+        listed = await ask(bot, api, "subscriptions", "U2")
         removes = [
             b["accessory"] for b in listed["blocks"] if b.get("accessory", {}).get("action_id")
         ]
@@ -148,11 +97,11 @@ async def test_remove_buttons_remove_exactly_one_subscription_of_the_clicker_in_
         await bot.sender.action(
             "paper.unsubscribe", removes[0]["value"], user="U2", response_url=url
         )
-        replaced = await _answer_to(api, url)
+        replaced = await responded(api, url)
         assert replaced.args["replace_original"] is True  # the list is updated in place
-        said = _shown(replaced)
+        said = shown(replaced)
         assert "구독을 해지했습니다: tag:rl." in said and "구독 중: tag:alignment." in said
-        assert [b["value"] for b in _buttons(replaced, "paper.unsubscribe")] == [
+        assert [b["value"] for b in buttons(replaced, "paper.unsubscribe")] == [
             "subscriptions remove tag:alignment"
         ]
 
@@ -160,8 +109,8 @@ async def test_remove_buttons_remove_exactly_one_subscription_of_the_clicker_in_
         await bot.sender.action(
             "paper.unsubscribe", removes[1]["value"], user="U9", response_url=url
         )
-        assert "tag:alignment 은(는) 구독 중이 아니었습니다" in _shown(await _answer_to(api, url))
+        assert "tag:alignment 은(는) 구독 중이 아니었습니다" in shown(await responded(api, url))
         for person in ("U2", "U3"):  # both still follow tag:alignment
-            mine = await _ask(bot, api, "subscriptions", person)
+            mine = await ask(bot, api, "subscriptions", person)
             assert mine["text"] == "구독 중: tag:alignment."
     assert api.problems == []

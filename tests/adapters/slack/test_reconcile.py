@@ -7,7 +7,6 @@ reconciles again."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 
 from tests.support.real_delivery import Entry, notes_text
 from tests.support.slack_api import Call, SlackApi, slack_api
+from tests.support.slack_calls import ephemeral, shown, to
 from tests.support.slack_requests import reaction_event
 from tests.support.slack_service import (
     ENTRIES,
@@ -47,41 +47,22 @@ async def api() -> AsyncIterator[SlackApi]:
         yield api
 
 
-def _to(api: SlackApi, method: str, channel: str) -> list[Call]:
-    return [c for c in api.called(method) if c.args.get("channel") == channel]
-
-
-def _shown(call: Call) -> str:
-    blocks = call.args.get("blocks", "")
-    return call.args.get("text", "") + (
-        blocks if isinstance(blocks, str) else json.dumps(blocks, ensure_ascii=False)
-    )
-
-
 def _titles(api: SlackApi, user: str) -> set[str]:
     """Which of the test's paper titles the person's DM shows."""
     titles = [e.title for e in (*NEXT_DAY, *LATER_DAY)]
-    return {t for c in _to(api, "chat.postMessage", f"D{user}") for t in titles if t in _shown(c)}
+    return {t for c in to(api, "chat.postMessage", f"D{user}") for t in titles if t in shown(c)}
 
 
 def _dm_digests(api: SlackApi, user: str) -> list[str]:
     """The DM digests the person got: each one's header (`🔔 새 노트 1편 · 2024-10-01`)."""
     return [
-        c.args["text"]
-        for c in _to(api, "chat.postMessage", f"D{user}")
-        if "thread_ts" not in c.args
+        c.args["text"] for c in to(api, "chat.postMessage", f"D{user}") if "thread_ts" not in c.args
     ]
 
 
 def _dm_papers(api: SlackApi, user: str) -> list[Call]:
     """The paper messages of the person's DM digests (the replies under their headers)."""
-    return [c for c in _to(api, "chat.postMessage", f"D{user}") if "thread_ts" in c.args]
-
-
-def _ephemeral(api: SlackApi) -> list[tuple[str, str, str]]:
-    return [
-        (c.args["user"], c.args["channel"], _shown(c)) for c in api.called("chat.postEphemeral")
-    ]
+    return [c for c in to(api, "chat.postMessage", f"D{user}") if "thread_ts" in c.args]
 
 
 async def _reconciled(bot: Bot, passes: int = 1) -> None:
@@ -95,11 +76,11 @@ async def test_bells_added_and_removed_while_stopped_take_effect_at_the_next_sta
     async with running_bot(
         api, tmp_path, database_url, config=destination(), extra_args=ARGS
     ) as bot:
-        await wait_for(lambda: len(_to(api, "chat.postMessage", "C1")) >= 1 + len(ENTRIES))
-        _header, rlhf, attention, _ = _to(api, "chat.postMessage", "C1")
+        await wait_for(lambda: len(to(api, "chat.postMessage", "C1")) >= 1 + len(ENTRIES))
+        _header, rlhf, attention, _ = to(api, "chat.postMessage", "C1")
         api.react("C1", rlhf.answer["ts"], "bell", "U2")  # U2 reacts while paperbot runs
         await bot.sender.event(reaction_event(channel="C1", ts=rlhf.answer["ts"], user="U2"))
-        await wait_for(lambda: _ephemeral(api))
+        await wait_for(lambda: ephemeral(api))
         for user in ("U2", "U3"):
             answer = await bot.sender.command("subscriptions cadence instant", user=user)
             assert answer.status == 200
@@ -109,12 +90,12 @@ async def test_bells_added_and_removed_while_stopped_take_effect_at_the_next_sta
     async with running_bot(
         api, tmp_path, database_url, config=destination(), extra_args=ARGS
     ) as bot:
-        await wait_for(lambda: len(_ephemeral(api)) >= 2)
-        user, channel, said = _ephemeral(api)[1]
+        await wait_for(lambda: len(ephemeral(api)) >= 2)
+        user, channel, said = ephemeral(api)[1]
         assert (user, channel) == ("U3", "C1")
         assert "이제 구독합니다: tag:attention, tag:efficiency." in said
         await _reconciled(bot)
-        assert len(_ephemeral(api)) == 2  # U2's bell, applied by its event, is not confirmed again
+        assert len(ephemeral(api)) == 2  # U2's bell, applied by its event, is not confirmed again
 
         (notes / "2024-10-01.txt").write_text(notes_text("2024-10-01", NEXT_DAY), "utf-8")
         await wait_for(lambda: "Scaling Reward Models" in _titles(api, "U2"))
@@ -124,8 +105,8 @@ async def test_bells_added_and_removed_while_stopped_take_effect_at_the_next_sta
     async with running_bot(
         api, tmp_path, database_url, config=destination(), extra_args=ARGS
     ) as bot:
-        await wait_for(lambda: len(_ephemeral(api)) >= 3)
-        user, channel, said = _ephemeral(api)[2]
+        await wait_for(lambda: len(ephemeral(api)) >= 3)
+        user, channel, said = ephemeral(api)[2]
         assert (user, channel) == ("U3", "C1")
         assert "구독을 해지했습니다: tag:attention, tag:efficiency." in said
         (notes / "2024-10-02.txt").write_text(notes_text("2024-10-02", LATER_DAY), "utf-8")
@@ -135,7 +116,7 @@ async def test_bells_added_and_removed_while_stopped_take_effect_at_the_next_sta
     assert _dm_digests(api, "U2") == ["🔔 새 노트 1편 · 2024-10-01", "🔔 새 노트 1편 · 2024-10-02"]
     assert _titles(api, "U3") == {"Linear Attention Kernels"}  # nothing after the removal
     assert _dm_digests(api, "U3") == ["🔔 새 노트 1편 · 2024-10-01"]
-    assert len(_ephemeral(api)) == 3
+    assert len(ephemeral(api)) == 3
     reads = api.called("reactions.get")
     assert reads and all(c.args.get("full") in ("true", "1", True) for c in reads)
     assert api.problems == []
@@ -148,14 +129,14 @@ async def test_socket_mode_reconciles_again_when_the_dropped_connection_is_back(
     async with running_bot(
         api, tmp_path, database_url, config=destination(), env=env, ready="Socket Mode connected"
     ) as bot:
-        await wait_for(lambda: len(_to(api, "chat.postMessage", "C1")) >= 1 + len(ENTRIES))
+        await wait_for(lambda: len(to(api, "chat.postMessage", "C1")) >= 1 + len(ENTRIES))
         await _reconciled(bot)  # at the first connection
-        rlhf = _to(api, "chat.postMessage", "C1")[1]
+        rlhf = to(api, "chat.postMessage", "C1")[1]
         api.react("C1", rlhf.answer["ts"], "bell", "U2")  # while the socket is down, no event
         await api.close_socket()
         await wait_for(lambda: api.connections == 2, 30)
-        await wait_for(lambda: _ephemeral(api), 30)
-        ((user, channel, said),) = _ephemeral(api)
+        await wait_for(lambda: ephemeral(api), 30)
+        ((user, channel, said),) = ephemeral(api)
         assert (user, channel) == ("U2", "C1") and "이제 구독합니다: tag:rlhf." in said
         assert "reconcile pass asked for (reconnect)" in bot.logged()
     assert api.problems == []
@@ -170,7 +151,7 @@ async def test_a_bell_on_a_dm_digests_paper_added_while_stopped_follows_at_the_n
     async with running_bot(
         api, tmp_path, database_url, config=destination(), extra_args=ARGS
     ) as bot:
-        await wait_for(lambda: len(_to(api, "chat.postMessage", "C1")) >= 1 + len(ENTRIES))
+        await wait_for(lambda: len(to(api, "chat.postMessage", "C1")) >= 1 + len(ENTRIES))
         for text in ("subscribe tag:rlhf", "subscriptions cadence instant"):
             assert (await bot.sender.command(text, user="U2")).status == 200
         (notes / "2024-10-01.txt").write_text(notes_text("2024-10-01", NEXT_DAY), "utf-8")
@@ -182,8 +163,8 @@ async def test_a_bell_on_a_dm_digests_paper_added_while_stopped_follows_at_the_n
     async with running_bot(
         api, tmp_path, database_url, config=destination(), extra_args=ARGS
     ) as bot:
-        await wait_for(lambda: _ephemeral(api))
-        ((user, channel, said),) = _ephemeral(api)
+        await wait_for(lambda: ephemeral(api))
+        ((user, channel, said),) = ephemeral(api)
         assert (user, channel) == ("U2", "DU2")
         assert "이제 구독합니다: tag:scaling." in said, said  # rlhf was followed already
         await _reconciled(bot)
@@ -191,7 +172,7 @@ async def test_a_bell_on_a_dm_digests_paper_added_while_stopped_follows_at_the_n
         api, tmp_path, database_url, config=destination(), extra_args=ARGS
     ) as bot:
         await _reconciled(bot)
-    assert len(_ephemeral(api)) == 1  # the next start's pass changes and confirms nothing
+    assert len(ephemeral(api)) == 1  # the next start's pass changes and confirms nothing
     reads = [c.args["channel"] for c in api.called("reactions.get")]
     assert "DU2" in reads and "@U2" not in reads
     assert api.problems == []

@@ -20,7 +20,7 @@ from tests.adapters.slack.test_tag_menu_payload import SLACK_MENUS
 from tests.support.golden import check_golden
 from tests.support.real_delivery import Entry, notes_text
 from tests.support.slack_api import Call, SlackApi, slack_api
-from tests.support.slack_calls import blocks
+from tests.support.slack_calls import blocks, shown
 from tests.support.slack_requests import reaction_event
 from tests.support.slack_service import TOKEN, Bot, running_bot, wait_for
 
@@ -32,13 +32,6 @@ async def api() -> AsyncIterator[SlackApi]:
     async with slack_api() as api:
         api.workspace("T1", TOKEN, admins={"UADMIN"})
         yield api
-
-
-def _shown(call: Call) -> str:
-    blocks = call.args.get("blocks", "")
-    return call.args.get("text", "") + (
-        blocks if isinstance(blocks, str) else json.dumps(blocks, ensure_ascii=False)
-    )
 
 
 async def _answer(api: SlackApi, bot: Bot, text: str, user: str) -> str:
@@ -70,8 +63,8 @@ async def test_an_admin_posts_the_menu_and_a_number_follows_its_tag(
         assert "태그 메뉴를 올렸습니다 (태그 4개)" in posted
         (menu,) = api.called("chat.postMessage")
         assert menu.args["channel"] == "C1"
-        shown = _shown(menu)
-        assert shown.index("1️⃣  #rlhf") < shown.index("2️⃣  #attention") < shown.index("4️⃣")
+        text = shown(menu)
+        assert text.index("1️⃣  #rlhf") < text.index("2️⃣  #attention") < text.index("4️⃣")
         check_golden(SLACK_MENUS / "menu.posted.json", _wire(menu), update=update_golden)
         ts = menu.answer["ts"]
         await wait_for(lambda: len(api.called("reactions.add")) == 4)
@@ -84,22 +77,22 @@ async def test_an_admin_posts_the_menu_and_a_number_follows_its_tag(
         await bot.sender.event(reaction_event(channel="C1", ts=ts, user="U2", emoji="two"))
         await wait_for(lambda: api.called("chat.postEphemeral"))
         (confirmed,) = api.called("chat.postEphemeral")
-        assert confirmed.args["user"] == "U2" and "이제 구독합니다: tag:attention." in _shown(
+        assert confirmed.args["user"] == "U2" and "이제 구독합니다: tag:attention." in shown(
             confirmed
         )
         assert "tag:attention" in await _answer(api, bot, "subscriptions", "U2")
         off = reaction_event(channel="C1", ts=ts, user="U2", emoji="two", added=False)
         await bot.sender.event(off)
         await wait_for(lambda: len(api.called("chat.postEphemeral")) >= 2)
-        assert "구독을 해지했습니다: tag:attention." in _shown(api.called("chat.postEphemeral")[1])
+        assert "구독을 해지했습니다: tag:attention." in shown(api.called("chat.postEphemeral")[1])
 
         notes = tmp_path / "notes"
         (notes / "2024-10-01.txt").write_text(notes_text("2024-10-01", MOE), "utf-8")
         await wait_for(lambda: api.called("chat.update"), 90)
         (edited,) = api.called("chat.update")
         assert edited.args["ts"] == ts and edited.args["channel"] == "C1"
-        shown = _shown(edited)
-        assert "1️⃣  #rlhf" in shown and "5️⃣  #moe" in shown  # rlhf kept its number
+        text = shown(edited)
+        assert "1️⃣  #rlhf" in text and "5️⃣  #moe" in text  # rlhf kept its number
         check_golden(SLACK_MENUS / "menu.edited.json", _wire(edited), update=update_golden)
         await wait_for(lambda: len(api.called("reactions.add")) == 5)
         assert api.called("reactions.add")[4].args["name"] == "five"
@@ -109,7 +102,7 @@ async def test_an_admin_posts_the_menu_and_a_number_follows_its_tag(
 
 
 def _confirmed(api: SlackApi) -> list[tuple[str, str]]:
-    return [(c.args["user"], _shown(c)) for c in api.called("chat.postEphemeral")]
+    return [(c.args["user"], shown(c)) for c in api.called("chat.postEphemeral")]
 
 
 async def _reconciled(bot: Bot) -> str:
