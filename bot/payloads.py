@@ -1,7 +1,11 @@
 """Platform payloads as plain JSON-ready data: what renderers produce and transports send.
 
 No SDK types: a payload is exactly the JSON body the platform receives (plus `thread`, which says
-the message is a reply in the thread of the digest's first message).
+the message is a reply in the thread of the digest's first message). `notes` are the keys of the
+digest notes whose entry the message holds (a header's list of titles is no entry): the ledger
+keeps them per sent message, so a run that fails part way knows exactly which notes it delivered.
+`to_json` leaves them out: the platform never sees them, and payload hashes and golden files do
+not change with them.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ class SlackPayload:
     text: str
     blocks: tuple[dict[str, Any], ...] = ()
     thread: bool = False
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form `paperbot render --json` prints and golden files hold."""
@@ -38,6 +43,7 @@ class DiscordPayload:
     allowed_mentions: dict[str, Any] = field(default_factory=lambda: {"parse": []})
     thread: bool = False
     thread_name: str = ""
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form `paperbot render --json` prints and golden files hold."""
@@ -62,6 +68,7 @@ class ConsolePayload:
     plain: str
     rich: str = ""
     thread: bool = False
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form `paperbot render --json` prints."""

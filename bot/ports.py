@@ -33,7 +33,10 @@ class Renderer(Protocol[P]):
         Delivery relies on two more rules: a digest with no days renders as one short
         "no new notes" message, and a note with `retracted=True` keeps its place and number but
         renders as a short "retracted" note, in its own message and in the header's list, with
-        none of its content (corrections edit posted messages to that).
+        none of its content (corrections edit posted messages to that). And each payload's
+        `notes` are the keys of the notes whose entry (or a piece of it) it holds, a header's
+        list of titles not counted: the ledger keeps them per sent message, so a run that fails
+        part way keeps exactly the notes its sent messages hold in full.
         """
         ...
 

@@ -90,12 +90,15 @@ class ConsoleRenderer:
         digest = masked(digest, self.strings.t(digest.locale, "digest.retracted"))
         head = self._both(lambda mode: self._header(digest, mode))
         entries = [self._paper_both(note, n, digest) for n, note in enumerate(digest.notes, 1)]
+        keys = tuple(note.key for note in digest.notes)  # the notes whose entry a part holds
         if digest.layout is Layout.INLINE:
             parts = [head, *entries]
-            return [
-                ConsolePayload("\n\n".join(p for p, _ in parts), "\n\n".join(r for _, r in parts))
-            ]
-        return [ConsolePayload(*head)] + [ConsolePayload(p, r, thread=True) for p, r in entries]
+            plain, rich = ("\n\n".join(p[i] for p in parts) for i in (0, 1))
+            return [ConsolePayload(plain, rich, notes=keys)]
+        return [ConsolePayload(*head)] + [
+            ConsolePayload(p, r, thread=True, notes=(key,))
+            for (p, r), key in zip(entries, keys, strict=True)
+        ]
 
     def render_merged(self, digest: Digest) -> ConsolePayload:
         """A posted part a corrected digest no longer needs: its content is now above."""

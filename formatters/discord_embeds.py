@@ -84,12 +84,13 @@ class DiscordRenderer:
             content=first.content,
             embeds=first.embeds,
             thread_name=truncate(escape_discord_plain(name), L.thread_name),
-        )
+        )  # a header's list of titles holds no note's entry
         messages += [
             DiscordPayload(
                 embeds=(entry,),
                 components=self._follow_rows([(None, note)], digest),
                 thread=True,
+                notes=(note.key,),
             )
             for entry, note in zip(entries, digest.notes, strict=True)
         ]
@@ -172,7 +173,7 @@ class DiscordRenderer:
         in_thread: bool,
     ) -> list[DiscordPayload]:
         """Embeds packed into messages of ≤10 embeds and ≤6,000 characters; a message with
-        papers (numbered) gets their Follow buttons."""
+        papers (numbered) gets their Follow buttons and reports their notes."""
         groups = split_by_budget(
             embeds, lambda item: embed_length(item[0]), budget=L.total, max_items=L.embeds
         )
@@ -181,6 +182,7 @@ class DiscordRenderer:
                 embeds=tuple(embed for embed, _ in group),
                 components=self._follow_rows([p for _, p in group if p is not None], digest),
                 thread=in_thread and i > 0,
+                notes=tuple(p[1].key for _, p in group if p is not None),
             )
             for i, group in enumerate(groups)
         ]

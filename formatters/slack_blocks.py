@@ -63,13 +63,13 @@ class SlackRenderer:
         head = self._header_blocks(digest)
         title = self._title(digest)
         if digest.layout is Layout.INLINE:
-            entries = [self._entry(n, i, digest) for i, n in enumerate(digest.notes, 1)]
-            return self._messages([head, *entries], title, digest, in_thread=False)
-        messages = self._messages([head], title, digest, in_thread=True)
+            entries = [(self._entry(n, i, digest), n.key) for i, n in enumerate(digest.notes, 1)]
+            return self._messages([(head, None), *entries], title, digest, in_thread=False)
+        messages = self._messages([(head, None)], title, digest, in_thread=True)
         for number, note in enumerate(digest.notes, 1):
             fallback = f"{number}. {label(note.title)}"
             for message in self._messages(
-                [self._entry(note, number, digest)[1:]], fallback, digest
+                [(self._entry(note, number, digest)[1:], note.key)], fallback, digest
             ):
                 messages.append(replace(message, thread=True))
         return messages
@@ -146,20 +146,26 @@ class SlackRenderer:
         return blocks
 
     def _messages(
-        self, groups: list[list[Block]], fallback: str, digest: Digest, *, in_thread: bool = False
+        self,
+        groups: list[tuple[list[Block], str | None]],
+        fallback: str,
+        digest: Digest,
+        *,
+        in_thread: bool = False,
     ) -> list[SlackPayload]:
-        """Block groups (a header, an entry) packed into messages of ≤50 blocks and ≤11,000
-        text characters, never splitting a group that fits in one message.
+        """Block groups (a header, an entry: the note's key) packed into messages of ≤50 blocks
+        and ≤11,000 text characters, never splitting a group that fits in one message; each
+        message reports the notes whose entry (or a piece of it) it holds.
 
         In the thread layout a header too long for one message continues in its thread.
         """
-        units = [unit for group in groups for unit in _fitting_units(group)]
+        units = [(unit, key) for group, key in groups for unit in _fitting_units(group)]
         packed = split_by_budget(
             units,
-            block_text_length,
+            lambda unit: block_text_length(unit[0]),
             budget=SLACK_LIMITS.total_text,
             max_items=SLACK_LIMITS.blocks,
-            size=len,
+            size=lambda unit: len(unit[0]),
         )
         payloads = []
         for part, unit_group in enumerate(packed, 1):
@@ -167,9 +173,11 @@ class SlackRenderer:
             if part > 1:
                 continued = self._t(digest, "digest.continued", part=part, parts=len(packed))
                 text = f"{fallback} {continued}"
-            blocks = tuple(block for unit in unit_group for block in unit)
+            blocks = tuple(block for unit, _ in unit_group for block in unit)
+            notes = tuple(dict.fromkeys(key for _, key in unit_group if key is not None))
             text = truncate(text, SLACK_LIMITS.fallback_text)
-            payloads.append(SlackPayload(text=text, blocks=blocks, thread=in_thread and part > 1))
+            thread = in_thread and part > 1
+            payloads.append(SlackPayload(text=text, blocks=blocks, thread=thread, notes=notes))
         return payloads
 
 

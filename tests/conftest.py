@@ -64,6 +64,19 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         yield url
 
 
+@pytest.fixture(params=BACKENDS)
+async def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh database of each backend with no schema at all: migration tests build it up."""
+    if request.config.getoption("--db") not in ("all", request.param):
+        pytest.skip("--db")
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
+        return
+    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    async with databases.fresh(migrated=False) as url:
+        yield url
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock()

@@ -24,13 +24,13 @@ from datetime import timedelta
 from typing import Any
 
 from bot.delivery.lease import RunLease
-from bot.delivery.publisher import Publisher, Route, payload_hash
+from bot.delivery.publisher import Publisher, Route, notes_of, payload_hash
 from bot.delivery.rebuild import rebuild_run
 from bot.digest.build import RunSnapshot
 from bot.errors import DeliveryError
 from bot.models import Destination, Digest, MessageRef
 from bot.ports import Clock
-from bot.store.deliveries import LeaseLostError, PartState, RunView, SqlDeliveryLedger
+from bot.store.deliveries import LeaseLostError, PartState, RunClaim, RunView, SqlDeliveryLedger
 from bot.store.notes import SqlNoteStore
 from bot.store.run_views import SENT
 
@@ -104,6 +104,19 @@ class Corrections:
             await self._correct(run, [p for p in rows if p.ref is not None], digest, report)
         return report
 
+    async def settle_closed(
+        self, run: RunClaim, snapshot: RunSnapshot, parts: Sequence[PartState]
+    ) -> None:
+        """`settle` for a run its caller has just closed (channel and DM runs alike).
+
+        The run's outcome stands by then, so a fault here is logged, not raised: the next
+        correction of these notes tries again.
+        """
+        try:
+            await self.settle(run.id, run.digest_key, snapshot, parts)
+        except Exception:  # boundary: see above
+            log.exception("%s to %s: could not settle", run.digest_key, run.destination_key)
+
     async def _correct(
         self, run: RunView, posted: list[PartState], digest: Digest, report: CorrectionReport
     ) -> None:
@@ -131,7 +144,9 @@ class Corrections:
             log.warning("edit of %s part %d failed: %s", run.digest_key, part.part_no, exc)
             report.failed.append(f"{run.destination_key} {run.digest_key}#{part.part_no}")
             return
-        await self._ledger.mark_edited(part.id, new_hash, self._clock.now())
+        await self._ledger.mark_edited(
+            part.id, new_hash, self._clock.now(), notes=notes_of(payload)
+        )
         report.edited += 1
 
     async def _post_added(

@@ -1,33 +1,32 @@
 """Which notes a partly posted run delivered: those whose every message went out.
 
 A run that fails after posting some of its parts keeps the notes it delivered and gives only
-the others back to the next digest, so that digest repeats none. A note counts as delivered
-when every message that shows it was sent. Parts go out in order, so that is the header and
-then, in the `thread` layout, the note's own reply (the header lists every note, but a listed
-title is not the note); in the `inline` layout, the message or messages holding its entry.
+the others back to the next digest, so that digest repeats none and drops none. A note counts as
+delivered when the messages holding its entry were all sent: in the `thread` layout its own
+reply (the header lists every title, but a listed title is not the note), in the `inline` layout
+the message or messages holding its entry.
 
-The renderer decides how notes fall into messages, so it is asked rather than second-guessed:
-a message shows a note when its payload changes once the note is rendered retracted (by the
-`Renderer` contract a retracted note keeps its place and number and shows none of its content,
-which is also exactly what a correction of a retraction edits). Parts after the last one that
-changes, matched from the end, show none of those notes. This costs a few renders, on the
-failure path only: the delivered notes are a prefix of the digest, found by bisection.
+The renderer decides how notes fall into messages, so it says: each payload reports the keys of
+the notes whose entry it holds (`Payload.notes`), and the ledger keeps them with each message as
+it was sent. So the sent messages are read from the ledger, as they went out, and only the
+messages not sent are rendered again (the render the run would have sent next). Ledger rows
+from before the ledger kept the keys are asked of that render too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Container
+from collections.abc import Collection, Container, Sequence
 from dataclasses import replace
 from typing import Any
 
-from bot.delivery.publisher import payload_hash
+from bot.delivery.publisher import notes_of
 from bot.models import Digest, DigestDay
 from bot.ports import Renderer
 from bot.store.deliveries import RunClaim, SqlDeliveryLedger
 
-__all__ = ["delivered_notes", "kept_by_failed_run", "with_retracted"]
+__all__ = ["delivered_by", "delivered_notes", "kept_by_failed_run", "with_retracted"]
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +34,7 @@ log = logging.getLogger(__name__)
 async def kept_by_failed_run(
     ledger: SqlDeliveryLedger, renderer: Renderer[Any], claim: RunClaim, digest: Digest | None
 ) -> tuple[str, ...]:
-    """The notes a failing run keeps: those its posted parts show in full.
+    """The notes a failing run keeps: those its posted parts hold in full.
 
     When that can't be told (no digest was built, or it can't be rendered), none: every note
     goes back, a repeat rather than a loss. Channel and DM runs alike.
@@ -47,41 +46,36 @@ async def kept_by_failed_run(
     if sent == 0:
         return ()
     try:
-        # a few renders of the whole digest: off the event loop
-        return await asyncio.to_thread(delivered_notes, renderer, digest, sent)
+        # one render of the whole digest: off the event loop
+        payloads = await asyncio.to_thread(renderer.render_digest, digest)
     except Exception:  # boundary: the render that failed the run may fail again
         log.warning("%s: could not tell the delivered notes", claim.digest_key, exc_info=True)
         return ()
+    reported = [notes_of(payload) for payload in payloads]
+    held = [
+        part.notes
+        if part.notes is not None
+        else (reported[part.part_no] if part.part_no < len(reported) else ())
+        for part in parts[:sent]
+    ]
+    return delivered_by(digest, held, reported[sent:])
 
 
 def delivered_notes(renderer: Renderer[Any], digest: Digest, sent: int) -> tuple[str, ...]:
-    """The keys of the digest's notes shown only in its first `sent` parts, in digest order.
-
-    When unsure (a render that does not line up), a note counts as not delivered: the next
-    digest would rather repeat it than lose it.
-    """
-    keys = tuple(note.key for note in digest.notes)
-    full = _hashes(renderer, digest)
-    if sent >= len(full):
-        return keys
-
-    def fits(count: int) -> bool:  # every message showing the first `count` notes was sent
-        return _shown_through(full, _hashes(renderer, with_retracted(digest, range(count)))) <= sent
-
-    if fits(len(keys)):
-        return keys
-    low, high = 0, len(keys)  # fits(low) holds (nothing masked), fits(high) does not
-    while high - low > 1:
-        middle = (low + high) // 2
-        if fits(middle):
-            low = middle
-        else:
-            high = middle
-    return keys[:low]
+    """The keys of the digest's notes held in full by its first `sent` parts, in digest order
+    (the parts all from one render)."""
+    reported = [notes_of(payload) for payload in renderer.render_digest(digest)]
+    return delivered_by(digest, reported[:sent], reported[sent:])
 
 
-def _hashes(renderer: Renderer[Any], digest: Digest) -> list[str]:
-    return [payload_hash(payload) for payload in renderer.render_digest(digest)]
+def delivered_by(
+    digest: Digest, sent: Sequence[Collection[str]], unsent: Sequence[Collection[str]]
+) -> tuple[str, ...]:
+    """The digest's notes (in digest order) some sent message holds and no unsent one does:
+    a note whose entry went out only in part (split over messages) is not delivered."""
+    shown = {key for part in sent for key in part}
+    left = {key for part in unsent for key in part}
+    return tuple(note.key for note in digest.notes if note.key in shown and note.key not in left)
 
 
 def with_retracted(digest: Digest, positions: Container[int]) -> Digest:
@@ -96,11 +90,3 @@ def with_retracted(digest: Digest, positions: Container[int]) -> Digest:
             seen += 1
         days.append(DigestDay(day.day, tuple(notes)))
     return replace(digest, days=tuple(days))
-
-
-def _shown_through(full: list[str], masked: list[str]) -> int:
-    """How many leading parts of `full` differ from `masked`, matching the two from the end."""
-    same = 0
-    while same < min(len(full), len(masked)) and full[-1 - same] == masked[-1 - same]:
-        same += 1
-    return len(full) - same

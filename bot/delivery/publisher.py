@@ -19,7 +19,7 @@ from bot.models import Destination, Digest, MessageRef, Platform
 from bot.ports import Clock, Metrics, Renderer, Transport
 from bot.store.deliveries import PartState, SqlDeliveryLedger
 
-__all__ = ["Publisher", "Route", "payload_hash"]
+__all__ = ["Publisher", "Route", "notes_of", "payload_hash"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,12 @@ def payload_hash(payload: Any) -> str:
     """A stable hash of a payload's JSON: tells a changed message from an unchanged one."""
     body = json.dumps(payload.to_json(), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
+
+
+def notes_of(payload: Any) -> tuple[str, ...]:
+    """The keys of the notes whose entry a payload holds, as its renderer reported them (none
+    for a payload type that does not report them: then no message delivers any note)."""
+    return tuple(getattr(payload, "notes", ()))
 
 
 def _nonce(dest: Destination, digest_key: str, part_no: int) -> str:
@@ -93,12 +99,13 @@ class Publisher:
         parent: MessageRef | None = None
         for part_no, payload in enumerate(route.renderer.render_digest(digest)):
             content_hash = payload_hash(payload)
+            notes = notes_of(payload)
             state = await self._ledger.claim_part(
-                run.id, dest, run.digest_key, part_no, content_hash, self._clock.now()
+                run.id, dest, run.digest_key, part_no, content_hash, self._clock.now(), notes=notes
             )
             if state.ref is None:
                 ref = await self._send(route, lease, dest, payload, state, parent, content_hash)
-                state = PartState(state.id, part_no, ref, content_hash)
+                state = PartState(state.id, part_no, ref, content_hash, notes)
             parent = parent or state.ref
             parts.append(state)
         return parts
@@ -131,14 +138,20 @@ class Publisher:
                         raise
                     await self._ledger.note_attempt(state.id, str(error))
                 else:
-                    await self._record(lease, state, ref, content_hash)
+                    await self._record(lease, state, ref, content_hash, notes_of(payload))
                     return ref
             await self._after_failure(lease, dest, state, attempt, error)
 
     async def _record(
-        self, lease: RunLease, state: PartState, ref: MessageRef, content_hash: str
+        self,
+        lease: RunLease,
+        state: PartState,
+        ref: MessageRef,
+        content_hash: str,
+        notes: tuple[str, ...],
     ) -> None:
-        """The part went out: record it, fenced by the run's lease (renewed by the write)."""
+        """The part went out: record it and the notes it holds, fenced by the run's lease
+        (renewed by the write)."""
         until = lease.until()
         if not await self._ledger.mark_sent(
             state.id,
@@ -147,6 +160,7 @@ class Publisher:
             run=lease.claim,
             until=until,
             content_hash=content_hash,
+            notes=notes,
         ):
             raise lease.refused()
         lease.renewed(until)

@@ -209,16 +209,9 @@ class DigestRunner:
         return await kept_by_failed_run(self._ledger, renderer, claim, digest)
 
     async def _settle(self, claim: RunClaim, built: _Built, parts: list[PartState]) -> None:
-        """Correct what changed in the run's notes while it was being sent (see corrections).
-
-        The run is closed by now, so its outcome stands: a fault here is logged, not raised.
-        """
-        if self._corrections is None:
-            return
-        try:
-            await self._corrections.settle(claim.id, claim.digest_key, built.snapshot, parts)
-        except Exception:  # boundary: the next correction of these notes tries again
-            log.exception("%s to %s: could not settle", claim.digest_key, claim.destination_key)
+        """Correct what changed in the run's notes while it was being sent (see corrections)."""
+        if self._corrections is not None:
+            await self._corrections.settle_closed(claim, built.snapshot, parts)
 
     async def _digest_for(
         self, settings: DestinationSettings, claim: RunClaim

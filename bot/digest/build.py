@@ -83,7 +83,9 @@ class RunSnapshot:
     """What a run took and how it renders, stored with the run when it takes its notes.
 
     Resumes and corrections rebuild the run's digest from this, never from the destination's
-    settings of the day, so a re-render has the parts (and part numbers) that were posted.
+    settings of the day, so a re-render has the parts (and part numbers) that were posted. A DM
+    run keeps what matched each note too (`Digest.matched`), so its papers keep their
+    "matched your subscription" lines.
     """
 
     note_keys: tuple[str, ...]
@@ -93,6 +95,7 @@ class RunSnapshot:
     layout: Layout = Layout.THREAD
     max_entries: int | None = None
     empty_message: bool = False
+    matched: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, spec: DigestSpec, digest: Digest | None, *, empty_message: bool) -> RunSnapshot:
@@ -123,6 +126,7 @@ def rebuild_digest(key: str, snapshot: RunSnapshot, notes: Iterable[Note]) -> Di
         overflow=snapshot.overflow,
         locale=snapshot.locale,
         layout=snapshot.layout,
+        matched=snapshot.matched,
     )
 
 

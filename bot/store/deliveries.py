@@ -56,12 +56,17 @@ class RunClaim:
 
 @dataclass(frozen=True, slots=True)
 class PartState:
-    """A message's ledger row as claimed: `ref` is set when it was already sent."""
+    """A message's ledger row as claimed: `ref` is set when it was already sent.
+
+    `notes` are the keys of the notes whose entry it holds, as its renderer reported them when
+    it was claimed, sent or last edited (None: a row from before the ledger kept them).
+    """
 
     id: int
     part_no: int
     ref: MessageRef | None
     content_hash: str
+    notes: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +83,8 @@ class PostedMessage:
 
 
 def _part_state(row: DeliveryRow) -> PartState:
-    return PartState(row.id, row.part_no, part_ref(row), row.content_hash)
+    notes = None if row.note_keys is None else tuple(str(key) for key in row.note_keys)
+    return PartState(row.id, row.part_no, part_ref(row), row.content_hash, notes)
 
 
 class LeaseLostError(Exception):
@@ -242,8 +248,14 @@ class SqlDeliveryLedger:
         part_no: int,
         content_hash: str,
         now: datetime,
+        *,
+        notes: Iterable[str] | None = None,
     ) -> PartState:
-        """The part's row, written `pending` before its send; a pending one is sent again."""
+        """The part's row, written `pending` before its send; a pending one is sent again.
+
+        `notes` are the keys of the notes whose entry the part holds (`Payload.notes`; None:
+        not told, so whoever needs them asks the renderer again).
+        """
         row = DeliveryRow(
             run_id=run_id,
             destination_key=dest.key,
@@ -254,6 +266,7 @@ class SqlDeliveryLedger:
             workspace=dest.workspace,
             channel=dest.channel,
             content_hash=content_hash,
+            note_keys=None if notes is None else list(notes),
             attempts=0,
             last_error="",
             created_at=now,
@@ -292,17 +305,21 @@ class SqlDeliveryLedger:
         run: RunClaim,
         until: datetime,
         content_hash: str | None = None,
+        notes: Iterable[str] | None = None,
     ) -> bool:
         """Record the platform's reference (never sent again) and renew the run's lease to `until`.
 
-        `content_hash` is the hash of what was sent, when it differs from the one the part was
-        claimed with (a pending part resent from a newer render). Refused (False, nothing
+        `content_hash` and `notes` are the hash of what was sent and the notes it holds, when
+        they differ from those the part was claimed with (a pending part resent from a newer
+        render). Refused (False, nothing
         written) when `run` no longer owns the run: the owner and epoch are checked in the same
         transaction, whose lease update locks the run row.
         """
         values: dict[str, object] = {"status": SENT, "message_id": ref.message_id, "sent_at": now}
         if content_hash is not None:
             values["content_hash"] = content_hash
+        if notes is not None:
+            values["note_keys"] = list(notes)
         async with self._sessions() as session, session.begin():
             if not await _fence(session, run, lease_until=until):
                 return False
@@ -313,13 +330,15 @@ class SqlDeliveryLedger:
             )
         return True
 
-    async def mark_edited(self, part_id: int, content_hash: str, now: datetime) -> None:
-        """Record that a posted part now shows new content."""
+    async def mark_edited(
+        self, part_id: int, content_hash: str, now: datetime, *, notes: Iterable[str] = ()
+    ) -> None:
+        """Record that a posted part now shows new content, holding these notes' entries."""
         async with self._sessions() as session, session.begin():
             await session.execute(
                 update(DeliveryRow)
                 .where(DeliveryRow.id == part_id)
-                .values(content_hash=content_hash, edited_at=now)
+                .values(content_hash=content_hash, note_keys=list(notes), edited_at=now)
             )
 
     async def finish(

@@ -89,6 +89,8 @@ class DigestRunRow(Base):
     layout: Mapped[str] = mapped_column(String(16), default="thread")
     max_entries: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 0006
     empty_message: Mapped[bool] = mapped_column(Boolean, default=False)  # 0006
+    matched: Mapped[list[Any] | None] = mapped_column(JSONList, nullable=True)  # delivery_notes
+    """A DM run's [note key, the subscriptions that matched it] pairs (channel runs: [])."""
     owner: Mapped[str] = mapped_column(String(64))
     lease_until: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -120,6 +122,9 @@ class DeliveryRow(Base):
     channel: Mapped[str] = mapped_column(String(100))
     message_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     content_hash: Mapped[str] = mapped_column(String(64))
+    note_keys: Mapped[list[Any] | None] = mapped_column(JSONList, nullable=True)  # delivery_notes
+    """The notes whose entry the message holds as it was sent or last edited (None: a row from
+    before `delivery_notes`, where the renderer is asked again)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -61,6 +61,7 @@ def snapshot_of(run: DigestRunRow) -> RunSnapshot | None:
         layout=Layout(run.layout),
         max_entries=run.max_entries,
         empty_message=run.empty_message,
+        matched=tuple((str(key), str(why)) for key, why in run.matched or ()),
     )
 
 
@@ -74,6 +75,7 @@ def snapshot_values(snapshot: RunSnapshot) -> dict[str, object]:
         "layout": snapshot.layout.value,
         "max_entries": snapshot.max_entries,
         "empty_message": snapshot.empty_message,
+        "matched": [list(pair) for pair in snapshot.matched],
     }
 
 

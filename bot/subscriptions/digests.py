@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.cron import slot_key
+from bot.delivery.corrections import Corrections
 from bot.delivery.delivered import kept_by_failed_run
 from bot.delivery.lease import claim_leased
 from bot.delivery.pacing import Sleep
@@ -40,7 +41,7 @@ from bot.errors import DeliveryError
 from bot.models import PERSONAL_DIGEST_PREFIX as DM
 from bot.models import Destination, Digest, Platform
 from bot.ports import Clock
-from bot.store.deliveries import LeaseLostError, RunClaim, SqlDeliveryLedger
+from bot.store.deliveries import LeaseLostError, PartState, RunClaim, SqlDeliveryLedger
 from bot.store.destinations import SqlDestinationStore
 from bot.store.notes import SqlNoteStore
 from bot.store.run_views import EMPTY, FAILED, SENT
@@ -72,9 +73,12 @@ class PersonalDigests:
         lease: timedelta = timedelta(minutes=2),
         beat: Sleep = asyncio.sleep,
         parallel: int = 8,
+        corrections: Corrections | None = None,
     ) -> None:
         """At most `parallel` DM runs are in flight at once (the others queue), so a fan-out
-        to thousands of people stays within the database's connection pool."""
+        to thousands of people stays within the database's connection pool; `corrections`
+        settle each closed run, as they do channel runs."""
+        self._corrections = corrections
         self._slots = asyncio.Semaphore(parallel)
         self._store, self._notes, self._ledger = store, notes, ledger
         self._destinations, self._publisher, self._clock = destinations, publisher, clock
@@ -175,40 +179,53 @@ class PersonalDigests:
             return RunOutcome.ALREADY
         claim = lease.claim
         dest = person.destination(timezone=plan.timezone, locale=plan.locale)
-        digest: PersonalDigest | None = None
+        taken: tuple[PersonalDigest, RunSnapshot] | None = None
+        parts: list[PartState] = []
         try:
             async with lease.kept():
-                digest = await self._take(claim, personal)
-                if digest is not None:
-                    await self._publisher.publish(lease, dest, digest.digest)
+                taken = await self._take(claim, personal)
+                if taken is not None:
+                    parts = await self._publisher.publish(lease, dest, taken[0].digest)
         except LeaseLostError:
             return RunOutcome.LOST
         except DeliveryError as exc:
-            return await self._fail(dest, claim, exc, digest)
+            return await self._fail(dest, claim, exc, taken)
         except Exception as exc:  # boundary: record it, then the job wrapper logs it
-            delivered = await self._delivered(dest, claim, digest)
+            delivered = await self._delivered(dest, claim, taken)
             error = f"internal error: {exc!r}"
             await self._ledger.finish(claim, FAILED, self._clock.now(), error, delivered=delivered)
             raise
-        status = SENT if digest is not None else EMPTY
+        status = SENT if taken is not None else EMPTY
         if not await self._ledger.finish(claim, status, self._clock.now()):
             return RunOutcome.LOST
-        if digest is None:
+        if taken is None:
             return RunOutcome.EMPTY
         await self._destinations.record_success(person.key, self._clock.now())
-        log.info("sent DM digest %s to %s (%d notes)", key, person.key, len(digest.matched))
+        log.info("sent DM digest %s to %s (%d notes)", key, person.key, len(taken[0].matched))
+        await self._settle(claim, taken[1], parts)
         return RunOutcome.SENT
 
-    async def _take(self, claim: RunClaim, personal: PersonalDigest) -> PersonalDigest | None:
-        """A resumed run is rebuilt from its snapshot; a new one takes its notes first (None:
-        another run of this person took them all)."""
+    async def _take(
+        self, claim: RunClaim, personal: PersonalDigest
+    ) -> tuple[PersonalDigest, RunSnapshot] | None:
+        """The run's digest and snapshot: a resumed run is rebuilt from its snapshot (what
+        matched each paper included); a new one takes its notes first (None: another run of
+        this person took them all)."""
         if claim.snapshot is not None:
             digest = await rebuild_run(self._notes, claim.digest_key, claim.snapshot)
-            return await self._explained(personal.person, digest)
+            if not claim.snapshot.matched:  # a run stored before its snapshot kept them
+                return await self._explained(personal.person, digest), claim.snapshot
+            why = {key: tuple(text.split(" · ")) for key, text in digest.matched}
+            return PersonalDigest(personal.person, digest, why), claim.snapshot
         snapshot = _snapshot(personal)
         if await self._ledger.assign(claim, snapshot):
-            return personal
+            return personal, snapshot
         return None
+
+    async def _settle(self, claim: RunClaim, snapshot: RunSnapshot, parts: list[PartState]) -> None:
+        """Correct what changed in the run's notes while it was being sent, as channel runs do."""
+        if self._corrections is not None:
+            await self._corrections.settle_closed(claim, snapshot, parts)
 
     async def _explained(self, person: Person, digest: Digest) -> PersonalDigest:
         """A rebuilt DM digest with each paper's matching subscriptions worked out again."""
@@ -222,10 +239,10 @@ class PersonalDigests:
         dest: Destination,
         claim: RunClaim,
         exc: DeliveryError,
-        digest: PersonalDigest | None,
+        taken: tuple[PersonalDigest, RunSnapshot] | None,
     ) -> RunOutcome:
         now = self._clock.now()
-        delivered = await self._delivered(dest, claim, digest)
+        delivered = await self._delivered(dest, claim, taken)
         if not await self._ledger.finish(claim, FAILED, now, str(exc), delivered=delivered):
             return RunOutcome.LOST
         log.error("DM digest %s to %s failed: %s", claim.digest_key, dest.key, exc)
@@ -236,13 +253,15 @@ class PersonalDigests:
             person = _person_of_key(dest.key)
             if self.on_unreachable is not None and person is not None:
                 await self.on_unreachable(person, str(exc))
+        if taken is not None and delivered:
+            await self._settle(claim, taken[1], await self._ledger.parts_of(claim.id))
         return RunOutcome.FAILED
 
     async def _delivered(
-        self, dest: Destination, claim: RunClaim, digest: PersonalDigest | None
+        self, dest: Destination, claim: RunClaim, taken: tuple[PersonalDigest, RunSnapshot] | None
     ) -> tuple[str, ...]:
         renderer = self._publisher.route(dest.platform).renderer
-        built = digest.digest if digest is not None else None
+        built = taken[0].digest if taken is not None else None
         return await kept_by_failed_run(self._ledger, renderer, claim, built)
 
     async def resume_stale(self) -> int:
@@ -277,6 +296,7 @@ def _snapshot(personal: PersonalDigest) -> RunSnapshot:
         filter_text=digest.filter_text,
         locale=digest.locale,
         layout=digest.layout,
+        matched=digest.matched,
     )
 
 
@@ -304,4 +324,5 @@ def personal_digests_for(
         grace=timedelta(seconds=delivery.config.misfire_grace_seconds),
         beat=beat,
         parallel=delivery.config.max_parallel_runs or parallel_runs_for(delivery.engine),
+        corrections=delivery.corrections,
     )

@@ -20,7 +20,7 @@ from bot.digest.build import Backfill
 from bot.digest.settings import DestinationSettings
 from bot.errors import DeliveryError
 from bot.models import Destination, MessageRef, Platform
-from bot.ports import Renderer
+from bot.ports import Renderer, Transport
 from bot.scheduling.jobs import ingest_and_correct
 from formatters.console_text import ConsoleRenderer
 from formatters.discord_embeds import DiscordRenderer
@@ -111,7 +111,7 @@ class PayloadTransport:
 
 def real_wire(
     app: App,
-    transport: PayloadTransport,
+    transport: Transport[Any],
     clock: FixedClock,
     *,
     owner: str = "test",

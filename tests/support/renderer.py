@@ -18,7 +18,7 @@ class ListRenderer:
             text = f"retracted: {note.key}" if note.retracted else f"{note.key} | {note.title}"
             if note.commentary and not note.retracted:
                 text += f" | {note.commentary}"
-            payloads.append(ConsolePayload(plain=text, thread=True))
+            payloads.append(ConsolePayload(plain=text, thread=True, notes=(note.key,)))
         return payloads
 
     def render_merged(self, digest: Digest) -> ConsolePayload:

@@ -87,6 +87,10 @@ async def test_a_shorter_digest_edits_the_parts_it_no_longer_needs(
     assert list(transport.shown().values()) == [one, renderer.render_merged(digest)]
     assert "위 메시지에 합쳐졌습니다" in renderer.render_merged(digest).text
     assert len(transport.posted) == 2
+    (run,) = await delivery.ledger.recent_runs()
+    keys = tuple(note.key for note in digest.notes)
+    assert one.notes == keys  # the ledger holds what each edited message holds now
+    assert [p.notes for p in await delivery.ledger.parts_of(run.id)] == [keys, ()]
 
     write_notes(tmp_path, _inline(2400))  # grows again: the merged part shows content again
     report = await ingest(tmp_path, delivery)

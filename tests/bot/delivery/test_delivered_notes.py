@@ -1,12 +1,10 @@
 """Which notes the first k parts deliver, on the real Slack, Discord and terminal renderers.
 
 Each note carries a marker only its own entry shows (in its commentary), so where each note
-lands can be read off the payloads: a note is delivered by the first k parts when the parts
-showing its marker are among them (the header, first, lists titles only). In the thread layout
-the answer is exactly that; in the inline layout it may count fewer (a repeat in the next
-digest, never a loss), since a message there packs several notes and the render that tells
-them apart may pack the later messages differently. Commentaries of varied length make the
-inline layouts pack several notes into a message and split elsewhere.
+lands can be read off the payloads: a note is delivered by the first k parts exactly when the
+parts showing its marker are among them (the header, first, lists titles only), in both
+layouts: each payload reports the notes whose entry it holds. Commentaries of varied length
+make the inline layouts pack several notes into a message and split elsewhere.
 """
 
 from __future__ import annotations
@@ -78,10 +76,7 @@ def check(platform: Platform, digest: Digest) -> None:
         got = delivered_notes(renderer, digest, sent)
         want = expected(digest, payloads, sent)
         assert got == keys[: len(got)], "the delivered notes are a prefix of the digest"
-        if digest.layout is Layout.THREAD or sent in (0, len(payloads)):
-            assert set(got) & live == want, (digest.layout, sent)
-        else:
-            assert set(got) & live <= want, (digest.layout, sent)  # never one it did not send
+        assert set(got) & live == want, (digest.layout, sent)
 
 
 @SETTINGS

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
-import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, insert, inspect, text
@@ -19,20 +17,7 @@ from bot.store.engine import make_engine
 from bot.store.migrate import MIGRATIONS_DIR, upgrade_database
 from bot.store.schema import NoteRow
 from tests.support.clock import FixedClock
-from tests.support.databases import PostgresDatabases
 from tests.support.search import JUDGMENTS_PATH, keys_for, search_service
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.config.getoption("--db") not in ("all", request.param):
-        pytest.skip("--db")
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
-        return
-    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
-    async with databases.fresh(migrated=False) as url:
-        yield url
 
 
 async def test_upgrade_indexes_existing_notes(empty_url: str) -> None:
