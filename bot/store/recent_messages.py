@@ -1,6 +1,7 @@
 """The messages the ledger sent recently: what the reconcile pass reads reactions on. Channel
 digests' and personal DM digests' alike: a DM's messages keep the ledger's channel `@<user id>`
-(the reader opens the DM) and are never in a thread (every part of a DM is posted into it)."""
+(the reader opens the DM) and get no `thread_of`: Discord posts every part of a DM into the DM
+itself, and Slack reads a thread reply by its channel and `ts` alone."""
 
 from __future__ import annotations
 
