@@ -2,7 +2,7 @@
 away follows the paper's tags, one removed takes back what it added, a reaction an event already
 applied changes nothing and is confirmed to nobody, the bot's own reactions are left out, a
 person who unsubscribed by command is not subscribed again by the 🔔 still on the message, and
-only recent paper messages are read."""
+only recent paper messages are read, people's DM digests' included."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ class World:
     """A posted digest (a header and two papers), the handler and the reconciler over it."""
 
     def __init__(self, app: App, delivery: Delivery, transport: RecordingTransport) -> None:
-        self.app, self.transport = app, transport
+        self.app, self.transport, self.delivery = app, transport, delivery
         self.store = SqlSubscriptionStore(app.engine)
         self.service = SubscriptionService(self.store, app.clock)
         papers = PartNotes(app.engine, app.notes, lambda p: delivery.publisher.route(p).renderer)
@@ -224,3 +224,21 @@ async def test_the_users_the_handler_ignores_are_neither_applied_nor_counted(
     assert await world.reconcile() == (1, 0)
     assert await world.reconcile() == (0, 0)  # not found again at every pass
     assert world.confirmed == [("U1", world.paper_a.message_id)]
+
+
+async def test_a_dm_digests_papers_are_read_as_the_ledger_keeps_them_and_outside_any_thread(
+    app: App, clock: FixedClock
+) -> None:
+    world = await _world(app, clock)
+    await world.delivery.runner.run(dest("@U1"), "dm:slot:2024-09-18T09:00")
+    dm_header, dm_a, dm_b = (s.ref for s in world.transport.sent[3:6])
+    assert dm_a.channel == "@U1" and dm_a.workspace == "T1"
+    world.reader.react(dm_b, "U1")  # on the DM's second paper, while away
+
+    assert await world.reconcile() == (1, 0)
+    assert await world.following() == ["tag:scaling", "tag:rl"]
+    read = [m for m in world.reader.read if m.ref.channel == "@U1"]
+    assert [m.ref for m in read] == [dm_a, dm_b]  # never its header
+    assert {m.thread_of for m in read} == {None}  # a DM's parts are read by their own ids
+    assert world.confirmed == [("U1", dm_b.message_id)]
+    assert dm_header not in {m.ref for m in read}
