@@ -11,7 +11,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.clients import web_client
+from adapters.slack.reactions import SlackReactionReader
+from bot.models import MessageRef, Platform
+from bot.subscriptions.reconcile import Reactable
 from tests.support.real_delivery import Entry, notes_text
 from tests.support.slack_api import Call, SlackApi, slack_api
 from tests.support.slack_calls import ephemeral, shown, to
@@ -37,6 +42,7 @@ LATER_DAY = (
     Entry("Attention Once More", commentary="또.", tags=("attention",)),
 )
 ARGS = ("--ingest-every", "0.1")
+BELL = frozenset({"bell"})
 
 
 @pytest.fixture
@@ -176,3 +182,25 @@ async def test_a_bell_on_a_dm_digests_paper_added_while_stopped_follows_at_the_n
     reads = [c.args["channel"] for c in api.called("reactions.get")]
     assert "DU2" in reads and "@U2" not in reads
     assert api.problems == []
+
+
+async def test_the_reader_opens_a_dm_once_and_a_dm_that_cannot_be_opened_is_unreadable(
+    api: SlackApi,
+) -> None:
+    client = web_client(api.base_url, TOKEN)
+
+    async def clients(_workspace: str) -> AsyncWebClient:
+        return client
+
+    reader = SlackReactionReader(clients)
+    posted = await client.chat_postMessage(channel="DU2", text="a paper")
+    api.react("DU2", str(posted["ts"]), "bell", "U2")
+    in_dm = Reactable(MessageRef(Platform.SLACK, "T1", "@U2", str(posted["ts"])), BELL)
+    assert await reader.reactions(in_dm) == {"bell": frozenset({"U2"})}
+    assert await reader.reactions(in_dm) == {"bell": frozenset({"U2"})}
+    assert [c.args["users"] for c in api.called("conversations.open")] == ["U2"]  # once
+    assert [c.args["channel"] for c in api.called("reactions.get")] == ["DU2", "DU2"]
+
+    api.fail("conversations.open", error="user_disabled")  # the person was deactivated
+    gone = Reactable(MessageRef(Platform.SLACK, "T1", "@U3", str(posted["ts"])), BELL)
+    assert await reader.reactions(gone) is None
