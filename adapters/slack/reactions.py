@@ -34,6 +34,8 @@ GONE = frozenset(
     {"message_not_found", "channel_not_found", "not_in_channel", "thread_not_found", "is_archived"}
 )
 """A message that cannot be read any more: its reactions change nothing."""
+DM_GONE = frozenset({"user_not_found", "user_disabled", "user_not_visible", "cannot_dm_bot"})
+"""A DM that cannot be opened any more (the person left or was deactivated): unreadable too."""
 _SKIN_TONE = re.compile(r"::skin-tone-\d$")
 
 
@@ -79,12 +81,13 @@ class SlackReactionReader:
         ref = message.ref
         client = await self._reader(ref.workspace)
         try:
+            channel = await self.channel(ref)
             answer = await client.reactions_get(
-                channel=await self.channel(ref), timestamp=ref.message_id, full=True
+                channel=channel, timestamp=ref.message_id, full=True
             )
         except SlackApiError as exc:
             code = slack_error_code(exc)
-            if code in GONE:
+            if code in GONE or code in DM_GONE:
                 log.info("reconcile: %s %s cannot be read (%s)", ref.channel, ref.message_id, code)
                 return None
             raise
