@@ -7,6 +7,7 @@ import asyncio
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -47,6 +48,9 @@ class _NoSocket:
     session_id = "s"
     shard = (0, 1)
     seq = 0
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []  # what was dispatched (a resume replays them)
 
     class ws:
         closed = False
