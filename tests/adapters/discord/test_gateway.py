@@ -11,7 +11,13 @@ from bot.app import App
 from bot.models import MessageRef, Platform, Reaction
 from tests.support.discord_bot import running
 from tests.support.discord_paper import Bot, bot_parts, texts
-from tests.support.discord_standin import BOT_ID, DiscordStandIn, snowflake
+from tests.support.discord_standin import (
+    BOT_ID,
+    CHANNEL_PUBLIC_THREAD,
+    Channel,
+    DiscordStandIn,
+    snowflake,
+)
 
 GATEWAY = "paperbot_discord_gateway_total"
 
@@ -51,6 +57,20 @@ async def test_reactions_on_uncached_messages_reach_the_core(bot: Bot) -> None:
     )
     removed = await next_reaction(bot)
     assert (removed.user, removed.emoji, removed.added) == ("42", "1234567890", False)
+
+
+async def test_a_reaction_in_a_thread_names_its_parent_channel_and_the_thread(bot: Bot) -> None:
+    guild = bot.standin.channels[bot.channel].guild_id
+    thread = Channel(snowflake(), guild, CHANNEL_PUBLIC_THREAD, "notes", parent_id=bot.channel)
+    bot.standin.channels[thread.id] = thread  # not in the client's cache: read once by REST
+    message = snowflake()
+    event = {**reaction(bot, message, "42", {"id": None, "name": "🔔"}), "channel_id": thread.id}
+    for _ in range(2):
+        await bot.standin.dispatch("MESSAGE_REACTION_ADD", event, guild)
+        seen = await next_reaction(bot)
+        ref = MessageRef(Platform.DISCORD, str(guild), bot.channel, message)
+        assert seen == Reaction(ref, "42", "🔔", added=True, thread=thread.id)
+    assert len(bot.standin.sent("GET", rf"/channels/{thread.id}")) == 1  # the parent is kept
 
 
 async def test_the_bots_own_reactions_are_ignored(bot: Bot) -> None:
