@@ -34,7 +34,7 @@ class SearchService:
             limit=page_size,
             offset=(query.page - 1) * page_size,
         )
-        notes = await self._notes.get(ranked.keys)
+        notes = await self._notes.get(ranked.keys) if ranked.keys else []
         hits = tuple(SearchHit(n, s) for n, s in zip(notes, ranked.scores, strict=True))
         return SearchPage(query, hits, ranked.total, page_size, ranked=bool(concepts))
 
