@@ -49,6 +49,7 @@ from bot.search.ranking import (
     rank_plan,
 )
 from bot.search.text import normalize_phrase
+from bot.store.search_generation import GENERATION_ROW, SearchGenerationRow
 from bot.store.search_schema import DOC_COUNT_TERM, SearchPostingRow, SearchTermRow
 
 __all__ = ["MAX_PREFIX_TERMS", "ListDriver", "ListPlan", "RankedIds", "SqlSearchIndex"]
@@ -130,6 +131,12 @@ class SqlSearchIndex:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+
+    async def generation(self) -> int:
+        """The index's generation: it moves with every write to the notes or the index."""
+        query = select(SearchGenerationRow.value).where(SearchGenerationRow.id == GENERATION_ROW)
+        async with self._engine.connect() as connection:
+            return int(await connection.scalar(query) or 0)
 
     async def plan(self, concepts: Sequence[Concept]) -> RankPlan:
         """The read plan of the concepts, from the vocabulary as it is now."""

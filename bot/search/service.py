@@ -1,9 +1,14 @@
 """SearchService: runs a `Query` and returns a `SearchPage`; ranking policy lives here and in
-the planner, not in SQL strings spread across modules."""
+the planner, not in SQL strings spread across modules.
+
+Pages are cached per index generation (`bot.search.cache`): a repeated search, or a button
+turning back to a page already shown, costs one primary-key read while nothing was written.
+"""
 
 from __future__ import annotations
 
 from bot.models import Note
+from bot.search.cache import RESULT_CACHE_SIZE, GenerationCache
 from bot.search.glossary import Glossary
 from bot.search.index_sql import SqlSearchIndex
 from bot.search.models import PAGE_SIZE, SearchFilters, SearchHit, SearchPage, TagCount
@@ -18,13 +23,35 @@ __all__ = ["SearchService"]
 class SearchService:
     """Search, single entries and tag counts over the stored notes."""
 
-    def __init__(self, notes: SqlNoteStore, index: SqlSearchIndex, glossary: Glossary) -> None:
+    def __init__(
+        self,
+        notes: SqlNoteStore,
+        index: SqlSearchIndex,
+        glossary: Glossary,
+        *,
+        cache_size: int = RESULT_CACHE_SIZE,
+    ) -> None:
         self._notes = notes
         self._index = index
         self._glossary = glossary
+        self.cache: GenerationCache[SearchPage] = GenerationCache(cache_size)
 
     async def search(self, query: Query, *, page_size: int = PAGE_SIZE) -> SearchPage:
-        """The query's page: ranked when it has words, else newest first. Retracted notes never."""
+        """The query's page: ranked when it has words, else newest first. Retracted notes never.
+
+        Answered from the cache when the index has not changed since the page was read.
+        """
+        if not self.cache.enabled:
+            return await self._search(query, page_size)
+        generation = await self._index.generation()
+        key = (query, page_size)
+        found = self.cache.get(generation, key)
+        if found is None:
+            found = await self._search(query, page_size)
+            self.cache.put(generation, key, found)
+        return found
+
+    async def _search(self, query: Query, page_size: int) -> SearchPage:
         concepts = plan_concepts(query, self._glossary)
         if query.has_terms and not concepts:
             return SearchPage(query, (), 0, page_size, ranked=True)
