@@ -608,11 +608,24 @@ async def _filtered_docs(connection: AsyncConnection, plan: FilterPlan) -> tuple
         where.append(f"f.day >= {params.bind(filters.since.toordinal())}")
     if filters.until is not None:
         where.append(f"f.day <= {params.bind(filters.until.toordinal())}")
+    # The rarest group drives; each other is probed by primary key for its notes (a range of
+    # names, too many to list, is read once instead). Without the probes SQLite reads every
+    # group's whole list first (27 ms instead of 2 for the query with every filter kind).
     for group in others:
-        found = _read_sql(group.read, params, "term")
-        where.append(f"f.doc IN (SELECT doc FROM search_postings WHERE {found})")
+        if group.read.is_range:
+            found = _read_sql(group.read, params, "term")
+            where.append(f"f.doc IN (SELECT doc FROM search_postings WHERE {found})")
+        else:
+            found = _read_sql(group.read, params, "g.term")
+            where.append(
+                f"EXISTS (SELECT 1 FROM search_postings AS g WHERE {found} AND g.doc = f.doc)"
+            )
     if filters.excluded_tags:
-        where.append(_excluded_sql(filters.excluded_tags, params, "f"))
+        listed = ", ".join(params.bind(TAG_PREFIX + t) for t in filters.excluded_tags)
+        where.append(
+            f"NOT EXISTS (SELECT 1 FROM search_postings AS x WHERE x.term IN ({listed}) "
+            "AND x.doc = f.doc)"
+        )
     for author in filters.authors:
         where.extend(_name_sql(author, params, "f"))
     sql = (
