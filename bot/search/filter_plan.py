@@ -30,9 +30,11 @@ __all__ = [
     "FilterGroup",
     "FilterPlan",
     "FilterRead",
+    "conditions",
     "filter_plan",
     "filter_reads",
     "upper",
+    "worth_planning",
 ]
 
 MAX_FILTERED_DOCS = 2000
@@ -110,6 +112,20 @@ def filter_reads(filters: SearchFilters) -> tuple[FilterRead, ...]:
     return tuple(dict.fromkeys(reads))
 
 
+def conditions(filters: SearchFilters) -> int:
+    """How many conditions the filters set: required groups, the exclusions, a date range,
+    each full name (several words) checked in the text."""
+    names = sum(1 for a in filters.authors if len(normalize_phrase(a).split()) > 1)
+    dates = filters.since is not None or filters.until is not None
+    return len(filter_reads(filters)) + bool(filters.excluded_tags) + names + dates
+
+
+def worth_planning(filters: SearchFilters) -> bool:
+    """Whether the vocabulary is asked about the filters at all: a required group and at
+    least one more condition (one condition alone is checked while ranking, as cheaply)."""
+    return bool(filter_reads(filters)) and conditions(filters) >= 2
+
+
 def filter_plan(
     filters: SearchFilters,
     found: Mapping[FilterRead, FilterGroup],
@@ -129,12 +145,9 @@ def filter_plan(
     estimate = float(max(total_docs, 1))
     for group in groups:
         estimate *= min(1.0, group.postings / max(total_docs, 1))
-    names = sum(1 for a in filters.authors if len(normalize_phrase(a).split()) > 1)
-    conditions = len(groups) + bool(filters.excluded_tags) + names
-    conditions += filters.since is not None or filters.until is not None
     bound = math.ceil(estimate)
     first = (
-        conditions >= 2
+        conditions(filters) >= 2
         and bound <= MAX_FILTERED_DOCS
         and (ranking_postings is None or bound <= ranking_postings)
     )

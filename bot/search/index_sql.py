@@ -32,6 +32,7 @@ from bot.search.filter_plan import (
     filter_plan,
     filter_reads,
     upper,
+    worth_planning,
 )
 from bot.search.index_terms import AUTHOR_PREFIX, TAG_PREFIX
 from bot.search.models import SearchFilters
@@ -152,11 +153,10 @@ class SqlSearchIndex:
         group no note holds answers at once, and a small intersection is found before ranking.
         """
         async with self._engine.connect() as connection:
-            reads = filter_reads(filters)
             ranking = await _plan(connection, concepts) if concepts else None
             docs: tuple[int, ...] | None = None
-            if reads:
-                found, total_docs = await _filter_groups(connection, reads)
+            if worth_planning(filters):
+                found, total_docs = await _filter_groups(connection, filter_reads(filters))
                 driving = ranking.passes[0].driver_postings if ranking and ranking.passes else None
                 plan = filter_plan(filters, found, total_docs, driving)
                 if plan is not None and plan.empty:

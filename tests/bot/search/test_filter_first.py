@@ -13,7 +13,13 @@ from sqlalchemy import event
 from bot.app import App
 from bot.search import filter_plan as plans
 from bot.search import index_sql
-from bot.search.filter_plan import FilterGroup, FilterRead, filter_plan, filter_reads
+from bot.search.filter_plan import (
+    FilterGroup,
+    FilterRead,
+    filter_plan,
+    filter_reads,
+    worth_planning,
+)
 from bot.search.models import SearchFilters
 from bot.search.query import parse_query
 from bot.search.service import SearchService
@@ -96,6 +102,13 @@ def test_a_filter_no_note_meets_empties_the_plan() -> None:
     assert plan is not None and plan.empty
 
 
+def test_one_condition_alone_asks_the_vocabulary_nothing() -> None:
+    assert not worth_planning(_filters("tag:llm reward"))
+    assert not worth_planning(_filters("since:2024-01 -tag:survey"))  # no required group
+    assert worth_planning(_filters("tag:llm -tag:survey"))
+    assert worth_planning(_filters('author:"Sanjeev Arora"'))  # the parts and the full name
+
+
 def test_dates_and_exclusions_alone_have_no_plan() -> None:
     assert filter_plan(_filters("since:2024-01 -tag:survey"), {}, 50_000, None) is None
 
@@ -145,7 +158,7 @@ async def test_a_filter_no_note_meets_is_answered_without_ranking(
     seeded: SearchService, app: App
 ) -> None:
     with _statements(app) as seen:
-        page = await seeded.search(parse_query("tag:nosuchtag reward model"))
+        page = await seeded.search(parse_query("tag:nosuchtag tag:rlhf reward model"))
     assert page.total == 0 and not page.hits
     reads = [s for s in seen if "search_generation" not in s]  # the cache's check aside
     assert not any("search_postings" in s for s in reads)
