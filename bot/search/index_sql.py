@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -53,7 +54,14 @@ from bot.search.text import normalize_phrase
 from bot.store.search_generation import GENERATION_ROW, SearchGenerationRow
 from bot.store.search_schema import DOC_COUNT_TERM, SearchPostingRow, SearchTermRow
 
-__all__ = ["MAX_PREFIX_TERMS", "ListDriver", "ListPlan", "RankedIds", "SqlSearchIndex"]
+__all__ = [
+    "MAX_PREFIX_TERMS",
+    "IndexReader",
+    "ListDriver",
+    "ListPlan",
+    "RankedIds",
+    "SqlSearchIndex",
+]
 
 MAX_PREFIX_TERMS = 12
 """A prefix expands to its most frequent completions: enough for `interpretab`, and a bound on
@@ -133,11 +141,17 @@ class SqlSearchIndex:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[IndexReader]:
+        """One connection for a command's reads: the generation check and the search share it
+        (a checkout and its reset each cost a round trip to the driver's thread on SQLite)."""
+        async with self._engine.connect() as connection:
+            yield IndexReader(connection)
+
     async def generation(self) -> int:
         """The index's generation: it moves with every write to the notes or the index."""
-        query = select(SearchGenerationRow.value).where(SearchGenerationRow.id == GENERATION_ROW)
-        async with self._engine.connect() as connection:
-            return int(await connection.scalar(query) or 0)
+        async with self.reader() as reader:
+            return await reader.generation()
 
     async def plan(self, concepts: Sequence[Concept]) -> RankPlan:
         """The read plan of the concepts, from the vocabulary as it is now."""
@@ -147,35 +161,9 @@ class SqlSearchIndex:
     async def search(
         self, concepts: Sequence[Concept], filters: SearchFilters, *, limit: int, offset: int
     ) -> RankedIds:
-        """One page of note keys: ranked when there are concepts, else newest first.
-
-        Required filters are looked up in the vocabulary first (`bot.search.filter_plan`): a
-        group no note holds answers at once, and a small intersection is found before ranking.
-        """
-        async with self._engine.connect() as connection:
-            ranking = await _plan(connection, concepts) if concepts else None
-            docs: tuple[int, ...] | None = None
-            if worth_planning(filters):
-                found, total_docs = await _filter_groups(connection, filter_reads(filters))
-                driving = ranking.passes[0].driver_postings if ranking and ranking.passes else None
-                plan = filter_plan(filters, found, total_docs, driving)
-                if plan is not None and plan.empty:
-                    return RankedIds((), (), 0)
-                if plan is not None and plan.first:
-                    docs = await _filtered_docs(connection, plan)
-                    if docs == ():
-                        return RankedIds((), (), 0)
-            if ranking is None:
-                return await _newest_first(connection, list_plan(filters), limit, offset, docs)
-            found_ids = RankedIds((), (), 0)
-            # Notes with every concept first; when none has them all, notes with any.
-            for ranking_pass in ranking.passes:
-                found_ids = await _ranked_page(
-                    connection, ranking_pass, filters, limit, offset, docs
-                )
-                if found_ids.total:
-                    break
-            return found_ids
+        """One page of note keys (`IndexReader.search`) on a connection of its own."""
+        async with self.reader() as reader:
+            return await reader.search(concepts, filters, limit=limit, offset=offset)
 
     async def tag_counts(self) -> dict[str, int]:
         """Every tag of a live note with how many live notes carry it: the vocabulary's
@@ -201,6 +189,49 @@ class SqlSearchIndex:
         ]
         async with self._engine.connect() as connection:
             return [int(await connection.scalar(part) or 0) for part in parts]
+
+
+class IndexReader:
+    """The index's reads on one open connection."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def generation(self) -> int:
+        """The index's generation: it moves with every write to the notes or the index."""
+        query = select(SearchGenerationRow.value).where(SearchGenerationRow.id == GENERATION_ROW)
+        return int(await self._connection.scalar(query) or 0)
+
+    async def search(
+        self, concepts: Sequence[Concept], filters: SearchFilters, *, limit: int, offset: int
+    ) -> RankedIds:
+        """One page of note keys: ranked when there are concepts, else newest first.
+
+        Required filters are looked up in the vocabulary first (`bot.search.filter_plan`): a
+        group no note holds answers at once, and a small intersection is found before ranking.
+        """
+        connection = self._connection
+        ranking = await _plan(connection, concepts) if concepts else None
+        docs: tuple[int, ...] | None = None
+        if worth_planning(filters):
+            found, total_docs = await _filter_groups(connection, filter_reads(filters))
+            driving = ranking.passes[0].driver_postings if ranking and ranking.passes else None
+            plan = filter_plan(filters, found, total_docs, driving)
+            if plan is not None and plan.empty:
+                return RankedIds((), (), 0)
+            if plan is not None and plan.first:
+                docs = await _filtered_docs(connection, plan)
+                if docs == ():
+                    return RankedIds((), (), 0)
+        if ranking is None:
+            return await _newest_first(connection, list_plan(filters), limit, offset, docs)
+        found_ids = RankedIds((), (), 0)
+        # Notes with every concept first; when none has them all, notes with any.
+        for ranking_pass in ranking.passes:
+            found_ids = await _ranked_page(connection, ranking_pass, filters, limit, offset, docs)
+            if found_ids.total:
+                break
+        return found_ids
 
 
 async def _plan(connection: AsyncConnection, concepts: Sequence[Concept]) -> RankPlan:

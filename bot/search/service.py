@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.models import Note
 from bot.search.cache import RESULT_CACHE_SIZE, GenerationCache
 from bot.search.glossary import Glossary
-from bot.search.index_sql import SqlSearchIndex
+from bot.search.index_sql import RankedIds, SqlSearchIndex
 from bot.search.models import PAGE_SIZE, SearchFilters, SearchHit, SearchPage, TagCount
 from bot.search.plan import plan_concepts
 from bot.search.query import Query
@@ -41,29 +41,27 @@ class SearchService:
 
         Answered from the cache when the index has not changed since the page was read.
         """
-        if not self.cache.enabled:
-            return await self._search(query, page_size)
-        generation = await self._index.generation()
-        key = (query, page_size)
-        found = self.cache.get(generation, key)
-        if found is None:
-            found = await self._search(query, page_size)
-            self.cache.put(generation, key, found)
-        return found
-
-    async def _search(self, query: Query, page_size: int) -> SearchPage:
-        concepts = plan_concepts(query, self._glossary)
-        if query.has_terms and not concepts:
-            return SearchPage(query, (), 0, page_size, ranked=True)
-        ranked = await self._index.search(
-            concepts,
-            self.filters(query),
-            limit=page_size,
-            offset=(query.page - 1) * page_size,
-        )
+        async with self._index.reader() as reader:
+            generation = await reader.generation() if self.cache.enabled else 0
+            key = (query, page_size)
+            if (found := self.cache.get(generation, key)) is not None:
+                return found
+            concepts = plan_concepts(query, self._glossary)
+            if query.has_terms and not concepts:
+                ranked = RankedIds((), (), 0)
+            else:
+                ranked = await reader.search(
+                    concepts,
+                    self.filters(query),
+                    limit=page_size,
+                    offset=(query.page - 1) * page_size,
+                )
         notes = await self._notes.get(ranked.keys) if ranked.keys else []
         hits = tuple(SearchHit(n, s) for n, s in zip(notes, ranked.scores, strict=True))
-        return SearchPage(query, hits, ranked.total, page_size, ranked=bool(concepts))
+        ranked_by = bool(concepts) or query.has_terms  # words the index lacks: ranked, empty
+        page = SearchPage(query, hits, ranked.total, page_size, ranked=ranked_by)
+        self.cache.put(generation, key, page)
+        return page
 
     async def plan(self, query: Query) -> RankPlan:
         """How the query's words would be read and ranked (what `search` runs)."""
