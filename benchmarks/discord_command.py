@@ -9,8 +9,10 @@ The real discord.py client with paperbot's command tree runs against the local s
 loopback, on SQLite. A round trip is the time from the stand-in dispatching INTERACTION_CREATE
 to it receiving the answer: for `/paper QUERY` the reply with the results (a search done within
 1 s is answered at once; a slower one is deferred and its follow-up is what is timed), for a
-no-op command registered on the same client its immediate reply. Autocomplete is
-INTERACTION_CREATE (type 4) to the type 8 callback.
+no-op command registered on the same client its immediate reply. `/paper` is timed cold (the
+search results cache emptied before each: a query not asked since the last ingest) and warm
+(the cache kept: the 6 queries repeat), on separate rows. Autocomplete is INTERACTION_CREATE
+(type 4) to the type 8 callback.
 Targets (issue 11): `/paper` median within 1.5x of the no-op, autocomplete p99 under 50 ms.
 """
 
@@ -36,7 +38,8 @@ from search_speed import GLOSSARY, ingest  # noqa: E402
 
 from adapters.discord.client import ClientParts, build_client  # noqa: E402
 from adapters.discord.endpoints import Endpoints, apply_endpoints  # noqa: E402
-from bot.app import open_app, paper_command  # noqa: E402
+from bot.app import open_app, search_service  # noqa: E402
+from bot.commands.paper import PaperCommand  # noqa: E402
 from bot.wiring.discord import paper_services  # noqa: E402
 from tests.support.discord_bot import MemoryHashes  # noqa: E402
 from tests.support.discord_standin import DiscordStandIn, Interaction, snowflake  # noqa: E402
@@ -77,7 +80,8 @@ async def measure(entries: int, rounds: int, path: Path) -> list[str]:
         apply_endpoints(Endpoints(standin.api_base, standin.gateway_url))
         guild = standin.add_guild()
         channel = standin.guilds[guild][0]
-        parts = ClientParts(paper_services(app, paper_command(app)), MemoryHashes())
+        search = search_service(app)
+        parts = ClientParts(paper_services(app, PaperCommand(search)), MemoryHashes())
         client = build_client(parts, guild_ready_timeout=0.1)
         client.tree.add_command(_noop())  # type: ignore[attr-defined]
         task = asyncio.create_task(client.start("bench-token"))
@@ -98,6 +102,10 @@ async def measure(entries: int, rounds: int, path: Path) -> list[str]:
                 asked = await command("paper", [option])
                 await standin.wait_for(lambda: asked.complete, 30)
 
+            async def paper_cold() -> None:
+                search.cache.clear()
+                await paper()
+
             async def noop() -> None:
                 asked = await command("noop", [])
                 await standin.wait_for(lambda: asked.callbacks, 30)
@@ -110,7 +118,8 @@ async def measure(entries: int, rounds: int, path: Path) -> list[str]:
 
             rows = [
                 _row("no-op command round trip", await _timed(noop, rounds)),
-                _row("/paper round trip", await _timed(paper, rounds)),
+                _row("/paper round trip, cold", await _timed(paper_cold, rounds)),
+                _row("/paper round trip, warm (cached)", await _timed(paper, rounds)),
                 _row("/paper autocomplete", await _timed(complete, rounds)),
             ]
             if standin.problems:

@@ -180,6 +180,14 @@ class RankPass:
     def tables(self) -> int:
         return sum(c.tables for c in self.concepts)
 
+    @property
+    def driver_postings(self) -> int:
+        """Postings the pass reads to find its notes: the rarest concept's when every concept
+        must match (the others are looked up for its notes), every concept's otherwise."""
+        if self.combine in (Combine.ALL_JOINED, Combine.ALL_GROUPED):
+            return self.concepts[0].cost
+        return sum(c.cost for c in self.concepts)
+
 
 @dataclass(frozen=True, slots=True)
 class RankPlan:

@@ -1,11 +1,16 @@
 """SearchService: runs a `Query` and returns a `SearchPage`; ranking policy lives here and in
-the planner, not in SQL strings spread across modules."""
+the planner, not in SQL strings spread across modules.
+
+Pages are cached per index generation (`bot.search.cache`): a repeated search, or a button
+turning back to a page already shown, costs one primary-key read while nothing was written.
+"""
 
 from __future__ import annotations
 
 from bot.models import Note
+from bot.search.cache import RESULT_CACHE_SIZE, GenerationCache
 from bot.search.glossary import Glossary
-from bot.search.index_sql import SqlSearchIndex
+from bot.search.index_sql import RankedIds, SqlSearchIndex
 from bot.search.models import PAGE_SIZE, SearchFilters, SearchHit, SearchPage, TagCount
 from bot.search.plan import plan_concepts
 from bot.search.query import Query
@@ -18,25 +23,45 @@ __all__ = ["SearchService"]
 class SearchService:
     """Search, single entries and tag counts over the stored notes."""
 
-    def __init__(self, notes: SqlNoteStore, index: SqlSearchIndex, glossary: Glossary) -> None:
+    def __init__(
+        self,
+        notes: SqlNoteStore,
+        index: SqlSearchIndex,
+        glossary: Glossary,
+        *,
+        cache_size: int = RESULT_CACHE_SIZE,
+    ) -> None:
         self._notes = notes
         self._index = index
         self._glossary = glossary
+        self.cache: GenerationCache[SearchPage] = GenerationCache(cache_size)
 
     async def search(self, query: Query, *, page_size: int = PAGE_SIZE) -> SearchPage:
-        """The query's page: ranked when it has words, else newest first. Retracted notes never."""
-        concepts = plan_concepts(query, self._glossary)
-        if query.has_terms and not concepts:
-            return SearchPage(query, (), 0, page_size, ranked=True)
-        ranked = await self._index.search(
-            concepts,
-            self.filters(query),
-            limit=page_size,
-            offset=(query.page - 1) * page_size,
-        )
-        notes = await self._notes.get(ranked.keys)
+        """The query's page: ranked when it has words, else newest first. Retracted notes never.
+
+        Answered from the cache when the index has not changed since the page was read.
+        """
+        async with self._index.reader() as reader:
+            generation = await reader.generation() if self.cache.enabled else 0
+            key = (query, page_size)
+            if (found := self.cache.get(generation, key)) is not None:
+                return found
+            concepts = plan_concepts(query, self._glossary)
+            if query.has_terms and not concepts:
+                ranked = RankedIds((), (), 0)
+            else:
+                ranked = await reader.search(
+                    concepts,
+                    self.filters(query),
+                    limit=page_size,
+                    offset=(query.page - 1) * page_size,
+                )
+        notes = await self._notes.get(ranked.keys) if ranked.keys else []
         hits = tuple(SearchHit(n, s) for n, s in zip(notes, ranked.scores, strict=True))
-        return SearchPage(query, hits, ranked.total, page_size, ranked=bool(concepts))
+        ranked_by = bool(concepts) or query.has_terms  # words the index lacks: ranked, empty
+        page = SearchPage(query, hits, ranked.total, page_size, ranked=ranked_by)
+        self.cache.put(generation, key, page)
+        return page
 
     async def plan(self, query: Query) -> RankPlan:
         """How the query's words would be read and ranked (what `search` runs)."""
