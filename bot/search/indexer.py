@@ -17,6 +17,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
@@ -204,7 +205,7 @@ def _index_notes(
         texts.append(_text_values(doc, indexed))
     _delete_postings(connection, dropped)
     _bulk(connection, "UPDATE search_postings SET weight = ? WHERE term = ? AND doc = ?", changed)
-    added.sort()
+    added.sort(key=itemgetter(0))  # by term; stable, so each term's notes stay in doc order
     _bulk(
         connection,
         "INSERT INTO search_postings (term, doc, weight, day) VALUES (?, ?, ?, ?)",
