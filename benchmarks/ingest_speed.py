@@ -138,6 +138,15 @@ def table_sizes(database: Path) -> list[tuple[str, int]]:
     return [(str(name), int(size)) for name, size in rows]
 
 
+def posting_rows(database: Path) -> tuple[int, float]:
+    """How many postings the index holds, and the postings table's bytes per posting."""
+    connection = sqlite3.connect(database)
+    rows = int(connection.execute("SELECT COUNT(*) FROM search_postings").fetchone()[0])
+    sizes = dict(table_sizes(database))
+    connection.close()
+    return rows, sizes.get("search_postings", 0) / max(rows, 1)
+
+
 def fts5_size(ours: Path, database: Path) -> int:
     """An FTS5 table (default tokenizer, content stored) over the same notes' text."""
     connection = sqlite3.connect(database)
@@ -237,6 +246,8 @@ async def main_async(args: argparse.Namespace) -> None:
         print(_line("paperbot database, SQLite", f"{ours / 1e6:.1f} MB", ours / fts))
         for table, size in table_sizes(db):
             print(f"    {table:<40} {size / 1e6:10.1f} MB")
+        postings, posting_bytes = posting_rows(db)
+        print(f"    {postings} postings, {postings / count:.0f} a note, {posting_bytes:.1f} B each")
 
         hashing = read_and_hash(files)
         again, _ = await timed_ingest(url, [corpus])
