@@ -51,10 +51,12 @@ _BATCH = 500
 
 
 def postings_fingerprint(terms: dict[str, int]) -> bytes:
-    """Eight bytes naming a note's exact postings (sorted `term weight` lines, hashed): what
-    `search_texts` keeps so old postings can be recomputed from the stored note and trusted."""
-    lines = "\n".join(f"{term} {weight}" for term, weight in sorted(terms.items()))
-    return hashlib.blake2b(lines.encode("utf-8"), digest_size=8).digest()
+    """Eight bytes naming a note's exact postings (its sorted terms, then their weights in that
+    order, hashed): what `search_texts` keeps so old postings can be recomputed from the stored
+    note and trusted. Terms hold no newline."""
+    keys = sorted(terms)
+    data = "\n".join(keys) + "\n\n" + ",".join([str(terms[key]) for key in keys])
+    return hashlib.blake2b(data.encode("utf-8"), digest_size=8).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,8 +192,13 @@ def _index_notes(
     for note in notes:
         doc, _ = known[note.key]
         indexed = index_note(note, groups)
-        old = stored.get(note.key, {})
+        old = stored.get(note.key)
         day = note.day.toordinal()
+        if not old:  # a new (or re-added) note: every term is added, at C speed
+            added.extend([(term, doc, weight, day) for term, weight in indexed.terms.items()])
+            deltas.update(indexed.terms.keys())
+            texts.append(_text_values(doc, indexed))
+            continue
         for term, weight in indexed.terms.items():
             before = old.get(term)
             if before is None:

@@ -50,7 +50,9 @@ def _decode(blob: bytes) -> dict[str, int]:
 def _fingerprint(terms: dict[str, int]) -> bytes:
     """`bot.search.indexer.postings_fingerprint` as of this revision (kept here: a later
     change of the code must not change what this migration writes)."""
-    return hashlib.blake2b(_lines(terms).encode("utf-8"), digest_size=8).digest()
+    keys = sorted(terms)
+    data = "\n".join(keys) + "\n\n" + ",".join([str(terms[key]) for key in keys])
+    return hashlib.blake2b(data.encode("utf-8"), digest_size=8).digest()
 
 
 def _new_texts(name: str, last: sa.Column[bytes]) -> sa.Table:
