@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.app import App
@@ -97,6 +97,30 @@ async def test_ingest_leaves_exactly_the_postings_of_the_live_notes(
     assert incremental == _expected(live, total)
     await rebuild_search_index(app.engine, app.glossary)
     assert await _snapshot(app.engine) == incremental
+
+
+async def test_an_edit_recomputes_the_old_postings_instead_of_reading_them(
+    app: App, seeds_dir: Path, tmp_path: Path
+) -> None:
+    """An ordinary edit and retraction trust the fingerprint: no statement reads the postings
+    by note (a scan of the whole table, without an index by note)."""
+    folder = _copy_seed(seeds_dir, tmp_path)
+    await ingest_paths([folder], app.notes, app.clock)
+    _edit(folder)
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(app.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        report = await ingest_paths([folder], app.notes, app.clock)
+    finally:
+        event.remove(app.engine.sync_engine, "before_cursor_execute", record)
+    assert (report.total("updated"), report.total("retracted")) == (1, 1)
+    assert not [
+        s for s in statements if s.lstrip().upper().startswith("SELECT") and "search_postings" in s
+    ]
 
 
 async def test_a_note_changed_behind_the_index_is_still_reindexed_exactly(
