@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from bot.app import App
 from bot.ingest.importer import ingest_paths
 from tests.support.clock import FixedClock
 from tests.support.search import keys_for, search_service
+from tests.support.sql_events import commits, selects
 
 CRAFTED = """2024-05-01
 Alpha paper
@@ -66,17 +65,8 @@ async def test_an_unchanged_folder_is_checked_in_a_few_statements_whatever_its_s
         )
     first = await ingest_paths([corpus], app.notes, app.clock)
     assert first.total("added") == 180 and not first.skipped
-    statements: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
-
-    event.listen(app.engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with selects(app.engine) as statements:
         again = await ingest_paths([corpus], app.notes, app.clock)
-    finally:
-        event.remove(app.engine.sync_engine, "before_cursor_execute", count)
     assert all(f.cached for f in again.files) and again.total("unchanged") == 180
     assert len(statements) <= 3, statements
 
@@ -214,20 +204,6 @@ async def _refuse_gamma(app: App) -> None:
             )
 
 
-def _commits(app: App) -> Iterator[list[object]]:
-    """Counts the transactions the engine commits while the block runs."""
-    seen: list[object] = []
-
-    def commit(connection: object) -> None:
-        seen.append(connection)
-
-    event.listen(app.engine.sync_engine, "commit", commit)
-    try:
-        yield seen
-    finally:
-        event.remove(app.engine.sync_engine, "commit", commit)
-
-
 def _day_file(folder: Path, day: date, *titles: str) -> Path:
     path = folder / f"{day}.txt"
     body = "".join(f"{title}\n{title.split()[0].lower()} commentary.\n#t\n" for title in titles)
@@ -241,10 +217,10 @@ async def test_many_small_files_are_stored_in_a_few_transactions(app: App, tmp_p
     corpus.mkdir()
     for n in range(60):
         _day_file(corpus, date(2024, 1, 1) + timedelta(days=n), "Alpha paper", "Beta paper", "Psi")
-    with contextmanager(_commits)(app) as commits:
+    with commits(app.engine) as committed:
         report = await ingest_paths([corpus], app.notes, app.clock)
     assert report.total("added") == 180 and not report.skipped
-    assert len(commits) <= 3, len(commits)
+    assert len(committed) <= 3, len(committed)
     assert [Path(r.path).name for r in report.files] == sorted(p.name for p in corpus.iterdir())
 
 
@@ -291,9 +267,9 @@ async def test_a_note_edited_twice_in_one_batch_is_indexed_as_the_last_file_has_
     day = "2024-04-01\nShared paper\n"
     (folder / "a" / "day.txt").write_text(day + "walrus commentary.\n#t\n", encoding="utf-8")
     (folder / "b" / "day.txt").write_text(day + "narwhal commentary.\n#t\n", encoding="utf-8")
-    with contextmanager(_commits)(app) as commits:
+    with commits(app.engine) as committed:
         report = await ingest_paths([folder], app.notes, app.clock)
-    assert not report.skipped and len(commits) == 1
+    assert not report.skipped and len(committed) == 1
     service = search_service(app)
     [note] = [n async for n in app.notes.iter_notes()]
     assert await keys_for(service, "narwhal") == [note.key]

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.app import App
@@ -21,6 +21,7 @@ from bot.search.indexer import postings_fingerprint, rebuild_search_index
 from bot.store.notes import SqlNoteStore
 from tests.support.clock import FixedClock
 from tests.support.search import REPO_ROOT
+from tests.support.sql_events import selects
 
 Snapshot = tuple[set[tuple[str, str, int, int]], dict[str, int], dict[str, bytes]]
 
@@ -107,20 +108,10 @@ async def test_an_edit_recomputes_the_old_postings_instead_of_reading_them(
     folder = _copy_seed(seeds_dir, tmp_path)
     await ingest_paths([folder], app.notes, app.clock)
     _edit(folder)
-    statements: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    event.listen(app.engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with selects(app.engine) as statements:
         report = await ingest_paths([folder], app.notes, app.clock)
-    finally:
-        event.remove(app.engine.sync_engine, "before_cursor_execute", record)
     assert (report.total("updated"), report.total("retracted")) == (1, 1)
-    assert not [
-        s for s in statements if s.lstrip().upper().startswith("SELECT") and "search_postings" in s
-    ]
+    assert not [s for s in statements if "search_postings" in s]
 
 
 async def test_a_note_changed_behind_the_index_is_still_reindexed_exactly(
