@@ -4,8 +4,8 @@
     .venv/bin/python benchmarks/ingest_speed.py [--notes 50000] [--add-days 5] [--no-postgres]
 
 The corpus is `benchmarks/synthetic.py`'s (pieces of the seed notes, 14 notes a day) written as
-daily notes files and ingested through `paperbot ingest`'s code (`ingest_paths`, one transaction
-per file). Prints, each beside its baseline:
+daily notes files and ingested through `paperbot ingest`'s code (`ingest_paths`: whole files, a
+batch of a few hundred notes per transaction). Prints, each beside its baseline:
 
 - first ingest on SQLite vs parsing every file plus `executemany` of the note rows alone into a
   bare SQLite table (one transaction per file, same journal settings); PostgreSQL vs SQLite;
@@ -138,6 +138,15 @@ def table_sizes(database: Path) -> list[tuple[str, int]]:
     return [(str(name), int(size)) for name, size in rows]
 
 
+def posting_rows(database: Path) -> tuple[int, float]:
+    """How many postings the index holds, and the postings table's bytes per posting."""
+    connection = sqlite3.connect(database)
+    rows = int(connection.execute("SELECT COUNT(*) FROM search_postings").fetchone()[0])
+    sizes = dict(table_sizes(database))
+    connection.close()
+    return rows, sizes.get("search_postings", 0) / max(rows, 1)
+
+
 def fts5_size(ours: Path, database: Path) -> int:
     """An FTS5 table (default tokenizer, content stored) over the same notes' text."""
     connection = sqlite3.connect(database)
@@ -155,24 +164,34 @@ def fts5_size(ours: Path, database: Path) -> int:
     return database.stat().st_size
 
 
+LAST_CPU = [0.0]
+"""This process's CPU seconds (every thread) in the last `timed_ingest`: on a shared machine
+a steadier figure than the wall clock (PostgreSQL's own work is not in it)."""
+
+
 async def timed_ingest(url: str, paths: list[Path]) -> tuple[float, int]:
     """Seconds to ingest `paths` (files or folders) with the real code; notes added."""
     async with open_app(url, clock=FixedClock()) as app:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = await ingest_paths(paths, app.notes, app.clock)
         elapsed = time.perf_counter() - started
+        LAST_CPU[0] = time.process_time() - cpu
     assert not report.skipped, report.skipped[0].skipped
     return elapsed, report.total("added") + report.total("unchanged")
 
 
 async def per_note_adding(url: str, added: list[Path]) -> float:
-    """Median milliseconds per note of ingesting each added day's file on its own."""
-    samples = []
+    """Median milliseconds per note of ingesting each added day's file on its own (and the
+    median CPU milliseconds per note in `LAST_CPU`)."""
+    samples, cpu = [], []
     async with open_app(url, clock=FixedClock()) as app:
         for path in added:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             report = await ingest_paths([path], app.notes, app.clock)
-            samples.append((time.perf_counter() - started) * 1000 / report.total("added"))
+            notes = report.total("added")
+            samples.append((time.perf_counter() - started) * 1000 / notes)
+            cpu.append((time.process_time() - cpu_started) * 1000 / notes)
+    LAST_CPU[0] = statistics.median(cpu)
     return statistics.median(samples)
 
 
@@ -206,12 +225,22 @@ async def main_async(args: argparse.Namespace) -> None:
         url = f"sqlite:///{db}"
         print(f"corpus: {len(files)} files; adding {args.add_days} days of 14 notes", flush=True)
 
+        cpu = time.process_time()
         baseline = bare_baseline(files, folder / "bare.sqlite3")
+        baseline_cpu = time.process_time() - cpu
         first, count = await timed_ingest(url, [corpus])
-        print(_line("baseline: parse + executemany note rows", f"{baseline:.2f} s", 1.0))
+        print(
+            _line(
+                "baseline: parse + executemany note rows",
+                f"{baseline:.2f} s",
+                1.0,
+                f"CPU {baseline_cpu:.2f} s",
+            )
+        )
         print(
             _line("first ingest, SQLite", f"{first:.2f} s", first / baseline,
-                  f"{count} notes, {first / count * 1000:.2f} ms/note"),
+                  f"{count} notes, {first / count * 1000:.2f} ms/note, CPU {LAST_CPU[0]:.2f} s "
+                  f"({LAST_CPU[0] / baseline_cpu:.1f}x)"),
             flush=True,
         )  # fmt: skip
 
@@ -221,6 +250,8 @@ async def main_async(args: argparse.Namespace) -> None:
         print(_line("paperbot database, SQLite", f"{ours / 1e6:.1f} MB", ours / fts))
         for table, size in table_sizes(db):
             print(f"    {table:<40} {size / 1e6:10.1f} MB")
+        postings, posting_bytes = posting_rows(db)
+        print(f"    {postings} postings, {postings / count:.0f} a note, {posting_bytes:.1f} B each")
 
         hashing = read_and_hash(files)
         again, _ = await timed_ingest(url, [corpus])
@@ -229,13 +260,16 @@ async def main_async(args: argparse.Namespace) -> None:
 
         await timed_ingest(f"sqlite:///{small_db}", [small])
         small_rate = await per_note_adding(f"sqlite:///{small_db}", added)
+        small_cpu = LAST_CPU[0]
         big_rate = await per_note_adding(url, added)
+        big_cpu = LAST_CPU[0]
         print(
-            _line(f"adding a day to {small_notes} notes, SQLite", f"{small_rate:.2f} ms/note", 1.0)
-        )
+            _line(f"adding a day to {small_notes} notes, SQLite", f"{small_rate:.2f} ms/note", 1.0,
+                  f"CPU {small_cpu:.2f} ms/note")
+        )  # fmt: skip
         print(
             _line(f"adding a day to {count} notes, SQLite", f"{big_rate:.2f} ms/note",
-                  big_rate / small_rate),
+                  big_rate / small_rate, f"CPU {big_cpu:.2f} ms/note ({big_cpu / small_cpu:.2f}x)"),
             flush=True,
         )  # fmt: skip
 

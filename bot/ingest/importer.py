@@ -1,9 +1,11 @@
-"""Ingest: notes files and folders into the store, one transaction per file.
+"""Ingest: notes files and folders into the store, whole files in one transaction per batch.
 
 A file that can't be read is skipped with a reason naming the file and line; the other files
 still go in, and nothing stored before is lost or changed. Every file is hashed first and the
 hashes are checked against the store in one query, so an unchanged corpus costs about as much as
-reading it. A file that was ingested from a folder and is no longer there has its notes
+reading it. Changed files are stored a few hundred notes per transaction; when the database
+refuses a batch, its files are stored again one per transaction, so only the refused file is
+skipped. A file that was ingested from a folder and is no longer there has its notes
 retracted (kept, never deleted) when that folder is ingested again.
 """
 
@@ -15,7 +17,6 @@ import logging
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -24,7 +25,7 @@ from bot.errors import NoteParseError
 from bot.ingest.parser import PARSER_VERSION, parse_notes
 from bot.models import Note, NoteSource
 from bot.ports import Clock
-from bot.store.notes import FileChanges, SqlNoteStore, StoredFile
+from bot.store.notes import FileChanges, FileUpdate, SqlNoteStore, StoredFile
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -229,18 +230,22 @@ async def ingest_paths(
 
     seen: set[str] = set()
     source_ids = _SourceIds()
+    batch = _Batch()
     unread = files[::-1]  # popped from the end: in path order
     while unread:
         for item in await asyncio.to_thread(_read_files, unread, stored, source_ids):
             seen.add(item.source)
             if item.current is not None:
-                done(
+                batch.reports.append(
                     FileReport(
                         path=str(item.path), cached=True, cached_notes=item.current.note_count
                     )
                 )
             else:
-                done(await _ingest_read(item, store, clock))
+                batch.add(_parse_read(item))
+            if batch.full:
+                await _store_batch(batch, store, clock, done)
+    await _store_batch(batch, store, clock, done)
     gone, report.notices = _gone_files(given, seen, stored)
     for record in gone:
         changes = await store.retract_file(record, now=clock.now())
@@ -275,8 +280,43 @@ def _gone_files(
     return sorted(gone.values(), key=lambda record: record.source), notices
 
 
-async def _ingest_read(item: _Read, store: SqlNoteStore, clock: Clock) -> FileReport:
-    """Parse and store one changed file in one transaction (unchanged notes in it stay as is)."""
+BATCH_NOTES = 400
+"""How many parsed notes one transaction stores at most (whole files, at least one): a commit
+per file would write the index's pages again for every file; a bounded batch keeps the write
+lock short and memory small."""
+
+
+@dataclass(slots=True)
+class _Parsed:
+    """A changed file, parsed: what `SqlNoteStore.replace_files` stores for it."""
+
+    report: FileReport
+    update: FileUpdate
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Reports in file order, and the parsed files among them not stored yet."""
+
+    reports: list[FileReport] = field(default_factory=list)
+    parsed: list[_Parsed] = field(default_factory=list)
+    notes: int = 0
+
+    def add(self, item: FileReport | _Parsed) -> None:
+        if isinstance(item, FileReport):
+            self.reports.append(item)
+            return
+        self.reports.append(item.report)
+        self.parsed.append(item)
+        self.notes += len(item.update.notes)
+
+    @property
+    def full(self) -> bool:
+        return self.notes >= BATCH_NOTES
+
+
+def _parse_read(item: _Read) -> FileReport | _Parsed:
+    """Parse one changed file: its report when it is skipped, else what to store."""
     report = FileReport(path=str(item.path), skipped=item.skipped)
     if item.data is None:
         return report
@@ -287,34 +327,51 @@ async def _ingest_read(item: _Read, store: SqlNoteStore, clock: Clock) -> FileRe
         log.info("skipped %s", exc)  # the caller reports it; logged again it would show twice
         return report
     report.warnings.extend(parsed.warnings)
-    notes = [_with_source(note, item.source) for note in parsed.notes]
-    failure = await _store_file(
-        store, clock, item.source, parsed.day, notes, item.file_hash, report
+    notes = tuple(_with_source(note, item.source) for note in parsed.notes)
+    return _Parsed(
+        report, FileUpdate(item.source, parsed.day, notes, item.file_hash, PARSER_VERSION)
     )
+
+
+async def _store_batch(
+    batch: _Batch, store: SqlNoteStore, clock: Clock, done: Callable[[FileReport], None]
+) -> None:
+    """Store the batch's files in one transaction; if the database refuses it, store them one
+    by one, so only the file it refuses is skipped. Then report every file, in order."""
+    if batch.parsed:
+        try:
+            changes = await store.replace_files(
+                [item.update for item in batch.parsed], now=clock.now()
+            )
+        except DBAPIError:  # IntegrityError included: some file's own transaction will say
+            for item in batch.parsed:
+                await _store_one(item, store, clock)
+        else:
+            for item, file_changes in zip(batch.parsed, changes, strict=True):
+                item.report.changes = file_changes
+    for report in batch.reports:
+        done(report)
+    batch.reports, batch.parsed, batch.notes = [], [], 0
+
+
+async def _store_one(item: _Parsed, store: SqlNoteStore, clock: Clock) -> None:
+    """Store one parsed file in its own transaction; a refused file is reported skipped."""
+    failure = await _store_file(store, clock, item.update, item.report)
     if failure is not None:
-        report.skipped = (
-            f"{item.path}: the database refused the file, nothing of it was stored: {failure}"
+        item.report.skipped = (
+            f"{item.report.path}: the database refused the file, nothing of it was stored: "
+            f"{failure}"
         )
-        log.info("ingest of %s rolled back: %s", item.path, failure)
-    return report
+        log.info("ingest of %s rolled back: %s", item.report.path, failure)
 
 
 async def _store_file(
-    store: SqlNoteStore,
-    clock: Clock,
-    source: str,
-    day: date,
-    notes: list[Note],
-    file_hash: str,
-    report: FileReport,
+    store: SqlNoteStore, clock: Clock, update: FileUpdate, report: FileReport
 ) -> BaseException | None:
     """Store one parsed file; returns the database's reason when it refused the file."""
     for attempt in (1, 2):
         try:
-            report.changes = await store.replace_file(
-                source, day, notes, file_hash=file_hash, parser_version=PARSER_VERSION,
-                now=clock.now(),
-            )  # fmt: skip
+            report.changes = (await store.replace_files([update], now=clock.now()))[0]
             return None
         except IntegrityError as exc:
             # Another process may have ingested the same file at this moment: retry once.

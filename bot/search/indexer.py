@@ -1,23 +1,26 @@
 """Keeping the search index in step with the notes, inside the ingest's transaction.
 
-Every posting of a file's notes is computed in Python first; then each table is written with one
-multi-row statement (executemany on SQLite, one `unnest()` on PostgreSQL), so a file costs a
-handful of round trips whatever its size. A changed note writes only the postings that differ
-from its stored list, a retracted note's postings are deleted by primary key, and the
-vocabulary's document frequencies move by the difference, so re-ingesting an unchanged corpus
-writes nothing. The same synchronous code serves ingest (through `run_sync`), `--reindex` and
-the migration that rebuilds the index.
+Every posting of a batch of notes is computed in Python first; then each table is written with
+one multi-row statement (executemany on SQLite, one `unnest()` on PostgreSQL), so a batch costs
+a handful of round trips whatever its size. A changed or retracted note's old postings are
+recomputed from the note as it was stored (the store hands it over) and checked against the
+fingerprint kept beside its text, so only the postings that differ are written and deleted by
+primary key; when the check fails (the index was built by another glossary or tokenizer) they
+are read from the postings instead. The vocabulary's document frequencies move by the
+difference, so re-ingesting an unchanged corpus writes nothing. The same synchronous code
+serves ingest (through `run_sync`), `--reindex` and the migration that rebuilds the index.
 """
 
 from __future__ import annotations
 
-import zlib
+import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session, load_only
 
@@ -37,9 +40,8 @@ from bot.store.search_schema import (
 
 __all__ = [
     "SearchIndexer",
-    "decode_postings",
-    "encode_postings",
     "index_glossary_version",
+    "postings_fingerprint",
     "rebuild_index",
     "rebuild_search_index",
     "stale_glossary_message",
@@ -48,20 +50,13 @@ __all__ = [
 _BATCH = 500
 
 
-def encode_postings(terms: dict[str, int]) -> bytes:
-    """A note's postings as stored beside its text: sorted `term weight` lines, compressed."""
-    lines = "\n".join(f"{term} {weight}" for term, weight in sorted(terms.items()))
-    return zlib.compress(lines.encode("utf-8"))
-
-
-def decode_postings(blob: bytes) -> dict[str, int]:
-    """The inverse of `encode_postings` (a term may hold a space: the weight is the last word)."""
-    found: dict[str, int] = {}
-    for line in zlib.decompress(blob).decode("utf-8").split("\n"):
-        if line:
-            term, weight = line.rsplit(" ", 1)
-            found[term] = int(weight)
-    return found
+def postings_fingerprint(terms: dict[str, int]) -> bytes:
+    """Eight bytes naming a note's exact postings (its sorted terms, then their weights in that
+    order, hashed): what `search_texts` keeps so old postings can be recomputed from the stored
+    note and trusted. Terms hold no newline."""
+    keys = sorted(terms)
+    data = "\n".join(keys) + "\n\n" + ",".join([str(terms[key]) for key in keys])
+    return hashlib.blake2b(data.encode("utf-8"), digest_size=8).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,16 +71,21 @@ class SearchIndexer:
         return cls(glossary, GroupMatcher.build(glossary))
 
     async def update(
-        self, session: AsyncSession, notes: Sequence[Note], retracted: Sequence[str]
+        self,
+        session: AsyncSession,
+        notes: Sequence[Note],
+        retracted: Sequence[str],
+        previous: Mapping[str, Note] | None = None,
     ) -> None:
-        """Re-index `notes` (added or changed) and take `retracted` keys out of search."""
+        """Re-index `notes` (added or changed) and take `retracted` keys out of search;
+        `previous` holds the stored version of changed and retracted notes, if known."""
         if not notes and not retracted:
             return
         version = self.glossary.index_version
 
         def write(sync: Session) -> None:
             connection = sync.connection()
-            apply_changes(connection, notes, retracted, self.groups)
+            apply_changes(connection, notes, retracted, self.groups, previous or {})
             _stamp(connection, version, replace=False)
 
         await session.run_sync(write)
@@ -96,13 +96,14 @@ def apply_changes(
     notes: Sequence[Note],
     retracted: Sequence[str],
     groups: GroupMatcher | None,
+    previous: Mapping[str, Note],
 ) -> None:
     """Index added or changed `notes` and drop `retracted` keys, in the caller's transaction."""
     deltas: Counter[str] = Counter()
     if notes:
-        _index_notes(connection, notes, groups, deltas)
+        _index_notes(connection, notes, groups, deltas, previous)
     if retracted:
-        _retract(connection, retracted, deltas)
+        _retract(connection, retracted, groups, deltas, previous)
     _apply_df(connection, deltas)
 
 
@@ -116,13 +117,46 @@ def _doc_values(note: Note) -> dict[str, Any]:
 
 
 def _known(connection: Connection, keys: Sequence[str]) -> dict[str, tuple[int, bytes | None]]:
-    """Index id and stored postings of the keys already in the index."""
+    """Index id, and the postings' fingerprint of live ones, of the keys already indexed."""
     rows = connection.execute(
-        select(SearchDocRow.note_id, SearchDocRow.doc, SearchTextRow.postings)
+        select(SearchDocRow.note_id, SearchDocRow.doc, SearchTextRow.fingerprint)
         .outerjoin(SearchTextRow, SearchTextRow.doc == SearchDocRow.doc)
         .where(SearchDocRow.note_id.in_(keys))
     )
-    return {str(key): (int(doc), blob) for key, doc, blob in rows}
+    return {str(key): (int(doc), None if fp is None else bytes(fp)) for key, doc, fp in rows}
+
+
+def _old_postings(
+    connection: Connection,
+    known: Mapping[str, tuple[int, bytes | None]],
+    groups: GroupMatcher | None,
+    previous: Mapping[str, Note],
+) -> dict[str, dict[str, int]]:
+    """The stored postings of each known live key: recomputed from its previous version when
+    the fingerprint agrees (no read), else read from the postings (a scan, but only for an
+    index another glossary or tokenizer built, or a note changed behind the index's back)."""
+    found: dict[str, dict[str, int]] = {}
+    unsure: dict[int, str] = {}
+    for key, (doc, fingerprint) in known.items():
+        if fingerprint is None:
+            continue
+        note = previous.get(key)
+        terms = index_note(note, groups).terms if note is not None else None
+        if terms is not None and postings_fingerprint(terms) == fingerprint:
+            found[key] = terms
+        else:
+            unsure[doc] = key
+            found[key] = {}
+    if unsure:
+        rows = connection.execute(
+            text("SELECT doc, term, weight FROM search_postings WHERE doc IN :docs").bindparams(
+                bindparam("docs", expanding=True)
+            ),
+            {"docs": list(unsure)},
+        )
+        for doc, term, weight in rows:
+            found[unsure[int(doc)]][str(term)] = int(weight)
+    return found
 
 
 def _index_notes(
@@ -130,8 +164,10 @@ def _index_notes(
     notes: Sequence[Note],
     groups: GroupMatcher | None,
     deltas: Counter[str],
+    previous: Mapping[str, Note],
 ) -> None:
     known = _known(connection, [n.key for n in notes])
+    stored = _old_postings(connection, known, groups, previous)
     existing = [n for n in notes if n.key in known]
     fresh = [n for n in notes if n.key not in known]
     if existing:
@@ -142,7 +178,7 @@ def _index_notes(
             ),
             [_doc_values(n) for n in existing],
         )
-        docs = [doc for doc, blob in known.values() if blob is not None]
+        docs = [doc for doc, fingerprint in known.values() if fingerprint is not None]
         if docs:
             connection.execute(delete(SearchTextRow).where(SearchTextRow.doc.in_(docs)))
     if fresh:
@@ -154,10 +190,15 @@ def _index_notes(
     dropped: list[tuple[str, int]] = []
     texts: list[dict[str, Any]] = []
     for note in notes:
-        doc, blob = known[note.key]
+        doc, _ = known[note.key]
         indexed = index_note(note, groups)
-        old = decode_postings(blob) if blob is not None else {}
+        old = stored.get(note.key)
         day = note.day.toordinal()
+        if not old:  # a new (or re-added) note: every term is added, at C speed
+            added.extend([(term, doc, weight, day) for term, weight in indexed.terms.items()])
+            deltas.update(indexed.terms.keys())
+            texts.append(_text_values(doc, indexed))
+            continue
         for term, weight in indexed.terms.items():
             before = old.get(term)
             if before is None:
@@ -171,7 +212,7 @@ def _index_notes(
         texts.append(_text_values(doc, indexed))
     _delete_postings(connection, dropped)
     _bulk(connection, "UPDATE search_postings SET weight = ? WHERE term = ? AND doc = ?", changed)
-    added.sort()
+    added.sort(key=itemgetter(0))  # by term; stable, so each term's notes stay in doc order
     _bulk(
         connection,
         "INSERT INTO search_postings (term, doc, weight, day) VALUES (?, ?, ?, ?)",
@@ -185,24 +226,32 @@ def _text_values(doc: int, indexed: IndexedNote) -> dict[str, Any]:
         "doc": doc,
         "text": indexed.text,
         "authors_text": indexed.authors_text,
-        "postings": encode_postings(indexed.terms),
+        "fingerprint": postings_fingerprint(indexed.terms),
     }
 
 
-def _retract(connection: Connection, keys: Sequence[str], deltas: Counter[str]) -> None:
-    """Mark the keys retracted and delete their postings (exactly those their list names)."""
+def _retract(
+    connection: Connection,
+    keys: Sequence[str],
+    groups: GroupMatcher | None,
+    deltas: Counter[str],
+    previous: Mapping[str, Note],
+) -> None:
+    """Mark the keys retracted and delete their postings (exactly those they had)."""
     known = _known(connection, keys)
+    stored = _old_postings(connection, known, groups, previous)
     connection.execute(
         update(SearchDocRow).where(SearchDocRow.note_id.in_(keys)).values(retracted=True)
     )
     dropped = []
-    for doc, blob in known.values():
-        if blob is not None:
-            for term in decode_postings(blob):
-                dropped.append((term, doc))
-                deltas[term] -= 1
+    for key, terms in stored.items():
+        doc = known[key][0]
+        for term in terms:
+            dropped.append((term, doc))
+            deltas[term] -= 1
+    dropped.sort()
     _delete_postings(connection, dropped)
-    docs = [doc for doc, blob in known.values() if blob is not None]
+    docs = [doc for doc, fingerprint in known.values() if fingerprint is not None]
     if docs:
         connection.execute(delete(SearchTextRow).where(SearchTextRow.doc.in_(docs)))
 
@@ -298,7 +347,7 @@ def rebuild_index(connection: Connection, glossary: Glossary) -> int:
             rows = session.scalars(query.order_by(NoteRow.id).limit(_BATCH)).all()
             if not rows:
                 break
-            _index_notes(connection, [note_from_row(row) for row in rows], groups, deltas)
+            _index_notes(connection, [note_from_row(row) for row in rows], groups, deltas, {})
             count, last = count + len(rows), rows[-1].id
             session.expunge_all()
     _apply_df(connection, deltas)

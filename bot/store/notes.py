@@ -6,28 +6,41 @@ transaction; the store itself knows tables and rows, not how notes are searched.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.models import Note
 from bot.store.note_rows import note_from_row
 from bot.store.schema import IngestedFileRow, NoteRow, NoteTagRow
 
-__all__ = ["FileChanges", "NoteIndexer", "SqlNoteStore", "StoredFile", "note_from_row"]
+__all__ = [
+    "FileChanges",
+    "FileUpdate",
+    "NoteIndexer",
+    "SqlNoteStore",
+    "StoredFile",
+    "note_from_row",
+]
 
 
 class NoteIndexer(Protocol):
     """Keeps an index of the notes in step with a file's ingest, in the ingest's transaction."""
 
     async def update(
-        self, session: AsyncSession, notes: Sequence[Note], retracted: Sequence[str]
+        self,
+        session: AsyncSession,
+        notes: Sequence[Note],
+        retracted: Sequence[str],
+        previous: Mapping[str, Note] | None = None,
     ) -> None:
-        """(Re)index `notes` (added or changed, rows already flushed); drop `retracted` keys."""
+        """(Re)index `notes` (added or changed, rows already flushed); drop `retracted` keys.
+        `previous` holds the version stored before this change of each changed or retracted
+        note (so the index can tell what it held without keeping a copy)."""
 
 
 @dataclass(slots=True)
@@ -60,6 +73,69 @@ class StoredFile:
         return self.file_hash == file_hash and self.parser_version == parser_version
 
 
+@dataclass(frozen=True, slots=True)
+class FileUpdate:
+    """One parsed notes file to store: what `replace_file` takes, for `replace_files`."""
+
+    source: str
+    day: date
+    notes: Sequence[Note]
+    file_hash: str
+    parser_version: int
+
+
+class _IndexBatch:
+    """Index work gathered over the files of one transaction, written in one go.
+
+    A key met a second time (a note moving between two files of the batch) first writes what
+    was gathered, so the index sees every change in the order the files made them.
+    """
+
+    def __init__(self) -> None:
+        self.notes: list[Note] = []
+        self.retracted: list[str] = []
+        self.previous: dict[str, Note] = {}
+        self._keys: set[str] = set()
+
+    def overlaps(self, notes: Sequence[Note], retracted: Sequence[str]) -> bool:
+        return any(n.key in self._keys for n in notes) or any(k in self._keys for k in retracted)
+
+    def add(
+        self, notes: Sequence[Note], retracted: Sequence[str], previous: Mapping[str, Note]
+    ) -> None:
+        self.notes.extend(notes)
+        self.previous.update(previous)
+        self.retracted.extend(retracted)
+        self._keys.update(n.key for n in notes)
+        self._keys.update(retracted)
+
+    async def flush(self, session: AsyncSession, indexer: NoteIndexer) -> None:
+        if self.notes or self.retracted:
+            await indexer.update(session, self.notes, self.retracted, self.previous)
+        self.notes, self.retracted, self.previous, self._keys = [], [], {}, set()
+
+
+def _new_row(note: Note, now: datetime) -> dict[str, object]:
+    return {
+        "id": note.key,
+        "day": note.day,
+        "title": note.title,
+        "authors": list(note.authors),
+        "abstract": note.abstract,
+        "commentary": note.commentary,
+        "links": list(note.links),
+        "tags": list(note.tags),
+        "source_file": note.source.file,
+        "source_line": note.source.line,
+        "position": note.position,
+        "content_hash": note.content_hash,
+        "retracted": False,
+        "retracted_at": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def _fill_row(row: NoteRow, note: Note, now: datetime) -> None:
     row.day = note.day
     row.title = note.title
@@ -78,7 +154,8 @@ def _fill_row(row: NoteRow, note: Note, now: datetime) -> None:
 
 
 class SqlNoteStore:
-    """One `replace_file` call is one transaction: a file goes in whole or not at all.
+    """One `replace_file` (or `replace_files`) call is one transaction: its files go in whole
+    or not at all.
 
     Without an `indexer` notes are stored but no index follows them: for processes that only
     read notes (the composition root passes the search indexer to the store that ingests).
@@ -132,48 +209,75 @@ class SqlNoteStore:
         now: datetime,
     ) -> FileChanges:
         """Make the stored notes of `source` match `notes`: add, update, retract; never delete."""
+        update = FileUpdate(source, day, tuple(notes), file_hash, parser_version)
+        return (await self.replace_files([update], now=now))[0]
+
+    async def replace_files(
+        self, files: Sequence[FileUpdate], *, now: datetime
+    ) -> list[FileChanges]:
+        """`replace_file` for several files in one transaction: all of them or none.
+
+        One commit for many files writes each index page once instead of once per file (the
+        caller falls back to one file at a time when the database refuses the batch). Each file
+        is applied in order exactly as on its own; the index follows in bulk at the end.
+        """
+        results: list[FileChanges] = []
         async with self._sessions() as session, session.begin():
-            keys = [note.key for note in notes]
-            existing = {
-                row.id: row
-                for row in await session.scalars(
-                    select(NoteRow).where(NoteRow.id.in_(keys) | (NoteRow.source_file == source))
-                )
-            }
-            changes = FileChanges()
-            wanted = set(keys)
-            for note in notes:
-                self._upsert_note(session, existing.get(note.key), note, now, changes)
-            for key, row in existing.items():
-                if row.source_file == source and key not in wanted and not row.retracted:
-                    row.retracted, row.retracted_at, row.updated_at = True, now, now
-                    changes.retracted.append(key)
-            await self._replace_tags(session, notes, changes)
-            await session.flush()  # the index rows reference the note rows
+            pending = _IndexBatch()
+            for file in files:
+                changes, previous = await self._replace_one(session, file, now)
+                results.append(changes)
+                if self._indexer is not None:
+                    reindex = {*changes.added, *changes.updated}
+                    notes = [n for n in file.notes if n.key in reindex]
+                    if pending.overlaps(notes, changes.retracted):
+                        await pending.flush(session, self._indexer)
+                    pending.add(notes, changes.retracted, previous)
             if self._indexer is not None:
-                reindex = {*changes.added, *changes.updated}
-                await self._indexer.update(
-                    session, [n for n in notes if n.key in reindex], changes.retracted
-                )
-            await self._record_file(
-                session, source, day, len(notes), file_hash, parser_version, now
+                await pending.flush(session, self._indexer)
+        return results
+
+    async def _replace_one(
+        self, session: AsyncSession, file: FileUpdate, now: datetime
+    ) -> tuple[FileChanges, dict[str, Note]]:
+        """Apply one file; returns its changes and the stored versions of the notes it changed
+        or retracted, as they were before."""
+        keys = [note.key for note in file.notes]
+        existing = {
+            row.id: row
+            for row in await session.scalars(
+                select(NoteRow).where(NoteRow.id.in_(keys) | (NoteRow.source_file == file.source))
             )
-        return changes
+        }
+        changes = FileChanges()
+        previous: dict[str, Note] = {}
+        wanted = set(keys)
+        fresh: list[dict[str, object]] = []
+        for note in file.notes:
+            row = existing.get(note.key)
+            if row is None:
+                fresh.append(_new_row(note, now))
+                changes.added.append(note.key)
+            else:
+                self._update_note(row, note, now, changes, previous)
+        for key, row in existing.items():
+            if row.source_file == file.source and key not in wanted and not row.retracted:
+                previous[key] = note_from_row(row)
+                row.retracted, row.retracted_at, row.updated_at = True, now, now
+                changes.retracted.append(key)
+        if fresh:  # new rows in one multi-row insert, not one ORM object each
+            await session.execute(insert(NoteRow), fresh)
+        await self._replace_tags(session, file.notes, changes)
+        await session.flush()  # the index rows reference the note rows
+        await self._record_file(session, file, now)
+        return changes, previous
 
     @staticmethod
-    def _upsert_note(
-        session: AsyncSession,
-        row: NoteRow | None,
-        note: Note,
-        now: datetime,
-        changes: FileChanges,
+    def _update_note(
+        row: NoteRow, note: Note, now: datetime, changes: FileChanges, previous: dict[str, Note]
     ) -> None:
-        if row is None:
-            row = NoteRow(id=note.key, created_at=now)
-            _fill_row(row, note, now)
-            session.add(row)
-            changes.added.append(note.key)
-        elif row.content_hash != note.content_hash or row.retracted:
+        if row.content_hash != note.content_hash or row.retracted:
+            previous[note.key] = note_from_row(row)
             _fill_row(row, note, now)
             changes.updated.append(note.key)
         else:
@@ -189,29 +293,23 @@ class SqlNoteStore:
         if changes.updated:
             await session.execute(delete(NoteTagRow).where(NoteTagRow.note_id.in_(changes.updated)))
         rewritten = {*changes.added, *changes.updated}
-        session.add_all(
-            NoteTagRow(note_id=note.key, tag=tag, position=i)
+        rows = [
+            {"note_id": note.key, "tag": tag, "position": i}
             for note in notes
             if note.key in rewritten
             for i, tag in enumerate(note.tags)
-        )
+        ]
+        if rows:
+            await session.execute(insert(NoteTagRow), rows)
 
-    async def _record_file(
-        self,
-        session: AsyncSession,
-        source: str,
-        day: date,
-        count: int,
-        file_hash: str,
-        parser_version: int,
-        now: datetime,
-    ) -> None:
-        record = await session.get(IngestedFileRow, source)
+    @staticmethod
+    async def _record_file(session: AsyncSession, file: FileUpdate, now: datetime) -> None:
+        record = await session.get(IngestedFileRow, file.source)
         if record is None:
-            record = IngestedFileRow(source_file=source)
+            record = IngestedFileRow(source_file=file.source)
             session.add(record)
-        record.file_hash, record.parser_version = file_hash, parser_version
-        record.day, record.note_count, record.ingested_at = day, count, now
+        record.file_hash, record.parser_version = file.file_hash, file.parser_version
+        record.day, record.note_count, record.ingested_at = file.day, len(file.notes), now
 
     async def iter_notes(self, *, include_retracted: bool = True) -> AsyncIterator[Note]:
         """Every stored note by day, then position in its file; streamed, so any corpus fits."""

@@ -1,10 +1,11 @@
 """Tables of the search index, kept up to date by ingest in the same transaction as the notes.
 
 `search_docs` gives each note a small integer id (a narrow table: every query joins it);
-`search_texts` holds what phrase and multi-word author filters read, and each live note's own
-list of postings (so re-indexing a note deletes exactly its postings by primary key, without a
-second index over every posting); `search_postings` holds one row per (term, note) with an
-integer weight; `search_terms` is the vocabulary with document frequencies, for prefix
+`search_texts` holds what phrase and multi-word author filters read, and a fingerprint of each
+live note's postings (re-indexing a note recomputes its old postings from the stored note and
+checks them against it, so it deletes exactly its postings by primary key without a second
+index over every posting or a copy of them); `search_postings` holds one row per (term, note)
+with an integer weight; `search_terms` is the vocabulary with document frequencies, for prefix
 expansion and idf (its row for the empty term counts the notes); `search_index_info` records
 what built the index (the glossary version). Terms sort by code point on both databases
 (PostgreSQL column collation "C"), so prefix ranges and ties agree.
@@ -58,15 +59,15 @@ class SearchDocRow(Base):
 
 class SearchTextRow(Base):
     """A live note's folded words (for exact phrases), author names (for `author:"a b"`), and
-    its postings as one compressed list (`term weight` lines), read only when it is re-indexed
-    or retracted. Retracted notes have no row."""
+    an 8-byte hash of its postings (`postings_fingerprint`), read only when it is re-indexed or
+    retracted. Retracted notes have no row."""
 
     __tablename__ = "search_texts"
 
     doc: Mapped[int] = mapped_column(Integer, primary_key=True)
     text: Mapped[str] = mapped_column(Text)
     authors_text: Mapped[str] = mapped_column(Text)
-    postings: Mapped[bytes] = mapped_column(LargeBinary)
+    fingerprint: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class SearchPostingRow(Base):

@@ -6,11 +6,13 @@ import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from bot.app import App
 from bot.ingest.importer import ingest_paths
 from tests.support.clock import FixedClock
+from tests.support.search import keys_for, search_service
+from tests.support.sql_events import commits, selects
 
 CRAFTED = """2024-05-01
 Alpha paper
@@ -63,17 +65,8 @@ async def test_an_unchanged_folder_is_checked_in_a_few_statements_whatever_its_s
         )
     first = await ingest_paths([corpus], app.notes, app.clock)
     assert first.total("added") == 180 and not first.skipped
-    statements: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
-
-    event.listen(app.engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with selects(app.engine) as statements:
         again = await ingest_paths([corpus], app.notes, app.clock)
-    finally:
-        event.remove(app.engine.sync_engine, "before_cursor_execute", count)
     assert all(f.cached for f in again.files) and again.total("unchanged") == 180
     assert len(statements) <= 3, statements
 
@@ -185,10 +178,8 @@ async def test_bad_files_are_skipped_and_the_rest_goes_in(
     assert len(after) == 44
 
 
-async def test_database_failure_mid_file_stores_nothing_of_that_file(
-    app: App, seeds_dir: Path, tmp_path: Path
-) -> None:
-    """A real database fault (a trigger refusing one row) rolls the whole file back."""
+async def _refuse_gamma(app: App) -> None:
+    """A real database fault: a trigger refusing the note titled 'Gamma paper'."""
     async with app.engine.begin() as conn:
         if conn.dialect.name == "sqlite":
             await conn.execute(
@@ -211,6 +202,85 @@ async def test_database_failure_mid_file_stores_nothing_of_that_file(
                     "FOR EACH ROW EXECUTE FUNCTION refuse_gamma()"
                 )
             )
+
+
+def _day_file(folder: Path, day: date, *titles: str) -> Path:
+    path = folder / f"{day}.txt"
+    body = "".join(f"{title}\n{title.split()[0].lower()} commentary.\n#t\n" for title in titles)
+    path.write_text(f"{day}\n{body}", encoding="utf-8")
+    return path
+
+
+async def test_many_small_files_are_stored_in_a_few_transactions(app: App, tmp_path: Path) -> None:
+    """Files are stored in batches: 60 files of 3 notes are not 60 commits."""
+    corpus = tmp_path / "notes"
+    corpus.mkdir()
+    for n in range(60):
+        _day_file(corpus, date(2024, 1, 1) + timedelta(days=n), "Alpha paper", "Beta paper", "Psi")
+    with commits(app.engine) as committed:
+        report = await ingest_paths([corpus], app.notes, app.clock)
+    assert report.total("added") == 180 and not report.skipped
+    assert len(committed) <= 3, len(committed)
+    assert [Path(r.path).name for r in report.files] == sorted(p.name for p in corpus.iterdir())
+
+
+async def test_a_refused_file_in_the_middle_of_a_batch_loses_only_itself(
+    app: App, tmp_path: Path
+) -> None:
+    """The batch around a refused file is stored again file by file: only that file is
+    skipped (named, with the database's reason), the files before and after it go in, and
+    the notes stored before stay as they were."""
+    corpus = tmp_path / "notes"
+    corpus.mkdir()
+    first = _day_file(corpus, date(2024, 3, 1), "Alpha paper")
+    await ingest_paths([corpus], app.notes, app.clock)
+    before = await _export(app)
+    await _refuse_gamma(app)
+    first.write_text(first.read_text("utf-8") + "Delta paper\n#d\n", encoding="utf-8")
+    _day_file(corpus, date(2024, 3, 2), "Beta paper")
+    bad = _day_file(corpus, date(2024, 3, 3), "Epsilon paper", "Gamma paper")
+    _day_file(corpus, date(2024, 3, 4), "Zeta paper")
+    report = await ingest_paths([corpus], app.notes, app.clock)
+    assert [Path(r.path).name for r in report.files] == sorted(p.name for p in corpus.iterdir())
+    assert [r.path for r in report.skipped] == [str(bad)]
+    assert f"{bad}: the database refused the file" in str(report.skipped[0].skipped)
+    assert "refused" in str(report.skipped[0].skipped).rsplit(":", 1)[1]
+    after = await _export(app)
+    assert sorted(r["title"] for r in after) == [
+        "Alpha paper",
+        "Beta paper",
+        "Delta paper",
+        "Zeta paper",
+    ]
+    assert all(r in after for r in before)
+    assert report.total("added") == 3 and report.total("unchanged") == 1
+
+
+async def test_a_note_edited_twice_in_one_batch_is_indexed_as_the_last_file_has_it(
+    app: App, tmp_path: Path
+) -> None:
+    """Two files of one day holding the same title share the note's key: the later file's
+    version wins, in the notes and in search, exactly as when each file is its own ingest."""
+    folder = tmp_path / "notes"
+    (folder / "a").mkdir(parents=True)
+    (folder / "b").mkdir()
+    day = "2024-04-01\nShared paper\n"
+    (folder / "a" / "day.txt").write_text(day + "walrus commentary.\n#t\n", encoding="utf-8")
+    (folder / "b" / "day.txt").write_text(day + "narwhal commentary.\n#t\n", encoding="utf-8")
+    with commits(app.engine) as committed:
+        report = await ingest_paths([folder], app.notes, app.clock)
+    assert not report.skipped and len(committed) == 1
+    service = search_service(app)
+    [note] = [n async for n in app.notes.iter_notes()]
+    assert await keys_for(service, "narwhal") == [note.key]
+    assert await keys_for(service, "walrus") == []
+
+
+async def test_database_failure_mid_file_stores_nothing_of_that_file(
+    app: App, seeds_dir: Path, tmp_path: Path
+) -> None:
+    """A real database fault (a trigger refusing one row) rolls the whole file back."""
+    await _refuse_gamma(app)
     path = tmp_path / "day.txt"
     path.write_text(CRAFTED, encoding="utf-8")
     report = await ingest_paths([path, seeds_dir], app.notes, app.clock)

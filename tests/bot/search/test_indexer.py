@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,16 +17,17 @@ from bot.models import Note
 from bot.search.glossary import load_glossary
 from bot.search.group_terms import GroupMatcher
 from bot.search.index_terms import index_note
-from bot.search.indexer import decode_postings, rebuild_search_index
+from bot.search.indexer import postings_fingerprint, rebuild_search_index
 from bot.store.notes import SqlNoteStore
 from tests.support.clock import FixedClock
 from tests.support.search import REPO_ROOT
+from tests.support.sql_events import selects
 
-Snapshot = tuple[set[tuple[str, str, int, int]], dict[str, int], dict[str, dict[str, int]]]
+Snapshot = tuple[set[tuple[str, str, int, int]], dict[str, int], dict[str, bytes]]
 
 
 async def _snapshot(engine: AsyncEngine) -> Snapshot:
-    """Postings by note key, the vocabulary (df > 0) and each live note's stored list."""
+    """Postings by note key, the vocabulary (df > 0) and each live note's stored fingerprint."""
     async with engine.connect() as connection:
         postings = await connection.execute(
             text(
@@ -37,14 +38,14 @@ async def _snapshot(engine: AsyncEngine) -> Snapshot:
         terms = await connection.execute(text("SELECT term, df FROM search_terms WHERE df <> 0"))
         lists = await connection.execute(
             text(
-                "SELECT d.note_id, t.postings FROM search_texts AS t "
+                "SELECT d.note_id, t.fingerprint FROM search_texts AS t "
                 "JOIN search_docs AS d ON d.doc = t.doc"
             )
         )
         return (
             {(str(k), str(t), int(w), int(d)) for k, t, w, d in postings},
             {str(t): int(df) for t, df in terms},
-            {str(k): decode_postings(bytes(b)) for k, b in lists},
+            {str(k): bytes(b) for k, b in lists},
         )
 
 
@@ -53,7 +54,7 @@ def _expected(notes: Sequence[Note], total: int) -> Snapshot:
     postings, df, lists = set(), Counter({"": total}), {}
     for note in notes:
         terms = index_note(note, groups).terms
-        lists[note.key] = terms
+        lists[note.key] = postings_fingerprint(terms)
         day = note.day.toordinal()
         postings |= {(note.key, t, w, day) for t, w in terms.items()}
         df.update(terms.keys())
@@ -99,6 +100,41 @@ async def test_ingest_leaves_exactly_the_postings_of_the_live_notes(
     assert await _snapshot(app.engine) == incremental
 
 
+async def test_an_edit_recomputes_the_old_postings_instead_of_reading_them(
+    app: App, seeds_dir: Path, tmp_path: Path
+) -> None:
+    """An ordinary edit and retraction trust the fingerprint: no statement reads the postings
+    by note (a scan of the whole table, without an index by note)."""
+    folder = _copy_seed(seeds_dir, tmp_path)
+    await ingest_paths([folder], app.notes, app.clock)
+    _edit(folder)
+    with selects(app.engine) as statements:
+        report = await ingest_paths([folder], app.notes, app.clock)
+    assert (report.total("updated"), report.total("retracted")) == (1, 1)
+    assert not [s for s in statements if "search_postings" in s]
+
+
+async def test_a_note_changed_behind_the_index_is_still_reindexed_exactly(
+    app: App, seeds_dir: Path, tmp_path: Path
+) -> None:
+    """Old postings are recomputed from the stored note only when they match the fingerprint:
+    a note whose row changed without the index following (as with an index another glossary
+    or tokenizer built) has its old postings read from the index, and none is left behind."""
+    folder = _copy_seed(seeds_dir, tmp_path)
+    await ingest_paths([folder], app.notes, app.clock)
+    first, *_ = [n async for n in app.notes.iter_notes()]
+    async with app.engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE notes SET title = 'Walrus narwhal' WHERE id = :id"), {"id": first.key}
+        )
+    _edit(folder)
+    report = await ingest_paths([folder], app.notes, app.clock)
+    assert (report.total("updated"), report.total("retracted")) == (1, 1)
+    live = [n async for n in app.notes.iter_notes(include_retracted=False)]
+    total = await app.notes.count(include_retracted=True)
+    assert await _snapshot(app.engine) == _expected(live, total)
+
+
 @dataclass
 class RecordingIndexer:
     """A `NoteIndexer` at the protocol edge: records what the store hands it."""
@@ -106,7 +142,11 @@ class RecordingIndexer:
     calls: list[tuple[list[str], list[str]]] = field(default_factory=list)
 
     async def update(
-        self, session: AsyncSession, notes: Sequence[Note], retracted: Sequence[str]
+        self,
+        session: AsyncSession,
+        notes: Sequence[Note],
+        retracted: Sequence[str],
+        previous: Mapping[str, Note] | None = None,
     ) -> None:
         self.calls.append(([n.key for n in notes], list(retracted)))
 

@@ -12,6 +12,9 @@ from sqlalchemy import Connection, insert, inspect, text
 from bot.app import App, open_app
 from bot.ingest.importer import ingest_paths
 from bot.search.evaluation import load_judgments
+from bot.search.group_terms import GroupMatcher
+from bot.search.index_terms import index_note
+from bot.search.indexer import postings_fingerprint
 from bot.search.query import parse_query
 from bot.store.engine import make_engine
 from bot.store.migrate import MIGRATIONS_DIR, upgrade_database
@@ -114,16 +117,22 @@ async def _judged_results(app: App) -> list[object]:
     return results
 
 
+async def _ingest_and_downgrade(app: App, seeds_dir: Path, revision: str) -> list[object]:
+    """Ingest the seeds, note the judged queries' results, then downgrade to `revision`."""
+    await ingest_paths([seeds_dir], app.notes, app.clock)
+    before = await _judged_results(app)
+    async with app.engine.begin() as connection:
+        await connection.run_sync(_alembic, revision)
+    return before
+
+
 async def test_a_database_in_the_old_index_layout_searches_the_same_after_upgrade(
     database_url: str, seeds_dir: Path
 ) -> None:
     """Back to the 0004 layout (a posting index by note, no stored lists, no glossary
     version), then up again: 0007 rebuilds the index with the same ids, ranks and scores."""
     async with open_app(database_url) as app:
-        await ingest_paths([seeds_dir], app.notes, app.clock)
-        before = await _judged_results(app)
-        async with app.engine.begin() as connection:
-            await connection.run_sync(_alembic, "0004")
+        before = await _ingest_and_downgrade(app, seeds_dir, "0004")
         async with app.engine.connect() as connection:
             indexes = await connection.run_sync(
                 lambda c: {i["name"] for i in inspect(c).get_indexes("search_postings")}
@@ -137,3 +146,34 @@ async def test_a_database_in_the_old_index_layout_searches_the_same_after_upgrad
         async with app.engine.connect() as connection:
             version = await connection.scalar(text("SELECT value FROM search_index_info"))
         assert version == app.glossary.index_version
+
+
+async def test_stored_posting_lists_become_fingerprints_without_changing_search(
+    database_url: str, seeds_dir: Path
+) -> None:
+    """Down to `0007_index_storage` (each note's postings stored as a list), then up again:
+    `ingest_0013_postings_fingerprint` turns the lists into fingerprints that later edits
+    trust, and searches answer the same."""
+    async with open_app(database_url) as app:
+        before = await _ingest_and_downgrade(app, seeds_dir, "0007_index_storage")
+        async with app.engine.connect() as connection:
+            columns = await connection.run_sync(
+                lambda c: {col["name"] for col in inspect(c).get_columns("search_texts")}
+            )
+        assert "postings" in columns and "fingerprint" not in columns
+    async with open_app(database_url) as app:
+        assert await _judged_results(app) == before
+        async with app.engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    text(
+                        "SELECT d.note_id, t.fingerprint FROM search_texts AS t "
+                        "JOIN search_docs AS d ON d.doc = t.doc"
+                    )
+                )
+            ).all()
+        groups = GroupMatcher.build(app.glossary)
+        notes = {n.key: n async for n in app.notes.iter_notes(include_retracted=False)}
+        assert len(rows) == len(notes) == 41
+        for key, fingerprint in rows:
+            assert bytes(fingerprint) == postings_fingerprint(index_note(notes[key], groups).terms)

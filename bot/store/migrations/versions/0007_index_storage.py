@@ -1,5 +1,6 @@
 """Search index storage: each note's postings listed beside its text, no posting index by note,
-the glossary version recorded; the index rebuilt from the stored notes.
+the glossary version recorded; the index rebuilt from the stored notes (by the next revision,
+`ingest_0013_postings_fingerprint`, since the lists became fingerprints).
 
 Revision ID: 0007_index_storage
 Revises: 0004
@@ -15,9 +16,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-from bot.search.glossary import load_glossary
-from bot.search.indexer import rebuild_index
 
 revision = "0007_index_storage"
 down_revision = "0004"
@@ -36,7 +34,7 @@ def _texts(*extra: sa.Column[bytes]) -> None:
 
 
 def upgrade() -> None:
-    """Reshape the tables, then rebuild every live note's postings."""
+    """Reshape the tables (`ingest_0013_postings_fingerprint` then rebuilds the index)."""
     op.drop_index("ix_search_postings_doc", table_name="search_postings")
     op.drop_table("search_texts")
     _texts(sa.Column("postings", sa.LargeBinary, nullable=False))
@@ -45,7 +43,8 @@ def upgrade() -> None:
         sa.Column("name", sa.String(64), primary_key=True),
         sa.Column("value", sa.String(200), nullable=False),
     )
-    rebuild_index(op.get_bind(), load_glossary())
+    # The rebuild is `ingest_0013_postings_fingerprint`'s, in the same upgrade: the code that
+    # rebuilds writes that revision's layout of `search_texts`.
 
 
 def downgrade() -> None:
