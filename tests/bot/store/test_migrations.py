@@ -9,6 +9,7 @@ from sqlalchemy import Connection, inspect
 from bot.app import App
 from bot.store.migrate import upgrade_database
 from bot.store.schema import Base
+from bot.store.search_generation import WATCHED_TABLES
 
 
 def _diff(connection: Connection) -> list[object]:
@@ -33,3 +34,22 @@ async def test_upgrade_is_idempotent(app: App) -> None:
     await upgrade_database(app.engine)
     async with app.engine.connect() as conn:
         assert await conn.run_sync(_diff) == []
+
+
+def _triggered_tables(connection: Connection) -> set[str]:
+    """The tables that carry a search-generation trigger (SQLite or PostgreSQL catalogue)."""
+    if connection.dialect.name == "sqlite":
+        query = "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'"
+    else:
+        query = (
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE NOT t.tgisinternal"
+        )
+    return {row[0] for row in connection.exec_driver_sql(query)}
+
+
+async def test_every_watched_table_keeps_its_search_generation_trigger(app: App) -> None:
+    """A migration that rebuilds a watched table (as `ingest_0013` rebuilds `search_texts`) must
+    come before the triggers are made, or the results cache would miss that table's writes."""
+    async with app.engine.connect() as conn:
+        assert set(WATCHED_TABLES) <= await conn.run_sync(_triggered_tables)

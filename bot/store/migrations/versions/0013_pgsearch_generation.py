@@ -2,7 +2,8 @@
 index, so cached search results can be checked with one read (`bot/store/search_generation.py`).
 
 Revision ID: pgsearch_generation
-Revises: 0007_index_storage
+Revises: ingest_0013_postings_fingerprint (which rebuilds `search_texts`: a table rebuilt after
+its triggers were made would lose them, so the triggers come after it)
 
 SQLite: row triggers (one cheap update per written row; SQLite has one writer at a time).
 PostgreSQL: deferred constraint triggers that move the counter once per transaction, at commit,
@@ -17,7 +18,7 @@ from alembic import op
 from bot.store.search_generation import GENERATION_ROW, WATCHED_TABLES
 
 revision = "pgsearch_generation"
-down_revision = "0007_index_storage"
+down_revision = "ingest_0013_postings_fingerprint"
 branch_labels = None
 depends_on = None
 
