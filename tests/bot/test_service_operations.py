@@ -26,7 +26,7 @@ from tests.support.discord_standin import Channel, DiscordStandIn, snowflake
 from tests.support.scrape import Scrape
 from tests.support.slack_api import SlackApi, slack_api
 from tests.support.slack_requests import SlackSender, reaction_event
-from tests.support.slack_service import destination, wait_for, write_day
+from tests.support.slack_service import ask, destination, wait_for, write_day
 
 SLACK_TOKEN = "xoxb-4242-e2e-SlackBotToken"
 SIGNING_SECRET = "e2e-signing-secret-0123456789abcdef"
@@ -137,10 +137,8 @@ async def test_logs_are_json_tagged_with_their_work_metrics_count_and_no_secret_
             await wait_for(lambda: api.called("chat.postMessage"), 90)
             await standin.wait_for(lambda: standin.channel_posts(channel.id), 90)
             sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET)
-            answer = await sender.command("tag:rlhf")
-            assert answer.status == 200 and "Reward Models" in answer.text
-            followed = await sender.command("subscribe tag:rlhf")
-            assert followed.status == 200, followed.text
+            assert "Reward Models" in json.dumps(await ask(api, sender, "tag:rlhf"))
+            await ask(api, sender, "subscribe tag:rlhf")
             event = sender.event_body(reaction_event(), event_id="Ev1")
             assert (await sender.send(event, "application/json")).status == 200
             reaction = {"user_id": "42", "channel_id": channel.id, "message_id": snowflake(),

@@ -4,6 +4,8 @@
 
 Each post is appended (one `write`, O_APPEND) before the ledger records it, so a kill between
 the two leaves exactly the "sent but not recorded" message the crash bound is about.
+`--kill-after N` is that kill, at a known point whatever the machine's load: the process
+SIGKILLs itself right after writing its Nth post.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ from tests.support.renderer import ListRenderer
 class FileTransport:
     """Appends each post as a JSON line: pid, destination, text, message id, wall-clock time."""
 
-    def __init__(self, path: str, delay: float) -> None:
+    def __init__(self, path: str, delay: float, kill_after: int = 0) -> None:
         self._path, self._delay, self._count = path, delay, 0
+        self._kill_after = kill_after
 
     async def post(
         self,
@@ -59,6 +62,8 @@ class FileTransport:
             os.write(fd, (json.dumps(line) + "\n").encode())
         finally:
             os.close(fd)
+        if self._count == self._kill_after:
+            os.kill(os.getpid(), signal.SIGKILL)  # no cleanup: the ledger never hears of it
         return MessageRef(
             destination.platform, destination.workspace, destination.channel, message_id
         )
@@ -85,7 +90,9 @@ async def _main(args: argparse.Namespace) -> None:
         delivery = build_delivery(
             app.engine,
             routes={
-                Platform.CONSOLE: Route(ListRenderer(), FileTransport(args.out, args.post_delay))
+                Platform.CONSOLE: Route(
+                    ListRenderer(), FileTransport(args.out, args.post_delay, args.kill_after)
+                )
             },
             clock=app.clock,
             config=_config(args),
@@ -112,6 +119,7 @@ def main() -> None:
     parser.add_argument("--post-delay", type=float, default=0.02)
     parser.add_argument("--channel-interval", type=float, default=0.01)
     parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--kill-after", type=int, default=0, help="SIGKILL after this post")
     parser.add_argument("--empty-message", action="store_true")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s: %(message)s")
     asyncio.run(_main(parser.parse_args()))

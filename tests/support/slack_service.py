@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -11,10 +12,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests.support.cli import REPO_ROOT
 from tests.support.real_delivery import Entry, notes_text
-from tests.support.slack_api import SlackApi
+from tests.support.slack_api import Call, SlackApi
 from tests.support.slack_requests import SlackSender
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -82,6 +84,32 @@ async def eventually(check: Callable[[], Awaitable[bool]], limit: float = 30) ->
             if await check():
                 return
             await asyncio.sleep(0.05)  # polling another process's effects, not test time
+
+
+async def posted_to(api: SlackApi, url: str, limit: float = 60) -> Call:
+    """What the bot posted to one response_url (waited for)."""
+
+    def posts() -> list[Call]:
+        return [c for c in api.called("response") if url.endswith("/" + c.method[9:])]
+
+    await wait_for(posts, limit)
+    (posted,) = posts()
+    return posted
+
+
+async def ask(api: SlackApi, sender: SlackSender, text: str, **kwargs: Any) -> dict[str, Any]:
+    """`/paper text` (`kwargs`: team, channel, user): the answer as the asker sees it.
+
+    It is the acknowledgement's body when the core answers within the ack budget (2 s), else the
+    post to the command's own response_url; which one depends on the machine's load, so the
+    end-to-end tests take either. `test_slow_answers.py` pins each path with the core held.
+    """
+    url = api.response_url()
+    acked = await sender.command(text, response_url=url, **kwargs)
+    assert acked.status == 200, acked.text
+    if acked.text:
+        return dict(json.loads(acked.text))
+    return (await posted_to(api, url)).args
 
 
 @asynccontextmanager

@@ -11,8 +11,7 @@ import pytest
 
 from tests.support.mentions import slack_mentions
 from tests.support.slack_api import SlackApi, slack_api
-from tests.support.slack_requests import Answer
-from tests.support.slack_service import TOKEN, Bot, running_bot, wait_for
+from tests.support.slack_service import TOKEN, Bot, ask, posted_to, running_bot
 from tests.support.slack_validation import slack_payload_errors, slack_texts
 
 ONLY_YOU = "나에게만 보이는 메시지입니다."
@@ -43,9 +42,17 @@ def _checked(message: dict[str, Any]) -> dict[str, Any]:
     return message
 
 
-def _ack(answer: Answer) -> dict[str, Any]:
-    assert answer.status == 200, answer.text
-    return _checked(answer.json())
+async def _ask(bot: Bot, api: SlackApi, text: str, **kwargs: Any) -> dict[str, Any]:
+    """The answer to `/paper text`, in the ack or through response_url, checked."""
+    return _checked(await ask(api, bot.sender, text, **kwargs))
+
+
+async def _click(bot: Bot, api: SlackApi, action: str, value: str, **kwargs: Any) -> dict[str, Any]:
+    """A button click as `kwargs` (user, ephemeral); the answer to its response_url, checked."""
+    url = api.response_url()
+    clicked = await bot.sender.action(action, value, response_url=url, **kwargs)
+    assert clicked.status == 200, clicked.text
+    return _checked((await posted_to(api, url)).args)
 
 
 def _buttons(message: dict[str, Any]) -> dict[str, str]:
@@ -80,39 +87,34 @@ QUERIES = [
 ]
 
 
-async def test_every_query_form_is_answered_ephemerally_in_the_ack(bot: Bot, api: SlackApi) -> None:
+async def test_every_query_form_is_answered_ephemerally(bot: Bot, api: SlackApi) -> None:
     for text, expected in QUERIES:
-        message = _ack(await bot.sender.command(text))
+        message = await _ask(bot, api, text)
         assert message["response_type"] == "ephemeral", text
         assert expected.lower() in _text(message).lower(), (text, _text(message)[:300])
         assert ONLY_YOU in _text(message)
-    in_dm = _ack(await bot.sender.command("tag:alignment", channel="D0BOTDM"))
+    in_dm = await _ask(bot, api, "tag:alignment", channel="D0BOTDM")
     assert in_dm["response_type"] == "ephemeral" and "alignment" in _text(in_dm)
-    assert api.called("response") == []  # every answer was in the acknowledgement
     assert api.called("users.info") == []  # searches never ask who is an admin
 
 
-async def test_a_bad_query_gets_the_cores_message_ephemerally(bot: Bot) -> None:
-    message = _ack(await bot.sender.command("since:2024-13-45"))
+async def test_a_bad_query_gets_the_cores_message_ephemerally(bot: Bot, api: SlackApi) -> None:
+    message = await _ask(bot, api, "since:2024-13-45")
     assert message["response_type"] == "ephemeral"
     assert "since:2024-13-45 는 날짜가 아닙니다" in _text(message)
     assert "tag:rlhf" in _text(message)  # the examples to try
-    unknown = _ack(await bot.sender.command("colour:blue"))
+    unknown = await _ask(bot, api, "colour:blue")
     assert "알 수 없는 키 colour:" in _text(unknown)
 
 
 async def test_next_and_prev_replace_the_ephemeral_message(bot: Bot, api: SlackApi) -> None:
-    first = _ack(await bot.sender.command("model"))
+    first = await _ask(bot, api, "model")
     cursor = _buttons(first)["paper.page.next"]
-    assert (await bot.sender.action("paper.page.next", cursor)).status == 200
-    await wait_for(lambda: len(api.called("response")) == 1)
-    page_two = _checked(api.called("response")[0].args)
+    page_two = await _click(bot, api, "paper.page.next", cursor)
     assert page_two["replace_original"] is True and page_two["response_type"] == "ephemeral"
     assert "page:2" in cursor and _text(page_two) != _text(first)
     back = _buttons(page_two)["paper.page.prev"]
-    assert (await bot.sender.action("paper.page.prev", back)).status == 200
-    await wait_for(lambda: len(api.called("response")) == 2)
-    page_one = _checked(api.called("response")[1].args)
+    page_one = await _click(bot, api, "paper.page.prev", back)
     assert page_one["replace_original"] is True
     assert _buttons(page_one)["paper.share"] == _buttons(first)["paper.share"]
 
@@ -120,33 +122,29 @@ async def test_next_and_prev_replace_the_ephemeral_message(bot: Bot, api: SlackA
 async def test_share_posts_visibly_naming_who_shared_and_full_note_only_to_the_clicker(
     bot: Bot, api: SlackApi
 ) -> None:
-    found = _ack(await bot.sender.command("tag:alignment"))
+    found = await _ask(bot, api, "tag:alignment")
     note = _buttons(found)["paper.share"]
     assert note.startswith("id:")
-    await bot.sender.action("paper.share", note, user="U7", user_name="grace")
-    await wait_for(lambda: len(api.called("response")) == 1)
-    shared = _checked(api.called("response")[0].args)
+    shared = await _click(bot, api, "paper.share", note, user="U7", user_name="grace")
     assert shared["response_type"] == "in_channel" and shared["replace_original"] is False
     assert "grace" in _text(shared) and "<@" not in str(shared["blocks"])
     full = _buttons(shared)["paper.note"]
-    await bot.sender.action("paper.note", full, user="U8", ephemeral=False)
-    await wait_for(lambda: len(api.called("response")) == 2)
-    whole = _checked(api.called("response")[1].args)
+    whole = await _click(bot, api, "paper.note", full, user="U8", ephemeral=False)
     assert whole["response_type"] == "ephemeral" and whole["replace_original"] is False
     assert ONLY_YOU in _text(whole)
-    typed = _ack(await bot.sender.command("share 1"))  # the hit numbered 1 of my last search
+    typed = await _ask(bot, api, "share 1")  # the hit numbered 1 of my last search
     assert typed["response_type"] == "in_channel"
 
 
 async def test_admin_commands_check_the_caller(bot: Bot, api: SlackApi) -> None:
-    refused = _ack(await bot.sender.command("digest preview", user="U1"))
+    refused = await _ask(bot, api, "digest preview", user="U1")
     assert "관리자" in _text(refused)
     for admin in ("UADMIN", "UOWNER", "UCONFIG"):
-        allowed = _ack(await bot.sender.command("channel show", user=admin))
+        allowed = await _ask(bot, api, "channel show", user=admin)
         assert "관리자" not in _text(allowed), (admin, _text(allowed))
         assert allowed["response_type"] == "ephemeral"
     asked = len(api.called("users.info"))
-    _ack(await bot.sender.command("channel show", user="UADMIN"))
+    await _ask(bot, api, "channel show", user="UADMIN")
     assert len(api.called("users.info")) == asked  # cached
     assert {c.args["user"] for c in api.called("users.info")} == {
         "U1",

@@ -15,7 +15,7 @@ from tests.support.real_delivery import Entry, notes_text
 from tests.support.slack_api import Call, SlackApi, slack_api
 from tests.support.slack_calls import shown
 from tests.support.slack_requests import reaction_event
-from tests.support.slack_service import ENTRIES, TOKEN, destination, running_bot, wait_for
+from tests.support.slack_service import ENTRIES, TOKEN, ask, destination, running_bot, wait_for
 
 NEXT_DAY = (Entry("Scaling Reward Models", commentary="보상 모델.", tags=("rlhf",)),)
 LATER_DAY = (Entry("RLHF Once More", commentary="한 번 더.", tags=("rlhf",)),)
@@ -59,9 +59,9 @@ async def test_a_person_who_cannot_be_dmed_is_told_why_once_and_not_retried(
         rlhf = api.called("chat.postMessage")[1]
         await bot.sender.event(reaction_event(channel="C1", ts=rlhf.answer["ts"], user="U2"))
         for user in ("U3", "U4"):  # U4's DMs work: the witness that DM passes ran
-            await bot.sender.command("subscribe tag:rlhf", user=user, channel="C9")
+            await ask(api, bot.sender, "subscribe tag:rlhf", user=user, channel="C9")
         for user in ("U2", "U3", "U4"):
-            await bot.sender.command("subscriptions cadence instant", user=user)
+            await ask(api, bot.sender, "subscriptions cadence instant", user=user)
         api.fail("chat.postMessage", error="channel_not_found", channel="DU2", times=9)
         api.fail("chat.postMessage", error="channel_not_found", channel="DU3", times=9)
 
@@ -78,14 +78,12 @@ async def test_a_person_who_cannot_be_dmed_is_told_why_once_and_not_retried(
         assert len(_dm_tries(api)) == tries  # paused: not tried again
 
         api.fail("chat.postEphemeral", error="channel_not_found", channel="C6")
-        lost = await bot.sender.command("tags", user="U3", channel="C6")
-        assert lost.status == 200  # the answer came; its notice could not be said there
+        await ask(api, bot.sender, "tags", user="U3", channel="C6")  # the answer came
         await wait_for(lambda: _notices(api, said=False))  # tried in C6, refused there
-        first = await bot.sender.command("tags", user="U3", channel="C7")
-        assert first.status == 200
+        await ask(api, bot.sender, "tags", user="U3", channel="C7")
         await wait_for(lambda: len(_notices(api)) >= 2)
         to_u3 = _notices(api)[1]
         assert (to_u3.args["user"], to_u3.args["channel"]) == ("U3", "C7")  # with the answer
-        await bot.sender.command("tags", user="U3", channel="C7")
-        await bot.sender.command("tags", user="U2", channel="C1")
+        await ask(api, bot.sender, "tags", user="U3", channel="C7")
+        await ask(api, bot.sender, "tags", user="U2", channel="C1")
     assert len(_notices(api)) == 2  # each told once

@@ -13,6 +13,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from bot.store.engine import make_engine
+from tests.support import slack_service
 from tests.support.slack_api import SlackApi, slack_api
 from tests.support.slack_service import SECRET, Bot, destination, running_bot, slack_env, wait_for
 
@@ -95,8 +96,10 @@ async def test_two_workspaces_each_get_digests_with_their_own_token(
             raw = b"".join(p.read_bytes() for p in tmp_path.glob("*.sqlite3*"))
             assert T1_TOKEN.encode() not in raw and T2_TOKEN.encode() not in raw
 
-        asked = await bot.sender.command("channel show", team="T2", channel="C2", user="UADMIN2")
-        assert asked.status == 200 and asked.json()["response_type"] == "ephemeral"
+        asked = await slack_service.ask(
+            api, bot.sender, "channel show", team="T2", channel="C2", user="UADMIN2"
+        )
+        assert asked["response_type"] == "ephemeral"
         (lookup,) = api.called("users.info")
         assert lookup.token == T2_TOKEN and lookup.args["user"] == "UADMIN2"
 

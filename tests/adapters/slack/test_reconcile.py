@@ -25,6 +25,7 @@ from tests.support.slack_service import (
     ENTRIES,
     TOKEN,
     Bot,
+    ask,
     destination,
     running_bot,
     slack_env,
@@ -88,8 +89,7 @@ async def test_bells_added_and_removed_while_stopped_take_effect_at_the_next_sta
         await bot.sender.event(reaction_event(channel="C1", ts=rlhf.answer["ts"], user="U2"))
         await wait_for(lambda: ephemeral(api))
         for user in ("U2", "U3"):
-            answer = await bot.sender.command("subscriptions cadence instant", user=user)
-            assert answer.status == 200
+            await ask(api, bot.sender, "subscriptions cadence instant", user=user)
         await _reconciled(bot)
 
     api.react("C1", attention.answer["ts"], "bell", "U3")  # U3 reacts while it is stopped

@@ -16,7 +16,7 @@ from tests.support.real_delivery import Entry, notes_text
 from tests.support.slack_api import SlackApi, slack_api
 from tests.support.slack_calls import shown, to
 from tests.support.slack_requests import reaction_event
-from tests.support.slack_service import ENTRIES, TOKEN, Bot, destination, running_bot, wait_for
+from tests.support.slack_service import ENTRIES, TOKEN, Bot, ask, destination, running_bot, wait_for
 
 NEXT_DAY = (
     Entry("Scaling Reward Models", commentary="보상 모델.", tags=("rlhf", "scaling")),
@@ -62,8 +62,8 @@ async def test_react_then_a_dm_of_exactly_the_matching_new_notes_once(
         await bot.sender.event(bell)  # the same reaction again, a new event id: a no-op
         bot_bell = reaction_event(channel="C1", ts=attention_reply.answer["ts"], user="UBOT")
         await bot.sender.event(bot_bell)  # the bot's own reaction
-        answer = await bot.sender.command("subscriptions cadence instant", user="U2")
-        assert answer.status == 200 and "tag:rlhf" in answer.text
+        answer = await ask(api, bot.sender, "subscriptions cadence instant", user="U2")
+        assert "tag:rlhf" in json.dumps(answer)
 
         (notes / "2024-10-01.txt").write_text(notes_text("2024-10-01", NEXT_DAY), "utf-8")
         await wait_for(lambda: len(to(api, "chat.postMessage", "DU2")) >= 3)

@@ -22,7 +22,7 @@ from tests.support.real_delivery import Entry, notes_text
 from tests.support.slack_api import Call, SlackApi, slack_api
 from tests.support.slack_calls import blocks, shown
 from tests.support.slack_requests import reaction_event
-from tests.support.slack_service import TOKEN, Bot, running_bot, wait_for
+from tests.support.slack_service import TOKEN, Bot, ask, running_bot, wait_for
 
 MOE = tuple(Entry(f"Experts {n}", commentary="전문가.", tags=("moe",)) for n in range(3))
 
@@ -36,13 +36,7 @@ async def api() -> AsyncIterator[SlackApi]:
 
 async def _answer(api: SlackApi, bot: Bot, text: str, user: str) -> str:
     """The command's private answer: in its acknowledgement, or through response_url."""
-    before = len(api.called("response"))
-    answer = await bot.sender.command(text, user=user)
-    assert answer.status == 200
-    if answer.text:
-        return json.dumps(json.loads(answer.text), ensure_ascii=False)
-    await wait_for(lambda: len(api.called("response")) > before)
-    return json.dumps(api.called("response")[before].args, ensure_ascii=False)
+    return json.dumps(await ask(api, bot.sender, text, user=user), ensure_ascii=False)
 
 
 def _wire(call: Call) -> dict[str, Any]:

@@ -1,7 +1,10 @@
 """A fan-out to many more destinations than database connections, on a slowed database.
 
 Every run of a slot (and the start-up catch-up) is started at once; the runner keeps the runs
-in flight within the pool, so none waits for a connection long enough to time out.
+in flight within the pool: the connections asked for at any moment (held or waited for) never
+exceed the runs in flight, so a connection's queue stays a few short transactions long. The
+test counts that demand at the pool rather than timing the waits: a pool timeout small enough
+to catch an unbounded fan-out on an idle machine also fires on a loaded one.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import AsyncAdaptedQueuePool, PoolProxiedConnection
 
 from bot.app import open_app
 from bot.delivery.config import DeliveryConfig
@@ -32,6 +36,25 @@ from tests.support.transport import RecordingTransport
 DAY = date(2024, 9, 20)
 DESTINATIONS = 60
 WRITE_DELAY = 0.05  # seconds the database spends on every message row written
+
+
+class DemandPool(AsyncAdaptedQueuePool):
+    """The engine's own pool, counting the connections asked for and not yet given back (a run
+    waiting for one counts like a run holding one); `peak` is the most at once."""
+
+    demand = peak = 0
+
+    def connect(self) -> PoolProxiedConnection:
+        self.demand += 1
+        self.peak = max(self.peak, self.demand)
+        try:
+            return super().connect()
+        except BaseException:
+            self.demand -= 1
+            raise
+
+    def given_back(self, *_: Any) -> None:
+        self.demand -= 1
 
 
 async def slow_down(engine: AsyncEngine) -> None:
@@ -67,7 +90,10 @@ async def test_fan_out_to_many_more_destinations_than_connections(
 ) -> None:
     async with open_app(database_url, clock=clock) as app:
         await put_day(app, DAY, [note(DAY, "a")])
-    engine = make_engine(database_url, pool_size=3, max_overflow=0, pool_timeout=2)
+    engine = make_engine(database_url, pool_size=3, max_overflow=0, poolclass=DemandPool)
+    pool = engine.sync_engine.pool
+    assert isinstance(pool, DemandPool)
+    event.listen(pool, "checkin", pool.given_back)
     try:
         await slow_down(engine)
         settings = tuple(dest(f"C{i:02d}") for i in range(DESTINATIONS))
@@ -86,5 +112,7 @@ async def test_fan_out_to_many_more_destinations_than_connections(
     finally:
         await engine.dispose()
     assert outcomes == [RunOutcome.SENT] * DESTINATIONS
+    print(f"connections asked for at once: at most {pool.peak}")
+    assert pool.peak <= parallel_runs_for(engine)  # unbounded: one per destination
     assert len(transport.sent) == DESTINATIONS * 2
     assert max(Counter((s.destination, s.text) for s in transport.sent).values()) == 1
