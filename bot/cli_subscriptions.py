@@ -42,9 +42,10 @@ __all__ = ["Subscriptions", "wire_subscriptions"]
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Subscriptions:
-    """The subscription services of one process."""
+    """The subscription services of one process (built by name: eight services in a row are
+    too easy to swap)."""
 
     service: SubscriptionService
     reactions: ReactionHandler
@@ -144,7 +145,14 @@ def wire_subscriptions(
     digests.also_lead(scheduler.activate, scheduler.deactivate)
     follow = FollowButtons(service, app.notes, delivery.ledger, destination_of)
     subscriptions = Subscriptions(
-        service, reactions, follow, personal, scheduler, menus, reconciler, notices
+        service=service,
+        reactions=reactions,
+        follow=follow,
+        personal=personal,
+        scheduler=scheduler,
+        menus=menus,
+        reconciler=reconciler,
+        notices=notices,
     )
     digests.also_lead(subscriptions.lead_menus, lambda: None)
     return subscriptions

@@ -13,11 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import MessageRef, Platform
-from bot.store.inserts import insert_for
 from bot.store.menu_schema import TagMenuItemRow, TagMenuRow
+from bot.store.sql_store import SqlStore
 
 __all__ = ["SqlMenuStore", "StoredMenu"]
 
@@ -44,15 +44,8 @@ def _at(ref: MessageRef) -> Any:
     )
 
 
-class SqlMenuStore:
+class SqlMenuStore(SqlStore):
     """One short transaction per call."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self._dialect = engine.dialect.name
-
-    def _insert(self, table: Any) -> Any:
-        return insert_for(self._dialect, table)
 
     async def add(
         self, ref: MessageRef, locale: str, items: Mapping[int, str], *, now: datetime

@@ -25,10 +25,10 @@ from bot.store.delivery_schema import (
     DestinationStateRow,
     DigestRunRow,
 )
-from bot.store.inserts import insert_for
 from bot.store.notes import note_from_row
 from bot.store.run_views import snapshot_of
 from bot.store.schema import NoteRow
+from bot.store.sql_store import SqlStore
 from bot.store.subscription_schema import (
     DmNoticeRow,
     ReactionMarkRow,
@@ -98,15 +98,8 @@ def person_rows(person: Person) -> list[tuple[Any, ColumnElement[bool]]]:
     ]
 
 
-class SqlSubscriptionStore:
+class SqlSubscriptionStore(SqlStore):
     """One short transaction per call."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self._dialect = engine.dialect.name
-
-    def _insert(self, table: Any) -> Any:
-        return insert_for(self._dialect, table)
 
     async def add(
         self,
