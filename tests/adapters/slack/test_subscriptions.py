@@ -7,6 +7,7 @@ reaction is removed a new matching note brings no DM."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
