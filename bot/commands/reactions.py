@@ -6,11 +6,13 @@ Adapters translate their events (Slack `reaction_added`, Discord raw reactions) 
 added on a paper message the bot posted (a thread reply, or an inline message's entries)
 subscribes the person to that paper's tags, recorded as coming from that message; removing it
 takes back exactly what that reaction added. A reaction on a header, on a message that is not
-ours, with another emoji, or by the bot itself changes nothing. The result carries a private
-confirmation for the adapter to send (ephemeral or DM), or a `ConfirmationBundler` sends one per
-person for a burst of reactions; the store's unique constraints make a repeated event a no-op
-(and a no-op is not confirmed). A number on a tag menu (`bot.subscriptions.menu`) follows the tag
-behind it the same way, and removing it takes back what that number added.
+ours, with another emoji, or by the bot itself changes nothing, nor does the add of one seen
+before its person asked to be forgotten (`unsubscribe all`): that reaction replayed. The result
+carries a private confirmation for the adapter to send (ephemeral or DM), or a
+`ConfirmationBundler` sends one per person for a burst of reactions; the store's unique
+constraints make a repeated event a no-op (and a no-op is not confirmed). A number on a tag menu
+(`bot.subscriptions.menu`) follows the tag behind it the same way, and removing it takes back
+what that number added.
 """
 
 from __future__ import annotations
@@ -81,7 +83,11 @@ class ReactionMarks(Protocol):
         ...
 
     async def unmark(self, ref: MessageRef, user: str, emoji: str) -> None:
-        """Forget one removed reaction."""
+        """Forget one removed reaction (and the opaque mark it left if `user` was forgotten)."""
+        ...
+
+    async def forgotten(self, ref: MessageRef, user: str, emoji: str) -> bool:
+        """Whether the reaction was seen before `user` asked to be forgotten."""
         ...
 
 
@@ -167,7 +173,7 @@ class ReactionHandler:
             reaction.message,
             outcome.value,
         )
-        if posted is None or reaction.emoji not in self._emoji:
+        if posted is None or reaction.emoji not in self._emoji or await self._replayed(reaction):
             return ReactionResult(outcome, posted)
         change, locale = await self._apply(reaction, posted)
         await self._mark(reaction)
@@ -204,7 +210,7 @@ class ReactionHandler:
         self._metrics.inc(REACTIONS_METRIC, platform=ref.platform.value, outcome="menu")
         result = ReactionResult(ReactionOutcome.MENU)
         number = menu_number(reaction.emoji)
-        if self._subs is None or number is None:
+        if self._subs is None or number is None or await self._replayed(reaction):
             return result
         person = Person(ref.platform, ref.workspace, reaction.user)
         origin = menu_origin(ref, number)
@@ -222,6 +228,15 @@ class ReactionHandler:
         change = await self._subs.follow_tags(person, [tag], origin, home)
         await self._mark(reaction)
         return self._confirmed(reaction, result, change, menu.locale)
+
+    async def _replayed(self, reaction: Reaction) -> bool:
+        """An add by a person who was forgotten while their reaction stayed (an opaque mark
+        is on it): the old reaction replayed (a Slack retry, a Discord RESUME), ignored. Their
+        removal deletes the opaque mark, so a 🔔 after it follows as usual."""
+        if not reaction.added or self._marks is None or self._subs is None:
+            return False
+        ref, user, emoji = reaction.message, reaction.user, reaction.emoji
+        return await self._marks.forgotten(ref, user, emoji)
 
     async def _mark(self, reaction: Reaction) -> None:
         if self._marks is None or self._subs is None:

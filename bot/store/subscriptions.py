@@ -26,6 +26,7 @@ from bot.store.delivery_schema import (
     DigestRunRow,
 )
 from bot.store.notes import note_from_row
+from bot.store.reaction_marks import make_opaque
 from bot.store.run_views import snapshot_of
 from bot.store.schema import NoteRow
 from bot.store.sql_store import SqlStore
@@ -290,8 +291,11 @@ class SqlSubscriptionStore(SqlStore):
             return resumed
 
     async def forget(self, person: Person) -> None:
-        """Remove everything stored about the person: every row `person_rows` names."""
+        """Remove everything stored about the person: every row `person_rows` names. Their
+        reaction marks are first copied as opaque marks (`make_opaque`: no id of theirs), so a
+        🔔 they leave on a message is not taken for a new one by the next reconcile pass."""
         async with self._sessions() as session, session.begin():
+            await make_opaque(session, self._dialect, person)
             for table, where in person_rows(person):
                 await session.execute(delete(table).where(where))
 

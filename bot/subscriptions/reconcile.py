@@ -11,6 +11,12 @@ are compared with the reaction marks (`SqlReactionMarks`, written by that same e
 - a reaction on the platform without a mark is applied as an add;
 - a mark whose reaction is gone is applied as a removal (taking back exactly what it added).
 
+An opaque mark (left by a person who asked to be forgotten: `bot.store.reaction_marks`)
+stands for their reaction without naming them: their 🔔 still there is not new, and once it is
+gone the opaque mark is deleted (a later 🔔 follows as usual); it is never applied as a
+removal (it names nobody to unsubscribe). Opaque marks older than `days` are deleted at each
+pass: their messages are older still and no longer read.
+
 Users the entry point ignores (`ignored`: the bot's own, whose numbers sit on every tag menu)
 are left out, so they are neither applied nor counted as found while away.
 
@@ -32,7 +38,7 @@ from typing import Protocol
 
 from bot.models import MessageRef, Platform, Reaction
 from bot.ports import Clock
-from bot.store.reaction_marks import SqlReactionMarks
+from bot.store.reaction_marks import SqlReactionMarks, is_opaque, opaque_user
 
 __all__ = [
     "Reactable",
@@ -123,6 +129,7 @@ class Reconciler:
         if self.days <= 0:
             return ReconcileReport()
         since = self._clock.now() - timedelta(days=self.days)
+        await self._marks.forget_older(platform, since)  # on messages no pass reads any more
         messages = unreadable = added = removed = 0
         for source in self._sources:
             for message in await source.recent(platform, since):
@@ -138,12 +145,18 @@ class Reconciler:
                     found = now.get(emoji, frozenset())
                     present = frozenset(u for u in found if not self._ignored(platform, u))
                     seen = recorded.get(emoji, frozenset())
-                    for user in sorted(present - seen):
-                        await apply(Reaction(message.ref, user, emoji, True))
-                        added += 1
-                    for user in sorted(seen - present):
-                        await apply(Reaction(message.ref, user, emoji, False))
+                    hidden = frozenset(u for u in seen if is_opaque(u))
+                    ref, named = message.ref, seen - hidden
+                    masks = {u: opaque_user(platform, ref.workspace, u) for u in present}
+                    for user in sorted(present - named):
+                        if masks[user] not in hidden:  # else: seen before they were forgotten
+                            await apply(Reaction(ref, user, emoji, True))
+                            added += 1
+                    for user in sorted(named - present):
+                        await apply(Reaction(ref, user, emoji, False))
                         removed += 1
+                    for gone in sorted(hidden - set(masks.values())):  # taken off since forgotten
+                        await self._marks.unmark(ref, gone, emoji)
         report = ReconcileReport(messages, unreadable, added, removed)
         log.info(
             "%s reconcile: %d messages read (%d unreadable), %d reactions added and %d removed "

@@ -2,7 +2,8 @@
 page, normal and super reactions), and end to end with the real `paperbot run` process against
 the stand-in, a 🔔 added while paperbot was stopped is picked up at the next start (confirmed
 once by DM; the next instant DM holds exactly the matching notes), and 🔔s added and removed
-while the gateway was down are reconciled when the client resumes."""
+while the gateway was down are reconciled when the client resumes; a 🔔 left on a paper after
+`unsubscribe all` does not follow again at the next start."""
 
 from __future__ import annotations
 
@@ -10,14 +11,27 @@ from pathlib import Path
 from typing import Any
 
 import discord
+from sqlalchemy import func, select
 
 from adapters.discord.reactions import DiscordReactionReader
+from bot.app import open_app
 from bot.models import MessageRef, Platform
+from bot.store.subscription_schema import ReactionMarkRow
 from bot.subscriptions.reconcile import Reactable
 from tests.support.discord_paper import Bot, texts
-from tests.support.discord_service import ANA, BEA, FIRST, MATCHING, OTHER, deployment, serving
+from tests.support.discord_service import (
+    ANA,
+    BEA,
+    FIRST,
+    MATCHING,
+    OTHER,
+    deployment,
+    rows_of,
+    serving,
+)
 from tests.support.discord_standin import DiscordStandIn
 from tests.support.real_delivery import Entry, write_notes
+from tests.support.slack_service import eventually
 
 BELL = frozenset({"🔔", "bell"})
 BELLED = Entry("Chains of Thought at Scale", tags=("rl", "vision"))
@@ -124,4 +138,43 @@ async def test_a_bell_on_a_dm_digests_paper_changed_while_away_takes_effect_when
         assert "tag:vision" not in await service.paper(ANA, "subscriptions")
         assert "tag:rl" in await service.paper(ANA, "subscriptions")  # the command's stays
     assert followed != service.said_by_dm(ANA, "tag:vision")[1]
+    assert standin.problems == []
+
+
+async def _no_marks(database_url: str) -> bool:
+    """Whether the database holds no reaction mark at all (opaque ones included)."""
+    async with open_app(database_url) as app, app.engine.connect() as conn:
+        query = select(func.count()).select_from(ReactionMarkRow)
+        return int((await conn.execute(query)).scalar_one()) == 0
+
+
+async def test_unsubscribe_all_is_not_undone_by_the_bell_left_on_the_paper_at_the_next_start(
+    standin: DiscordStandIn, database_url: str, tmp_path: Path
+) -> None:
+    """Ana's 🔔 stays on the paper after `unsubscribe all`: the pass at the next READY does not
+    follow it again, nor does its add event replayed, and no row names her; taking it off and
+    putting it back is a new 🔔, followed and confirmed as usual."""
+    setup = deployment(standin, database_url, tmp_path, [FIRST])
+    async with serving(setup, tmp_path / "first.log") as service:
+        (header,) = await standin.wait_for(lambda: standin.channel_posts(setup.channel), 90)
+        (paper,) = await standin.wait_for(lambda: standin.channel_posts(header["id"]), 90)
+        await service.logged("posted slot:")
+        await service.react(ANA, paper)  # stays on the message
+        await standin.wait_for(lambda: _confirmations(standin, ANA, "Now following"), 60)
+        assert "Unsubscribed from all" in await service.paper(ANA, "unsubscribe all")
+
+    async with serving(setup, tmp_path / "second.log") as service:
+        await service.logged("discord reconcile:")  # the pass at READY is done
+        await service.react(ANA, paper)  # the old add replayed
+        await service.metric('paperbot_reactions_total{outcome="recorded",platform="discord"} 1')
+        assert "You follow nothing." in await service.paper(ANA, "subscriptions")
+        left = await rows_of(database_url, setup.guild, ANA)
+        assert left == dict.fromkeys(left, 0), left
+
+        await service.react(ANA, paper, added=False)  # the opaque mark goes with it
+        await eventually(lambda: _no_marks(database_url), 60)
+        await service.react(ANA, paper)
+        await standin.wait_for(lambda: len(_confirmations(standin, ANA, "Now following")) > 1, 60)
+        assert "tag:rl" in await service.paper(ANA, "subscriptions")
+    assert len(_confirmations(standin, ANA, "Now following")) == 2
     assert standin.problems == []

@@ -183,12 +183,6 @@ async def test_react_follow_the_menu_dm_digests_and_unsubscribe_all_on_slack(
     assert api.problems == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="unsubscribe all deletes the person's reaction marks (so nothing of them is left), "
-    "so the next start's reconcile pass takes their bell, still on the message, for one added "
-    "while away and follows its tags again: the two promises conflict (see the report)",
-)
 async def test_unsubscribe_all_is_not_undone_by_the_next_start(
     api: SlackApi, tmp_path: Path, database_url: str
 ) -> None:
@@ -202,5 +196,7 @@ async def test_unsubscribe_all_is_not_undone_by_the_next_start(
     async with running_bot(api, tmp_path, database_url, config=config, notes=notes) as bot:
         await wait_for(lambda: "slack reconcile:" in bot.logged())
         listed = _said(await ask(bot, api, "subscriptions", "U2"))
+        left = await rows_of(database_url, Person(Platform.SLACK, "T1", "U2"))
     assert "구독 중인 것이 없습니다" in listed
     assert len(_confirmed(api, "U2")) == 1
+    assert left == dict.fromkeys(left, 0), left  # and still nothing of U2 in the database

@@ -1,8 +1,9 @@
 """The reconcile pass, platform-neutral, on SQLite and PostgreSQL: a 🔔 added while the bot was
 away follows the paper's tags, one removed takes back what it added, a reaction an event already
 applied changes nothing and is confirmed to nobody, the bot's own reactions are left out, a
-person who unsubscribed by command is not subscribed again by the 🔔 still on the message, and
-only recent paper messages are read, people's DM digests' included."""
+person who unsubscribed by command, or asked to be forgotten, is not subscribed again by the 🔔
+still on the message (an opaque mark, which names nobody, stands for it), and only recent paper
+messages are read, people's DM digests' included."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from bot.commands.reactions import ReactionHandler
 from bot.delivery.service import Delivery
 from bot.digest.personal import Person
 from bot.models import Destination, MessageRef, Platform, Reaction
-from bot.store.reaction_marks import SqlReactionMarks
+from bot.store.reaction_marks import SqlReactionMarks, opaque_user
 from bot.store.subscription_schema import ReactionMarkRow
-from bot.store.subscriptions import SqlSubscriptionStore
+from bot.store.subscriptions import SqlSubscriptionStore, person_rows
 from bot.subscriptions.paper_messages import PaperMessages
 from bot.subscriptions.parts import PartNotes
 from bot.subscriptions.reconcile import Reactable, Reconciler, ReconcileRunner
@@ -187,7 +188,18 @@ async def test_only_recent_paper_messages_are_read_and_an_unreadable_one_changes
     assert world.reader.read == []
 
 
-async def test_unsubscribe_all_forgets_the_reactions_seen_from_the_person(
+async def _left(app: App, person: Person) -> tuple[list[str], int]:
+    """Every mark's user, and how many rows of `person` the tables `forget` clears hold."""
+    async with app.engine.connect() as conn:
+        users = sorted(await conn.scalars(select(ReactionMarkRow.user_id)))
+        theirs = 0
+        for table, where in person_rows(person):
+            query = select(func.count()).select_from(table).where(where)
+            theirs += int((await conn.execute(query)).scalar_one())
+    return users, theirs
+
+
+async def test_unsubscribe_all_leaves_an_opaque_mark_so_the_bell_left_does_not_follow_again(
     app: App, clock: FixedClock
 ) -> None:
     world = await _world(app, clock)
@@ -195,10 +207,53 @@ async def test_unsubscribe_all_forgets_the_reactions_seen_from_the_person(
     world.reader.react(world.paper_a, "U2")
     await world.reconcile()
     await world.service.unsubscribe_all(ANN)
-    async with app.engine.connect() as conn:
-        users = list(await conn.scalars(select(ReactionMarkRow.user_id)))
-        count = (await conn.execute(select(func.count()).select_from(ReactionMarkRow))).scalar()
-    assert users == ["U2"] and count == 1
+    hidden = opaque_user(Platform.CONSOLE, "T1", "U1")
+    assert hidden.startswith("~") and "U1" not in hidden and len(hidden) <= 100
+    assert await _left(app, ANN) == (["U2", hidden], 0)  # no row names U1
+    assert await world.marks.on(world.paper_a) == {"🔔": frozenset({"U2", hidden})}
+
+    assert await world.reconcile() == (0, 0)  # U1's bell is still there: not new
+    await world.apply(Reaction(world.paper_a, "U1", "🔔"))  # and replayed: not new either
+    assert await world.following() == []
+    assert len(world.confirmed) == 2  # U1's and U2's first bells only
+
+    world.reader.unreact(world.paper_a, "U1")  # taken off while away
+    assert await world.reconcile() == (0, 0)  # the opaque mark unsubscribes nobody ...
+    assert await world.following(BOB) == ["tag:rl", "tag:reasoning"]
+    assert await world.marks.on(world.paper_a) == {"🔔": frozenset({"U2"})}  # ... and goes
+    world.reader.react(world.paper_a, "U1")  # a new bell follows as usual
+    assert await world.reconcile() == (1, 0)
+    assert await world.following() == ["tag:rl", "tag:reasoning"]
+
+
+async def test_a_forgotten_persons_bell_removed_by_event_then_added_again_follows(
+    app: App, clock: FixedClock
+) -> None:
+    world = await _world(app, clock)
+    await world.apply(Reaction(world.paper_a, "U1", "🔔"))
+    await world.service.unsubscribe_all(ANN)
+    await world.apply(Reaction(world.paper_a, "U1", "🔔", added=False))
+    assert await world.marks.on(world.paper_a) == {}
+    await world.apply(Reaction(world.paper_a, "U1", "🔔"))
+    assert await world.following() == ["tag:rl", "tag:reasoning"]
+    assert len(world.confirmed) == 2
+
+
+async def test_opaque_marks_go_once_older_than_the_messages_the_pass_reads(
+    app: App, clock: FixedClock
+) -> None:
+    world = await _world(app, clock)
+    world.reader.react(world.paper_a, "U1")
+    world.reader.react(world.paper_a, "U2")
+    await world.reconcile()
+    await world.service.unsubscribe_all(ANN)
+    hidden = opaque_user(Platform.CONSOLE, "T1", "U1")
+    clock.advance(timedelta(days=13))
+    await world.reconcile()
+    assert (await _left(app, ANN))[0] == ["U2", hidden]
+    clock.advance(timedelta(days=2))  # the bell is 15 days old, the window 14
+    await world.reconcile()
+    assert (await _left(app, ANN))[0] == ["U2"]  # a person's own mark is not aged out
 
 
 async def test_the_runner_runs_one_pass_at_a_time_and_one_more_for_a_request_meanwhile(
