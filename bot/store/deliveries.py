@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import ColumnElement, case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -309,6 +309,8 @@ class SqlDeliveryLedger:
     ) -> bool:
         """Record the platform's reference (never sent again) and renew the run's lease to `until`.
 
+        The reference's channel is kept as `posted_in` where it is not the part's (the thread a
+        Discord message went into: the reconcile pass reads its reactions there).
         `content_hash` and `notes` are the hash of what was sent and the notes it holds, when
         they differ from those the part was claimed with (a pending part resent from a newer
         render). Refused (False, nothing
@@ -316,6 +318,8 @@ class SqlDeliveryLedger:
         transaction, whose lease update locks the run row.
         """
         values: dict[str, object] = {"status": SENT, "message_id": ref.message_id, "sent_at": now}
+        # where the platform put it, when not the part's channel (a Discord thread or forum post)
+        values["posted_in"] = case((DeliveryRow.channel == ref.channel, None), else_=ref.channel)
         if content_hash is not None:
             values["content_hash"] = content_hash
         if notes is not None:

@@ -121,6 +121,9 @@ class DeliveryRow(Base):
     workspace: Mapped[str] = mapped_column(String(100))
     channel: Mapped[str] = mapped_column(String(100))
     message_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    posted_in: Mapped[str | None] = mapped_column(String(100), nullable=True)  # forum_posted_in
+    """The channel the platform posted the message in where it is not `channel` (a Discord
+    thread or forum post); None: the channel itself, or a row from before."""
     content_hash: Mapped[str] = mapped_column(String(64))
     note_keys: Mapped[list[Any] | None] = mapped_column(JSONList, nullable=True)  # delivery_notes
     """The notes whose entry the message holds as it was sent or last edited (None: a row from

@@ -1,7 +1,10 @@
 """The messages the ledger sent recently: what the reconcile pass reads reactions on. Channel
 digests' and personal DM digests' alike: a DM's messages keep the ledger's channel `@<user id>`
 (the reader opens the DM) and get no `thread_of`: Discord posts every part of a DM into the DM
-itself, and Slack reads a thread reply by its channel and `ts` alone."""
+itself, and Slack reads a thread reply by its channel and `ts` alone. A message the platform
+posted in another channel than its digest's (`posted_in`: a Discord thread or forum post, whose
+id is its starter message's) gets that as `thread_of`, so an inline part in a forum, which went
+into the post made last there, is read in that post."""
 
 from __future__ import annotations
 
@@ -57,6 +60,8 @@ async def sent_since(engine: AsyncEngine, platform: Platform, since: datetime) -
         thread_of = (
             MessageRef(platform, row.workspace, row.channel, str(header)) if threaded else None
         )
+        if row.posted_in and not in_dm:  # where it went (an inline part in a forum's post)
+            thread_of = MessageRef(platform, row.workspace, row.channel, str(row.posted_in))
         keys = tuple(str(k) for k in note_keys or ())
         posted = PostedMessage(row.destination_key, row.digest_key, row.part_no, row.run_id, keys)
         found.append(SentMessage(ref, posted, thread_of))

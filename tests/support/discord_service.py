@@ -22,7 +22,14 @@ from bot.digest.personal import Person
 from bot.models import Platform
 from tests.adapters.discord.test_service import _destination, _start
 from tests.support.discord_paper import texts
-from tests.support.discord_standin import BOT_ID, DiscordStandIn, Interaction, snowflake
+from tests.support.discord_standin import (
+    BOT_ID,
+    CHANNEL_FORUM,
+    Channel,
+    DiscordStandIn,
+    Interaction,
+    snowflake,
+)
 from tests.support.person_rows import rows_of as person_rows_of
 from tests.support.real_delivery import Entry, write_notes
 
@@ -57,16 +64,19 @@ def deployment(
     first: list[Entry],
     *,
     digests: bool = True,
+    forum: bool = False,
+    layout: str = "thread",
 ) -> Deployment:
-    """A guild with a channel, a config naming it (`digests=False`: an empty config), and the
-    notes folder holding `first`."""
+    """A guild with a channel (`forum`: a forum channel), a config naming it with `layout`
+    (`digests=False`: an empty config), and the notes folder holding `first`."""
     notes = tmp_path / "notes"
     notes.mkdir()
     write_notes(notes, first)
-    guild = standin.add_guild()
+    made = [Channel(snowflake(), None, CHANNEL_FORUM, "papers")] if forum else []
+    guild = standin.add_guild(None, *made)
     channel = standin.guilds[guild][0]
     config = tmp_path / "paperbot.toml"
-    config.write_text(_destination(guild, channel, "thread") if digests else "", encoding="utf-8")
+    config.write_text(_destination(guild, channel, layout) if digests else "", encoding="utf-8")
     env = {
         "DISCORD_BOT_TOKEN": "test-token.abc",
         "DISCORD_API_BASE_URL": standin.api_base,

@@ -2,13 +2,16 @@
 away follows the paper's tags, one removed takes back what it added, a reaction an event already
 applied changes nothing and is confirmed to nobody, the bot's own reactions are left out, a
 person who unsubscribed by command, or asked to be forgotten, is not subscribed again by the 🔔
-still on the message (an opaque mark, which names nobody, stands for it), and only recent paper
-messages are read, people's DM digests' included."""
+still on the message (an opaque mark, which names nobody, stands for it), only recent paper
+messages are read, people's DM digests' included, and a message the platform posted in another
+channel than its digest's (a Discord forum's post) is read there."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -17,7 +20,7 @@ from bot.app import App
 from bot.commands.reactions import ReactionHandler
 from bot.delivery.service import Delivery
 from bot.digest.personal import Person
-from bot.models import Destination, MessageRef, Platform, Reaction
+from bot.models import Destination, Layout, MessageRef, Platform, Reaction
 from bot.store.reaction_marks import SqlReactionMarks, opaque_user
 from bot.store.subscription_schema import ReactionMarkRow
 from bot.store.subscriptions import SqlSubscriptionStore, person_rows
@@ -297,3 +300,30 @@ async def test_a_dm_digests_papers_are_read_as_the_ledger_keeps_them_and_outside
     assert {m.thread_of for m in read} == {None}  # a DM's parts are read by their own ids
     assert world.confirmed == [("U1", dm_b.message_id)]
     assert dm_header not in {m.ref for m in read}
+
+
+class IntoAPost(RecordingTransport):
+    """A platform that puts every message into a post `P1` of the destination's channel (a
+    Discord forum's inline digest: the post made last there)."""
+
+    async def post(self, destination: Destination, payload: Any, **where: Any) -> MessageRef:
+        return replace(await super().post(destination, payload, **where), channel="P1")
+
+
+async def test_a_message_posted_in_another_channel_is_read_there_under_its_digests_channel(
+    app: App, clock: FixedClock
+) -> None:
+    await put_day(app, D1, [note(D1, "a", "rl", "reasoning"), note(D1, "b", "scaling", "rl")])
+    transport = IntoAPost()
+    delivery, _ = wire(app, transport, clock)
+    await delivery.runner.run(dest(layout=Layout.INLINE), "slot:1")
+    world = World(app, delivery, transport)
+    paper = transport.sent[-1].ref  # the last inline message, showing paper b
+    assert paper.channel == "C1"  # as the ledger keeps it, and reaction events name it
+    world.reader.react(paper, "U1")
+
+    assert await world.reconcile() == (1, 0)
+    assert await world.following() == ["tag:scaling", "tag:rl"]
+    read = world.reader.read
+    assert paper in {m.ref for m in read}
+    assert all(m.thread_of == replace(m.ref, message_id="P1") for m in read)  # inside the post
