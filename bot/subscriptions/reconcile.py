@@ -66,7 +66,8 @@ class Reactable:
 
     `ref` names it as reaction events and the ledger do (a Discord thread reply under its
     digest's channel); `thread_of` is the message a thread reply hangs under (the thread's
-    header), for a platform that reads a reply inside its thread.
+    header; or the forum post an inline message went into, whose id is its starter's), for a
+    platform that reads a reply inside its thread.
     """
 
     ref: MessageRef
