@@ -71,8 +71,9 @@ class SlackServices:
     render: Callable[[Reply], SlackPayload]
     locale: Callable[[str, str], Awaitable[str]]
     """The language of a channel (workspace, channel): its destination's, else the default."""
-    reactions: Callable[[Reaction], Awaitable[Reply | None]]
-    """Apply a reaction; the private confirmation to send the person, None when nothing changed."""
+    reactions: Callable[[Reaction, str], Awaitable[None]]
+    """Apply a reaction made in a Slack channel (`str`: where to confirm it, a `D…` for a DM);
+    what it changed is confirmed to the person privately, bundled over a few seconds."""
     seen: SeenEvents
     metrics: Metrics
     admins: WorkspaceAdmins
@@ -286,19 +287,9 @@ class SlackListeners:
     async def apply_reaction(
         self, client: AsyncWebClient, reaction: Reaction, channel: str
     ) -> None:
-        """Apply one reaction (an event's, or one the reconcile pass found) and confirm what it
-        changed to the person, ephemerally in `channel`."""
-        services, user = self._services(), reaction.user
-        reply = await services.reactions(reaction)
-        if reply is None:
-            return
-        payload = services.render(reply)
-        try:
-            await client.chat_postEphemeral(
-                channel=channel, user=user, text=payload.text, blocks=list(payload.blocks)
-            )
-        except Exception:  # boundary: a confirmation that cannot be sent loses no subscription
-            log.warning("could not confirm a reaction to %s in %s", user, channel, exc_info=True)
+        """Apply one reaction (an event's, or one the reconcile pass found); what it changed is
+        confirmed to the person ephemerally in `channel` (the core's services bundle a burst)."""
+        await self._services().reactions(reaction, channel)
 
     async def on_app_uninstalled(self, body: dict[str, Any]) -> None:
         """The workspace removed the app: forget it, pause its channels."""

@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from bot.errors import ConfigError, DeliveryError
 from bot.models import Platform
-from bot.wiring import Variable
+from bot.wiring import CONFIRM_WINDOW_SECONDS, Variable
 
 if TYPE_CHECKING:
     import discord
@@ -63,7 +63,6 @@ log = logging.getLogger(__name__)
 CREDENTIALS_HINT = "set DISCORD_BOT_TOKEN"
 SUGGESTIONS_REFRESH_SECONDS = 30.0
 CLOSE_GRACE_SECONDS = 5.0
-CONFIRM_WINDOW_SECONDS = 3.0
 DEFAULT_API_BASE = "https://discord.com/api/v10"  # as adapters.discord.endpoints (not imported:
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"  # this module must not pay for discord.py)
 DISCORD_VARIABLES = (

@@ -23,7 +23,7 @@ from adapters.slack.settings import (
 )
 from bot.digest.personal import Person
 from bot.models import Platform
-from bot.wiring import Variable
+from bot.wiring import CONFIRM_WINDOW_SECONDS, Variable
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from bot.delivery.publisher import Route
     from bot.models import Reaction
     from bot.replies import Reply
+    from bot.subscriptions.confirmations import ConfirmationBundler
     from bot.subscriptions.reconcile import ReconcileRunner
     from bot.wiring import PlatformContext
 
@@ -90,9 +91,18 @@ class SlackPlatform:
 
     platform = Platform.SLACK
 
-    def __init__(self, settings: SlackSettings, templates_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        settings: SlackSettings,
+        templates_dir: Path | None = None,
+        *,
+        confirm_window: float = CONFIRM_WINDOW_SECONDS,
+    ) -> None:
+        """`confirm_window`: seconds over which one person's reactions are confirmed as one."""
         self.settings = settings
         self._templates_dir = templates_dir
+        self._confirm_window = confirm_window
+        self._bundler: ConfirmationBundler | None = None
         self._app: App | None = None
         self._bolt: AsyncApp | None = None
         self._client: AsyncWebClient | None = None
@@ -166,8 +176,7 @@ class SlackPlatform:
         def render(reply: Reply) -> Any:
             return renderer.render_reply(reply)
 
-        async def reactions(reaction: Reaction) -> Reply | None:
-            return (await context.reactions.handle(reaction)).confirmation
+        reactions = self._confirming(context, render)
 
         async def uninstalled(enterprise: str | None, team: str, why: str) -> None:
             await self._uninstalled(context, enterprise, team, why)
@@ -202,11 +211,41 @@ class SlackPlatform:
             self._reconcile.trigger("start")
 
     async def stop(self) -> None:
-        """Close the Socket Mode connection (HTTP requests stop with the HTTP server)."""
+        """Close the Socket Mode connection (HTTP requests stop with the HTTP server), after
+        the confirmations still in their bundling window are sent."""
         if self._reconcile is not None:
             await self._reconcile.stop()
+        if self._bundler is not None:
+            await self._bundler.drain()
         if self._socket is not None:
             await self._socket.stop()
+
+    def _confirming(
+        self, context: PlatformContext, render: Callable[[Reply], Any]
+    ) -> Callable[[Reaction, str], Awaitable[None]]:
+        """The listeners' reaction callback: the core applies the reaction, and what it changed
+        is confirmed ephemerally, one message per person for a burst within the window
+        (`ConfirmationBundler`), in the channel of their latest reaction in it."""
+        from bot.subscriptions.confirmations import ConfirmationBundler
+
+        tell = self._ephemeral_teller(render)
+        where: dict[Person, str] = {}
+
+        async def send(person: Person, reply: Reply) -> None:
+            await tell(person, where.pop(person), reply)
+
+        self._bundler = bundler = ConfirmationBundler(send, window=self._confirm_window)
+
+        async def reactions(reaction: Reaction, channel: str) -> None:
+            result = await context.reactions.handle(reaction)
+            if result.change is None or result.confirmation is None:
+                return  # nothing changed: nothing to say
+            ref = reaction.message
+            person = Person(ref.platform, ref.workspace, reaction.user)
+            where[person] = channel
+            bundler.add(person, result.change, result.confirmation.locale)
+
+        return reactions
 
     def _ephemeral_teller(
         self, render: Callable[[Reply], Any]

@@ -26,6 +26,7 @@ click, Remove buttons (`test_follow.py`); a person who cannot be DMed (`test_dm_
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -200,3 +201,20 @@ async def test_unsubscribe_all_is_not_undone_by_the_next_start(
     assert "구독 중인 것이 없습니다" in listed
     assert len(_confirmed(api, "U2")) == 1
     assert left == dict.fromkeys(left, 0), left  # and still nothing of U2 in the database
+
+
+async def test_a_burst_of_bells_is_confirmed_in_one_ephemeral_message(
+    api: SlackApi, tmp_path: Path, database_url: str
+) -> None:
+    """Bells on three papers within a few seconds: one confirmation naming every filter they
+    followed (`ConfirmationBundler`), in the channel of the last one; nobody is spammed."""
+    async with running_bot(api, tmp_path, database_url, config=destination()) as bot:
+        await wait_for(lambda: len(to(api, "chat.postMessage", "C1")) >= 1 + len(ENTRIES))
+        _header, rlhf, attention, dpo = to(api, "chat.postMessage", "C1")
+        await wait_for(lambda: "slack reconcile:" in bot.logged())
+        # delivered at once, as Slack does for quick clicks: the first change opens the window
+        await asyncio.gather(*(react(bot, api, paper, "U2") for paper in (rlhf, attention, dpo)))
+        await wait_for(lambda: _confirmed(api, "U2"))
+    (said,) = _confirmed(api, "U2")  # and the stop sent nothing more
+    for followed in ("tag:rlhf", "tag:attention", "tag:efficiency", "tag:dpo"):
+        assert followed in said, said
