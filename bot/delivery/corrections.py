@@ -136,10 +136,11 @@ class Corrections:
         self, route: Route, run: RunView, part: PartState, payload: Any, report: CorrectionReport
     ) -> None:
         new_hash = payload_hash(payload)
-        if new_hash == part.content_hash or part.ref is None:
+        where = part.where
+        if new_hash == part.content_hash or where is None:
             return
         try:
-            await route.transport.edit(part.ref, payload)
+            await route.transport.edit(where, payload)
         except DeliveryError as exc:
             log.warning("edit of %s part %d failed: %s", run.digest_key, part.part_no, exc)
             report.failed.append(f"{run.destination_key} {run.digest_key}#{part.part_no}")

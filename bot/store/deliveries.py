@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -67,6 +67,14 @@ class PartState:
     ref: MessageRef | None
     content_hash: str
     notes: tuple[str, ...] | None = None
+    located: MessageRef | None = None
+    """Where the message is when that is not `ref`'s channel (a Discord thread reply or forum
+    part lives in its thread: edited there); None: at `ref`."""
+
+    @property
+    def where(self) -> MessageRef | None:
+        """The reference to edit the message through."""
+        return self.located or self.ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +92,9 @@ class PostedMessage:
 
 def _part_state(row: DeliveryRow) -> PartState:
     notes = None if row.note_keys is None else tuple(str(key) for key in row.note_keys)
-    return PartState(row.id, row.part_no, part_ref(row), row.content_hash, notes)
+    ref = part_ref(row)
+    located = replace(ref, channel=row.posted_in) if ref is not None and row.posted_in else None
+    return PartState(row.id, row.part_no, ref, row.content_hash, notes, located)
 
 
 class LeaseLostError(Exception):

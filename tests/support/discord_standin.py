@@ -718,7 +718,8 @@ class DiscordStandIn:
     def _edit(self, channel_id: str, message_id: str, body: dict[str, Any]) -> web.Response:
         if denied := self._denied(channel_id):
             return denied
-        if message_id not in self.messages:
+        # Discord scopes a message to its channel: one in a thread is edited through the thread
+        if self.messages.get(message_id, {}).get("channel_id") != channel_id:
             return _error(404, 10008, "Unknown Message")
         if errors := self._check(body, "MessageEditRequestPartial", message=True):
             return _error(400, 50035, "Invalid Form Body: " + "; ".join(errors))
