@@ -70,6 +70,7 @@ async def test_a_person_who_cannot_be_dmed_is_told_why_once_and_not_retried(
         (told,) = _notices(api)
         assert (told.args["user"], told.args["channel"]) == ("U2", "C1")  # where they reacted
         await wait_for(lambda: _dm_to(api, "DU4", "Scaling Reward Models"))
+        await wait_for(lambda: len(_dm_tries(api)) >= 2)  # the DMs go out side by side
         tries = len(_dm_tries(api))
         assert tries == 2  # one try each: a permanent failure pauses at once
 

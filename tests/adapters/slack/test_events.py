@@ -74,7 +74,7 @@ async def test_a_reaction_on_a_digest_reaches_the_core_once_even_when_delivered_
 ) -> None:
     config = destination(layout="inline")
     async with running_bot(api, tmp_path, database_url, config=config) as bot:
-        await wait_for(lambda: "posted " in bot.logged())
+        await wait_for(lambda: "posted slot" in bot.logged())  # the runner's, not a migration's
         (post,) = api.called("chat.postMessage")
         ours = reaction_event(channel="C1", ts=post.answer["ts"], emoji="bell::skin-tone-3")
         sent = bot.sender.event_body(ours, event_id="Ev0001")
