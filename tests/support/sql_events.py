@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-__all__ = ["commits", "selects"]
+__all__ = ["commits", "selects", "statements"]
 
 
 @contextmanager
@@ -21,16 +21,28 @@ def _listening(engine: AsyncEngine, name: str, listener: Callable[..., None]) ->
         event.remove(engine.sync_engine, name, listener)
 
 
+def _recording(seen: list[str], keep: Callable[[str], bool]) -> Callable[..., None]:
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if keep(statement):
+            seen.append(statement)
+
+    return record
+
+
+@contextmanager
+def statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Every statement the engine executes inside the block."""
+    seen: list[str] = []
+    with _listening(engine, "before_cursor_execute", _recording(seen, lambda _s: True)):
+        yield seen
+
+
 @contextmanager
 def selects(engine: AsyncEngine) -> Iterator[list[str]]:
     """Every SELECT statement the engine executes inside the block."""
     seen: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    with _listening(engine, "before_cursor_execute", record):
+    select = _recording(seen, lambda s: s.lstrip().upper().startswith("SELECT"))
+    with _listening(engine, "before_cursor_execute", select):
         yield seen
 
 

@@ -3,12 +3,7 @@ note meets answered without ranking (both engines)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import pytest
-from sqlalchemy import event
 
 from bot.app import App
 from bot.search import filter_plan as plans
@@ -23,6 +18,7 @@ from bot.search.filter_plan import (
 from bot.search.models import SearchFilters
 from bot.search.query import parse_query
 from bot.search.service import SearchService
+from tests.support.sql_events import statements
 
 FILTER_QUERIES = [
     "tag:rlhf -tag:reward-model",
@@ -113,20 +109,6 @@ def test_dates_and_exclusions_alone_have_no_plan() -> None:
     assert filter_plan(_filters("since:2024-01 -tag:survey"), {}, 50_000, None) is None
 
 
-@contextmanager
-def _statements(app: App) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(app.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(app.engine.sync_engine, "before_cursor_execute", record)
-
-
 async def _results(service: SearchService, text: str) -> tuple[object, ...]:
     page = await service.search(parse_query(text))
     return (page.total, [(h.note.key, h.score) for h in page.hits], page.next_cursor)
@@ -135,11 +117,11 @@ async def _results(service: SearchService, text: str) -> tuple[object, ...]:
 async def test_filters_found_first_give_the_same_results(
     seeded: SearchService, app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with _statements(app) as seen:
+    with statements(app.engine) as seen:
         first = [await _results(seeded, text) for text in FILTER_QUERIES]
     assert sum("SELECT DISTINCT f.doc" in s for s in seen) >= len(FILTER_QUERIES) - 2
     monkeypatch.setattr(plans, "MAX_FILTERED_DOCS", -1)  # never first: filtered while ranking
-    with _statements(app) as seen:
+    with statements(app.engine) as seen:
         later = [await _results(seeded, text) for text in FILTER_QUERIES]
     assert not any("SELECT DISTINCT f.doc" in s for s in seen)
     assert first == later
@@ -157,7 +139,7 @@ async def test_a_set_larger_than_the_bound_is_filtered_while_ranking(
 async def test_a_filter_no_note_meets_is_answered_without_ranking(
     seeded: SearchService, app: App
 ) -> None:
-    with _statements(app) as seen:
+    with statements(app.engine) as seen:
         page = await seeded.search(parse_query("tag:nosuchtag tag:rlhf reward model"))
     assert page.total == 0 and not page.hits
     reads = [s for s in seen if "search_generation" not in s]  # the cache's check aside

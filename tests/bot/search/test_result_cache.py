@@ -4,13 +4,8 @@ another, is seen by the next search (both engines)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Any
-
-from sqlalchemy import event
 
 from bot.app import App, open_app
 from bot.models import Note, NoteSource
@@ -19,6 +14,7 @@ from bot.search.query import parse_query
 from bot.search.service import SearchService
 from tests.support.clock import FixedClock
 from tests.support.search import keys_for, search_service
+from tests.support.sql_events import statements
 
 
 def _note(key: str, title: str, body: str, position: int = 0) -> Note:
@@ -45,20 +41,6 @@ async def _ingest(app: App, clock: FixedClock, notes: list[Note], name: str = "f
     )
 
 
-@contextmanager
-def _statements(app: App) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(app.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(app.engine.sync_engine, "before_cursor_execute", record)
-
-
 def test_a_new_generation_forgets_every_page_and_the_oldest_go_first() -> None:
     cache: GenerationCache[str] = GenerationCache(size=2)
     assert cache.get(1, "a") is None
@@ -74,7 +56,7 @@ def test_a_new_generation_forgets_every_page_and_the_oldest_go_first() -> None:
 
 async def test_a_repeated_search_reads_only_the_generation(seeded: SearchService, app: App) -> None:
     first = await seeded.search(parse_query("rlhf tag:alignment"))
-    with _statements(app) as seen:
+    with statements(app.engine) as seen:
         again = await seeded.search(parse_query("rlhf tag:alignment"))
     assert again == first and first.total > 0
     assert len(seen) == 1 and "search_generation" in seen[0]
