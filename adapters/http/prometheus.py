@@ -86,9 +86,14 @@ class PrometheusMetrics:
         return self.registry.get_sample_value(name, labels) or 0.0
 
     async def exposition(self) -> bytes:
-        """The text format: every registered series, then the gauges read now."""
+        """The text format: every registered series, then the gauges read now.
+
+        The recorded series are read before the state gauges: a count is recorded after the
+        state it counts was committed, so in one scrape a counter never runs ahead of the
+        state behind it (`paperbot_notes_ingested_total` against `paperbot_notes`)."""
+        recorded = list(self.registry.collect())
         families = _gauge_families(await self._gauges(), self._gauges_help)
-        return generate_latest(_Scrape(self.registry, families))
+        return generate_latest(_Scrape(recorded, families))
 
     def _labelled(self, name: str, kind: Kind, labels: dict[str, str]) -> Any:
         spec = self._catalogue.get(name)
@@ -151,9 +156,9 @@ def _gauge_families(gauges: Iterable[Gauge], help_texts: dict[str, str]) -> list
 class _Scrape:
     """The registry's series and this scrape's gauges, as `generate_latest` reads them."""
 
-    def __init__(self, registry: CollectorRegistry, gauges: list[Metric]) -> None:
-        self._registry, self._gauges = registry, gauges
+    def __init__(self, recorded: list[Metric], gauges: list[Metric]) -> None:
+        self._recorded, self._gauges = recorded, gauges
 
     def collect(self) -> Iterator[Metric]:
-        yield from self._registry.collect()
+        yield from self._recorded
         yield from self._gauges

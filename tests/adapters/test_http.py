@@ -118,6 +118,26 @@ async def test_gauges_are_read_at_each_scrape_and_a_broken_source_costs_only_its
         await server.stop()
 
 
+async def test_a_count_recorded_while_a_scrape_reads_the_state_waits_for_the_next_scrape() -> None:
+    """Counters are read before state: an ingest that commits and counts in between never shows
+    `paperbot_notes_ingested_total` ahead of `paperbot_notes` in one scrape."""
+    metrics = PrometheusMetrics()
+    stored = {"notes": 41.0}
+    metrics.add("paperbot_notes_ingested_total", 41, change="added")
+
+    async def notes() -> list[Gauge]:
+        seen = stored["notes"]
+        stored["notes"] += 1  # an ingest commits and counts while this scrape is reading
+        metrics.add("paperbot_notes_ingested_total", 1, change="added")
+        return [Gauge("paperbot_notes", seen, labels(state="active"))]
+
+    metrics.add_collector(notes)
+    for _ in range(2):
+        scrape = Scrape((await metrics.exposition()).decode())
+        counted = scrape.value("paperbot_notes_ingested_total", change="added")
+        assert counted <= scrape.value("paperbot_notes", state="active")
+
+
 async def test_platforms_mount_their_routes_beside_health() -> None:
     async def events(request: aiohttp.web.Request) -> aiohttp.web.Response:
         return aiohttp.web.Response(text="events " + await request.text())
