@@ -320,10 +320,14 @@ async def test_the_terminal_start_digest_is_the_digest_so_digest_now_shows_nothi
     assert (shown + log.read_text()).count("broken.txt") == 1
     listed = await run_cli("deliveries", "--database-url", database_url)
     runs = [line.split() for line in listed.out.splitlines()[1:]]
-    assert sorted((run[3].split(":")[0], run[4], run[6]) for run in runs) == [
+    seen = sorted((run[3].split(":")[0], run[4], run[6]) for run in runs)
+    assert [run for run in seen if run[0] != "slot"] == [
         ("now", "empty", "0"),
         ("start", "sent", "8"),
     ]
+    # Started within the misfire grace of the default slot (09:00 Asia/Seoul, grace 6 h: 00:00 to
+    # 06:00 UTC) the leader also catches that slot up; the start run holds its notes: it is empty.
+    assert all(run[1:] == ("empty", "0") for run in seen if run[0] == "slot")
 
 
 async def test_digests_use_the_teams_template_overrides(
