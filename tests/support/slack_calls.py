@@ -1,7 +1,7 @@
 """Reading what paperbot did against the Slack stand-in, and playing a person towards it: the
 helpers the end-to-end Slack tests share (a message's text and blocks as one string, the posts
-to one channel, a message's buttons, a command's private answer, a Follow click, a reaction that
-Slack both records and announces)."""
+to one channel, a message's buttons, a Follow click, a reaction that Slack both records and
+announces). A `/paper` command and a response_url post are `slack_service.ask` and `posted_to`."""
 
 from __future__ import annotations
 
@@ -10,16 +10,14 @@ from typing import Any
 
 from tests.support.slack_api import Call, SlackApi
 from tests.support.slack_requests import reaction_event
-from tests.support.slack_service import Bot, wait_for
+from tests.support.slack_service import Bot, posted_to
 
 __all__ = [
-    "ask",
     "blocks",
     "buttons",
     "ephemeral",
     "follow",
     "react",
-    "responded",
     "shown",
     "to",
 ]
@@ -55,22 +53,6 @@ def ephemeral(api: SlackApi) -> list[tuple[str, str, str]]:
     return [(c.args["user"], c.args["channel"], shown(c)) for c in api.called("chat.postEphemeral")]
 
 
-async def responded(api: SlackApi, url: str) -> Call:
-    """What the bot posted to one response_url, once it has."""
-    await wait_for(lambda: [c for c in api.called("response") if url.endswith(c.method[9:])])
-    (posted,) = [c for c in api.called("response") if url.endswith("/" + c.method[9:])]
-    return posted
-
-
-async def ask(bot: Bot, api: SlackApi, text: str, user: str, **kwargs: Any) -> dict[str, Any]:
-    """`/paper text` as `user`: the private answer, in the acknowledgement or (a slow core,
-    over 2 s) through response_url."""
-    url = api.response_url()
-    answer = await bot.sender.command(text, user=user, response_url=url, **kwargs)
-    assert answer.status == 200
-    return answer.json() if answer.text else (await responded(api, url)).args
-
-
 async def follow(bot: Bot, api: SlackApi, button: dict[str, Any], message: Call, user: str) -> str:
     """`user` clicks a paper's Follow button on `message`: what the private answer says."""
     url = api.response_url()
@@ -79,7 +61,7 @@ async def follow(bot: Bot, api: SlackApi, button: dict[str, Any], message: Call,
         message_ts=message.answer["ts"], response_url=url,
     )  # fmt: skip
     assert clicked.status == 200
-    answer = await responded(api, url)
+    answer = await posted_to(api, url)
     assert answer.args["response_type"] == "ephemeral"
     assert answer.args["replace_original"] is False  # the digest message stays as it was
     return shown(answer)

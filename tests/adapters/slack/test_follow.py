@@ -19,8 +19,16 @@ import pytest
 
 from tests.support.real_delivery import Entry, notes_text
 from tests.support.slack_api import SlackApi, slack_api
-from tests.support.slack_calls import ask, buttons, follow, responded, shown, to
-from tests.support.slack_service import ENTRIES, TOKEN, destination, running_bot, wait_for
+from tests.support.slack_calls import buttons, follow, shown, to
+from tests.support.slack_service import (
+    ENTRIES,
+    TOKEN,
+    ask,
+    destination,
+    posted_to,
+    running_bot,
+    wait_for,
+)
 
 NEXT_DAY = (
     Entry("Reward Hacking in the Wild", commentary="보상 해킹.", tags=("rlhf",)),
@@ -65,7 +73,7 @@ async def test_follow_subscribes_the_clicker_answers_privately_and_survives_a_re
         again = await follow(bot, api, follows[0][0], rlhf, "U2")
         assert "이미 구독 중입니다: tag:rlhf." in again and "이제 구독합니다" not in again
 
-        answer = await ask(bot, api, "subscriptions cadence instant", "U2")
+        answer = await ask(api, bot.sender, "subscriptions cadence instant", user="U2")
         assert "tag:efficiency" in json.dumps(answer, ensure_ascii=False)
         (notes / "2024-10-01.txt").write_text(notes_text("2024-10-01", NEXT_DAY), "utf-8")
         await wait_for(lambda: len(to(api, "chat.postMessage", "DU2")) >= 3)
@@ -82,9 +90,9 @@ async def test_remove_buttons_remove_exactly_one_subscription_of_the_clicker_in_
     api: SlackApi, tmp_path: Path, database_url: str
 ) -> None:
     async with running_bot(api, tmp_path, database_url, config=destination()) as bot:
-        await ask(bot, api, "subscribe tag:rl tag:alignment", "U2")
-        await ask(bot, api, "subscribe tag:alignment", "U3")
-        listed = await ask(bot, api, "subscriptions", "U2")
+        await ask(api, bot.sender, "subscribe tag:rl tag:alignment", user="U2")
+        await ask(api, bot.sender, "subscribe tag:alignment", user="U3")
+        listed = await ask(api, bot.sender, "subscriptions", user="U2")
         removes = [
             b["accessory"] for b in listed["blocks"] if b.get("accessory", {}).get("action_id")
         ]
@@ -97,7 +105,7 @@ async def test_remove_buttons_remove_exactly_one_subscription_of_the_clicker_in_
         await bot.sender.action(
             "paper.unsubscribe", removes[0]["value"], user="U2", response_url=url
         )
-        replaced = await responded(api, url)
+        replaced = await posted_to(api, url)
         assert replaced.args["replace_original"] is True  # the list is updated in place
         said = shown(replaced)
         assert "구독을 해지했습니다: tag:rl." in said and "구독 중: tag:alignment." in said
@@ -109,8 +117,8 @@ async def test_remove_buttons_remove_exactly_one_subscription_of_the_clicker_in_
         await bot.sender.action(
             "paper.unsubscribe", removes[1]["value"], user="U9", response_url=url
         )
-        assert "tag:alignment 은(는) 구독 중이 아니었습니다" in shown(await responded(api, url))
+        assert "tag:alignment 은(는) 구독 중이 아니었습니다" in shown(await posted_to(api, url))
         for person in ("U2", "U3"):  # both still follow tag:alignment
-            mine = await ask(bot, api, "subscriptions", person)
+            mine = await ask(api, bot.sender, "subscriptions", user=person)
             assert mine["text"] == "구독 중: tag:alignment."
     assert api.problems == []

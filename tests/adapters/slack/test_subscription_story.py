@@ -38,11 +38,12 @@ from bot.subscriptions.menu import KEYCAPS, SLACK_NAMES
 from tests.support.person_rows import rows_of
 from tests.support.real_delivery import Entry, notes_text
 from tests.support.slack_api import SlackApi, slack_api
-from tests.support.slack_calls import ask, buttons, ephemeral, follow, react, shown, to
+from tests.support.slack_calls import buttons, ephemeral, follow, react, shown, to
 from tests.support.slack_service import (
     ENTRIES,
     TOKEN,
     Bot,
+    ask,
     destination,
     eventually,
     running_bot,
@@ -95,7 +96,7 @@ def _said(answer: dict[str, object]) -> str:
 
 async def _instant(bot: Bot, api: SlackApi, user: str) -> str:
     """The person's DM comes right after each ingest (kept for one who follows nothing yet)."""
-    return _said(await ask(bot, api, "subscriptions cadence instant", user))
+    return _said(await ask(api, bot.sender, "subscriptions cadence instant", user=user))
 
 
 async def test_react_follow_the_menu_dm_digests_and_unsubscribe_all_on_slack(
@@ -146,7 +147,7 @@ async def test_react_follow_the_menu_dm_digests_and_unsubscribe_all_on_slack(
         assert [sorted(d) for d in _dm(api, "U2")] == [sorted(MATCHING)]
 
         # 6. the tag menu, both ways
-        posted = _said(await ask(bot, api, "tags menu", "UADMIN"))
+        posted = _said(await ask(api, bot.sender, "tags menu", user="UADMIN"))
         assert "태그 메뉴를 올렸습니다" in posted
         (menu,) = [c for c in to(api, "chat.postMessage", "C1") if "1️⃣  #" in shown(c)]
         (vision,) = [
@@ -163,7 +164,7 @@ async def test_react_follow_the_menu_dm_digests_and_unsubscribe_all_on_slack(
         (button,) = buttons(attention, "paper.follow")
         said = await follow(bot, api, button, attention, "U2")
         assert "이제 구독합니다: tag:attention, tag:efficiency." in said, said
-        listed = _said(await ask(bot, api, "subscriptions", "U2"))
+        listed = _said(await ask(api, bot.sender, "subscriptions", user="U2"))
         assert "tag:attention" in listed and "tag:rlhf" not in listed
         await react(bot, api, attention, "U2")  # followed already: changes and says nothing
 
@@ -172,7 +173,7 @@ async def test_react_follow_the_menu_dm_digests_and_unsubscribe_all_on_slack(
         await eventually(_marked(database_url, u2))  # the bell on it is stored
         before = await rows_of(database_url, u2)
         assert [t for t, n in before.items() if n == 0] == ["dm_notices"], before
-        gone = _said(await ask(bot, api, "unsubscribe all", "U2"))
+        gone = _said(await ask(api, bot.sender, "unsubscribe all", user="U2"))
         assert "구독 2개를 모두 해지하고 DM 기록을 지웠습니다." in gone
         left = await rows_of(database_url, u2)
         assert left == dict.fromkeys(left, 0), left
@@ -193,10 +194,11 @@ async def test_unsubscribe_all_is_not_undone_by_the_next_start(
         rlhf = to(api, "chat.postMessage", "C1")[1]
         await react(bot, api, rlhf, "U2")  # the bell stays on the message
         await wait_for(lambda: _confirmed(api, "U2"))
-        assert "구독 1개를 모두 해지" in _said(await ask(bot, api, "unsubscribe all", "U2"))
+        gone = _said(await ask(api, bot.sender, "unsubscribe all", user="U2"))
+        assert "구독 1개를 모두 해지" in gone
     async with running_bot(api, tmp_path, database_url, config=config, notes=notes) as bot:
         await wait_for(lambda: "slack reconcile:" in bot.logged())
-        listed = _said(await ask(bot, api, "subscriptions", "U2"))
+        listed = _said(await ask(api, bot.sender, "subscriptions", user="U2"))
         left = await rows_of(database_url, Person(Platform.SLACK, "T1", "U2"))
     assert "구독 중인 것이 없습니다" in listed
     assert len(_confirmed(api, "U2")) == 1
