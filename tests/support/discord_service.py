@@ -141,6 +141,16 @@ class Service:
             while self.log.read_text().count(text) < count:  # noqa: ASYNC110 (another process)
                 await asyncio.sleep(0.1)
 
+    async def first_digest(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The start-up digest of a one-note `deployment` (layout `thread`), once posted and
+        recorded: its header in the channel and the paper's message in the header's thread,
+        after the ledger's 'posted slot' line (so a reaction or click finds its delivery)."""
+        standin = self.standin
+        (header,) = await standin.wait_for(lambda: standin.channel_posts(self.channel), 90)
+        (paper,) = await standin.wait_for(lambda: standin.channel_posts(header["id"]), 90)
+        await self.logged("posted slot:")
+        return header, paper
+
     async def instant_passes(self, count: int) -> None:
         """Until the child logged `count` instant DM passes that sent something."""
         await self.logged("instant DM digests after an ingest", count)

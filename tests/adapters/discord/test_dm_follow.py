@@ -27,8 +27,7 @@ async def test_a_dm_digest_has_guild_scoped_follow_buttons_and_its_bell_is_match
 ) -> None:
     setup = deployment(standin, database_url, tmp_path, [FIRST])
     async with serving(setup, tmp_path / "bot.log") as service:
-        await standin.wait_for(lambda: standin.channel_posts(setup.channel), 90)
-        await service.logged("posted slot:")
+        await service.first_digest()
         assert "tag:rl" in await service.paper(ANA, "subscribe tag:rl")
         await service.paper(ANA, "subscriptions cadence instant")
 

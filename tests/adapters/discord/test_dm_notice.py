@@ -41,12 +41,10 @@ async def test_a_person_who_refuses_dms_is_told_once_and_unsubscribe_all_forgets
     standin: DiscordStandIn, database_url: str, tmp_path: Path
 ) -> None:
     setup = deployment(standin, database_url, tmp_path, [FIRST])
-    guild, channel, notes = setup.guild, setup.channel, setup.notes
+    guild, notes = setup.guild, setup.notes
     log = tmp_path / "bot.log"
     async with serving(setup, log) as service:
-        (header,) = await standin.wait_for(lambda: standin.channel_posts(channel), 90)
-        (paper,) = await standin.wait_for(lambda: standin.channel_posts(header["id"]), 90)
-        await service.logged("posted slot:")
+        _, paper = await service.first_digest()
         standin.closed_dms.add(ANA)
         standin.react(paper["id"], "🔔", ANA)
         await service.react(ANA, paper)  # a 🔔 too: its origin and its mark are Ana's rows

@@ -32,11 +32,9 @@ async def test_follow_answers_privately_works_after_a_restart_and_brings_the_mat
     standin: DiscordStandIn, database_url: str, tmp_path: Path
 ) -> None:
     setup = deployment(standin, database_url, tmp_path, [FIRST])
-    notes, guild, channel = setup.notes, setup.guild, setup.channel
+    notes, guild = setup.notes, setup.guild
     async with serving(setup, tmp_path / "first.log") as service:
-        (header,) = await standin.wait_for(lambda: standin.channel_posts(channel), 90)
-        (paper,) = await standin.wait_for(lambda: standin.channel_posts(header["id"]), 90)
-        await service.logged("posted slot:")
+        header, paper = await service.first_digest()
         assert custom_ids(header) == []
         (follow,) = custom_ids(paper)
         assert follow.startswith("paper:follow:2024-09-20-")

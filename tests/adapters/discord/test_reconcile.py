@@ -71,12 +71,10 @@ async def test_bells_changed_while_stopped_or_disconnected_take_effect_when_back
     standin: DiscordStandIn, database_url: str, tmp_path: Path
 ) -> None:
     setup = deployment(standin, database_url, tmp_path, [FIRST])
-    channel, notes = setup.channel, setup.notes
+    notes = setup.notes
     first_log = tmp_path / "first.log"
     async with serving(setup, first_log) as service:
-        (header,) = await standin.wait_for(lambda: standin.channel_posts(channel), 90)
-        (paper,) = await standin.wait_for(lambda: standin.channel_posts(header["id"]), 90)
-        await service.logged("posted slot:")
+        _, paper = await service.first_digest()
         await service.paper(ANA, "subscriptions cadence instant")
         await service.paper(BEA, "subscriptions cadence instant")
         await service.logged("discord reconcile:")
@@ -115,8 +113,7 @@ async def test_a_bell_on_a_dm_digests_paper_changed_while_away_takes_effect_when
     removed while the gateway was down is taken back when the client resumes."""
     setup = deployment(standin, database_url, tmp_path, [FIRST])
     async with serving(setup, tmp_path / "first.log") as service:
-        await standin.wait_for(lambda: standin.channel_posts(setup.channel), 90)
-        await service.logged("posted slot:")
+        await service.first_digest()
         await service.paper(ANA, "subscribe tag:rl")
         await service.paper(ANA, "subscriptions cadence instant")
         write_notes(setup.notes, [FIRST, BELLED])
@@ -156,9 +153,7 @@ async def test_unsubscribe_all_is_not_undone_by_the_bell_left_on_the_paper_at_th
     putting it back is a new 🔔, followed and confirmed as usual."""
     setup = deployment(standin, database_url, tmp_path, [FIRST])
     async with serving(setup, tmp_path / "first.log") as service:
-        (header,) = await standin.wait_for(lambda: standin.channel_posts(setup.channel), 90)
-        (paper,) = await standin.wait_for(lambda: standin.channel_posts(header["id"]), 90)
-        await service.logged("posted slot:")
+        _, paper = await service.first_digest()
         await service.react(ANA, paper)  # stays on the message
         await standin.wait_for(lambda: _confirmations(standin, ANA, "Now following"), 60)
         assert "Unsubscribed from all" in await service.paper(ANA, "unsubscribe all")

@@ -52,9 +52,7 @@ async def test_issue_12_end_to_end_on_discord(
     setup = deployment(standin, database_url, tmp_path, [FIRST])
     notes, guild, channel = setup.notes, setup.guild, setup.channel
     async with serving(setup, tmp_path / "first.log") as service:
-        (header,) = await standin.wait_for(lambda: standin.channel_posts(channel), 90)
-        (paper,) = await standin.wait_for(lambda: standin.channel_posts(header["id"]), 90)
-        await service.logged("posted slot:")
+        _, paper = await service.first_digest()
         await service.logged("discord reconcile:")  # the pass at READY: nothing yet
         for user in (ANA, BEA):  # nothing followed yet: the plan is kept for the first
             await service.paper(user, "subscriptions cadence instant")

@@ -27,12 +27,10 @@ async def test_a_bell_follows_a_paper_and_the_instant_dm_holds_exactly_the_match
     standin: DiscordStandIn, database_url: str, tmp_path: Path
 ) -> None:
     setup = deployment(standin, database_url, tmp_path, [FIRST])
-    notes, channel = setup.notes, setup.channel
+    notes = setup.notes
     async with serving(setup, tmp_path / "bot.log") as service:
-        (header,) = await standin.wait_for(lambda: standin.channel_posts(channel), 90)
-        (paper,) = await standin.wait_for(lambda: standin.channel_posts(header["id"]), 90)
+        header, paper = await service.first_digest()  # the ledger holds the run's messages
         assert paper["channel_id"] == header["id"]  # the paper's message is in the thread
-        await service.logged("posted slot:")  # the ledger holds the run's messages
 
         await service.react(BOT_ID, paper)  # the bot's own 🔔: ignored
         await service.react(ANA, paper)
