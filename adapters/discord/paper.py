@@ -37,13 +37,24 @@ from bot.models import MessageRef, Platform
 from bot.payloads import DiscordPayload
 from bot.replies import Reply
 
-__all__ = ["PaperButton", "PaperServices", "locale_of", "message_kwargs", "paper_command"]
+__all__ = [
+    "Notice",
+    "PaperButton",
+    "PaperServices",
+    "locale_of",
+    "message_kwargs",
+    "paper_command",
+]
 
 log = logging.getLogger(__name__)
 
 DEFER_AFTER_SECONDS = 1.0
 DESCRIPTION = "Search the team's paper notes (tag:, author:, since:, id:, tags, help)"
 QUERY_HELP = "keywords, tag:rlhf, author:kim, since:2024-01, id:…, tags, help, digest now"
+
+Notice = Callable[[CommandRequest, Callable[[Reply], Awaitable[bool]]], Awaitable[None]]
+"""Says what the asker is still to be told once (why their DMs stopped) with the sender it is
+given (True: sent); a send that fails leaves it for their next answer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +70,8 @@ class PaperServices:
     """A digest paper's Follow button (`bot/commands/follow.py`); None: not answered."""
     defer_after: float = DEFER_AFTER_SECONDS
     """An answer not ready this soon is deferred first (Discord allows 3 s in all)."""
-    notice: Callable[[CommandRequest], Awaitable[Reply | None]] | None = None
-    """Something to tell the asker once, after the answer (why their DMs stopped)."""
+    notice: Notice | None = None
+    """Something to tell the asker once, after the answer (`Notice`)."""
 
 
 class StaticView(discord.ui.View):
@@ -179,10 +190,13 @@ async def _notice(interaction: discord.Interaction[Any]) -> None:
     services = services_of(interaction)
     if services.notice is None:
         return
+
+    async def say(reply: Reply) -> bool:
+        await interaction.followup.send(**_kwargs(interaction, reply), ephemeral=True)
+        return True
+
     try:
-        reply = await services.notice(request_for(interaction, ""))
-        if reply is not None:
-            await interaction.followup.send(**_kwargs(interaction, reply), ephemeral=True)
+        await services.notice(request_for(interaction, ""), say)
     except Exception:  # boundary: the answer went out; the notice waits for the next one
         log.warning("could not send a notice to %s", interaction.user.id, exc_info=True)
 

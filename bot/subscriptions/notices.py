@@ -23,12 +23,15 @@ from bot.replies import MessageView, Reply, msg
 from bot.store.dm_notices import SqlDmNotices
 from bot.store.subscriptions import SqlSubscriptionStore
 
-__all__ = ["DmNotices", "TellNow", "notice_reply"]
+__all__ = ["DmNotices", "Say", "TellNow", "notice_reply"]
 
 log = logging.getLogger(__name__)
 
 TellNow = Callable[[Person, str, Reply], Awaitable[bool]]
 """Say `reply` privately to the person in channel `str`; True when it was said."""
+
+Say = Callable[[Reply], Awaitable[bool]]
+"""Say `reply` privately to the person just answered; True when it was said."""
 
 
 def notice_reply(reason: str, locale: str) -> Reply:
@@ -69,14 +72,7 @@ class DmNotices:
         if told:
             await self._notices.claim_untold(person, self._clock.now())
 
-    async def take(self, person: Person, locale: str) -> Reply | None:
-        """The notice still to say to the person (then marked told), or None."""
-        reason = await self._notices.claim_untold(person, self._clock.now())
-        return None if reason is None else notice_reply(reason, locale)
-
-    async def say_pending(
-        self, person: Person, locale: str, say: Callable[[Reply], Awaitable[bool]]
-    ) -> None:
+    async def say_pending(self, person: Person, locale: str, say: Say) -> None:
         """Say the notice still to say with `say` (True when said); one that could not be said
         (False, or an error, which is raised) waits for the person's next answer, so a failed
         send never loses it, while two answers at once still say it once (the claim)."""

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     import discord
     from aiohttp import web
 
-    from adapters.discord.paper import PaperServices
+    from adapters.discord.paper import Notice, PaperServices
     from adapters.discord.suggest import Corpus
     from adapters.discord.transport import DiscordTransport
     from bot.app import App
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from bot.delivery.publisher import Route
     from bot.models import Reaction
     from bot.replies import Reply
-    from bot.subscriptions.notices import DmNotices
+    from bot.subscriptions.notices import DmNotices, Say
     from bot.subscriptions.reconcile import ReconcileRunner
     from bot.wiring import HealthCheck, PlatformContext
 
@@ -198,12 +198,12 @@ def paper_services(
     )
 
 
-def _notice_for(notices: DmNotices) -> Callable[[CommandRequest], Awaitable[Reply | None]]:
+def _notice_for(notices: DmNotices) -> Notice:
     from bot.digest.personal import Person
 
-    async def notice(request: CommandRequest) -> Reply | None:
+    async def notice(request: CommandRequest, say: Say) -> None:
         person = Person(Platform.DISCORD, request.workspace, request.user)
-        return await notices.take(person, request.locale)
+        await notices.say_pending(person, request.locale, say)
 
     return notice
 

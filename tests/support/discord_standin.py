@@ -95,6 +95,8 @@ class Failure:
     code: int = 0
     retry_after: float = 0.0
     times: int = 1
+    containing: str = ""
+    """Only requests whose JSON body holds this text (a message saying something)."""
 
 
 @dataclass
@@ -234,9 +236,14 @@ class DiscordStandIn:
         code: int = 0,
         retry_after: float = 0.0,
         times: int = 1,
+        containing: str = "",
     ) -> None:
-        """The next `times` requests whose path matches the regex `path` get this answer."""
-        self._failures.append(Failure(method, re.compile(path), status, code, retry_after, times))
+        """The next `times` requests whose path matches the regex `path` (and whose body holds
+        `containing`) get this answer."""
+        pattern = re.compile(path)
+        self._failures.append(
+            Failure(method, pattern, status, code, retry_after, times, containing)
+        )
 
     def react(
         self, message_id: str, emoji: str, user_id: str, *, added: bool = True, burst: bool = False
@@ -507,8 +514,13 @@ class DiscordStandIn:
         return response
 
     def _scripted(self, record: Recorded) -> web.Response | None:
+        said = json.dumps(record.body, ensure_ascii=False)
         for failure in self._failures:
-            if failure.method == record.method and failure.pattern.fullmatch(record.path):
+            if (
+                failure.method == record.method
+                and failure.pattern.fullmatch(record.path)
+                and failure.containing in said
+            ):
                 failure.times -= 1
                 if failure.times <= 0:
                     self._failures.remove(failure)

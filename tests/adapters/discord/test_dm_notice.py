@@ -1,11 +1,14 @@
 """A person who cannot be DMed, and `/paper unsubscribe all`, on Discord, end to end with the
 real `paperbot run` process against the stand-in. Ana refuses DMs (50007): her DM digest fails
 once, is paused and not tried again, and her next `/paper` answer is followed by one ephemeral
-message saying why (Discord cannot reach her otherwise), once. Then `unsubscribe all` leaves
-nothing of her in any subscription or DM-history table, while Bea's rows stay."""
+message saying why (Discord cannot reach her otherwise), once; when Discord refuses that
+follow-up, the notice comes with her answer after it (a failed send loses none). Then
+`unsubscribe all` leaves nothing of her in any subscription or DM-history table, while Bea's
+rows stay."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,7 @@ from tests.support.discord_standin import DiscordStandIn
 from tests.support.real_delivery import write_notes
 
 NOTICE = "📭 Your DM digest could not be sent"
+FOLLOWUP = r"/webhooks/\d+/[^/]+"
 
 
 def _digest_tries(standin: DiscordStandIn, dm: str) -> list[Any]:
@@ -31,6 +35,12 @@ def _digest_tries(standin: DiscordStandIn, dm: str) -> list[Any]:
     titles = [e.title for e in (*MATCHING, LATER)]
     sent = standin.sent("POST", rf"/channels/{dm}/messages")
     return [r for r in sent if any(t in str(r.body) for t in titles) or "for you" in str(r.body)]
+
+
+def _refused(standin: DiscordStandIn) -> list[Any]:
+    """Follow-ups holding the notice that Discord answered with an error."""
+    sent = standin.sent("POST", FOLLOWUP)
+    return [r for r in sent if r.status >= 400 and NOTICE in json.dumps(r.body, ensure_ascii=False)]
 
 
 def _said(followups: list[dict[str, Any]]) -> list[str]:
@@ -58,7 +68,12 @@ async def test_a_person_who_refuses_dms_is_told_once_and_unsubscribe_all_forgets
         tries = len(_digest_tries(standin, dm))
         assert tries >= 1
 
-        told = await service.ask(ANA, "tags")
+        standin.fail_next("POST", FOLLOWUP, 404, code=10015, containing=NOTICE)  # Unknown Webhook
+        refused = await service.ask(ANA, "tags")
+        await standin.wait_for(lambda: _refused(standin), 30)
+        await service.logged("could not send a notice to")  # the send failed, and is over
+        assert refused.followups == []
+        told = await service.ask(ANA, "tags")  # the next answer brings it
         await standin.wait_for(lambda: told.followups, 30)
         (said,) = _said(told.followups)
         assert NOTICE in said and "/paper subscribe" in said
