@@ -263,6 +263,8 @@ def describe(
         "",
         "[subscriptions]",
         f"emoji = {_toml(list(delivery.subscribe_emoji))}",
+        f"reconcile_days = {delivery.subscriptions.reconcile_days}",
+        f"confirm_window_seconds = {delivery.subscriptions.confirm_window_seconds}",
     ]
     for declared in delivery.destinations:
         dest = declared.destination

@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+)
 from pydantic_core import ErrorDetails
 
 from bot.digest.build import Backfill
@@ -21,6 +29,7 @@ from bot.models import Destination, Layout, Platform
 from bot.settings import read_config_file
 
 __all__ = [
+    "CONFIRM_WINDOW_SECONDS",
     "DeliveryConfig",
     "SubscriptionsTable",
     "declared_config",
@@ -59,6 +68,10 @@ class _Delivery(BaseModel):
     max_parallel_runs: StrictInt | None = Field(default=None, ge=1)
 
 
+CONFIRM_WINDOW_SECONDS = 3.0
+"""`[subscriptions] confirm_window_seconds`'s default."""
+
+
 class SubscriptionsTable(BaseModel):
     """`[subscriptions]`: what a reaction that subscribes looks like (docs/subscriptions.md).
 
@@ -71,6 +84,9 @@ class SubscriptionsTable(BaseModel):
     reconcile_days: StrictInt = Field(default=14, ge=0)
     """How many days of sent messages the reconcile pass reads reactions on, at start and
     reconnect (0: none)."""
+    confirm_window_seconds: StrictFloat = Field(default=CONFIRM_WINDOW_SECONDS, ge=0, le=10)
+    """Seconds over which one person's subscription changes (🔔s, menu numbers) are confirmed
+    as one message, on Slack and Discord; at most 10, since stopping waits for open windows."""
 
 
 class _File(BaseModel):

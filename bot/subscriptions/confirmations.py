@@ -1,11 +1,12 @@
 """Confirmations bundled per person: someone who 🔔s five papers in a few seconds gets one
 private message, not five.
 
-The first change of a person opens a window (`window` seconds, default 3); changes within it are
-merged; when it closes, one confirmation says the net effect (what is followed now, what no
-longer) and exactly what the person follows afterwards. A follow and an unfollow of the same
-filter within one window cancel out; a window that changed nothing on balance sends nothing.
-The adapter's `send` delivers it (Slack ephemeral or DM, Discord DM).
+The first change of a person opens a window (`window` seconds: `[subscriptions]
+confirm_window_seconds`, default 3); changes within it are merged; when it closes, one
+confirmation says the net effect (what is followed now, what no longer) and exactly what the
+person follows afterwards. A follow and an unfollow of the same filter within one window cancel
+out; a window that changed nothing on balance sends nothing. The adapter's `send` delivers it
+(Slack ephemeral or DM, Discord DM).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot.delivery.config import CONFIRM_WINDOW_SECONDS
 from bot.digest.personal import Person
 from bot.replies import MessageView, Reply, Text, msg
 from bot.subscriptions.service import SubscriptionChange
@@ -65,7 +67,9 @@ class _Pending:
 class ConfirmationBundler:
     """Merges each person's changes over a short window, then sends one confirmation."""
 
-    def __init__(self, send: Send, *, window: float = 3.0, sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(
+        self, send: Send, *, window: float = CONFIRM_WINDOW_SECONDS, sleep: Sleep = asyncio.sleep
+    ) -> None:
         self._send, self._window, self._sleep = send, window, sleep
         self._pending: dict[Person, _Pending] = {}
         self._tasks: set[asyncio.Task[None]] = set()

@@ -27,16 +27,12 @@ from bot.subscriptions.notices import DmNotices
 from bot.subscriptions.reconcile import Reconciler
 
 __all__ = [
-    "CONFIRM_WINDOW_SECONDS",
     "ChatPlatform",
     "HealthCheck",
     "PlatformContext",
     "PlatformFactory",
     "Variable",
 ]
-
-CONFIRM_WINDOW_SECONDS = 3.0
-"""Seconds over which one person's reactions are confirmed as one message, on every platform."""
 
 HealthCheck = Callable[[], Awaitable[bool]]
 

@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from bot.delivery.config import CONFIRM_WINDOW_SECONDS
 from bot.errors import ConfigError, DeliveryError
 from bot.models import Platform
-from bot.wiring import CONFIRM_WINDOW_SECONDS, Variable
+from bot.wiring import Variable
 
 if TYPE_CHECKING:
     import discord
@@ -284,12 +285,10 @@ class DiscordPlatform:
         settings: DiscordSettings,
         *,
         login_backoff: float = 1.0,
-        confirm_window: float = CONFIRM_WINDOW_SECONDS,
     ) -> None:
-        """`login_backoff`: the first wait before retrying a login Discord did not answer;
-        `confirm_window`: how long a person's reactions are gathered into one confirmation."""
+        """`login_backoff`: the first wait before retrying a login Discord did not answer."""
         self.settings = settings
-        self._confirm_window = confirm_window
+        self._confirm_window = CONFIRM_WINDOW_SECONDS  # `[subscriptions]`'s, from `start`
         self._transport: DiscordTransport | None = None
         self._drain: Callable[[], Awaitable[None]] | None = None
         self.logged_in = asyncio.Event()
@@ -346,6 +345,7 @@ class DiscordPlatform:
         if self._transport is None:
             self.route(context.app)
         assert self._transport is not None
+        self._confirm_window = context.delivery.config.subscriptions.confirm_window_seconds
         on_reaction, self._drain = confirming(
             context.reactions, self._transport, context.templates_dir, window=self._confirm_window
         )

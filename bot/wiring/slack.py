@@ -23,7 +23,7 @@ from adapters.slack.settings import (
 )
 from bot.digest.personal import Person
 from bot.models import Platform
-from bot.wiring import CONFIRM_WINDOW_SECONDS, Variable
+from bot.wiring import Variable
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -95,13 +95,9 @@ class SlackPlatform:
         self,
         settings: SlackSettings,
         templates_dir: Path | None = None,
-        *,
-        confirm_window: float = CONFIRM_WINDOW_SECONDS,
     ) -> None:
-        """`confirm_window`: seconds over which one person's reactions are confirmed as one."""
         self.settings = settings
         self._templates_dir = templates_dir
-        self._confirm_window = confirm_window
         self._bundler: ConfirmationBundler | None = None
         self._app: App | None = None
         self._bolt: AsyncApp | None = None
@@ -234,7 +230,8 @@ class SlackPlatform:
         async def send(person: Person, reply: Reply) -> None:
             await tell(person, where.pop(person), reply)
 
-        self._bundler = bundler = ConfirmationBundler(send, window=self._confirm_window)
+        window = context.delivery.config.subscriptions.confirm_window_seconds
+        self._bundler = bundler = ConfirmationBundler(send, window=window)
 
         async def reactions(reaction: Reaction, channel: str) -> None:
             result = await context.reactions.handle(reaction)

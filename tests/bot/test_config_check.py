@@ -59,6 +59,8 @@ MISTAKES = [
      "destinations[0].enabled: Input should be a valid boolean (got 'yes')"),
     ("bad file value", '[service]\nhttp = "127.0.0.1:70000"\n', {},
      "service.http: '127.0.0.1:70000' is not HOST:PORT with a port from 0 to 65535, or 'off'"),
+    ("bad confirmation window", "[subscriptions]\nconfirm_window_seconds = 60\n", {},
+     "subscriptions.confirm_window_seconds: Input should be less than or equal to 10 (got 60)"),
     ("bad variable", None, {"PAPERBOT_HTTP": "localhost:http"},
      "PAPERBOT_HTTP: 'localhost:http' is not HOST:PORT with a port from 0 to 65535, or 'off'"),
     ("bad log format", None, {"PAPERBOT_LOG_FORMAT": "xml"},
@@ -123,6 +125,7 @@ async def test_a_good_configuration_is_printed_with_secrets_as_set(tmp_path: Pat
     assert 'discord = "on: ' in result.out
     assert "[[destinations]]  # console:local:t\n" in result.out
     assert 'timezone = "Europe/Berlin"' in result.out
+    assert "[subscriptions]\n" in result.out and "confirm_window_seconds = 3.0\n" in result.out
     assert "[[destinations]]  # slack:local:u" in result.out
     for value in SECRETS.values():
         assert "5ecret" not in result.out + result.err, value

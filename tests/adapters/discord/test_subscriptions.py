@@ -22,6 +22,8 @@ from tests.support.discord_service import (
 from tests.support.discord_standin import BOT_ID, DiscordStandIn
 from tests.support.real_delivery import write_notes
 
+RECORDED = 'paperbot_reactions_total{outcome="recorded",platform="discord"}'
+
 
 async def test_a_bell_follows_a_paper_and_the_instant_dm_holds_exactly_the_matching_notes(
     standin: DiscordStandIn, database_url: str, tmp_path: Path
@@ -62,4 +64,25 @@ async def test_a_bell_follows_a_paper_and_the_instant_dm_holds_exactly_the_match
         await service.instant_passes(2)
         assert sorted(service.dm_titles(ANA)) == sorted(e.title for e in MATCHING)  # once
         assert len(standin.dm_posts(ANA)) == 5  # 2 confirmations, a header and 2 papers
+    assert standin.problems == []
+
+
+async def test_the_confirmation_window_is_the_config_files(
+    standin: DiscordStandIn, database_url: str, tmp_path: Path
+) -> None:
+    """`[subscriptions] confirm_window_seconds = 0`: a 🔔 and its removal right after are two
+    confirmations (in the default 3 s window they would cancel out and say nothing)."""
+    setup = deployment(standin, database_url, tmp_path, [FIRST])
+    with open(tmp_path / "paperbot.toml", "a", encoding="utf-8") as config:
+        config.write("\n[subscriptions]\nconfirm_window_seconds = 0\n")
+    async with serving(setup, tmp_path / "bot.log") as service:
+        _, paper = await service.first_digest()
+        await service.logged("discord reconcile:")  # the pass at READY is done: not racing
+        await service.react(ANA, paper)
+        await service.metric(f"{RECORDED} 1")  # the core has it: its window is open, or over
+        await service.react(ANA, paper, added=False)
+        said = await standin.wait_for(
+            lambda: m if len(m := service.said_by_dm(ANA)) >= 2 else None, 60
+        )
+        assert "Now following" in said[0] and "No longer following" in said[1], said
     assert standin.problems == []

@@ -15,7 +15,7 @@ import pytest
 
 from tests.support.real_delivery import Entry, notes_text
 from tests.support.slack_api import SlackApi, slack_api
-from tests.support.slack_calls import shown, to
+from tests.support.slack_calls import react, shown, to
 from tests.support.slack_requests import reaction_event
 from tests.support.slack_service import ENTRIES, TOKEN, Bot, ask, destination, running_bot, wait_for
 
@@ -111,3 +111,21 @@ async def test_react_then_a_dm_of_exactly_the_matching_new_notes_once(
     assert not [c for c in to(api, "chat.postMessage", "DU2") if "Once More" in shown(c)]
     assert len(api.called("chat.postEphemeral")) == 4
     assert api.problems == []
+
+
+async def test_the_confirmation_window_is_the_config_files(
+    api: SlackApi, tmp_path: Path, database_url: str
+) -> None:
+    """`[subscriptions] confirm_window_seconds = 0`: a `bell` and its removal right after are
+    two confirmations (in the default 3 s window they would cancel out and say nothing)."""
+    config = destination() + "\n[subscriptions]\nconfirm_window_seconds = 0\n"
+    async with running_bot(api, tmp_path, database_url, config=config) as bot:
+        await wait_for(lambda: len(to(api, "chat.postMessage", "C1")) >= 1 + len(ENTRIES))
+        await wait_for(lambda: "slack reconcile:" in bot.logged())  # the pass at start: done
+        rlhf = to(api, "chat.postMessage", "C1")[1]
+        await react(bot, api, rlhf, "U2")
+        await wait_for(lambda: "subscribed to tag:rlhf" in bot.logged())  # the core has it
+        await react(bot, api, rlhf, "U2", added=False)
+        await wait_for(lambda: len(api.called("chat.postEphemeral")) >= 2)
+        said = [shown(c) for c in api.called("chat.postEphemeral")]
+        assert "이제 구독합니다" in said[0] and "구독을 해지했습니다" in said[1], said

@@ -36,3 +36,32 @@ def test_a_team_chooses_its_own() -> None:
 def test_bad_values_name_the_key(table: dict[str, object], named: str) -> None:
     with pytest.raises(ConfigError, match=named.replace(".", r"\.")):
         parse_delivery_config({"subscriptions": table}, "paperbot.toml")
+
+
+def test_the_confirmation_window_is_three_seconds_unless_a_team_says_otherwise() -> None:
+    assert parse_delivery_config({}).subscriptions.confirm_window_seconds == 3.0
+    example = load_delivery_config(ROOT / "config" / "paperbot.example.toml")
+    assert example.subscriptions.confirm_window_seconds == 3.0
+    table = {"confirm_window_seconds": 0.5}
+    assert (
+        parse_delivery_config({"subscriptions": table}).subscriptions.confirm_window_seconds == 0.5
+    )
+    whole = parse_delivery_config({"subscriptions": {"confirm_window_seconds": 10}})
+    assert whole.subscriptions.confirm_window_seconds == 10.0  # a TOML integer is a number too
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        (-1, "greater than or equal to 0"),
+        (11, "less than or equal to 10"),
+        ("3", "a valid number"),
+        (True, "a valid number"),
+    ],
+)
+def test_a_bad_confirmation_window_names_the_key(value: object, said: str) -> None:
+    table = {"confirm_window_seconds": value}
+    with pytest.raises(ConfigError) as raised:
+        parse_delivery_config({"subscriptions": table}, "paperbot.toml")
+    assert "paperbot.toml: subscriptions.confirm_window_seconds: " in str(raised.value)
+    assert said in str(raised.value)
