@@ -107,6 +107,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "bot.metrics",
         "bot.health",
         "bot.log_context",
+        "bot.tasks",
     ),
     ("bot.store",),  # tables and rows
     ("bot.ingest", "bot.search", "bot.delivery", "bot.subscriptions"),  # services over the store

@@ -12,13 +12,14 @@ stops on SIGTERM) whether or not Slack is reachable. Each connection starts with
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+
+from bot.tasks import cancel_and_wait
 
 __all__ = ["SocketMode"]
 
@@ -58,10 +59,8 @@ class SocketMode:
     async def stop(self) -> None:
         """Close the WebSocket (which also ends a connection attempt still retrying)."""
         await self._handler.close_async()  # type: ignore[no-untyped-call]
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        if self._task is not None:
+            await cancel_and_wait(self._task)
 
     async def _connect(self) -> None:
         await self._handler.connect_async()  # type: ignore[no-untyped-call]

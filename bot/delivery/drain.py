@@ -45,7 +45,10 @@ class Drain:
         return self._closed.is_set()
 
     def close(self) -> None:
-        """Stop every send that has not started; the ones in progress finish."""
+        """Stop every send that has not started; the ones in progress finish. Once: a second
+        close cancels nothing more."""
+        if self.closed:
+            return
         self._closed.set()
         for task in self._waiting:
             self._interrupted.add(task)
@@ -55,14 +58,17 @@ class Drain:
         """Wait for `waiting` (a pacer turn, a backoff: never database work) in this task; stop
         waiting as soon as the drain closes. False when it closed (before or while waiting).
 
-        `close` cancels the waiting task, which resumes here: the cancel is taken back, so only
-        the wait ends (the same device as `asyncio.timeout`).
+        `close` cancels the waiting task, which resumes here: that one cancel is taken back, so
+        only the wait ends (the same device as `asyncio.timeout`). Any other cancel of the task
+        (the shutdown's, a timeout's, often in the same instant as the close) is not ours to
+        take back: it is raised.
         """
         task = asyncio.current_task()
         if self.closed or task is None:
             if asyncio.iscoroutine(waiting):
                 waiting.close()
             return not self.closed
+        cancelling = task.cancelling()
         self._waiting.add(task)
         try:
             await waiting
@@ -70,10 +76,15 @@ class Drain:
             if task not in self._interrupted:
                 raise
             self._interrupted.discard(task)
-            task.uncancel()
+            if task.uncancel() > cancelling:
+                raise
             return False
         finally:
             self._waiting.discard(task)
+        if task in self._interrupted:  # the wait swallowed the close's cancel: take it back
+            self._interrupted.discard(task)
+            task.uncancel()
+            return False
         return True
 
     @contextlib.asynccontextmanager

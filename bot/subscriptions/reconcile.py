@@ -29,7 +29,6 @@ rate-limit handling applies to every read); a pass asked for while one runs runs
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from typing import Protocol
 from bot.models import MessageRef, Platform, Reaction
 from bot.ports import Clock
 from bot.store.reaction_marks import SqlReactionMarks, is_opaque, opaque_user
+from bot.tasks import cancel_and_wait
 
 __all__ = [
     "Reactable",
@@ -211,7 +211,5 @@ class ReconcileRunner:
 
     async def stop(self) -> None:
         """Cancel a pass in progress (what it applied stays applied)."""
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        if self._task is not None:
+            await cancel_and_wait(self._task)

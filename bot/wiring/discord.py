@@ -17,7 +17,6 @@ Discord at all):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from sqlalchemy import select
 from bot.delivery.config import CONFIRM_WINDOW_SECONDS
 from bot.errors import ConfigError, DeliveryError
 from bot.models import Platform
+from bot.tasks import bounded, cancel_and_wait
 from bot.wiring import Variable
 
 if TYPE_CHECKING:
@@ -443,7 +443,7 @@ class DiscordPlatform:
             await self._reconcile.stop()
         if self._drain is not None and self.client is not None and not self.client.is_closed():
             try:  # confirmations still gathering go out before the client closes
-                await asyncio.wait_for(self._drain(), self._confirm_window + CLOSE_GRACE_SECONDS)
+                await bounded(self._drain(), self._confirm_window + CLOSE_GRACE_SECONDS)
             except Exception:  # boundary: stopping goes on
                 log.warning("confirmations not sent at stop", exc_info=True)
         if self.client is not None:
@@ -451,9 +451,8 @@ class DiscordPlatform:
         for task in self._tasks:
             if task.get_name() == "discord-client":  # closed: it returns (unless in a backoff)
                 await asyncio.wait({task}, timeout=CLOSE_GRACE_SECONDS)
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            if not await cancel_and_wait(task, CLOSE_GRACE_SECONDS):
+                log.warning("%s did not end when cancelled; left behind", task.get_name())
 
 
 class DiscordFactory:

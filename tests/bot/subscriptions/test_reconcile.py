@@ -8,6 +8,7 @@ channel than its digest's (a Discord forum's post) is read there."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, timedelta
@@ -46,6 +47,8 @@ class Reader:
         self.now: dict[MessageRef, dict[str, set[str]]] = {}
         self.read: list[Reactable] = []
         self.gone: set[MessageRef] = set()
+        self.hold: asyncio.Event | None = None  # set: each read waits for it (a slow platform)
+        self.reading = asyncio.Event()
 
     def react(self, ref: MessageRef, user: str, emoji: str = "🔔") -> None:
         self.now.setdefault(ref, {}).setdefault(emoji, set()).add(user)
@@ -55,6 +58,12 @@ class Reader:
 
     async def reactions(self, message: Reactable) -> Mapping[str, frozenset[str]] | None:
         self.read.append(message)
+        self.reading.set()
+        if self.hold is not None:
+            try:
+                await self.hold.wait()
+            finally:  # cancelled: a read in flight takes a moment to give up
+                await asyncio.sleep(0)
         if message.ref in self.gone:
             return None
         found = self.now.get(message.ref, {})
@@ -270,6 +279,33 @@ async def test_the_runner_runs_one_pass_at_a_time_and_one_more_for_a_request_mea
     await runner.idle()
     assert runner.passes == 2
     assert len(world.reader.read) == 4  # two messages, twice
+
+
+async def test_stopping_the_runner_ends_the_pass_and_passes_a_cancel_of_the_caller_on(
+    app: App, clock: FixedClock
+) -> None:
+    """The platform's stop is cut off by the shutdown bound while it waits for the pass: the
+    cut goes through (the stop does not carry on as if it had not been cancelled)."""
+    world = await _world(app, clock)
+    world.reader.hold = asyncio.Event()
+    runner = ReconcileRunner(world.reconciler, Platform.CONSOLE, world.reader, world.apply)
+    runner.trigger("start")
+    async with asyncio.timeout(10):
+        await world.reader.reading.wait()
+    after: list[str] = []
+
+    async def platform_stop() -> None:
+        await runner.stop()
+        after.append("went on")  # would close the rest without the bound
+
+    stopping = asyncio.create_task(platform_stop())
+    await asyncio.sleep(0)  # the stop waits for the pass to end
+    stopping.cancel()
+    done, _ = await asyncio.wait({stopping}, timeout=10)
+    assert done and stopping.cancelled() and after == []
+    await runner.idle()  # the pass ended too (cancelled), and a stop now is a no-op
+    await runner.stop()
+    assert runner.passes == 0
 
 
 async def test_the_users_the_handler_ignores_are_neither_applied_nor_counted(
