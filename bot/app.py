@@ -26,6 +26,7 @@ from bot.search.service import SearchService
 from bot.store.engine import make_engine
 from bot.store.migrate import upgrade_database
 from bot.store.notes import SqlNoteStore
+from bot.tasks import bounded
 from formatters.console_text import WIDTH, ConsoleRenderer
 from formatters.discord_embeds import DiscordRenderer
 from formatters.slack_blocks import SlackRenderer
@@ -34,6 +35,7 @@ from formatters.templating import Templates
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "DISPOSE_TIMEOUT",
     "App",
     "console_channel",
     "open_app",
@@ -42,6 +44,9 @@ __all__ = [
     "search_service",
     "terminal_handler",
 ]
+
+
+DISPOSE_TIMEOUT = 2.0  # seconds the engine's close may take (each pooled connection's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +78,10 @@ async def open_app(
         notes = SqlNoteStore(engine, indexer=SearchIndexer.build(glossary))
         yield App(engine=engine, notes=notes, clock=clock or SystemClock(), glossary=glossary)
     finally:
-        await engine.dispose()
+        try:  # a database gone or overloaded must not hold the process: its sockets end with it
+            await bounded(engine.dispose(), DISPOSE_TIMEOUT, unwind=DISPOSE_TIMEOUT / 2)
+        except TimeoutError:
+            log.warning("closing the database took over %.0f s; cut off", DISPOSE_TIMEOUT)
 
 
 def renderer_for(platform: Platform, templates_dir: Path | None = None) -> Renderer[Any]:

@@ -7,7 +7,11 @@
 4. The jobs still running (a run's last ledger writes, a re-ingest's file) finish; whatever is
    still running at the bound is cancelled. Only then is leadership resigned and the scheduler
    shut down (APScheduler's shutdown cancels the jobs it runs, mid-send), and the caller disposes
-   of the engine.
+   of the engine (`bot.app.DISPOSE_TIMEOUT` at most).
+5. Last, `end_leftovers`: the tasks still there are cancelled and get `LEFTOVER_GRACE` seconds to
+   end. `asyncio.run` would cancel them too, then wait for them for ever: one that ignores its
+   cancel (a library's bug) would hold the process until the watchdog. Such a task is logged
+   with the line it is stuck at, and the process exits 1 at once without it (`abandon`).
 
 The bound is `PAPERBOT_SHUTDOWN_TIMEOUT` seconds (`Settings.shutdown_timeout`; default 10, Docker's
 grace before SIGKILL), from the signal to the database's close. A step that must still run when
@@ -20,18 +24,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
+import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bot.delivery.drain import Drain
+from bot.tasks import bounded
 
-__all__ = ["CANCEL_GRACE", "DEFAULT_TIMEOUT", "OVERRUN", "Deadline", "shut_down"]
+__all__ = [
+    "CANCEL_GRACE",
+    "DEFAULT_TIMEOUT",
+    "LEFTOVER_GRACE",
+    "OVERRUN",
+    "Deadline",
+    "abandon",
+    "end_leftovers",
+    "shut_down",
+]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0  # `Settings.shutdown_timeout`, PAPERBOT_SHUTDOWN_TIMEOUT
 CANCEL_GRACE = 1.0  # what one step gets past the bound (a close, a cancelled job's unwinding)
 OVERRUN = 3.0  # what every step past the bound gets together
+LEFTOVER_GRACE = 2.0  # what the tasks left once everything is closed get to end when cancelled
 
 
 Close = tuple[str, Callable[[], Awaitable[None]]]
@@ -83,14 +101,16 @@ async def shut_down(
         log.warning("a send was still in progress after %.1f s; cancelling it", bound)
     for name, closing in close:
         try:
-            await asyncio.wait_for(closing(), timeout=deadline.step())
+            await bounded(closing(), deadline.step(), unwind=deadline.step)
         except TimeoutError:
             log.warning("closing %s took longer than the shutdown bound; cut off", name)
         except Exception:  # boundary: the others still close
             log.exception("closing %s failed", name)
     await _finish_jobs(deadline)
     try:
-        await asyncio.wait_for(stop_scheduling(), timeout=deadline.step())
+        await bounded(stop_scheduling(), deadline.step(), unwind=deadline.step)
+    except TimeoutError:
+        log.warning("resigning took longer than the shutdown bound; cut off")
     except Exception:  # boundary: a follower takes over at its next poll all the same
         log.exception("stopping the scheduler failed")
 
@@ -115,3 +135,35 @@ async def _finish_jobs(deadline: Deadline) -> None:
         task.cancel()
     if grace := deadline.step():
         await asyncio.wait(pending, timeout=grace)
+
+
+async def end_leftovers(grace: float = LEFTOVER_GRACE) -> list[asyncio.Task[Any]]:
+    """Cancel the tasks still there besides this one and wait `grace` seconds for them to end;
+    the ones that did not, each logged with where it is stuck."""
+    current = asyncio.current_task()
+    left = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+    if not left:
+        return []
+    for task in left:
+        task.cancel()
+    _done, stuck = await asyncio.wait(left, timeout=grace)
+    for task in stuck:
+        log.error(
+            "%s did not end when cancelled; it is stuck at:\n%s", task.get_name(), _where(task)
+        )
+    return sorted(stuck, key=lambda task: task.get_name())
+
+
+def abandon(stuck: Sequence[asyncio.Task[Any]]) -> None:
+    """Exit 1 now, without the tasks that would not end: a clean interpreter exit would wait for
+    them (and for the database threads they hold) for ever. The ledger survives it as it
+    survives a crash."""
+    log.error("exiting without %d tasks that would not end", len(stuck))
+    logging.shutdown()
+    sys.stdout.flush()
+    os._exit(1)
+
+
+def _where(task: asyncio.Task[Any]) -> str:
+    summary = traceback.StackSummary.extract((frame, frame.f_lineno) for frame in task.get_stack())
+    return "".join(summary.format()) or repr(task.get_coro())

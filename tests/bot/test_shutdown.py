@@ -5,6 +5,7 @@ is handed back (resumable at once)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import time
 from collections.abc import AsyncIterator
@@ -15,7 +16,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import open_app
-from bot.cli_shutdown import CANCEL_GRACE, OVERRUN, Deadline
+from bot.cli_shutdown import CANCEL_GRACE, OVERRUN, Deadline, end_leftovers, shut_down
+from bot.delivery.drain import Drain
 from bot.store.delivery_schema import DeliveryRow, DigestRunRow
 from tests.support.cli import run_cli
 from tests.support.slack_api import SlackApi, slack_api
@@ -80,6 +82,36 @@ async def test_sigterm_mid_fan_out_exits_0_in_time_and_hands_the_rest_back(
     # tests/bot/delivery/test_drain.py
 
 
+async def test_sigterm_while_a_send_hangs_past_the_bound_still_exits_0_in_time(
+    api: SlackApi, tmp_path: Path, database_url: str
+) -> None:
+    """A job that ignores the bound: its send never returns. At the bound it is cancelled
+    (the send was never answered, so nothing is recorded for it) and the process exits 0."""
+    config = "".join(destination(c) for c in CHANNELS)
+    env = slack_env(api, PAPERBOT_SHUTDOWN_TIMEOUT=str(BOUND))
+    gate = asyncio.Event()
+    try:
+        async with running_bot(api, tmp_path, database_url, config=config, env=env) as bot:
+            await wait_for(lambda: len(api.called("chat.postMessage")) >= 1, 60)
+            api.post_gate = gate  # from now on Slack takes a message and never answers
+            await wait_for(lambda: api.held_posts >= 1, 60)
+            began = time.monotonic()
+            bot.process.send_signal(signal.SIGTERM)
+            async with asyncio.timeout(BOUND + 30):
+                await bot.process.wait()
+            took = time.monotonic() - began
+            assert bot.process.returncode == 0, bot.logged()[-3000:]
+            logged = bot.logged()
+    finally:
+        gate.set()  # the stand-in's held requests end
+    assert "still in progress" in logged and "at the shutdown bound: cancelled" in logged
+    assert took < BOUND + 8, f"{took:.1f} s" + logged[-4000:]
+    posted = {c.answer["ts"] for c in api.called("chat.postMessage") if c.answer.get("ok")}
+    runs, parts = await _ledger(database_url)
+    assert {p.message_id for p in parts if p.status == "sent"} == posted
+    assert any(r.status == "pending" for r in runs)
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "said"),
     [
@@ -117,3 +149,59 @@ def test_the_steps_past_the_bound_share_one_allowance() -> None:
         now[0] += step
     assert granted == OVERRUN
     assert deadline.step() == 0.0 and deadline.left() == 0.0
+
+
+def test_a_close_that_ignores_its_cancel_neither_holds_the_stop_nor_the_exit(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A platform library whose close takes its cancel back (the bug that once held
+    `paperbot run` in asyncio.run's last wait until the watchdog): the other steps still run
+    within the bound and its overrun, and the last step names the task and where it is stuck."""
+    log: list[str] = []
+
+    async def scenario() -> list[str]:
+        released = asyncio.Event()
+
+        async def stubborn_close() -> None:
+            while not released.is_set():
+                try:
+                    await released.wait()
+                except asyncio.CancelledError:
+                    task = asyncio.current_task()
+                    assert task is not None
+                    task.uncancel()
+
+        async def close_http() -> None:
+            log.append("http closed")
+
+        async def stop_scheduling() -> None:
+            log.append("resigned")
+
+        # shut_down runs in the main task, as in `serve`; if the stop is held, this guard
+        # releases the close after a while (so the test ends) and says so
+        guard = asyncio.get_running_loop().call_later(
+            30, lambda: (log.append("held until the guard"), released.set())
+        )
+        await shut_down(
+            0.2,
+            drain=Drain(),
+            cancel=(),
+            pause=lambda: None,
+            close=[("slack", stubborn_close), ("the HTTP server", close_http)],
+            stop_scheduling=stop_scheduling,
+        )
+        guard.cancel()
+        stuck = await end_leftovers(0.1)
+        released.set()
+        if stuck:
+            await asyncio.wait(stuck)
+        return [task.get_name() for task in stuck]
+
+    with caplog.at_level(logging.WARNING, logger="bot"):
+        stuck = asyncio.run(scenario())
+    assert log == ["http closed", "resigned"]
+    assert len(stuck) == 1, stuck
+    said = [
+        r.getMessage() for r in caplog.records if "did not end when cancelled" in r.getMessage()
+    ]
+    assert any("in stubborn_close" in line for line in said), said

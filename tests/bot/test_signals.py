@@ -17,12 +17,27 @@ from tests.support.cli import REPO_ROOT
 
 CHILD = textwrap.dedent(
     """
-    import asyncio, sys
+    import asyncio, logging, sys
+    from bot.cli_shutdown import abandon, end_leftovers, shut_down
     from bot.cli_signals import stop_on_signals
+    from bot.delivery.drain import Drain
+
+    async def _nothing() -> None:
+        pass
+
+    async def ignores_its_cancel() -> None:  # a library's bug: it takes every cancel back
+        while True:
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                asyncio.current_task().uncancel()
 
     async def main(case: str) -> None:
         stop = asyncio.Event()
         stop_on_signals(stop, bound=0.2)
+        if case == "stubborn":
+            logging.basicConfig(level=logging.WARNING)
+            stubborn = asyncio.create_task(ignores_its_cancel(), name="stubborn")
         print("ready", flush=True)
         if case == "spin":
             while True:  # the bug: this coroutine never awaits, the loop never runs again
@@ -31,6 +46,16 @@ CHILD = textwrap.dedent(
         print("stopping", flush=True)
         if case == "slow":
             await asyncio.sleep(3600)  # a stop that does not finish
+        if case == "stubborn":  # as `serve` and `run_command` end, with a task that will not
+            await shut_down(
+                0.2, drain=Drain(), cancel=(), pause=lambda: None, close=(),
+                stop_scheduling=_nothing,
+            )
+            print("stopped", flush=True)
+            stuck = await end_leftovers(0.2)
+            if stuck:
+                abandon(stuck)
+            return
         print("stopped", flush=True)
 
     asyncio.run(main(sys.argv[1]))
@@ -90,3 +115,15 @@ async def test_a_second_signal_exits_at_once_during_a_slow_stop() -> None:
     assert status == 1
     assert "a second stop signal: exiting now" in err
     assert "stopped" not in out and "Timeout" not in err  # not the watchdog: the second signal
+
+
+async def test_a_task_that_ignores_its_cancel_is_named_and_left_not_waited_for() -> None:
+    """asyncio.run would wait for it for ever, until the watchdog: the last step of the stop
+    names it, says where it is stuck and exits 1 without it."""
+    process = await _child("stubborn")
+    process.send_signal(signal.SIGTERM)
+    status, out, err = await _ended(process)
+    assert (status, out) == (1, "stopping\nstopped\n"), err
+    assert "stubborn did not end when cancelled" in err and "in ignores_its_cancel" in err
+    assert "exiting without 1 tasks that would not end" in err
+    assert "Timeout" not in err  # not the watchdog (bound 0.2 s: it would fire at 10.2 s)

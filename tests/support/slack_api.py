@@ -8,7 +8,8 @@ bot's reactions on the messages it posted, answering `already_reacted`, `no_reac
 (chat.postMessage, chat.update, chat.postEphemeral and response_url posts) with the checks of
 `slack_validation` plus the unescaped-mention rule, and can be told to fail the next calls of a
 method: `fail("chat.postMessage", status=429, retry_after=2)`, `fail(..., error="not_in_channel")`,
-`fail(..., status=500)`; `post_delay` slows every chat.postMessage down (a slow Slack). A
+`fail(..., status=500)`; `post_delay` slows every chat.postMessage down (a slow Slack), and
+`post_gate`, while set to an unset event, holds each one until it is set (a Slack that hangs). A
 payload that fails validation is answered `invalid_blocks` and listed in `problems`, so a test
 that forgets to look still sees the digest fail.
 """
@@ -84,6 +85,8 @@ class SlackApi:
         self.root = ""
         self.post_delay = 0.0
         """Seconds each chat.postMessage takes before it is answered (and recorded)."""
+        self.post_gate: asyncio.Event | None = None
+        self.held_posts = 0  # chat.postMessage calls that reached the gate
         self.app_tokens: set[str] = set()
         self.connections = 0
         self.socket_messages: list[dict[str, Any]] = []
@@ -215,6 +218,9 @@ class SlackApi:
         method = request.match_info["method"]
         if method == "chat.postMessage" and self.post_delay:
             await asyncio.sleep(self.post_delay)
+        if method == "chat.postMessage" and self.post_gate is not None:
+            self.held_posts += 1
+            await self.post_gate.wait()
         args = await _arguments(request)
         authorization = request.headers.get("Authorization", "")
         if authorization.startswith("Basic "):  # oauth.v2.access: the app's client id and secret
