@@ -443,7 +443,7 @@ class DiscordPlatform:
             await self._reconcile.stop()
         if self._drain is not None and self.client is not None and not self.client.is_closed():
             try:  # confirmations still gathering go out before the client closes
-                await bounded(self._drain(), self._confirm_window + CLOSE_GRACE_SECONDS)
+                await bounded(self._drain(), self._confirm_window + CLOSE_GRACE_SECONDS, unwind=1.0)
             except Exception:  # boundary: stopping goes on
                 log.warning("confirmations not sent at stop", exc_info=True)
         if self.client is not None:
