@@ -197,6 +197,11 @@ class IndexReader:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
+    @property
+    def connection(self) -> AsyncConnection:
+        """The open connection the reads share (the page's notes are read on it too)."""
+        return self._connection
+
     async def generation(self) -> int:
         """The index's generation: it moves with every write to the notes or the index."""
         query = select(SearchGenerationRow.value).where(SearchGenerationRow.id == GENERATION_ROW)
