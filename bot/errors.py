@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.replies import Text
+
 __all__ = [
     "ConfigError",
     "ConfigProblems",
@@ -52,9 +54,24 @@ class ConfigProblems(ConfigError):
 
 
 class DeliveryError(PaperbotError):
-    """A platform refused or failed a send."""
+    """A platform refused or failed a send.
 
-    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+    The message is English (logs, the ledger, `paperbot deliveries`). A failure the platform's
+    adapter knows also carries its raw `code` (`not_in_channel`, `50013`) and `advice`: what to
+    do, as a catalogue sentence the admin alert says in the admin channel's language.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        retry_after: float | None = None,
+        code: str = "",
+        advice: Text | None = None,
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
+        self.code = code
+        self.advice = advice

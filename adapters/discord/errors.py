@@ -4,7 +4,9 @@ discord.py already sleeps through a 429 up to the client's `max_ratelimit_timeou
 500/502/504/524 itself; what reaches here is what it gave up on, so the ledger's retry policy is
 the only retry left: a `RateLimited` (a longer wait than we let discord.py sleep) keeps its
 `retry_after`, a 5xx or a timeout is retried with backoff, and the codes below are permanent.
-A permanent error says what to do, naming the permission to grant and the channel.
+A permanent error says what to do, naming the permission to grant and the channel: in English
+in its message (logs, the ledger), and as the catalogue sentence `advice.discord.<code>` (values
+`channel`, `permissions`) that the admin alert says in the admin channel's language.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import aiohttp
 import discord
 
 from bot.errors import DeliveryError
+from bot.replies import msg
 
 __all__ = ["Action", "delivery_error"]
 
@@ -33,15 +36,20 @@ class Action(StrEnum):
     REACT = "react"
 
 
-PERMISSIONS: dict[Action, str] = {
-    Action.POST: "View Channel, Send Messages and Embed Links",
-    Action.THREAD: "Create Public Threads",
-    Action.REPLY: "Send Messages in Threads and Embed Links",
-    Action.FORUM: "View Channel, Send Messages (Create Posts) and Embed Links",
-    Action.EDIT: "View Channel and Read Message History",
-    Action.DM: "Send Messages",
-    Action.REACT: "Add Reactions and Read Message History",
+PERMISSIONS: dict[Action, tuple[str, ...]] = {
+    Action.POST: ("View Channel", "Send Messages", "Embed Links"),
+    Action.THREAD: ("Create Public Threads",),
+    Action.REPLY: ("Send Messages in Threads", "Embed Links"),
+    Action.FORUM: ("View Channel", "Send Messages (Create Posts)", "Embed Links"),
+    Action.EDIT: ("View Channel", "Read Message History"),
+    Action.DM: ("Send Messages",),
+    Action.REACT: ("Add Reactions", "Read Message History"),
 }
+"""The permissions an action needs, as Discord's settings name them."""
+
+
+def _english(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,13 +118,21 @@ def _http_error(exc: discord.HTTPException, channel: str, action: Action) -> Del
             retryable=False,
         )
     known = PERMANENT.get(code)
-    where = f"<#{channel}> (id {channel})"
+    where, place = f"<#{channel}> (id {channel})", f"<#{channel}> ({channel})"
     if channel.startswith("@"):  # a person's DM, `@<user id>`
-        where = f"user {channel[1:]}"
+        where, place = f"user {channel[1:]}", f"<{channel}> ({channel[1:]})"
     if known is None:
         return DeliveryError(f"Discord HTTP {status} code {code}: {exc.text}", retryable=False)
-    advice = known.advice.format(permissions=PERMISSIONS[action], channel=where)
-    return DeliveryError(f"Discord {known.name} ({code}): {advice}", retryable=False)
+    needed = PERMISSIONS[action]
+    advice = known.advice.format(permissions=_english(needed), channel=where)
+    said = msg(
+        f"advice.discord.{code}",
+        channel=place,
+        permissions=", ".join(f"`{name}`" for name in needed),
+    )
+    return DeliveryError(
+        f"Discord {known.name} ({code}): {advice}", retryable=False, code=str(code), advice=said
+    )
 
 
 def _header_seconds(exc: discord.HTTPException) -> float | None:

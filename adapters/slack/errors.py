@@ -15,13 +15,17 @@ from slack_sdk.errors import SlackApiError, SlackRequestError, SlackTokenRotatio
 
 from bot.errors import DeliveryError
 from bot.models import Destination
+from bot.replies import Text, msg
 
 __all__ = ["ERRORS", "SlackErrorKind", "delivery_error", "slack_error_code"]
 
 
 @dataclass(frozen=True, slots=True)
 class SlackErrorKind:
-    """How one Slack error code is handled: retried or not, and the advice in the alert."""
+    """How one Slack error code is handled: retried or not, and the advice in the log.
+
+    A code with advice also names the catalogue sentence `advice.slack.<code>` (same values:
+    `channel`, `needed`) that the admin alert says in the admin channel's language."""
 
     retryable: bool
     advice: str = ""
@@ -95,7 +99,8 @@ def delivery_error(exc: BaseException, where: Destination | None = None) -> Deli
         if status >= 500:
             return DeliveryError(f"{code} (HTTP {status})", retryable=True)
         kind = ERRORS.get(code, SlackErrorKind(False))
-        return DeliveryError(_described(code, kind, exc, where), retryable=kind.retryable)
+        described, advice = _described(code, kind, exc, where)
+        return DeliveryError(described, retryable=kind.retryable, code=code, advice=advice)
     if isinstance(exc, asyncio.TimeoutError | aiohttp.ClientError | ConnectionError):
         return DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True)
     if isinstance(exc, SlackRequestError):
@@ -105,13 +110,17 @@ def delivery_error(exc: BaseException, where: Destination | None = None) -> Deli
 
 def _described(
     code: str, kind: SlackErrorKind, exc: SlackApiError, where: Destination | None
-) -> str:
+) -> tuple[str, Text | None]:
+    """The English message, and the advice a person reads (None: no advice, or no place)."""
     if not kind.advice:
-        return code
+        return code, None
     data = exc.response.data if exc.response is not None else None
     needed = str(data.get("needed", "")) if isinstance(data, dict) else ""
     channel = "the channel"
     if where is not None:
         channel = f"#{where.name}" if where.name else where.channel
     advice = kind.advice.format(channel=channel, needed=needed or "(see the app's scopes)")
-    return f"{code}: {advice}"
+    said = None
+    if where is not None:
+        said = msg(f"advice.slack.{code}", channel=channel, needed=needed or "?")
+    return f"{code}: {advice}", said

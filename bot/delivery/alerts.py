@@ -9,11 +9,27 @@ from bot.metrics import NullMetrics
 from bot.ports import Metrics
 from bot.replies import Text, msg
 
-__all__ = ["AdminAlerts", "NullMetrics"]
+__all__ = ["AdminAlerts", "NullMetrics", "paused_alert"]
 
 log = logging.getLogger(__name__)
 
 AdminMessage = Callable[[Text], Awaitable[None]]
+
+
+def paused_alert(
+    dest_key: str, reason: str, failures: int, *, code: str = "", advice: Text | None = None
+) -> Text:
+    """The admin channel's sentence for a pause: the advice and `[code]` when the platform
+    gave advice, else the platform's reason as it came."""
+    if advice is None:
+        return msg("alert.paused", destination=dest_key, failures=failures, reason=reason)
+    return msg(
+        "alert.paused_advice",
+        destination=dest_key,
+        failures=failures,
+        code=code or reason,
+        advice=advice,
+    )
 
 
 class AdminAlerts:
@@ -22,13 +38,24 @@ class AdminAlerts:
     def __init__(self, metrics: Metrics, message: AdminMessage | None = None) -> None:
         self._metrics, self._message = metrics, message
 
-    async def destination_paused(self, dest_key: str, reason: str, failures: int) -> None:
-        """Log an error, count it, and post to the admin channel when one is configured."""
+    async def destination_paused(
+        self,
+        dest_key: str,
+        reason: str,
+        failures: int,
+        *,
+        code: str = "",
+        advice: Text | None = None,
+    ) -> None:
+        """Log an error, count it, and post to the admin channel when one is configured.
+
+        With the platform's `advice` (what to do, from its adapter), the admin channel reads
+        that sentence in its own language and the raw `code` in brackets; else the reason."""
         log.error("paused %s after %d permanent failures: %s", dest_key, failures, reason)
         self._metrics.inc("paperbot_destination_paused_total", destination=dest_key)
         if self._message is None:
             return
-        text = msg("alert.paused", destination=dest_key, failures=failures, reason=reason)
+        text = paused_alert(dest_key, reason, failures, code=code, advice=advice)
         try:
             await self._message(text)
         except Exception:  # boundary: the alert must not hide the pause it reports

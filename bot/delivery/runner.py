@@ -196,7 +196,9 @@ class DigestRunner:
                 settings.key, str(exc), pause_after=self._pause_after, now=now
             )
             if paused:
-                await self._alerts.destination_paused(settings.key, str(exc), self._pause_after)
+                await self._alerts.destination_paused(
+                    settings.key, str(exc), self._pause_after, code=exc.code, advice=exc.advice
+                )
         if built is not None and delivered:
             await self._settle(claim, built, await self._ledger.parts_of(claim.id))
         return RunOutcome.FAILED

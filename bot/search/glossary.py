@@ -16,6 +16,7 @@ import os
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -40,8 +41,12 @@ SHIPPED_GLOSSARY = "glossary.toml"
 """The glossary's file name inside this package."""
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_word(word: str) -> str:
-    """A folded query word as the index spells it: Korean particles off, English stemmed."""
+    """A folded query word as the index spells it: Korean particles off, English stemmed.
+
+    Remembered: a pasted paragraph, and every glossary member a query expands to, repeat the
+    same words (a 500-character query normalized about 280 words)."""
     return strip_particles(word) if is_hangul(word) else stem(word)
 
 
@@ -67,6 +72,7 @@ class Glossary:
     _by_key: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _tag_group: dict[str, int] = field(default_factory=dict, repr=False)
     max_words: int = 1
+    _group_keys: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(
@@ -107,8 +113,12 @@ class Glossary:
     def group_key(self, index: int) -> str:
         """The index term of a group: `~` and a hash of its members, so any edit of the group
         gives a new key (and search falls back to expanding the members until re-indexed)."""
+        if (known := self._group_keys.get(index)) is not None:
+            return known
         members = sorted({k for phrase in self.groups[index] for k in _keys(phrase)[1]})
-        return "~" + hashlib.sha1("|".join(members).encode("utf-8")).hexdigest()[:12]
+        key = "~" + hashlib.sha1("|".join(members).encode("utf-8")).hexdigest()[:12]
+        self._group_keys[index] = key
+        return key
 
     @property
     def index_version(self) -> str:

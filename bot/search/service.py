@@ -56,7 +56,11 @@ class SearchService:
                     limit=page_size,
                     offset=(query.page - 1) * page_size,
                 )
-        notes = await self._notes.get(ranked.keys) if ranked.keys else []
+            notes = (
+                await self._notes.get(ranked.keys, connection=reader.connection)
+                if ranked.keys
+                else []
+            )
         hits = tuple(SearchHit(n, s) for n, s in zip(notes, ranked.scores, strict=True))
         ranked_by = bool(concepts) or query.has_terms  # words the index lacks: ranked, empty
         page = SearchPage(query, hits, ranked.total, page_size, ranked=ranked_by)

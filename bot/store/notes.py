@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.models import Note
 from bot.store.note_rows import note_from_row
@@ -321,12 +321,21 @@ class SqlNoteStore:
             async for row in result:
                 yield note_from_row(row)
 
-    async def get(self, keys: Iterable[str]) -> list[Note]:
-        """The notes with these keys, in the order asked; unknown keys are left out."""
+    async def get(
+        self, keys: Iterable[str], *, connection: AsyncConnection | None = None
+    ) -> list[Note]:
+        """The notes with these keys, in the order asked; unknown keys are left out.
+
+        With `connection`, read on it (a search's page, on the connection that ranked it: no
+        second checkout, and on SQLite fewer hops to the driver's thread)."""
         wanted = list(keys)
-        async with self._sessions() as session:
-            found = await session.scalars(select(NoteRow).where(NoteRow.id.in_(wanted)))
-            rows = {row.id: row for row in found}
+        query = select(NoteRow).where(NoteRow.id.in_(wanted))
+        if connection is not None:
+            async with AsyncSession(bind=connection) as session:
+                rows = {row.id: row for row in await session.scalars(query)}
+        else:
+            async with self._sessions() as session:
+                rows = {row.id: row for row in await session.scalars(query)}
         return [note_from_row(rows[k]) for k in wanted if k in rows]
 
     async def newest_day(self) -> date | None:

@@ -23,6 +23,8 @@ from bot.digest.settings import DestinationSettings
 from bot.models import Destination, Layout, Platform
 from bot.replies import Text
 from formatters.discord_embeds import DiscordRenderer
+from formatters.i18n import LOCALES, catalogue
+from tests.formatters.language import foreign_words
 from tests.support.clock import FixedClock
 from tests.support.discord_bot import MemoryHashes, no_services, running
 from tests.support.discord_standin import (
@@ -205,9 +207,15 @@ async def test_missing_permissions_pause_the_destination_and_the_alert_names_the
     assert alerts == []
     assert await wired.runner.run(settings, "slot:2") is RunOutcome.FAILED
     (alert,) = alerts
-    reason = str(alert.params["reason"])
-    assert "Missing Permissions (50013)" in reason
-    assert "Send Messages" in reason and channel in reason
+    assert alert.key == "alert.paused_advice" and alert.params["code"] == "50013"
+    said = {locale: catalogue().text(locale, alert) for locale in LOCALES}
+    assert "grant it `View Channel`, `Send Messages`, `Embed Links` there" in said["en"]
+    assert "`Send Messages`" in said["ko"] and "권한을 주세요" in said["ko"]
+    for locale, text in said.items():
+        assert f"<#{channel}> ({channel})" in text and "[50013]" in text
+        assert foreign_words(catalogue().text(locale, alert.params["advice"]), locale) == []
+    state = await wired.destinations.state(settings.key)
+    assert "Missing Permissions (50013)" in state.pause_reason  # the log's English, as before
     assert await wired.runner.run(settings, "slot:3") is RunOutcome.SKIPPED  # paused
     assert len(standin.sent("POST", rf"/channels/{channel}/messages")) == 2
 

@@ -105,7 +105,9 @@ async def test_a_permanent_error_pauses_the_channel_and_tells_the_admin_channel(
     to_c1 = [c for c in api.called("chat.postMessage") if c.args["channel"] == "C1"]
     assert len(to_c1) == 2  # one try per run (permanent: no retry), paused after 2 runs
     (alert,) = [c for c in api.called("chat.postMessage") if c.args["channel"] == "CADMIN"]
-    assert "invite @paperbot to #ml-papers" in str(alert.args)
+    # The admin channel is not a declared destination: it speaks the default, Korean.
+    assert "봇이 #ml-papers 채널에 없습니다" in str(alert.args)
+    assert "`/invite @paperbot`" in str(alert.args) and "[not_in_channel]" in str(alert.args)
     assert "<@" not in str(alert.args["blocks"])
     assert api.problems == []
 

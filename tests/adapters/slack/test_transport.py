@@ -12,6 +12,8 @@ from adapters.slack.transport import SlackTransport
 from bot.errors import DeliveryError
 from bot.models import Destination, MessageRef, Platform
 from bot.payloads import SlackPayload
+from formatters.i18n import LOCALES, catalogue
+from tests.formatters.language import foreign_words
 from tests.support.slack_api import SlackApi, slack_api
 
 DEST = Destination(Platform.SLACK, "T1", "C1", name="ml-papers")
@@ -61,6 +63,15 @@ async def test_429_is_retryable_with_slacks_retry_after_and_sent_once(api: Slack
     assert len(api.called("chat.postMessage")) == 1  # slack_sdk did not retry it itself
 
 
+async def _refused(api: SlackApi, fault: dict[str, object]) -> DeliveryError:
+    """The error a post answered with `fault` raises (after one call: no retry of its own)."""
+    api.fail("chat.postMessage", **fault)  # type: ignore[arg-type]
+    with pytest.raises(DeliveryError) as caught:
+        await _transport(api).post(DEST, PAYLOAD)
+    assert len(api.called("chat.postMessage")) == 1
+    return caught.value
+
+
 @pytest.mark.parametrize(
     ("fault", "retryable", "says"),
     [
@@ -80,12 +91,33 @@ async def test_429_is_retryable_with_slacks_retry_after_and_sent_once(api: Slack
 async def test_error_table(
     api: SlackApi, fault: dict[str, object], retryable: bool, says: str
 ) -> None:
-    api.fail("chat.postMessage", **fault)  # type: ignore[arg-type]
-    with pytest.raises(DeliveryError) as caught:
-        await _transport(api).post(DEST, PAYLOAD)
-    assert caught.value.retryable is retryable and caught.value.retry_after is None
-    assert says in str(caught.value)
-    assert len(api.called("chat.postMessage")) == 1
+    error = await _refused(api, fault)
+    assert error.retryable is retryable and error.retry_after is None
+    assert says in str(error)
+
+
+@pytest.mark.parametrize(
+    ("fault", "en", "ko"),
+    [
+        ({"error": "not_in_channel"}, "invite it there with /invite @paperbot", "초대하세요"),
+        ({"error": "channel_not_found"}, "check the channel id in the config", "채널 id를"),
+        ({"error": "missing_scope", "needed": "reactions:read"}, "scope reactions:read", "범위"),
+    ],
+)
+async def test_a_known_code_carries_advice_in_each_language_and_the_raw_code(
+    api: SlackApi, fault: dict[str, object], en: str, ko: str
+) -> None:
+    error = await _refused(api, fault)
+    assert error.code == fault["error"] and error.advice is not None
+    said = {locale: catalogue().text(locale, error.advice) for locale in LOCALES}
+    assert en in said["en"] and ko in said["ko"]
+    for locale, text in said.items():
+        assert foreign_words(text.replace("reactions:read", ""), locale) == []
+
+
+async def test_an_unknown_code_has_no_advice_only_its_code(api: SlackApi) -> None:
+    error = await _refused(api, {"error": "something_new"})
+    assert error.code == "something_new" and error.advice is None
 
 
 async def test_connection_refused_is_retryable() -> None:

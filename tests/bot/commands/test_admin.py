@@ -13,12 +13,13 @@ from bot.cli_run import admin_message, delivery_config
 from bot.commands.admin import register_admin_commands
 from bot.commands.channel import ChannelCommands
 from bot.commands.request import CommandRequest
+from bot.delivery.alerts import paused_alert
 from bot.delivery.publisher import Route
 from bot.delivery.service import build_delivery
 from bot.errors import ConfigError
 from bot.ingest.importer import ingest_paths
 from bot.models import Platform
-from bot.replies import ErrorView, msg
+from bot.replies import ErrorView, Text, msg
 from formatters.console_text import ConsoleRenderer
 from tests.bot.commands.terminal import terminal_session
 from tests.bot.commands.words import said
@@ -64,21 +65,44 @@ async def test_non_admins_are_refused(app: App, seeds_dir: Path) -> None:
     assert isinstance(reply.view, ErrorView) and "admins" in said(reply.view.message)
 
 
-async def test_admin_alerts_go_to_the_admin_channel() -> None:
-    out = io.StringIO()
+def _console_routes(out: io.StringIO) -> dict[Platform, Route]:
     channel = ConsoleChannel(ConsoleRenderer(), out=out)
-    routes = {Platform.CONSOLE: Route(ConsoleRenderer(), ConsoleTransport(channel))}
+    return {Platform.CONSOLE: Route(ConsoleRenderer(), ConsoleTransport(channel))}
+
+
+async def _told(alert: Text, locale: str) -> str:
+    """What a console admin channel in `locale` shows for `alert`."""
+    out = io.StringIO()
+    post = admin_message("console:local:admins", _console_routes(out), locale)
+    assert post is not None
+    await post(alert)
+    return out.getvalue()
+
+
+async def test_admin_alerts_go_to_the_admin_channel() -> None:
     alert = msg("alert.paused", destination="slack:T1:C1", failures=3, reason="channel_not_found")
     told = {"en": "paperbot paused digests to slack:T1:C1", "ko": "slack:T1:C1 채널의 다이제스트를"}
     for locale, expected in told.items():
-        out.seek(0)
-        out.truncate()
-        post = admin_message("console:local:admins", routes, locale)
-        assert post is not None
-        await post(alert)
-        assert expected in out.getvalue() and "channel_not_found" in out.getvalue()
+        shown = await _told(alert, locale)
+        assert expected in shown and "channel_not_found" in shown
     with pytest.raises(ConfigError, match="admin_channel"):
-        admin_message("slack:T1", routes)
+        admin_message("slack:T1", _console_routes(io.StringIO()))
+
+
+async def test_a_pause_alert_says_the_platforms_advice_in_the_channels_language() -> None:
+    english = "not_in_channel: invite @paperbot to #ml (/invite @paperbot)"  # the log's
+    advice = msg("advice.slack.not_in_channel", channel="#ml")
+    alert = paused_alert("slack:T1:C1", english, 3, code="not_in_channel", advice=advice)
+    told = {
+        "en": "paperbot is not in #ml: invite it there with /invite @paperbot",
+        "ko": "봇이 #ml 채널에 없습니다: 그 채널에서 `/invite @paperbot` 으로 초대하세요",
+    }
+    for locale, expected in told.items():
+        shown = await _told(alert, locale)
+        assert expected in shown and "[not_in_channel]" in shown and english not in shown
+    assert paused_alert("slack:T1:C1", "odd", 3) == msg(
+        "alert.paused", destination="slack:T1:C1", failures=3, reason="odd"
+    )
 
 
 HINTS = {"slack": "set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN"}
