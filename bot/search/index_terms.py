@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from itertools import chain, pairwise, repeat
+from operator import itemgetter
 
 from bot.models import Note
 from bot.search.group_terms import GroupMatcher
@@ -93,43 +94,36 @@ _WORD_CACHE_LIMIT = 1 << 16
 cache starts afresh when it is full, so a long-running process does not grow without bound."""
 
 
-class _WordTerms(dict[str, tuple[str, ...]]):
-    """Each folded word's index terms, worked out once per distinct word (words repeat across
-    notes, and a dictionary hit costs far less than tokenising again): Hangul words give their
-    first syllable and bigrams, Latin words their stem unless they are stopwords or single
-    letters. Beside it, `stems` holds each word's stem for word pairs (None for Hangul) and
-    `matched` the word as glossary phrases see it (None when it is not indexed)."""
+_WordEntry = tuple[tuple[str, ...], str | None, str | None]
 
-    __slots__ = ("matched", "stems")
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.stems: dict[str, str | None] = {}
-        self.matched: dict[str, str | None] = {}
+class _WordTerms(dict[str, _WordEntry]):
+    """Each folded word's (index terms, stem for word pairs, word as glossary phrases see it),
+    worked out once per distinct word: words repeat across notes, and a dictionary hit costs
+    far less than tokenising again. Hangul words give their first syllable and bigrams, no
+    stem, and themselves; Latin words their stem (for pairs always, as a term and for phrases
+    unless they are stopwords or single letters)."""
 
-    def __missing__(self, word: str) -> tuple[str, ...]:
-        terms: tuple[str, ...]
+    __slots__ = ()
+
+    def __missing__(self, word: str) -> _WordEntry:
+        entry: _WordEntry
         # `split_words` yields runs that are all Hangul or none: the first letter tells.
         if _FIRST_HANGUL <= word[0] <= _LAST_HANGUL:
-            terms = tuple(hangul_terms(word))
-            self.stems[word], self.matched[word] = None, word
-        else:
+            entry = (tuple(hangul_terms(word)), None, word)
+        elif word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
             stemmed = stem(word)
-            indexed = word not in STOPWORDS and (len(word) > 1 or word.isdigit())
-            terms = (stemmed,) if indexed else ()
-            self.stems[word], self.matched[word] = stemmed, stemmed if indexed else None
-        self[word] = terms
-        return terms
-
-    def start_note(self) -> None:
-        """Called before each note (never inside one, whose lookups rely on all three)."""
-        if len(self) > _WORD_CACHE_LIMIT:
+            entry = ((stemmed,), stemmed, stemmed)
+        else:
+            entry = ((), stem(word), None)
+        if len(self) >= _WORD_CACHE_LIMIT:
             self.clear()
-            self.stems.clear()
-            self.matched.clear()
+        self[word] = entry
+        return entry
 
 
 _WORDS = _WordTerms()
+_TERMS, _STEM, _MATCHED = itemgetter(0), itemgetter(1), itemgetter(2)
 
 _FIELD_ORDER = ("title", "tags", "authors", "abstract", "commentary")
 
@@ -139,11 +133,8 @@ def index_note(note: Note, groups: GroupMatcher | None = None) -> IndexedNote:
 
     Each field is split into words once; its terms, glossary phrases, word pairs and phrase
     text all come from those words (the same terms `text_terms` and `pair_terms` give). The
-    work per word is a lookup in `_WORDS`, and counting is done by `Counter` over whole lists.
+    work per word is one lookup in `_WORDS`, and counting is done by `Counter` over whole lists.
     """
-    _WORDS.start_note()
-    terms_of, stem_of = _WORDS.__getitem__, _WORDS.stems.__getitem__
-    matched_of = _WORDS.matched.__getitem__
     texts = (
         note.title,
         " ".join(note.tags),
@@ -160,16 +151,17 @@ def index_note(note: Note, groups: GroupMatcher | None = None) -> IndexedNote:
         phrases.append(" ".join(words))
         if not words:
             continue
-        terms = list(chain.from_iterable(map(terms_of, words)))
+        entries = list(map(_WORDS.__getitem__, words))
+        terms = list(chain.from_iterable(map(_TERMS, entries)))
         every += terms
         distinct = set(terms)
         weight = FIELD_WEIGHTS[field]
         weighted.extend(chain.from_iterable(repeat(distinct, weight)))
         if groups is not None and (starts := distinct & groups.first_terms):
             # Some glossary phrase starts with one of the field's terms: look for them all.
-            matched = [m for m in map(matched_of, words) if m is not None]
+            matched = [m for m in map(_MATCHED, entries) if m is not None]
             weighted.extend(chain.from_iterable(repeat(groups.groups_in(matched, starts), weight)))
-        stems = list(map(stem_of, words))
+        stems = list(map(_STEM, entries))
         for first, second in pairwise(stems):
             if first is not None and second is not None:
                 pair = f"{PAIR_PREFIX}{first} {second}"

@@ -101,11 +101,10 @@ def test_a_full_word_cache_starts_afresh_without_changing_postings(
 ) -> None:
     notes = _seed_notes(seeds_dir)[:20]
     expected = [defined_terms(note, GROUPS) for note in notes]
+    monkeypatch.setattr(index_terms, "_WORDS", index_terms._WordTerms())
     monkeypatch.setattr(index_terms, "_WORD_CACHE_LIMIT", 5)
     assert [index_note(note, GROUPS).terms for note in notes] == expected
-    texts = [t for n in notes for t in (n.title, n.abstract, n.commentary, *n.authors, *n.tags)]
-    distinct = {word for text in texts for word in split_words(text)}
-    assert len(index_terms._WORDS) < len(distinct)  # it was emptied on the way
+    assert 0 < len(index_terms._WORDS) <= 5  # the notes have hundreds of distinct words
 
 
 _GLOSSARY_PHRASES = [phrase for group in project_glossary().groups for phrase in group]
