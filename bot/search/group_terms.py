@@ -37,6 +37,11 @@ class GroupMatcher:
     """Phrase patterns of every glossary group, keyed by the index term of their first word."""
 
     patterns: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    first_terms: frozenset[str] = field(init=False)
+    """The patterns' keys as a set: a field's distinct terms are intersected with it."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "first_terms", frozenset(self.patterns))
 
     @classmethod
     def build(cls, glossary: Glossary) -> GroupMatcher:

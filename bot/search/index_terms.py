@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
-from itertools import pairwise
+from itertools import chain, pairwise, repeat
+from operator import itemgetter
 
 from bot.models import Note
 from bot.search.group_terms import GroupMatcher
@@ -53,7 +53,8 @@ _MAX_REPEAT_BONUS = 3
 
 @dataclass(frozen=True, slots=True)
 class IndexedNote:
-    """A note's index rows: term → weight, folded phrase text, and author names."""
+    """A note's index rows: term → weight (in term order), folded phrase text, and author
+    names."""
 
     terms: dict[str, int]
     text: str
@@ -86,69 +87,105 @@ def pair_terms(words: list[str]) -> list[str]:
     return pairs
 
 
-def _field_texts(note: Note) -> dict[str, str]:
-    return {
-        "title": note.title,
-        "tags": " ".join(note.tags),
-        "authors": " ".join(note.authors),
-        "abstract": note.abstract,
-        "commentary": note.commentary,
-    }
-
-
-_stem = lru_cache(maxsize=1 << 16)(stem)
-"""Stemming is pure and words repeat across notes: a cache halves the cost of indexing."""
-
 _FIRST_HANGUL, _LAST_HANGUL = "\uac00", "\ud7a3"
+
+_WORD_CACHE_LIMIT = 1 << 16
+"""Distinct words remembered between notes (about 20 MB when full, half of them Hangul); the
+cache starts afresh when it is full, so a long-running process does not grow without bound."""
+
+
+_WordEntry = tuple[tuple[str, ...], str | None, str | None]
+
+
+class _WordTerms(dict[str, _WordEntry]):
+    """Each folded word's (index terms, stem for word pairs, word as glossary phrases see it),
+    worked out once per distinct word: words repeat across notes, and a dictionary hit costs
+    far less than tokenising again. Hangul words give their first syllable and bigrams, no
+    stem, and themselves; Latin words their stem (for pairs always, as a term and for phrases
+    unless they are stopwords or single letters)."""
+
+    __slots__ = ()
+
+    def __missing__(self, word: str) -> _WordEntry:
+        entry: _WordEntry
+        # `split_words` yields runs that are all Hangul or none: the first letter tells.
+        if _FIRST_HANGUL <= word[0] <= _LAST_HANGUL:
+            entry = (tuple(hangul_terms(word)), None, word)
+        elif word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
+            stemmed = stem(word)
+            entry = ((stemmed,), stemmed, stemmed)
+        else:
+            entry = ((), stem(word), None)
+        if len(self) >= _WORD_CACHE_LIMIT:
+            self.clear()
+        self[word] = entry
+        return entry
+
+
+_WORDS = _WordTerms()
+_TERMS, _STEM, _MATCHED = itemgetter(0), itemgetter(1), itemgetter(2)
+
+_FIELD_ORDER = ("title", "tags", "authors", "abstract", "commentary")
 
 
 def index_note(note: Note, groups: GroupMatcher | None = None) -> IndexedNote:
     """Build the index rows of one note; `groups` adds the glossary groups it mentions.
 
     Each field is split into words once; its terms, glossary phrases, word pairs and phrase
-    text all come from those words (the same terms `text_terms` and `pair_terms` give).
+    text all come from those words (the same terms `text_terms` and `pair_terms` give). The
+    work per word is one lookup in `_WORDS`, and counting is done by `Counter` over whole lists.
     """
-    weights: Counter[str] = Counter()
-    repeats: Counter[str] = Counter()
+    texts = (
+        note.title,
+        " ".join(note.tags),
+        " ".join(note.authors),
+        note.abstract,
+        note.commentary,
+    )
+    every: list[str] = []  # every field's terms, repeats included
+    weighted: list[str] = []  # each field's distinct terms (and groups), once per weight point
     pairs: set[str] = set()
     phrases: list[str] = []
-    for field, text in _field_texts(note).items():
+    for field, text in zip(_FIELD_ORDER, texts, strict=True):
         words = split_words(text)
         phrases.append(" ".join(words))
-        # `split_words` yields runs that are all Hangul or none: the first letter tells.
-        stems = [None if _FIRST_HANGUL <= w[0] <= _LAST_HANGUL else _stem(w) for w in words]
-        counts: Counter[str] = Counter()
-        matched: list[str] = []
-        for word, stemmed in zip(words, stems, strict=True):
-            if stemmed is None:
-                counts.update(hangul_terms(word))
-                matched.append(word)
-            elif word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
-                counts[stemmed] += 1
-                matched.append(stemmed)
+        if not words:
+            continue
+        entries = list(map(_WORDS.__getitem__, words))
+        terms = list(chain.from_iterable(map(_TERMS, entries)))
+        every += terms
+        distinct = set(terms)
         weight = FIELD_WEIGHTS[field]
-        for term, count in counts.items():
-            weights[term] += weight
-            repeats[term] += count
-        if groups is not None:
-            for key in groups.groups_in(matched, counts):
-                weights[key] += weight
+        weighted.extend(chain.from_iterable(repeat(distinct, weight)))
+        if groups is not None and (starts := distinct & groups.first_terms):
+            # Some glossary phrase starts with one of the field's terms: look for them all.
+            matched = [m for m in map(_MATCHED, entries) if m is not None]
+            weighted.extend(chain.from_iterable(repeat(groups.groups_in(matched, starts), weight)))
+        stems = list(map(_STEM, entries))
         for first, second in pairwise(stems):
             if first is not None and second is not None:
                 pair = f"{PAIR_PREFIX}{first} {second}"
                 if len(pair) <= MAX_TERM_CHARS:
                     pairs.add(pair)
-    for term, count in repeats.items():
-        weights[term] += min(count - 1, _MAX_REPEAT_BONUS)
-    for pair in pairs:
-        weights[pair] = _PAIR_WEIGHT
+    weights = dict(Counter(weighted))  # the sum of the weights of the fields a term is in
+    for term, count in Counter(every).items():
+        if count > 1:
+            weights[term] += min(count - 1, _MAX_REPEAT_BONUS)
+    weights.update(dict.fromkeys(pairs, _PAIR_WEIGHT))
     for tag in note.tags:
         weights[(TAG_PREFIX + tag)[:MAX_TERM_CHARS]] = FIELD_WEIGHTS["tags"]
     names = [normalize_phrase(name) for name in note.authors]
     for name in names:
         for part in name.split():
             weights[(AUTHOR_PREFIX + part)[:MAX_TERM_CHARS]] = FIELD_WEIGHTS["authors"]
+    # In term order: the fingerprint sorts them again, and a batch's postings are sorted by
+    # term before they are written, both far cheaper over runs already in order.
+    ordered = sorted(weights)
     # Every word has a space on both sides and fields are apart, so `LIKE '% a b%'` finds the
     # phrase at a word start inside one field.
     text = " \n ".join(phrases)
-    return IndexedNote(terms=dict(weights), text=f" {text} ", authors_text="|".join(names))
+    return IndexedNote(
+        terms=dict(zip(ordered, map(weights.__getitem__, ordered), strict=True)),
+        text=f" {text} ",
+        authors_text="|".join(names),
+    )

@@ -17,6 +17,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -55,7 +56,7 @@ def postings_fingerprint(terms: dict[str, int]) -> bytes:
     order, hashed): what `search_texts` keeps so old postings can be recomputed from the stored
     note and trusted. Terms hold no newline."""
     keys = sorted(terms)
-    data = "\n".join(keys) + "\n\n" + ",".join([str(terms[key]) for key in keys])
+    data = "\n".join(keys) + "\n\n" + ",".join(map(str, map(terms.__getitem__, keys)))
     return hashlib.blake2b(data.encode("utf-8"), digest_size=8).digest()
 
 
@@ -195,7 +196,8 @@ def _index_notes(
         old = stored.get(note.key)
         day = note.day.toordinal()
         if not old:  # a new (or re-added) note: every term is added, at C speed
-            added.extend([(term, doc, weight, day) for term, weight in indexed.terms.items()])
+            terms = indexed.terms
+            added.extend(zip(terms.keys(), repeat(doc), terms.values(), repeat(day)))
             deltas.update(indexed.terms.keys())
             texts.append(_text_values(doc, indexed))
             continue
