@@ -255,6 +255,7 @@ async def serve(
         NotesWatcher(args.notes_dir, ingest.on_change(service, started), polling=polling).run(stop)
     )
     try:
+        await _warm_up(paper)
         for platform in platforms:
             await platform.start(context)
             running.append(platform)
@@ -269,6 +270,18 @@ async def serve(
             close=closers + ([("the HTTP server", http.stop)] if http is not None else []),
             stop_scheduling=service.stop,
         )
+
+
+async def _warm_up(paper: PaperCommand) -> None:
+    """Search once before the chat platforms start, so the first `/paper` is not the one that
+    compiles the statements and fills the database connection's caches."""
+    began = time.perf_counter()
+    try:
+        await paper.warm_up()
+    except Exception:  # boundary: only the first command's speed depends on it
+        log.exception("the search warm-up failed")
+        return
+    log.debug("search warmed up in %.1f ms", (time.perf_counter() - began) * 1000)
 
 
 def _serve_prompt(

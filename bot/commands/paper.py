@@ -80,6 +80,10 @@ class PaperCommand:
         for name, handler in (extra or {}).items():
             self.register(name, handler)
 
+    async def warm_up(self) -> None:
+        """Read once what a search reads (`SearchService.warm_up`), before commands come."""
+        await self._search.warm_up()
+
     def register(self, name: str, handler: Handler) -> None:
         """Add a sub-command; its name is the first word of the command text."""
         if name in self._handlers:

@@ -81,7 +81,8 @@ class ListDriver(enum.Enum):
     """What a filter-only query (newest first) reads first."""
 
     TAGS = "tags"
-    """The first tag group's postings: its notes, joined to their days, counted with the page."""
+    """The first tag group's postings, which carry each note's day: the other filters are
+    checked on them, and only the notes of the page's days are joined and sorted."""
     AUTHORS = "authors"
     """The author filters' postings: few notes, counted with the page."""
     DAYS = "days"
@@ -469,13 +470,10 @@ async def _newest_first(
         sql = f"SELECT d.note_id FROM search_docs AS d WHERE {listed} {order}"
         rows = (await connection.execute(text(sql), params.values)).all()
         return RankedIds(tuple(r[0] for r in rows), tuple(0 for _ in rows), len(docs))
-    source = "search_docs AS d"
     if plan.driver is ListDriver.TAGS:
-        listed = ", ".join(params.bind(TAG_PREFIX + t) for t in plan.tags)
-        source = (
-            f"(SELECT DISTINCT doc FROM search_postings WHERE term IN ({listed})) AS t "
-            "JOIN search_docs AS d ON d.doc = t.doc"
-        )
+        sql = _tag_list_sql(plan, params, limit, offset)
+        return await _windowed(connection, sql, params, offset, scored=False)
+    source = "search_docs AS d"
     where = " AND ".join(
         [f"d.retracted = {params.bind(False)}", *_filter_sql(plan.filters, params, "d", _same)]
     )
@@ -494,6 +492,38 @@ async def _newest_first(
         )
     ).all()
     return RankedIds(tuple(r[0] for r in rows), tuple(0 for _ in rows), total)
+
+
+def _tag_list_sql(plan: ListPlan, params: Params, limit: int, offset: int) -> str:
+    """A tag's notes newest first, the total as the last column.
+
+    The tag's postings carry each note's day, so the dates and the other filters are checked
+    on them (`f`); the day of the page's last note (`b`) bounds what is joined to
+    `search_docs` for the order within a day. Sorting every note of a common tag by day and
+    position (4,500 of 50,000) cost 28 ms on SQLite; this reads only the page's days.
+    Retracted notes have no postings, so `f` counts live notes only.
+    """
+    filters = plan.filters
+    listed = ", ".join(params.bind(TAG_PREFIX + t) for t in plan.tags)
+    days = ""
+    if filters.since is not None:
+        days += f" AND day >= {params.bind(filters.since.toordinal())}"
+    if filters.until is not None:
+        days += f" AND day <= {params.bind(filters.until.toordinal())}"
+    rest = replace(filters, since=None, until=None)
+    checks = " AND ".join(_filter_sql(rest, params, "t", lambda d: d.toordinal()))
+    last = params.bind(offset + limit - 1)
+    params.values.update(limit=limit, offset=offset)
+    return (
+        "WITH t AS MATERIALIZED (SELECT DISTINCT doc, day FROM search_postings "
+        f"WHERE term IN ({listed}){days}), "
+        f"f AS MATERIALIZED (SELECT doc, day FROM t WHERE {checks}), "
+        "b AS MATERIALIZED (SELECT COALESCE((SELECT day FROM f ORDER BY day DESC "
+        f"LIMIT 1 OFFSET {last}), 0) AS day, (SELECT COUNT(*) FROM f) AS total) "
+        "SELECT d.note_id, b.total FROM b CROSS JOIN f CROSS JOIN search_docs AS d "
+        f"WHERE f.day >= b.day AND d.doc = f.doc AND d.retracted = {params.bind(False)} "
+        "ORDER BY d.day DESC, d.position, d.doc LIMIT :limit OFFSET :offset"
+    )
 
 
 def _restrict_sql(filters: SearchFilters, params: Params) -> str:

@@ -89,3 +89,29 @@ async def test_a_date_only_page_past_the_end_still_counts(seeded: SearchService)
     everything = await seeded.search(parse_query("since:2024-06"), page_size=100)
     past = await seeded.search(parse_query("since:2024-06 page:50"))
     assert past.hits == () and past.total == everything.total
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tag:llm",
+        "tag:llm,rlhf -tag:alignment",
+        "tag:llm since:2024-02",
+        "tag:llm,rlhf until:2024-06",
+    ],
+)
+async def test_every_page_of_a_tag_list_is_its_slice_of_the_whole(
+    seeded: SearchService, text: str
+) -> None:
+    """Pages are cut inside a day too (the list joins only the page's days to sort them)."""
+    whole = await seeded.search(parse_query(text), page_size=100)
+    assert len(whole.hits) == whole.total > 3
+    days = [(h.note.day, h.note.position) for h in whole.hits]
+    assert days == sorted(days, key=lambda d: (-d[0].toordinal(), d[1]))
+    for size in (1, 2, 3):
+        pages = [
+            await seeded.search(parse_query(f"{text} page:{n}"), page_size=size)
+            for n in range(1, whole.total // size + 3)
+        ]
+        assert {p.total for p in pages} == {whole.total}
+        assert [h for p in pages for h in p.hits] == list(whole.hits)

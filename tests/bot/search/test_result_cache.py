@@ -105,3 +105,17 @@ async def test_concurrent_ingests_each_move_the_generation(
         )
     assert await index.generation() >= before + 2
     assert set(await keys_for(search_service(app), "평균")) == {"k-a", "k-b"}
+
+
+async def test_the_warm_up_reads_what_searches_read_and_keeps_no_page(
+    seeded: SearchService, app: App
+) -> None:
+    with statements(app.engine) as seen:
+        await seeded.warm_up()
+    read = " ".join(seen)
+    for table in ("search_generation", "search_terms", "search_docs", "FROM notes"):
+        assert table in read
+    assert seeded.cache.hits == seeded.cache.misses == 0
+    with statements(app.engine) as seen:
+        await seeded.search(parse_query(""))  # the newest-first list the warm-up read
+    assert seeded.cache.misses == 1 and any("FROM notes" in s for s in seen)
