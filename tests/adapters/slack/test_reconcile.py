@@ -159,7 +159,7 @@ async def test_a_bell_on_a_dm_digests_paper_added_while_stopped_follows_at_the_n
     ) as bot:
         await wait_for(lambda: len(to(api, "chat.postMessage", "C1")) >= 1 + len(ENTRIES))
         for text in ("subscribe tag:rlhf", "subscriptions cadence instant"):
-            assert (await bot.sender.command(text, user="U2")).status == 200
+            await ask(api, bot.sender, text, user="U2")  # answered: stored before the notes come
         (notes / "2024-10-01.txt").write_text(notes_text("2024-10-01", NEXT_DAY), "utf-8")
         await wait_for(lambda: _dm_papers(api, "U2"))
         (paper,) = _dm_papers(api, "U2")  # the reply under the DM's header: one paper
