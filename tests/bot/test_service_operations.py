@@ -70,14 +70,13 @@ async def _get(port: int, path: str) -> tuple[int, str]:
 
 async def _scrape_until_both_ran(port: int, limit: float = 60) -> Scrape:
     """`/metrics` once a digest run to Slack and one to Discord have finished, from a scrape
-    that read the database's gauges (a scrape whose database count overran its 2 s, as on a
-    loaded machine, leaves them out, and `paperbot_subscriptions` would read as 0)."""
+    that read the database's gauges (`paperbot_subscriptions` among them)."""
     async with asyncio.timeout(limit):
         while True:
             scraped = Scrape((await _get(port, "/metrics"))[1])
             runs = "paperbot_digest_runs_total"
             ran = all(scraped.value(runs, platform=p, outcome="sent") for p in PLATFORMS)
-            if ran and scraped.has("paperbot_notes", state="active"):
+            if ran and scraped.read_the_database():
                 return scraped
             await asyncio.sleep(0.2)  # polling the child process's endpoint
 
