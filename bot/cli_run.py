@@ -333,7 +333,7 @@ async def _start_up(
     started.set()
     service.scheduler.modify_job(ELECTION_JOB_ID, next_run_time=datetime.now(UTC))
     service.scheduler.add_job(
-        ingest,
+        ingest.periodic,  # a coroutine function: APScheduler runs it on the loop
         "interval",
         args=[[args.notes_dir]],
         minutes=args.ingest_every,
@@ -533,6 +533,11 @@ class _IngestJob:
                 len(report.changed_keys),
                 corrections,
             )
+
+    async def periodic(self, paths: Sequence[Path]) -> None:
+        """The re-ingest timer's job. APScheduler 3 tells a coroutine job by its function: an
+        object with an async `__call__` would be run in its thread pool, never awaited."""
+        await self(paths, trigger="periodic")
 
     def on_change(
         self, service: DigestService, started: asyncio.Event

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, delete, insert, select
+from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.ports import Clock
+from bot.store.inserts import insert_for
 from bot.store.schema import Base
 from bot.store.types import UTCDateTime
 
@@ -45,12 +46,15 @@ class SqlCommandHashes:
             return (await conn.execute(query)).scalar_one_or_none()
 
     async def put(self, scope: str, payload_hash: str) -> None:
-        """Record a sync of `scope` (replacing the previous record)."""
-        key = {"platform": self._platform, "scope": scope}
+        """Record a sync of `scope` (replacing the previous record). One upsert: two shards
+        syncing at start both record, where a delete and an insert collided on PostgreSQL."""
+        row = insert_for(self._engine.dialect.name, CommandHashRow).values(
+            platform=self._platform, scope=scope, payload_hash=payload_hash,
+            synced_at=self._clock.now(),
+        )  # fmt: skip
+        upsert = row.on_conflict_do_update(
+            index_elements=["platform", "scope"],
+            set_={"payload_hash": row.excluded.payload_hash, "synced_at": row.excluded.synced_at},
+        )
         async with self._engine.begin() as conn:
-            await conn.execute(delete(CommandHashRow).filter_by(**key))
-            await conn.execute(
-                insert(CommandHashRow).values(
-                    **key, payload_hash=payload_hash, synced_at=self._clock.now()
-                )
-            )
+            await conn.execute(upsert)

@@ -112,12 +112,16 @@ class SqlSubscriptionStore(SqlStore):
         plan: DeliveryPlan,
     ) -> list[str]:
         """Follow `filters` for `origin` (a no-op for what is already there); returns the
-        filters this call newly subscribed. `plan` is the person's plan if they have none."""
+        filters this call newly subscribed. `plan` is the person's plan if they have none.
+
+        What is new is what this call's insert wrote, not what a read before it missed: of two
+        calls at once (an event and the reconcile pass, two replicas) only one reports a filter,
+        so only one confirms it."""
+        added: list[str] = []
         async with self._sessions() as session, session.begin():
             await self._ensure_subscriber(session, person, plan, now)
-            before = set(await self._texts(session, person))
             for text in dict.fromkeys(filters):
-                await session.execute(
+                inserted = await session.execute(
                     self._insert(SubscriptionRow)
                     .values(
                         platform=person.platform.value,
@@ -127,7 +131,10 @@ class SqlSubscriptionStore(SqlStore):
                         created_at=now,
                     )
                     .on_conflict_do_nothing()
+                    .returning(SubscriptionRow.id)
                 )
+                if inserted.first() is not None:  # else: there already
+                    added.append(text)
             ids = await session.scalars(
                 select(SubscriptionRow.id).where(
                     _of(person), SubscriptionRow.filter_text.in_(list(filters))
@@ -139,7 +146,7 @@ class SqlSubscriptionStore(SqlStore):
                     .values(subscription_id=sub_id, origin=origin, created_at=now)
                     .on_conflict_do_nothing()
                 )
-        return [text for text in dict.fromkeys(filters) if text not in before]
+        return added
 
     async def _ensure_subscriber(
         self, session: AsyncSession, person: Person, plan: DeliveryPlan, now: datetime
@@ -159,11 +166,6 @@ class SqlSubscriptionStore(SqlStore):
             )
             .on_conflict_do_nothing()
         )
-
-    @staticmethod
-    async def _texts(session: AsyncSession, person: Person) -> list[str]:
-        rows = await session.scalars(select(SubscriptionRow.filter_text).where(_of(person)))
-        return list(rows)
 
     async def remove(self, person: Person, filters: Iterable[str]) -> list[str]:
         """Stop following `filters`, whatever added them; returns those that were followed."""

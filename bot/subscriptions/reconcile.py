@@ -21,7 +21,9 @@ Users the entry point ignores (`ignored`: the bot's own, whose numbers sit on ev
 are left out, so they are neither applied nor counted as found while away.
 
 Both go through `apply`, so the store's unique constraints make a reaction that an event
-already applied a no-op, which is confirmed to nobody. A message that cannot be read any more
+already applied a no-op, which is confirmed to nobody; and the marks are read again before the
+adds are applied, so a reaction whose event was applied while the platform was read is not
+applied (and counted as found while away) a second time. A message that cannot be read any more
 (deleted, access lost) changes nothing. Messages are read one at a time (each platform's
 rate-limit handling applies to every read); a pass asked for while one runs runs once after it.
 """
@@ -135,29 +137,11 @@ class Reconciler:
         for source in self._sources:
             for message in await source.recent(platform, since):
                 messages += 1
-                # the marks first: an event applied while the platform is read is then either
-                # seen on the platform (a no-op add) or not at all, never taken for a removal
-                recorded = await self._marks.on(message.ref)
-                now = await reader.reactions(message)
-                if now is None:
+                applied = await self._message(platform, message, reader, apply)
+                if applied is None:
                     unreadable += 1
                     continue
-                for emoji in sorted(message.emoji):
-                    found = now.get(emoji, frozenset())
-                    present = frozenset(u for u in found if not self._ignored(platform, u))
-                    seen = recorded.get(emoji, frozenset())
-                    hidden = frozenset(u for u in seen if is_opaque(u))
-                    ref, named = message.ref, seen - hidden
-                    masks = {u: opaque_user(platform, ref.workspace, u) for u in present}
-                    for user in sorted(present - named):
-                        if masks[user] not in hidden:  # else: seen before they were forgotten
-                            await apply(Reaction(ref, user, emoji, True))
-                            added += 1
-                    for user in sorted(named - present):
-                        await apply(Reaction(ref, user, emoji, False))
-                        removed += 1
-                    for gone in sorted(hidden - set(masks.values())):  # taken off since forgotten
-                        await self._marks.unmark(ref, gone, emoji)
+                added, removed = added + applied[0], removed + applied[1]
         report = ReconcileReport(messages, unreadable, added, removed)
         log.info(
             "%s reconcile: %d messages read (%d unreadable), %d reactions added and %d removed "
@@ -169,6 +153,40 @@ class Reconciler:
             removed,
         )
         return report
+
+    async def _message(
+        self, platform: Platform, message: Reactable, reader: ReactionReader, apply: Apply
+    ) -> tuple[int, int] | None:
+        """Apply one message's difference: how many adds and removals (None: unreadable)."""
+        # the marks first: an event applied while the platform is read is then either seen on
+        # the platform or not at all, never taken for a removal; and the marks again before
+        # the adds, so one the event marked meanwhile is not applied (and counted) twice
+        recorded = await self._marks.on(message.ref)
+        now = await reader.reactions(message)
+        if now is None:
+            return None
+        ref, added, removed = message.ref, 0, 0
+        latest: Mapping[str, frozenset[str]] | None = None
+        for emoji in sorted(message.emoji):
+            found = now.get(emoji, frozenset())
+            present = frozenset(u for u in found if not self._ignored(platform, u))
+            seen = recorded.get(emoji, frozenset())
+            hidden = frozenset(u for u in seen if is_opaque(u))
+            named = seen - hidden
+            masks = {u: opaque_user(platform, ref.workspace, u) for u in present}
+            new = [u for u in sorted(present - named) if masks[u] not in hidden]
+            if new and latest is None:
+                latest = await self._marks.on(ref)
+            for user in new:  # (a user in `hidden`: seen before they were forgotten)
+                if user not in (latest or {}).get(emoji, frozenset()):
+                    await apply(Reaction(ref, user, emoji, True))
+                    added += 1
+            for user in sorted(named - present):
+                await apply(Reaction(ref, user, emoji, False))
+                removed += 1
+            for gone in sorted(hidden - set(masks.values())):  # taken off since forgotten
+                await self._marks.unmark(ref, gone, emoji)
+        return added, removed
 
 
 class ReconcileRunner:

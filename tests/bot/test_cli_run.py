@@ -385,3 +385,29 @@ async def test_the_terminal_prompt_speaks_the_language_set_from_chat(
     assert "뒤에 값이 필요합니다" in korean
     assert "needs a value" in english and "to follow the tags of paper n" in english
     assert "뒤에 값이 필요합니다" not in english
+
+
+async def test_the_re_ingest_timer_reads_what_no_watcher_saw(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A notes folder missing at start has no watcher (re-ingests still run): the file put there
+    later is read by the `--ingest-every` timer alone."""
+    notes, log = tmp_path / "notes", tmp_path / "bot.log"
+    process = await _start(
+        "--notes-dir", str(notes), "--database-url", database_url,
+        "--config", str(_config(tmp_path, "")), "--http", "off", "--ingest-every", "0.1", "-v",
+        log=log,
+    )  # fmt: skip
+    try:
+        await _logged(log, "notes watcher off")
+        await _logged(log, "start-up ingest of")
+        notes.mkdir()
+        hidden = notes / ".2024-10-01.txt"  # written aside, then moved in whole
+        hidden.write_text("2024-10-01\nA Timed Paper\n코멘트\n#new\n", encoding="utf-8")
+        hidden.rename(notes / "2024-10-01.txt")
+        await _logged(log, r"ingested \S+notes: 1 new")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            await process.communicate()
+    assert process.returncode == 0, log.read_text()[-2000:]

@@ -43,11 +43,12 @@ async def _scrape(port: int) -> Scrape:
 async def _scrape_until(
     port: int, wanted: float, series: str, limit: float = 60, **labels: str
 ) -> Scrape:
-    """Scrape until `series{labels}` reaches `wanted` (the bot works in its own time)."""
+    """Scrape until `series{labels}` reaches `wanted` (the bot works in its own time), in a
+    scrape that read the database's gauges."""
     async with asyncio.timeout(limit):
         while True:
             found = await _scrape(port)
-            if found.value(series, **labels) >= wanted:
+            if found.value(series, **labels) >= wanted and found.read_the_database():
                 return found
             await asyncio.sleep(0.2)  # polling the bot, not timing it
 

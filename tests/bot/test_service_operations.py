@@ -69,12 +69,14 @@ async def _get(port: int, path: str) -> tuple[int, str]:
 
 
 async def _scrape_until_both_ran(port: int, limit: float = 60) -> Scrape:
-    """`/metrics` once a digest run to Slack and one to Discord have finished."""
+    """`/metrics` once a digest run to Slack and one to Discord have finished, from a scrape
+    that read the database's gauges (`paperbot_subscriptions` among them)."""
     async with asyncio.timeout(limit):
         while True:
             scraped = Scrape((await _get(port, "/metrics"))[1])
             runs = "paperbot_digest_runs_total"
-            if all(scraped.value(runs, platform=p, outcome="sent") for p in ("slack", "discord")):
+            ran = all(scraped.value(runs, platform=p, outcome="sent") for p in PLATFORMS)
+            if ran and scraped.read_the_database():
                 return scraped
             await asyncio.sleep(0.2)  # polling the child process's endpoint
 

@@ -69,6 +69,16 @@ class Bot:
         return interaction.message()
 
 
+def edited_in_place(clicked: Interaction) -> bool:
+    """Whether the answer to a click edited the clicked message and sent nothing else: an
+    update (7) when the core answered within `defer_after`, else a deferred update (6) and one
+    edit of it. Which one depends on the machine's load; `test_deadline.py` pins the second
+    with the core held."""
+    kinds = [c["type"] for c in clicked.callbacks]
+    edits = len(clicked.edits)
+    return not clicked.followups and ((kinds, edits) == ([7], 0) or (kinds, edits) == ([6], 1))
+
+
 def custom_ids(message: dict[str, Any]) -> list[str]:
     return [c["custom_id"] for row in message.get("components", []) for c in row["components"]]
 

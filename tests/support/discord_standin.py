@@ -37,6 +37,10 @@ BOT_USER = {
 }
 DISCORD_EPOCH_MS = 1420070400000
 INTERACTION_DEADLINE = 3.0
+LOADED_DEADLINE = 120.0
+"""Seconds: the deadline of a stand-in whose test is not about Discord's 3 s. On a loaded
+machine a process that defers within its `defer_after` of reading the event can still answer
+3 s after the stand-in sent it; `test_deadline.py` pins both the refusal and the deferral."""
 CHANNEL_TEXT, CHANNEL_DM, CHANNEL_PUBLIC_THREAD, CHANNEL_FORUM = 0, 1, 11, 15
 MANAGE_GUILD = 1 << 5
 

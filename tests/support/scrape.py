@@ -27,6 +27,12 @@ class Scrape:
         """Whether the sample is exposed at all."""
         return (name, frozenset(labels.items())) in self._values
 
+    def read_the_database(self) -> bool:
+        """Whether this scrape holds the gauges counted in the database (`paperbot_notes` and
+        the rest): a scrape whose count took over its 2 s, as on a loaded machine, leaves them
+        out, and each would read as 0."""
+        return self.has("paperbot_notes", state="active")
+
     def names(self) -> set[str]:
         """Every sample name exposed."""
         return {name for name, _ in self._values}

@@ -67,6 +67,13 @@ class Bot:
     def logged(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
+    async def reconciled(self, passes: int = 1) -> None:
+        """Until the reconcile pass has run `passes` times (the first: at start, or at the
+        first Socket Mode connection). A test that sends a reaction event without adding the
+        reaction to the stand-in waits for it first: a pass still reading would take the
+        event's reaction, missing on the platform, for one removed."""
+        await wait_for(lambda: self.logged().count("slack reconcile:") >= passes)
+
 
 async def wait_for(check: Callable[[], object], limit: float = 60, what: str = "") -> None:
     """Poll `check` (the stand-in's records, a log) until it is truthy."""

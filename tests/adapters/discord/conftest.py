@@ -1,4 +1,5 @@
-"""A running Discord stand-in per test."""
+"""A running Discord stand-in per test (its 3 s interaction deadline far off: a loaded machine
+is slow, not wrong; `test_deadline.py` pins the deadline itself)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from bot.app import App
 from bot.ingest.importer import ingest_paths
 from tests.support.discord_bot import point_at, running
 from tests.support.discord_paper import Bot, bot_parts
-from tests.support.discord_standin import DiscordStandIn
+from tests.support.discord_standin import LOADED_DEADLINE, DiscordStandIn
 
 
 @pytest.fixture
 async def standin(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordStandIn]:
-    fake = await DiscordStandIn().start()
+    fake = await DiscordStandIn(deadline=LOADED_DEADLINE).start()
     point_at(fake, monkeypatch)
     try:
         yield fake

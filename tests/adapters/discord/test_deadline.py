@@ -24,9 +24,9 @@ from bot.ingest.importer import ingest_paths
 from bot.replies import Reply
 from tests.support.discord_bot import point_at, running
 from tests.support.discord_paper import Bot, bot_parts, custom_ids, texts
-from tests.support.discord_standin import DiscordStandIn
+from tests.support.discord_standin import LOADED_DEADLINE, DiscordStandIn
 
-LOADED = 120.0  # seconds: the stand-in's deadline here, only a bound on a loaded machine
+LOADED = LOADED_DEADLINE  # seconds: the stand-in's deadline here, only a bound on a loaded machine
 
 
 async def test_a_first_response_after_the_deadline_is_refused_with_10062() -> None:

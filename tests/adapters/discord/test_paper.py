@@ -8,7 +8,14 @@ import pytest
 
 from bot.app import App
 from tests.support.discord_bot import running
-from tests.support.discord_paper import ADMIN_ID, Bot, bot_parts, custom_ids, texts
+from tests.support.discord_paper import (
+    ADMIN_ID,
+    Bot,
+    bot_parts,
+    custom_ids,
+    edited_in_place,
+    texts,
+)
 from tests.support.discord_standin import CHANNEL_DM, MANAGE_GUILD, Channel, snowflake
 
 EPHEMERAL = 64
@@ -52,7 +59,7 @@ async def test_next_edits_the_same_response_and_previous_goes_back(bot: Bot) -> 
     (forward,) = [c for c in custom_ids(first) if c.startswith("paper:page:")]
     clicked = await bot.click(first, forward)
     second = await bot.answered(clicked)
-    assert [c["type"] for c in clicked.callbacks] == [7]  # UPDATE_MESSAGE: the same message
+    assert edited_in_place(clicked)  # the same message, updated
     assert "2/" in texts(second) and "1/" not in texts(second)
     back = [c for c in custom_ids(second) if c.startswith("paper:page:")]
     again = await bot.answered(await bot.click(second, back[0]))

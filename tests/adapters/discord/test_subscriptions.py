@@ -33,6 +33,9 @@ async def test_a_bell_follows_a_paper_and_the_instant_dm_holds_exactly_the_match
     async with serving(setup, tmp_path / "bot.log") as service:
         header, paper = await service.first_digest()  # the ledger holds the run's messages
         assert paper["channel_id"] == header["id"]  # the paper's message is in the thread
+        # the pass at READY is done: one still reading the paper while Ana's 🔔 comes would
+        # apply it too (a no-op, confirmed to nobody, but counted as a reaction handled)
+        await service.logged("discord reconcile:")
 
         await service.react(BOT_ID, paper)  # the bot's own 🔔: ignored
         await service.react(ANA, paper)

@@ -101,6 +101,16 @@ async def test_an_unchanged_restart_writes_no_commands(app: App, standin: Discor
     assert await again.get("global") is not None and await again.get("guild:1") is None
 
 
+async def test_two_processes_recording_one_sync_at_once_both_succeed(app: App) -> None:
+    """Two shards of one bot start together and both sync the global commands: neither
+    record may fail (a failed one stopped that shard's login)."""
+    hashes = [SqlCommandHashes(app.engine, Platform.DISCORD.value, app.clock) for _ in range(6)]
+    await asyncio.gather(*(h.put("global", f"hash-{i}") for i, h in enumerate(hashes)))
+    assert await hashes[0].get("global") in {f"hash-{i}" for i in range(6)}
+    await hashes[0].put("global", "changed")
+    assert await hashes[1].get("global") == "changed"
+
+
 async def test_autocomplete_picks_up_what_an_ingest_added(app: App, seeds_dir: Path) -> None:
     loaded = asyncio.Event()
     read = corpus_loader(app)

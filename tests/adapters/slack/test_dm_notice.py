@@ -57,6 +57,7 @@ async def test_a_person_who_cannot_be_dmed_is_told_why_once_and_not_retried(
     ) as bot:
         await wait_for(lambda: len(api.called("chat.postMessage")) >= 1 + len(ENTRIES))
         rlhf = api.called("chat.postMessage")[1]
+        await bot.reconciled()  # the 🔔 below is an event only, never added on the stand-in
         await bot.sender.event(reaction_event(channel="C1", ts=rlhf.answer["ts"], user="U2"))
         for user in ("U3", "U4"):  # U4's DMs work: the witness that DM passes ran
             await ask(api, bot.sender, "subscribe tag:rlhf", user=user, channel="C9")

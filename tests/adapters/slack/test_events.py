@@ -76,6 +76,7 @@ async def test_a_reaction_on_a_digest_reaches_the_core_once_even_when_delivered_
     async with running_bot(api, tmp_path, database_url, config=config) as bot:
         await wait_for(lambda: "posted slot" in bot.logged())  # the runner's, not a migration's
         (post,) = api.called("chat.postMessage")
+        await bot.reconciled()  # the 🔔 below is an event only, never added on the stand-in
         ours = reaction_event(channel="C1", ts=post.answer["ts"], emoji="bell::skin-tone-3")
         sent = bot.sender.event_body(ours, event_id="Ev0001")
         assert (await bot.sender.send(sent, "application/json")).status == 200

@@ -24,7 +24,6 @@ from tests.support.slack_requests import reaction_event
 from tests.support.slack_service import (
     ENTRIES,
     TOKEN,
-    Bot,
     ask,
     destination,
     running_bot,
@@ -72,10 +71,6 @@ def _dm_papers(api: SlackApi, user: str) -> list[Call]:
     return [c for c in to(api, "chat.postMessage", f"D{user}") if "thread_ts" in c.args]
 
 
-async def _reconciled(bot: Bot, passes: int = 1) -> None:
-    await wait_for(lambda: bot.logged().count("slack reconcile:") >= passes)
-
-
 async def test_bells_added_and_removed_while_stopped_take_effect_at_the_next_start(
     api: SlackApi, tmp_path: Path, database_url: str
 ) -> None:
@@ -90,7 +85,7 @@ async def test_bells_added_and_removed_while_stopped_take_effect_at_the_next_sta
         await wait_for(lambda: ephemeral(api))
         for user in ("U2", "U3"):
             await ask(api, bot.sender, "subscriptions cadence instant", user=user)
-        await _reconciled(bot)
+        await bot.reconciled()
 
     api.react("C1", attention.answer["ts"], "bell", "U3")  # U3 reacts while it is stopped
     async with running_bot(
@@ -100,7 +95,7 @@ async def test_bells_added_and_removed_while_stopped_take_effect_at_the_next_sta
         user, channel, said = ephemeral(api)[1]
         assert (user, channel) == ("U3", "C1")
         assert "이제 구독합니다: tag:attention, tag:efficiency." in said
-        await _reconciled(bot)
+        await bot.reconciled()
         assert len(ephemeral(api)) == 2  # U2's bell, applied by its event, is not confirmed again
 
         (notes / "2024-10-01.txt").write_text(notes_text("2024-10-01", NEXT_DAY), "utf-8")
@@ -136,7 +131,7 @@ async def test_socket_mode_reconciles_again_when_the_dropped_connection_is_back(
         api, tmp_path, database_url, config=destination(), env=env, ready="Socket Mode connected"
     ) as bot:
         await wait_for(lambda: len(to(api, "chat.postMessage", "C1")) >= 1 + len(ENTRIES))
-        await _reconciled(bot)  # at the first connection
+        await bot.reconciled()  # at the first connection
         rlhf = to(api, "chat.postMessage", "C1")[1]
         api.react("C1", rlhf.answer["ts"], "bell", "U2")  # while the socket is down, no event
         await api.close_socket()
@@ -159,7 +154,7 @@ async def test_a_bell_on_a_dm_digests_paper_added_while_stopped_follows_at_the_n
     ) as bot:
         await wait_for(lambda: len(to(api, "chat.postMessage", "C1")) >= 1 + len(ENTRIES))
         for text in ("subscribe tag:rlhf", "subscriptions cadence instant"):
-            assert (await bot.sender.command(text, user="U2")).status == 200
+            await ask(api, bot.sender, text, user="U2")  # answered: stored before the notes come
         (notes / "2024-10-01.txt").write_text(notes_text("2024-10-01", NEXT_DAY), "utf-8")
         await wait_for(lambda: _dm_papers(api, "U2"))
         (paper,) = _dm_papers(api, "U2")  # the reply under the DM's header: one paper
@@ -173,11 +168,11 @@ async def test_a_bell_on_a_dm_digests_paper_added_while_stopped_follows_at_the_n
         ((user, channel, said),) = ephemeral(api)
         assert (user, channel) == ("U2", "DU2")
         assert "이제 구독합니다: tag:scaling." in said, said  # rlhf was followed already
-        await _reconciled(bot)
+        await bot.reconciled()
     async with running_bot(
         api, tmp_path, database_url, config=destination(), extra_args=ARGS
     ) as bot:
-        await _reconciled(bot)
+        await bot.reconciled()
     assert len(ephemeral(api)) == 1  # the next start's pass changes and confirms nothing
     reads = [c.args["channel"] for c in api.called("reactions.get")]
     assert "DU2" in reads and "@U2" not in reads

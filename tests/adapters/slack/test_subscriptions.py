@@ -49,6 +49,7 @@ async def test_react_then_a_dm_of_exactly_the_matching_new_notes_once(
         await wait_for(lambda: len(to(api, "chat.postMessage", "C1")) >= 1 + len(ENTRIES))
         _header, rlhf_reply, attention_reply, _ = to(api, "chat.postMessage", "C1")
         assert "Reward Models" in shown(rlhf_reply)  # ENTRIES[0], tagged #rlhf
+        await bot.reconciled()  # the 🔔s below are events only, never added on the stand-in
 
         bell = reaction_event(channel="C1", ts=rlhf_reply.answer["ts"], user="U2")
         once = bot.sender.event_body(bell, event_id="EvBell1")

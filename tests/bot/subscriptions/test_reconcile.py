@@ -9,7 +9,7 @@ channel than its digest's (a Discord forum's post) is read there."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
@@ -34,6 +34,7 @@ from tests.support.delivery import dest, note, put_day, wire
 from tests.support.transport import RecordingTransport
 
 D1 = date(2024, 9, 18)
+REACTIONS = "paperbot_reactions_total"
 ANN = Person(Platform.CONSOLE, "T1", "U1")
 BOB = Person(Platform.CONSOLE, "T1", "U2")
 CHANNEL = dest()
@@ -49,6 +50,8 @@ class Reader:
         self.gone: set[MessageRef] = set()
         self.hold: asyncio.Event | None = None  # set: each read waits for it (a slow platform)
         self.reading = asyncio.Event()
+        self.while_read: Callable[[], Awaitable[None]] | None = None
+        """What happens while the platform answers (an event coming in), once."""
 
     def react(self, ref: MessageRef, user: str, emoji: str = "🔔") -> None:
         self.now.setdefault(ref, {}).setdefault(emoji, set()).add(user)
@@ -59,6 +62,9 @@ class Reader:
     async def reactions(self, message: Reactable) -> Mapping[str, frozenset[str]] | None:
         self.read.append(message)
         self.reading.set()
+        if self.while_read is not None:
+            happening, self.while_read = self.while_read, None
+            await happening()
         if self.hold is not None:
             try:
                 await self.hold.wait()
@@ -79,9 +85,10 @@ class World:
         self.service = SubscriptionService(self.store, app.clock)
         papers = PartNotes(app.engine, app.notes, lambda p: delivery.publisher.route(p).renderer)
         self.marks = SqlReactionMarks(app.engine)
+        self.metrics = PrometheusMetrics()
         self.handler = ReactionHandler(
             delivery.ledger,
-            PrometheusMetrics(),
+            self.metrics,
             subscriptions=self.service,
             papers=papers,
             marks=self.marks,
@@ -167,6 +174,23 @@ async def test_what_an_event_already_did_is_neither_applied_again_nor_confirmed_
     assert await world.reconcile() == (0, 0)
     assert await world.following() == []
     assert len(world.confirmed) == 2
+
+
+async def test_an_event_applied_while_the_platform_is_read_is_not_applied_again(
+    app: App, clock: FixedClock
+) -> None:
+    """The pass read the marks before Ana's 🔔 came, the platform after it was applied."""
+    world = await _world(app, clock)
+    world.reader.react(world.paper_a, "U1")
+
+    async def the_event() -> None:
+        await world.apply(Reaction(world.paper_a, "U1", "🔔"))
+
+    world.reader.while_read = the_event
+    assert await world.reconcile() == (0, 0)  # nothing found while away
+    assert world.confirmed == [("U1", world.paper_a.message_id)]  # the event's, once
+    assert world.metrics.sample(REACTIONS, platform="console", outcome="recorded") == 1
+    assert await world.following() == ["tag:rl", "tag:reasoning"]
 
 
 async def test_an_unsubscribe_by_command_is_not_undone_by_the_bell_left_on_the_message(

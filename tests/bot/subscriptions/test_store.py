@@ -161,3 +161,19 @@ async def test_new_notes_are_those_first_stored_since(app: App, clock: FixedCloc
     await put_day(app, d2, [note(d2, "new", "rl")])
     await put_day(app, d1, [note(d1, "old", "rl")], version="v2")  # re-read, unchanged
     assert [n.key for n, _ in await store.new_notes(since)] == [note(d2, "new").key]
+
+
+async def test_of_concurrent_adds_of_one_filter_exactly_one_reports_it_new(
+    app: App, clock: FixedClock
+) -> None:
+    """An event and the reconcile pass (or two replicas) following the same tag at once: one of
+    them subscribed the person, so only that one's change is confirmed."""
+    store = SqlSubscriptionStore(app.engine)
+    now = clock.now()
+    await store.add(ANN, ["tag:llm"], COMMAND_ORIGIN, now=now, plan=PLAN)  # a subscriber already
+    origins = [f"reaction:m{i}" for i in range(8)]
+    added = await asyncio.gather(
+        *(store.add(ANN, ["tag:rl", "tag:x"], origin, now=now, plan=PLAN) for origin in origins)
+    )
+    assert sorted(text for texts in added for text in texts) == ["tag:rl", "tag:x"]
+    assert await _count(app, SubscriptionOriginRow) == 1 + 16  # every origin recorded
