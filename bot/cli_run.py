@@ -43,7 +43,7 @@ from bot.cli_metrics import (
     watch_store,
 )
 from bot.cli_render import day_digest
-from bot.cli_shutdown import DEFAULT_TIMEOUT, abandon, end_leftovers, shut_down
+from bot.cli_shutdown import DEFAULT_TIMEOUT, end_leftovers, leave, shut_down
 from bot.cli_signals import stop_on_signals
 from bot.cli_subscriptions import Subscriptions, wire_subscriptions
 from bot.commands.admin import register_admin_commands
@@ -125,9 +125,7 @@ async def run_command(args: argparse.Namespace) -> int:
             app, args, config, paper, channel, reporter, metrics, platforms,
             stopping=stopping, polling=polling,
         )  # fmt: skip
-    stuck = await end_leftovers()
-    if stuck:
-        abandon(stuck)
+    leave(await end_leftovers())
     return 0
 
 

@@ -11,7 +11,9 @@
 5. Last, `end_leftovers`: the tasks still there are cancelled and get `LEFTOVER_GRACE` seconds to
    end. `asyncio.run` would cancel them too, then wait for them for ever: one that ignores its
    cancel (a library's bug) would hold the process until the watchdog. Such a task is logged
-   with the line it is stuck at, and the process exits 1 at once without it (`abandon`).
+   with the line it is stuck at, and the process exits 1 at once without it (`abandon`); when
+   all that is left is database connections' closes (a driver's thread still running a
+   statement cut off at the bound), it exits 0 without them (`leave_closing_connections`).
 
 The bound is `PAPERBOT_SHUTDOWN_TIMEOUT` seconds (`Settings.shutdown_timeout`; default 10, Docker's
 grace before SIGKILL), from the signal to the database's close. A step that must still run when
@@ -41,6 +43,9 @@ __all__ = [
     "Deadline",
     "abandon",
     "end_leftovers",
+    "leave",
+    "leave_closing_connections",
+    "only_closing_connections",
     "shut_down",
 ]
 
@@ -131,6 +136,8 @@ async def _finish_jobs(deadline: Deadline) -> None:
     if not pending:
         return
     log.warning("%d jobs still running at the shutdown bound: cancelled", len(pending))
+    for task in pending:  # what held the stop, for whoever reads the log
+        log.warning("%s was still running at:\n%s", task.get_name(), _where(task))
     for task in pending:
         task.cancel()
     if grace := deadline.step():
@@ -154,6 +161,32 @@ async def end_leftovers(grace: float = LEFTOVER_GRACE) -> list[asyncio.Task[Any]
     return sorted(stuck, key=lambda task: task.get_name())
 
 
+def only_closing_connections(stuck: Sequence[asyncio.Task[Any]]) -> bool:
+    """True when every task left is a database driver closing a connection (SQLAlchemy's
+    shielded graceful close of a connection it invalidated when its job was cancelled): its
+    thread still runs the statement that was cut off, and the database rolls back whatever
+    that connection did not commit once the process ends. Nothing of ours is unfinished."""
+    return bool(stuck) and all(_closes_a_connection(task) for task in stuck)
+
+
+def leave_closing_connections(stuck: Sequence[asyncio.Task[Any]]) -> None:
+    """Exit 0 now without the connections' closes (a clean interpreter exit would wait for their
+    threads, up to SQLite's busy timeout)."""
+    log.warning("exiting without %d database connection closes still waiting", len(stuck))
+    logging.shutdown()
+    sys.stdout.flush()
+    os._exit(0)
+
+
+def leave(stuck: Sequence[asyncio.Task[Any]]) -> None:
+    """The process's end when tasks would not end: exit 0 without database connections'
+    closes (`only_closing_connections`), else exit 1 (`abandon`); nothing when none are left."""
+    if only_closing_connections(stuck):
+        leave_closing_connections(stuck)
+    elif stuck:
+        abandon(stuck)
+
+
 def abandon(stuck: Sequence[asyncio.Task[Any]]) -> None:
     """Exit 1 now, without the tasks that would not end: a clean interpreter exit would wait for
     them (and for the database threads they hold) for ever. The ledger survives it as it
@@ -164,6 +197,23 @@ def abandon(stuck: Sequence[asyncio.Task[Any]]) -> None:
     os._exit(1)
 
 
+def _awaited(task: asyncio.Task[Any]) -> list[Any]:
+    """The task's chain of coroutines, outermost first (`cr_await` down to the innermost)."""
+    chain: list[Any] = []
+    coro: Any = task.get_coro()
+    while coro is not None and hasattr(coro, "cr_frame"):
+        chain.append(coro)
+        coro = getattr(coro, "cr_await", None)
+    return chain
+
+
+def _closes_a_connection(task: asyncio.Task[Any]) -> bool:
+    """The task is SQLAlchemy's close of an async driver's connection (its own task: shielded)."""
+    return getattr(task.get_coro(), "__qualname__", "").endswith("._terminate_graceful_close")
+
+
 def _where(task: asyncio.Task[Any]) -> str:
-    summary = traceback.StackSummary.extract((frame, frame.f_lineno) for frame in task.get_stack())
+    frames = [(c.cr_frame, c.cr_frame.f_lineno) for c in _awaited(task) if c.cr_frame is not None]
+    frames = frames or [(frame, frame.f_lineno) for frame in task.get_stack()]
+    summary = traceback.StackSummary.extract(frames)
     return "".join(summary.format()) or repr(task.get_coro())

@@ -18,7 +18,7 @@ from tests.support.cli import REPO_ROOT
 CHILD = textwrap.dedent(
     """
     import asyncio, logging, sys
-    from bot.cli_shutdown import abandon, end_leftovers, shut_down
+    from bot.cli_shutdown import end_leftovers, leave, shut_down
     from bot.cli_signals import stop_on_signals
     from bot.delivery.drain import Drain
 
@@ -38,6 +38,24 @@ CHILD = textwrap.dedent(
         if case == "stubborn":
             logging.basicConfig(level=logging.WARNING)
             stubborn = asyncio.create_task(ignores_its_cancel(), name="stubborn")
+        if case == "locked":  # a job's write waits in the driver's thread for another's lock
+            import os, sqlite3, tempfile
+            from sqlalchemy import text
+            from bot.store.engine import make_engine
+            logging.basicConfig(level=logging.WARNING)
+            path = os.path.join(tempfile.mkdtemp(), "locked.sqlite3")
+            holder = sqlite3.connect(path, isolation_level=None)
+            holder.execute("PRAGMA journal_mode=WAL")  # as paperbot's engine sets it
+            holder.execute("CREATE TABLE t (x INTEGER)")
+            holder.execute("BEGIN IMMEDIATE")  # held until the process ends
+            engine = make_engine(f"sqlite:///{path}")
+
+            async def write() -> None:
+                async with engine.begin() as conn:
+                    await conn.execute(text("INSERT INTO t VALUES (1)"))
+
+            writing = asyncio.create_task(write(), name="writing")
+            await asyncio.sleep(0.5)  # the INSERT is in SQLite's busy wait (30 s)
         print("ready", flush=True)
         if case == "spin":
             while True:  # the bug: this coroutine never awaits, the loop never runs again
@@ -46,15 +64,13 @@ CHILD = textwrap.dedent(
         print("stopping", flush=True)
         if case == "slow":
             await asyncio.sleep(3600)  # a stop that does not finish
-        if case == "stubborn":  # as `serve` and `run_command` end, with a task that will not
+        if case in ("stubborn", "locked"):  # as `serve` and `run_command` end
             await shut_down(
                 0.2, drain=Drain(), cancel=(), pause=lambda: None, close=(),
                 stop_scheduling=_nothing,
             )
             print("stopped", flush=True)
-            stuck = await end_leftovers(0.2)
-            if stuck:
-                abandon(stuck)
+            leave(await end_leftovers(0.2))
             return
         print("stopped", flush=True)
 
@@ -127,3 +143,16 @@ async def test_a_task_that_ignores_its_cancel_is_named_and_left_not_waited_for()
     assert "stubborn did not end when cancelled" in err and "in ignores_its_cancel" in err
     assert "exiting without 1 tasks that would not end" in err
     assert "Timeout" not in err  # not the watchdog (bound 0.2 s: it would fire at 10.2 s)
+
+
+async def test_a_write_waiting_for_a_lock_at_the_bound_leaves_only_its_close_and_exits_0() -> None:
+    """The job is cancelled at the bound while its statement waits in the driver's thread;
+    SQLAlchemy closes the connection in a shielded task that waits for that thread. Nothing of
+    ours is left (SQLite rolls the write back when the process ends): exit 0 without it."""
+    process = await _child("locked")
+    process.send_signal(signal.SIGTERM)
+    status, out, err = await _ended(process)
+    assert (status, out) == (0, "stopping\nstopped\n"), err
+    assert "writing was still running at:" in err  # the job that held the stop is named
+    assert "exiting without 1 database connection closes still waiting" in err, err
+    assert "Timeout" not in err
