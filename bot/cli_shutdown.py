@@ -11,9 +11,9 @@
 5. Last, `end_leftovers`: the tasks still there are cancelled and get `LEFTOVER_GRACE` seconds to
    end. `asyncio.run` would cancel them too, then wait for them for ever: one that ignores its
    cancel (a library's bug) would hold the process until the watchdog. Such a task is logged
-   with the line it is stuck at, and the process exits 1 at once without it (`abandon`); when
+   with the line it is stuck at, and the process exits 1 at once without it (`leave`); when
    all that is left is database connections' closes (a driver's thread still running a
-   statement cut off at the bound), it exits 0 without them (`leave_closing_connections`).
+   statement cut off at the bound), it exits 0 without them.
 
 The bound is `PAPERBOT_SHUTDOWN_TIMEOUT` seconds (`Settings.shutdown_timeout`; default 10, Docker's
 grace before SIGKILL), from the signal to the database's close. A step that must still run when
@@ -41,11 +41,8 @@ __all__ = [
     "LEFTOVER_GRACE",
     "OVERRUN",
     "Deadline",
-    "abandon",
     "end_leftovers",
     "leave",
-    "leave_closing_connections",
-    "only_closing_connections",
     "shut_down",
 ]
 
@@ -127,8 +124,7 @@ async def _finish_jobs(deadline: Deadline) -> None:
     thread is not a daemon: the process would not exit. So a cancelled job gets a moment to
     unwind (its session closes) before the caller disposes of the engine.
     """
-    current = asyncio.current_task()
-    running = {task for task in asyncio.all_tasks() if task is not current and not task.done()}
+    running = _others()
     if not running:
         return
     log.debug("waiting for %s", [t.get_coro() for t in running])
@@ -147,8 +143,7 @@ async def _finish_jobs(deadline: Deadline) -> None:
 async def end_leftovers(grace: float = LEFTOVER_GRACE) -> list[asyncio.Task[Any]]:
     """Cancel the tasks still there besides this one and wait `grace` seconds for them to end;
     the ones that did not, each logged with where it is stuck."""
-    current = asyncio.current_task()
-    left = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+    left = _others()
     if not left:
         return []
     for task in left:
@@ -161,40 +156,30 @@ async def end_leftovers(grace: float = LEFTOVER_GRACE) -> list[asyncio.Task[Any]
     return sorted(stuck, key=lambda task: task.get_name())
 
 
-def only_closing_connections(stuck: Sequence[asyncio.Task[Any]]) -> bool:
-    """True when every task left is a database driver closing a connection (SQLAlchemy's
-    shielded graceful close of a connection it invalidated when its job was cancelled): its
-    thread still runs the statement that was cut off, and the database rolls back whatever
-    that connection did not commit once the process ends. Nothing of ours is unfinished."""
-    return bool(stuck) and all(_closes_a_connection(task) for task in stuck)
-
-
-def leave_closing_connections(stuck: Sequence[asyncio.Task[Any]]) -> None:
-    """Exit 0 now without the connections' closes (a clean interpreter exit would wait for their
-    threads, up to SQLite's busy timeout)."""
-    log.warning("exiting without %d database connection closes still waiting", len(stuck))
-    logging.shutdown()
-    sys.stdout.flush()
-    os._exit(0)
-
-
 def leave(stuck: Sequence[asyncio.Task[Any]]) -> None:
-    """The process's end when tasks would not end: exit 0 without database connections'
-    closes (`only_closing_connections`), else exit 1 (`abandon`); nothing when none are left."""
-    if only_closing_connections(stuck):
-        leave_closing_connections(stuck)
-    elif stuck:
-        abandon(stuck)
-
-
-def abandon(stuck: Sequence[asyncio.Task[Any]]) -> None:
-    """Exit 1 now, without the tasks that would not end: a clean interpreter exit would wait for
+    """When tasks would not end, exit now without them: a clean interpreter exit would wait for
     them (and for the database threads they hold) for ever. The ledger survives it as it
-    survives a crash."""
-    log.error("exiting without %d tasks that would not end", len(stuck))
+    survives a crash. Exit 0 when every one is SQLAlchemy's shielded close of a connection it
+    invalidated when its job was cancelled (the driver's thread still runs the statement that
+    was cut off, and the database rolls back what that connection did not commit once the
+    process ends: nothing of ours is unfinished), else 1. Nothing when none are left."""
+    if not stuck:
+        return
+    if all(_closes_a_connection(task) for task in stuck):
+        log.warning("exiting without %d database connection closes still waiting", len(stuck))
+        code = 0
+    else:
+        log.error("exiting without %d tasks that would not end", len(stuck))
+        code = 1
     logging.shutdown()
     sys.stdout.flush()
-    os._exit(1)
+    os._exit(code)
+
+
+def _others() -> list[asyncio.Task[Any]]:
+    """The tasks not done besides the one asking."""
+    current = asyncio.current_task()
+    return [task for task in asyncio.all_tasks() if task is not current and not task.done()]
 
 
 def _awaited(task: asyncio.Task[Any]) -> list[Any]:
