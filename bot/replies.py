@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.models import Note
+from bot.models import Note, Platform
 
 __all__ = [
     "ErrorView",
     "HelpView",
+    "Markup",
     "MessageView",
     "NoteView",
     "Reply",
@@ -31,18 +32,28 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
+class Markup:
+    """A value already in `platform`'s own markup (a channel mention, a code span), built by
+    that platform's adapter from parts it trusts: its renderer says it as it is, where every
+    other value is escaped; any other renderer escapes it like plain text."""
+
+    text: str
+    platform: Platform
+
+
+@dataclass(frozen=True, slots=True)
 class Text:
     """A sentence of the UI catalogue (`formatters/locales/`) by key, with its values.
 
-    Values are data (a query, a tag, a count) or other `Text`s (a localized word inside a
-    sentence); renderers look the key up in the reply's locale and escape the result.
+    Values are data (a query, a tag, a count), other `Text`s (a localized word inside a
+    sentence) or `Markup`; renderers look the key up in the reply's locale and escape it.
     """
 
     key: str
-    params: Mapping[str, str | int | Text] = field(default_factory=dict)
+    params: Mapping[str, str | int | Text | Markup] = field(default_factory=dict)
 
 
-def msg(key: str, /, **params: str | int | Text) -> Text:
+def msg(key: str, /, **params: str | int | Text | Markup) -> Text:
     """`Text(key, params)`, written the way it reads: `msg("search.no_id", id=key)`."""
     return Text(key, params)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.models import Note
+from bot.models import Note, Platform
 from bot.payloads import DiscordPayload
 from bot.replies import (
     ErrorView,
@@ -76,7 +76,7 @@ def render_discord_reply(
         body = strings.t(locale, "help.intro") + "\n" + _help_lines(view, locale, strings)
         embeds = [_simple(strings.t(locale, "help.title"), body)]
     elif isinstance(view, MessageView):
-        message = escape_discord(strings.message(locale, view))
+        message = strings.message(locale, view, escape_discord, Platform.DISCORD)
         embed: Embed = {"description": truncate(message, 4000), "color": BRAND_COLOUR}
         components, hint = _removable(view.removable, locale, strings)
         if hint:
@@ -116,7 +116,7 @@ def _examples(examples: tuple[str, ...]) -> str:
 
 
 def _error(view: ErrorView, locale: str, strings: Catalogue) -> Embed:
-    message = escape_discord(strings.text(locale, view.message))
+    message = strings.text(locale, view.message, escape_discord, Platform.DISCORD)
     title = strings.t(locale, "error.title", message=message)
     body = strings.t(locale, "error.try") + "\n" + _examples(view.examples) if view.examples else ""
     embed = _simple(title, body) if body else {"description": truncate(title, 4000)}

@@ -6,7 +6,8 @@ the only retry left: a `RateLimited` (a longer wait than we let discord.py sleep
 `retry_after`, a 5xx or a timeout is retried with backoff, and the codes below are permanent.
 A permanent error says what to do, naming the permission to grant and the channel: in English
 in its message (logs, the ledger), and as the catalogue sentence `advice.discord.<code>` (values
-`channel`, `permissions`) that the admin alert says in the admin channel's language.
+`channel`, `permissions`: Discord `Markup`, a clickable mention and code spans the renderer keeps
+while it escapes the rest) that the admin alert says in the admin channel's language.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import aiohttp
 import discord
 
 from bot.errors import DeliveryError
-from bot.replies import msg
+from bot.models import Platform
+from bot.replies import Markup, msg
 
 __all__ = ["Action", "delivery_error"]
 
@@ -118,21 +120,31 @@ def _http_error(exc: discord.HTTPException, channel: str, action: Action) -> Del
             retryable=False,
         )
     known = PERMANENT.get(code)
-    where, place = f"<#{channel}> (id {channel})", f"<#{channel}> ({channel})"
+    where = f"<#{channel}> (id {channel})"
     if channel.startswith("@"):  # a person's DM, `@<user id>`
-        where, place = f"user {channel[1:]}", f"<{channel}> ({channel[1:]})"
+        where = f"user {channel[1:]}"
     if known is None:
         return DeliveryError(f"Discord HTTP {status} code {code}: {exc.text}", retryable=False)
     needed = PERMISSIONS[action]
     advice = known.advice.format(permissions=_english(needed), channel=where)
     said = msg(
         f"advice.discord.{code}",
-        channel=place,
-        permissions=", ".join(f"`{name}`" for name in needed),
+        channel=_mention(channel),
+        permissions=Markup(", ".join(f"`{name}`" for name in needed), Platform.DISCORD),
     )
     return DeliveryError(
         f"Discord {known.name} ({code}): {advice}", retryable=False, code=str(code), advice=said
     )
+
+
+def _mention(channel: str) -> str | Markup:
+    """`<#id> (id)` for a channel, `<@id> (id)` for a person's DM (`@<user id>`), as Discord
+    markup the admin can click; an id that is not a snowflake is only text (escaped)."""
+    person = channel.startswith("@")
+    snowflake = channel[1:] if person else channel
+    if not snowflake.isascii() or not snowflake.isdigit():
+        return channel
+    return Markup(f"<{'@' if person else '#'}{snowflake}> ({snowflake})", Platform.DISCORD)
 
 
 def _header_seconds(exc: discord.HTTPException) -> float | None:

@@ -92,9 +92,11 @@ async def test_the_service_posts_digests_edits_corrections_and_pauses_a_refusing
         header = await standin.wait_for(lambda: standin.channel_posts(threaded.id), 90)
         await standin.wait_for(lambda: len(standin.channel_posts(header[0]["id"])) == 2, 90)
         alert = await standin.wait_for(lambda: standin.channel_posts(admin.id), 90)
-        # in the admin channel's language (Korean by default), Markdown escaped in the embed
-        shown = alert[0]["embeds"][0]["description"].replace("\\", "")
-        assert "[50013]" in shown and "`Send Messages`" in shown, shown
+        # in the admin channel's language (Korean by default): the advice's channel mention and
+        # permission names are Discord markup, the rest escaped (\[50013\] shows as [50013])
+        shown = alert[0]["embeds"][0]["description"]
+        assert "\\[50013\\]" in shown and "`Send Messages`" in shown, shown
+        assert f"<#{denied.id}> ({denied.id})" in shown, shown
         assert standin.sent("PUT", rf"/applications/{APP_ID}/commands")
         tries = [r.status for r in standin.sent("POST", rf"/channels/{threaded.id}/messages")]
         assert tries == [429, 200], tries
