@@ -16,6 +16,14 @@ __all__ = ["DEFAULT_LOCALE", "LOCALES", "Catalogue", "catalogue"]
 DEFAULT_LOCALE = "ko"
 LOCALES = ("ko", "en")
 
+_FIELDS = Formatter()
+"""Splits a catalogue sentence into its words and `{fields}`, as `str.format` reads it."""
+
+
+def _as_is(text: str) -> str:
+    """No escaping: the raw text (for the terminal, logs and renderers that escape the whole)."""
+    return text
+
 
 def _flatten(table: dict[str, object], prefix: str = "") -> dict[str, str]:
     flat: dict[str, str] = {}
@@ -57,19 +65,16 @@ class Catalogue:
         locale: str,
         message: Text,
         /,
-        escape: Callable[[str], str] | None = None,
+        escape: Callable[[str], str] = _as_is,
         platform: Platform | None = None,
     ) -> str:
         """A `Text` from the command core in `locale`; nested `Text` values are said first.
 
-        With `escape` (a renderer's), the sentence and each value are escaped one by one, so a
+        The sentence and each value are escaped one by one with `escape` (a renderer's), so a
         `Markup` value of `platform` is said as it is: escaping the whole sentence would show
-        the adapter's mention and code spans literally. Without, the raw text (`Markup` too)."""
-        if escape is None:
-            return self._raw(locale, message)
-        template = self._template(locale, message.key)
+        the adapter's mention and code spans literally. Without an escape, the raw text."""
         said: list[str] = []
-        for literal, name, spec, conversion in Formatter().parse(template):
+        for literal, name, spec, conversion in _FIELDS.parse(self._template(locale, message.key)):
             said.append(escape(literal))
             if name is None:
                 continue
@@ -79,20 +84,8 @@ class Catalogue:
             elif isinstance(value, Markup):
                 said.append(value.text if value.platform == platform else escape(value.text))
             else:
-                shown = Formatter().convert_field(value, conversion)
-                said.append(escape(format(shown, spec or "")))
+                said.append(escape(format(_FIELDS.convert_field(value, conversion), spec or "")))
         return "".join(said)
-
-    def _raw(self, locale: str, message: Text) -> str:
-        params = {
-            name: self._raw(locale, value)
-            if isinstance(value, Text)
-            else value.text
-            if isinstance(value, Markup)
-            else value
-            for name, value in message.params.items()
-        }
-        return self.t(locale, message.key, **params)
 
     def _template(self, locale: str, name: str) -> str:
         table = self._strings.get(locale) or self._strings["en"]
@@ -103,14 +96,12 @@ class Catalogue:
         locale: str,
         view: MessageView,
         /,
-        escape: Callable[[str], str] | None = None,
+        escape: Callable[[str], str] = _as_is,
         platform: Platform | None = None,
     ) -> str:
         """A `MessageView` as lines of text: its verbatim `text`, then its catalogue lines
-        (escaped as `text` says, when an `escape` is given)."""
-        lines = [view.text] if view.text else []
-        if escape is not None:
-            lines = [escape(line) for line in lines]
+        (escaped as `text` says)."""
+        lines = [escape(view.text)] if view.text else []
         return "\n".join(lines + [self.text(locale, line, escape, platform) for line in view.lines])
 
 
