@@ -8,6 +8,7 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from tests.support.cli import REPO_ROOT
 
 VENV = Path(sys.prefix)
+Stop = Callable[[asyncio.subprocess.Process], None]
 
 
 async def _dev_run(tmp_path: Path, seeds_dir: Path, log: Path) -> asyncio.subprocess.Process:
@@ -47,13 +49,13 @@ async def _until_serving(process: asyncio.subprocess.Process) -> None:
     ],
 )
 async def test_a_stop_ends_the_bot_cleanly_through_dev_py(
-    tmp_path: Path, seeds_dir: Path, stop: object
+    tmp_path: Path, seeds_dir: Path, stop: Stop
 ) -> None:
     log = tmp_path / "stderr.log"
     process = await _dev_run(tmp_path, seeds_dir, log)
     try:
         await _until_serving(process)
-        stop(process)  # type: ignore[operator]
+        stop(process)
         async with asyncio.timeout(30):
             await process.communicate()
     finally:
