@@ -10,9 +10,9 @@ from __future__ import annotations
 from bot.models import Note
 from bot.search.cache import RESULT_CACHE_SIZE, GenerationCache
 from bot.search.glossary import Glossary
-from bot.search.index_sql import RankedIds, SqlSearchIndex
+from bot.search.index_sql import IndexReader, RankedIds, SqlSearchIndex
 from bot.search.models import PAGE_SIZE, SearchFilters, SearchHit, SearchPage, TagCount
-from bot.search.plan import plan_concepts
+from bot.search.plan import Concept, plan_concepts
 from bot.search.query import Query, parse_query
 from bot.search.ranking import RankPlan
 from bot.store.notes import SqlNoteStore
@@ -50,20 +50,7 @@ class SearchService:
             if (found := self.cache.get(generation, key)) is not None:
                 return found
             concepts = plan_concepts(query, self._glossary)
-            if query.has_terms and not concepts:
-                ranked = RankedIds((), (), 0)
-            else:
-                ranked = await reader.search(
-                    concepts,
-                    self.filters(query),
-                    limit=page_size,
-                    offset=(query.page - 1) * page_size,
-                )
-            notes = (
-                await self._notes.get(ranked.keys, connection=reader.connection)
-                if ranked.keys
-                else []
-            )
+            notes, ranked = await self._read(reader, query, concepts, page_size)
         hits = tuple(SearchHit(n, s) for n, s in zip(notes, ranked.scores, strict=True))
         ranked_by = bool(concepts) or query.has_terms  # words the index lacks: ranked, empty
         page = SearchPage(query, hits, ranked.total, page_size, ranked=ranked_by)
@@ -79,19 +66,25 @@ class SearchService:
         notes). Runs the generation check, the vocabulary, a ranked and a newest-first page
         and their notes; the results cache is left as it was, so no reply changes.
         """
-        keys: tuple[str, ...] = ()
         async with self._index.reader() as reader:
             await reader.generation()
             for text in WARM_UP_QUERIES:
                 query = parse_query(text)
-                ranked = await reader.search(
-                    plan_concepts(query, self._glossary),
-                    self.filters(query),
-                    limit=PAGE_SIZE,
-                    offset=0,
-                )
-                keys = keys or ranked.keys
-        await self._notes.get(keys)
+                await self._read(reader, query, plan_concepts(query, self._glossary), PAGE_SIZE)
+
+    async def _read(
+        self, reader: IndexReader, query: Query, concepts: tuple[Concept, ...], page_size: int
+    ) -> tuple[list[Note], RankedIds]:
+        """The page's ranked ids and their notes, on the reader's connection: what a search
+        reads, and so what the warm-up reads."""
+        if query.has_terms and not concepts:
+            return [], RankedIds((), (), 0)
+        ranked = await reader.search(
+            concepts, self.filters(query), limit=page_size, offset=(query.page - 1) * page_size
+        )
+        if not ranked.keys:
+            return [], ranked
+        return await self._notes.get(ranked.keys, connection=reader.connection), ranked
 
     async def plan(self, query: Query) -> RankPlan:
         """How the query's words would be read and ranked (what `search` runs)."""
