@@ -10,15 +10,13 @@ import signal
 import sys
 from pathlib import Path
 
-import aiohttp
-
 from adapters.http.prometheus import PrometheusMetrics
 from adapters.http.server import HttpServer
 from bot.app import App, paper_command, terminal_handler
 from bot.health import HealthRegistry
 from bot.models import Destination, Platform
 from tests.support.cli import REPO_ROOT
-from tests.support.scrape import Scrape
+from tests.support.scrape import Scrape, scrape, scrape_until
 
 CONFIG = """
 [[destinations]]
@@ -31,26 +29,11 @@ backfill = "all"
 NEW_DAY = "2024-10-01\nA paper added while the bot runs\n코멘트\n#new\n"
 
 
-async def _scrape(port: int) -> Scrape:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(f"http://127.0.0.1:{port}/metrics") as response,
-    ):
-        assert response.status == 200
-        return Scrape(await response.text())
-
-
 async def _scrape_until(
     port: int, wanted: float, series: str, limit: float = 60, **labels: str
 ) -> Scrape:
-    """Scrape until `series{labels}` reaches `wanted` (the bot works in its own time), in a
-    scrape that read the database's gauges."""
-    async with asyncio.timeout(limit):
-        while True:
-            found = await _scrape(port)
-            if found.value(series, **labels) >= wanted and found.read_the_database():
-                return found
-            await asyncio.sleep(0.2)  # polling the bot, not timing it
+    """Scrape until `series{labels}` reaches `wanted`."""
+    return await scrape_until(port, lambda found: found.value(series, **labels) >= wanted, limit)
 
 
 async def _announced_port(log: Path, limit: float = 60) -> int:
@@ -133,10 +116,10 @@ async def test_commands_are_counted_and_timed_by_reply(app: App) -> None:
     try:
         await handle("tags")
         await handle("tag:")
-        first = await _scrape(port)
+        first = await scrape(port)
         await handle("tags")
         await handle("tag:rlhf")
-        later = await _scrape(port)
+        later = await scrape(port)
     finally:
         await server.stop()
     tags, error = (

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from tests.support.cli import REPO_ROOT
 from tests.support.databases import PostgresDatabases
 from tests.support.discord_standin import Channel, DiscordStandIn, snowflake
-from tests.support.scrape import Scrape
+from tests.support.scrape import Scrape, scrape_until
 from tests.support.slack_api import SlackApi, slack_api
 from tests.support.slack_requests import SlackSender, reaction_event
 from tests.support.slack_service import ask, destination, wait_for, write_day
@@ -69,16 +69,11 @@ async def _get(port: int, path: str) -> tuple[int, str]:
 
 
 async def _scrape_until_both_ran(port: int, limit: float = 60) -> Scrape:
-    """`/metrics` once a digest run to Slack and one to Discord have finished, from a scrape
-    that read the database's gauges (`paperbot_subscriptions` among them)."""
-    async with asyncio.timeout(limit):
-        while True:
-            scraped = Scrape((await _get(port, "/metrics"))[1])
-            runs = "paperbot_digest_runs_total"
-            ran = all(scraped.value(runs, platform=p, outcome="sent") for p in PLATFORMS)
-            if ran and scraped.read_the_database():
-                return scraped
-            await asyncio.sleep(0.2)  # polling the child process's endpoint
+    """`/metrics` once a digest run to Slack and one to Discord have finished."""
+    runs = "paperbot_digest_runs_total"
+    return await scrape_until(
+        port, lambda s: all(s.value(runs, platform=p, outcome="sent") for p in PLATFORMS), limit
+    )
 
 
 async def _ready(port: int, limit: float = 60) -> str:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
+import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-__all__ = ["Scrape"]
+__all__ = ["Scrape", "scrape", "scrape_until"]
 
 
 class Scrape:
@@ -36,3 +40,24 @@ class Scrape:
     def names(self) -> set[str]:
         """Every sample name exposed."""
         return {name for name, _ in self._values}
+
+
+async def scrape(port: int) -> Scrape:
+    """One `GET /metrics` of the bot on `port`, parsed."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{port}/metrics") as response,
+    ):
+        assert response.status == 200
+        return Scrape(await response.text())
+
+
+async def scrape_until(port: int, wanted: Callable[[Scrape], bool], limit: float = 60) -> Scrape:
+    """Scrape until `wanted` holds, in a scrape that read the database's gauges (the bot works
+    in its own time; this polls it, it does not time it)."""
+    async with asyncio.timeout(limit):
+        while True:
+            found = await scrape(port)
+            if wanted(found) and found.read_the_database():
+                return found
+            await asyncio.sleep(0.2)
