@@ -449,7 +449,8 @@ def _delivery(
     for platform in platforms:
         route = platform.route(app)
         counted = CountingTransport(route.transport, metrics, platform.platform.value)
-        routes[platform.platform] = Route(renderer_for(platform.platform, templates_dir), counted)
+        renderer = renderer_for(platform.platform, templates_dir)
+        routes[platform.platform] = Route(renderer, counted, route.advise)
     pacer = Pacer(app.clock, asyncio.sleep, unpaced=frozenset({Platform.CONSOLE}))
     return build_delivery(
         app.engine,

@@ -16,6 +16,7 @@ from bot.commands.menu import register_menu_command
 from bot.commands.paper import PaperCommand
 from bot.commands.reactions import ReactionHandler
 from bot.commands.subscribe import register_subscription_commands
+from bot.delivery.advice import PauseAdvice
 from bot.delivery.service import Delivery
 from bot.errors import DeliveryError
 from bot.ingest.importer import IngestReport
@@ -134,7 +135,8 @@ def wire_subscriptions(
         ignored=reactions.ignores,
     )
     personal = personal_digests_for(delivery, store)
-    notices = DmNotices(SqlDmNotices(app.engine), store, app.clock)
+    pauses = PauseAdvice(delivery.destinations, delivery.publisher)
+    notices = DmNotices(SqlDmNotices(app.engine), store, app.clock, pauses)
     personal.on_unreachable = notices.failed
     scheduler = PersonalScheduler(
         personal,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.models import ErrorCode
 from bot.replies import Text
 
 __all__ = [
@@ -58,7 +59,9 @@ class DeliveryError(PaperbotError):
 
     The message is English (logs, the ledger, `paperbot deliveries`). A failure the platform's
     adapter knows also carries its raw `code` (`not_in_channel`, `50013`) and `advice`: what to
-    do, as a catalogue sentence the admin alert says in the admin channel's language.
+    do, as a catalogue sentence the admin alert says in the admin channel's language. `detail`
+    is what else that advice names (see `ErrorCode`): with the code, what a pause keeps so the
+    adapter can say the advice again later, in the reader's language.
     """
 
     def __init__(
@@ -69,9 +72,16 @@ class DeliveryError(PaperbotError):
         retry_after: float | None = None,
         code: str = "",
         advice: Text | None = None,
+        detail: str = "",
     ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
         self.code = code
         self.advice = advice
+        self.detail = detail
+
+    @property
+    def error_code(self) -> ErrorCode | None:
+        """The platform's code with its detail, for the pause to keep; None when none."""
+        return ErrorCode(self.code, self.detail) if self.code else None

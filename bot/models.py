@@ -13,6 +13,7 @@ __all__ = [
     "Destination",
     "Digest",
     "DigestDay",
+    "ErrorCode",
     "Layout",
     "MessageRef",
     "Note",
@@ -103,6 +104,30 @@ class Destination:
     def key(self) -> str:
         """`platform:workspace:channel`, the destination's identity in the ledger."""
         return f"{self.platform.value}:{self.workspace}:{self.channel}"
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorCode:
+    """A platform's error code, as a pause keeps it: the platform's adapter says its advice
+    again from it, in the reader's language, when the pause is shown (rendered text would be
+    one language, and its platform markup would be stale or escaped).
+
+    `detail` is what else the advice names, from the failure (the action whose permissions a
+    Discord 403 asks for, the scope Slack says is missing); "" when nothing.
+    """
+
+    code: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        """`code`, or `code:detail`, as the store keeps it (no platform's code holds a `:`)."""
+        return f"{self.code}:{self.detail}" if self.detail else self.code
+
+    @classmethod
+    def parse(cls, stored: str) -> ErrorCode:
+        """The code `str()` wrote (a detail keeps any `:` of its own, as in `chat:write`)."""
+        code, _, detail = stored.partition(":")
+        return cls(code, detail)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 if TYPE_CHECKING:
-    from bot.models import Destination, Digest, MessageRef
-    from bot.replies import Reply
+    from bot.models import Destination, Digest, ErrorCode, MessageRef
+    from bot.replies import Reply, Text
 
-__all__ = ["Clock", "Metrics", "Renderer", "Transport"]
+__all__ = ["Advise", "Clock", "Metrics", "Renderer", "Transport"]
 
 P = TypeVar("P")
 P_contra = TypeVar("P_contra", contravariant=True)
@@ -67,6 +68,11 @@ class Transport(Protocol[P_contra]):
     async def edit(self, ref: MessageRef, payload: P_contra) -> None:
         """Replace a posted message's content in place."""
         ...
+
+
+Advise = Callable[["Destination", "ErrorCode"], "Text | None"]
+"""One platform's advice for its error code at a destination, as a catalogue sentence with the
+platform's own `Markup` (a channel mention); None for a code it has no advice for."""
 
 
 class Metrics(Protocol):

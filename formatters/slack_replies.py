@@ -3,12 +3,17 @@ one note in full, a shared note, tags, help and errors. Button values carry the 
 handler needs: `paper.page` buttons the cursor, `paper.share` buttons `id:<note key>`, and a
 subscription list's `paper.unsubscribe` buttons the command `subscriptions remove <filter>`.
 
+A message's lines are escaped value by value, so a Slack `Markup` value (an alert's `<#C…>`
+channel mention) is said as it is, while everything else, another platform's markup included,
+is escaped.
+
 A shared note names its sharer in plain text: `<@U…>` would notify them (and `verbatim` does not
 stop an explicit mention), and no paperbot message pings anyone.
 """
 
 from __future__ import annotations
 
+from bot.models import Platform
 from bot.payloads import SlackPayload
 from bot.replies import (
     ErrorView,
@@ -70,9 +75,9 @@ def render_slack_reply(reply: Reply, *, templates: Templates, strings: Catalogue
         title = strings.t(reply.locale, "help.title")
         blocks = _help(title, strings.t(reply.locale, "help.intro"), view, reply.locale, strings)
     elif isinstance(view, MessageView):
-        message = strings.message(reply.locale, view)
-        title = label(message.split("\n", 1)[0])
-        blocks = [section(c) for c in split_text(label(message), 2900)]
+        message = strings.message(reply.locale, view, label, Platform.SLACK)  # keeps <#C…>
+        title = message.split("\n", 1)[0]
+        blocks = [section(c) for c in split_text(message, 2900)]
         blocks += _removable(view.removable, reply.locale, strings)
     else:
         title, blocks = _error(view, reply.locale, strings)

@@ -7,7 +7,8 @@ the only retry left: a `RateLimited` (a longer wait than we let discord.py sleep
 A permanent error says what to do, naming the permission to grant and the channel: in English
 in its message (logs, the ledger), and as the catalogue sentence `advice.discord.<code>` (values
 `channel`, `permissions`: Discord `Markup`, a clickable mention and code spans the renderer keeps
-while it escapes the rest) that the admin alert says in the admin channel's language.
+while it escapes the rest) that the admin alert says in the admin channel's language. The pause
+keeps the code (with the action, for the permissions), so `advice_for` says it again when shown.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ import aiohttp
 import discord
 
 from bot.errors import DeliveryError
-from bot.models import Platform
-from bot.replies import Markup, msg
+from bot.models import Destination, ErrorCode, Platform
+from bot.replies import Markup, Text, msg
 
-__all__ = ["Action", "delivery_error"]
+__all__ = ["Action", "advice_for", "delivery_error"]
 
 
 class Action(StrEnum):
@@ -125,15 +126,38 @@ def _http_error(exc: discord.HTTPException, channel: str, action: Action) -> Del
         where = f"user {channel[1:]}"
     if known is None:
         return DeliveryError(f"Discord HTTP {status} code {code}: {exc.text}", retryable=False)
-    needed = PERMISSIONS[action]
-    advice = known.advice.format(permissions=_english(needed), channel=where)
-    said = msg(
-        f"advice.discord.{code}",
-        channel=_mention(channel),
-        permissions=Markup(", ".join(f"`{name}`" for name in needed), Platform.DISCORD),
-    )
+    advice = known.advice.format(permissions=_english(PERMISSIONS[action]), channel=where)
+    detail = action.value if "{permissions}" in known.advice else ""
     return DeliveryError(
-        f"Discord {known.name} ({code}): {advice}", retryable=False, code=str(code), advice=said
+        f"Discord {known.name} ({code}): {advice}",
+        retryable=False,
+        code=str(code),
+        advice=_advice(channel, ErrorCode(str(code), detail)),
+        detail=detail,
+    )
+
+
+def advice_for(where: Destination, code: ErrorCode) -> Text | None:
+    """The catalogue sentence `advice.discord.<code>` for `where`; None for a code with no
+    advice. The same at the failure and when its pause is shown."""
+    return _advice(where.channel, code)
+
+
+def _advice(channel: str, code: ErrorCode) -> Text | None:
+    """The advice for `code` in `channel`; its detail names the action whose permissions it
+    asks for (none, or one unknown: posting's)."""
+    if not (code.code.isascii() and code.code.isdigit()) or int(code.code) not in PERMANENT:
+        return None
+    try:
+        action = Action(code.detail)
+    except ValueError:
+        action = Action.POST
+    return msg(
+        f"advice.discord.{code.code}",
+        channel=_mention(channel),
+        permissions=Markup(
+            ", ".join(f"`{name}`" for name in PERMISSIONS[action]), Platform.DISCORD
+        ),
     )
 
 

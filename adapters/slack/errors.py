@@ -3,21 +3,28 @@
 Slack answers most failures as HTTP 200 with `{"ok": false, "error": code}` (slack_sdk raises
 `SlackApiError`); 429 carries `Retry-After`. An unknown code is permanent: retrying what we do not
 understand would only repeat it, and the pause alert names the code for a person to look up.
+The advice names the channel as Slack's own `<#C…>` mention (`Markup`: the admin clicks it to
+the channel) when its id looks like a Slack channel's; anything else is text the renderer
+escapes. The pause keeps the code, so `advice_for` says the advice again when it is shown.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError, SlackTokenRotationError
 
 from bot.errors import DeliveryError
-from bot.models import Destination
-from bot.replies import Text, msg
+from bot.models import Destination, ErrorCode, Platform
+from bot.replies import Markup, Text, msg
 
-__all__ = ["ERRORS", "SlackErrorKind", "delivery_error", "slack_error_code"]
+__all__ = ["ERRORS", "SlackErrorKind", "advice_for", "delivery_error", "slack_error_code"]
+
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{8,20}")
+"""A Slack channel id (public `C…`, private `G…`): the only thing made a `<#…>` mention."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +106,10 @@ def delivery_error(exc: BaseException, where: Destination | None = None) -> Deli
         if status >= 500:
             return DeliveryError(f"{code} (HTTP {status})", retryable=True)
         kind = ERRORS.get(code, SlackErrorKind(False))
-        described, advice = _described(code, kind, exc, where)
-        return DeliveryError(described, retryable=kind.retryable, code=code, advice=advice)
+        described, advice, detail = _described(code, kind, exc, where)
+        return DeliveryError(
+            described, retryable=kind.retryable, code=code, advice=advice, detail=detail
+        )
     if isinstance(exc, asyncio.TimeoutError | aiohttp.ClientError | ConnectionError):
         return DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True)
     if isinstance(exc, SlackRequestError):
@@ -110,17 +119,39 @@ def delivery_error(exc: BaseException, where: Destination | None = None) -> Deli
 
 def _described(
     code: str, kind: SlackErrorKind, exc: SlackApiError, where: Destination | None
-) -> tuple[str, Text | None]:
-    """The English message, and the advice a person reads (None: no advice, or no place)."""
+) -> tuple[str, Text | None, str]:
+    """The English message, the advice a person reads (None: no advice, or no place), and the
+    advice's detail (the scope missing) for the pause to keep."""
     if not kind.advice:
-        return code, None
+        return code, None, ""
     data = exc.response.data if exc.response is not None else None
     needed = str(data.get("needed", "")) if isinstance(data, dict) else ""
-    channel = "the channel"
-    if where is not None:
-        channel = f"#{where.name}" if where.name else where.channel
+    channel = _plain(where) if where is not None else "the channel"
     advice = kind.advice.format(channel=channel, needed=needed or "(see the app's scopes)")
-    said = None
-    if where is not None:
-        said = msg(f"advice.slack.{code}", channel=channel, needed=needed or "?")
-    return f"{code}: {advice}", said
+    detail = needed if "{needed}" in kind.advice else ""
+    said = advice_for(where, ErrorCode(code, detail)) if where is not None else None
+    return f"{code}: {advice}", said, detail
+
+
+def advice_for(where: Destination, code: ErrorCode) -> Text | None:
+    """The catalogue sentence `advice.slack.<code>` for `where` (values `channel`, `needed`);
+    None for a code with no advice. The same at the failure and when its pause is shown."""
+    kind = ERRORS.get(code.code)
+    if kind is None or not kind.advice:
+        return None
+    return msg(f"advice.slack.{code.code}", channel=_mention(where), needed=code.detail or "?")
+
+
+def _plain(where: Destination) -> str:
+    """The channel as text: `#name`, or its id; a person's DM (`@<user id>`) as it is."""
+    if where.name and not where.channel.startswith("@"):
+        return f"#{where.name}"
+    return where.channel
+
+
+def _mention(where: Destination) -> str | Markup:
+    """`<#C…>` (Slack shows it as the channel's linked name) for a Slack channel id; anything
+    else as text, escaped by the renderer (a hostile key cannot turn into markup)."""
+    if _CHANNEL_ID.fullmatch(where.channel):
+        return Markup(f"<#{where.channel}>", Platform.SLACK)
+    return _plain(where)

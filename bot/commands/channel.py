@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from bot.cron import next_fire_times, slot_key
+from bot.delivery.advice import PauseAdvice
 from bot.delivery.service import Delivery
 from bot.digest.settings import DestinationSettings, Origin
 from bot.errors import ConfigError
@@ -60,6 +61,7 @@ class ChannelCommands:
         self, delivery: Delivery, *, on_change: Callable[[], Awaitable[None]] | None = None
     ) -> None:
         self._delivery, self._on_change = delivery, on_change
+        self._pauses = PauseAdvice(delivery.destinations, delivery.publisher)
 
     def is_admin(self, ctx: CommandContext) -> bool:
         """Platform admins, plus user ids from `[delivery] admin_user_ids`."""
@@ -125,7 +127,7 @@ class ChannelCommands:
             else msg("channel.no_next_run"),
         ]
         if state.paused:
-            lines.append(msg("channel.paused", reason=state.pause_reason))
+            lines.append(self._pauses.line(s.destination, state))
         return lines
 
     async def set(self, ctx: CommandContext, field: str, value: str = "") -> CommandResult:

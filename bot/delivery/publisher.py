@@ -15,8 +15,9 @@ from bot.delivery.pacing import Pacer, Sleep
 from bot.delivery.policy import RetryPolicy, as_delivery_error
 from bot.errors import DeliveryError
 from bot.metrics import NullMetrics
-from bot.models import Destination, Digest, MessageRef, Platform
-from bot.ports import Clock, Metrics, Renderer, Transport
+from bot.models import Destination, Digest, ErrorCode, MessageRef, Platform
+from bot.ports import Advise, Clock, Metrics, Renderer, Transport
+from bot.replies import Text
 from bot.store.deliveries import PartState, SqlDeliveryLedger
 
 __all__ = ["Publisher", "Route", "notes_of", "payload_hash"]
@@ -26,10 +27,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """How one platform's digests are rendered and sent."""
+    """How one platform's digests are rendered and sent, and what its error codes advise."""
 
     renderer: Renderer[Any]
     transport: Transport[Any]
+    advise: Advise | None = None
 
 
 def payload_hash(payload: Any) -> str:
@@ -82,6 +84,14 @@ class Publisher:
             return self._routes[platform]
         except KeyError:
             raise DeliveryError(f"no transport for {platform.value}", retryable=False) from None
+
+    def advice(self, destination: Destination, code: ErrorCode) -> Text | None:
+        """What `destination`'s platform says to do about its error `code` (None: no advice,
+        or no route for that platform here)."""
+        route = self._routes.get(destination.platform)
+        if route is None or route.advise is None:
+            return None
+        return route.advise(destination, code)
 
     async def publish(self, lease: RunLease, dest: Destination, digest: Digest) -> list[PartState]:
         """Post the digest's parts not yet sent; replies go in the thread of part 0.

@@ -193,7 +193,7 @@ class DigestRunner:
         log.error("digest %s to %s failed: %s", claim.digest_key, settings.key, exc)
         if not exc.retryable:
             paused = await self._destinations.record_permanent_failure(
-                settings.key, str(exc), pause_after=self._pause_after, now=now
+                settings.key, str(exc), pause_after=self._pause_after, now=now, code=exc.error_code
             )
             if paused:
                 await self._alerts.destination_paused(

@@ -69,6 +69,9 @@ class DestinationStateRow(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     pause_reason: Mapped[str] = mapped_column(Text, default="")
+    pause_code: Mapped[str | None] = mapped_column(Text, nullable=True)  # pausetext_0001
+    """The platform's error code that paused it (`ErrorCode`, `code:detail`), said again as
+    advice in the reader's language; None: paused by hand, with no code, or before."""
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

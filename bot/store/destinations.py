@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.digest.build import Backfill
 from bot.digest.settings import DestinationSettings, Origin
-from bot.models import Destination, Layout, Platform
+from bot.models import Destination, ErrorCode, Layout, Platform
 from bot.store.delivery_schema import DestinationRow, DestinationStateRow
 
 __all__ = ["DestinationState", "SqlDestinationStore"]
@@ -26,6 +26,9 @@ class DestinationState:
     consecutive_failures: int = 0
     paused: bool = False
     pause_reason: str = ""
+    """The platform's reason in English (logs), said where the code has no advice."""
+    pause_code: ErrorCode | None = None
+    """The platform's error code that paused it (None: by hand, no code, or a row from before)."""
 
 
 def _settings(row: DestinationRow) -> DestinationSettings:
@@ -85,8 +88,9 @@ class SqlDestinationStore:
             row = await session.get(DestinationStateRow, key)
         if row is None:
             return DestinationState()
+        code = ErrorCode.parse(row.pause_code) if row.paused and row.pause_code else None
         return DestinationState(
-            row.started, row.start_day, row.consecutive_failures, row.paused, row.pause_reason
+            row.started, row.start_day, row.consecutive_failures, row.paused, row.pause_reason, code
         )
 
     async def start(self, key: str, start_day: date | None, now: datetime) -> date | None:
@@ -112,6 +116,7 @@ class SqlDestinationStore:
             consecutive_failures=0,
             paused=False,
             pause_reason="",
+            pause_code=None,
             updated_at=now,
         )
 
@@ -131,9 +136,16 @@ class SqlDestinationStore:
         await self._update(key, now, consecutive_failures=0)
 
     async def record_permanent_failure(
-        self, key: str, reason: str, *, pause_after: int, now: datetime
+        self,
+        key: str,
+        reason: str,
+        *,
+        pause_after: int,
+        now: datetime,
+        code: ErrorCode | None = None,
     ) -> bool:
-        """Count a permanent failure; True when this one paused the destination."""
+        """Count a permanent failure; True when this one paused the destination, keeping its
+        English `reason` and the platform's `code` (said again as advice when shown)."""
         async with self._sessions() as session, session.begin():
             row = await session.get(DestinationStateRow, key, with_for_update=True)
             if row is None:
@@ -144,11 +156,17 @@ class SqlDestinationStore:
             if row.paused or row.consecutive_failures < pause_after:
                 return False
             row.paused, row.pause_reason = True, reason[:2000]
+            row.pause_code = str(code)[:500] if code is not None else None
             return True
 
     async def set_paused(self, key: str, paused: bool, reason: str, now: datetime) -> None:
-        """Pause or resume a destination by hand; resuming clears the failure count."""
-        values: dict[str, object] = {"paused": paused, "pause_reason": reason if paused else ""}
+        """Pause or resume a destination by hand (no platform code); resuming clears the
+        failure count."""
+        values: dict[str, object] = {
+            "paused": paused,
+            "pause_reason": reason if paused else "",
+            "pause_code": None,
+        }
         if not paused:
             values["consecutive_failures"] = 0
         await self._update(key, now, **values)

@@ -248,7 +248,7 @@ class PersonalDigests:
         log.error("DM digest %s to %s failed: %s", claim.digest_key, dest.key, exc)
         if not exc.retryable:
             await self._destinations.record_permanent_failure(
-                dest.key, str(exc), pause_after=PAUSE_AFTER, now=now
+                dest.key, str(exc), pause_after=PAUSE_AFTER, now=now, code=exc.error_code
             )
             person = _person_of_key(dest.key)
             if self.on_unreachable is not None and person is not None:

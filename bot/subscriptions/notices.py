@@ -8,7 +8,9 @@ reacted to subscribe); otherwise, or when that fails, the notice waits for the p
 `/paper` and is said then, privately, with that answer. Either way it is said once: it is
 marked told in the same statement that reads it, and untold again when saying it failed (so
 a failed send never loses it). Asking for DMs again (`subscribe`, `cadence`) or
-`unsubscribe all` clears it, so a later failure is told again.
+`unsubscribe all` clears it, so a later failure is told again. The notice says the platform's
+advice for the error code the pause kept, in the person's language (`PauseAdvice`); the stored
+English reason where there is none.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.delivery.advice import PauseAdvice
 from bot.digest.personal import Person
 from bot.models import Platform
 from bot.ports import Clock
-from bot.replies import MessageView, Reply, msg
+from bot.replies import MessageView, Reply, Text, msg
 from bot.store.dm_notices import SqlDmNotices
 from bot.store.subscriptions import SqlSubscriptionStore
 
@@ -34,7 +37,7 @@ Say = Callable[[Reply], Awaitable[bool]]
 """Say `reply` privately to the person just answered; True when it was said."""
 
 
-def notice_reply(reason: str, locale: str) -> Reply:
+def notice_reply(reason: str | Text, locale: str) -> Reply:
     """The private message saying why DMs stopped and how to get them again."""
     view = MessageView(lines=(msg("subs.dm_unreachable", reason=reason),))
     return Reply(view, ephemeral=True, locale=locale)
@@ -44,9 +47,14 @@ class DmNotices:
     """Records DM failures and says each once, at once where a platform can."""
 
     def __init__(
-        self, notices: SqlDmNotices, subscriptions: SqlSubscriptionStore, clock: Clock
+        self,
+        notices: SqlDmNotices,
+        subscriptions: SqlSubscriptionStore,
+        clock: Clock,
+        pauses: PauseAdvice | None = None,
     ) -> None:
         self._notices, self._subs, self._clock = notices, subscriptions, clock
+        self._pauses = pauses
         self._tellers: dict[Platform, TellNow] = {}
 
     def tell_with(self, platform: Platform, tell: TellNow) -> None:
@@ -63,7 +71,8 @@ class DmNotices:
         if tell is None or channel is None:
             return
         plan = await self._subs.plan(person)
-        reply = notice_reply(reason, plan.locale if plan is not None else "ko")
+        said = await self._reason(person, reason)
+        reply = notice_reply(said, plan.locale if plan is not None else "ko")
         try:
             told = await tell(person, channel, reply)
         except Exception:  # boundary: the next /paper says it instead
@@ -82,10 +91,16 @@ class DmNotices:
             return
         said = False
         try:
-            said = await say(notice_reply(reason, locale))
+            said = await say(notice_reply(await self._reason(person, reason), locale))
         finally:
             if not said:
                 await self._notices.release(person, claimed_at)
+
+    async def _reason(self, person: Person, stored: str) -> Text | str:
+        """The advice for the code that paused the person's DM, else the stored reason."""
+        if self._pauses is None:
+            return stored
+        return await self._pauses.reason(person.destination(), stored)
 
     async def _home(self, person: Person) -> str | None:
         """The channel of the person's latest 🔔 subscription (a DM's is not a channel)."""

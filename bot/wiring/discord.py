@@ -309,12 +309,13 @@ class DiscordPlatform:
 
     def route(self, app: App) -> Route:
         """The Discord renderer and `DiscordTransport` (which waits for the login to send)."""
+        from adapters.discord.errors import advice_for
         from adapters.discord.transport import DiscordTransport
         from bot.app import renderer_for
         from bot.delivery.publisher import Route
 
         self._transport = DiscordTransport(self._http, self.logged_in)
-        return Route(renderer_for(Platform.DISCORD), self._transport)
+        return Route(renderer_for(Platform.DISCORD), self._transport, advice_for)
 
     def mount(self, web_app: web.Application) -> None:
         """Discord needs no HTTP route: interactions come over the gateway."""

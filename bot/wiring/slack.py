@@ -117,6 +117,7 @@ class SlackPlatform:
 
     def route(self, app: App) -> Route:
         """Slack's renderer and transport (the delivery routes hold them)."""
+        from adapters.slack.errors import advice_for
         from adapters.slack.transport import SlackTransport
         from bot.app import renderer_for
         from bot.delivery.publisher import Route
@@ -124,7 +125,7 @@ class SlackPlatform:
         self._app = app
         self._ensure_bolt()
         renderer = renderer_for(Platform.SLACK, self._templates_dir)
-        return Route(renderer, SlackTransport(self._client_for))
+        return Route(renderer, SlackTransport(self._client_for), advice_for)
 
     def mount(self, web_app: web.Application) -> None:
         """`/slack/events` (and `/slack/install`, `/slack/oauth_redirect` with OAuth) on the

@@ -1,0 +1,161 @@
+"""The notice telling a person why their DM digest stopped says the platform's advice for the
+code that paused it, in the person's language, with that platform's markup; a pause without a
+code says the stored English reason as before (real stores, both engines; the adapters'
+classification of the platform's own error)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+
+import discord
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from adapters.discord import errors as discord_errors
+from adapters.slack import errors as slack_errors
+from bot.app import App
+from bot.delivery.advice import PauseAdvice
+from bot.delivery.publisher import Route
+from bot.delivery.service import Delivery, build_delivery
+from bot.digest.personal import DeliveryPlan, Person
+from bot.errors import DeliveryError
+from bot.models import Platform
+from bot.replies import Reply
+from bot.store.dm_notices import SqlDmNotices
+from bot.store.subscriptions import SqlSubscriptionStore
+from bot.subscriptions.notices import DmNotices
+from tests.formatters.renderers import RENDERERS
+from tests.support.clock import FixedClock
+from tests.support.renderer import ListRenderer
+from tests.support.transport import RecordingTransport
+
+SLACK_PERSON = Person(Platform.SLACK, "T1", "U2")
+DISCORD_PERSON = Person(Platform.DISCORD, "9", "42")
+
+
+def _slack_refusal() -> DeliveryError:
+    response = AsyncSlackResponse(
+        client=None,  # type: ignore[arg-type]
+        http_verb="POST",
+        api_url="https://slack.com/api/conversations.open",
+        req_args={},
+        data={"ok": False, "error": "cannot_dm_bot"},
+        headers={},
+        status_code=200,
+    )
+    exc = SlackApiError("cannot_dm_bot", response)
+    error = slack_errors.delivery_error(exc, SLACK_PERSON.destination())
+    assert error is not None
+    return error
+
+
+def _discord_refusal() -> DeliveryError:
+    response = SimpleNamespace(status=403, reason="Forbidden")
+    exc = discord.HTTPException(response, {"code": 50007, "message": "Cannot send messages"})
+    error = discord_errors.delivery_error(exc, "@42", discord_errors.Action.DM)
+    assert error is not None
+    return error
+
+
+def _delivery(app: App, clock: FixedClock) -> Delivery:
+    routes = {
+        Platform.SLACK: Route(ListRenderer(), RecordingTransport(), slack_errors.advice_for),
+        Platform.DISCORD: Route(ListRenderer(), RecordingTransport(), discord_errors.advice_for),
+    }
+    return build_delivery(app.engine, routes=routes, clock=clock)
+
+
+def _notices(app: App, clock: FixedClock, delivery: Delivery) -> DmNotices:
+    pauses = PauseAdvice(delivery.destinations, delivery.publisher)
+    return DmNotices(SqlDmNotices(app.engine), SqlSubscriptionStore(app.engine), clock, pauses)
+
+
+def _text(platform: Platform, reply: Reply) -> str:
+    payload = RENDERERS[platform].render_reply(reply)
+    if platform is Platform.DISCORD:
+        return str(payload.to_json()["embeds"][0]["description"])
+    return "\n".join(b["text"]["text"] for b in payload.blocks if b["type"] == "section")
+
+
+async def _pending(notices: DmNotices, person: Person, locale: str) -> Reply:
+    said: list[Reply] = []
+
+    async def say(reply: Reply) -> bool:
+        said.append(reply)
+        return True
+
+    await notices.say_pending(person, locale, say)
+    (reply,) = said
+    return reply
+
+
+@pytest.mark.parametrize(
+    ("person", "refusal", "locale", "says"),
+    [
+        (DISCORD_PERSON, _discord_refusal, "ko", "<@42> (42) 사용자가 봇의 DM을 받지 않습니다"),
+        (DISCORD_PERSON, _discord_refusal, "en", "<@42> (42) does not accept DMs from paperbot"),
+        (SLACK_PERSON, _slack_refusal, "ko", "@U2 은(는) 봇이라 DM을 받을 수 없습니다"),
+        (SLACK_PERSON, _slack_refusal, "en", "@U2 is a bot, and bots cannot be sent DMs"),
+    ],
+    ids=["discord-ko", "discord-en", "slack-ko", "slack-en"],
+)
+async def test_the_notice_says_the_platforms_advice_in_the_persons_language(
+    app: App,
+    clock: FixedClock,
+    person: Person,
+    refusal: Callable[[], DeliveryError],
+    locale: str,
+    says: str,
+) -> None:
+    error = refusal()
+    delivery = _delivery(app, clock)
+    await delivery.destinations.record_permanent_failure(
+        person.key, str(error), pause_after=1, now=clock.now(), code=error.error_code
+    )
+    notices = _notices(app, clock, delivery)
+    await notices.failed(person, str(error))
+    shown = _text(person.platform, await _pending(notices, person, locale))
+    assert says in shown, shown
+    assert str(error) not in shown  # the English reason is the log's
+    assert ("📭 DM 다이제스트를" if locale == "ko" else "📭 Your DM digest") in shown
+
+
+async def test_slack_tells_at_once_in_the_persons_language(app: App, clock: FixedClock) -> None:
+    error = _slack_refusal()
+    delivery = _delivery(app, clock)
+    await SqlSubscriptionStore(app.engine).add(
+        SLACK_PERSON,
+        ["tag:rl"],
+        "reaction:slack:T1:C1:1.2",
+        now=clock.now(),
+        plan=DeliveryPlan(locale="en"),
+    )
+    await delivery.destinations.record_permanent_failure(
+        SLACK_PERSON.key, str(error), pause_after=1, now=clock.now(), code=error.error_code
+    )
+    notices = _notices(app, clock, delivery)
+    told: list[tuple[str, Reply]] = []
+
+    async def tell(_person: Person, channel: str, reply: Reply) -> bool:
+        told.append((channel, reply))
+        return True
+
+    notices.tell_with(Platform.SLACK, tell)
+    await notices.failed(SLACK_PERSON, str(error))
+    ((channel, reply),) = told
+    assert channel == "C1" and reply.locale == "en"
+    assert "@U2 is a bot, and bots cannot be sent DMs" in _text(Platform.SLACK, reply)
+
+
+async def test_a_pause_without_a_code_says_the_stored_reason(app: App, clock: FixedClock) -> None:
+    delivery = _delivery(app, clock)
+    reason = "Discord HTTP 403 code 0: nobody knows"
+    await delivery.destinations.record_permanent_failure(
+        DISCORD_PERSON.key, reason, pause_after=1, now=clock.now()
+    )
+    notices = _notices(app, clock, delivery)
+    await notices.failed(DISCORD_PERSON, reason)
+    shown = _text(Platform.DISCORD, await _pending(notices, DISCORD_PERSON, "ko"))
+    assert "nobody knows" in shown and "📭 DM 다이제스트를" in shown, shown
