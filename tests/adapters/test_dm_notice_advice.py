@@ -159,3 +159,15 @@ async def test_a_pause_without_a_code_says_the_stored_reason(app: App, clock: Fi
     await notices.failed(DISCORD_PERSON, reason)
     shown = _text(Platform.DISCORD, await _pending(notices, DISCORD_PERSON, "ko"))
     assert "nobody knows" in shown and "📭 DM 다이제스트를" in shown, shown
+
+
+async def test_asking_for_dms_again_leaves_no_code_behind(app: App, clock: FixedClock) -> None:
+    error = _discord_refusal()
+    delivery = _delivery(app, clock)
+    await delivery.destinations.record_permanent_failure(
+        DISCORD_PERSON.key, str(error), pause_after=1, now=clock.now(), code=error.error_code
+    )
+    assert (await delivery.destinations.state(DISCORD_PERSON.key)).pause_code is not None
+    assert await SqlSubscriptionStore(app.engine).resume_dm(DISCORD_PERSON)
+    state = await delivery.destinations.state(DISCORD_PERSON.key)
+    assert not state.paused and state.pause_code is None
