@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.aiosqlite import dialect as aiosqlite_dialect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.errors import ConfigError
 from bot.settings import default_database_url
+from bot.store.sqlite_gate import GatedConnection, gate_for
 
 __all__ = ["database_error", "make_engine", "normalize_database_url"]
 
+BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for another's write lock
 PG_CONNECT_TIMEOUT = 10.0  # seconds; asyncpg's own default (60 s) reads as a hang
 
 
@@ -70,12 +75,34 @@ def make_engine(raw_url: URL | str | None = None, **pool: Any) -> AsyncEngine:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise database_error(url, "cannot create the database folder", exc) from None
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **pool)
+        engine = create_async_engine(url, async_creator=_sqlite_connector(url), **pool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
         url, pool_pre_ping=True, connect_args={"timeout": PG_CONNECT_TIMEOUT}, **pool
     )
+
+
+def _sqlite_connector(url: URL) -> Callable[[], Awaitable[aiosqlite.Connection]]:
+    """aiosqlite connections as SQLAlchemy would open them, behind the file's `WriteGate`
+    (`bot.store.sqlite_gate`: this process's writers take turns instead of polling)."""
+    args, params = aiosqlite_dialect().create_connect_args(url)
+    params.setdefault("timeout", BUSY_TIMEOUT)
+    database = str(args[0])
+    gated = database != ":memory:" and not params.get("uri")
+    gate = gate_for(database, BUSY_TIMEOUT) if gated else None
+
+    async def connect() -> aiosqlite.Connection:
+        def opened() -> sqlite3.Connection:
+            return sqlite3.connect(database, **params)
+
+        connection = (
+            GatedConnection(opened, gate) if gate is not None else aiosqlite.Connection(opened, 64)
+        )
+        connection._thread.daemon = True  # as SQLAlchemy does: a lost one never holds the exit
+        return await connection
+
+    return connect
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -84,7 +111,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
     except sqlite3.DatabaseError:
         cursor.close()
         raise
