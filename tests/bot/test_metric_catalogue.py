@@ -4,6 +4,7 @@ recorded with: a metric added without its declaration fails here, not silently a
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from bot.metrics import CATALOGUE, GAUGES, Kind
@@ -84,3 +85,28 @@ def test_counters_end_in_total_labels_are_sorted_and_no_name_is_both_kinds() -> 
         assert spec.name.endswith("_total") == (spec.kind is Kind.COUNTER), spec.name
         assert list(spec.labels) == sorted(spec.labels), spec.name
     assert not set(CATALOGUE) & set(GAUGES)
+
+
+ROW = re.compile(r"^\| `(paperbot_\w+)` \| (\w+) \|([^|]*)\|", flags=re.MULTILINE)
+
+
+def _readme_series() -> dict[str, tuple[str, frozenset[str]]]:
+    """The README's metrics table: name → (type, label names)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("\n### Metrics\n")
+    table = readme[start : readme.index("\n### ", start + 1)]
+    return {
+        name: (kind, frozenset(re.findall(r"`(\w+)`", cells)))
+        for name, kind, cells in ROW.findall(table)
+    }
+
+
+def test_the_readme_table_is_the_catalogue_with_its_kinds_and_labels() -> None:
+    """Both ways: every declared series is in the README with its type and labels, and the
+    README names no series the code does not serve."""
+    documented = _readme_series()
+    declared = {n: (s.kind.value, frozenset(s.labels)) for n, s in CATALOGUE.items()}
+    assert {n: v for n, v in documented.items() if n in CATALOGUE} == declared
+    assert {n: v[0] for n, v in documented.items() if n not in CATALOGUE} == dict.fromkeys(
+        GAUGES, "gauge"
+    )
