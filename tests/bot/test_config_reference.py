@@ -1,13 +1,20 @@
 """The configuration reference is the settings model: the README's tables and
-`config/.env.example` name every variable and key it reads, and nothing else."""
+`config/.env.example` name every variable and key it reads, and nothing else, and the README
+gives each its declared default (and says which variables are secret)."""
 
 from __future__ import annotations
 
+import json
 import re
+from enum import Enum
 from pathlib import Path
+from typing import Any, get_args
+
+from pydantic_core import PydanticUndefined
 
 from bot.cli_config import all_variables
-from bot.delivery.config import file_keys
+from bot.delivery.config import _File, file_keys
+from bot.settings import Settings, extra_of
 
 ROOT = Path(__file__).resolve().parents[2]
 VARIABLE_NAME = re.compile(r'"((?:DATABASE_URL|PAPERBOT_|SLACK_|DISCORD_)[A-Z0-9_]*)"')
@@ -33,6 +40,56 @@ def test_the_readme_names_every_variable_and_nothing_else() -> None:
 def test_the_readme_names_every_config_file_key_and_nothing_else() -> None:
     named = _first_cells(_section("Configuration"), r"[a-z_]+(?:\[\])?\.[a-z_]+")
     assert named == file_keys()
+
+
+def _rows(pattern: str) -> dict[str, tuple[str, str]]:
+    """The Configuration tables' rows whose first cell matches: name → (default, meaning), the
+    default without its backticks."""
+    rows = re.findall(
+        rf"^\| `({pattern})` \| ([^|]*) \| (.*) \|$", _section("Configuration"), re.MULTILINE
+    )
+    return {name: (default.replace("`", ""), meaning) for name, default, meaning in rows}
+
+
+def test_the_readme_gives_each_variable_its_declared_default_and_secrecy() -> None:
+    rows = _rows(r"[A-Z][A-Z0-9_]+")
+    assert {name: rows[name][0] for name, *_ in all_variables()} == {
+        name: default for name, default, _meaning, _secret in all_variables()
+    }
+    assert {name for name, (_, meaning) in rows.items() if meaning.startswith("secret: ")} == {
+        name for name, _default, _meaning, secret in all_variables() if secret
+    }
+
+
+def _shown(value: Any) -> str | None:
+    """A model default as the README writes it; None: a prose default (no value)."""
+    if value is PydanticUndefined:
+        return "(required)"
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False)
+    text = value.value if isinstance(value, Enum) else str(value)
+    return text or '""'
+
+
+def test_the_readme_gives_each_config_file_key_its_default() -> None:
+    declared = {
+        f"service.{name}": str(extra_of(Settings.model_fields[name])["default"])
+        for name in Settings.file_fields()
+    }
+    for table, info in _File.model_fields.items():
+        model: Any = next(iter(get_args(info.annotation)), info.annotation)
+        suffix = "[]" if table == "destinations" else ""
+        for name, field in getattr(model, "model_fields", {}).items():
+            declared[f"{table}{suffix}.{name}"] = _shown(field.default)
+    rows = _rows(r"[a-z_]+(?:\[\])?\.[a-z_]+")
+    documented = {key: rows[key][0] for key, shown in declared.items() if shown is not None}
+    assert documented == {key: shown for key, shown in declared.items() if shown is not None}
 
 
 def test_the_env_example_lists_every_variable_with_a_comment_and_no_value() -> None:
