@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import aiohttp
 import aiohttp.web
@@ -69,6 +70,33 @@ async def test_endpoints() -> None:
         assert scraped.names() & {"python_info", "python_gc_collections_total"}
     finally:
         await server.stop()
+
+
+async def test_a_check_that_hangs_fails_within_its_bound_and_is_named() -> None:
+    health = HealthRegistry(timeout=0.2)
+
+    async def hangs() -> bool:
+        await asyncio.Event().wait()
+        return True
+
+    async def answers() -> bool:
+        return True
+
+    health.add("database", answers)
+    health.add("slack", hangs)
+    server = HttpServer(health, PrometheusMetrics())
+    port = await server.start("127.0.0.1", 0)
+    try:
+        async with asyncio.timeout(5):  # the bound ended it, not the test's limit
+            status, body = await _get(port, "/readyz")
+    finally:
+        await server.stop()
+    assert status == 503
+    assert json.loads(body) == {
+        "ready": False,
+        "failing": ["slack"],
+        "checks": {"database": True, "slack": False},
+    }
 
 
 async def test_a_taken_port_is_an_oserror() -> None:
