@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -200,6 +201,32 @@ async def test_service_posts_scheduled_digests_once_and_stops_on_sigterm(
     assert len(exported.out.splitlines()) == 41
     # A restart that posts only what is new (exact counts) is pinned in
     # tests/bot/scheduling/test_processes.py (test_a_restarted_process_posts_what_is_new...).
+
+
+async def test_a_taken_port_costs_the_endpoints_not_the_bot(
+    seeds_dir: Path, tmp_path: Path
+) -> None:
+    """Another program holds the HTTP port: a warning names it and the bot serves on, digest and
+    all, then stops cleanly."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        log = tmp_path / "bot.log"
+        process = await _start(
+            "--notes-dir", str(seeds_dir), "--database-url", f"sqlite:///{tmp_path / 'db'}",
+            "--config", str(_config(tmp_path, "")), "--http", f"127.0.0.1:{taken}", log=log,
+        )  # fmt: skip
+        assert process.stdout is not None
+        shown = await _read_until(process.stdout, NEWEST_LAST_ID)
+        warned = await _logged(log, r"health and metrics endpoints off: cannot listen on [^\n]*")
+        assert f"127.0.0.1:{taken}" in warned.group(0)
+        assert process.returncode is None  # still serving
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            await process.communicate()
+    assert process.returncode == 0, log.read_text()[-2000:]
+    assert NEWEST_LAST_ID in shown
 
 
 async def test_bad_config_stops_before_anything_runs(database_url: str, tmp_path: Path) -> None:
