@@ -240,11 +240,9 @@ def describe(
     for factory in factories:
         for variable in factory.variables:
             raw = environ.get(variable.name, "").strip()
-            if variable.secret:
-                shown = "<set>" if raw else "<unset>"
-            else:
-                shown = _toml(raw) if raw else "<unset>"
-            lines.append(f"{variable.name} = {shown}")
+            value = raw or (None if variable.default == "(none)" else variable.default)
+            shown = ("<set>" if raw else "<unset>") if variable.secret else _toml(value)
+            lines.append(f"{variable.name} = {shown}  # {'environment' if raw else 'default'}")
     lines += ["", "[platforms]", 'console = "on"']
     for factory in factories:
         platform = active.get(factory.platform)
@@ -289,7 +287,7 @@ def describe(
 def _toml(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):
+    if isinstance(value, int | float):
         return str(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml(v) for v in value) + "]"

@@ -3,10 +3,12 @@ environment over the config file. Each case runs the real `paperbot` in a subpro
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from bot.cli_config import all_variables
 from tests.support.cli import REPO_ROOT, CliResult, run_cli
 
 SECRETS = {
@@ -120,6 +122,12 @@ async def test_a_good_configuration_is_printed_with_secrets_as_set(tmp_path: Pat
     for name in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "DISCORD_BOT_TOKEN"):
         assert f"{name} = <set>" in result.out
     assert "SLACK_CLIENT_SECRET = <unset>" in result.out
+    variables = result.out.split("[environment]", 1)[1].split("\n[platforms]", 1)[0]
+    sources = re.findall(r"^([A-Z_]+) = .*  # (environment|config file|default)$", variables, re.M)
+    assert [name for name, _ in sources] == [name for name, *_ in all_variables()]  # each, once
+    assert "SLACK_BOT_TOKEN = <set>  # environment" in variables
+    assert 'SLACK_API_BASE_URL = "https://slack.com/api/"  # default' in variables  # filled in
+    assert "PAPERBOT_SHUTDOWN_TIMEOUT = 10.0  # default" in variables  # a number, as in TOML
     assert 'DATABASE_URL = "postgresql://bot:***@127.0.0.1:1/papers"  # environment' in result.out
     assert 'slack = "on: SlackSettings(single, api https://slack.com/api/)"' in result.out
     assert 'discord = "on: ' in result.out
