@@ -259,10 +259,8 @@ def describe(
         f"max_attempts = {delivery.max_attempts}",
         f"max_parallel_runs = {_toml(delivery.max_parallel_runs or 'sized from the pool')}",
         "",
-        "[subscriptions]",
-        f"emoji = {_toml(list(delivery.subscribe_emoji))}",
-        f"reconcile_days = {delivery.subscriptions.reconcile_days}",
-        f"confirm_window_seconds = {delivery.subscriptions.confirm_window_seconds}",
+        "[subscriptions]",  # each key of its table model: a new one is printed too
+        *(f"{key} = {_toml(value)}" for key, value in delivery.subscriptions),
     ]
     for declared in delivery.destinations:
         dest = declared.destination

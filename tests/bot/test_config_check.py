@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli_config import all_variables
+from bot.delivery.config import file_keys
 from tests.support.cli import REPO_ROOT, CliResult, run_cli
 
 SECRETS = {
@@ -111,6 +112,10 @@ async def test_every_problem_is_listed_not_only_the_first(tmp_path: Path) -> Non
     assert all(line.startswith("paperbot: ") for line in result.err.strip().splitlines())
 
 
+KEYED = {"destinations[].platform", "destinations[].workspace", "destinations[].channel"}
+"""Printed as each destination's key, `[[destinations]]  # console:local:t`."""
+
+
 async def test_a_good_configuration_is_printed_with_secrets_as_set(tmp_path: Path) -> None:
     body = (
         CONSOLE
@@ -128,6 +133,13 @@ async def test_a_good_configuration_is_printed_with_secrets_as_set(tmp_path: Pat
     assert "SLACK_BOT_TOKEN = <set>  # environment" in variables
     assert 'SLACK_API_BASE_URL = "https://slack.com/api/"  # default' in variables  # filled in
     assert "PAPERBOT_SHUTDOWN_TIMEOUT = 10.0  # default" in variables  # a number, as in TOML
+    tables = {head.split("]")[0].strip("[]"): body for head, body in (
+        part.split("\n", 1) for part in result.out.split("\n[")[1:]
+    )}  # fmt: skip
+    for key in file_keys():  # every key of the file, with its default filled in
+        table, name = key.replace("[]", "").split(".")
+        if table != "service" and key not in KEYED:  # `[service]`: its variables, above
+            assert re.search(rf"^{name} = \S", tables[table], re.M), (key, tables[table])
     assert 'DATABASE_URL = "postgresql://bot:***@127.0.0.1:1/papers"  # environment' in result.out
     assert 'slack = "on: SlackSettings(single, api https://slack.com/api/)"' in result.out
     assert 'discord = "on: ' in result.out
