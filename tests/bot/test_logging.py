@@ -114,6 +114,28 @@ def test_which_values_are_secret() -> None:
 
 
 @pytest.mark.parametrize(
+    "name",
+    ["github_token", "Db_Password", "SMTP_PASSWD", "GOOGLE_CREDENTIALS", "stripe_api_key"],
+)
+def test_secret_looking_names_are_hidden_in_any_case(name: str) -> None:
+    settings = {"PAPERBOT_NOTES_DIR": "notes-dir", "KEY_LAYOUT": "dvorak", "MONKEYS": "three"}
+    assert secret_values({name: "a-hidden-value", **settings}) == ["a-hidden-value"]
+
+
+def test_a_line_with_an_exception_carries_its_traceback(restore_logging: None) -> None:
+    stream = io.StringIO()
+    configure_logging(0, stream=stream, environ={})
+    try:
+        raise ValueError("broken on purpose")
+    except ValueError:
+        logging.getLogger("paperbot.test").exception("it failed")
+    (line,) = (json.loads(text) for text in lines(stream))
+    assert line["message"] == "it failed" and line["level"] == "error"
+    assert line["exception"].startswith("Traceback (most recent call last):")
+    assert line["exception"].endswith("ValueError: broken on purpose")
+
+
+@pytest.mark.parametrize(
     ("chosen", "stream"),
     [("text", io.StringIO()), ("json", Terminal()), ("auto", Terminal()), ("auto", io.StringIO())],
     ids=["text-off-a-terminal", "json-on-a-terminal", "auto-terminal", "auto-pipe"],
