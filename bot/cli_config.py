@@ -209,8 +209,14 @@ def run_config_check(args: argparse.Namespace, environ: Mapping[str, str]) -> in
     from bot.wiring.registry import PLATFORM_FACTORIES
 
     configuration = load_configuration(environ, args.config)
+    if args.database_url != configuration.settings.database_url:  # `--database-url` given
+        settings = configuration.settings.model_copy(update={"database_url": args.database_url})
+        configuration = replace(configuration, settings=settings)
+        given = frozenset({"database_url"})
+    else:
+        given = frozenset()
     write = sys.stdout.write
-    for line in describe(configuration, environ, PLATFORM_FACTORIES):
+    for line in describe(configuration, environ, PLATFORM_FACTORIES, given):
         write(line + "\n")
     return 0
 
@@ -219,8 +225,10 @@ def describe(
     configuration: Configuration,
     environ: Mapping[str, str],
     factories: tuple[PlatformFactory, ...],
+    given: frozenset[str] = frozenset(),
 ) -> list[str]:
-    """The effective configuration as TOML-like lines; secrets only as `<set>`/`<unset>`."""
+    """The effective configuration as TOML-like lines; secrets only as `<set>`/`<unset>`.
+    `given`: the settings a command-line option set."""
     settings = configuration.settings
     lines = [
         "# paperbot config check: the configuration is valid",
@@ -231,8 +239,10 @@ def describe(
     for key, field in Settings.model_fields.items():
         name = str(field.validation_alias)
         value = getattr(settings, key)
-        source = "environment" if environ.get(name, "").strip() else (
-            "config file" if key in settings.model_fields_set else "default"
+        source = "command line" if key in given else (
+            "environment" if environ.get(name, "").strip() else (
+                "config file" if key in settings.model_fields_set else "default"
+            )
         )  # fmt: skip
         shown = _database(value) if extra_of(field).get("url") else _toml(value)
         lines.append(f"{name} = {shown}  # {source}")

@@ -32,7 +32,9 @@ NO_PLATFORMS = {name: "" for name in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN",
 async def _check(
     tmp_path: Path, body: str | None = None, env: dict[str, str] | None = None
 ) -> CliResult:
-    args = ["config", "check", "--database-url", f"sqlite:///{tmp_path / 'db.sqlite3'}"]
+    args = ["config", "check"]
+    if "DATABASE_URL" not in (env or {}):  # the developer's own stays out
+        args += ["--database-url", f"sqlite:///{tmp_path / 'db.sqlite3'}"]
     if body is not None:
         path = tmp_path / "paperbot.toml"
         path.write_text(body, encoding="utf-8")
@@ -184,6 +186,16 @@ async def test_the_environment_overrides_the_file_and_file_paths_are_relative_to
     assert 'PAPERBOT_HTTP = "127.0.0.1:2222"  # environment' in overridden.out
     assert 'PAPERBOT_NOTES_DIR = "elsewhere"  # environment' in overridden.out
     assert f'PAPERBOT_TEMPLATES_DIR = "{folder / "tpl"}"  # config file' in overridden.out
+
+
+async def test_the_database_url_option_is_what_config_check_shows(tmp_path: Path) -> None:
+    """As `run` would use it: the option over the variable."""
+    given = f"sqlite:///{tmp_path / 'given.sqlite3'}"
+    env = {**NO_PLATFORMS, "DATABASE_URL": SECRETS["DATABASE_URL"]}
+    result = await run_cli("config", "check", "--database-url", given, env=env)
+    assert result.code == 0, result.err
+    assert f'DATABASE_URL = "{given}"  # command line' in result.out
+    assert not (tmp_path / "given.sqlite3").exists()
 
 
 async def test_ingest_reads_the_notes_folder_the_config_file_names(
