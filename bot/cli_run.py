@@ -424,13 +424,14 @@ async def _start_http(
     if address is None:
         return None
     host, port = address
+    at = f"[{host}]" if ":" in host else host  # as in a URL
     server = HttpServer(health, metrics, mounts=mounts)
     try:
         bound = await server.start(host, port)
     except OSError as exc:
-        log.warning("health and metrics endpoints off: cannot listen on %s:%d: %s", host, port, exc)
+        log.warning("health and metrics endpoints off: cannot listen on %s:%d: %s", at, port, exc)
         return None
-    log.info("health and metrics on http://%s:%d/", host, bound)
+    log.info("health and metrics on http://%s:%d/", at, bound)
     return server
 
 

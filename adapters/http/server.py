@@ -41,8 +41,10 @@ class HttpServer:
         return app
 
     async def start(self, host: str, port: int) -> int:
-        """Listen; returns the bound port. Raises OSError when the port is taken."""
-        listener = socket.create_server((host, port), reuse_port=False)
+        """Listen (an IPv6 address when `host` has a colon, `::1`); returns the bound port.
+        Raises OSError when the port is taken."""
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listener = socket.create_server((host, port), family=family, reuse_port=False)
         self._runner = web.AppRunner(self.application(), access_log=None)
         await self._runner.setup()
         await web.SockSite(self._runner, listener).start()

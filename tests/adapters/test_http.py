@@ -99,6 +99,20 @@ async def test_a_check_that_hangs_fails_within_its_bound_and_is_named() -> None:
     }
 
 
+async def test_an_ipv6_address_is_served() -> None:
+    """`[::1]:PORT`, as the settings allow."""
+    server = HttpServer(HealthRegistry(), PrometheusMetrics())
+    port = await server.start("::1", 0)
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://[::1]:{port}/healthz") as response,
+        ):
+            assert (response.status, await response.text()) == (200, "ok\n")
+    finally:
+        await server.stop()
+
+
 async def test_a_taken_port_is_an_oserror() -> None:
     first = HttpServer(HealthRegistry(), PrometheusMetrics())
     port = await first.start("127.0.0.1", 0)
