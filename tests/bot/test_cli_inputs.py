@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from bot.settings import http_address
 from tests.support.cli import REPO_ROOT, CliResult, run_cli
 from tests.support.databases import PG_ADMIN_URL, PostgresDatabases
 
@@ -43,6 +44,18 @@ async def test_bad_run_options_are_refused_before_anything_starts(
     result = await run_cli("run", option, value, "--database-url", url, limit=30)
     _refused(result, f"argument {option}: {value!r}", message)
     assert not database.exists()  # refused at parse time: nothing was opened
+
+
+@pytest.mark.parametrize(
+    ("value", "address"),
+    [("0.0.0.0:8080", ("0.0.0.0", 8080)), (":9000", ("127.0.0.1", 9000)),
+     ("[::1]:8080", ("::1", 8080)), ("localhost:0", ("localhost", 0)), ("off", None),
+     (" OFF ", None)],
+)  # fmt: skip
+def test_the_address_forms_the_readme_names_are_read(
+    value: str, address: tuple[str, int] | None
+) -> None:
+    assert http_address(value) == address
 
 
 async def test_a_bad_paperbot_http_setting_is_refused_naming_it(tmp_path: Path) -> None:
