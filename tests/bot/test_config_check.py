@@ -198,6 +198,19 @@ async def test_the_database_url_option_is_what_config_check_shows(tmp_path: Path
     assert not (tmp_path / "given.sqlite3").exists()
 
 
+async def test_other_commands_check_the_service_table_and_leave_the_rest_to_run(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "paperbot.toml"
+    config.write_text("[service]\nhttp = 8080\n[delivery]\nmax_atempts = 2\n", encoding="utf-8")
+    env = {**NO_PLATFORMS, "PAPERBOT_CONFIG": str(config)}
+    database = tmp_path / "db.sqlite3"
+    result = await run_cli("export", "--database-url", f"sqlite:///{database}", env=env)
+    _refused(result, f"{config}: service.http: Input should be a valid string (got 8080)")
+    assert "max_atempts" not in result.err  # the delivery tables are `run`'s to check
+    assert not database.exists()
+
+
 async def test_ingest_reads_the_notes_folder_the_config_file_names(
     tmp_path: Path, seeds_dir: Path
 ) -> None:
