@@ -42,6 +42,13 @@ async def _check(
     return await run_cli(*args, env={**NO_PLATFORMS, **(env or {})}, limit=60)
 
 
+def _named_config(tmp_path: Path, body: str) -> tuple[Path, dict[str, str]]:
+    """A config file with `body`, and an environment whose `PAPERBOT_CONFIG` names it."""
+    config = tmp_path / "paperbot.toml"
+    config.write_text(body, encoding="utf-8")
+    return config, {**NO_PLATFORMS, "PAPERBOT_CONFIG": str(config)}
+
+
 def _refused(result: CliResult, *needles: str) -> None:
     assert result.code == 2, (result.code, result.out, result.err)
     assert "Traceback" not in result.err, result.err
@@ -201,9 +208,7 @@ async def test_the_database_url_option_is_what_config_check_shows(tmp_path: Path
 async def test_other_commands_check_the_service_table_and_leave_the_rest_to_run(
     tmp_path: Path,
 ) -> None:
-    config = tmp_path / "paperbot.toml"
-    config.write_text("[service]\nhttp = 8080\n[delivery]\nmax_atempts = 2\n", encoding="utf-8")
-    env = {**NO_PLATFORMS, "PAPERBOT_CONFIG": str(config)}
+    config, env = _named_config(tmp_path, "[service]\nhttp = 8080\n[delivery]\nmax_atempts = 2\n")
     database = tmp_path / "db.sqlite3"
     result = await run_cli("export", "--database-url", f"sqlite:///{database}", env=env)
     _refused(result, f"{config}: service.http: Input should be a valid string (got 8080)")
@@ -214,9 +219,7 @@ async def test_other_commands_check_the_service_table_and_leave_the_rest_to_run(
 async def test_ingest_reads_the_notes_folder_the_config_file_names(
     tmp_path: Path, seeds_dir: Path
 ) -> None:
-    config = tmp_path / "paperbot.toml"
-    config.write_text(f'[service]\nnotes_dir = "{seeds_dir}"\n', encoding="utf-8")
-    env = {**NO_PLATFORMS, "PAPERBOT_CONFIG": str(config)}
+    _, env = _named_config(tmp_path, f'[service]\nnotes_dir = "{seeds_dir}"\n')
     result = await run_cli("ingest", "--database-url", f"sqlite:///{tmp_path / 'db'}", env=env)
     assert result.code == 0, result.err
     assert "added 41, updated 0" in result.out
@@ -257,9 +260,7 @@ async def test_the_shipped_example_passes_config_check(tmp_path: Path) -> None:
 async def test_the_glossary_the_config_file_names_is_the_one_searched_with(
     tmp_path: Path,
 ) -> None:
-    config = tmp_path / "paperbot.toml"
-    config.write_text('[service]\nglossary = "team-glossary.toml"\n', encoding="utf-8")
-    env = {**NO_PLATFORMS, "PAPERBOT_CONFIG": str(config)}
+    _, env = _named_config(tmp_path, '[service]\nglossary = "team-glossary.toml"\n')
     url = f"sqlite:///{tmp_path / 'db'}"
     missing = await run_cli("search", "tag:rlhf", "--database-url", url, env=env)
     _refused(missing, f"{tmp_path / 'team-glossary.toml'}: cannot read the glossary")
