@@ -20,7 +20,7 @@ from bot.delivery.config import DeliveryConfig, declared_config, parse_delivery_
 from bot.digest.settings import DestinationSettings, Origin
 from bot.errors import ConfigError, ConfigProblems
 from bot.models import Destination, Platform
-from bot.settings import Settings, config_path, extra_of, read_config_file
+from bot.settings import Settings, config_path, database_backend, extra_of, read_config_file
 
 if TYPE_CHECKING:
     from pydantic.fields import FieldInfo
@@ -210,6 +210,10 @@ def run_config_check(args: argparse.Namespace, environ: Mapping[str, str]) -> in
 
     configuration = load_configuration(environ, args.config)
     if args.database_url != configuration.settings.database_url:  # `--database-url` given
+        try:
+            database_backend(args.database_url)
+        except ValueError as exc:
+            raise ConfigProblems([f"--database-url: {exc} (value hidden)"]) from None
         settings = configuration.settings.model_copy(update={"database_url": args.database_url})
         configuration = replace(configuration, settings=settings)
         given = frozenset({"database_url"})

@@ -39,6 +39,7 @@ __all__ = [
     "URL",
     "Settings",
     "config_path",
+    "database_backend",
     "default_database_url",
     "extra_of",
     "http_address",
@@ -78,6 +79,35 @@ def paperbot_home(environ: Mapping[str, str] | None = None) -> Path:
 def default_database_url(home: Path | None = None) -> str:
     """The embedded default: SQLite at `<home>/data/paperbot.sqlite3`."""
     return f"sqlite:///{(home or paperbot_home()) / SQLITE_FILE}"
+
+
+def database_backend(raw: str) -> Literal["sqlite", "postgresql"]:
+    """Which database a URL names: the two paperbot runs on (`postgres://` is PostgreSQL).
+
+    Raises:
+        ValueError: not a URL, or another database; never showing the URL (it may hold a
+            password).
+    """
+    from sqlalchemy.engine import make_url  # here: `--version` and `--help` load no database code
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        backend = make_url(raw).get_backend_name()
+    except ArgumentError:
+        raise ValueError("not a database URL") from None
+    if backend == "sqlite":
+        return "sqlite"
+    if backend in {"postgresql", "postgres"}:
+        return "postgresql"
+    raise ValueError(f"unsupported database {backend!r}; use sqlite:///PATH or postgresql://...")
+
+
+def _checked_database_url(value: str) -> str:
+    database_backend(value)
+    return value
+
+
+DatabaseUrl = Annotated[str, AfterValidator(_checked_database_url)]
 
 
 def http_address(value: str) -> tuple[str, int] | None:
@@ -151,7 +181,7 @@ class Settings(BaseSettings):
 
     model_config = _Config(frozen=True, extra="forbid", validate_by_name=True, case_sensitive=True)
 
-    database_url: str = Field(
+    database_url: DatabaseUrl = Field(
         default_factory=lambda: default_database_url(paperbot_home(_ENVIRON.get(None))),
         validation_alias="DATABASE_URL",
         description="any SQLAlchemy URL for SQLite or PostgreSQL (`postgresql://user@host/db`);"

@@ -15,7 +15,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.errors import ConfigError
-from bot.settings import default_database_url
+from bot.settings import database_backend, default_database_url
 from bot.store.sqlite_gate import GatedConnection, gate_for
 
 __all__ = ["database_error", "make_engine", "normalize_database_url"]
@@ -31,17 +31,11 @@ def normalize_database_url(raw: str | None) -> URL:
     """
     raw = raw or default_database_url()
     try:
-        url = make_url(raw)
-    except ArgumentError:
-        raise ConfigError(f"DATABASE_URL: not a database URL: {_redact(raw)!r}") from None
-    backend = url.get_backend_name()
-    if backend == "sqlite":
-        return url.set(drivername="sqlite+aiosqlite")
-    if backend in {"postgresql", "postgres"}:
-        return url.set(drivername="postgresql+asyncpg")
-    raise ConfigError(
-        f"DATABASE_URL: unsupported database {backend!r}; use sqlite:///PATH or postgresql://..."
-    )
+        backend = database_backend(raw)
+    except ValueError as exc:
+        raise ConfigError(f"DATABASE_URL: {exc}: {_redact(raw)!r}") from None
+    driver = "sqlite+aiosqlite" if backend == "sqlite" else "postgresql+asyncpg"
+    return make_url(raw).set(drivername=driver)
 
 
 def database_error(url: URL, action: str, exc: BaseException) -> ConfigError:

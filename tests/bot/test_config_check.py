@@ -77,6 +77,11 @@ MISTAKES = [
      "PAPERBOT_HTTP: 'localhost:http' is not HOST:PORT with a port from 0 to 65535, or 'off'"),
     ("bad log format", None, {"PAPERBOT_LOG_FORMAT": "xml"},
      "PAPERBOT_LOG_FORMAT: Input should be 'auto', 'json' or 'text' (got 'xml')"),
+    ("unsupported database", None, {"DATABASE_URL": "mysql://u:pw-5ecret@h/db"},
+     "DATABASE_URL: unsupported database 'mysql'; use sqlite:///PATH or postgresql://..."
+     " (value hidden)"),
+    ("not a database URL", None, {"DATABASE_URL": "db-5ecret"},
+     "DATABASE_URL: not a database URL (value hidden)"),
     ("platform not on", CONSOLE.replace('"console"', '"slack"'), {},
      "destinations[0].platform: 'slack' needs Slack credentials in the environment: set "
      "SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN"),
@@ -203,6 +208,12 @@ async def test_the_database_url_option_is_what_config_check_shows(tmp_path: Path
     assert result.code == 0, result.err
     assert f'DATABASE_URL = "{given}"  # command line' in result.out
     assert not (tmp_path / "given.sqlite3").exists()
+
+
+async def test_a_database_url_option_run_would_refuse_is_refused(tmp_path: Path) -> None:
+    result = await run_cli("config", "check", "--database-url", "db-5ecret", env=NO_PLATFORMS)
+    _refused(result, "--database-url: not a database URL (value hidden)")
+    assert "5ecret" not in result.out + result.err
 
 
 async def test_other_commands_check_the_service_table_and_leave_the_rest_to_run(
