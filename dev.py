@@ -42,13 +42,13 @@ def _ensure_venv() -> None:
     STAMP.write_text(wanted)
 
 
-def _run(args: list[str]) -> int:
+def _run(args: list[str], cwd: Path | None) -> int:
     """The command's exit code, once it has ended. A Ctrl-C on the terminal reaches the command
     too (one process group) and it stops cleanly by itself, so this keeps waiting for it: left to
     `subprocess.run`, the interrupt would print this script's traceback and kill the command a
     quarter of a second later, in the middle of its clean stop. A SIGTERM sent to this script is
     passed on, so the command does not outlive it."""
-    with subprocess.Popen(args, cwd=ROOT) as child:
+    with subprocess.Popen(args, cwd=cwd) as child:
         signal.signal(signal.SIGTERM, lambda _signum, _frame: child.send_signal(signal.SIGTERM))
         while True:
             try:
@@ -71,7 +71,10 @@ def main(argv: list[str]) -> int:
         args = [python, "-m", "bot", "run", *rest]
     else:
         args = [python, "-m", "bot", *rest]
-    code = _run(args)
+    # pytest reads its settings from the clone; the bot's own defaults never depend on the
+    # working directory, so its commands run where they were typed and relative paths given to
+    # them (`--notes-dir mynotes`) mean what they mean in that shell
+    code = _run(args, ROOT if command == "test" else None)
     if command == "test" and code == NO_TESTS_COLLECTED:
         print(
             "dev.py: pytest ran no test (exit 5): check the paths, -k or -m given; "

@@ -65,3 +65,26 @@ async def test_a_stop_ends_the_bot_cleanly_through_dev_py(
     err = log.read_text()
     assert process.returncode == 0, err[-3000:]
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err[-3000:]
+
+
+async def test_a_relative_path_given_through_dev_py_means_the_callers_directory(
+    tmp_path: Path, seeds_dir: Path
+) -> None:
+    if not (VENV / ".paperbot-installed").exists():
+        pytest.skip("the suite is not running in a venv dev.py made (run it with dev.py test)")
+    notes = tmp_path / "mynotes"
+    notes.mkdir()
+    first = sorted(seeds_dir.glob("*.txt"))[0]
+    (notes / first.name).write_bytes(first.read_bytes())
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["PAPERBOT_VENV"] = str(VENV)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(REPO_ROOT / "dev.py"), "paperbot", "ingest", "mynotes",
+        "--database-url", f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        cwd=tmp_path, env=env, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    async with asyncio.timeout(120):
+        out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    assert first.name in out.decode() + err.decode()
