@@ -23,8 +23,16 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from bot.digest.build import Backfill
-from bot.digest.settings import DEFAULT_SCHEDULE, DEFAULT_TIMEZONE, DestinationSettings, Origin
-from bot.errors import ConfigProblems
+from bot.digest.filters import parse_tag_filter
+from bot.digest.settings import (
+    DEFAULT_SCHEDULE,
+    DEFAULT_TIMEZONE,
+    DestinationSettings,
+    Origin,
+    check_schedule,
+    check_timezone,
+)
+from bot.errors import ConfigError, ConfigProblems
 from bot.models import Destination, Layout, Platform
 from bot.settings import read_config_file
 
@@ -174,9 +182,31 @@ def _destinations(data: dict[str, Any], source: str, problems: list[str]) -> lis
             settings = _settings(_Destination.model_validate(entry))
         except ValidationError:
             found.append(None)
+            problems += [f"{source}: {p}" for p in _value_problems(entry, f"destinations[{index}]")]
             continue
         problems += [f"{source}: {p}" for p in settings.problems(f"destinations[{index}]")]
         found.append(settings)
+    return found
+
+
+def _value_problems(entry: object, where: str) -> list[str]:
+    """The value checks (schedule, time zone, filter) of a destination another key of which
+    failed validation: every problem is listed at once, not the next only after a fix."""
+    if not isinstance(entry, dict):
+        return []
+    found: list[str] = []
+    checks = (("schedule", check_schedule), ("timezone", check_timezone))
+    for key, check in checks:
+        if isinstance(value := entry.get(key), str):
+            try:
+                check(value, f"{where}.{key}")
+            except ConfigError as exc:
+                found.append(str(exc))
+    if isinstance(text := entry.get("filter"), str):
+        try:
+            parse_tag_filter(text)
+        except ConfigError as exc:
+            found.append(f"{where}.{exc}")
     return found
 
 

@@ -62,6 +62,16 @@ def test_errors_name_the_key(patch: dict[str, object], key: str) -> None:
         parse_delivery_config({"destinations": [raw]}, "paperbot.toml")
 
 
+def test_a_destination_with_a_wrong_type_still_has_its_values_checked() -> None:
+    raw = {"platform": "slack", "workspace": "T", "channel": "C", "enabled": "yes",
+           "timezone": "Mars/Base", "schedule": "every day", "filter": "author:kim"}  # fmt: skip
+    with pytest.raises(ConfigError) as caught:
+        parse_delivery_config({"destinations": [raw]}, "paperbot.toml")
+    lines = str(caught.value).splitlines()
+    for key in ("enabled", "timezone", "schedule", "filter"):
+        assert any(f"destinations[0].{key}" in line for line in lines), (key, lines)
+
+
 def test_duplicate_destination_is_an_error() -> None:
     raw = {"platform": "slack", "workspace": "T", "channel": "C"}
     with pytest.raises(ConfigError, match="declared twice"):
