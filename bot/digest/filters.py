@@ -1,13 +1,15 @@
 """The tag part of the search grammar, for destination filters.
 
 Only `tag:a,b` (any of) and `-tag:c` (none of) are understood here; anything else is a clear
-`ConfigError`. It is meant to be swapped for the search grammar's parser once that lands.
+`ConfigError`. Tags are read as tag keys (`normalize_tag`), so `tag:Reward_Model` is the tag
+`reward-model` here as in notes and searches.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.digest.tags import normalize_tag
 from bot.errors import ConfigError
 from bot.models import Note
 
@@ -24,14 +26,14 @@ class TagFilter:
 
     def matches(self, note: Note) -> bool:
         """True when the note has a tag of every required group and none of the excluded."""
-        tags = {tag.lower() for tag in note.tags}
+        tags = {normalize_tag(tag) for tag in note.tags}
         if tags & self.excluded:
             return False
         return all(tags & group for group in self.required)
 
 
 def _tags(term: str, raw: str) -> frozenset[str]:
-    tags = frozenset(t.strip().lstrip("#").lower() for t in raw.split(",") if t.strip())
+    tags = frozenset(normalize_tag(t) for t in raw.split(",") if normalize_tag(t))
     if not tags:
         raise ConfigError(f"filter: {term!r} names no tag; write tag:NAME[,NAME...]")
     return tags

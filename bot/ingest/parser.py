@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.digest.tags import normalize_tag
 from bot.errors import NoteParseError
 from bot.ingest.identity import NoteIdentity
-from bot.ingest.tags import normalize_tag
 from bot.models import Note, NoteSource
 
 __all__ = ["MAX_LINE_CHARS", "PARSER_VERSION", "ParsedFile", "parse_notes"]

@@ -21,8 +21,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from bot.digest.tags import normalize_tag
 from bot.errors import ConfigError
-from bot.ingest.tags import normalize_tag
 from bot.search.text import is_hangul, split_words, stem, strip_particles
 from bot.settings import GLOSSARY_VARIABLE
 

@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from bot.digest.tags import normalize_tag
 from bot.errors import QuerySyntaxError
-from bot.ingest.tags import normalize_tag
 from bot.search.text import fold
 
 __all__ = [

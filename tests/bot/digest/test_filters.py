@@ -20,6 +20,10 @@ DAY = date(2024, 9, 20)
         ("tag:rl tag:reasoning", ("rl",), False),
         ("tag:rl tag:reasoning", ("rl", "reasoning"), True),
         ("tag:#RLHF", ("rlhf",), True),
+        # Tags are keys (README, notes format): a filter spells them as notes and searches do.
+        ("tag:Reward_Model", ("reward-model",), True),
+        ("tag:rlhf -tag:Efficient_Training", ("rlhf", "efficient-training"), False),
+        ("tag:ｒｌｈｆ", ("rlhf",), True),
     ],
 )
 def test_tag_filter_matches(text: str, tags: tuple[str, ...], expected: bool) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.digest.tags import normalize_tag
 from bot.errors import NoteParseError
 from bot.ingest.parser import parse_notes
-from bot.ingest.tags import normalize_tag
 
 _LINES = st.one_of(
     st.sampled_from(

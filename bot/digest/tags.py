@@ -1,4 +1,8 @@
-"""Tag keys: one spelling per tag, so `#efficient_training` and `#efficient-training` meet."""
+"""Tag keys: one spelling per tag, so `#efficient_training` and `#efficient-training` meet.
+
+A domain rule: notes are stored with these keys, and searches, glossary aliases and digest
+filters read their tags the same way.
+"""
 
 from __future__ import annotations
 
