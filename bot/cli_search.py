@@ -84,7 +84,8 @@ def add_search_command(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 async def run_search(args: argparse.Namespace) -> int:
-    """Run one query and print the results; a bad query exits 2 with examples."""
+    """Run one query and print the results; a bad query exits 2 with examples, an unknown id or
+    a page past the end 1."""
     if args.reindex:
         return await _reindex(args)
     if not args.query:
@@ -108,8 +109,20 @@ async def run_search(args: argparse.Namespace) -> int:
         if query.note_id is not None:
             return _print_entry(await service.entry(query.note_id), query, args.json)
         page = await service.search(query, page_size=args.limit)
+    if page.total and not page.hits:
+        sys.stderr.write(f"paperbot: {_past_end(page)}\n")
+        return 1
     sys.stdout.write((_as_json(page) if args.json else _as_text(page)) + "\n")
     return 0
+
+
+def _past_end(page: SearchPage) -> str:
+    """What the chat says past the last page: the query as typed and its last page."""
+    last = page.query.at_page(page.pages)
+    return (
+        f"{page.query.text!r} has no page {page.page}: its {page.total} notes fill"
+        f" {page.pages} page(s) of {page.page_size}; the last: paperbot search '{last}'"
+    )
 
 
 async def _reindex(args: argparse.Namespace) -> int:

@@ -61,6 +61,14 @@ async def test_render_console_prints_the_digest_text(
     assert "  │  1. Scaling Instructable Agents Across Many Simulated Worlds" in out
 
 
+async def test_render_in_english(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["render", "--date", "2024-03-14", "--locale", "en", "--database-url", database_url]
+    assert await _paperbot(*argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("📚 Paper notes · 2024-03-14 · 6 papers")
+    assert "논문" not in out
+
+
 async def test_run_shows_the_newest_day_on_the_terminal_channel(
     database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -131,3 +131,42 @@ def test_an_empty_query_shows_the_help_the_chat_shows(
 
     assert printed == asyncio.run(chat()) + "\n"
     assert "-tag:survey" in printed
+
+
+@pytest.mark.parametrize("as_json", [[], ["--json"]])
+def test_a_page_past_the_end_names_the_query_and_its_last_page(
+    database_url: str, seeds_dir: Path, capsys: pytest.CaptureFixture[str], as_json: list[str]
+) -> None:
+    """As in the chat: not an empty page, but the query as typed and the command for its last
+    page (3 notes tagged rlhf fill 2 pages of 2)."""
+    _ingest(database_url, seeds_dir, capsys)
+    argv = ["search", "--database-url", database_url, "--limit", "2", *as_json, "tag:rlhf page:9"]
+    assert main(argv) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "'tag:rlhf page:9' has no page 9" in err
+    assert "paperbot search 'tag:rlhf page:2'" in err
+
+
+def test_json_records_hold_exactly_the_documented_fields(
+    database_url: str, seeds_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README, Commands: `--json` gives `id, date, title, authors, tags, score`."""
+    _ingest(database_url, seeds_dir, capsys)
+    assert main(["search", "--database-url", database_url, "--json", "author:arora"]) == 0
+    (record,) = json.loads(capsys.readouterr().out)
+    assert set(record) == {"id", "date", "title", "authors", "tags", "score"}
+    assert "Sanjeev Arora" in record["authors"]
+
+
+def test_one_note_in_full_or_exit_1_for_an_unknown_id(
+    database_url: str, seeds_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _ingest(database_url, seeds_dir, capsys)
+    key = "2024-01-23-zero-bubble-pipeline-parallelism"
+    assert main(["search", "--database-url", database_url, f"id:{key}"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Zero Bubble Pipeline Parallelism") and f"id:{key}" in out
+    assert "Pipeline parallelism is one of the key components" in out  # the abstract, whole
+    assert main(["search", "--database-url", database_url, "id:2024-01-23-nope"]) == 1
+    assert "no entry has id 2024-01-23-nope" in capsys.readouterr().err
