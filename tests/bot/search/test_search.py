@@ -112,6 +112,14 @@ async def test_authors_any_part_case_and_accent_insensitive(
     assert set(await keys_for(seeded, text)) == expected
 
 
+async def test_a_plain_keyword_also_reads_the_authors(seeded: SearchService) -> None:
+    """README: keywords cover title, authors, abstract, commentary and tags; "Arora" is only
+    in that note's author line."""
+    note = (await seeded._notes.get([ARORA]))[0]
+    assert "arora" not in fold(f"{note.title} {note.abstract} {note.commentary} {note.tags}")
+    assert ARORA in await keys_for(seeded, "arora")
+
+
 async def test_author_words_must_belong_to_one_name(seeded: SearchService) -> None:
     assert await keys_for(seeded, 'author:"Sanjeev Lyu"') == []
     assert len(await keys_for(seeded, "author:lyu")) == 2
