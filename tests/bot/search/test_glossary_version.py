@@ -92,3 +92,31 @@ def test_an_index_built_with_another_glossary_says_so_until_reindexed(
     # The default glossary now differs from the index's: said so, the other way round.
     assert main(["search", "--database-url", database_url, "bubble"]) == 0
     assert "paperbot search --reindex" in capsys.readouterr().err
+
+
+def test_a_teams_glossary_replaces_the_shipped_one(
+    database_url: str,
+    seeds_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`$PAPERBOT_GLOSSARY` names the whole glossary: its groups join the languages, and the
+    shipped groups (`희소 오토인코더` = "sparse autoencoder") no longer do."""
+    assert main(["ingest", "--database-url", database_url, str(seeds_dir)]) == 0
+    capsys.readouterr()
+    team = tmp_path / "team.toml"
+    team.write_text('[[synonyms]]\nterms = ["pipeline bubble", "파이프라인 거품"]\n', "utf-8")
+
+    def found(query: str) -> list[str]:
+        assert main(["search", "--database-url", database_url, "--json", query]) == 0
+        return [r["id"] for r in json.loads(capsys.readouterr().out)]
+
+    monkeypatch.delenv(GLOSSARY_ENV, raising=False)
+    sae = "2024-06-10-scaling-and-evaluating-sparse-autoencoders"
+    assert found("희소 오토인코더") == [sae]
+    monkeypatch.setenv(GLOSSARY_ENV, str(team))
+    assert main(["search", "--database-url", database_url, "--reindex"]) == 0
+    assert load_glossary(team).index_version in capsys.readouterr().out
+    assert found("희소 오토인코더") == []
+    assert found("파이프라인 거품") == ["2024-01-23-zero-bubble-pipeline-parallelism"]
