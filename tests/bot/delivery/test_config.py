@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from bot.delivery.config import load_delivery_config, parse_delivery_config
+from bot.digest.build import Backfill
 from bot.errors import ConfigError
 from bot.models import Layout
 
@@ -54,6 +55,10 @@ def test_good_config_is_typed_with_defaults(tmp_path: Path) -> None:
         ({"max_entries": 0}, "destinations[0].max_entries"),
         ({"platform": "irc"}, "destinations[0].platform"),
         ({"colour": "red"}, "destinations[0].colour"),
+        ({"locale": "fr"}, "destinations[0].locale"),
+        ({"enabled": "yes"}, "destinations[0].enabled"),
+        ({"backfill": "some"}, "destinations[0].backfill"),
+        ({"empty_message": 1}, "destinations[0].empty_message"),
     ],
 )
 def test_errors_name_the_key(patch: dict[str, object], key: str) -> None:
@@ -70,6 +75,24 @@ def test_a_destination_with_a_wrong_type_still_has_its_values_checked() -> None:
     lines = str(caught.value).splitlines()
     for key in ("enabled", "timezone", "schedule", "filter"):
         assert any(f"destinations[0].{key}" in line for line in lines), (key, lines)
+
+
+def test_every_setting_the_readme_names_is_read() -> None:
+    """README, Digests: schedule, timezone, filter, max_entries, layout, locale, enabled,
+    backfill, empty_message."""
+    raw = {
+        **{"platform": "slack", "workspace": "T", "channel": "C", "schedule": "0 8 * * 1"},
+        **{"timezone": "UTC", "filter": "tag:rl", "max_entries": 3, "layout": "inline"},
+        **{"locale": "en", "enabled": False, "backfill": "none", "empty_message": True},
+    }
+    (read,) = parse_delivery_config({"destinations": [raw]}).destinations
+    assert (read.schedule, read.destination.timezone, read.filter_text) == (
+        "0 8 * * 1",
+        "UTC",
+        "tag:rl",
+    )
+    assert (read.max_entries, read.layout, read.destination.locale) == (3, Layout.INLINE, "en")
+    assert (read.enabled, read.backfill, read.empty_message) == (False, Backfill.NONE, True)
 
 
 def test_duplicate_destination_is_an_error() -> None:
