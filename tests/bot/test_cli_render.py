@@ -61,6 +61,16 @@ async def test_render_console_prints_the_digest_text(
     assert "  │  1. Scaling Instructable Agents Across Many Simulated Worlds" in out
 
 
+async def test_the_readmes_terminal_example_opens_with_what_render_prints(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README, Formatting: docs/terminal-channel.txt opens with the 2024-09-20 digest."""
+    assert await _paperbot("render", "--date", "2024-09-20", "--database-url", database_url) == 0
+    printed = capsys.readouterr().out
+    example = (Path(__file__).resolve().parents[2] / "docs" / "terminal-channel.txt").read_text()
+    assert printed.count("\n") > 100 and example.startswith(printed)
+
+
 async def test_render_in_english(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["render", "--date", "2024-03-14", "--locale", "en", "--database-url", database_url]
     assert await _paperbot(*argv) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,12 @@ def test_golden_files_exist_for_every_sample_day() -> None:
     for platform in Platform:
         names = {p.name for p in (GOLDEN_DIR / platform.value).glob("*.json")}
         assert names == {f"{d}.{layout.value}.json" for d in days for layout in Layout}
+
+
+@pytest.mark.parametrize("platform", [Platform.SLACK, Platform.DISCORD])
+def test_the_readmes_example_digests_are_what_is_sent(platform: Platform) -> None:
+    """README, Formatting: docs/example-*-2024-09-20.json are "the whole 2024-09-20 digest"."""
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    example = json.loads((docs / f"example-{platform.value}-2024-09-20.json").read_text("utf-8"))
+    golden = GOLDEN_DIR / platform.value / "2024-09-20.thread.json"
+    assert example == json.loads(golden.read_text("utf-8"))
