@@ -178,6 +178,21 @@ async def test_bad_files_are_skipped_and_the_rest_goes_in(
     assert len(after) == 44
 
 
+async def test_a_file_over_20_mb_is_skipped_unread_and_the_rest_goes_in(
+    app: App, tmp_path: Path
+) -> None:
+    """README, notes format: a file over 20 MB is one of the reasons a file is skipped."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "day.txt").write_text(CRAFTED, encoding="utf-8")
+    huge = folder / "huge.txt"
+    huge.write_bytes(b"2024-05-02\nHuge\n#x\n" + b"x" * (20 * 1024 * 1024))
+    report = await ingest_paths([folder], app.notes, app.clock)
+    (skipped,) = report.skipped
+    assert str(skipped.skipped) == f"{huge}:1: file is over 20 MB; not a notes file"
+    assert report.total("added") == 3
+
+
 async def _refuse_gamma(app: App) -> None:
     """A real database fault: a trigger refusing the note titled 'Gamma paper'."""
     async with app.engine.begin() as conn:
