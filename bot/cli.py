@@ -259,7 +259,8 @@ class _NoProgress:
 
 
 class _RichProgress:
-    """A progress bar on stderr, shown only on a terminal and only for many files."""
+    """A progress bar under the per-file lines, shown only on a terminal and only for many
+    files. It is drawn where those lines go (standard output), so that is the stream checked."""
 
     def __init__(self, total: int) -> None:
         from rich.progress import Progress
@@ -276,7 +277,7 @@ class _RichProgress:
 
 
 def _progress(total: int) -> _NoProgress | _RichProgress:
-    if total < _PROGRESS_MIN_FILES or not sys.stderr.isatty():
+    if total < _PROGRESS_MIN_FILES or not sys.stdout.isatty():
         return _NoProgress()
     return _RichProgress(total)
 

@@ -193,3 +193,45 @@ async def test_outside_a_checkout_defaults_live_in_the_users_data_folder(tmp_pat
         str(home / "seeds"),
         str(home / "config" / "paperbot.toml"),
     ]
+
+
+def _ingest_on_a_terminal(folder: Path, database_url: str) -> str:
+    """`paperbot ingest FOLDER` with its standard output on a pseudo-terminal (standard error a
+    pipe, as in `paperbot ingest 2>log`): what the terminal showed."""
+    import os
+    import pty
+    import subprocess
+
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"COLUMNS": "100"}
+    command = [sys.executable, "-m", "bot", "ingest", str(folder), "--database-url", database_url]
+    with subprocess.Popen(command, stdout=follower, stderr=subprocess.PIPE, env=env) as process:
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closes with the process
+                break
+            if not chunk:
+                break
+            shown += chunk
+        assert process.wait(timeout=60) == 0
+    os.close(leader)
+    return shown.decode(errors="replace")
+
+
+async def test_a_progress_bar_on_a_terminal_for_many_files_only(
+    database_url: str, tmp_path: Path
+) -> None:
+    """README, Commands: `ingest` shows a progress bar on a terminal for many files (20 or
+    more), never for a few and never in a pipe or a file, where the results stay plain lines."""
+    many, few = tmp_path / "many", tmp_path / "few"
+    for folder, count in ((many, 25), (few, 3)):
+        folder.mkdir()
+        for day in range(1, count + 1):
+            (folder / f"{day}.txt").write_text(f"2024-01-{day:02}\nPaper {day}\n#t\n", "utf-8")
+    assert "ingesting" in await asyncio.to_thread(_ingest_on_a_terminal, many, database_url)
+    assert "ingesting" not in await asyncio.to_thread(_ingest_on_a_terminal, few, database_url)
+    piped = await run_cli("ingest", str(many), "--database-url", database_url)
+    assert "ingesting" not in piped.out + piped.err and "unchanged 25" in piped.out
