@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import sqlite3
 import sys
 from pathlib import Path
 
+import pytest
+
+from bot.store.migrate import script_heads
 from tests.support.cli import REPO_ROOT, run_cli
 
 
@@ -235,3 +239,34 @@ async def test_a_progress_bar_on_a_terminal_for_many_files_only(
     assert "ingesting" not in await asyncio.to_thread(_ingest_on_a_terminal, few, database_url)
     piped = await run_cli("ingest", str(many), "--database-url", database_url)
     assert "ingesting" not in piped.out + piped.err and "unchanged 25" in piped.out
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["ingest"],
+        ["export"],
+        ["search", "tag:rlhf"],
+        ["render"],
+        ["deliveries"],
+        ["db", "upgrade"],
+    ],
+)
+async def test_every_command_that_opens_the_database_brings_it_to_the_schema(
+    command: list[str], tmp_path: Path, seeds_dir: Path
+) -> None:
+    """README, Commands: no `paperbot db upgrade` first; `config check` only names the file."""
+    database = tmp_path / "fresh.sqlite3"
+    env = {"PAPERBOT_NOTES_DIR": str(seeds_dir)}
+    result = await run_cli(*command, "--database-url", f"sqlite:///{database}", env=env)
+    assert result.code == 0, result.err
+    with sqlite3.connect(database) as connection:
+        found = {row[0] for row in connection.execute("SELECT version_num FROM alembic_version")}
+    assert found == set(script_heads())
+
+
+async def test_config_check_only_names_the_database(tmp_path: Path) -> None:
+    checked = tmp_path / "checked.sqlite3"
+    result = await run_cli("config", "check", "--database-url", f"sqlite:///{checked}")
+    assert result.code == 0 and str(checked) in result.out
+    assert not checked.exists()

@@ -227,6 +227,23 @@ async def test_other_commands_check_the_service_table_and_leave_the_rest_to_run(
     assert not database.exists()
 
 
+async def test_the_database_url_option_hides_its_password_and_the_variable_shows_without_it(
+    tmp_path: Path,
+) -> None:
+    """Options override the environment (`paperbot --help`): `config check --database-url`
+    prints the database every other command would open with that option, password hidden."""
+    given = "postgresql://bot:opt-5ecret@127.0.0.1:1/given"
+    env = {**NO_PLATFORMS, "DATABASE_URL": SECRETS["DATABASE_URL"]}
+    result = await run_cli("config", "check", "--database-url", given, env=env)
+    assert result.code == 0, result.err
+    assert 'DATABASE_URL = "postgresql://bot:***@127.0.0.1:1/given"  # command line' in result.out
+    assert "5ecret" not in result.out
+    without = await run_cli("config", "check", env=env)
+    assert 'DATABASE_URL = "postgresql://bot:***@127.0.0.1:1/papers"  # environment' in (
+        without.out
+    )
+
+
 async def test_ingest_reads_the_notes_folder_the_config_file_names(
     tmp_path: Path, seeds_dir: Path
 ) -> None:
