@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bot.app import App
-from bot.ingest.importer import ingest_paths
+from bot.ingest.importer import collect_note_files, ingest_paths
 from tests.support.clock import FixedClock
 from tests.support.search import keys_for, search_service
 from tests.support.sql_events import commits, selects
@@ -191,6 +191,15 @@ async def test_a_file_over_20_mb_is_skipped_unread_and_the_rest_goes_in(
     (skipped,) = report.skipped
     assert str(skipped.skipped) == f"{huge}:1: file is over 20 MB; not a notes file"
     assert report.total("added") == 3
+
+
+def test_a_folder_is_read_for_txt_files_recursively(tmp_path: Path) -> None:
+    """README, Commands: `ingest` reads `*.txt` under a folder, recursively (hidden ones not)."""
+    for name in ("a.txt", "sub/b.txt", "sub/deeper/c.txt", "notes.md", ".hidden/d.txt", ".e.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("2024-05-01\nT\n#t\n", encoding="utf-8")
+    found = [p.relative_to(tmp_path).as_posix() for p in collect_note_files([tmp_path])]
+    assert found == ["a.txt", "sub/b.txt", "sub/deeper/c.txt"]
 
 
 async def _refuse_gamma(app: App) -> None:
