@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -215,3 +216,14 @@ def test_a_date_header_is_the_whole_line(header: str) -> None:
 def test_a_date_header_may_carry_only_surrounding_space(header: str) -> None:
     body = f"{header}\nA title\n(An Author)\nAbstract.\n#tag\n".encode()
     assert parse_notes(body, "notes/day.txt").day == date(2024, 9, 20)
+
+
+def test_a_long_title_is_cut_at_a_word_within_60_characters() -> None:
+    """README, notes format: a slug is cut at a word within 60 characters, and two titles of
+    one day that slug alike get `--` and a short hash."""
+    long = "Scaling Smart Accelerating Large Language Model Pretraining with Small Models"
+    parsed = parse_notes(f"2024-01-01\n{long}\n#a\n{long} Again\n#b\n", "f")
+    first, second = (n.key.removeprefix("2024-01-01-") for n in parsed.notes)
+    assert first == "scaling-smart-accelerating-large-language-model-pretraining"
+    assert len(first) <= 60 and long.lower().startswith(first.replace("-", " ") + " ")
+    assert re.fullmatch(rf"{first}--[0-9a-f]{{6}}", second)
