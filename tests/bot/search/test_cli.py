@@ -49,10 +49,14 @@ def test_bad_query_exits_2_with_examples(
     assert "since:2024-13" in err and "tag:rlhf" in err
 
 
-def test_bad_limit_is_refused(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        main(["search", "--database-url", database_url, "--limit", "0", "x"])
-    assert "--limit" in capsys.readouterr().err
+@pytest.mark.parametrize("limit", ["0", "-1", "1001", "ten"])
+def test_bad_limit_is_refused(
+    database_url: str, capsys: pytest.CaptureFixture[str], limit: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["search", "--database-url", database_url, "--limit", limit, "x"])
+    assert exited.value.code == 2
+    assert f"--limit must be 1 to 1000, got {limit!r}" in capsys.readouterr().err
 
 
 def test_reindex_after_a_glossary_edit(
