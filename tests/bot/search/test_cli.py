@@ -172,5 +172,11 @@ def test_one_note_in_full_or_exit_1_for_an_unknown_id(
     out = capsys.readouterr().out
     assert out.startswith("Zero Bubble Pipeline Parallelism") and f"id:{key}" in out
     assert "Pipeline parallelism is one of the key components" in out  # the abstract, whole
+    assert main(["search", "--database-url", database_url, "--json", f"id:{key}"]) == 0
+    (record,) = json.loads(capsys.readouterr().out)
+    assert list(record) == [
+        "id", "date", "title", "authors", "abstract", "commentary", "links", "tags", "retracted",
+        "score",
+    ]  # fmt: skip
     assert main(["search", "--database-url", database_url, "id:2024-01-23-nope"]) == 1
     assert "no entry has id 2024-01-23-nope" in capsys.readouterr().err
