@@ -40,7 +40,7 @@ its notes (`author:a` is most of them), so more only make a query slow that find
 
 _TOKEN = re.compile(
     r'(?P<neg>-)?(?P<key>[A-Za-z]+):(?:"(?P<qval>[^"]*)"|(?P<val>[^\s"]*))(?=\s|$)'
-    r'|"(?P<phrase>[^"]*)"(?=\s|$)'
+    r'|(?P<pneg>-)?"(?P<phrase>[^"]*)"(?=\s|$)'
     r"|(?P<word>\S+)"
 )
 _DATE = re.compile(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?")
@@ -135,6 +135,8 @@ def _read_token(match: re.Match[str], builder: _Builder) -> None:
         value = match["qval"] if match["qval"] is not None else match["val"]
         _read_key(match["key"], value, bool(match["neg"]), builder)
     elif match["phrase"] is not None:
+        if match["pneg"]:
+            raise _not_excludable(f'"{match["phrase"]}"')
         if match["phrase"].strip():
             builder.phrases.append(match["phrase"].strip())
     else:
@@ -142,6 +144,8 @@ def _read_token(match: re.Match[str], builder: _Builder) -> None:
 
 
 def _read_word(word: str, builder: _Builder) -> None:
+    if word[:1] == "-" and word[1:2].isalpha():  # `-survey`: read as `survey`, it would find them
+        raise _not_excludable(word[1:])
     if word.count('"') % 2 == 1:
         raise QuerySyntaxError(
             f'unclosed quote in {word}: add the closing "', code="unclosed_quote", word=word
@@ -168,12 +172,17 @@ def _read_key(key: str, value: str, negated: bool, builder: _Builder) -> None:
             f"{name}: needs a value, e.g. {example}", code="needs_value", key=name, example=example
         )
     if negated and name != "tag":
-        raise QuerySyntaxError(
-            f"-{name}: is not supported: only tags can be excluded (-tag:survey)",
-            code="not_excludable",
-            key=name,
-        )
+        raise _not_excludable(name)
     _KEY_READERS[name](value.strip(), negated, builder)
+
+
+def _not_excludable(what: str) -> QuerySyntaxError:
+    """A minus on anything but a tag (`-author:x`, `-survey`, `-"a phrase"`)."""
+    return QuerySyntaxError(
+        f"-{what}: is not supported: only tags can be excluded (-tag:survey)",
+        code="not_excludable",
+        key=what,
+    )
 
 
 def _read_tag(value: str, negated: bool, builder: _Builder) -> None:

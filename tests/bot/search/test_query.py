@@ -90,6 +90,11 @@ def test_empty_query_is_empty() -> None:
         ("date:2024-01 since:2024-01", "date:"),
         ("since:2024-06 until:2024-01", "since:2024-06-01"),
         ("id:x tag:y", "id:"),
+        # Only tags can be left out: a minus on a word or phrase is said so, never read as the
+        # word itself (that finds the very notes meant to be left out) or as an open quote.
+        ("rlhf -survey", "-survey: is not supported: only tags can be excluded"),
+        ("-평가", "-평가: is not supported"),
+        ('-"weight averaging"', '-"weight averaging": is not supported'),
     ],
 )
 def test_bad_input_names_the_problem(text: str, named: str) -> None:
@@ -105,6 +110,11 @@ def test_full_text_syntax_is_plain_text(text: str) -> None:
     query = parse_query(text)
     assert query.has_terms
     assert not {"AND", "OR", "NOT"} & set(query.words)
+
+
+@pytest.mark.parametrize("text", ["-", "--", "-1", "self-correct", "a - b", "-#survey"])
+def test_dashes_that_exclude_no_word_stay_readable(text: str) -> None:
+    parse_query(text)
 
 
 def test_title_with_a_colon_is_words() -> None:
