@@ -120,8 +120,8 @@ def _past_end(page: SearchPage) -> str:
     """What the chat says past the last page: the query as typed and its last page."""
     last = page.query.at_page(page.pages)
     return (
-        f"{page.query.text!r} has no page {page.page}: its {page.total} notes fill"
-        f" {page.pages} page(s) of {page.page_size}; the last: paperbot search '{last}'"
+        f"{page.query.text!r} has no page {page.page}: its {_count(page.total, 'note')} fill"
+        f" {_count(page.pages, 'page')} of {page.page_size}; the last: paperbot search '{last}'"
     )
 
 
@@ -148,9 +148,14 @@ def _as_json(page: SearchPage) -> str:
     return json.dumps([_record(h.note, h.score) for h in page.hits], ensure_ascii=False, indent=2)
 
 
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}" if number == 1 else f"{number} {thing}s"
+
+
 def _as_text(page: SearchPage) -> str:
     order = "best first" if page.ranked else "newest first"
-    lines = [f"{page.total} notes for {page.query.text!r}, {order} (page {page.page}/{page.pages})"]
+    found = _count(page.total, "note")
+    lines = [f"{found} for {page.query.text!r}, {order} (page {page.page}/{page.pages})"]
     first = (page.page - 1) * page.page_size + 1
     for number, hit in enumerate(page.hits, start=first):
         note = hit.note

@@ -39,6 +39,7 @@ def test_readable_list(
     assert main(["search", "--database-url", database_url, "가중치", "평균"]) == 0
     out = capsys.readouterr().out
     assert "WARM: On the Benefits of Weight Averaged Reward Models" in out
+    assert out.startswith("1 note for '가중치 평균', best first (page 1/1)\n")
 
 
 def test_bad_query_exits_2_with_examples(
@@ -148,7 +149,7 @@ def test_a_page_past_the_end_names_the_query_and_its_last_page(
     assert main(argv) == 1
     out, err = capsys.readouterr()
     assert out == ""
-    assert "'tag:rlhf page:9' has no page 9" in err
+    assert "'tag:rlhf page:9' has no page 9: its 3 notes fill 2 pages of 2" in err
     assert "paperbot search 'tag:rlhf page:2'" in err
 
 
