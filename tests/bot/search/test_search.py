@@ -15,6 +15,7 @@ from bot.search.service import SearchService
 from bot.search.text import fold
 from tests.support.clock import FixedClock
 from tests.support.search import keys_for, search_service
+from tests.support.sql_events import statements
 
 WARM = "2024-01-23-warm-on-the-benefits-of-weight-averaged-reward-models"
 SAE = "2024-06-10-scaling-and-evaluating-sparse-autoencoders"
@@ -162,6 +163,33 @@ async def test_page_past_the_end_is_empty_but_counts(seeded: SearchService) -> N
 async def test_full_text_syntax_never_errors(seeded: SearchService, text: str) -> None:
     await seeded.search(parse_query(text))
     assert await keys_for(seeded, "tag:rlhf")  # nothing was harmed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "zqxword 가중치zqx",
+        '"zqx phrase"',
+        "tag:zqxtag,rlhf -tag:zqxout",
+        'author:zqxname author:"zqx two"',
+        "zqxword tag:rlhf author:zqxname since:2024-01 page:2",
+        "id:2024-01-23-zqx",
+        "'; DROP TABLE notes; -- zqx",
+    ],
+)
+async def test_user_text_reaches_sql_only_as_bound_parameters(
+    seeded: SearchService, app: App, text: str
+) -> None:
+    """README: user text only ever reaches SQL as bound parameters; no statement the engine
+    runs for a query holds any of it (`zqx` marks every value typed)."""
+    query = parse_query(text)
+    with statements(app.engine) as seen:
+        if query.note_id is not None:
+            await seeded.entry(query.note_id)
+        else:
+            await seeded.search(query)
+    assert seen
+    assert not [statement for statement in seen if "zqx" in statement.lower()]
 
 
 async def test_stopword_only_query_finds_nothing(seeded: SearchService) -> None:
