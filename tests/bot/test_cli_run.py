@@ -438,3 +438,32 @@ async def test_the_re_ingest_timer_reads_what_no_watcher_saw(
         async with asyncio.timeout(30):
             await process.communicate()
     assert process.returncode == 0, log.read_text()[-2000:]
+
+
+async def test_a_notes_file_deleted_while_running_is_retracted_and_named(
+    database_url: str, seeds_dir: Path, tmp_path: Path
+) -> None:
+    """README, notes format: deleting a notes file retracts its notes at the next re-ingest of
+    `paperbot run`, and the report names the file."""
+    notes = tmp_path / "notes"
+    shutil.copytree(seeds_dir, notes)
+    process = await _start(
+        "--notes-dir", str(notes), "--database-url", database_url,
+        "--config", str(_config(tmp_path, "")), "--http", "off", "--ingest-every", "0.1",
+        log=tmp_path / "bot.log",
+    )  # fmt: skip
+    assert process.stdout is not None
+    try:
+        await _read_until(process.stdout, NEWEST_LAST_ID)  # the start-up ingest is done
+        gone = notes / "002_79b7e80049c25ed0.txt"  # the 2024-06-10 notes
+        gone.unlink()
+        shown = await _read_until(process.stdout, "notes retracted")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            await process.communicate()
+    assert f"gone    {gone}: the file is gone: 10 notes retracted" in shown
+    exported = await run_cli("export", "--database-url", database_url)
+    rows = [json.loads(line) for line in exported.out.splitlines()]
+    retracted = {row["date"] for row in rows if row["retracted"]}
+    assert retracted == {"2024-06-10"} and len(rows) == 41
