@@ -72,7 +72,9 @@ def add_search_command(commands: Any, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="rebuild the search index (after editing the glossary)",
     )
-    search.add_argument("--limit", type=_limit, default=10, help="results to show (default 10)")
+    search.add_argument(
+        "--limit", type=_limit, default=10, help="results a page, 1 to 1000 (default 10)"
+    )
     search.add_argument("--json", action="store_true", help="a JSON array in rank order")
     search.add_argument(
         "--glossary",
