@@ -25,12 +25,22 @@ def add_render_command(commands: Any, common: argparse.ArgumentParser) -> None:
     render = commands.add_parser(
         "render", parents=[common], help="show the messages a day's digest would send"
     )
-    render.add_argument("--platform", choices=[p.value for p in Platform], default="console")
+    render.add_argument(
+        "--platform",
+        choices=[p.value for p in Platform],
+        default="console",
+        help="whose payloads (default: console, as the terminal shows them)",
+    )
     render.add_argument(
         "--date", type=date.fromisoformat, help="notes day YYYY-MM-DD (default: the newest)"
     )
-    render.add_argument("--layout", choices=[layout.value for layout in Layout], default="thread")
-    render.add_argument("--locale", choices=("ko", "en"), default="ko")
+    render.add_argument(
+        "--layout",
+        choices=[layout.value for layout in Layout],
+        default="thread",
+        help="default: thread",
+    )
+    render.add_argument("--locale", choices=("ko", "en"), default="ko", help="default: ko")
     render.add_argument("--json", action="store_true", help="print a JSON array of payloads")
     render.set_defaults(notes_dir=None, templates_dir=None)  # from the settings
 
