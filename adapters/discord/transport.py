@@ -17,6 +17,11 @@ through `discord.Embed`. Layouts (platforms.md §4 rule 4):
   reference keeps `@<user id>`, as the ledger does, and `edit` resolves it the same way. Its
   Follow buttons carry the destination's guild (`follow_scope.py`).
 
+A thread (a digest's replies, a forum post) archives itself after a day without messages, and
+Discord refuses to edit a message in an archived thread (50083) where a new message would have
+unarchived it: a correction edit that meets it unarchives the thread (`archived: false`, which
+Send Messages allows in a thread that is not locked) and edits again.
+
 The bot's own reactions (a tag menu's numbers) go through discord.py's own-reaction calls
 (`PUT`/`DELETE …/reactions/{emoji}/@me`), which Discord answers 204 whether or not they changed
 anything.
@@ -46,6 +51,7 @@ __all__ = ["DiscordTransport"]
 
 FORUM = 15
 THREAD_ARCHIVE_MINUTES = 1440
+THREAD_ARCHIVED = 50083
 LOGIN_WAIT_SECONDS = 30.0
 T = TypeVar("T")
 _HASHTAG = re.compile(r"#([\w\-]+)")
@@ -121,7 +127,23 @@ class DiscordTransport:
             channel_id=channel,
             message_id=ref.message_id,
         )
-        await self._call(ref.channel, Action.EDIT, lambda h: h.request(route, json=body))
+
+        async def edit(http: HTTPClient) -> None:
+            try:
+                await http.request(route, json=body)
+            except discord.HTTPException as exc:
+                if exc.code != THREAD_ARCHIVED:
+                    raise
+                await self._unarchive(http, channel)
+                await http.request(route, json=body)
+
+        await self._call(ref.channel, Action.EDIT, edit)
+
+    @staticmethod
+    async def _unarchive(http: HTTPClient, thread: str) -> None:
+        """Open an archived thread again, so a message in it can be edited."""
+        route = Route("PATCH", "/channels/{channel_id}", channel_id=thread)
+        await http.request(route, json={"archived": False})
 
     async def add_reaction(self, ref: MessageRef, emoji: str) -> None:
         """React as the bot (`PUT …/reactions/{emoji}/@me`; already there is fine)."""

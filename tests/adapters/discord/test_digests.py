@@ -138,6 +138,28 @@ async def test_a_correction_edits_the_posted_message(
     assert standin.problems == []
 
 
+async def test_a_correction_in_a_thread_that_archived_itself_unarchives_it_and_edits(
+    delivery: tuple[Delivery, list[Text]], standin: DiscordStandIn, tmp_path: Path
+) -> None:
+    """A thread archives itself after a day without messages; Discord then refuses edits in it
+    with 50083 until it is unarchived (a correction days later is the common case)."""
+    wired, _ = delivery
+    guild = standin.add_guild()
+    channel = standin.guilds[guild][0]
+    assert await wired.runner.run(destination(guild, channel), "slot:1") is RunOutcome.SENT
+    thread = standin.channel_posts(channel)[0]["id"]  # the thread has the header's id
+    standin.fail_next("PATCH", rf"/channels/{thread}/messages/\d+", 400, code=50083)
+    write_notes(tmp_path, [NOTES[0], replace(NOTES[1], commentary="고친 코멘트입니다."), NOTES[2]])
+    await ingest(tmp_path, wired)
+    asked = [(r.method, r.path, r.status) for r in standin.requests if r.method == "PATCH"]
+    assert asked[0][2] == 400 and asked[1] == ("PATCH", f"/channels/{thread}", 200)
+    assert standin.sent("PATCH", rf"/channels/{thread}")[0].body == {"archived": False}
+    assert asked[2][:2] == asked[0][:2] and asked[2][2] == 200  # the same edit, taken now
+    second = standin.channel_posts(thread)[1]
+    assert "고친 코멘트" in second["embeds"][0]["description"]
+    assert standin.problems == []
+
+
 async def test_a_forum_channel_gets_a_post_titled_by_the_day_with_matching_tags(
     delivery: tuple[Delivery, list[Text]], standin: DiscordStandIn
 ) -> None:
