@@ -137,6 +137,8 @@ def settings_from_env(environ: Mapping[str, str]) -> DiscordSettings | None:
         raise ConfigError("DISCORD_SHARD_IDS needs a numeric DISCORD_SHARD_COUNT (not auto)")
     if ids and count is not None and any(i >= count for i in ids):
         raise ConfigError(f"DISCORD_SHARD_IDS: {ids_raw!r}: every id must be below {count}")
+    if len(set(ids)) < len(ids):  # two sessions of one shard: each event handled twice
+        raise ConfigError(f"DISCORD_SHARD_IDS: {ids_raw!r}: an id is given twice")
     guild_raw = environ.get("DISCORD_COMMAND_GUILD", "").strip()
     return DiscordSettings(
         token=token,

@@ -64,6 +64,10 @@ def test_the_variables_are_read_and_the_token_stays_out_of_repr() -> None:
         ({"DISCORD_BOT_TOKEN": "t", "DISCORD_SHARD_COUNT": "0"}, "DISCORD_SHARD_COUNT"),
         ({"DISCORD_BOT_TOKEN": "t", "DISCORD_SHARD_IDS": "0,1"}, "DISCORD_SHARD_IDS"),
         (
+            {"DISCORD_BOT_TOKEN": "t", "DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "1, 1"},
+            "DISCORD_SHARD_IDS: '1, 1': an id is given twice",
+        ),
+        (
             {"DISCORD_BOT_TOKEN": "t", "DISCORD_SHARD_COUNT": "auto", "DISCORD_SHARD_IDS": "0"},
             "DISCORD_SHARD_IDS",
         ),
