@@ -122,3 +122,26 @@ async def test_two_processes_each_run_one_of_two_shards(
             bot = Bot(standin, one if client is first else two, standin.guilds[guild][0], client)
             assert "rlhf" in texts(await bot.answered(await bot.paper("tag:rlhf")))
     assert standin.problems == []
+
+
+async def test_auto_takes_the_count_from_discord_and_keeps_the_configured_gateway(
+    app: App, standin: DiscordStandIn
+) -> None:
+    """DISCORD_SHARD_COUNT=auto with DISCORD_GATEWAY_URL set: `/gateway/bot` says how many
+    shards (2 here), and the shards still connect where the variable points, not to the
+    gateway that answer names (here a port nothing listens on)."""
+    base = int(snowflake())
+    even = str(base - (base >> 22) % 2 * (1 << 22))  # (id >> 22) % 2 == 0: shard 0
+    standin.add_guild(even)
+    standin.add_guild(str(int(even) + (1 << 22)))  # shard 1
+    standin.shards = 2
+    gateway, standin.ws_url = standin.ws_url, "ws://127.0.0.1:9"  # what /gateway/bot names
+    try:
+        options = {"sharded": True, "shard_count": None, "custom_gateway": True}
+        # the outer timeout: a shard that cannot connect retries for ever, even after close
+        async with asyncio.timeout(60), running(bot_parts(app), **options) as client:
+            assert sorted(tuple(i["shard"]) for i in standin.identifies) == [(0, 2), (1, 2)]
+            assert client.shard_count == 2 and len(client.guilds) == 2
+    finally:
+        standin.ws_url = gateway
+    assert len(standin.sent("GET", "/gateway/bot")) == 1
