@@ -217,6 +217,28 @@ async def test_a_5xx_is_retried_by_the_ledger(
     ]
 
 
+@pytest.mark.parametrize(
+    ("status", "code", "name"),
+    [(403, 50001, "Missing Access"), (404, 10003, "Unknown Channel"),
+     (413, 40005, "Request entity too large")],
+)  # fmt: skip
+async def test_refusals_a_retry_cannot_change_fail_the_run_at_once(
+    delivery: tuple[Delivery, list[Text]],
+    standin: DiscordStandIn,
+    status: int,
+    code: int,
+    name: str,
+) -> None:
+    wired, _ = delivery
+    guild = standin.add_guild()
+    channel = standin.guilds[guild][0]
+    standin.fail_next("POST", rf"/channels/{channel}/messages", status, code=code)
+    assert await wired.runner.run(destination(guild, channel), "slot:1") is RunOutcome.FAILED
+    assert len(standin.sent("POST", rf"/channels/{channel}/messages")) == 1  # not retried
+    (run,) = await wired.ledger.recent_runs()
+    assert run.error is not None and f"{name} ({code})" in run.error
+
+
 async def test_missing_permissions_pause_the_destination_and_the_alert_names_them(
     delivery: tuple[Delivery, list[Text]], standin: DiscordStandIn
 ) -> None:
