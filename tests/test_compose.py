@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from bot.settings import CONFIG_FILE, default_database_url
 from tests.conftest import REPO_ROOT
 
 
@@ -72,3 +73,35 @@ def test_the_dockerfile_is_multi_stage_non_root_and_checks_its_health() -> None:
     for path in ("bot", "adapters", "formatters", "seeds", "config", "pyproject.toml"):
         assert f"!{path}/" in ignored or f"!{path}" in ignored
     assert Path(REPO_ROOT / "seeds").is_dir()
+
+
+def _runtime_stage() -> list[str]:
+    """The Dockerfile's last stage, one instruction a line (continuations joined)."""
+    text = (REPO_ROOT / "Dockerfile").read_text("utf-8").replace("\\\n", " ")
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    last_from = max(i for i, line in enumerate(lines) if line.startswith("FROM "))
+    return lines[last_from + 1 :]
+
+
+def test_the_image_keeps_notes_config_and_data_where_paperbot_looks_for_them() -> None:
+    """Installed (no checkout), paperbot's home is `$XDG_DATA_HOME/paperbot`: the image puts its
+    notes, config and SQLite volume there, as the unprivileged uid 10001."""
+    stage = _runtime_stage()
+    (env_line,) = [line for line in stage if line.startswith("ENV ")]
+    env = dict(pair.split("=", 1) for pair in env_line.removeprefix("ENV ").split())
+    home = Path(env["XDG_DATA_HOME"]) / "paperbot"
+    assert home == Path("/srv/paperbot") and f"WORKDIR {home}" in stage
+    copies = {line.split()[-2]: line.split()[-1] for line in stage if line.startswith("COPY ")}
+    assert copies["seeds"] == env["PAPERBOT_NOTES_DIR"] == str(home / "notes")
+    assert copies["config"] == str(home / CONFIG_FILE.parent)  # config/paperbot.toml is read
+    assert env["DATABASE_URL"] == default_database_url(home)
+    assert f'VOLUME ["{home / "data"}"]' in stage
+    assert [line for line in stage if "--from=" in line] == [
+        "COPY --from=builder /opt/paperbot/venv /opt/paperbot/venv"
+    ]  # the virtual environment is all the runtime stage takes from the builder
+    (user,) = [line for line in stage if line.startswith("RUN groupadd")]
+    assert "--gid 10001 paperbot" in user and "--uid 10001 --gid paperbot" in user
+    assert "USER paperbot" in stage
+    ignored = (REPO_ROOT / ".dockerignore").read_text("utf-8").splitlines()
+    assert "!README.md" in ignored  # the builder copies it (pyproject.toml names it)
