@@ -4,6 +4,8 @@ validated at the stand-in's REST side."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot.app import App
@@ -37,21 +39,33 @@ async def test_the_interactions_locale_picks_english(bot: Bot) -> None:
     assert "notes for" in texts(answer)
 
 
-async def test_autocomplete_suggests_tags_with_counts_and_titles(bot: Bot) -> None:
+async def autocomplete(bot: Bot, typed: str) -> dict[str, Any]:
+    """The one callback Discord got for `/paper` autocomplete with `typed` so far."""
     data = {
         "id": snowflake(),
         "name": "paper",
         "type": 1,
-        "options": [{"name": "query", "type": 3, "value": "rl", "focused": True}],
+        "options": [{"name": "query", "type": 3, "value": typed, "focused": True}],
     }
     asked = await bot.standin.interact(4, data, channel_id=bot.channel)
     await bot.standin.wait_for(lambda: asked.callbacks)
     (callback,) = asked.callbacks
+    return callback
+
+
+async def test_autocomplete_suggests_tags_with_counts_and_titles(bot: Bot) -> None:
+    callback = await autocomplete(bot, "rl")
     assert callback["type"] == 8
     choices = callback["data"]["choices"]
     assert 0 < len(choices) <= 25
     assert {"name": "#rlhf (3)", "value": "tag:rlhf"} in choices
     assert any(c["value"].startswith("id:") for c in choices)
+
+
+async def test_autocomplete_offers_at_most_25_choices_discords_limit(bot: Bot) -> None:
+    choices = (await autocomplete(bot, ""))["data"]["choices"]
+    assert len(choices) == 25  # the seed notes have 45 tags: more than Discord takes
+    assert [c["value"] for c in choices[:3]] == ["help", "tags", "next"]
 
 
 async def test_next_edits_the_same_response_and_previous_goes_back(bot: Bot) -> None:
