@@ -23,7 +23,8 @@ def test_postgres_16_keeps_its_data_in_a_named_volume_and_checks_its_health() ->
     postgres = compose["services"]["postgres"]
     assert postgres["image"] == "postgres:16"
     volume, _, target = postgres["volumes"][0].partition(":")
-    assert volume in compose["volumes"] and target == "/var/lib/postgresql/data"
+    assert volume == "postgres-data" and volume in compose["volumes"]
+    assert target == "/var/lib/postgresql/data"
     assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
 
 
@@ -43,7 +44,7 @@ def test_secrets_come_from_an_env_file_and_the_notes_folder_is_mounted() -> None
     bot = _compose()["services"]["paperbot"]
     assert bot["env_file"] == [{"path": ".env", "required": False}]
     mounts = {m.rsplit(":", 2)[1]: m for m in bot["volumes"]}
-    assert mounts["/srv/paperbot/notes"].startswith("${PAPERBOT_NOTES:-./seeds}:")
+    assert mounts["/srv/paperbot/notes"] == "${PAPERBOT_NOTES:-./seeds}:/srv/paperbot/notes:ro"
     assert mounts["/srv/paperbot/config"] == "./config:/srv/paperbot/config:ro"
     assert not any(key.startswith(("SLACK_", "DISCORD_")) for key in bot["environment"])
 
@@ -53,6 +54,7 @@ def test_replicas_scale_without_a_host_port_clash_and_stop_within_the_grace() ->
     assert bot["ports"] == ["8080"]  # a free host port per replica
     assert "container_name" not in bot  # a fixed name would stop --scale
     assert bot["stop_signal"] == "SIGTERM" and bot["stop_grace_period"] == "15s"
+    assert bot["restart"] == "unless-stopped"  # a replica killed by hand stays down
 
 
 def test_the_dockerfile_is_multi_stage_non_root_and_checks_its_health() -> None:
