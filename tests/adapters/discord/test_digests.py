@@ -8,9 +8,11 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from adapters.discord.client import ClientParts
+from adapters.discord.errors import Action, delivery_error
 from adapters.discord.transport import DiscordTransport
 from bot.app import App
 from bot.delivery.config import DeliveryConfig
@@ -215,6 +217,17 @@ async def test_a_5xx_is_retried_by_the_ledger(
         503,
         200,
     ]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [TimeoutError("timed out"), aiohttp.ServerDisconnectedError(), ConnectionResetError()],
+)
+def test_a_timeout_or_a_dropped_connection_is_left_to_the_ledgers_retry(
+    failure: BaseException,
+) -> None:
+    error = delivery_error(failure, "123", Action.POST)
+    assert error is not None and error.retryable and error.retry_after is None
 
 
 @pytest.mark.parametrize(
