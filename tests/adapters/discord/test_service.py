@@ -161,9 +161,15 @@ async def test_two_processes_each_run_one_shard_and_the_digest_goes_out_once(
     odd = str(int(even) + (1 << 22))  # shard 1
     standin.add_guild(even)
     standin.add_guild(odd)
-    digest_channel = standin.guilds[odd][0]
+    # a digest channel in each shard's guild: whichever process leads, one of them is in a
+    # guild whose shard it does not hold, and gets its digest over REST all the same
+    digest_channels = [standin.guilds[even][0], standin.guilds[odd][0]]
     config = tmp_path / "paperbot.toml"
-    config.write_text(_destination(odd, digest_channel, "inline"), encoding="utf-8")
+    config.write_text(
+        _destination(even, digest_channels[0], "inline")
+        + _destination(odd, digest_channels[1], "inline"),
+        encoding="utf-8",
+    )
     common = {
         "DISCORD_BOT_TOKEN": "test-token.abc",
         "DISCORD_API_BASE_URL": standin.api_base,
@@ -186,7 +192,8 @@ async def test_two_processes_each_run_one_shard_and_the_digest_goes_out_once(
             # dispatched on the connection of the guild's shard, i.e. to the process holding it
             asked = await standin.interact(2, data, channel_id=standin.guilds[guild][0])
             await standin.wait_for(lambda a=asked: a.complete, ANSWERED)  # type: ignore[misc]
-        await standin.wait_for(lambda: standin.channel_posts(digest_channel), ANSWERED)
+        for channel in digest_channels:
+            await standin.wait_for(lambda c=channel: standin.channel_posts(c), ANSWERED)  # type: ignore[misc]
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
@@ -194,5 +201,5 @@ async def test_two_processes_each_run_one_shard_and_the_digest_goes_out_once(
             for process in processes:
                 await process.wait()
     assert [p.returncode for p in processes] == [0, 0], logs[0].read_text()[-2000:]
-    assert len(standin.channel_posts(digest_channel)) == 1
+    assert [len(standin.channel_posts(c)) for c in digest_channels] == [1, 1]
     assert standin.problems == []
