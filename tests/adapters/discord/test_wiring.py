@@ -9,9 +9,11 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import discord
 import pytest
 
 from adapters.discord.client import ClientParts
+from adapters.discord.endpoints import Endpoints, apply_endpoints
 from adapters.discord.suggest import Corpus, Suggestions
 from bot.app import App, paper_command
 from bot.errors import ConfigError
@@ -54,6 +56,21 @@ def test_the_variables_are_read_and_the_token_stays_out_of_repr() -> None:
     assert auto is not None and auto.shard_count is None and auto.sharded
     single = settings_from_env({"DISCORD_BOT_TOKEN": "t"})
     assert single is not None and not single.sharded
+
+
+def test_the_default_endpoints_are_discords_and_apply_to_discord_py(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(discord.http.Route, "BASE", "unset")
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", "unset")
+    settings = settings_from_env({"DISCORD_BOT_TOKEN": "t"})
+    assert settings is not None
+    wanted = Endpoints("https://discord.com/api/v10", "wss://gateway.discord.gg/")
+    assert Endpoints(settings.api_base, settings.gateway) == Endpoints() == wanted
+    apply_endpoints(Endpoints(settings.api_base, settings.gateway))
+    assert discord.http.Route.BASE == "https://discord.com/api/v10"
+    assert str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY) == "wss://gateway.discord.gg/"
+    assert not wanted.custom_gateway
 
 
 @pytest.mark.parametrize(
