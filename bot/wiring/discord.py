@@ -62,6 +62,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CREDENTIALS_HINT = "set DISCORD_BOT_TOKEN"
+REFUSED_TOKEN = "Discord refused DISCORD_BOT_TOKEN (401): reset it in the portal"
 SUGGESTIONS_REFRESH_SECONDS = 30.0
 CLOSE_GRACE_SECONDS = 5.0
 DEFAULT_API_BASE = "https://discord.com/api/v10"  # as adapters.discord.endpoints (not imported:
@@ -414,7 +415,7 @@ class DiscordPlatform:
                 break
             except discord.LoginFailure:
                 await client.close()
-                self._give_up("Discord refused DISCORD_BOT_TOKEN (401): reset it in the portal")
+                self._give_up(REFUSED_TOKEN)
                 return
             except (OSError, aiohttp.ClientError, discord.HTTPException) as exc:
                 log.warning("Discord login failed (%s); retrying in %.0fs", exc, delay)
@@ -471,13 +472,27 @@ class DiscordFactory:
         return None if settings is None else DiscordPlatform(settings)
 
 
+async def _login_once(client: discord.Client, token: str) -> None:
+    """Log in over REST, or say in one line why not (a command, not a service: no retry)."""
+    import aiohttp
+    import discord
+
+    try:
+        await client.login(token)
+    except discord.LoginFailure:
+        raise ConfigError(REFUSED_TOKEN) from None
+    except (OSError, aiohttp.ClientError, discord.HTTPException) as exc:
+        raise ConfigError(f"Discord could not be reached ({exc}): /paper not synced") from None
+
+
 async def sync_now(database_url: str | None, environ: Mapping[str, str], guild: int | None) -> str:
     """`paperbot discord sync`: log in over REST, write the command tree, record its hash.
 
     Returns where it synced ("globally", "to guild N").
 
     Raises:
-        ConfigError: DISCORD_BOT_TOKEN is not set (or a variable is bad), or the sync failed.
+        ConfigError: DISCORD_BOT_TOKEN is not set (or a variable is bad), Discord refused it
+            or could not be reached, or the sync failed.
     """
     from adapters.discord.client import ClientParts, build_client
     from adapters.discord.endpoints import Endpoints, apply_endpoints
@@ -505,7 +520,7 @@ async def sync_now(database_url: str | None, environ: Mapping[str, str], guild: 
         parts = ClientParts(services, hashes, sync_guild=guild, force_sync=True)
         client = build_client(parts)
         try:
-            await client.login(settings.token)  # setup_hook syncs
+            await _login_once(client, settings.token)  # setup_hook syncs
         finally:
             await client.close()
     if not parts.synced:

@@ -3,6 +3,8 @@ hash so the next start writes nothing."""
 
 from __future__ import annotations
 
+import socket
+
 from tests.support.cli import run_cli
 from tests.support.discord_standin import APP_ID, DiscordStandIn
 
@@ -41,3 +43,22 @@ async def test_sync_without_a_token_says_what_to_set(database_url: str) -> None:
     assert result.code == 2 and "DISCORD_BOT_TOKEN" in result.err
     bad = await run_cli("discord", "sync", "--guild", "x1", "--database-url", database_url)
     assert bad.code == 2 and "--guild" in bad.err
+
+
+async def test_a_refused_token_or_an_unreachable_discord_is_one_line_not_a_traceback(
+    standin: DiscordStandIn, database_url: str
+) -> None:
+    args = ("discord", "sync", "--database-url", database_url)
+    standin.fail_next("GET", "/users/@me", 401)
+    refused = await run_cli(*args, env=_env(standin))
+    assert refused.code == 2 and "Traceback" not in refused.err
+    assert "paperbot: Discord refused DISCORD_BOT_TOKEN (401)" in refused.err
+    with socket.socket() as free:  # a port nothing listens on once it is closed
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    down = {**_env(standin), "DISCORD_API_BASE_URL": f"http://127.0.0.1:{port}/api/v10"}
+    unreachable = await run_cli(*args, env=down)
+    assert unreachable.code == 2 and "Traceback" not in unreachable.err
+    assert "paperbot: Discord could not be reached (" in unreachable.err
+    assert "test-token" not in refused.err + unreachable.err
+    assert standin.sent("PUT", rf"/applications/{APP_ID}/commands") == []
