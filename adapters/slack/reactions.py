@@ -6,7 +6,10 @@ so they go through a client with slack_sdk's own rate-limit handler, which waits
 `Retry-After` and asks again. `full=true`: without it Slack may list only part of a reaction's
 users, and a person left out would read as a reaction taken back. A personal DM digest's message
 (channel `@<user id>`, as the ledger keeps it) is read in that person's DM (`D…`), opened with
-`conversations.open` once per person (Slack answers the same channel every time).
+`conversations.open` once per person (Slack answers the same channel every time). The bot's own
+reactions (a tag menu's numbers) are left out, as Bolt leaves out its events: its user id is
+asked of `auth.test` once per token, so it holds for every OAuth workspace, not only the one
+workspace whose bot user the wiring learns at start.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ class SlackReactionReader:
         self._client_for = client_for
         self._readers: dict[str, AsyncWebClient] = {}
         self._dms: dict[tuple[str, str], str] = {}  # (workspace, user id) -> their `D…` channel
+        self._bots: dict[str, str] = {}  # token -> the bot's user id in its workspace
 
     async def _reader(self, workspace: str) -> AsyncWebClient:
         client = await self._client_for(workspace)
@@ -64,6 +68,12 @@ class SlackReactionReader:
                 retry_handlers=[handler],
             )
         return self._readers[token]
+
+    async def _bot_user(self, client: AsyncWebClient) -> str:
+        token = client.token or ""
+        if token not in self._bots:
+            self._bots[token] = str((await client.auth_test()).get("user_id") or "")
+        return self._bots[token]
 
     async def channel(self, ref: MessageRef) -> str:
         """The channel to call Slack with for `ref`: a DM's `@U…` is the person's `D…`."""
@@ -91,9 +101,11 @@ class SlackReactionReader:
                 log.info("reconcile: %s %s cannot be read (%s)", ref.channel, ref.message_id, code)
                 return None
             raise
+        bot = await self._bot_user(client)
         found: dict[str, set[str]] = {}
         for reaction in (answer.get("message") or {}).get("reactions") or []:
             name = base_emoji(str(reaction.get("name", "")))
-            if name in message.emoji:
-                found.setdefault(name, set()).update(str(u) for u in reaction.get("users") or ())
+            users = {str(u) for u in reaction.get("users") or ()} - {bot}
+            if name in message.emoji and users:
+                found.setdefault(name, set()).update(users)
         return {name: frozenset(users) for name, users in found.items()}

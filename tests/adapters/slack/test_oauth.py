@@ -1,5 +1,6 @@
 """Many workspaces through OAuth: two installs, a digest to a channel of each with its own token,
-tokens unreadable in the database, and an uninstalled workspace forgotten and paused."""
+tokens unreadable in the database, and an uninstalled workspace forgotten and paused; the bot's
+own tag-menu numbers are not taken for a person's at the next start's reconcile pass."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ T2_TOKEN = "xoxb-team-two-9876543210-ZYXWVUzyxwvu"
 @pytest.fixture
 async def api() -> AsyncIterator[SlackApi]:
     async with slack_api() as api:
-        api.oauth_codes["code-one"] = api.workspace("T1", T1_TOKEN, bot_user="UBOT1")
+        api.oauth_codes["code-one"] = api.workspace(
+            "T1", T1_TOKEN, bot_user="UBOT1", admins={"UADMIN1"}
+        )
         api.oauth_codes["code-two"] = api.workspace(
             "T2", T2_TOKEN, bot_user="UBOT2", admins={"UADMIN2"}
         )
@@ -121,3 +124,24 @@ async def test_two_workspaces_each_get_digests_with_their_own_token(
         assert not state.get("slack:T1:C1", (False, ""))[0]
     assert api.problems == []
     assert SECRET not in bot.logged() and T1_TOKEN not in bot.logged() and KEY not in bot.logged()
+
+
+async def test_the_bot_s_own_menu_numbers_are_not_a_person_s_after_a_restart(
+    api: SlackApi, tmp_path: Path, database_url: str
+) -> None:
+    env = _oauth_env(api)
+    async with running_bot(api, tmp_path, database_url, env=env, ready="Slack: OAuth") as bot:
+        await _install(bot, "code-one")
+        await slack_service.ask(
+            api, bot.sender, "tags menu", team="T1", channel="C1", user="UADMIN1"
+        )
+        await wait_for(lambda: len(api.called("reactions.add")) == 4)
+    async with running_bot(api, tmp_path, database_url, env=env, ready="Slack: OAuth") as bot:
+        await bot.reconciled()
+        assert "0 reactions added and 0 removed" in bot.logged()  # not its own four numbers
+        listed = await slack_service.ask(
+            api, bot.sender, "subscriptions", team="T1", channel="C1", user="UBOT1"
+        )
+        assert "구독 중인 것이 없습니다" in str(listed)
+    assert api.called("reactions.get") and not api.called("chat.postEphemeral")
+    assert api.problems == []
