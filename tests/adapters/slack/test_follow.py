@@ -4,7 +4,8 @@ stand-in, clicks posted to `/slack/events` as signed `block_actions` payloads.
 A digest is posted with a Follow button on each paper's thread reply; a click follows that
 paper's tags for the clicker and is answered ephemerally through response_url; after a restart
 (a new process, the same database) the buttons of the old digest still work, a second click says
-the tags are already followed, and the instant DM holds exactly the new notes that match. In the
+the tags are already followed, and the instant DM holds exactly the new notes that match, each
+with its own Follow button, which a click in the DM answers as in a channel. In the
 `/paper subscriptions` list each subscription has a Remove button that removes exactly that one
 for the person who clicks and replaces the list in place.
 """
@@ -33,7 +34,7 @@ from tests.support.slack_service import (
 NEXT_DAY = (
     Entry("Reward Hacking in the Wild", commentary="보상 해킹.", tags=("rlhf",)),
     Entry("Vision Paper Nobody Follows", commentary="비전.", tags=("vision",)),
-    Entry("Cheaper Attention Kernels", commentary="효율.", tags=("efficiency",)),
+    Entry("Cheaper Attention Kernels", commentary="효율.", tags=("efficiency", "kernels")),
 )
 
 
@@ -78,6 +79,19 @@ async def test_follow_subscribes_the_clicker_answers_privately_and_survives_a_re
         (notes / "2024-10-01.txt").write_text(notes_text("2024-10-01", NEXT_DAY), "utf-8")
         await wait_for(lambda: len(to(api, "chat.postMessage", "DU2")) >= 3)
         await wait_for(lambda: len(to(api, "chat.postMessage", "C1")) >= 2 * (1 + 3))
+        dm_papers = to(api, "chat.postMessage", "DU2")[1:]  # after the DM's header
+        assert all(buttons(paper, "paper.follow") for paper in dm_papers)  # Follow there too
+        (kernels,) = [c for c in dm_papers if "Kernels" in shown(c)]
+        (button,) = buttons(kernels, "paper.follow")
+        url = api.response_url()
+        await bot.sender.action(
+            "paper.follow", button["value"], user="U2", channel="DU2", ephemeral=False,
+            message_ts=kernels.answer["ts"], response_url=url,
+        )  # fmt: skip
+        in_dm = shown(await posted_to(api, url))
+        assert "이제 구독합니다: tag:kernels." in in_dm, in_dm
+        listed = await ask(api, bot.sender, "subscriptions", user="U2")
+        assert "tag:kernels" in json.dumps(listed, ensure_ascii=False)
     dm = [shown(c) for c in to(api, "chat.postMessage", "DU2")]
     assert len(dm) == 3  # the header and exactly the two matching papers, once
     assert [s for s in dm if "Reward Hacking" in s] and [s for s in dm if "Attention Kernels" in s]
