@@ -21,6 +21,7 @@ from tests.support.slack_service import SECRET, Bot, destination, running_bot, s
 KEY = Fernet.generate_key().decode()
 T1_TOKEN = "xoxb-team-one-0123456789-abcdefABCDEF"
 T2_TOKEN = "xoxb-team-two-9876543210-ZYXWVUzyxwvu"
+GOV_AUTHORIZE = "https://slack-gov.com/oauth/v2/authorize"
 
 
 @pytest.fixture
@@ -42,8 +43,11 @@ def _oauth_env(api: SlackApi) -> dict[str, str]:
     return env
 
 
-async def _install(bot: Bot, code: str) -> str:
-    """Open /slack/install, follow Slack's redirect back with `code`; the final page's text."""
+async def _install(
+    bot: Bot, code: str, authorize: str = "https://slack.com/oauth/v2/authorize"
+) -> str:
+    """Open /slack/install (its link to Slack's `authorize` page), follow Slack's redirect back
+    with `code`; the final page's text."""
     base = f"http://127.0.0.1:{bot.port}"
     async with aiohttp.ClientSession() as session:
         async with session.get(f"{base}/slack/install") as page:
@@ -52,6 +56,7 @@ async def _install(bot: Bot, code: str) -> str:
             cookie = page.headers["Set-Cookie"].split(";")[0]
         state = re.search(r"state=([\w-]+)", html)
         assert state is not None and "client_id=1111.2222" in html
+        assert f'href="{authorize}?' in html
         scopes = "scope=chat:write,commands,im:write,reactions:read,reactions:write,users:read"
         assert scopes in html.replace("%3A", ":").replace("%2C", ",")
         back = f"{base}/slack/oauth_redirect?code={code}&state={state.group(1)}"
@@ -129,9 +134,9 @@ async def test_two_workspaces_each_get_digests_with_their_own_token(
 async def test_the_bot_s_own_menu_numbers_are_not_a_person_s_after_a_restart(
     api: SlackApi, tmp_path: Path, database_url: str
 ) -> None:
-    env = _oauth_env(api)
+    env = {**_oauth_env(api), "SLACK_AUTHORIZE_URL": GOV_AUTHORIZE}  # GovSlack's, say
     async with running_bot(api, tmp_path, database_url, env=env, ready="Slack: OAuth") as bot:
-        await _install(bot, "code-one")
+        await _install(bot, "code-one", GOV_AUTHORIZE)
         await slack_service.ask(
             api, bot.sender, "tags menu", team="T1", channel="C1", user="UADMIN1"
         )
