@@ -9,7 +9,8 @@ users, and a person left out would read as a reaction taken back. A personal DM 
 `conversations.open` once per person (Slack answers the same channel every time). The bot's own
 reactions (a tag menu's numbers) are left out, as Bolt leaves out its events: its user id is
 asked of `auth.test` once per token, so it holds for every OAuth workspace, not only the one
-workspace whose bot user the wiring learns at start.
+workspace whose bot user the wiring learns at start. A workspace paperbot has no token for
+(it removed the app) makes its messages unreadable, not the whole pass fail.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.clients import ClientSource
 from adapters.slack.errors import slack_error_code
 from adapters.slack.transport import DM_PREFIX
+from bot.errors import DeliveryError
 from bot.models import MessageRef
 from bot.subscriptions.reconcile import Reactable
 
@@ -89,7 +91,13 @@ class SlackReactionReader:
     async def reactions(self, message: Reactable) -> Mapping[str, frozenset[str]] | None:
         """Who reacts with each of the message's emoji; None when it is gone or unreadable."""
         ref = message.ref
-        client = await self._reader(ref.workspace)
+        try:
+            client = await self._reader(ref.workspace)
+        except DeliveryError as exc:  # e.g. a workspace that removed the app: no token left
+            if exc.retryable:
+                raise
+            log.info("reconcile: %s %s cannot be read (%s)", ref.channel, ref.message_id, exc)
+            return None
         try:
             channel = await self.channel(ref)
             answer = await client.reactions_get(

@@ -150,3 +150,43 @@ async def test_the_bot_s_own_menu_numbers_are_not_a_person_s_after_a_restart(
         assert "구독 중인 것이 없습니다" in str(listed)
     assert api.called("reactions.get") and not api.called("chat.postEphemeral")
     assert api.problems == []
+
+
+async def test_a_workspace_that_uninstalled_does_not_stop_the_others_reconcile(
+    api: SlackApi, tmp_path: Path, database_url: str
+) -> None:
+    """T2 removed the app: its recent digest cannot be read any more (no token), which must not
+    end the pass before T1's bell added while paperbot was stopped is found."""
+    config = (
+        "[delivery]\npause_after_failures = 1000\n"
+        + destination("C2").replace('"T1"', '"T2"')
+        + destination("C1")
+    )  # a header and one reply per paper in each
+    env = _oauth_env(api)
+    async with running_bot(
+        api, tmp_path, database_url, config=config, env=env, ready="Slack: OAuth"
+    ) as bot:
+        await _install(bot, "code-two")
+        await _install(bot, "code-one")
+
+        def posted(channel: str) -> list[str]:
+            posts = api.called("chat.postMessage")
+            return [
+                c.answer["ts"] for c in posts if c.args["channel"] == channel and c.answer.get("ok")
+            ]
+
+        await wait_for(lambda: len(posted("C1")) == len(posted("C2")) == 4)
+        uninstall = bot.sender.event_body({"type": "app_uninstalled"}, team="T2")
+        assert (await bot.sender.send(uninstall, "application/json")).status == 200
+        await wait_for(lambda: "Slack workspace T2: app_uninstalled" in bot.logged())
+    api.react("C1", posted("C1")[1], "bell", "U5")  # on the #rlhf paper, while stopped
+    async with running_bot(
+        api, tmp_path, database_url, config=config, env=env, ready="Slack: OAuth"
+    ) as bot:
+        await wait_for(lambda: "slack reconcile: " in bot.logged() or "pass failed" in bot.logged())
+        assert "slack reconcile: 6 messages read (3 unreadable), 1 reactions added" in bot.logged()
+        listed = await slack_service.ask(
+            api, bot.sender, "subscriptions", team="T1", channel="C1", user="U5"
+        )
+        assert "tag:rlhf" in str(listed)
+    assert api.problems == []
