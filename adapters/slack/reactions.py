@@ -10,7 +10,8 @@ users, and a person left out would read as a reaction taken back. A personal DM 
 reactions (a tag menu's numbers) are left out, as Bolt leaves out its events: its user id is
 asked of `auth.test` once per token, so it holds for every OAuth workspace, not only the one
 workspace whose bot user the wiring learns at start. A workspace paperbot has no token for
-(it removed the app) makes its messages unreadable, not the whole pass fail.
+(it removed the app), or whose token Slack refuses, makes its messages unreadable, not the whole
+pass fail.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ GONE = frozenset(
 """A message that cannot be read any more: its reactions change nothing."""
 DM_GONE = frozenset({"user_not_found", "user_disabled", "user_not_visible", "cannot_dm_bot"})
 """A DM that cannot be opened any more (the person left or was deactivated): unreadable too."""
+TOKEN_GONE = frozenset({"invalid_auth", "not_authed", "token_revoked", "account_inactive"})
+"""The workspace's token no longer works (revoked while paperbot was down, when no event came):
+its messages are unreadable, the other workspaces' are still read."""
 _SKIN_TONE = re.compile(r"::skin-tone-\d$")
 
 
@@ -105,7 +109,7 @@ class SlackReactionReader:
             )
         except SlackApiError as exc:
             code = slack_error_code(exc)
-            if code in GONE or code in DM_GONE:
+            if code in GONE or code in DM_GONE or code in TOKEN_GONE:
                 log.info("reconcile: %s %s cannot be read (%s)", ref.channel, ref.message_id, code)
                 return None
             raise

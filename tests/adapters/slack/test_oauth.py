@@ -152,11 +152,13 @@ async def test_the_bot_s_own_menu_numbers_are_not_a_person_s_after_a_restart(
     assert api.problems == []
 
 
-async def test_a_workspace_that_uninstalled_does_not_stop_the_others_reconcile(
-    api: SlackApi, tmp_path: Path, database_url: str
+@pytest.mark.parametrize("lost", ["uninstalled", "revoked while stopped"])
+async def test_a_workspace_that_is_gone_does_not_stop_the_others_reconcile(
+    api: SlackApi, tmp_path: Path, database_url: str, lost: str
 ) -> None:
-    """T2 removed the app: its recent digest cannot be read any more (no token), which must not
-    end the pass before T1's bell added while paperbot was stopped is found."""
+    """T2 removed the app (its installation is forgotten), or revoked the token while paperbot
+    was stopped (Slack answers `invalid_auth`): its recent digest cannot be read any more, which
+    must not end the pass before T1's bell added while paperbot was stopped is found."""
     config = (
         "[delivery]\npause_after_failures = 1000\n"
         + destination("C2").replace('"T1"', '"T2"')
@@ -176,9 +178,12 @@ async def test_a_workspace_that_uninstalled_does_not_stop_the_others_reconcile(
             ]
 
         await wait_for(lambda: len(posted("C1")) == len(posted("C2")) == 4)
-        uninstall = bot.sender.event_body({"type": "app_uninstalled"}, team="T2")
-        assert (await bot.sender.send(uninstall, "application/json")).status == 200
-        await wait_for(lambda: "Slack workspace T2: app_uninstalled" in bot.logged())
+        if lost == "uninstalled":
+            uninstall = bot.sender.event_body({"type": "app_uninstalled"}, team="T2")
+            assert (await bot.sender.send(uninstall, "application/json")).status == 200
+            await wait_for(lambda: "Slack workspace T2: app_uninstalled" in bot.logged())
+    if lost == "revoked while stopped":
+        del api.workspaces[T2_TOKEN]  # no tokens_revoked event reaches a stopped paperbot
     api.react("C1", posted("C1")[1], "bell", "U5")  # on the #rlhf paper, while stopped
     async with running_bot(
         api, tmp_path, database_url, config=config, env=env, ready="Slack: OAuth"
