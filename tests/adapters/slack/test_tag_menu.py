@@ -5,7 +5,8 @@ follows that number's tag with one ephemeral confirmation, removing it takes it 
 own reaction is ignored; an ingest that changes the most used tags edits the menu in place
 (chat.update) and adds the new number. Numbers added and removed while the service was stopped
 take effect at the next start (the reconcile pass reads the menu, `reactions.get`), confirmed
-once; a further start changes nothing."""
+once; a further start changes nothing. Tags changed by notes added while stopped edit the menu
+once the next start leads."""
 
 from __future__ import annotations
 
@@ -136,4 +137,25 @@ async def test_numbers_changed_on_the_menu_while_stopped_take_effect_at_the_next
     assert len(api.called("chat.postMessage")) == 1
     reads = api.called("reactions.get")
     assert reads and all(c.args.get("full") in ("true", "1", True) for c in reads)
+    assert api.problems == []
+
+
+async def test_tags_changed_while_stopped_edit_the_menu_when_the_next_start_leads(
+    api: SlackApi, tmp_path: Path, database_url: str
+) -> None:
+    """Notes added while paperbot was stopped change the most used tags: the start-up read of
+    the folder comes before the process leads, so the menu is edited once it does."""
+    async with running_bot(api, tmp_path, database_url) as bot:
+        await _answer(api, bot, "tags menu", "UADMIN")
+        (menu,) = api.called("chat.postMessage")
+        await wait_for(lambda: len(api.called("reactions.add")) == 4)
+    assert not api.called("chat.update")
+    notes = tmp_path / "notes"
+    (notes / "2024-10-01.txt").write_text(notes_text("2024-10-01", MOE), "utf-8")
+    async with running_bot(api, tmp_path, database_url, notes=notes):
+        await wait_for(lambda: api.called("chat.update"))
+        await wait_for(lambda: len(api.called("reactions.add")) == 5)
+    (edited,) = api.called("chat.update")
+    assert edited.args["ts"] == menu.answer["ts"] and "5️⃣  #moe" in shown(edited)
+    assert api.called("reactions.add")[4].args["name"] == "five"
     assert api.problems == []
