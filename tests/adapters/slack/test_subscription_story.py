@@ -208,15 +208,24 @@ async def test_unsubscribe_all_is_not_undone_by_the_next_start(
 async def test_a_burst_of_bells_is_confirmed_in_one_ephemeral_message(
     api: SlackApi, tmp_path: Path, database_url: str
 ) -> None:
-    """Bells on three papers within a few seconds: one confirmation naming every filter they
-    followed (`ConfirmationBundler`), in the channel of the last one; nobody is spammed."""
-    async with running_bot(api, tmp_path, database_url, config=destination()) as bot:
-        await wait_for(lambda: len(to(api, "chat.postMessage", "C1")) >= 1 + len(ENTRIES))
-        _header, rlhf, attention, dpo = to(api, "chat.postMessage", "C1")
+    """Bells on three papers within a few seconds, the last in another channel: one
+    confirmation naming every filter they followed (`ConfirmationBundler`), in the channel of
+    the last one; nobody is spammed."""
+    config = destination() + destination("C2") + "[subscriptions]\nconfirm_window_seconds = 5\n"
+    async with running_bot(api, tmp_path, database_url, config=config) as bot:
+        parts = 1 + len(ENTRIES)
+        await wait_for(
+            lambda: all(len(to(api, "chat.postMessage", c)) >= parts for c in ("C1", "C2"))
+        )
+        _header, rlhf, attention, _dpo = to(api, "chat.postMessage", "C1")
+        dpo = to(api, "chat.postMessage", "C2")[3]
         await wait_for(lambda: "slack reconcile:" in bot.logged())
         # delivered at once, as Slack does for quick clicks: the first change opens the window
-        await asyncio.gather(*(react(bot, api, paper, "U2") for paper in (rlhf, attention, dpo)))
-        await wait_for(lambda: _confirmed(api, "U2"))
-    (said,) = _confirmed(api, "U2")  # and the stop sent nothing more
+        await asyncio.gather(*(react(bot, api, paper, "U2") for paper in (rlhf, attention)))
+        await wait_for(lambda: bot.logged().count("@U2 subscribed to") == 2)  # applied: then
+        await react(bot, api, dpo, "U2")  # the latest, in C2, within the window
+        await wait_for(lambda: ephemeral(api))
+    ((who, where, said),) = ephemeral(api)  # and the stop sent nothing more
+    assert (who, where) == ("U2", "C2"), said
     for followed in ("tag:rlhf", "tag:attention", "tag:efficiency", "tag:dpo"):
         assert followed in said, said
