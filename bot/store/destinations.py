@@ -159,13 +159,16 @@ class SqlDestinationStore:
             row.pause_code = str(code)[:500] if code is not None else None
             return True
 
-    async def set_paused(self, key: str, paused: bool, reason: str, now: datetime) -> None:
-        """Pause or resume a destination by hand (no platform code); resuming clears the
-        failure count."""
+    async def set_paused(
+        self, key: str, paused: bool, reason: str, now: datetime, *, code: ErrorCode | None = None
+    ) -> None:
+        """Pause or resume a destination without a failed run: by hand (no code), or for a
+        platform's event with its `code` (a Slack workspace removed the app); resuming clears
+        the code and the failure count, so no stale code is stored."""
         values: dict[str, object] = {
             "paused": paused,
             "pause_reason": reason if paused else "",
-            "pause_code": None,
+            "pause_code": str(code)[:500] if paused and code is not None else None,
         }
         if not paused:
             values["consecutive_failures"] = 0

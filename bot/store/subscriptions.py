@@ -279,13 +279,13 @@ class SqlSubscriptionStore(SqlStore):
             )
 
     async def resume_dm(self, person: Person) -> bool:
-        """Lift a pause of the person's DM destination (they asked for DMs again); True when
-        it was paused."""
+        """Lift a pause of the person's DM destination (they asked for DMs again) and forget
+        the code that paused it (no stale code stays stored); True when it was paused."""
         async with self._sessions() as session, session.begin():
             result = await session.execute(
                 update(DestinationStateRow)
                 .where(DestinationStateRow.key == person.key, DestinationStateRow.paused.is_(True))
-                .values(paused=False, pause_reason="", consecutive_failures=0)
+                .values(paused=False, pause_reason="", pause_code=None, consecutive_failures=0)
                 .returning(DestinationStateRow.key)
             )
             resumed = result.first() is not None
