@@ -70,6 +70,9 @@ ERRORS: dict[str, SlackErrorKind] = {
     "user_not_visible": SlackErrorKind(False, "the bot may not see {channel} (a guest?)"),
     "user_disabled": SlackErrorKind(False, "{channel} is deactivated"),
     "not_allowed_token_type": SlackErrorKind(False, "the token is not a bot token (xoxb-…)"),
+    # Slack's events, not a call's error: the workspace's channels are paused with their name
+    "app_uninstalled": SlackErrorKind(False, "the workspace removed the app: reinstall it"),
+    "tokens_revoked": SlackErrorKind(False, "the workspace revoked the bot token: reinstall it"),
 }
 
 

@@ -22,7 +22,7 @@ from adapters.slack.settings import (
     SlackSettings,
 )
 from bot.digest.personal import Person
-from bot.models import Platform
+from bot.models import ErrorCode, Platform
 from bot.wiring import Variable
 
 if TYPE_CHECKING:
@@ -391,7 +391,9 @@ class SlackPlatform:
     async def _uninstalled(
         self, context: PlatformContext, enterprise: str | None, team: str, why: str
     ) -> None:
-        """Forget the workspace's installation and pause its channels, saying why."""
+        """Forget the workspace's installation and pause its channels, keeping Slack's event
+        name (`why`) as the pause's code: `/paper channel show` says its advice again in the
+        reader's language (the English `reason` is the log's)."""
         if self._installations is not None:
             await self._installations.async_delete_all(enterprise_id=enterprise, team_id=team)
         delivery = context.delivery
@@ -401,7 +403,7 @@ class SlackPlatform:
             dest = settings.destination
             if dest.platform is Platform.SLACK and dest.workspace == team:
                 await delivery.destinations.set_paused(
-                    settings.key, True, reason, delivery.clock.now()
+                    settings.key, True, reason, delivery.clock.now(), code=ErrorCode(why)
                 )
                 paused.append(settings.key)
         log.warning("Slack workspace %s: %s; paused %s", team, why, paused or "no channels")

@@ -1,13 +1,15 @@
 """Many workspaces through OAuth: two installs, a digest to a channel of each with its own token,
 tokens unreadable in the database, and an uninstalled workspace forgotten and paused; the bot's
 own tag-menu numbers are not taken for a person's, from their events or at the next start's
-reconcile pass; a workspace that is gone does not stop the others' reconcile pass."""
+reconcile pass; a workspace that is gone does not stop the others' reconcile pass; the pause an
+uninstall leaves says, once reinstalled, what to do in each channel's language."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -203,4 +205,55 @@ async def test_a_workspace_that_is_gone_does_not_stop_the_others_reconcile(
             api, bot.sender, "subscriptions", team="T1", channel="C1", user="U5"
         )
         assert "tag:rlhf" in str(listed)
+    assert api.problems == []
+
+
+def _said(answer: dict[str, Any]) -> str:
+    """A `/paper` answer's text as the Slack user reads it (its section blocks)."""
+    return "\n".join(b["text"]["text"] for b in answer["blocks"] if b["type"] == "section")
+
+
+@pytest.mark.parametrize(
+    "event",
+    [{"type": "app_uninstalled"}, {"type": "tokens_revoked", "tokens": {"bot": ["UBOT2"]}}],
+    ids=["app_uninstalled", "tokens_revoked"],
+)
+async def test_an_uninstall_pause_says_what_to_do_in_each_channels_language(
+    api: SlackApi, tmp_path: Path, database_url: str, event: dict[str, Any]
+) -> None:
+    """T2 removes the app: its channels (set from chat) pause with Slack's event name as the
+    code, so once it is reinstalled `/paper channel show` says how to get it back in each
+    channel's language (not the English reason the log keeps), and `set enable` resumes it."""
+    code = event["type"]
+    async with running_bot(
+        api, tmp_path, database_url, env=_oauth_env(api), ready="Slack: OAuth"
+    ) as bot:
+        await _install(bot, "code-two")
+
+        async def admin(text: str, channel: str) -> str:
+            answer = await slack_service.ask(
+                api, bot.sender, text, team="T2", channel=channel, user="UADMIN2"
+            )
+            return _said(answer)
+
+        for channel in ("C2", "C3"):  # set from chat: a declared channel is the config's
+            await admin("channel set enable", channel)
+        await admin("channel set locale en", "C3")
+        gone = bot.sender.event_body(event, team="T2")
+        assert (await bot.sender.send(gone, "application/json")).status == 200
+        await wait_for(lambda: f"Slack workspace T2: {code}; paused" in bot.logged())
+        api.oauth_codes["code-again"] = api.workspaces[T2_TOKEN]
+        await _install(bot, "code-again")
+
+        korean, english = await admin("channel show", "C2"), await admin("channel show", "C3")
+        assert f"일시 중지됨 [{code}]: 워크스페이스에서 " in korean, korean
+        assert "`/slack/install` 에서 앱을 다시 설치하세요" in korean
+        assert f"PAUSED [{code}]: the workspace " in english, english
+        assert "reinstall" in english and "from /slack/install" in english
+        assert "Slack workspace T2" not in korean + english  # the English reason is the log's
+        for line in (korean, english):
+            assert line.count("/paper channel set enable") == 1
+        await admin("channel set enable", "C2")
+        assert code not in await admin("channel show", "C2")
+        assert code in await admin("channel show", "C3")
     assert api.problems == []
