@@ -21,7 +21,14 @@ from bot.errors import DeliveryError
 from bot.models import Destination, ErrorCode, Platform
 from bot.replies import Markup, Text, msg
 
-__all__ = ["ERRORS", "SlackErrorKind", "advice_for", "delivery_error", "slack_error_code"]
+__all__ = [
+    "DM_ADVICE",
+    "ERRORS",
+    "SlackErrorKind",
+    "advice_for",
+    "delivery_error",
+    "slack_error_code",
+]
 
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{8,20}")
 """A Slack channel id (public `C…`, private `G…`): the only thing made a `<#…>` mention."""
@@ -136,13 +143,23 @@ def _described(
     return f"{code}: {advice}", said, detail
 
 
+DM_ADVICE = frozenset(
+    {"channel_not_found", "missing_scope", "user_not_visible", "restricted_action"}
+)
+"""Codes whose advice is an admin's (the config, the app's scopes and access): a person's DM
+(`@<user id>`) says `advice.slack.dm.<code>` instead, to the person its notice is for."""
+
+
 def advice_for(where: Destination, code: ErrorCode) -> Text | None:
-    """The catalogue sentence `advice.slack.<code>` for `where` (values `channel`, `needed`);
-    None for a code with no advice. The same at the failure and when its pause is shown."""
+    """The catalogue sentence `advice.slack.<code>` for `where` (values `channel`, `needed`),
+    `advice.slack.dm.<code>` for a person's DM where it differs; None for a code with no
+    advice. The same at the failure and when its pause is shown."""
     kind = ERRORS.get(code.code)
     if kind is None or not kind.advice:
         return None
-    return msg(f"advice.slack.{code.code}", channel=_mention(where), needed=code.detail or "?")
+    dm = where.channel.startswith("@") and code.code in DM_ADVICE
+    key = f"advice.slack.{'dm.' if dm else ''}{code.code}"
+    return msg(key, channel=_mention(where), needed=code.detail or "?")
 
 
 def _plain(where: Destination) -> str:

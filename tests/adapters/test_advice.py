@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 
 from adapters.discord.errors import PERMANENT
-from adapters.slack.errors import ERRORS
+from adapters.slack.errors import DM_ADVICE, ERRORS
 from formatters.i18n import LOCALES, catalogue
 
-ADVISED = {f"advice.slack.{code}" for code, kind in ERRORS.items() if kind.advice} | {
-    f"advice.discord.{code}" for code in PERMANENT
-}
+ADVISED = (
+    {f"advice.slack.{code}" for code, kind in ERRORS.items() if kind.advice}
+    | {f"advice.slack.dm.{code}" for code in DM_ADVICE}
+    | {f"advice.discord.{code}" for code in PERMANENT}
+)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -23,3 +25,8 @@ def test_every_advised_code_has_its_sentence_in_each_locale(locale: str) -> None
 def test_no_advice_sentence_outlives_its_code() -> None:
     said = {key for key in catalogue().keys("en") if key.startswith("advice.")}
     assert said == ADVISED
+
+
+def test_every_dm_sentence_stands_for_an_advised_code() -> None:
+    """A person's sentence replaces a channel's: a code with none would say nothing in a DM."""
+    assert DM_ADVICE and all(ERRORS[code].advice for code in DM_ADVICE)

@@ -21,7 +21,7 @@ from bot.delivery.publisher import Route
 from bot.delivery.service import Delivery, build_delivery
 from bot.digest.personal import DeliveryPlan, Person
 from bot.errors import DeliveryError
-from bot.models import Platform
+from bot.models import Destination, ErrorCode, Platform
 from bot.replies import Reply
 from bot.store.dm_notices import SqlDmNotices
 from bot.store.subscriptions import SqlSubscriptionStore
@@ -35,17 +35,17 @@ SLACK_PERSON = Person(Platform.SLACK, "T1", "U2")
 DISCORD_PERSON = Person(Platform.DISCORD, "9", "42")
 
 
-def _slack_refusal() -> DeliveryError:
+def _slack_refusal(code: str = "cannot_dm_bot", **data: str) -> DeliveryError:
     response = AsyncSlackResponse(
         client=None,  # type: ignore[arg-type]
         http_verb="POST",
         api_url="https://slack.com/api/conversations.open",
         req_args={},
-        data={"ok": False, "error": "cannot_dm_bot"},
+        data={"ok": False, "error": code, **data},
         headers={},
         status_code=200,
     )
-    exc = SlackApiError("cannot_dm_bot", response)
+    exc = SlackApiError(code, response)
     error = slack_errors.delivery_error(exc, SLACK_PERSON.destination())
     assert error is not None
     return error
@@ -91,6 +91,19 @@ async def _pending(notices: DmNotices, person: Person, locale: str) -> Reply:
     return reply
 
 
+async def _noticed(
+    app: App, clock: FixedClock, person: Person, error: DeliveryError, locale: str
+) -> str:
+    """The person's DM paused by `error` (its code kept): the notice as they read it."""
+    delivery = _delivery(app, clock)
+    await delivery.destinations.record_permanent_failure(
+        person.key, str(error), pause_after=1, now=clock.now(), code=error.error_code
+    )
+    notices = _notices(app, clock, delivery)
+    await notices.failed(person, str(error))
+    return _text(person.platform, await _pending(notices, person, locale))
+
+
 @pytest.mark.parametrize(
     ("person", "refusal", "locale", "says"),
     [
@@ -110,16 +123,52 @@ async def test_the_notice_says_the_platforms_advice_in_the_persons_language(
     says: str,
 ) -> None:
     error = refusal()
-    delivery = _delivery(app, clock)
-    await delivery.destinations.record_permanent_failure(
-        person.key, str(error), pause_after=1, now=clock.now(), code=error.error_code
-    )
-    notices = _notices(app, clock, delivery)
-    await notices.failed(person, str(error))
-    shown = _text(person.platform, await _pending(notices, person, locale))
+    shown = await _noticed(app, clock, person, error, locale)
     assert says in shown, shown
     assert str(error) not in shown  # the English reason is the log's
     assert ("📭 DM 다이제스트를" if locale == "ko" else "📭 Your DM digest") in shown
+
+
+@pytest.mark.parametrize(
+    ("refusal", "locale", "says"),
+    [
+        (("channel_not_found", {}), "en", "Slack finds no DM between you and paperbot: ask a"),
+        (("channel_not_found", {}), "ko", "슬랙에서 봇과의 DM을 찾지 못했습니다: 워크스페이스"),
+        (
+            ("missing_scope", {"needed": "im:write"}),
+            "en",
+            "the app may not send DMs without the scope im:write: ask a workspace admin",
+        ),
+        (
+            ("missing_scope", {"needed": "im:write"}),
+            "ko",
+            "앱에 im:write 권한 범위가 없어 DM을 보낼 수 없습니다: 워크스페이스 관리자에게",
+        ),
+        (("user_not_visible", {}), "ko", "봇이 회원님의 계정을 볼 수 없습니다"),
+        (("restricted_action", {}), "en", "stops paperbot sending you DMs: ask a workspace"),
+    ],
+    ids=[
+        "channel_not_found-en",
+        "channel_not_found-ko",
+        "missing_scope-en",
+        "missing_scope-ko",
+        "user_not_visible-ko",
+        "restricted_action-en",
+    ],
+)
+async def test_a_slack_dm_notice_speaks_to_the_person_not_an_admin(
+    app: App, clock: FixedClock, refusal: tuple[str, dict[str, str]], locale: str, says: str
+) -> None:
+    """Where a channel's advice is an admin's (the config's channel id, adding a scope), the
+    person reading why their DMs stopped is told what they can do: ask an admin."""
+    code, data = refusal
+    shown = await _noticed(app, clock, SLACK_PERSON, _slack_refusal(code, **data), locale)
+    assert says in shown, shown
+    for admins in ("config", "설정의", "invite", "초대", "add it, then", "추가한 뒤"):
+        assert admins not in shown, shown
+    channel = Destination(Platform.SLACK, "T1", "C0123ABCD")  # a channel's admin: as before
+    advice = slack_errors.advice_for(channel, ErrorCode(code, data.get("needed", "")))
+    assert advice is not None and advice.key == f"advice.slack.{code}"
 
 
 async def test_slack_tells_at_once_in_the_persons_language(app: App, clock: FixedClock) -> None:

@@ -1,9 +1,9 @@
 """A person who cannot be DMed, on Slack, end to end with the real service against the stand-in:
 their DM digest fails for good (the DM answers `channel_not_found`), so it is paused and not
 tried again; the person who subscribed with a `bell` is told why once, ephemerally in that
-channel, in their language (Slack's advice for the code that paused it); one who subscribed by
-command is told with their next `/paper` answer, once (and, when Slack refuses that answer's
-notice, with the answer after it: a failed send loses none)."""
+channel, in their language (Slack's advice to a person for the code that paused it); one who
+subscribed by command is told with their next `/paper` answer, once (and, when Slack refuses
+that answer's notice, with the answer after it: a failed send loses none)."""
 
 from __future__ import annotations
 
@@ -71,8 +71,10 @@ async def test_a_person_who_cannot_be_dmed_is_told_why_once_and_not_retried(
         await wait_for(lambda: _notices(api))
         (told,) = _notices(api)
         assert (told.args["user"], told.args["channel"]) == ("U2", "C1")  # where they reacted
-        # Slack's advice for the code that paused the DM, in Korean; not the log's English
-        assert "슬랙에 @U2 채널이 없습니다" in shown(told) and "check the" not in shown(told)
+        # Slack's advice for the code that paused the DM, in Korean, to the person (ask an
+        # admin), not the channel admin's (the config's channel id); not the log's English
+        assert "슬랙에서 봇과의 DM을 찾지 못했습니다: 워크스페이스 관리자에게" in shown(told)
+        assert "설정의 채널 id" not in shown(told) and "check the" not in shown(told)
         await wait_for(lambda: _dm_to(api, "DU4", "Scaling Reward Models"))
         await wait_for(lambda: len(_dm_tries(api)) >= 2)  # the DMs go out side by side
         tries = len(_dm_tries(api))
