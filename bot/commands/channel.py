@@ -131,14 +131,18 @@ class ChannelCommands:
         return lines
 
     async def set(self, ctx: CommandContext, field: str, value: str = "") -> CommandResult:
-        """Change one setting of this channel (admin); config-declared channels are read-only."""
+        """Change one setting of this channel (admin); config-declared channels are read-only,
+        but `enable` resumes one that is paused."""
         if not self.is_admin(ctx):
             return _NOT_ADMIN
         if field not in SETTABLE:
             return _result(
                 False, "channel.unknown_setting", field=field, choices=", ".join(SETTABLE)
             )
-        if self._delivery.catalog.declared(ctx.destination.key) is not None:
+        declared = self._delivery.catalog.declared(ctx.destination.key)
+        if declared is not None:
+            if field == "enable" and (await self._delivery.destinations.state(declared.key)).paused:
+                return await self._resume(declared)
             return _result(False, "channel.declared")
         current = await self._settings(ctx) or DestinationSettings(destination=ctx.destination)
         try:
@@ -150,6 +154,16 @@ class ChannelCommands:
         await self._save(ctx, updated, field)
         described = await self._describe(updated)
         return CommandResult(True, (msg("channel.updated", field=field), *described))
+
+    async def _resume(self, declared: DestinationSettings) -> CommandResult:
+        """A config-declared channel's settings stay the file's, but a pause is the bot's own
+        state: `set enable` clears it here too, or the pause line's advice would be a dead end."""
+        await self._delivery.destinations.set_paused(
+            declared.key, False, "", self._delivery.clock.now()
+        )
+        if self._on_change is not None:
+            await self._on_change()
+        return CommandResult(True, (msg("channel.resumed"), *await self._describe(declared)))
 
     async def _save(self, ctx: CommandContext, updated: DestinationSettings, field: str) -> None:
         now = self._delivery.clock.now()

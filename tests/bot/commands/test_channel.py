@@ -101,3 +101,20 @@ async def test_enable_resumes_a_paused_channel(app: App, clock: FixedClock) -> N
     assert "PAUSED: channel_not_found" in said(await cmds.show(admin()))
     await cmds.set(admin(), "enable")
     assert "PAUSED" not in said(await cmds.show(admin()))
+
+
+async def test_enable_resumes_a_paused_config_declared_channel_and_changes_nothing_else(
+    app: App, clock: FixedClock
+) -> None:
+    cmds, _, rebuilt = commands(app, clock)
+    where = admin(DECLARED.destination)
+    store = cmds._delivery.destinations
+    await store.set_paused(DECLARED.key, True, "not_in_channel", clock.now())
+    shown = said(await cmds.show(where))
+    assert "PAUSED" in shown and "/paper channel set enable" in shown  # the advice it gives
+    resumed = await cmds.set(where, "enable")
+    assert resumed.ok and "Resumed" in said(resumed), said(resumed)
+    assert not (await store.state(DECLARED.key)).paused
+    assert "set in: the config file" in said(resumed) and rebuilt == [1]
+    again = await cmds.set(where, "enable")  # not paused: the file's settings are the file's
+    assert not again.ok and "config" in said(again)
