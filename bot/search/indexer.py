@@ -9,10 +9,15 @@ primary key; when the check fails (the index was built by another glossary or to
 are read from the postings instead. The vocabulary's document frequencies move by the
 difference, so re-ingesting an unchanged corpus writes nothing. The same synchronous code
 serves ingest (through `run_sync`), `--reindex` and the migration that rebuilds the index.
+
+Ingest tokenises its notes before it opens the transaction (`SearchIndexer.prepare`, yielding
+to the event loop between slices of notes), so neither SQLite's write lock nor the event loop
+is held while a batch is tokenised.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -40,6 +45,7 @@ from bot.store.search_schema import (
 )
 
 __all__ = [
+    "PreparedNotes",
     "SearchIndexer",
     "index_glossary_version",
     "postings_fingerprint",
@@ -49,6 +55,20 @@ __all__ = [
 ]
 
 _BATCH = 500
+_PREPARE_SLICE = 25
+"""Notes tokenised between two turns of the event loop (about 10 ms of work)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedNotes:
+    """Notes tokenised ahead of their transaction, each kept with the very note object it was
+    made from: a note that is not that object (another version) is tokenised again."""
+
+    indexed: Mapping[str, tuple[Note, IndexedNote]]
+
+    def get(self, note: Note) -> IndexedNote | None:
+        found = self.indexed.get(note.key)
+        return found[1] if found is not None and found[0] is note else None
 
 
 def postings_fingerprint(terms: dict[str, int]) -> bytes:
@@ -71,22 +91,34 @@ class SearchIndexer:
     def build(cls, glossary: Glossary) -> SearchIndexer:
         return cls(glossary, GroupMatcher.build(glossary))
 
+    async def prepare(self, notes: Sequence[Note]) -> PreparedNotes:
+        """Tokenise `notes` now, before the transaction that stores them, a slice at a time."""
+        indexed: dict[str, tuple[Note, IndexedNote]] = {}
+        for start in range(0, len(notes), _PREPARE_SLICE):
+            for note in notes[start : start + _PREPARE_SLICE]:
+                indexed[note.key] = (note, index_note(note, self.groups))
+            await asyncio.sleep(0)
+        return PreparedNotes(indexed)
+
     async def update(
         self,
         session: AsyncSession,
         notes: Sequence[Note],
         retracted: Sequence[str],
         previous: Mapping[str, Note] | None = None,
+        prepared: object = None,
     ) -> None:
         """Re-index `notes` (added or changed) and take `retracted` keys out of search;
-        `previous` holds the stored version of changed and retracted notes, if known."""
+        `previous` holds the stored version of changed and retracted notes, if known;
+        `prepared` what `prepare` made of them."""
         if not notes and not retracted:
             return
         version = self.glossary.index_version
 
         def write(sync: Session) -> None:
             connection = sync.connection()
-            apply_changes(connection, notes, retracted, self.groups, previous or {})
+            ready = prepared if isinstance(prepared, PreparedNotes) else None
+            apply_changes(connection, notes, retracted, self.groups, previous or {}, ready)
             _stamp(connection, version, replace=False)
 
         await session.run_sync(write)
@@ -98,11 +130,12 @@ def apply_changes(
     retracted: Sequence[str],
     groups: GroupMatcher | None,
     previous: Mapping[str, Note],
+    prepared: PreparedNotes | None = None,
 ) -> None:
     """Index added or changed `notes` and drop `retracted` keys, in the caller's transaction."""
     deltas: Counter[str] = Counter()
     if notes:
-        _index_notes(connection, notes, groups, deltas, previous)
+        _index_notes(connection, notes, groups, deltas, previous, prepared)
     if retracted:
         _retract(connection, retracted, groups, deltas, previous)
     _apply_df(connection, deltas)
@@ -166,6 +199,7 @@ def _index_notes(
     groups: GroupMatcher | None,
     deltas: Counter[str],
     previous: Mapping[str, Note],
+    prepared: PreparedNotes | None,
 ) -> None:
     known = _known(connection, [n.key for n in notes])
     stored = _old_postings(connection, known, groups, previous)
@@ -192,7 +226,7 @@ def _index_notes(
     texts: list[dict[str, Any]] = []
     for note in notes:
         doc, _ = known[note.key]
-        indexed = index_note(note, groups)
+        indexed = (prepared.get(note) if prepared else None) or index_note(note, groups)
         old = stored.get(note.key)
         day = note.day.toordinal()
         if not old:  # a new (or re-added) note: every term is added, at C speed
@@ -349,7 +383,7 @@ def rebuild_index(connection: Connection, glossary: Glossary) -> int:
             rows = session.scalars(query.order_by(NoteRow.id).limit(_BATCH)).all()
             if not rows:
                 break
-            _index_notes(connection, [note_from_row(row) for row in rows], groups, deltas, {})
+            _index_notes(connection, [note_from_row(row) for row in rows], groups, deltas, {}, None)
             count, last = count + len(rows), rows[-1].id
             session.expunge_all()
     _apply_df(connection, deltas)

@@ -31,12 +31,17 @@ __all__ = [
 class NoteIndexer(Protocol):
     """Keeps an index of the notes in step with a file's ingest, in the ingest's transaction."""
 
+    async def prepare(self, notes: Sequence[Note]) -> object:
+        """Work out what can be worked out before the transaction (tokenising): the store
+        holds SQLite's write lock only while it writes. Handed back to `update` as it is."""
+
     async def update(
         self,
         session: AsyncSession,
         notes: Sequence[Note],
         retracted: Sequence[str],
         previous: Mapping[str, Note] | None = None,
+        prepared: object = None,
     ) -> None:
         """(Re)index `notes` (added or changed, rows already flushed); drop `retracted` keys.
         `previous` holds the version stored before this change of each changed or retracted
@@ -109,9 +114,9 @@ class _IndexBatch:
         self._keys.update(n.key for n in notes)
         self._keys.update(retracted)
 
-    async def flush(self, session: AsyncSession, indexer: NoteIndexer) -> None:
+    async def flush(self, session: AsyncSession, indexer: NoteIndexer, prepared: object) -> None:
         if self.notes or self.retracted:
-            await indexer.update(session, self.notes, self.retracted, self.previous)
+            await indexer.update(session, self.notes, self.retracted, self.previous, prepared)
         self.notes, self.retracted, self.previous, self._keys = [], [], {}, set()
 
 
@@ -222,6 +227,9 @@ class SqlNoteStore:
         is applied in order exactly as on its own; the index follows in bulk at the end.
         """
         results: list[FileChanges] = []
+        prepared = None
+        if self._indexer is not None:
+            prepared = await self._indexer.prepare([n for file in files for n in file.notes])
         async with self._sessions() as session, session.begin():
             pending = _IndexBatch()
             for file in files:
@@ -231,10 +239,10 @@ class SqlNoteStore:
                     reindex = {*changes.added, *changes.updated}
                     notes = [n for n in file.notes if n.key in reindex]
                     if pending.overlaps(notes, changes.retracted):
-                        await pending.flush(session, self._indexer)
+                        await pending.flush(session, self._indexer, prepared)
                     pending.add(notes, changes.retracted, previous)
             if self._indexer is not None:
-                await pending.flush(session, self._indexer)
+                await pending.flush(session, self._indexer, prepared)
         return results
 
     async def _replace_one(

@@ -141,12 +141,16 @@ class RecordingIndexer:
 
     calls: list[tuple[list[str], list[str]]] = field(default_factory=list)
 
+    async def prepare(self, notes: Sequence[Note]) -> object:
+        return None
+
     async def update(
         self,
         session: AsyncSession,
         notes: Sequence[Note],
         retracted: Sequence[str],
         previous: Mapping[str, Note] | None = None,
+        prepared: object = None,
     ) -> None:
         self.calls.append(([n.key for n in notes], list(retracted)))
 
