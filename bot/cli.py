@@ -293,10 +293,15 @@ async def _export(args: argparse.Namespace) -> int:
 
 async def _deliveries(args: argparse.Namespace) -> int:
     from bot.app import open_app
+    from bot.cli_config import with_terminal_default
+    from bot.delivery.config import declared_config
     from bot.delivery.history import list_deliveries
+    from bot.settings import load_settings
 
+    declared = with_terminal_default(declared_config(load_settings(os.environ)[2]))
+    keys = [d.key for d in declared.destinations]
     async with open_app(args.database_url) as app:
-        for line in await list_deliveries(app.engine, args.destination, args.limit):
+        for line in await list_deliveries(app.engine, args.destination, args.limit, keys):
             print(line)
     return 0
 

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.errors import PaperbotError
 from bot.store.deliveries import RunView, SqlDeliveryLedger
+from bot.store.destinations import SqlDestinationStore
 
-__all__ = ["add_deliveries_command", "format_runs", "list_deliveries"]
+__all__ = [
+    "UnknownDestinationError",
+    "add_deliveries_command",
+    "format_runs",
+    "list_deliveries",
+]
 
 MAX_LIMIT = 10_000
 
@@ -56,7 +63,27 @@ def format_runs(runs: Sequence[RunView]) -> list[str]:
     return [_HEADER, *(_line(run) for run in runs)]
 
 
-async def list_deliveries(engine: AsyncEngine, destination: str | None, limit: int) -> list[str]:
-    """The lines `paperbot deliveries` prints."""
-    runs = await SqlDeliveryLedger(engine).recent_runs(destination, limit)
-    return format_runs(runs)
+class UnknownDestinationError(PaperbotError):
+    """`--destination` names no destination: a typo must not read as "no runs yet"."""
+
+
+async def list_deliveries(
+    engine: AsyncEngine, destination: str | None, limit: int, declared: Iterable[str] = ()
+) -> list[str]:
+    """The lines `paperbot deliveries` prints; `declared` are the config's destination keys.
+
+    Raises:
+        UnknownDestinationError: `destination` is neither declared, set from chat, nor has runs.
+    """
+    ledger = SqlDeliveryLedger(engine)
+    runs = await ledger.recent_runs(destination, limit)
+    if destination is None or runs:
+        return format_runs(runs)
+    chat = [d.key for d in await SqlDestinationStore(engine).chat_destinations()]
+    known = sorted({*declared, *chat, *await ledger.destination_keys()})
+    if destination not in known:
+        raise UnknownDestinationError(
+            f"--destination: {destination!r} is not a destination here (known: "
+            f"{', '.join(known) or 'none yet'}; a key is platform:workspace:channel)"
+        )
+    return [f"no digest runs yet for {destination}"]

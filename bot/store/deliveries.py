@@ -420,6 +420,12 @@ class SqlDeliveryLedger:
             parts = await parts_by_run(session, [r.id for r in runs])
         return [run_view(run, parts.get(run.id, [])) for run in runs]
 
+    async def destination_keys(self) -> list[str]:
+        """Every destination key with a run, sorted (what `deliveries --destination` knows)."""
+        query = select(DigestRunRow.destination_key).distinct()
+        async with self._sessions() as session:
+            return sorted(await session.scalars(query))
+
     async def runs_with_notes(
         self, note_keys: Iterable[str]
     ) -> list[tuple[RunView, list[PartState]]]:

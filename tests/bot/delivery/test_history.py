@@ -2,6 +2,7 @@
 
 import asyncio
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -41,3 +42,36 @@ async def test_deliveries_lists_runs_with_errors(
 
 async def _cli(argv: list[str]) -> int:
     return await asyncio.to_thread(main, argv)
+
+
+async def test_an_unknown_destination_is_refused_naming_the_option_and_the_known_keys(
+    app: App,
+    clock: FixedClock,
+    database_url: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A typo is exit 2 with the keys it could have meant; a known destination that has not run
+    yet (declared in the config file) is not an error, only "no runs yet"."""
+    config = tmp_path / "paperbot.toml"
+    config.write_text(
+        '[[destinations]]\nplatform = "console"\nworkspace = "T1"\nchannel = "QUIET"\n', "utf-8"
+    )
+    monkeypatch.setenv("PAPERBOT_CONFIG", str(config))
+    await put_day(app, DAY, [note(DAY, "a")])
+    delivery, _ = wire(app, RecordingTransport(), clock)
+    await delivery.runner.run(dest("OK"), "slot:2024-09-20T09:00")
+
+    typo = ["deliveries", "--database-url", database_url, "--destination", "console:T1:O"]
+    assert await _cli(typo) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "paperbot: --destination: 'console:T1:O' is not a destination here (known: "
+        "console:T1:OK, console:T1:QUIET; a key is platform:workspace:channel)\n"
+    )
+
+    quiet = ["deliveries", "--database-url", database_url, "--destination", "console:T1:QUIET"]
+    assert await _cli(quiet) == 0
+    assert capsys.readouterr().out == "no digest runs yet for console:T1:QUIET\n"
