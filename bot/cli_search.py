@@ -122,7 +122,7 @@ def _past_end(page: SearchPage) -> str:
     """What the chat says past the last page: the query as typed and its last page."""
     last = page.query.at_page(page.pages)
     return (
-        f"{page.query.text!r} has no page {page.page}: its {_count(page.total, 'note')} fill"
+        f"{page.query.text!r} has no page {page.page}: {_count(page.total, 'note')} on"
         f" {_count(page.pages, 'page')} of {page.page_size}; the last: paperbot search '{last}'"
     )
 

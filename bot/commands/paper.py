@@ -154,8 +154,8 @@ class PaperCommand:
                 "search.past_end",
                 query=query.text,
                 page=query.page,
-                pages=page.pages,
-                total=page.total,
+                pages=_counted("search.pages", page.pages),
+                notes=_counted("search.notes", page.total),
                 last=query.at_page(page.pages),
             )
             self._remember(request, _LastSearch(parse_query(query.at_page(page.pages)), page.pages))
@@ -239,3 +239,8 @@ def _error(
 
 def _say(request: CommandRequest, line: Text) -> Reply:
     return Reply(MessageView(lines=(line,)), locale=request.locale)
+
+
+def _counted(key: str, count: int) -> Text:
+    """`count` things in the reader's language: `key_one` for exactly one (English "1 page")."""
+    return msg(f"{key}_one" if count == 1 else key, n=count)

@@ -48,9 +48,25 @@ async def test_next_without_a_search_says_what_to_do(seeded: App) -> None:
 async def test_a_page_past_the_end_names_the_query_as_typed(seeded: App) -> None:
     session = terminal_session(seeded, "en")
     shown = await session.type("/paper tag:rlhf page:9")
-    assert "“tag:rlhf page:9” has no page 9: its 3 notes fill 1 pages" in shown
+    assert "“tag:rlhf page:9” has no page 9: 3 notes on 1 page. Last page" in shown
     assert "Last page: /paper tag:rlhf" in shown
     assert "No notes match" not in shown
+
+
+@pytest.mark.parametrize(
+    ("locale", "typed", "said"),
+    [
+        ("en", "/paper tag:code page:3", r"has no page 3: 1 note on 1 page\."),
+        ("en", "/paper llm page:999", r"has no page 999: \d+ notes on \d+ pages\."),
+        ("ko", "/paper tag:rlhf page:9", "노트 3편이 1쪽까지 있습니다."),
+    ],
+)
+async def test_past_the_end_counts_notes_and_pages_in_the_session_language(
+    seeded: App, locale: str, typed: str, said: str
+) -> None:
+    """English says "1 page" but "2 pages" (and "1 note"); Korean counts have no plural."""
+    shown = await terminal_session(seeded, locale).type(typed)
+    assert re.search(said, shown), shown
 
 
 async def test_share_posts_the_note_to_the_channel_as_the_user(seeded: App) -> None:

@@ -149,7 +149,7 @@ def test_a_page_past_the_end_names_the_query_and_its_last_page(
     assert main(argv) == 1
     out, err = capsys.readouterr()
     assert out == ""
-    assert "'tag:rlhf page:9' has no page 9: its 3 notes fill 2 pages of 2" in err
+    assert "'tag:rlhf page:9' has no page 9: 3 notes on 2 pages of 2" in err
     assert "paperbot search 'tag:rlhf page:2'" in err
 
 
