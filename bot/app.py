@@ -61,18 +61,23 @@ class App:
 
 @asynccontextmanager
 async def open_app(
-    database_url: str | None, *, clock: Clock | None = None, glossary: Glossary | None = None
+    database_url: str | None,
+    *,
+    clock: Clock | None = None,
+    glossary: Glossary | None = None,
+    warn_stale_index: bool = True,
 ) -> AsyncIterator[App]:
     """Open the database (migrating it to the current schema) and dispose of it on exit.
 
     The glossary (default: `$PAPERBOT_GLOSSARY`, else the shipped one) shapes the search index
-    the notes store keeps; an index built with another glossary is logged as such.
+    the notes store keeps; an index built with another glossary is logged as such, unless
+    `warn_stale_index` is off (the re-index itself: advising to run it would be noise).
     """
     glossary = glossary or load_glossary()
     engine = make_engine(database_url)
     try:
         await upgrade_database(engine)
-        stale = await stale_glossary_message(engine, glossary)
+        stale = await stale_glossary_message(engine, glossary) if warn_stale_index else None
         if stale is not None:
             log.warning("%s", stale)
         notes = SqlNoteStore(engine, indexer=SearchIndexer.build(glossary))

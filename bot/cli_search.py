@@ -129,7 +129,7 @@ def _past_end(page: SearchPage) -> str:
 
 async def _reindex(args: argparse.Namespace) -> int:
     glossary = load_glossary(args.glossary)
-    async with open_app(args.database_url, glossary=glossary) as app:
+    async with open_app(args.database_url, glossary=glossary, warn_stale_index=False) as app:
         count = await rebuild_search_index(app.engine, glossary)
     sys.stdout.write(f"re-indexed {count} notes (glossary version {glossary.index_version})\n")
     return 0
