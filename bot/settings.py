@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -46,6 +47,8 @@ __all__ = [
     "load_settings",
     "paperbot_home",
     "read_config_file",
+    "toml_message",
+    "toml_value",
 ]
 
 NOTES_DIR = Path("seeds")
@@ -102,6 +105,35 @@ def database_backend(raw: str) -> Literal["sqlite", "postgresql"]:
     raise ValueError(f"unsupported database {backend!r}; use sqlite:///PATH or postgresql://...")
 
 
+# Validation messages in the words of the TOML file a person edits: pydantic names Python types
+# ("a valid dictionary or instance of _Delivery", "a valid path for <class 'pathlib.Path'>") and
+# shows Python reprs (`True`); the file says table, array, `true`. Plain messages ("a valid
+# integer", "'ko' or 'en'") pass as they are.
+_IN_TOML = {
+    "model_type": "Input should be a table",
+    "model_attributes_type": "Input should be a table",
+    "dict_type": "Input should be a table",
+    "list_type": "Input should be an array",
+    "bool_type": "Input should be true or false",
+    "bool_parsing": "Input should be true or false",
+    "path_type": "Input should be a path (a string)",
+}
+
+_PYTHON_CLASS = re.compile(r" or instance of \w+")
+
+
+def toml_message(error: ErrorDetails) -> str:
+    """The problem of one validation error, with no Python class name in it."""
+    return _IN_TOML.get(error["type"]) or _PYTHON_CLASS.sub("", error["msg"])
+
+
+def toml_value(value: object) -> str:
+    """A value as the file spells it where that differs from Python (`true`, `false`)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
 def _checked_database_url(value: str) -> str:
     database_backend(value)
     return value
@@ -143,6 +175,16 @@ def _checked_seconds_to_stop(value: float) -> float:
 
 
 SecondsToStop = Annotated[float, AfterValidator(_checked_seconds_to_stop)]
+
+
+def _checked_path(value: Path) -> Path:
+    if "\0" in str(value):
+        raise ValueError(f"{str(value)!r} is not a path: it holds a NUL character")
+    return value
+
+
+SettingPath = Annotated[Path, AfterValidator(_checked_path)]
+"""A folder or file setting; a NUL would only fail later, at the first open."""
 
 
 class _GivenEnvironment(EnvSettingsSource):
@@ -189,27 +231,27 @@ class Settings(BaseSettings):
         " hidden",
         json_schema_extra={**URL, "default": "sqlite:///<home>/data/paperbot.sqlite3"},
     )
-    config_path: Path = Field(
+    config_path: SettingPath = Field(
         default_factory=lambda: paperbot_home(_ENVIRON.get(None)) / CONFIG_FILE,
         validation_alias="PAPERBOT_CONFIG",
         description="the config file (TOML, [example](config/paperbot.example.toml)); one named"
         " here or by `--config` must exist",
         json_schema_extra={"default": "<home>/config/paperbot.toml, read when present"},
     )
-    notes_dir: Path = Field(
+    notes_dir: SettingPath = Field(
         default_factory=lambda: paperbot_home(_ENVIRON.get(None)) / NOTES_DIR,
         validation_alias="PAPERBOT_NOTES_DIR",
         description="the folder of notes files; `paperbot ingest` without paths refuses a"
         " folder that does not exist, naming this setting",
         json_schema_extra={**FILE, "default": "<home>/seeds"},
     )
-    templates_dir: Path | None = Field(
+    templates_dir: SettingPath | None = Field(
         None,
         validation_alias="PAPERBOT_TEMPLATES_DIR",
         description="a team's template overrides (`slack/entry.j2`, …)",
         json_schema_extra={**FILE, "default": "(none)"},
     )
-    glossary: Path | None = Field(
+    glossary: SettingPath | None = Field(
         None,
         validation_alias=GLOSSARY_VARIABLE,
         description="a team's bilingual search glossary (TOML) instead of the shipped one",
@@ -352,12 +394,12 @@ class Settings(BaseSettings):
         in_env = environ.get(where, "").strip() or field is None
         key = next((n for n, f in cls.model_fields.items() if f is field), where)
         name = where if in_env else f"{source}: service.{key}"
-        message = error["msg"].removeprefix("Value error, ")
+        message = toml_message(error).removeprefix("Value error, ")
         if field is not None and (extra_of(field).get("secret") or extra_of(field).get("url")):
             return f"{name}: {message} (value hidden)"
         if error["type"] == "value_error":  # our validators name the value themselves
             return f"{name}: {message}"
-        return f"{name}: {message} (got {error.get('input')!r})"
+        return f"{name}: {message} (got {toml_value(error.get('input'))})"
 
     def __repr__(self) -> str:
         return (

@@ -34,7 +34,7 @@ from bot.digest.settings import (
 )
 from bot.errors import ConfigError, ConfigProblems
 from bot.models import Destination, Layout, Platform
-from bot.settings import read_config_file
+from bot.settings import read_config_file, toml_message, toml_value
 
 __all__ = [
     "CONFIRM_WINDOW_SECONDS",
@@ -147,8 +147,18 @@ def _message(error: ErrorDetails) -> str:
     if error["type"] == "extra_forbidden":
         return f"unknown key (known here: {', '.join(_known_keys(location))})"
     value = error.get("input")
-    shown = f" (got {value!r})" if isinstance(value, str | int | float | bool) else ""
-    return f"{error['msg']}{shown}"
+    shown = f" (got {toml_value(value)})" if isinstance(value, str | int | float | bool) else ""
+    return f"{toml_message(error)}{_table_hint(location, error)}{shown}"
+
+
+def _table_hint(location: tuple[int | str, ...], error: ErrorDetails) -> str:
+    """How the table a value should have been is written: `[delivery]`, `[[destinations]]`."""
+    table = location[0] if location else None
+    if error["type"] == "list_type" and location == ("destinations",):
+        return " of tables, written [[destinations]]"
+    if error["type"] not in ("model_type", "dict_type") or not isinstance(table, str):
+        return ""
+    return f", written [[{table}]]" if len(location) == 2 else f", written [{table}]"
 
 
 def _settings(raw: _Destination) -> DestinationSettings:

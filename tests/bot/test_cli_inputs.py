@@ -125,7 +125,7 @@ async def test_a_named_config_file_must_exist(tmp_path: Path) -> None:
         (
             '[[destinations]]\nplatform = "console"\nworkspace = "local"\nchannel = "t"\n'
             'enabled = "yes"\n',
-            "destinations[0].enabled: Input should be a valid boolean (got 'yes')",
+            "destinations[0].enabled: Input should be true or false (got 'yes')",
         ),
         ("[delivery\n", "not valid TOML"),
     ],
