@@ -16,9 +16,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import DeliveryError
 
-__all__ = ["DEFAULT_API_BASE_URL", "ClientSource", "installed_client", "web_client"]
+__all__ = ["ClientSource", "installed_client", "web_client"]
 
-DEFAULT_API_BASE_URL = "https://slack.com/api/"
 TIMEOUT_SECONDS = 10
 ROTATE_MINUTES = 120
 

@@ -14,9 +14,16 @@ from enum import StrEnum
 
 from bot.errors import ConfigError
 
-__all__ = ["CREDENTIALS_HINT", "SLACK_VARIABLES", "SlackMode", "SlackSettings"]
+__all__ = [
+    "CREDENTIALS_HINT",
+    "DEFAULT_API_BASE_URL",
+    "SLACK_VARIABLES",
+    "SlackMode",
+    "SlackSettings",
+]
 
 DEFAULT_API_BASE_URL = "https://slack.com/api/"
+"""`SLACK_API_BASE_URL`'s default, the one definition (the clients get theirs from here)."""
 DEFAULT_AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
 CREDENTIALS_HINT = (
     "set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (or SLACK_CLIENT_ID + SLACK_CLIENT_SECRET)"

@@ -29,6 +29,16 @@ def test_one_workspace() -> None:
     assert platform.platform.value == "slack"
 
 
+def test_the_api_base_url_has_one_default() -> None:
+    """Unset, the clients' base URL is the settings' one default; the clients keep no second
+    copy that a change to the first could miss."""
+    from adapters.slack import clients
+
+    settings = SlackSettings.from_env(BASE)
+    assert settings is not None and settings.api_base_url == "https://slack.com/api/"
+    assert not hasattr(clients, "DEFAULT_API_BASE_URL")
+
+
 def test_oauth_needs_the_secret_key() -> None:
     oauth = {"SLACK_SIGNING_SECRET": "s", "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c"}
     with pytest.raises(ConfigError, match="PAPERBOT_SECRET_KEY"):
