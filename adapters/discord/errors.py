@@ -24,7 +24,7 @@ from bot.errors import DeliveryError
 from bot.models import Destination, ErrorCode, Platform
 from bot.replies import Markup, Text, msg
 
-__all__ = ["Action", "advice_for", "delivery_error"]
+__all__ = ["LOCKED_THREAD", "Action", "advice_for", "delivery_error", "locked_thread"]
 
 
 class Action(StrEnum):
@@ -55,14 +55,25 @@ def _english(names: tuple[str, ...]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+LOCKED_THREAD = 160005
+"""Discord's "Thread is locked"; also what a refused unarchive of an archived thread is
+reported as (only a locked thread refuses it to a bot that may post there)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Known:
     """A Discord JSON error code we expect, and what the operator should do about it."""
 
     name: str
     advice: str
+    permissions: tuple[str, ...] = ()
+    """What `{permissions}` names when it is the same whatever the bot was doing."""
 
 
+_LOCKED = (
+    "thread {channel} is archived and locked, so paperbot cannot reopen it: unlock it "
+    "(a moderator), or grant paperbot {permissions} there"
+)
 PERMANENT: dict[int, Known] = {
     50001: Known("Missing Access", "grant paperbot {permissions} in channel {channel}"),
     50013: Known("Missing Permissions", "grant paperbot {permissions} in channel {channel}"),
@@ -87,7 +98,26 @@ PERMANENT: dict[int, Known] = {
         "Cannot execute action on this channel type",
         "channel {channel} is not a text or forum channel",
     ),
+    40067: Known(
+        "A tag is required to create a forum post in this channel",
+        "forum {channel} requires a tag on every post and none of its tags matches the "
+        "digest's hashtags: add one of the forum's tags to a paper's hashtags, or make tags "
+        "optional in the forum's settings",
+    ),
+    50083: Known(
+        "Thread is archived",
+        _LOCKED,
+        ("Manage Threads",),
+    ),
+    LOCKED_THREAD: Known(
+        "Thread is locked",
+        _LOCKED,
+        ("Manage Threads",),
+    ),
 }
+IN_THREAD = frozenset({50083, LOCKED_THREAD})
+"""Codes about one thread (a digest's, a forum post), not the destination's channel: the pause
+keeps the thread's id as the code's detail, so the advice names it again when shown."""
 
 
 def delivery_error(exc: BaseException, channel: str, action: Action) -> DeliveryError | None:
@@ -120,14 +150,26 @@ def _http_error(exc: discord.HTTPException, channel: str, action: Action) -> Del
             "Discord HTTP 401 Unauthorized: DISCORD_BOT_TOKEN is invalid or was reset",
             retryable=False,
         )
-    known = PERMANENT.get(code)
+    if code not in PERMANENT:
+        return DeliveryError(f"Discord HTTP {status} code {code}: {exc.text}", retryable=False)
+    return _permanent(code, channel, action)
+
+
+def locked_thread(thread: str) -> DeliveryError:
+    """A thread paperbot must reopen (to edit in it) whose unarchive Discord refused."""
+    return _permanent(LOCKED_THREAD, thread, Action.EDIT)
+
+
+def _permanent(code: int, channel: str, action: Action) -> DeliveryError:
+    known = PERMANENT[code]
     where = f"<#{channel}> (id {channel})"
     if channel.startswith("@"):  # a person's DM, `@<user id>`
         where = f"user {channel[1:]}"
-    if known is None:
-        return DeliveryError(f"Discord HTTP {status} code {code}: {exc.text}", retryable=False)
-    advice = known.advice.format(permissions=_english(PERMISSIONS[action]), channel=where)
-    detail = action.value if "{permissions}" in known.advice else ""
+    names = known.permissions or PERMISSIONS[action]
+    advice = known.advice.format(permissions=_english(names), channel=where)
+    detail = action.value if "{permissions}" in known.advice and not known.permissions else ""
+    if code in IN_THREAD:
+        detail = channel
     return DeliveryError(
         f"Discord {known.name} ({code}): {advice}",
         retryable=False,
@@ -145,19 +187,20 @@ def advice_for(where: Destination, code: ErrorCode) -> Text | None:
 
 def _advice(channel: str, code: ErrorCode) -> Text | None:
     """The advice for `code` in `channel`; its detail names the action whose permissions it
-    asks for (none, or one unknown: posting's)."""
+    asks for (none, or one unknown: posting's), or for a thread's code that thread."""
     if not (code.code.isascii() and code.code.isdigit()) or int(code.code) not in PERMANENT:
         return None
     try:
         action = Action(code.detail)
     except ValueError:
         action = Action.POST
+    names = PERMANENT[int(code.code)].permissions or PERMISSIONS[action]
+    if int(code.code) in IN_THREAD and code.detail.isascii() and code.detail.isdigit():
+        channel = code.detail  # the thread, not the destination's channel
     return msg(
         f"advice.discord.{code.code}",
         channel=_mention(channel),
-        permissions=Markup(
-            ", ".join(f"`{name}`" for name in PERMISSIONS[action]), Platform.DISCORD
-        ),
+        permissions=Markup(", ".join(f"`{name}`" for name in names), Platform.DISCORD),
     )
 
 

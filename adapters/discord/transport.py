@@ -20,7 +20,9 @@ through `discord.Embed`. Layouts (platforms.md §4 rule 4):
 A thread (a digest's replies, a forum post) archives itself after a day without messages, and
 Discord refuses to edit a message in an archived thread (50083) where a new message would have
 unarchived it: a correction edit that meets it unarchives the thread (`archived: false`, which
-Send Messages allows in a thread that is not locked) and edits again.
+Send Messages allows in a thread that is not locked) and edits again. A locked thread refuses
+that (only Manage Threads reopens it), and the edit fails as "Thread is locked", saying to
+unlock it; a reply posted into it fails with Discord's 50083, saying the same.
 
 The bot's own reactions (a tag menu's numbers) go through discord.py's own-reaction calls
 (`PUT`/`DELETE …/reactions/{emoji}/@me`), which Discord answers 204 whether or not they changed
@@ -40,7 +42,7 @@ from typing import Any, TypeVar
 import discord
 from discord.http import HTTPClient, Route
 
-from adapters.discord.errors import Action, delivery_error
+from adapters.discord.errors import Action, delivery_error, locked_thread
 from adapters.discord.follow_scope import scoped_follow_rows
 from bot.digest.personal import DM_PREFIX
 from bot.errors import DeliveryError
@@ -134,7 +136,10 @@ class DiscordTransport:
             except discord.HTTPException as exc:
                 if exc.code != THREAD_ARCHIVED:
                     raise
-                await self._unarchive(http, channel)
+                try:
+                    await self._unarchive(http, channel)
+                except discord.Forbidden as refused:  # locked: reopened by moderators only
+                    raise locked_thread(channel) from refused
                 await http.request(route, json=body)
 
         await self._call(ref.channel, Action.EDIT, edit)

@@ -42,6 +42,8 @@ LOADED_DEADLINE = 120.0
 machine a process that defers within its `defer_after` of reading the event can still answer
 3 s after the stand-in sent it; `test_deadline.py` pins both the refusal and the deferral."""
 CHANNEL_TEXT, CHANNEL_DM, CHANNEL_PUBLIC_THREAD, CHANNEL_FORUM = 0, 1, 11, 15
+REQUIRE_TAG = 1 << 4
+"""A forum channel flag: every post must apply one of its tags (else 400 / 40067)."""
 MANAGE_GUILD = 1 << 5
 
 _ids = itertools.count(1)
@@ -115,6 +117,9 @@ class Channel:
     parent_id: str | None = None
     missing_permission: bool = False  # answer 403 / 50013 to posts
     recipient: str = ""  # a DM: the user at the other end
+    flags: int = 0  # a forum's `REQUIRE_TAG`
+    archived: bool = False  # a thread: edits answer 400 / 50083 until unarchived
+    locked: bool = False  # a thread only a moderator (Manage Threads) may unarchive
 
     def payload(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -125,6 +130,7 @@ class Channel:
             "permission_overwrites": [],
             "nsfw": False,
             "parent_id": self.parent_id,
+            "flags": self.flags,
         }
         if self.guild_id is not None:
             data["guild_id"] = self.guild_id
@@ -134,9 +140,9 @@ class Channel:
             data["recipients"] = [user(self.recipient or "1", "someone")]
         if self.type == CHANNEL_PUBLIC_THREAD:  # as Discord sends a thread (an interaction's too)
             data.update(owner_id=BOT_ID, message_count=0, member_count=1,
-                        thread_metadata={"archived": False, "auto_archive_duration": 1440,
+                        thread_metadata={"archived": self.archived, "auto_archive_duration": 1440,
                                          "archive_timestamp": "2024-09-20T00:00:00+00:00",
-                                         "locked": False})  # fmt: skip
+                                         "locked": self.locked})  # fmt: skip
         return data
 
 
@@ -568,6 +574,8 @@ class DiscordStandIn:
                           "session_start_limit": limit})  # fmt: skip
         if found := re.fullmatch(r"/applications/\d+(?:/guilds/(\d+))?/commands", p):
             return self._commands(m, found.group(1) or "global", body)
+        if m == "PATCH" and (found := re.fullmatch(r"/channels/(\d+)", p)):
+            return self._modify_channel(found.group(1), body)
         if found := re.fullmatch(r"/channels/(\d+)", p):
             channel = self.channels.get(found.group(1))
             return _json(channel.payload()) if channel else _error(404, 10003, "Unknown Channel")
@@ -717,9 +725,25 @@ class DiscordStandIn:
             return _error(403, 50013, "Missing Permissions")
         return None
 
+    def _modify_channel(self, channel_id: str, body: Any) -> web.Response:
+        """Modify Channel, for a thread's `archived`: a locked one is reopened only with
+        Manage Threads, which the bot is not given (403 / 50013)."""
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            return _error(404, 10003, "Unknown Channel")
+        if (body or {}).get("archived") is False:
+            if channel.locked:
+                return _error(403, 50013, "Missing Permissions")
+            channel.archived = False
+        return _json(channel.payload())
+
     def _post(self, channel_id: str, body: dict[str, Any]) -> web.Response:
         if denied := self._denied(channel_id):
             return denied
+        thread = self.channels[channel_id]
+        if thread.archived and thread.locked:  # Send Messages reopens only an unlocked one
+            return _error(403, 50083, "Thread is archived")
+        thread.archived = False
         if errors := self._check(body, "MessageCreateRequest", message=True):
             return _error(400, 50035, "Invalid Form Body: " + "; ".join(errors))
         nonce = (channel_id, str(body.get("nonce"))) if body.get("enforce_nonce") else None
@@ -737,6 +761,8 @@ class DiscordStandIn:
         # Discord scopes a message to its channel: one in a thread is edited through the thread
         if self.messages.get(message_id, {}).get("channel_id") != channel_id:
             return _error(404, 10008, "Unknown Message")
+        if self.channels[channel_id].archived:
+            return _error(400, 50083, "Thread is archived")
         if errors := self._check(body, "MessageEditRequestPartial", message=True):
             return _error(400, 50035, "Invalid Form Body: " + "; ".join(errors))
         message = self.messages[message_id]
@@ -768,6 +794,8 @@ class DiscordStandIn:
         if problems := self._check(body["message"], "MessageCreateRequest", message=True):
             return _error(400, 50035, "Invalid Form Body: " + "; ".join(problems))
         known = {t["id"] for t in forum.available_tags}
+        if forum.flags & REQUIRE_TAG and not body.get("applied_tags"):
+            return _error(400, 40067, "A tag is required to create a forum post in this channel")
         if unknown := [t for t in body.get("applied_tags", []) if t not in known]:
             self.problems.append(f"forum post applies unknown tags {unknown}")
         thread = Channel(snowflake(), forum.guild_id, CHANNEL_PUBLIC_THREAD, body["name"],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,14 +24,22 @@ from bot.delivery.runner import RunOutcome
 from bot.delivery.service import Delivery, build_delivery
 from bot.digest.build import Backfill
 from bot.digest.settings import DestinationSettings
-from bot.models import Destination, ErrorCode, Platform
+from bot.errors import DeliveryError
+from bot.models import Destination, ErrorCode, Layout, Platform
+from bot.payloads import DiscordPayload
 from bot.replies import MessageView, Reply
 from formatters.discord_embeds import DiscordRenderer
 from tests.formatters.language import foreign_words
 from tests.formatters.renderers import RENDERERS
 from tests.support.clock import FixedClock
 from tests.support.discord_bot import MemoryHashes, no_services, running
-from tests.support.discord_standin import DiscordStandIn
+from tests.support.discord_standin import (
+    CHANNEL_FORUM,
+    REQUIRE_TAG,
+    Channel,
+    DiscordStandIn,
+    snowflake,
+)
 from tests.support.mentions import discord_mentions
 from tests.support.real_delivery import Entry, ingest, write_notes
 from tests.support.sleep import VirtualSleep
@@ -132,3 +141,85 @@ async def test_a_deleted_channel_is_named_in_the_readers_language(
     shown = await _shown(delivery, settings, "ko")
     assert "디스코드에 <#123456789012345678> (123456789012345678) 채널이 없거나" in shown, shown
     assert "Unknown Channel" not in shown
+
+
+TAGS = [{"id": "800000000000000001", "name": "robotics", "moderated": False}]
+
+
+@pytest.mark.parametrize(
+    ("locale", "says"),
+    [
+        ("en", "add one of the forum's tags to a paper's hashtags, or make tags optional"),
+        ("ko", "포럼의 태그 하나를 논문의 해시태그에 넣거나, 포럼 설정에서 태그를 필수가 아니게"),
+    ],
+)
+async def test_a_forum_that_requires_a_tag_none_matches_says_what_to_do(
+    wired: Wire, standin: DiscordStandIn, locale: str, says: str
+) -> None:
+    """Discord refuses a post without a tag in such a forum (40067): no retry changes that."""
+    forum = Channel(snowflake(), None, CHANNEL_FORUM, "papers", TAGS, flags=REQUIRE_TAG)
+    guild = standin.add_guild(None, forum)
+    settings = _settings(guild, forum.id)
+    delivery = wired(settings)
+    assert await delivery.runner.run(settings, "slot:1") is RunOutcome.FAILED
+    assert len(standin.sent("POST", rf"/channels/{forum.id}/threads")) == 1  # not retried
+    (run,) = await delivery.ledger.recent_runs()
+    assert run.error is not None and "A tag is required" in run.error
+    state = await delivery.destinations.state(settings.key)
+    assert state.paused and state.pause_code == ErrorCode("40067")
+    shown = await _shown(delivery, settings, locale)
+    assert says in shown and f"<#{forum.id}> ({forum.id})" in shown, shown
+
+
+@pytest.mark.parametrize(
+    ("locale", "says"),
+    [
+        ("en", "is archived and locked, so paperbot cannot reopen it: unlock it"),
+        ("ko", "스레드가 보관되고 잠겨 있어 봇이 다시 열 수 없습니다: 스레드 잠금을 풀거나"),
+    ],
+)
+async def test_a_locked_archived_thread_says_to_unlock_it(
+    wired: Wire, standin: DiscordStandIn, tmp_path: Path, locale: str, says: str
+) -> None:
+    """An inline digest goes into the forum's last post; a moderator closed and locked that
+    post, which a bot without Manage Threads cannot reopen (Discord: 403 / 50083)."""
+    forum = Channel(snowflake(), None, CHANNEL_FORUM, "papers", TAGS)
+    guild = standin.add_guild(None, forum)
+    settings = replace(_settings(guild, forum.id), layout=Layout.INLINE)
+    delivery = wired(settings)
+    assert await delivery.runner.run(settings, "slot:1") is RunOutcome.SENT
+    (post,) = standin.threads
+    standin.channels[post["thread"]].archived = standin.channels[post["thread"]].locked = True
+    write_notes(tmp_path, [Entry("Agents That Plan", tags=("agents",))])
+    await ingest(tmp_path, delivery)
+    assert await delivery.runner.run(settings, "slot:2") is RunOutcome.FAILED
+    state = await delivery.destinations.state(settings.key)
+    assert state.paused and state.pause_code == ErrorCode("50083", post["thread"])
+    shown = await _shown(delivery, settings, locale)
+    assert says in shown and f"<#{post['thread']}> ({post['thread']})" in shown, shown
+    assert "`Manage Threads`" in shown, shown
+
+
+async def test_a_correction_in_a_locked_thread_is_refused_saying_to_unlock_it(
+    app: App, standin: DiscordStandIn
+) -> None:
+    """Unarchiving to edit (what an archived thread needs) is refused in a locked one: the edit
+    fails permanently as Thread is locked, with the advice, after one try to reopen it."""
+    parts = ClientParts(no_services(), MemoryHashes())
+    guild = standin.add_guild()
+    channel = standin.guilds[guild][0]
+    async with running(parts) as client:
+        transport = DiscordTransport(lambda: client.http, parts.logged_in)
+        where = Destination(Platform.DISCORD, guild, channel, name="papers", locale="en")
+        header = await transport.post(where, DiscordPayload(content="papers", thread_name="d"))
+        thread = standin.channels[header.message_id]
+        reply = await transport.post(where, DiscordPayload(content="a paper"), thread=header)
+        thread.archived = thread.locked = True
+        with pytest.raises(DeliveryError) as refused:
+            await transport.edit(reply, DiscordPayload(content="a corrected paper"))
+    error = refused.value
+    assert not error.retryable and error.code == "160005", error
+    assert f"thread <#{thread.id}> (id {thread.id}) is archived and locked" in str(error)
+    assert "grant paperbot Manage Threads there" in str(error)
+    assert [r.status for r in standin.sent("PATCH", rf"/channels/{thread.id}")] == [403]
+    assert error.advice is not None
