@@ -31,6 +31,7 @@ __all__ = [
     "TERMINAL",
     "Configuration",
     "add_config_command",
+    "address_problems",
     "all_variables",
     "load_configuration",
     "run_config_check",
@@ -99,6 +100,7 @@ def load_configuration(
     active = frozenset(p.platform for p in platforms) | broken  # broken: reported above
     checked = delivery if delivery is not None else declared_config(data or {})
     problems += served_problems(checked, path, active, credentials_hints(chosen))
+    problems += address_problems(checked, path, active, chosen)
     if problems or settings is None or delivery is None:
         raise ConfigProblems(problems)
     return Configuration(settings, path, with_terminal_default(delivery), platforms)
@@ -143,6 +145,30 @@ def served_problems(
             problems.append(
                 f"{path}: delivery.admin_channel: {admin!r}: " + _inactive(platform_name, hints)
             )
+    return problems
+
+
+def address_problems(
+    config: DeliveryConfig,
+    path: Path | None,
+    active: frozenset[Platform],
+    factories: tuple[PlatformFactory, ...],
+) -> list[str]:
+    """A destination's (or the admin channel's) workspace or channel that its platform, when
+    its variables are set, says it cannot address (a Discord `#name` for an id): refused here,
+    not at the first digest, where the platform's error would blame something else."""
+    from bot.wiring.registry import address_problems as check
+
+    problems = []
+    for index, declared in enumerate(config.destinations):
+        dest = declared.destination
+        if dest.platform in active:
+            for key, problem in check(dest.platform, dest.workspace, dest.channel, factories):
+                problems.append(f"{path}: destinations[{index}].{key}: {problem}")
+    platform_name, *rest = (config.admin_channel or "").split(":")
+    if len(rest) == 2 and platform_name in {p.value for p in active}:
+        for _key, problem in check(Platform(platform_name), rest[0], rest[1], factories):
+            problems.append(f"{path}: delivery.admin_channel: {config.admin_channel!r}: {problem}")
     return problems
 
 

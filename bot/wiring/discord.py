@@ -471,6 +471,30 @@ class DiscordFactory:
         settings = settings_from_env(environ)
         return None if settings is None else DiscordPlatform(settings)
 
+    @staticmethod
+    def address_problems(workspace: str, channel: str) -> list[tuple[str, str]]:
+        """(key, problem) for a guild or channel that is not a snowflake (a `#name`, a
+        server's name): Discord would refuse it at the first digest, blaming something else."""
+        problems = []
+        if not _snowflake(workspace):
+            problems.append(
+                ("workspace", f"{workspace!r} is not a Discord server id {_HOW % 'Server'}")
+            )
+        if not _snowflake(channel.removeprefix(DM_PREFIX)):  # `@<user id>`: a person's DM
+            problems.append(
+                ("channel", f"{channel!r} is not a Discord channel id {_HOW % 'Channel'}")
+            )
+        return problems
+
+
+_HOW = "(a number; Developer Mode → Copy %s ID)"
+DM_PREFIX = "@"  # as bot.digest.personal (not imported: it is not cheap)
+
+
+def _snowflake(text: str) -> bool:
+    """Discord's ids: up to 20 decimal digits (a 64-bit number)."""
+    return text.isascii() and text.isdigit() and len(text) <= 20
+
 
 async def _login_once(client: discord.Client, token: str) -> None:
     """Log in over REST, or say in one line why not (a command, not a service: no retry)."""
