@@ -5,6 +5,8 @@ per-route buckets and 429 handling; a longer limit surfaces as `RateLimited` and
 here). A thread reply is read inside its thread, whose id is its header's message id; a
 personal DM digest's message (channel `@<user id>`, as the ledger keeps it) inside that person's
 DM channel, opened (`POST /users/@me/channels`, the same channel every time) once per person.
+A message Discord will not show any more (deleted; its channel deleted, 10003; its guild removed
+the bot while paperbot was down, 403 / 50001) is unreadable, not a failed pass for every guild.
 """
 
 from __future__ import annotations

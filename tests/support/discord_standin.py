@@ -210,6 +210,7 @@ class DiscordStandIn:
         """(message, emoji, type 0 normal / 1 burst) → the users reacting, set with `react`."""
         self.dms: dict[str, str] = {}  # recipient user id -> DM channel id
         self.closed_dms: set[str] = set()  # users whose DMs answer 403 / 50007
+        self.left: set[str] = set()  # guilds the bot was removed from: 403 / 50001
         self.interactions: dict[str, Interaction] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}  # scope ("global" / guild) -> list
         self.connections: list[Connection] = []
@@ -236,6 +237,11 @@ class DiscordStandIn:
             channel.guild_id = guild_id
             self.channels[channel.id] = channel
         return guild_id
+
+    def remove_bot(self, guild_id: str) -> None:
+        """The guild removed the bot (kicked it, or left its install) while paperbot was down:
+        no gateway event says so, and its channels answer 403 / 50001 Missing Access."""
+        self.left.add(guild_id)
 
     def fail_next(
         self,
@@ -576,6 +582,8 @@ class DiscordStandIn:
             return self._commands(m, found.group(1) or "global", body)
         if m == "PATCH" and (found := re.fullmatch(r"/channels/(\d+)", p)):
             return self._modify_channel(found.group(1), body)
+        if (found := re.match(r"/channels/(\d+)", p)) and self._gone_from(found.group(1)):
+            return _error(403, 50001, "Missing Access")
         if found := re.fullmatch(r"/channels/(\d+)", p):
             channel = self.channels.get(found.group(1))
             return _json(channel.payload()) if channel else _error(404, 10003, "Unknown Channel")
@@ -603,6 +611,10 @@ class DiscordStandIn:
         if found := re.fullmatch(r"/webhooks/\d+/([^/]+)(/messages/@original)?", p):
             return self._webhook(m, found.group(1), bool(found.group(2)), body)
         return _error(404, 0, f"stand-in: no route {m} {p}")
+
+    def _gone_from(self, channel_id: str) -> bool:
+        channel = self.channels.get(channel_id)
+        return channel is not None and channel.guild_id in self.left
 
     def _own_reaction(self, method: str, channel: str, message: str, emoji: str) -> web.Response:
         """Create Reaction / Delete Own Reaction: 204 either way, also when nothing changes

@@ -7,17 +7,20 @@ while the gateway was down are reconciled when the client resumes; a 🔔 left o
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import discord
+from discord.http import Route
 from sqlalchemy import func, select
 
 from adapters.discord.reactions import DiscordReactionReader
-from bot.app import open_app
-from bot.models import MessageRef, Platform
+from bot.app import App, open_app
+from bot.models import MessageRef, Platform, Reaction
+from bot.store.reaction_marks import SqlReactionMarks
 from bot.store.subscription_schema import ReactionMarkRow
-from bot.subscriptions.reconcile import Reactable
+from bot.subscriptions.reconcile import Reactable, Reconciler, ReconcileReport
 from tests.support.discord_paper import Bot, texts
 from tests.support.discord_service import (
     ANA,
@@ -173,3 +176,48 @@ async def test_unsubscribe_all_is_not_undone_by_the_bell_left_on_the_paper_at_th
         assert "tag:rl" in await service.paper(ANA, "subscriptions")
     assert len(_confirmations(standin, ANA, "Now following")) == 2
     assert standin.problems == []
+
+
+class Listed:
+    """A `ReactableSource` of the messages the test posted."""
+
+    def __init__(self, messages: list[Reactable]) -> None:
+        self.messages = messages
+
+    async def recent(self, platform: Platform, since: datetime) -> list[Reactable]:
+        return self.messages
+
+
+async def test_a_guild_paperbot_can_no_longer_read_does_not_stop_the_others_reconcile(
+    bot: Bot, app: App
+) -> None:
+    """While paperbot was down one guild removed it (403 / 50001 Missing Access) and another's
+    digest channel was deleted (404 / 10003 Unknown Channel): their messages are unreadable,
+    and the 🔔 added in the third guild meanwhile is still found and applied."""
+    standin = bot.standin
+    removed = standin.guilds[standin.add_guild()][0]
+    deleted = standin.guilds[standin.add_guild()][0]
+    messages = []
+    for channel in (removed, deleted, bot.channel):  # the readable one last
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel)
+        posted = await bot.client.http.request(
+            route, json={"content": "a paper", "allowed_mentions": {"parse": []}}
+        )
+        standin.react(str(posted["id"]), "🔔", ANA)
+        guild = standin.channels[channel].guild_id or ""
+        ref = MessageRef(Platform.DISCORD, guild, channel, str(posted["id"]))
+        messages.append(Reactable(ref, BELL))
+    standin.remove_bot(standin.channels[removed].guild_id or "")
+    del standin.channels[deleted]
+    applied: list[Reaction] = []
+
+    async def apply(reaction: Reaction) -> None:
+        applied.append(reaction)
+
+    reconciler = Reconciler(SqlReactionMarks(app.engine), [Listed(messages)], app.clock)
+    reader = DiscordReactionReader(lambda: bot.client.http)
+    report = await reconciler.run(Platform.DISCORD, reader, apply)
+    assert report == ReconcileReport(messages=3, unreadable=2, added=1, removed=0)
+    assert applied == [Reaction(messages[2].ref, ANA, "🔔", True)]
+    reads = standin.sent("GET", r"/channels/\d+/messages/\d+/reactions/.+")
+    assert [(r.status, r.path.split("/")[2]) for r in reads][:2] == [(403, removed), (404, deleted)]
