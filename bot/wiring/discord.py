@@ -24,16 +24,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from bot.delivery.config import CONFIRM_WINDOW_SECONDS
 from bot.errors import ConfigError, DeliveryError
 from bot.models import Platform
+from bot.scheduling.shards import AdvisoryShardClaim, shard_claim
 from bot.tasks import bounded, cancel_and_wait
 from bot.wiring import Variable
 
 if TYPE_CHECKING:
     import discord
     from aiohttp import web
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
     from adapters.discord.paper import Notice, PaperServices
     from adapters.discord.suggest import Corpus
@@ -65,6 +68,7 @@ CREDENTIALS_HINT = "set DISCORD_BOT_TOKEN"
 REFUSED_TOKEN = "Discord refused DISCORD_BOT_TOKEN (401): reset it in the portal"
 SUGGESTIONS_REFRESH_SECONDS = 30.0
 CLOSE_GRACE_SECONDS = 5.0
+SHARD_CLAIM_RETRY_SECONDS = 3.0  # a standby's pace: how soon it takes over a dead holder's shards
 DEFAULT_API_BASE = "https://discord.com/api/v10"  # as adapters.discord.endpoints (not imported:
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"  # this module must not pay for discord.py)
 DISCORD_VARIABLES = (
@@ -288,8 +292,10 @@ class DiscordPlatform:
         settings: DiscordSettings,
         *,
         login_backoff: float = 1.0,
+        claim_retry: float = SHARD_CLAIM_RETRY_SECONDS,
     ) -> None:
-        """`login_backoff`: the first wait before retrying a login Discord did not answer."""
+        """`login_backoff`: the first wait before retrying a login Discord did not answer;
+        `claim_retry`: between a standby's tries to claim its shards."""
         self.settings = settings
         self._confirm_window = CONFIRM_WINDOW_SECONDS  # `[subscriptions]`'s, from `start`
         self._transport: DiscordTransport | None = None
@@ -302,6 +308,11 @@ class DiscordPlatform:
         self._stopping = False
         self._tasks: list[asyncio.Task[Any]] = []
         self._reconcile: ReconcileRunner | None = None
+        self._claim_retry = claim_retry
+        self._engine: AsyncEngine | None = None
+        self._claim: AdvisoryShardClaim | None = None
+        self.standby: tuple[int, ...] | None = None
+        """The shards this process waits for while another process runs them."""
 
     def _http(self) -> Any:
         if self.stopped is not None:
@@ -324,9 +335,12 @@ class DiscordPlatform:
         """Discord needs no HTTP route: interactions come over the gateway."""
 
     def checks(self) -> Mapping[str, HealthCheck]:
-        """`discord`: the gateway is connected (every shard of this process)."""
+        """`discord`: the gateway is connected (every shard of this process), or this process
+        stands by while other sessions hold every shard it waits for."""
 
         async def connected() -> bool:
+            if self.standby is not None and self._claim is not None:
+                return await self._claim.held_elsewhere()
             return self.client is not None and self.client.is_ready()
 
         return {"discord": connected}
@@ -339,6 +353,7 @@ class DiscordPlatform:
 
         endpoints = Endpoints(self.settings.api_base, self.settings.gateway)
         apply_endpoints(endpoints)
+        self._engine = context.app.engine
         services = paper_services(
             context.app,
             context.paper,
@@ -428,12 +443,49 @@ class DiscordPlatform:
         if client is None:
             return
         try:
+            if not await self._claim_shards(client, await self._shards(client)):
+                return
             await client.connect(reconnect=True)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # boundary: say why, and fail digests with it
             log.exception("the Discord client stopped")
             self._give_up(f"{type(exc).__name__}: {exc}")
+
+    async def _shards(self, client: discord.Client) -> tuple[int, ...]:
+        """This process's shards: DISCORD_SHARD_IDS, else all of the count (`auto`: Discord's,
+        which the client then keeps)."""
+        if self.settings.shard_ids:
+            return self.settings.shard_ids
+        count = self.settings.shard_count
+        if count is None:
+            count, _url, _limits = await client.http.get_bot_gateway()
+            client.shard_count = count
+        return tuple(range(count))
+
+    async def _claim_shards(self, client: discord.Client, shards: tuple[int, ...]) -> bool:
+        """Wait (as a standby) until this process holds every one of its shards; False when
+        stopped meanwhile. REST (digests, the reconcile pass) works all along."""
+        assert self._engine is not None
+        claim = self._claim = shard_claim(self._engine, shards)
+        named = f"{', '.join(map(str, shards))} (of {client.shard_count or 1})"
+        while claim is not None:
+            try:
+                if await claim.try_claim():
+                    break
+                why = "another process runs them"
+            except (DBAPIError, OSError) as exc:
+                why = f"the database did not answer: {exc}"
+            if self.standby is None:
+                log.warning("waiting for Discord shards %s: %s; retrying every %.0fs",
+                            named, why, self._claim_retry)  # fmt: skip
+                self.standby = shards
+            await asyncio.sleep(self._claim_retry)
+            if self._stopping or client.is_closed():
+                return False
+        self.standby = None
+        log.info("running Discord shards %s", named)
+        return True
 
     def _give_up(self, reason: str) -> None:
         log.error("%s", reason)
@@ -457,6 +509,8 @@ class DiscordPlatform:
                 await asyncio.wait({task}, timeout=CLOSE_GRACE_SECONDS)
             if not await cancel_and_wait(task, CLOSE_GRACE_SECONDS):
                 log.warning("%s did not end when cancelled; left behind", task.get_name())
+        if self._claim is not None:  # after the gateway closed: a standby may take over now
+            await self._claim.release()
 
 
 class DiscordFactory:

@@ -9,10 +9,12 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from tests.support.cli import REPO_ROOT, run_cli
 from tests.support.discord_standin import APP_ID, Channel, DiscordStandIn, snowflake
@@ -202,4 +204,71 @@ async def test_two_processes_each_run_one_shard_and_the_digest_goes_out_once(
                 await process.wait()
     assert [p.returncode for p in processes] == [0, 0], logs[0].read_text()[-2000:]
     assert [len(standin.channel_posts(c)) for c in digest_channels] == [1, 1]
+    assert standin.problems == []
+
+
+async def _until(check: Callable[[], Awaitable[bool]], limit: float) -> None:
+    """Poll `check` (another process's log or endpoint) until it holds."""
+    async with asyncio.timeout(limit):
+        while True:
+            if await check():
+                return
+            await asyncio.sleep(0.2)  # polling the child process's log or endpoint
+
+
+def _port(log: Path) -> int | None:
+    found = re.search(r"health and metrics on http://127\.0\.0\.1:(\d+)/", log.read_text())
+    return None if found is None else int(found[1])
+
+
+async def _discord_ready(log: Path) -> bool:
+    port = _port(log)
+    return port is not None and '"discord": true' in await _get(port, "/readyz")
+
+
+RUNNING, WAITING = "running Discord shards 0, 1 (of 2)", "waiting for Discord shards 0, 1 (of 2)"
+
+
+async def test_two_replicas_with_the_same_env_run_each_shard_once_and_the_standby_takes_over(
+    standin: DiscordStandIn, database_url: str, tmp_path: Path
+) -> None:
+    if "postgresql" not in database_url:
+        pytest.skip("SQLite is one process: it runs its shards at once (the tests above)")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    write_notes(notes, NOTES)
+    env = {
+        "DISCORD_BOT_TOKEN": "test-token.abc",
+        "DISCORD_API_BASE_URL": standin.api_base,
+        "DISCORD_GATEWAY_URL": standin.gateway_url,
+        "DISCORD_SHARD_COUNT": "2",  # and no DISCORD_SHARD_IDS: both want shards 0 and 1
+    }
+    args = ["--notes-dir", str(notes), "--database-url", database_url,
+            "--http", "127.0.0.1:0", "-v"]  # fmt: skip
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    processes = [await _start(args, env, log) for log in logs]
+    try:
+        # both ready: the holder's gateway is connected, the other stands by while it runs them
+        for log in logs:
+            await _until(lambda log=log: _discord_ready(log), STARTED)  # type: ignore[misc]
+        assert sorted(tuple(i["shard"]) for i in standin.identifies) == [(0, 2), (1, 2)]
+        texts = [log.read_text() for log in logs]
+        holder = next(i for i in (0, 1) if RUNNING in texts[i])
+        assert WAITING in texts[1 - holder] and RUNNING not in texts[1 - holder]
+        processes[holder].kill()  # SIGKILL: its session ends without a word
+        await processes[holder].wait()
+        # the standby's next try takes both shards (a few seconds; the bound is for a loaded box)
+        await standin.wait_for(lambda: len(standin.identifies) >= 4, 90)
+        assert sorted(tuple(i["shard"]) for i in standin.identifies[2:]) == [(0, 2), (1, 2)]
+        assert RUNNING in logs[1 - holder].read_text()
+        await _until(lambda: _discord_ready(logs[1 - holder]), 30)
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            for process in processes:
+                await process.wait()
+    assert processes[1 - holder].returncode == 0, logs[1 - holder].read_text()[-3000:]
+    assert len(standin.identifies) == 4
     assert standin.problems == []
