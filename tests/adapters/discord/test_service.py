@@ -229,8 +229,9 @@ async def _discord_ready(log: Path) -> bool:
 RUNNING, WAITING = "running Discord shards 0, 1 (of 2)", "waiting for Discord shards 0, 1 (of 2)"
 
 
-async def test_two_replicas_with_the_same_env_run_each_shard_once_and_the_standby_takes_over(
-    standin: DiscordStandIn, database_url: str, tmp_path: Path
+@pytest.mark.parametrize("shard_ids", ["", "0,1"], ids=["all-of-the-count", "same-ids"])
+async def test_replicas_with_the_same_env_run_each_shard_once_and_a_standby_takes_over(
+    standin: DiscordStandIn, database_url: str, tmp_path: Path, shard_ids: str
 ) -> None:
     if "postgresql" not in database_url:
         pytest.skip("SQLite is one process: it runs its shards at once (the tests above)")
@@ -241,27 +242,37 @@ async def test_two_replicas_with_the_same_env_run_each_shard_once_and_the_standb
         "DISCORD_BOT_TOKEN": "test-token.abc",
         "DISCORD_API_BASE_URL": standin.api_base,
         "DISCORD_GATEWAY_URL": standin.gateway_url,
-        "DISCORD_SHARD_COUNT": "2",  # and no DISCORD_SHARD_IDS: both want shards 0 and 1
+        "DISCORD_SHARD_COUNT": "2",  # both want shards 0 and 1 (given, or all of the count)
+        **({"DISCORD_SHARD_IDS": shard_ids} if shard_ids else {}),
     }
     args = ["--notes-dir", str(notes), "--database-url", database_url,
             "--http", "127.0.0.1:0", "-v"]  # fmt: skip
-    logs = [tmp_path / "a.log", tmp_path / "b.log"]
-    processes = [await _start(args, env, log) for log in logs]
+    logs = [tmp_path / f"{name}.log" for name in "abc"]
+    processes = [await _start(args, env, log) for log in logs[:2]]
+    shards = [(0, 2), (1, 2)]
     try:
         # both ready: the holder's gateway is connected, the other stands by while it runs them
-        for log in logs:
+        for log in logs[:2]:
             await _until(lambda log=log: _discord_ready(log), STARTED)  # type: ignore[misc]
-        assert sorted(tuple(i["shard"]) for i in standin.identifies) == [(0, 2), (1, 2)]
-        texts = [log.read_text() for log in logs]
+        assert sorted(tuple(i["shard"]) for i in standin.identifies) == shards
+        texts = [log.read_text() for log in logs[:2]]
         holder = next(i for i in (0, 1) if RUNNING in texts[i])
-        assert WAITING in texts[1 - holder] and RUNNING not in texts[1 - holder]
+        standby = 1 - holder
+        assert WAITING in texts[standby] and RUNNING not in texts[standby]
         processes[holder].kill()  # SIGKILL: its session ends without a word
         await processes[holder].wait()
         # the standby's next try takes both shards (a few seconds; the bound is for a loaded box)
         await standin.wait_for(lambda: len(standin.identifies) >= 4, 90)
-        assert sorted(tuple(i["shard"]) for i in standin.identifies[2:]) == [(0, 2), (1, 2)]
-        assert RUNNING in logs[1 - holder].read_text()
-        await _until(lambda: _discord_ready(logs[1 - holder]), 30)
+        assert sorted(tuple(i["shard"]) for i in standin.identifies[2:]) == shards
+        assert RUNNING in logs[standby].read_text()
+        # a third replica stands by; the running one stopped (SIGTERM) hands the shards to it
+        processes.append(await _start(args, env, logs[2]))
+        await _until(lambda: _discord_ready(logs[2]), STARTED)
+        assert WAITING in logs[2].read_text() and len(standin.identifies) == 4
+        processes[standby].send_signal(signal.SIGTERM)
+        await standin.wait_for(lambda: len(standin.identifies) >= 6, 90)
+        assert sorted(tuple(i["shard"]) for i in standin.identifies[4:]) == shards
+        await _until(lambda: _discord_ready(logs[2]), 30)
     finally:
         for process in processes:
             if process.returncode is None:
@@ -269,6 +280,7 @@ async def test_two_replicas_with_the_same_env_run_each_shard_once_and_the_standb
         async with asyncio.timeout(30):
             for process in processes:
                 await process.wait()
-    assert processes[1 - holder].returncode == 0, logs[1 - holder].read_text()[-3000:]
-    assert len(standin.identifies) == 4
+    assert processes[standby].returncode == 0, logs[standby].read_text()[-3000:]
+    assert processes[2].returncode == 0, logs[2].read_text()[-3000:]
+    assert len(standin.identifies) == 6
     assert standin.problems == []
