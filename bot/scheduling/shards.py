@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.scheduling.leader import leader_backend
@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 
 SHARD_LOCK_BASE = 0x70627368 << 32  # "pbsh" in the high half: shard n's lock is BASE + n
 """Apart from the leader's and the migrations' lock ids (both below 2**32)."""
+
+_MINE = text(
+    "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+    " AND classid = :high AND pid = pg_backend_pid()"
+)
 
 
 def shard_lock_id(shard: int) -> int:
@@ -65,6 +70,22 @@ class AdvisoryShardClaim:
         self._connection = connection
         return True
 
+    async def still_held(self) -> bool:
+        """This session still holds every shard's lock (else PostgreSQL freed them with a
+        session that ended: the next `try_claim` starts over)."""
+        if self._connection is None:
+            return False
+        try:
+            rows = await self._connection.execute(_MINE, {"high": SHARD_LOCK_BASE >> 32})
+            held = {int(objid) - (SHARD_LOCK_BASE & 0xFFFFFFFF) for (objid,) in rows}
+        except DBAPIError:  # the session is gone, and its locks with it
+            await self._drop()
+            return False
+        if held.issuperset(self.shards):
+            return True
+        await self.release()
+        return False
+
     async def held_elsewhere(self) -> bool:
         """Some session holds each shard's lock (`pg_locks`, this database only)."""
         async with self._engine.connect() as connection:
@@ -74,15 +95,19 @@ class AdvisoryShardClaim:
         return True
 
     async def release(self) -> None:
-        """Unlock and close (closing alone would free them too)."""
+        """Unlock, then close (a pooled connection, and its session's locks, outlive `close`)."""
+        if self._connection is not None:
+            with contextlib.suppress(SQLAlchemyError):  # a dead session: nothing to unlock
+                await _unlock(self._connection, self.shards)
+            await self._drop()
+
+    async def _drop(self) -> None:
         connection, self._connection = self._connection, None
         if connection is None:
             return
-        with contextlib.suppress(DBAPIError):
-            await _unlock(connection, self.shards)
         try:
             await connection.close()
-        except DBAPIError:
+        except SQLAlchemyError:
             log.debug("shard claim connection already gone")
 
 

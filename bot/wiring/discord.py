@@ -416,9 +416,28 @@ class DiscordPlatform:
         return ReconcileRunner(context.reconciler, Platform.DISCORD, reader, on_reaction)
 
     async def _run(self, make: Callable[[], discord.Client]) -> None:
-        """Log in (retrying while Discord cannot be reached), then let discord.py keep the
-        gateway connected; a refused token stops it for good, and digests then fail saying so.
-        """
+        """Log in (retrying while Discord cannot be reached), claim the shards, then let
+        discord.py keep the gateway connected; a refused token stops it for good, and digests
+        then fail saying so. Shards another process took meanwhile: a new client stands by."""
+        while (client := await self._login(make)) is not None:
+            try:
+                if not await self._claim_shards(client, await self._shards(client)):
+                    return
+                if not await self._serve(client):
+                    return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # boundary: say why, and fail digests with it
+                log.exception("the Discord client stopped")
+                self._give_up(f"{type(exc).__name__}: {exc}")
+                return
+            await client.close()  # its gateway must not run shards another process runs
+            if self._stopping:
+                return
+            self.client = make()
+
+    async def _login(self, make: Callable[[], discord.Client]) -> discord.Client | None:
+        """The logged-in client; None when the token was refused or stopping."""
         import aiohttp
         import discord
 
@@ -427,30 +446,50 @@ class DiscordPlatform:
         while client is not None and not client.is_closed():
             try:
                 await client.login(self.settings.token)
-                break
+                return client
             except discord.LoginFailure:
                 await client.close()
                 self._give_up(REFUSED_TOKEN)
-                return
+                return None
             except (OSError, aiohttp.ClientError, discord.HTTPException) as exc:
                 log.warning("Discord login failed (%s); retrying in %.0fs", exc, delay)
                 await client.close()  # its session is spent: the next try is a new client
                 await asyncio.sleep(delay)
                 delay = min(60.0, delay * 2)
                 if self._stopping:
-                    return
+                    return None
                 client = self.client = make()
-        if client is None:
-            return
+        return None
+
+    async def _serve(self, client: discord.Client) -> bool:
+        """Run the gateway while the claim holds (checked every `claim_retry`); True when it
+        was lost to another process, False when the client ended."""
+        connect = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
         try:
-            if not await self._claim_shards(client, await self._shards(client)):
-                return
-            await client.connect(reconnect=True)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # boundary: say why, and fail digests with it
-            log.exception("the Discord client stopped")
-            self._give_up(f"{type(exc).__name__}: {exc}")
+            while not connect.done():
+                await asyncio.wait({connect}, timeout=self._claim_retry)
+                if not connect.done() and not await self._still_claimed():
+                    return True
+            connect.result()
+            return False
+        finally:
+            await cancel_and_wait(connect, CLOSE_GRACE_SECONDS)
+
+    async def _still_claimed(self) -> bool:
+        """The claim's session lives, or it could be taken again at once (nobody else had it);
+        a database that does not answer keeps the shards running (nobody can take them)."""
+        claim = self._claim
+        if claim is None or await claim.still_held():
+            return True
+        try:
+            if await claim.try_claim():
+                log.warning("the Discord shard claim's session ended; claimed them again")
+                return True
+        except (DBAPIError, OSError):
+            return True
+        log.warning("Discord shards %s were taken by another process: disconnecting",
+                    ", ".join(map(str, claim.shards)))  # fmt: skip
+        return False
 
     async def _shards(self, client: discord.Client) -> tuple[int, ...]:
         """This process's shards: DISCORD_SHARD_IDS, else all of the count (`auto`: Discord's,

@@ -15,7 +15,10 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from sqlalchemy import text
 
+from bot.scheduling.shards import SHARD_LOCK_BASE, shard_lock_id
+from bot.store.engine import make_engine
 from tests.support.cli import REPO_ROOT, run_cli
 from tests.support.discord_standin import APP_ID, Channel, DiscordStandIn, snowflake
 from tests.support.real_delivery import Entry, write_notes
@@ -221,6 +224,10 @@ def _port(log: Path) -> int | None:
     return None if found is None else int(found[1])
 
 
+async def _logged(log: Path, line: str) -> bool:
+    return line in log.read_text()
+
+
 async def _discord_ready(log: Path) -> bool:
     port = _port(log)
     return port is not None and '"discord": true' in await _get(port, "/readyz")
@@ -229,24 +236,33 @@ async def _discord_ready(log: Path) -> bool:
 RUNNING, WAITING = "running Discord shards 0, 1 (of 2)", "waiting for Discord shards 0, 1 (of 2)"
 
 
+def _two_shards(
+    standin: DiscordStandIn, database_url: str, tmp_path: Path, shard_ids: str = ""
+) -> tuple[dict[str, str], list[str]]:
+    """The environment and arguments of a replica wanting shards 0 and 1 of 2 (given, or all
+    of the count), serving `/readyz` on a free port."""
+    notes = tmp_path / "notes"
+    notes.mkdir(exist_ok=True)
+    write_notes(notes, NOTES)
+    env = {
+        "DISCORD_BOT_TOKEN": "test-token.abc",
+        "DISCORD_API_BASE_URL": standin.api_base,
+        "DISCORD_GATEWAY_URL": standin.gateway_url,
+        "DISCORD_SHARD_COUNT": "2",
+        **({"DISCORD_SHARD_IDS": shard_ids} if shard_ids else {}),
+    }
+    args = ["--notes-dir", str(notes), "--database-url", database_url,
+            "--http", "127.0.0.1:0", "-v"]  # fmt: skip
+    return env, args
+
+
 @pytest.mark.parametrize("shard_ids", ["", "0,1"], ids=["all-of-the-count", "same-ids"])
 async def test_replicas_with_the_same_env_run_each_shard_once_and_a_standby_takes_over(
     standin: DiscordStandIn, database_url: str, tmp_path: Path, shard_ids: str
 ) -> None:
     if "postgresql" not in database_url:
         pytest.skip("SQLite is one process: it runs its shards at once (the tests above)")
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    write_notes(notes, NOTES)
-    env = {
-        "DISCORD_BOT_TOKEN": "test-token.abc",
-        "DISCORD_API_BASE_URL": standin.api_base,
-        "DISCORD_GATEWAY_URL": standin.gateway_url,
-        "DISCORD_SHARD_COUNT": "2",  # both want shards 0 and 1 (given, or all of the count)
-        **({"DISCORD_SHARD_IDS": shard_ids} if shard_ids else {}),
-    }
-    args = ["--notes-dir", str(notes), "--database-url", database_url,
-            "--http", "127.0.0.1:0", "-v"]  # fmt: skip
+    env, args = _two_shards(standin, database_url, tmp_path, shard_ids)
     logs = [tmp_path / f"{name}.log" for name in "abc"]
     processes = [await _start(args, env, log) for log in logs[:2]]
     shards = [(0, 2), (1, 2)]
@@ -283,4 +299,49 @@ async def test_replicas_with_the_same_env_run_each_shard_once_and_a_standby_take
     assert processes[standby].returncode == 0, logs[standby].read_text()[-3000:]
     assert processes[2].returncode == 0, logs[2].read_text()[-3000:]
     assert len(standin.identifies) == 6
+    assert standin.problems == []
+
+
+async def test_a_process_whose_shards_another_session_took_disconnects_and_stands_by(
+    standin: DiscordStandIn, database_url: str, tmp_path: Path
+) -> None:
+    if "postgresql" not in database_url:
+        pytest.skip("SQLite is one process: nobody else can take its shards")
+    env, args = _two_shards(standin, database_url, tmp_path)
+    log = tmp_path / "bot.log"
+    process = await _start(args, env, log)
+    engine = make_engine(database_url)
+    try:
+        await standin.wait_for(lambda: len(standin.identifies) >= 2, STARTED)
+        async with engine.connect() as other:  # another process's claim, taken the moment
+            other = await other.execution_options(isolation_level="AUTOCOMMIT")
+            await other.execute(  # the bot's claim session ends (a database restart, a proxy)
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
+                    " AND classid = :high AND pid <> pg_backend_pid()"
+                ),
+                {"high": SHARD_LOCK_BASE >> 32},
+            )
+            for shard in (0, 1):  # waits for the dying session to let go
+                await other.execute(
+                    text("SELECT pg_advisory_lock(:id)"), {"id": shard_lock_id(shard)}
+                )
+            # the bot notices at its next check and closes its gateway: no second session
+            await standin.wait_for(lambda: all(c.ws.closed for c in standin.connections), 60)
+            await _until(lambda: _logged(log, WAITING), 30)
+            assert "were taken by another process" in log.read_text()
+            assert len(standin.identifies) == 2
+            for shard in (0, 1):
+                await other.execute(
+                    text("SELECT pg_advisory_unlock(:id)"), {"id": shard_lock_id(shard)}
+                )
+        # the other session gave them up: the standby takes them again
+        await standin.wait_for(lambda: len(standin.identifies) >= 4, 60)
+        assert sorted(tuple(i["shard"]) for i in standin.identifies[2:]) == [(0, 2), (1, 2)]
+    finally:
+        await engine.dispose()
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            await process.wait()
+    assert process.returncode == 0, log.read_text()[-3000:]
     assert standin.problems == []

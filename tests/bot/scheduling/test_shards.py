@@ -37,6 +37,7 @@ async def test_a_claim_takes_all_its_shards_or_none(pg_engine: AsyncEngine) -> N
 async def test_a_dead_holders_shards_go_to_the_next_try(pg_engine: AsyncEngine) -> None:
     holder, standby = AdvisoryShardClaim(pg_engine, [0, 1]), AdvisoryShardClaim(pg_engine, [0, 1])
     assert await holder.try_claim() is True
+    assert await holder.still_held() is True
     assert await standby.try_claim() is False
     async with pg_engine.connect() as connection:  # the holder's session ends (its process died)
         await connection.execute(
@@ -46,9 +47,9 @@ async def test_a_dead_holders_shards_go_to_the_next_try(pg_engine: AsyncEngine) 
             ),
             {"high": shard_lock_id(0) >> 32, "low": shard_lock_id(0) & 0xFFFFFFFF},
         )
+    assert await holder.still_held() is False  # and it let go of the dead connection
     assert await standby.try_claim() is True
     await standby.release()
-    await holder.release()  # its connection is gone: releasing only closes it
 
 
 def test_shard_lock_ids_are_apart_from_the_leaders_and_the_migrations() -> None:
