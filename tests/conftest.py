@@ -98,3 +98,21 @@ def seeds_dir() -> Path:
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """True when the run was asked to rewrite golden files instead of comparing with them."""
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+async def postgres_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """A fresh, migrated PostgreSQL database, for tests of what only PostgreSQL does."""
+    if request.config.getoption("--db") == "sqlite":
+        pytest.skip("--db sqlite")
+    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    async with databases.fresh() as url:
+        yield url
+
+
+@pytest.fixture
+def sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A SQLite file, for tests of what only SQLite does."""
+    if request.config.getoption("--db") == "postgresql":
+        pytest.skip("--db postgresql")
+    return f"sqlite:///{tmp_path / 'paperbot.sqlite3'}"

@@ -258,10 +258,10 @@ def _two_shards(
 
 @pytest.mark.parametrize("shard_ids", ["", "0,1"], ids=["all-of-the-count", "same-ids"])
 async def test_replicas_with_the_same_env_run_each_shard_once_and_a_standby_takes_over(
-    standin: DiscordStandIn, database_url: str, tmp_path: Path, shard_ids: str
+    standin: DiscordStandIn, postgres_url: str, tmp_path: Path, shard_ids: str
 ) -> None:
-    if "postgresql" not in database_url:
-        pytest.skip("SQLite is one process: it runs its shards at once (the tests above)")
+    # PostgreSQL only: SQLite is one process, which runs its shards at once (the tests above)
+    database_url = postgres_url
     env, args = _two_shards(standin, database_url, tmp_path, shard_ids)
     logs = [tmp_path / f"{name}.log" for name in "abc"]
     processes = [await _start(args, env, log) for log in logs[:2]]
@@ -303,10 +303,10 @@ async def test_replicas_with_the_same_env_run_each_shard_once_and_a_standby_take
 
 
 async def test_a_process_whose_shards_another_session_took_disconnects_and_stands_by(
-    standin: DiscordStandIn, database_url: str, tmp_path: Path
+    standin: DiscordStandIn, postgres_url: str, tmp_path: Path
 ) -> None:
-    if "postgresql" not in database_url:
-        pytest.skip("SQLite is one process: nobody else can take its shards")
+    # PostgreSQL only: SQLite is one process, so nobody else can take its shards
+    database_url = postgres_url
     env, args = _two_shards(standin, database_url, tmp_path)
     log = tmp_path / "bot.log"
     process = await _start(args, env, log)
