@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from importlib import resources
 from string import Formatter
@@ -58,7 +58,7 @@ class Catalogue:
 
     def t(self, locale: str, name: str, /, **params: object) -> str:
         """The string `name` in `locale` (else English), formatted with `params`."""
-        return self._template(locale, name).format(**params)
+        return self._template(locale, self._form(name, params)).format(**params)
 
     def text(
         self,
@@ -74,7 +74,8 @@ class Catalogue:
         `Markup` value of `platform` is said as it is: escaping the whole sentence would show
         the adapter's mention and code spans literally. Without an escape, the raw text."""
         said: list[str] = []
-        for literal, name, spec, conversion in _FIELDS.parse(self._template(locale, message.key)):
+        template = self._template(locale, self._form(message.key, message.params))
+        for literal, name, spec, conversion in _FIELDS.parse(template):
             said.append(escape(literal))
             if name is None:
                 continue
@@ -86,6 +87,14 @@ class Catalogue:
             else:
                 said.append(escape(format(_FIELDS.convert_field(value, conversion), spec or "")))
         return "".join(said)
+
+    def _form(self, name: str, params: Mapping[str, object]) -> str:
+        """`name_one` when the sentence counts exactly one thing (`count=1`) and English has
+        a singular for it ("1 paper"); the key itself otherwise (Korean has no plural)."""
+        singular = f"{name}_one"
+        if params.get("count") == 1 and singular in self._strings["en"]:
+            return singular
+        return name
 
     def _template(self, locale: str, name: str) -> str:
         table = self._strings.get(locale) or self._strings["en"]

@@ -84,7 +84,7 @@ async def test_unsubscribe_one_then_all(app: App) -> None:
         "You did not follow tag:dpo; nothing changed."
     )
     assert _said(await _ask(paper, "unsubscribe all")) == (
-        "Unsubscribed from all 1 subscriptions; your DM history is deleted."
+        "Unsubscribed from your 1 subscription; your DM history is deleted."
     )
     assert _said(await _ask(paper, "unsubscribe all")).startswith("You followed nothing")
     assert _said(await _ask(paper, "subscriptions", user="U2")).startswith("You follow: tag:x.")
