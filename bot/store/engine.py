@@ -18,7 +18,7 @@ from bot.errors import ConfigError
 from bot.settings import database_backend, default_database_url
 from bot.store.sqlite_gate import GatedConnection, gate_for
 
-__all__ = ["database_error", "make_engine", "normalize_database_url"]
+__all__ = ["database_error", "make_engine", "normalize_database_url", "sqlite_file"]
 
 BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for another's write lock
 PG_CONNECT_TIMEOUT = 10.0  # seconds; asyncpg's own default (60 s) reads as a hang
@@ -54,6 +54,19 @@ def _redact(raw: str) -> str:
         return raw.split("@")[-1]
 
 
+def sqlite_file(url: URL) -> str | None:
+    """The SQLite database file `url` names, or None (another engine, in memory, a `file:`
+    URI): where a folder is made, a migration lock file sits and writers take turns."""
+    database = url.database or ""
+    if (
+        url.get_backend_name() != "sqlite"
+        or database in ("", ":memory:")
+        or database.startswith("file:")
+    ):
+        return None
+    return database
+
+
 def make_engine(raw_url: URL | str | None = None, **pool: Any) -> AsyncEngine:
     """Create the engine; for SQLite create the file's folder and turn on WAL and foreign keys.
 
@@ -63,8 +76,7 @@ def make_engine(raw_url: URL | str | None = None, **pool: Any) -> AsyncEngine:
         raw_url = raw_url.render_as_string(hide_password=False)
     url = normalize_database_url(raw_url)
     if url.get_backend_name() == "sqlite":
-        database = url.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
+        if (database := sqlite_file(url)) is not None:
             try:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -83,8 +95,7 @@ def _sqlite_connector(url: URL) -> Callable[[], Awaitable[aiosqlite.Connection]]
     args, params = aiosqlite_dialect().create_connect_args(url)
     params.setdefault("timeout", BUSY_TIMEOUT)
     database = str(args[0])
-    gated = database != ":memory:" and not params.get("uri")
-    gate = gate_for(database, BUSY_TIMEOUT) if gated else None
+    gate = gate_for(database, BUSY_TIMEOUT) if sqlite_file(url) is not None else None
 
     async def connect() -> aiosqlite.Connection:
         def opened() -> sqlite3.Connection:

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.store.engine import database_error
+from bot.store.engine import database_error, sqlite_file
 
 __all__ = ["MIGRATIONS_DIR", "at_heads", "script_heads", "upgrade_database"]
 
@@ -84,7 +84,7 @@ async def upgrade_database(engine: AsyncEngine, revision: str = "heads") -> None
 
 async def _connect(engine: AsyncEngine) -> None:
     """The first contact: a wrong URL fails here with one line, not a driver's traceback."""
-    database = _sqlite_file(engine)
+    database = sqlite_file(engine.url)
     if database is not None:
         # Opened once with the stdlib driver first: aiosqlite's worker thread, when its connect
         # fails, can outlive the event loop and print a traceback of its own after our message.
@@ -103,21 +103,9 @@ def _open_sqlite(database: str) -> None:
     sqlite3.connect(database).close()
 
 
-def _sqlite_file(engine: AsyncEngine) -> str | None:
-    """The SQLite database file, or None (another engine, in memory, a `file:` URI)."""
-    database = engine.url.database or ""
-    if (
-        engine.dialect.name != "sqlite"
-        or database in ("", ":memory:")
-        or database.startswith("file:")
-    ):
-        return None
-    return database
-
-
 @asynccontextmanager
 async def _sqlite_file_lock(engine: AsyncEngine) -> AsyncIterator[None]:
-    database = _sqlite_file(engine)
+    database = sqlite_file(engine.url)
     if database is None:
         yield
         return
