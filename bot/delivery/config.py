@@ -23,16 +23,14 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from bot.digest.build import Backfill
-from bot.digest.filters import parse_tag_filter
 from bot.digest.settings import (
     DEFAULT_SCHEDULE,
     DEFAULT_TIMEZONE,
     DestinationSettings,
     Origin,
-    check_schedule,
-    check_timezone,
+    value_problems,
 )
-from bot.errors import ConfigError, ConfigProblems
+from bot.errors import ConfigProblems
 from bot.models import Destination, Layout, Platform
 from bot.settings import read_config_file, toml_message, toml_value
 
@@ -201,23 +199,18 @@ def _destinations(data: dict[str, Any], source: str, problems: list[str]) -> lis
 
 def _value_problems(entry: object, where: str) -> list[str]:
     """The value checks (schedule, time zone, filter) of a destination another key of which
-    failed validation: every problem is listed at once, not the next only after a fix."""
+    failed validation: every problem is listed at once, not the next only after a fix. (Its
+    locale and max_entries are checked by that validation.)"""
     if not isinstance(entry, dict):
         return []
-    found: list[str] = []
-    checks = (("schedule", check_schedule), ("timezone", check_timezone))
-    for key, check in checks:
-        if isinstance(value := entry.get(key), str):
-            try:
-                check(value, f"{where}.{key}")
-            except ConfigError as exc:
-                found.append(str(exc))
-    if isinstance(text := entry.get("filter"), str):
-        try:
-            parse_tag_filter(text)
-        except ConfigError as exc:
-            found.append(f"{where}.{exc}")
-    return found
+
+    def text(key: str) -> str | None:
+        value = entry.get(key)
+        return value if isinstance(value, str) else None
+
+    return value_problems(
+        where, schedule=text("schedule"), timezone=text("timezone"), filter_text=text("filter")
+    )
 
 
 def declared_config(data: dict[str, Any]) -> DeliveryConfig:

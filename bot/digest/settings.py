@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
@@ -22,6 +23,7 @@ __all__ = [
     "Origin",
     "check_schedule",
     "check_timezone",
+    "value_problems",
 ]
 
 DEFAULT_SCHEDULE = "0 9 * * *"
@@ -87,30 +89,67 @@ class DestinationSettings:
 
     def problems(self, where: str = "destination") -> list[str]:
         """Every unusable setting, each naming its key, the value and what is allowed."""
-        found: list[str] = []
-        checks: tuple[Callable[[], object], ...] = (
-            lambda: check_schedule(self.schedule, f"{where}.schedule"),
-            lambda: check_timezone(self.destination.timezone, f"{where}.timezone"),
-            self._check_locale_and_size(where),
-            lambda: parse_tag_filter(self.filter_text),
+        return value_problems(
+            where,
+            schedule=self.schedule,
+            timezone=self.destination.timezone,
+            locale=self.destination.locale,
+            max_entries=self.max_entries,
+            filter_text=self.filter_text,
         )
-        for index, check in enumerate(checks):
-            try:
-                check()
-            except ConfigError as exc:
-                found.append(f"{where}.{exc}" if index == len(checks) - 1 else str(exc))
-        return found
 
-    def _check_locale_and_size(self, where: str) -> Callable[[], None]:
-        def check() -> None:
-            if self.destination.locale not in LOCALES:
-                raise ConfigError(
-                    f"{where}.locale: {self.destination.locale!r} is not one of ko, en"
-                )
-            if self.max_entries is not None and self.max_entries < 1:
-                raise ConfigError(f"{where}.max_entries: must be at least 1")
 
-        return check
+def value_problems(
+    where: str,
+    *,
+    schedule: str | None = None,
+    timezone: str | None = None,
+    locale: str | None = None,
+    max_entries: int | None = None,
+    filter_text: str | None = None,
+) -> list[str]:
+    """Every unusable value of a destination's, each naming its key (`{where}.timezone`), the
+    value and what is allowed; a value not given (None) is not checked.
+
+    The one check of these values: a destination's settings, and the values of a `[[destinations]]`
+    entry that failed validation elsewhere (so every problem is listed at once).
+    """
+    checks: list[Callable[[], object]] = []
+    if schedule is not None:
+        checks.append(partial(check_schedule, schedule, f"{where}.schedule"))
+    if timezone is not None:
+        checks.append(partial(check_timezone, timezone, f"{where}.timezone"))
+    if locale is not None:
+        checks.append(partial(_check_locale, locale, f"{where}.locale"))
+    if max_entries is not None:
+        checks.append(partial(_check_max_entries, max_entries, f"{where}.max_entries"))
+    if filter_text is not None:
+        checks.append(partial(_check_filter, filter_text, where))
+    found: list[str] = []
+    for check in checks:
+        try:
+            check()
+        except ConfigError as exc:
+            found.append(str(exc))
+    return found
+
+
+def _check_locale(locale: str, where: str) -> None:
+    if locale not in LOCALES:
+        raise ConfigError(f"{where}: {locale!r} is not one of ko, en")
+
+
+def _check_max_entries(max_entries: int, where: str) -> None:
+    if max_entries < 1:
+        raise ConfigError(f"{where}: must be at least 1")
+
+
+def _check_filter(text: str, where: str) -> None:
+    """The filter's own message names `filter:`; `where` goes before it."""
+    try:
+        parse_tag_filter(text)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}.{exc}") from None
 
 
 def check_schedule(schedule: str, where: str) -> None:
