@@ -7,14 +7,13 @@ it. SQLite is one process by nature, so it always leads.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.scheduling.advisory import AdvisoryLocks, lock_holder
 
 __all__ = [
     "AdvisoryLeaderLock",
@@ -29,14 +28,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 LEADER_LOCK_ID = 0x70626C64  # "pbld": the scheduler leader's advisory lock
-
-_HOLDER = text(
-    # A one-bigint advisory key shows in pg_locks as classid (high 32 bits), objid (low 32
-    # bits) and objsubid 1; the lock is per database, so only this database's holder counts.
-    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
-    " AND classid = :high AND objid = :low AND objsubid = 1"
-    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-)
 
 
 class LeaderLock(Protocol):
@@ -74,55 +65,24 @@ class AdvisoryLeaderLock:
     """`pg_try_advisory_lock` on one connection kept open while leading."""
 
     def __init__(self, engine: AsyncEngine, lock_id: int = LEADER_LOCK_ID) -> None:
-        self._engine, self._lock_id = engine, lock_id
-        self._connection: AsyncConnection | None = None
+        self._locks = AdvisoryLocks(engine, [lock_id])
 
     async def try_acquire(self) -> bool:
         """Open a connection and try the lock; keep the connection only when it was granted."""
-        connection = await self._engine.connect()
-        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        got = await connection.scalar(
-            text("SELECT pg_try_advisory_lock(:id)"), {"id": self._lock_id}
-        )
-        if got:
-            self._connection = connection
-            return True
-        await connection.close()
-        return False
+        return await self._locks.try_lock()
 
     async def still_held(self) -> bool:
         """A live session still holds its advisory lock."""
-        if self._connection is None:
-            return False
-        try:
-            await self._connection.execute(text("SELECT 1"))
-        except DBAPIError:
-            await self._drop()
-            return False
-        return True
+        return await self._locks.still_held()
 
     async def release(self) -> None:
         """Unlock and close (closing alone would free it too)."""
-        if self._connection is not None:
-            with contextlib.suppress(DBAPIError):
-                await self._connection.execute(
-                    text("SELECT pg_advisory_unlock(:id)"), {"id": self._lock_id}
-                )
-            await self._drop()
-
-    async def _drop(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                await connection.close()
-            except DBAPIError:
-                log.debug("leader connection already gone")
+        await self._locks.release()
 
 
 async def leader_backend(connection: AsyncConnection, lock_id: int = LEADER_LOCK_ID) -> int | None:
     """The PostgreSQL backend pid of the session holding the leader lock; None: nobody leads."""
-    pid = await connection.scalar(_HOLDER, {"high": lock_id >> 32, "low": lock_id & 0xFFFFFFFF})
-    return None if pid is None else int(pid)
+    return await lock_holder(connection, lock_id)
 
 
 async def somebody_leads(engine: AsyncEngine) -> bool:
