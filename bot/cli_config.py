@@ -126,7 +126,7 @@ def served_problems(
     naming what to set."""
     served = active | {Platform.CONSOLE}
     problems = []
-    for index, declared in enumerate(config.destinations):
+    for index, declared in config.numbered():
         platform = declared.destination.platform
         if platform not in served:
             problems.append(
@@ -160,7 +160,7 @@ def address_problems(
     from bot.wiring.registry import address_problems as check
 
     problems = []
-    for index, declared in enumerate(config.destinations):
+    for index, declared in config.numbered():
         dest = declared.destination
         if dest.platform in active:
             for key, problem in check(dest.platform, dest.workspace, dest.channel, factories):

@@ -121,6 +121,14 @@ class DeliveryConfig:
     Discord and the terminal, the emoji's name for Slack)."""
     subscriptions: SubscriptionsTable = field(default_factory=SubscriptionsTable)
     """The whole `[subscriptions]` table, validated (its other keys are read from here)."""
+    file_indexes: tuple[int, ...] = ()
+    """Each destination's index among the file's `[[destinations]]`, when some were left out
+    (`declared_config` keeps the well-formed ones only); empty: 0, 1, 2, ... ."""
+
+    def numbered(self) -> list[tuple[int, DestinationSettings]]:
+        """Each destination with its index in the file, as a message names it: `destinations[N]`."""
+        indexes = self.file_indexes or range(len(self.destinations))
+        return list(zip(indexes, self.destinations, strict=True))
 
 
 def _key_path(location: tuple[int | str, ...]) -> str:
@@ -216,10 +224,14 @@ def _value_problems(entry: object, where: str) -> list[str]:
 def declared_config(data: dict[str, Any]) -> DeliveryConfig:
     """The well-formed destinations and admin channel of a file that may have problems (to
     check which platforms they need while reporting the rest)."""
-    found = [d for d in _destinations(data, "", []) if d is not None]
+    found = [(i, d) for i, d in enumerate(_destinations(data, "", [])) if d is not None]
     table = data.get("delivery")
     admin = table.get("admin_channel") if isinstance(table, dict) else None
-    return DeliveryConfig(tuple(found), admin_channel=admin if isinstance(admin, str) else None)
+    return DeliveryConfig(
+        tuple(d for _, d in found),
+        admin_channel=admin if isinstance(admin, str) else None,
+        file_indexes=tuple(i for i, _ in found),
+    )
 
 
 def parse_delivery_config(data: dict[str, Any], source: str = "config") -> DeliveryConfig:

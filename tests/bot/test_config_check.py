@@ -100,6 +100,9 @@ MISTAKES = [
     ("platform not on", CONSOLE.replace('"console"', '"slack"'), {},
      "destinations[0].platform: 'slack' needs Slack credentials in the environment: set "
      "SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN"),
+    ("numbered as in the file",  # after a malformed destination, the next is still [1]
+     CONSOLE + 'enabled = "yes"\n' + CONSOLE.replace('"console"', '"slack"'), {},
+     "destinations[1].platform: 'slack' needs Slack credentials"),
     ("half-set Slack", None, {"SLACK_BOT_TOKEN": SECRETS["SLACK_BOT_TOKEN"]},
      "Slack is half configured: set SLACK_SIGNING_SECRET"),
     ("half-set Discord", None, {"DISCORD_SHARD_COUNT": "2"},

@@ -74,3 +74,17 @@ async def test_ids_and_a_persons_dm_pass(tmp_path: Path) -> None:
     result = await _cli(tmp_path, "check", body)
     assert result.code == 0, (result.out, result.err)
     assert f"# discord:{GUILD}:{CHANNEL}" in result.out
+
+
+async def test_a_key_is_numbered_as_in_the_file_after_a_malformed_destination(
+    tmp_path: Path,
+) -> None:
+    body = _destination(GUILD, CHANNEL) + 'enabled = "yes"\n' + _destination(GUILD, "#papers")
+    result = await _cli(tmp_path, "check", body)
+    assert result.code == 2, (result.out, result.err)
+    path = tmp_path / "paperbot.toml"
+    assert result.err.strip().splitlines() == [
+        f"paperbot: {path}: destinations[0].enabled: Input should be true or false (got 'yes')",
+        f"paperbot: {path}: destinations[1].channel: '#papers' is not a Discord channel id "
+        + HOW.format("Channel"),
+    ], result.err
