@@ -7,9 +7,9 @@ so they go through a client with slack_sdk's own rate-limit handler, which waits
 users, and a person left out would read as a reaction taken back. A personal DM digest's message
 (channel `@<user id>`, as the ledger keeps it) is read in that person's DM (`D…`), opened with
 `conversations.open` once per person (Slack answers the same channel every time). The bot's own
-reactions (a tag menu's numbers) are left out, as Bolt leaves out its events: its user id is
-asked of `auth.test` once per token, so it holds for every OAuth workspace, not only the one
-workspace whose bot user the wiring learns at start. A workspace paperbot has no token for
+reactions (a tag menu's numbers) are left out, as Bolt leaves out its events: its user id in
+each workspace is the one its OAuth installation keeps (`bot_user_id`), else (one workspace's
+token) asked of `auth.test` once per token. A workspace paperbot has no token for
 (it removed the app), or whose token Slack refuses, makes its messages unreadable, not the whole
 pass fail.
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -56,8 +56,14 @@ def base_emoji(name: str) -> str:
 class SlackReactionReader:
     """`ReactionReader` over `reactions.get`, one workspace's bot token per message."""
 
-    def __init__(self, client_for: ClientSource) -> None:
-        self._client_for = client_for
+    def __init__(
+        self,
+        client_for: ClientSource,
+        stored_bot_user: Callable[[str], Awaitable[str | None]] | None = None,
+    ) -> None:
+        """`stored_bot_user`: the bot's user id a workspace's installation keeps (None: none
+        kept, `auth.test` tells)."""
+        self._client_for, self._stored_bot_user = client_for, stored_bot_user
         self._readers: dict[str, AsyncWebClient] = {}
         self._dms: dict[tuple[str, str], str] = {}  # (workspace, user id) -> their `D…` channel
         self._bots: dict[str, str] = {}  # token -> the bot's user id in its workspace
@@ -75,10 +81,13 @@ class SlackReactionReader:
             )
         return self._readers[token]
 
-    async def _bot_user(self, client: AsyncWebClient) -> str:
+    async def _bot_user(self, workspace: str, client: AsyncWebClient) -> str:
         token = client.token or ""
         if token not in self._bots:
-            self._bots[token] = str((await client.auth_test()).get("user_id") or "")
+            stored = await self._stored_bot_user(workspace) if self._stored_bot_user else None
+            if not stored:
+                stored = str((await client.auth_test()).get("user_id") or "")
+            self._bots[token] = stored
         return self._bots[token]
 
     async def channel(self, ref: MessageRef) -> str:
@@ -113,7 +122,7 @@ class SlackReactionReader:
                 log.info("reconcile: %s %s cannot be read (%s)", ref.channel, ref.message_id, code)
                 return None
             raise
-        bot = await self._bot_user(client)
+        bot = await self._bot_user(ref.workspace, client)
         found: dict[str, set[str]] = {}
         for reaction in (answer.get("message") or {}).get("reactions") or []:
             name = base_emoji(str(reaction.get("name", "")))

@@ -300,7 +300,7 @@ class SlackPlatform:
         from adapters.slack.reactions import SlackReactionReader
         from bot.subscriptions.reconcile import ReconcileRunner
 
-        reader = SlackReactionReader(self._client_for)
+        reader = SlackReactionReader(self._client_for, self._stored_bot_user)
 
         async def apply(reaction: Reaction) -> None:  # confirmed where it is (a DM: its `D…`)
             client = await self._client_for(reaction.message.workspace)
@@ -368,6 +368,13 @@ class SlackPlatform:
             client_id=self.settings.client_id,
             client_secret=self.settings.client_secret,
         )
+
+    async def _stored_bot_user(self, workspace: str) -> str | None:
+        """The bot's user id `workspace`'s OAuth installation keeps (one workspace: None)."""
+        if self._installations is None:
+            return None
+        bot = await self._installations.async_find_bot(enterprise_id=None, team_id=workspace)
+        return bot.bot_user_id if bot is not None else None
 
     async def _check_token(self) -> str:
         """auth.test once: a wrong token is logged now, not at the first digest. Returns the

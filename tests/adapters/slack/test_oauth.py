@@ -152,9 +152,11 @@ async def test_the_bot_s_own_menu_numbers_are_not_a_person_s_after_a_restart(
             assert (await bot.sender.event(event, team="T1")).status == 200
         await wait_for(lambda: api.called("chat.postEphemeral"))
     assert [c.args["user"] for c in api.called("chat.postEphemeral")] == ["U7"]
+    asked = len(api.called("auth.test"))
     async with running_bot(api, tmp_path, database_url, env=env, ready="Slack: OAuth") as bot:
         await bot.reconciled()
         assert "0 reactions added and 0 removed" in bot.logged()  # not its own four numbers
+        assert len(api.called("auth.test")) == asked  # known from the installation, not asked
         listed = await slack_service.ask(
             api, bot.sender, "subscriptions", team="T1", channel="C1", user="UBOT1"
         )
