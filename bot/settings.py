@@ -187,6 +187,17 @@ SettingPath = Annotated[Path, AfterValidator(_checked_path)]
 """A folder or file setting; a NUL would only fail later, at the first open."""
 
 
+def _checked_folder(value: Path) -> Path:
+    if not value.is_dir():
+        raise ValueError(f"{str(value)!r} is not a folder")
+    return value
+
+
+SettingFolder = Annotated[Path, AfterValidator(_checked_path), AfterValidator(_checked_folder)]
+"""A folder that must exist when it is named: the templates, whose absence would otherwise
+only show as the shipped templates being used instead."""
+
+
 class _GivenEnvironment(EnvSettingsSource):
     """pydantic-settings' environment source over the mapping `Settings.load` was given."""
 
@@ -245,10 +256,11 @@ class Settings(BaseSettings):
         " folder that does not exist, naming this setting",
         json_schema_extra={**FILE, "default": "<home>/seeds"},
     )
-    templates_dir: SettingPath | None = Field(
+    templates_dir: SettingFolder | None = Field(
         None,
         validation_alias="PAPERBOT_TEMPLATES_DIR",
-        description="a team's template overrides (`slack/entry.j2`, …)",
+        description="a team's template overrides (`slack/entry.j2`, …); a folder that does"
+        " not exist is refused",
         json_schema_extra={**FILE, "default": "(none)"},
     )
     glossary: SettingPath | None = Field(

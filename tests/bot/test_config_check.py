@@ -25,7 +25,8 @@ NO_PLATFORMS = {name: "" for name in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN",
                                       "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN",
                                       "PAPERBOT_SECRET_KEY", "DISCORD_BOT_TOKEN",
                                       "DISCORD_SHARD_COUNT", "PAPERBOT_HTTP", "PAPERBOT_CONFIG",
-                                      "PAPERBOT_NOTES_DIR", "PAPERBOT_GLOSSARY")}  # fmt: skip
+                                      "PAPERBOT_NOTES_DIR", "PAPERBOT_GLOSSARY",
+                                      "PAPERBOT_TEMPLATES_DIR")}  # fmt: skip
 """The developer's own environment must not leak into these cases."""
 
 
@@ -204,6 +205,7 @@ async def test_the_environment_overrides_the_file_and_file_paths_are_relative_to
     folder.mkdir()
     body = '[service]\nhttp = "127.0.0.1:1111"\nnotes_dir = "notes"\ntemplates_dir = "tpl"\n'
     (folder / "paperbot.toml").write_text(body, encoding="utf-8")
+    (folder / "tpl").mkdir()
     env = {**NO_PLATFORMS, "PAPERBOT_CONFIG": str(folder / "paperbot.toml")}
     url = f"sqlite:///{tmp_path / 'db'}"
     from_file = await run_cli("config", "check", "--database-url", url, env=env)
@@ -216,6 +218,25 @@ async def test_the_environment_overrides_the_file_and_file_paths_are_relative_to
     assert 'PAPERBOT_HTTP = "127.0.0.1:2222"  # environment' in overridden.out
     assert 'PAPERBOT_NOTES_DIR = "elsewhere"  # environment' in overridden.out
     assert f'PAPERBOT_TEMPLATES_DIR = "{folder / "tpl"}"  # config file' in overridden.out
+
+
+async def test_a_templates_folder_that_does_not_exist_is_refused(tmp_path: Path) -> None:
+    """Named in the environment or the file, a missing folder stops `run` and `config check`
+    (it used to pass both, every digest then rendered with the shipped templates unsaid)."""
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    config, env = _named_config(tmp_path, '[service]\ntemplates_dir = "no-such-tpl"\n')
+    for command in (["config", "check"], ["run", "--once"]):
+        from_file = await run_cli(*command, "--database-url", url, env=env)
+        missing = tmp_path / "no-such-tpl"
+        _refused(from_file, f"{config}: service.templates_dir: '{missing}' is not a folder")
+        from_env = await run_cli(
+            *command,
+            "--database-url",
+            url,
+            env={**NO_PLATFORMS, "PAPERBOT_TEMPLATES_DIR": str(tmp_path / "gone")},
+        )
+        _refused(from_env, f"PAPERBOT_TEMPLATES_DIR: '{tmp_path / 'gone'}' is not a folder")
+    assert not (tmp_path / "db.sqlite3").exists()  # refused before the database was opened
 
 
 async def test_the_database_url_option_is_what_config_check_shows(tmp_path: Path) -> None:
