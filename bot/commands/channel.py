@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.cron import next_fire_times, slot_key
@@ -119,10 +120,14 @@ class ChannelCommands:
                 enabled=msg("word.yes" if s.enabled else "word.no"),
                 origin=msg(f"word.{s.origin.value}"),
             ),
-            msg("channel.last_run", when=_when(runs[0].digest_key), status=_status(runs[0].status))
+            msg(
+                "channel.last_run",
+                when=_when(runs[0].digest_key, tz),
+                status=_status(runs[0].status),
+            )
             if runs
             else msg("channel.never_run"),
-            msg("channel.next_run", when=_when(slot_key(upcoming[0], tz)))
+            msg("channel.next_run", when=_when(slot_key(upcoming[0], tz), tz))
             if upcoming
             else msg("channel.no_next_run"),
         ]
@@ -184,9 +189,18 @@ _BAD_VALUE = {
 """Why a value was refused, per setting: one setting changes at a time, so the field says it."""
 
 
-def _when(digest_key: str) -> str:
-    """A run's time as a person reads it: `slot:2024-09-20T09:00` -> `2024-09-20 09:00`."""
-    return digest_key.partition(":")[2].replace("T", " ") or digest_key
+def _when(digest_key: str, tz: ZoneInfo) -> str:
+    """A run's time as a person reads it, on the channel's clock like its schedule:
+    `slot:2024-09-20T09:00` (a slot is named by wall-clock time) -> `2024-09-20 09:00`, and
+    `now:2024-09-20T00:00:00+00:00` (an instant) -> `2024-09-20 09:00` in Asia/Seoul."""
+    when = digest_key.partition(":")[2]
+    try:
+        moment = datetime.fromisoformat(when)
+    except ValueError:
+        return when.replace("T", " ") or digest_key
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(tz)
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
 
 
 def _status(status: str) -> Text | str:

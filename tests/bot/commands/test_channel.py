@@ -93,6 +93,19 @@ async def test_preview_takes_nothing_and_now_goes_through_the_ledger(
     assert (await cmds.preview(where)).digest is None
 
 
+async def test_show_gives_the_last_run_on_the_channels_clock(app: App, clock: FixedClock) -> None:
+    """A `/paper digest now` (or start) run is keyed by its UTC instant: shown in the channel's
+    time zone, like its schedule and next run (it used to read `2024-09-20 00:00:00+00:00`
+    beside a next run in Asia/Seoul)."""
+    await put_day(app, DAY, [note(DAY, "a")])
+    cmds, _, _ = commands(app, clock)
+    assert (await cmds.now(admin(DECLARED.destination))).ok
+    shown = said(await cmds.show(admin(DECLARED.destination)))
+    assert "last run: 2024-09-20 09:00 · " in shown, shown  # 00:00 UTC in Asia/Seoul
+    assert "next run: 2024-09-21 09:00" in shown, shown  # the slot after this one
+    assert "+00:00" not in shown, shown
+
+
 async def test_enable_resumes_a_paused_channel(app: App, clock: FixedClock) -> None:
     cmds, _, _ = commands(app, clock)
     await cmds.set(admin(), "enable")
