@@ -43,8 +43,11 @@ async def lock_holder(connection: AsyncConnection, lock_id: int) -> int | None:
 class AdvisoryLocks:
     """`pg_try_advisory_lock` per id, in order, on one connection kept open while held."""
 
-    def __init__(self, engine: AsyncEngine, lock_ids: Sequence[int]) -> None:
-        self._engine, self.lock_ids = engine, tuple(lock_ids)
+    def __init__(
+        self, engine: AsyncEngine, lock_ids: Sequence[int], shared: Sequence[int] = ()
+    ) -> None:
+        """`shared`: ids also held, in shared mode (never refused: nobody takes them alone)."""
+        self._engine, self.lock_ids, self.shared = engine, tuple(lock_ids), tuple(shared)
         self._connection: AsyncConnection | None = None
 
     async def try_lock(self) -> bool:
@@ -54,12 +57,14 @@ class AdvisoryLocks:
             return True
         connection = await self._engine.connect()
         connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        for lock_id in self.shared:
+            await connection.execute(text("SELECT pg_advisory_lock_shared(:id)"), {"id": lock_id})
         taken: list[int] = []
         for lock_id in self.lock_ids:
             if not await connection.scalar(
                 text("SELECT pg_try_advisory_lock(:id)"), {"id": lock_id}
             ):
-                await _unlock(connection, taken)
+                await _unlock(connection, taken, self.shared)
                 await connection.close()
                 return False
             taken.append(lock_id)
@@ -77,7 +82,7 @@ class AdvisoryLocks:
         except DBAPIError:  # the session is gone, and its locks with it
             await self._drop()
             return False
-        if held.issuperset(self.lock_ids):
+        if held.issuperset(self.lock_ids + self.shared):
             return True
         await self.release()
         return False
@@ -94,7 +99,7 @@ class AdvisoryLocks:
         """Unlock, then close (a pooled connection, and its session's locks, outlive `close`)."""
         if self._connection is not None:
             with contextlib.suppress(SQLAlchemyError):  # a dead session: nothing to unlock
-                await _unlock(self._connection, self.lock_ids)
+                await _unlock(self._connection, self.lock_ids, self.shared)
             await self._drop()
 
     async def _drop(self) -> None:
@@ -107,6 +112,10 @@ class AdvisoryLocks:
             log.debug("advisory lock connection already gone")
 
 
-async def _unlock(connection: AsyncConnection, lock_ids: Sequence[int]) -> None:
+async def _unlock(
+    connection: AsyncConnection, lock_ids: Sequence[int], shared: Sequence[int] = ()
+) -> None:
     for lock_id in lock_ids:
         await connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": lock_id})
+    for lock_id in shared:
+        await connection.execute(text("SELECT pg_advisory_unlock_shared(:id)"), {"id": lock_id})

@@ -506,19 +506,24 @@ class DiscordPlatform:
         """Wait (as a standby) until this process holds every one of its shards; False when
         stopped meanwhile. REST (digests, the reconcile pass) works all along."""
         assert self._engine is not None
-        claim = self._claim = shard_claim(self._engine, shards)
-        named = f"{', '.join(map(str, shards))} (of {client.shard_count or 1})"
+        count = client.shard_count or 1
+        claim = self._claim = shard_claim(self._engine, shards, count)
+        named = f"{', '.join(map(str, shards))} (of {count})"
+        said: int | None = None  # the other count last named: a new one is logged again
         while claim is not None:
             try:
                 if await claim.try_claim():
                     break
                 why = "another process runs them"
+                if claim.other_count is not None:
+                    why = (f"a process with DISCORD_SHARD_COUNT={claim.other_count} runs shards"
+                           f" (two counts would serve a guild twice)")  # fmt: skip
             except (DBAPIError, OSError) as exc:
                 why = f"the database did not answer: {exc}"
-            if self.standby is None:
+            if self.standby is None or claim.other_count not in (None, said):
                 log.warning("waiting for Discord shards %s: %s; retrying every %.0fs",
                             named, why, self._claim_retry)  # fmt: skip
-                self.standby = shards
+                self.standby, said = shards, claim.other_count
             await asyncio.sleep(self._claim_retry)
             if self._stopping or client.is_closed():
                 return False
