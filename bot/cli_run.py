@@ -462,6 +462,7 @@ def _delivery(
         notes=app.notes,
         metrics=metrics,
         admin_message=admin_message(config.admin_channel, routes, _admin_locale(config)),
+        kept_connections=sum(platform.kept_connections(app) for platform in platforms),
     )
 
 

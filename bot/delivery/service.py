@@ -34,8 +34,9 @@ RUNS_PER_CONNECTION = 4
 UNPOOLED_PARALLEL_RUNS = 64
 
 
-def parallel_runs_for(engine: AsyncEngine) -> int:
-    """Runs in flight that fit the engine's pool: 4 per connection (size + overflow, less one).
+def parallel_runs_for(engine: AsyncEngine, kept: int = 0) -> int:
+    """Runs in flight that fit the engine's pool: 4 per connection (size + overflow, less the
+    leader's and the `kept` ones other parts hold open, e.g. a Discord shard claim's).
 
     A run holds one connection at a time, for one short transaction, and spends most of its
     time waiting for the pacer; so 4 runs per connection keep a connection's queue at a few
@@ -46,7 +47,7 @@ def parallel_runs_for(engine: AsyncEngine) -> int:
     if not isinstance(pool, QueuePool):  # no pool limit to respect
         return UNPOOLED_PARALLEL_RUNS
     overflow = max(0, getattr(pool, "_max_overflow", 0))
-    return RUNS_PER_CONNECTION * max(1, pool.size() + overflow - RESERVED_CONNECTIONS)
+    return RUNS_PER_CONNECTION * max(1, pool.size() + overflow - RESERVED_CONNECTIONS - kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,8 @@ class Delivery:
     notes: SqlNoteStore
     clock: Clock
     owner: str
+    parallel: int
+    """Runs in flight at most (the config's, else what fits the pool)."""
 
 
 def build_delivery(
@@ -81,14 +84,17 @@ def build_delivery(
     owner: str | None = None,
     notes: SqlNoteStore | None = None,
     beat: Sleep = asyncio.sleep,
+    kept_connections: int = 0,
 ) -> Delivery:
     """Everything a process needs to run digests; `owner` names it in the ledger's leases.
 
     Pass the process's `notes` store so re-ingests index with its search glossary. `beat`
-    spaces the lease heartbeats (real time; tests pass a sleep they control).
+    spaces the lease heartbeats (real time; tests pass a sleep they control);
+    `kept_connections`: pool connections other parts keep open, left out of the runs' bound.
     """
     config = config or DeliveryConfig()
     owner = owner or uuid.uuid4().hex[:16]
+    parallel = config.max_parallel_runs or parallel_runs_for(engine, kept_connections)
     ledger, destinations = SqlDeliveryLedger(engine), SqlDestinationStore(engine)
     notes = notes or SqlNoteStore(engine)
     publisher = Publisher(
@@ -115,7 +121,7 @@ def build_delivery(
         owner=owner,
         lease=lease,
         pause_after=config.pause_after_failures,
-        parallel=config.max_parallel_runs or parallel_runs_for(engine),
+        parallel=parallel,
         beat=beat,
         metrics=metrics,
     )
@@ -132,4 +138,5 @@ def build_delivery(
         notes=notes,
         clock=clock,
         owner=owner,
+        parallel=parallel,
     )

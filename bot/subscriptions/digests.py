@@ -26,7 +26,7 @@ from bot.delivery.pacing import Sleep
 from bot.delivery.publisher import Publisher
 from bot.delivery.rebuild import rebuild_run
 from bot.delivery.runner import RunOutcome
-from bot.delivery.service import Delivery, parallel_runs_for
+from bot.delivery.service import Delivery
 from bot.digest.build import RunSnapshot
 from bot.digest.personal import (
     DM_PREFIX,
@@ -323,6 +323,6 @@ def personal_digests_for(
         owner=delivery.owner,
         grace=timedelta(seconds=delivery.config.misfire_grace_seconds),
         beat=beat,
-        parallel=delivery.config.max_parallel_runs or parallel_runs_for(delivery.engine),
+        parallel=delivery.parallel,
         corrections=delivery.corrections,
     )

@@ -86,6 +86,11 @@ class ChatPlatform(Protocol):
         """Add this platform's HTTP routes (Slack's request URLs); may add none."""
         ...
 
+    def kept_connections(self, app: App) -> int:
+        """Connections of `app.engine`'s pool this platform keeps checked out while it runs
+        (Discord's shard claim on PostgreSQL), which the delivery bound leaves to it."""
+        ...
+
     def checks(self) -> Mapping[str, HealthCheck]:
         """Named readiness checks for `/readyz` (e.g. the gateway is connected)."""
         ...

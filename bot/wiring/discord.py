@@ -334,6 +334,10 @@ class DiscordPlatform:
     def mount(self, web_app: web.Application) -> None:
         """Discord needs no HTTP route: interactions come over the gateway."""
 
+    def kept_connections(self, app: App) -> int:
+        """The shard claim's session on PostgreSQL (from the same pool), while running shards."""
+        return 0 if shard_claim(app.engine, (), 1) is None else 1
+
     def checks(self) -> Mapping[str, HealthCheck]:
         """`discord`: the gateway is connected (every shard of this process), or this process
         stands by while other sessions hold every shard it waits for."""

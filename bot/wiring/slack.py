@@ -136,6 +136,10 @@ class SlackPlatform:
         if not self.settings.socket_mode:
             SlackHttp(bolt, listeners).mount(web_app)
 
+    def kept_connections(self, app: App) -> int:
+        """None: Slack keeps no database connection."""
+        return 0
+
     def checks(self) -> Mapping[str, Callable[[], Awaitable[bool]]]:
         """`/readyz`: the listeners are served, the bot token was accepted (one workspace),
         and in Socket Mode the WebSocket is connected."""

@@ -12,14 +12,15 @@ from pathlib import Path
 import pytest
 
 from adapters.http.prometheus import PrometheusMetrics
-from bot.app import App, paper_command
+from bot.app import App, open_app, paper_command
 from bot.commands.reactions import ReactionHandler
 from bot.delivery.policy import RetryPolicy
 from bot.delivery.runner import RunOutcome
-from bot.delivery.service import Delivery, build_delivery
+from bot.delivery.service import Delivery, build_delivery, parallel_runs_for
 from bot.digest.build import Backfill
 from bot.digest.settings import DestinationSettings
 from bot.models import Destination, Platform
+from bot.scheduling.shards import shard_claim
 from bot.wiring import PlatformContext
 from bot.wiring.discord import CLOSE_GRACE_SECONDS, DiscordPlatform, DiscordSettings
 from tests.support.discord_standin import DiscordStandIn
@@ -102,3 +103,21 @@ async def test_stop_does_not_wait_for_a_login_backoff(app: App, standin: Discord
     await standin.wait_for(lambda: standin.sent("GET", "/users/@me"))
     async with asyncio.timeout(CLOSE_GRACE_SECONDS + 5):
         await platform.stop()
+
+
+async def test_the_shard_claims_pool_connection_is_left_out_of_the_runs_bound(
+    postgres_url: str, sqlite_url: str
+) -> None:
+    settings = DiscordSettings("test-token.abc", "http://127.0.0.1:9", "ws://127.0.0.1:9")
+    platform = DiscordPlatform(settings)
+    async with open_app(postgres_url) as app:
+        claim = shard_claim(app.engine, [0], 1)
+        assert claim is not None and await claim.try_claim()
+        try:  # the claim's session is one of the engine's pool, the one delivery draws from
+            assert app.engine.pool.checkedout() == platform.kept_connections(app) == 1  # type: ignore[attr-defined]
+        finally:
+            await claim.release()
+        delivery = build_delivery(app.engine, routes={}, clock=app.clock, kept_connections=1)
+        assert delivery.parallel == parallel_runs_for(app.engine) - 4  # 4 runs per connection
+    async with open_app(sqlite_url) as app:
+        assert platform.kept_connections(app) == 0  # no claim: one process runs its shards
