@@ -210,7 +210,7 @@ def _share_key(rest: str, shown: Mapping[int, str]) -> str | None:
     if len(words) != 1:
         return None
     word = words[0]
-    if word.isdigit():
+    if word.isdecimal():  # not isdigit: int() cannot read `²`
         return shown.get(int(word))
     if word.lower().startswith("id:"):
         word = word[3:]

@@ -232,7 +232,8 @@ def _read_id(value: str, _negated: bool, builder: _Builder) -> None:
 
 
 def _read_page(value: str, _negated: bool, builder: _Builder) -> None:
-    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+    # isdecimal, not isdigit: `²` is a digit that int() cannot read
+    if not value.isdecimal() or not 1 <= int(value) <= MAX_PAGE:
         raise QuerySyntaxError(
             f"page:{value} is not a page number: use 1 to {MAX_PAGE}",
             code="bad_page",

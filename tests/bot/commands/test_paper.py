@@ -137,3 +137,12 @@ async def test_share_is_a_visible_post_by_the_asker(paper: PaperCommand) -> None
     reply = await paper.handle(request)
     assert isinstance(reply.view, SharedNoteView) and not reply.ephemeral
     assert (reply.view.shared_by, reply.view.note.title) == ("Ana", "Llama 3")
+
+
+@pytest.mark.parametrize("text", ["share ²", "page:²", "tag:rlhf page:³"])
+async def test_superscript_digits_are_refused_not_raised(paper: PaperCommand, text: str) -> None:
+    """`²` is a digit to str.isdigit() but not a number to int(): an error reply, not a crash."""
+    await paper.handle(_request("llm"))
+    reply = await paper.handle(_request(text))
+    assert isinstance(reply.view, ErrorView)
+    assert "²" in said(reply.view.message, "en") or "³" in said(reply.view.message, "en")

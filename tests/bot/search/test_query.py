@@ -86,6 +86,7 @@ def test_empty_query_is_empty() -> None:
         ("tag:,", "tag:,"),
         ("-author:x", "-author:"),
         ("page:0", "page:0"),
+        ("page:²", "page:²"),  # a digit to str.isdigit, but not a number int() reads
         ("since:2024-01 since:2024-02", "since:"),
         ("date:2024-01 since:2024-01", "date:"),
         ("since:2024-06 until:2024-01", "since:2024-06-01"),
