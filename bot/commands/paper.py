@@ -105,6 +105,8 @@ class PaperCommand:
                 self._metrics.observe("paperbot_command_seconds", elapsed, **where)
 
     async def _answer(self, request: CommandRequest) -> Reply:
+        if "\x00" in request.text:  # nothing a person means, and PostgreSQL text cannot hold it
+            return _error(request, msg("error.nul_character"))
         name, _, rest = request.text.strip().partition(" ")
         handler = self._handlers.get(name.lower())
         log.debug(

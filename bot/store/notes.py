@@ -337,7 +337,9 @@ class SqlNoteStore:
         With `connection`, read on it (a search's page, on the connection that ranked it: no
         second checkout, and on SQLite fewer hops to the driver's thread)."""
         wanted = list(keys)
-        query = select(NoteRow).where(NoteRow.id.in_(wanted))
+        # No key holds a NUL (the parser refuses one, and PostgreSQL text cannot): a key from a
+        # tampered button or a typed `id:` with one is not found, on either engine.
+        query = select(NoteRow).where(NoteRow.id.in_([k for k in wanted if "\x00" not in k]))
         if connection is not None:
             async with AsyncSession(bind=connection) as session:
                 rows = {row.id: row for row in await session.scalars(query)}

@@ -146,3 +146,13 @@ async def test_superscript_digits_are_refused_not_raised(paper: PaperCommand, te
     reply = await paper.handle(_request(text))
     assert isinstance(reply.view, ErrorView)
     assert "²" in said(reply.view.message, "en") or "³" in said(reply.view.message, "en")
+
+
+@pytest.mark.parametrize(
+    "text", ["id:\x00", "share \x00", "tag:rlhf\x00", "-tag:\x00x", "llm\x00 page:2"]
+)
+async def test_a_nul_character_is_refused_on_every_engine(paper: PaperCommand, text: str) -> None:
+    """PostgreSQL text cannot hold a NUL: said to the asker, never sent to the database."""
+    reply = await paper.handle(_request(text))
+    assert isinstance(reply.view, ErrorView)
+    assert "U+0000" in said(reply.view.message, "en") and "U+0000" in said(reply.view.message, "ko")

@@ -108,3 +108,11 @@ async def test_the_plan_defaults_to_the_channels_zone_and_cadence_changes_it(app
     ):
         assert _said(await _ask(paper, bad)).startswith(said)
     assert _said(await _ask(paper, "subscriptions")).endswith("every day at 07:30 (Asia/Tokyo).")
+
+
+async def test_a_nul_character_subscribes_to_nothing(app: App) -> None:
+    """PostgreSQL text cannot hold a NUL: the asker is told, and nothing is stored."""
+    paper = _paper(app)
+    for text in ("subscribe tag:rlhf\x00", "subscriptions remove tag:rlhf\x00"):
+        assert _said(await _ask(paper, text)).startswith("ERROR The command holds a NUL")
+    assert _said(await _ask(paper, "subscriptions")).startswith("You follow nothing.")
