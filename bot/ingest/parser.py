@@ -15,13 +15,16 @@ from bot.errors import NoteParseError
 from bot.ingest.identity import NoteIdentity
 from bot.models import Note, NoteSource
 
-__all__ = ["MAX_LINE_CHARS", "PARSER_VERSION", "ParsedFile", "parse_notes"]
+__all__ = ["MAX_LINE_CHARS", "MAX_TAG_CHARS", "PARSER_VERSION", "ParsedFile", "parse_notes"]
 
 PARSER_VERSION = 1
 """Bump when parsing changes, so unchanged files are parsed again on the next ingest."""
 
 MAX_LINE_CHARS = 20_000
 """Longest line accepted. Real abstracts stay under 3,000 characters; 5 MB is a broken file."""
+
+MAX_TAG_CHARS = 200
+"""Longest tag key: what the store's tag columns hold (PostgreSQL refuses a longer one)."""
 
 _KOREAN_DATE = re.compile(r"(\d{4})\s*년\s*(\d{1,2})\s*월\s*(\d{1,2})\s*일")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -147,6 +150,7 @@ def _split_entries(lines: list[str], start: int, source: str) -> tuple[list[_Dra
                 raise NoteParseError(
                     source, index + 1, "hashtag line without a title: each note starts with a title"
                 )
+            _check_tag_lengths(line, source, index + 1)
             current.body.append(line)
             drafts.append(current)
             current = None
@@ -161,6 +165,16 @@ def _split_entries(lines: list[str], start: int, source: str) -> tuple[list[_Dra
             "stored without tags"
         )
     return drafts, warnings
+
+
+def _check_tag_lengths(line: str, source: str, number: int) -> None:
+    for token in line.split():
+        if len(key := normalize_tag(token)) > MAX_TAG_CHARS:
+            raise NoteParseError(
+                source,
+                number,
+                f"tag #{key[:30]}... is {len(key):,} characters long; the limit is {MAX_TAG_CHARS}",
+            )
 
 
 def _contains_hangul(text: str) -> bool:

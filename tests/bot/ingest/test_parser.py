@@ -186,6 +186,8 @@ def test_titles_differing_only_in_punctuation_get_distinct_keys() -> None:
         (b"2024-09-20\nT\n" + b"x" * (MAX_LINE_CHARS + 1) + b"\n#x\n", 3, "characters long"),
         (b"x" * 5_000_000, 1, "characters long"),
         (b"2024-09-20\nTi\x00tle\n#x\n", 2, "NUL"),
+        # PostgreSQL's tag columns hold 200 characters: said with the line, not by the database
+        (b"2024-09-20\nT\n\n#ok #" + b"a" * 201 + b"\n", 4, "is 201 characters long"),
     ],
 )
 def test_bad_files_raise_with_file_and_line(data: bytes, line: int, fragment: str) -> None:
@@ -227,3 +229,8 @@ def test_a_long_title_is_cut_at_a_word_within_60_characters() -> None:
     assert first == "scaling-smart-accelerating-large-language-model-pretraining"
     assert len(first) <= 60 and long.lower().startswith(first.replace("-", " ") + " ")
     assert re.fullmatch(rf"{first}--[0-9a-f]{{6}}", second)
+
+
+def test_a_tag_of_200_characters_is_kept() -> None:
+    parsed = parse_notes("2024-09-20\nT\n#" + "a" * 200 + "\n", "long.txt")
+    assert parsed.notes[0].tags == ("a" * 200,)
