@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-__all__ = ["AdvisoryLocks", "lock_holder"]
+__all__ = ["AdvisoryLocks", "all_held", "lock_holder"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,14 @@ async def lock_holder(connection: AsyncConnection, lock_id: int) -> int | None:
     """The backend pid of the session holding advisory lock `lock_id`; None: nobody."""
     pid = await connection.scalar(_HOLDER, {"high": lock_id >> 32, "low": lock_id & _LOW})
     return None if pid is None else int(pid)
+
+
+async def all_held(connection: AsyncConnection, lock_ids: Sequence[int]) -> bool:
+    """Some session (any, this one included) holds each of `lock_ids`, this database only."""
+    for lock_id in lock_ids:
+        if await lock_holder(connection, lock_id) is None:
+            return False
+    return True
 
 
 class AdvisoryLocks:
@@ -86,14 +94,6 @@ class AdvisoryLocks:
             return True
         await self.release()
         return False
-
-    async def held_elsewhere(self) -> bool:
-        """Some session holds each of the locks (`pg_locks`, this database only)."""
-        async with self._engine.connect() as connection:
-            for lock_id in self.lock_ids:
-                if await lock_holder(connection, lock_id) is None:
-                    return False
-        return True
 
     async def release(self) -> None:
         """Unlock, then close (a pooled connection, and its session's locks, outlive `close`)."""

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.scheduling.advisory import AdvisoryLocks, lock_holder
+from bot.scheduling.advisory import AdvisoryLocks, all_held
 
 __all__ = [
     "SHARD_COUNT_LOCK_BASE",
@@ -96,12 +96,8 @@ class AdvisoryShardClaim:
         process runs another count, each of that count's shards."""
         async with self._engine.connect() as connection:
             other = await _other_count(connection, self.count)
-            if other is None:
-                return await self._locks.held_elsewhere()
-            for shard in range(other):
-                if await lock_holder(connection, shard_lock_id(shard)) is None:
-                    return False
-        return True
+            shards = self.shards if other is None else range(other)
+            return await all_held(connection, [shard_lock_id(s) for s in shards])
 
     async def release(self) -> None:
         """Unlock, then close (a pooled connection, and its session's locks, outlive `close`)."""
