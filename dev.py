@@ -57,6 +57,18 @@ def _run(args: list[str], cwd: Path | None) -> int:
                 continue
 
 
+def _become(args: list[str]) -> int:
+    """Replace this script with the command (POSIX), so every signal reaches the bot straight:
+    a SIGTERM to the whole process group (`timeout`, `kill -- -PGID`, systemd) would otherwise
+    arrive twice, once from the group and once passed on by `_run`, and the bot takes a second
+    stop signal for an order to exit at once, skipping its clean stop. Elsewhere, `_run`."""
+    if os.name == "posix":
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(args[0], args)
+    return _run(args, None)
+
+
 def main(argv: list[str]) -> int:
     """Run a development command inside the project's virtual environment."""
     if not argv or argv[0] not in {"run", "test", "paperbot"}:
@@ -74,8 +86,10 @@ def main(argv: list[str]) -> int:
     # pytest reads its settings from the clone; the bot's own defaults never depend on the
     # working directory, so its commands run where they were typed and relative paths given to
     # them (`--notes-dir mynotes`) mean what they mean in that shell
-    code = _run(args, ROOT if command == "test" else None)
-    if command == "test" and code == NO_TESTS_COLLECTED:
+    if command != "test":
+        return _become(args)
+    code = _run(args, ROOT)
+    if code == NO_TESTS_COLLECTED:
         print(
             "dev.py: pytest ran no test (exit 5): check the paths, -k or -m given; "
             "a run that tests nothing is a failure",

@@ -1,6 +1,6 @@
 """`python3 dev.py run` as the quick start runs it: Ctrl-C on the terminal (SIGINT to the whole
-process group) and SIGTERM to the script both end the bot through its clean stop, with the bot's
-own exit code and no traceback from the script."""
+process group), SIGTERM to the script and SIGTERM to its whole group all end the bot through
+its clean stop, with the bot's own exit code and no traceback from the script."""
 
 from __future__ import annotations
 
@@ -46,6 +46,8 @@ async def _until_serving(process: asyncio.subprocess.Process) -> None:
     [
         pytest.param(lambda p: os.killpg(p.pid, signal.SIGINT), id="ctrl-c-to-the-group"),
         pytest.param(lambda p: p.send_signal(signal.SIGTERM), id="sigterm-to-dev-py"),
+        # `timeout`, `kill -- -PGID` and systemd's default KillMode signal the whole group
+        pytest.param(lambda p: os.killpg(p.pid, signal.SIGTERM), id="sigterm-to-the-group"),
     ],
 )
 async def test_a_stop_ends_the_bot_cleanly_through_dev_py(
