@@ -8,7 +8,9 @@ A permanent error says what to do, naming the permission to grant and the channe
 in its message (logs, the ledger), and as the catalogue sentence `advice.discord.<code>` (values
 `channel`, `permissions`: Discord `Markup`, a clickable mention and code spans the renderer keeps
 while it escapes the rest) that the admin alert says in the admin channel's language. The pause
-keeps the code (with the action, for the permissions), so `advice_for` says it again when shown.
+keeps the code (with the action, for the permissions), so `advice_for` says it again when shown:
+to the admin for a channel, and for a person's DM (`@<user id>`) whose code is in `DM_ADVICE`,
+to that person (`advice.discord.dm.<code>`: what they can do), since only they read it there.
 """
 
 from __future__ import annotations
@@ -24,7 +26,14 @@ from bot.errors import DeliveryError
 from bot.models import Destination, ErrorCode, Platform
 from bot.replies import Markup, Text, msg
 
-__all__ = ["LOCKED_THREAD", "Action", "advice_for", "delivery_error", "locked_thread"]
+__all__ = [
+    "DM_ADVICE",
+    "LOCKED_THREAD",
+    "Action",
+    "advice_for",
+    "delivery_error",
+    "locked_thread",
+]
 
 
 class Action(StrEnum):
@@ -118,6 +127,10 @@ PERMANENT: dict[int, Known] = {
 IN_THREAD = frozenset({50083, LOCKED_THREAD})
 """Codes about one thread (a digest's, a forum post), not the destination's channel: the pause
 keeps the thread's id as the code's detail, so the advice names it again when shown."""
+DM_ADVICE = frozenset({50007})
+"""Codes whose advice speaks of a person to an admin: a person's DM (`@<user id>`) says
+`advice.discord.dm.<code>` instead, to the person its notice is for (the alert keeps the
+admin's sentence)."""
 
 
 def delivery_error(exc: BaseException, channel: str, action: Action) -> DeliveryError | None:
@@ -180,8 +193,10 @@ def _permanent(code: int, channel: str, action: Action) -> DeliveryError:
 
 
 def advice_for(where: Destination, code: ErrorCode) -> Text | None:
-    """The catalogue sentence `advice.discord.<code>` for `where`; None for a code with no
-    advice. The same at the failure and when its pause is shown."""
+    """The catalogue sentence `advice.discord.<code>` for `where`, `advice.discord.dm.<code>`
+    for a person's DM where it differs (the person reads it); None for a code with no advice."""
+    if where.channel.startswith("@") and code.code in {str(c) for c in DM_ADVICE}:
+        return msg(f"advice.discord.dm.{code.code}")
     return _advice(where.channel, code)
 
 

@@ -5,7 +5,8 @@ Slack answers most failures as HTTP 200 with `{"ok": false, "error": code}` (sla
 understand would only repeat it, and the pause alert names the code for a person to look up.
 The advice names the channel as Slack's own `<#C…>` mention (`Markup`: the admin clicks it to
 the channel) when its id looks like a Slack channel's; anything else is text the renderer
-escapes. The pause keeps the code, so `advice_for` says the advice again when it is shown.
+escapes. The pause keeps the code, so `advice_for` says the advice again when it is shown (to a
+person, in their own words, for their DM: `DM_ADVICE`).
 """
 
 from __future__ import annotations
@@ -139,25 +140,46 @@ def _described(
     channel = _plain(where) if where is not None else "the channel"
     advice = kind.advice.format(channel=channel, needed=needed or "(see the app's scopes)")
     detail = needed if "{needed}" in kind.advice else ""
-    said = advice_for(where, ErrorCode(code, detail)) if where is not None else None
+    said = _advice(where, ErrorCode(code, detail), dm=False) if where is not None else None
     return f"{code}: {advice}", said, detail
 
 
 DM_ADVICE = frozenset(
-    {"channel_not_found", "missing_scope", "user_not_visible", "restricted_action"}
+    {
+        "channel_not_found",
+        "missing_scope",
+        "user_not_visible",
+        "restricted_action",
+        "cannot_dm_bot",
+        "user_not_found",
+        "user_disabled",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "invalid_refresh_token",
+        "not_allowed_token_type",
+        "app_uninstalled",
+        "tokens_revoked",
+    }
 )
-"""Codes whose advice is an admin's (the config, the app's scopes and access): a person's DM
-(`@<user id>`) says `advice.slack.dm.<code>` instead, to the person its notice is for."""
+"""Codes whose advice is an admin's (the config, the token, the app's scopes, access and
+installation, or the person spoken of as "they"): a person's DM (`@<user id>`) says
+`advice.slack.dm.<code>` instead, to the person its notice is for; the alert (the error's
+`advice`) keeps the admin's sentence."""
 
 
 def advice_for(where: Destination, code: ErrorCode) -> Text | None:
     """The catalogue sentence `advice.slack.<code>` for `where` (values `channel`, `needed`),
-    `advice.slack.dm.<code>` for a person's DM where it differs; None for a code with no
-    advice. The same at the failure and when its pause is shown."""
+    `advice.slack.dm.<code>` for a person's DM where it differs (only that person reads a DM's
+    pause); None for a code with no advice."""
+    return _advice(where, code, dm=where.channel.startswith("@") and code.code in DM_ADVICE)
+
+
+def _advice(where: Destination, code: ErrorCode, *, dm: bool) -> Text | None:
     kind = ERRORS.get(code.code)
     if kind is None or not kind.advice:
         return None
-    dm = where.channel.startswith("@") and code.code in DM_ADVICE
     key = f"advice.slack.{'dm.' if dm else ''}{code.code}"
     return msg(key, channel=_mention(where), needed=code.detail or "?")
 

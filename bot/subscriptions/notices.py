@@ -38,9 +38,14 @@ Say = Callable[[Reply], Awaitable[bool]]
 
 
 def notice_reply(reason: str | Text, locale: str) -> Reply:
-    """The private message saying why DMs stopped and how to get them again."""
-    view = MessageView(lines=(msg("subs.dm_unreachable", reason=reason),))
-    return Reply(view, ephemeral=True, locale=locale)
+    """The private message saying why DMs stopped and how to get them again: the platform's
+    advice to the person (`Text`: it says what they can do), else the stored reason with the
+    generic "allow DMs" hint."""
+    if isinstance(reason, Text):
+        line = msg("subs.dm_paused", advice=reason)
+    else:
+        line = msg("subs.dm_unreachable", reason=reason)
+    return Reply(MessageView(lines=(line,)), ephemeral=True, locale=locale)
 
 
 class DmNotices:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.discord.errors import DM_ADVICE as DISCORD_DM_ADVICE
 from adapters.discord.errors import PERMANENT
 from adapters.slack.errors import DM_ADVICE, ERRORS
 from formatters.i18n import LOCALES, catalogue
@@ -12,6 +13,7 @@ ADVISED = (
     {f"advice.slack.{code}" for code, kind in ERRORS.items() if kind.advice}
     | {f"advice.slack.dm.{code}" for code in DM_ADVICE}
     | {f"advice.discord.{code}" for code in PERMANENT}
+    | {f"advice.discord.dm.{code}" for code in DISCORD_DM_ADVICE}
 )
 
 
@@ -30,3 +32,4 @@ def test_no_advice_sentence_outlives_its_code() -> None:
 def test_every_dm_sentence_stands_for_an_advised_code() -> None:
     """A person's sentence replaces a channel's: a code with none would say nothing in a DM."""
     assert DM_ADVICE and all(ERRORS[code].advice for code in DM_ADVICE)
+    assert DISCORD_DM_ADVICE and PERMANENT.keys() >= DISCORD_DM_ADVICE

@@ -104,13 +104,17 @@ async def _noticed(
     return _text(person.platform, await _pending(notices, person, locale))
 
 
+DISCORD_EN = "Discord does not let paperbot send you DMs: turn on Direct Messages from server"
+DISCORD_KO = "디스코드가 봇의 DM을 막고 있습니다: 이 서버의 개인정보 보호 설정에서 서버 멤버의"
+
+
 @pytest.mark.parametrize(
     ("person", "refusal", "locale", "says"),
     [
-        (DISCORD_PERSON, _discord_refusal, "ko", "<@42> (42) 사용자가 봇의 DM을 받지 않습니다"),
-        (DISCORD_PERSON, _discord_refusal, "en", "<@42> (42) does not accept DMs from paperbot"),
-        (SLACK_PERSON, _slack_refusal, "ko", "@U2 은(는) 봇이라 DM을 받을 수 없습니다"),
-        (SLACK_PERSON, _slack_refusal, "en", "@U2 is a bot, and bots cannot be sent DMs"),
+        (DISCORD_PERSON, _discord_refusal, "ko", DISCORD_KO),
+        (DISCORD_PERSON, _discord_refusal, "en", DISCORD_EN),
+        (SLACK_PERSON, _slack_refusal, "ko", "이 계정은 봇이고, 슬랙은 앱이 봇에게 DM을"),
+        (SLACK_PERSON, _slack_refusal, "en", "this account is a bot, and Slack does not let"),
     ],
     ids=["discord-ko", "discord-en", "slack-ko", "slack-en"],
 )
@@ -122,11 +126,19 @@ async def test_the_notice_says_the_platforms_advice_in_the_persons_language(
     locale: str,
     says: str,
 ) -> None:
+    """Spoken to the person (what they can do), not the admin's sentence about them ("<@42>
+    does not accept DMs …: their DM digests stay paused"), which the alert keeps."""
     error = refusal()
     shown = await _noticed(app, clock, person, error, locale)
     assert says in shown, shown
     assert str(error) not in shown  # the English reason is the log's
     assert ("📭 DM 다이제스트를" if locale == "ko" else "📭 Your DM digest") in shown
+    admins_words = ("<@42>", "@U2", "their DM", "사용자가", "remove the subscription", "구독을")
+    for admins in admins_words:
+        assert admins not in shown, shown
+    assert "Allow DMs from paperbot" not in shown and "봇의 DM 을 허용한 뒤" not in shown
+    assert error.advice is not None and ".dm." not in error.advice.key  # the alert: the admin's
+    assert "/paper subscriptions cadence" in shown
 
 
 @pytest.mark.parametrize(
@@ -146,6 +158,10 @@ async def test_the_notice_says_the_platforms_advice_in_the_persons_language(
         ),
         (("user_not_visible", {}), "ko", "봇이 회원님의 계정을 볼 수 없습니다"),
         (("restricted_action", {}), "en", "stops paperbot sending you DMs: ask a workspace"),
+        (("user_disabled", {}), "en", "your account in this workspace is deactivated: ask"),
+        (("user_not_found", {}), "ko", "슬랙이 이 워크스페이스에서 회원님의 계정을 찾지 못합니다"),
+        (("token_revoked", {}), "en", "access to this workspace was revoked: ask a workspace"),
+        (("invalid_auth", {}), "ko", "봇을 운영하는 사람에게 확인해 달라고 하세요"),
     ],
     ids=[
         "channel_not_found-en",
@@ -154,6 +170,10 @@ async def test_the_notice_says_the_platforms_advice_in_the_persons_language(
         "missing_scope-ko",
         "user_not_visible-ko",
         "restricted_action-en",
+        "user_disabled-en",
+        "user_not_found-ko",
+        "token_revoked-en",
+        "invalid_auth-ko",
     ],
 )
 async def test_a_slack_dm_notice_speaks_to_the_person_not_an_admin(
@@ -164,8 +184,11 @@ async def test_a_slack_dm_notice_speaks_to_the_person_not_an_admin(
     code, data = refusal
     shown = await _noticed(app, clock, SLACK_PERSON, _slack_refusal(code, **data), locale)
     assert says in shown, shown
-    for admins in ("config", "설정의", "invite", "초대", "add it, then", "추가한 뒤"):
+    admins_words = ("config", "설정의", "invite", "초대", "add it, then", "추가한 뒤", "@U2")
+    for admins in (*admins_words, "SLACK_"):
         assert admins not in shown, shown
+    error = _slack_refusal(code, **data)
+    assert error.advice is not None and error.advice.key == f"advice.slack.{code}"  # the alert
     channel = Destination(Platform.SLACK, "T1", "C0123ABCD")  # a channel's admin: as before
     advice = slack_errors.advice_for(channel, ErrorCode(code, data.get("needed", "")))
     assert advice is not None and advice.key == f"advice.slack.{code}"
@@ -195,7 +218,7 @@ async def test_slack_tells_at_once_in_the_persons_language(app: App, clock: Fixe
     await notices.failed(SLACK_PERSON, str(error))
     ((channel, reply),) = told
     assert channel == "C1" and reply.locale == "en"
-    assert "@U2 is a bot, and bots cannot be sent DMs" in _text(Platform.SLACK, reply)
+    assert "this account is a bot, and Slack does not let apps" in _text(Platform.SLACK, reply)
 
 
 async def test_a_pause_without_a_code_says_the_stored_reason(app: App, clock: FixedClock) -> None:

@@ -77,8 +77,11 @@ async def test_a_person_who_refuses_dms_is_told_once_and_unsubscribe_all_forgets
         await standin.wait_for(lambda: told.followups, 30)
         (said,) = _said(told.followups)
         assert NOTICE in said and "/paper subscribe" in said
-        # the advice for the code that paused her DM (50007), rebuilt from the catalogue
-        assert f"<@{ANA}> ({ANA}) does not accept DMs from paperbot (privacy settings" in said
+        # the advice for the code that paused her DM (50007), rebuilt from the catalogue and
+        # spoken to her (what she can turn on), not the admin's sentence about her
+        assert "Discord does not let paperbot send you DMs: turn on Direct Messages" in said
+        assert "Privacy Settings" in said and "/paper subscriptions cadence" in said
+        assert f"<@{ANA}>" not in said and "their DM digests" not in said, said
 
         write_notes(notes, [FIRST, *MATCHING, LATER])
         await standin.wait_for(lambda: LATER.title in service.dm_titles(BEA), 90)
