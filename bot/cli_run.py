@@ -237,6 +237,7 @@ async def serve(
         follow=subscriptions.follow,
         reconciler=subscriptions.reconciler,
         notices=subscriptions.notices,
+        personal=subscriptions.personal,
         metrics=metrics,
         templates_dir=args.templates_dir,
         http_port=http.port if http is not None else None,

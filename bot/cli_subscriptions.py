@@ -138,6 +138,7 @@ def wire_subscriptions(
     pauses = PauseAdvice(delivery.destinations, delivery.publisher)
     notices = DmNotices(SqlDmNotices(app.engine), store, app.clock, pauses)
     personal.on_unreachable = notices.failed
+    personal.on_paused = notices.noted
     scheduler = PersonalScheduler(
         personal,
         store,

@@ -29,6 +29,7 @@ __all__ = [
     "advice_for",
     "delivery_error",
     "slack_error_code",
+    "workspace_advice",
 ]
 
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{8,20}")
@@ -174,6 +175,12 @@ def advice_for(where: Destination, code: ErrorCode) -> Text | None:
     `advice.slack.dm.<code>` for a person's DM where it differs (only that person reads a DM's
     pause); None for a code with no advice."""
     return _advice(where, code, dm=where.channel.startswith("@") and code.code in DM_ADVICE)
+
+
+def workspace_advice(code: str) -> Text | None:
+    """The admin's advice for a code about a whole workspace (`app_uninstalled`,
+    `tokens_revoked`: no channel in it); None for a code with no advice."""
+    return _advice(Destination(Platform.SLACK, "", ""), ErrorCode(code), dm=False)
 
 
 def _advice(where: Destination, code: ErrorCode, *, dm: bool) -> Text | None:

@@ -56,7 +56,44 @@ class AdminAlerts:
         if self._message is None:
             return
         text = paused_alert(dest_key, reason, failures, code=code, advice=advice)
+        await self._say(text, dest_key)
+
+    async def workspace_paused(
+        self,
+        workspace: str,
+        reason: str,
+        *,
+        code: str,
+        advice: Text | None,
+        channels: int,
+        people: int,
+        tell: bool = True,
+    ) -> None:
+        """A whole workspace was lost at once (Slack: the app uninstalled): its `channels` and
+        the DM digests of its `people` are paused with `code`. Logged, and said in the admin
+        channel (unless `tell` is False: that channel is in the lost workspace)."""
+        log.error(
+            "paused %s: %s (%d channels, the DM digests of %d people)",
+            workspace,
+            reason,
+            channels,
+            people,
+        )
+        if self._message is None or not tell:
+            return
+        text = msg(
+            "alert.workspace_paused",
+            workspace=workspace,
+            code=code,
+            advice=advice if advice is not None else reason,
+            channels=channels,
+            people=people,
+        )
+        await self._say(text, workspace)
+
+    async def _say(self, text: Text, about: str) -> None:
+        assert self._message is not None
         try:
             await self._message(text)
         except Exception:  # boundary: the alert must not hide the pause it reports
-            log.exception("could not tell the admin channel about %s", dest_key)
+            log.exception("could not tell the admin channel about %s", about)

@@ -67,6 +67,8 @@ class Delivery:
     owner: str
     parallel: int
     """Runs in flight at most (the config's, else what fits the pool)."""
+    alerts: AdminAlerts
+    """What the admin is told when destinations pause (the runner's, and a lost workspace's)."""
 
 
 def build_delivery(
@@ -109,6 +111,7 @@ def build_delivery(
     corrections = Corrections(
         ledger=ledger, notes=notes, publisher=publisher, clock=clock, owner=owner, lease=lease
     )
+    alerts = AdminAlerts(metrics or NullMetrics(), admin_message)
     runner = DigestRunner(
         notes=notes,
         ledger=ledger,
@@ -116,7 +119,7 @@ def build_delivery(
         publisher=publisher,
         candidates=SqlUndeliveredNotes(engine),
         corrections=corrections,
-        alerts=AdminAlerts(metrics or NullMetrics(), admin_message),
+        alerts=alerts,
         clock=clock,
         owner=owner,
         lease=lease,
@@ -139,4 +142,5 @@ def build_delivery(
         clock=clock,
         owner=owner,
         parallel=parallel,
+        alerts=alerts,
     )

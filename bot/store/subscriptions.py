@@ -221,6 +221,18 @@ class SqlSubscriptionStore(SqlStore):
         """Every person's subscriptions (one query), oldest first."""
         return await self._subscriptions(None)
 
+    async def in_workspace(self, platform: Platform, workspace: str) -> list[Person]:
+        """The people with a subscription in one workspace (their DM digests), in no order."""
+        s = SubscriptionRow
+        query = (
+            select(s.platform, s.workspace, s.user_id)
+            .where(s.platform == platform.value, s.workspace == workspace)
+            .distinct()
+        )
+        async with self._sessions() as session:
+            rows = await session.execute(query)
+        return [_person(row) for row in rows]
+
     async def _subscriptions(self, where: Any) -> dict[Person, list[StoredSubscription]]:
         s, o = SubscriptionRow, SubscriptionOriginRow
         query = select(

@@ -39,7 +39,7 @@ from bot.digest.personal import (
 )
 from bot.errors import DeliveryError
 from bot.models import PERSONAL_DIGEST_PREFIX as DM
-from bot.models import Destination, Digest, Platform
+from bot.models import Destination, Digest, ErrorCode, Platform
 from bot.ports import Clock
 from bot.store.deliveries import LeaseLostError, PartState, RunClaim, SqlDeliveryLedger
 from bot.store.destinations import SqlDestinationStore
@@ -85,6 +85,9 @@ class PersonalDigests:
         self._owner, self._grace, self._lease, self._beat = owner, grace, lease, beat
         self.on_unreachable: Callable[[Person, str], Awaitable[None]] | None = None
         """Told the person and the reason when their DM failed for good (`DmNotices.failed`)."""
+        self.on_paused: Callable[[Person, str], Awaitable[None]] | None = None
+        """Told each person whose DM `pause_workspace` paused (`DmNotices.noted`: said at their
+        next `/paper`, nothing can reach them before)."""
 
     async def plan_all(
         self, digest_key: str | None = None, *, cadences: Iterable[Cadence] = tuple(Cadence)
@@ -263,6 +266,24 @@ class PersonalDigests:
         renderer = self._publisher.route(dest.platform).renderer
         built = taken[0].digest if taken is not None else None
         return await kept_by_failed_run(self._ledger, renderer, claim, built)
+
+    async def pause_workspace(
+        self, platform: Platform, workspace: str, reason: str, code: ErrorCode
+    ) -> list[Person]:
+        """The bot lost a whole workspace (Slack: the app was uninstalled, its token revoked):
+        pause the DM digest of everyone subscribed there, keeping `reason` and `code`, so none
+        is tried (nothing can reach them) until the person asks for DMs again (`subscribe`,
+        `subscriptions cadence`, once the app is back). A DM already paused keeps its own
+        reason and notice. Returns the people paused now."""
+        now, paused = self._clock.now(), []
+        for person in await self._store.in_workspace(platform, workspace):
+            if (await self._destinations.state(person.key)).paused:
+                continue
+            await self._destinations.set_paused(person.key, True, reason, now, code=code)
+            paused.append(person)
+            if self.on_paused is not None:
+                await self.on_paused(person, reason)
+        return paused
 
     async def resume_stale(self) -> int:
         """Take over DM runs whose owner died mid-send (lease ran out); returns how many."""

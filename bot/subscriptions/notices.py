@@ -9,8 +9,10 @@ reacted to subscribe); otherwise, or when that fails, the notice waits for the p
 marked told in the same statement that reads it, and untold again when saying it failed (so
 a failed send never loses it). Asking for DMs again (`subscribe`, `cadence`) or
 `unsubscribe all` clears it, so a later failure is told again. The notice says the platform's
-advice for the error code the pause kept, in the person's language (`PauseAdvice`); the stored
-English reason where there is none.
+advice for the error code the pause kept, in the person's language and spoken to them (the
+adapter's sentence for a DM, `PauseAdvice`); the stored English reason where there is none. A
+DM paused where nothing can reach the person (their workspace lost the app) is `noted`: kept
+for their next `/paper`, nothing tried at once.
 """
 
 from __future__ import annotations
@@ -85,6 +87,12 @@ class DmNotices:
             return
         if told:
             await self._notices.claim_untold(person, self._clock.now())
+
+    async def noted(self, person: Person, reason: str) -> None:
+        """The person's DM was paused where nothing can reach them now (their workspace lost
+        the app): keep the notice for their next `/paper`, and try nothing at once."""
+        if await self._notices.record(person, reason, self._clock.now()):
+            log.info("%s: DMs paused, told at their next /paper: %s", person.key, reason)
 
     async def say_pending(self, person: Person, locale: str, say: Say) -> None:
         """Say the notice still to say with `say` (True when said); one that could not be said

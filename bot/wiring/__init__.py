@@ -23,6 +23,7 @@ from bot.delivery.publisher import Route
 from bot.delivery.service import Delivery
 from bot.models import Platform
 from bot.ports import Metrics
+from bot.subscriptions.digests import PersonalDigests
 from bot.subscriptions.notices import DmNotices
 from bot.subscriptions.reconcile import Reconciler
 
@@ -55,6 +56,8 @@ class PlatformContext:
     """The reconcile pass over recent messages' reactions (run at start and reconnect)."""
     notices: DmNotices | None = None
     """Who is to be told that their DM digest could not be sent (once)."""
+    personal: PersonalDigests | None = None
+    """People's DM digests (a lost workspace pauses them all: `pause_workspace`)."""
 
 
 @dataclass(frozen=True, slots=True)

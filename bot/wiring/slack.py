@@ -402,19 +402,45 @@ class SlackPlatform:
     async def _uninstalled(
         self, context: PlatformContext, enterprise: str | None, team: str, why: str
     ) -> None:
-        """Forget the workspace's installation and pause its channels, keeping Slack's event
-        name (`why`) as the pause's code: `/paper channel show` says its advice again in the
-        reader's language (the English `reason` is the log's)."""
+        """Forget the workspace's installation and pause its channels and its people's DM
+        digests, keeping Slack's event name (`why`) as each pause's code: `/paper channel
+        show` says its advice again in the reader's language, a person's next `/paper` (once
+        the app is back) says why their DMs stopped in theirs, and the English `reason` is the
+        log's. Nothing is sent into the workspace: no DM is tried (the pause comes first), and
+        the admin is told in the admin channel unless that channel is in this workspace."""
+        from adapters.slack.errors import workspace_advice
+
         if self._installations is not None:
             await self._installations.async_delete_all(enterprise_id=enterprise, team_id=team)
-        delivery = context.delivery
+        delivery, code, now = context.delivery, ErrorCode(why), context.delivery.clock.now()
         reason = f"Slack workspace {team}: {why} (reinstall the app, then resume)"
         paused = []
         for settings in await delivery.catalog.all():
             dest = settings.destination
             if dest.platform is Platform.SLACK and dest.workspace == team:
-                await delivery.destinations.set_paused(
-                    settings.key, True, reason, delivery.clock.now(), code=ErrorCode(why)
-                )
+                await delivery.destinations.set_paused(settings.key, True, reason, now, code=code)
                 paused.append(settings.key)
-        log.warning("Slack workspace %s: %s; paused %s", team, why, paused or "no channels")
+        people = []
+        if context.personal is not None:
+            dm_reason = (
+                f"Slack workspace {team}: {why} (once the app is reinstalled, the person's "
+                "/paper subscribe or /paper subscriptions cadence resumes it)"
+            )
+            people = await context.personal.pause_workspace(Platform.SLACK, team, dm_reason, code)
+        log.warning(
+            "Slack workspace %s: %s; paused %s and the DM digests of %d people",
+            team,
+            why,
+            paused or "no channels",
+            len(people),
+        )
+        admin = delivery.config.admin_channel or ""
+        await delivery.alerts.workspace_paused(
+            f"slack:{team}",
+            reason,
+            code=why,
+            advice=workspace_advice(why),
+            channels=len(paused),
+            people=len(people),
+            tell=not admin.startswith(f"slack:{team}:"),
+        )

@@ -162,6 +162,8 @@ async def test_the_notice_says_the_platforms_advice_in_the_persons_language(
         (("user_not_found", {}), "ko", "슬랙이 이 워크스페이스에서 회원님의 계정을 찾지 못합니다"),
         (("token_revoked", {}), "en", "access to this workspace was revoked: ask a workspace"),
         (("invalid_auth", {}), "ko", "봇을 운영하는 사람에게 확인해 달라고 하세요"),
+        (("app_uninstalled", {}), "en", "this workspace removed the paperbot app, which paused"),
+        (("tokens_revoked", {}), "ko", "이 워크스페이스가 봇의 접근 권한을 취소해서, 그동안"),
     ],
     ids=[
         "channel_not_found-en",
@@ -174,6 +176,8 @@ async def test_the_notice_says_the_platforms_advice_in_the_persons_language(
         "user_not_found-ko",
         "token_revoked-en",
         "invalid_auth-ko",
+        "app_uninstalled-en",
+        "tokens_revoked-ko",
     ],
 )
 async def test_a_slack_dm_notice_speaks_to_the_person_not_an_admin(
@@ -185,7 +189,7 @@ async def test_a_slack_dm_notice_speaks_to_the_person_not_an_admin(
     shown = await _noticed(app, clock, SLACK_PERSON, _slack_refusal(code, **data), locale)
     assert says in shown, shown
     admins_words = ("config", "설정의", "invite", "초대", "add it, then", "추가한 뒤", "@U2")
-    for admins in (*admins_words, "SLACK_"):
+    for admins in (*admins_words, "SLACK_", "/slack/install"):
         assert admins not in shown, shown
     error = _slack_refusal(code, **data)
     assert error.advice is not None and error.advice.key == f"advice.slack.{code}"  # the alert

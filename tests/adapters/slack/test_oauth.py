@@ -18,7 +18,9 @@ from sqlalchemy import text
 
 from bot.store.engine import make_engine
 from tests.support import slack_service
+from tests.support.real_delivery import Entry, notes_text
 from tests.support.slack_api import SlackApi, slack_api
+from tests.support.slack_calls import shown, to
 from tests.support.slack_requests import reaction_event
 from tests.support.slack_service import SECRET, Bot, destination, running_bot, slack_env, wait_for
 
@@ -259,3 +261,119 @@ async def test_an_uninstall_pause_says_what_to_do_in_each_channels_language(
         assert code not in await admin("channel show", "C2")
         assert code in await admin("channel show", "C3")
     assert api.problems == []
+
+
+DAYS = {
+    day: (Entry(title, commentary="보상 모델.", tags=("rlhf",)),)
+    for day, title in (
+        ("2024-10-01", "Reward Models Before"),
+        ("2024-10-02", "Reward Models While Gone"),
+        ("2024-10-03", "Reward Models After"),
+    )
+}
+
+
+@pytest.mark.parametrize("admin", ["T1", "T2"])
+async def test_an_uninstall_pauses_its_peoples_dms_with_its_code_and_tries_no_dm(
+    api: SlackApi, tmp_path: Path, database_url: str, admin: str
+) -> None:
+    """T2 removes the app: U5's DM digest there is paused at once with `app_uninstalled` (no
+    DM is tried: the workspace cannot be reached), the admin channel is told why (when it is in
+    T1: one in T2 cannot be reached either, and is not tried); once T2 reinstalls, U5's next
+    `/paper` says why in their language, spoken to them, and their `subscriptions cadence`
+    resumes the DMs. U6's DMs in T1 go on throughout."""
+    notes = tmp_path / "notes"
+    config = f'[delivery]\nadmin_channel = "slack:{admin}:CADMIN"\n'
+    async with running_bot(
+        api,
+        tmp_path,
+        database_url,
+        config=config,
+        env=_oauth_env(api),
+        ready="Slack: OAuth",
+        extra_args=("--ingest-every", "0.1"),
+    ) as bot:
+        await _install(bot, "code-one")
+        await _install(bot, "code-two")
+        for team, user in (("T2", "U5"), ("T1", "U6")):
+            for asked in ("subscribe tag:rlhf", "subscriptions cadence instant"):
+                await slack_service.ask(
+                    api, bot.sender, asked, team=team, channel=f"C{team[1]}", user=user
+                )
+
+        def dms(channel: str, title: str) -> list[Any]:
+            return [c for c in to(api, "chat.postMessage", channel) if title in shown(c)]
+
+        def day(name: str) -> None:
+            (notes / f"{name}.txt").write_text(notes_text(name, DAYS[name]), "utf-8")
+
+        day("2024-10-01")
+        await wait_for(lambda: dms("DU5", "Before") and dms("DU6", "Before"))
+
+        gone = bot.sender.event_body({"type": "app_uninstalled"}, team="T2")
+        assert (await bot.sender.send(gone, "application/json")).status == 200
+        await wait_for(lambda: "paused slack:T2: Slack workspace T2" in bot.logged())
+        assert "(0 channels, the DM digests of 1 people)" in bot.logged()
+        if admin == "T1":
+            await wait_for(lambda: to(api, "chat.postMessage", "CADMIN"))
+            (alert,) = to(api, "chat.postMessage", "CADMIN")
+            assert alert.token == T1_TOKEN
+            said = shown(alert)
+            assert "slack:T2" in said and "[app_uninstalled]" in said, said
+            assert "채널 0개와 1명의 DM 다이제스트를 멈췄습니다" in said, said
+            assert "/slack/install" in said  # the admin's advice: reinstall
+        t2_calls = len([c for c in api.calls if c.token == T2_TOKEN])
+
+        day("2024-10-02")
+        await wait_for(lambda: dms("DU6", "While Gone"))
+        if admin == "T2":  # not tried: the admin channel is in the workspace that is gone
+            assert to(api, "chat.postMessage", "CADMIN") == []
+            assert "could not tell the admin channel" not in bot.logged()
+        assert [c for c in api.calls if c.token == T2_TOKEN][t2_calls:] == []  # no DM tried
+        state = await _state(database_url, "slack:T2:@U5")
+        assert state == (True, "app_uninstalled"), state
+        assert await _runs(database_url, "slack:T2:@U5") == 1  # the first DM only: none failed
+
+        api.oauth_codes["code-again"] = api.workspaces[T2_TOKEN]
+        await _install(bot, "code-again")
+        await slack_service.ask(api, bot.sender, "tags", team="T2", channel="C2", user="U5")
+        await wait_for(lambda: to(api, "chat.postEphemeral", "C2"))
+        (notice,) = [c for c in to(api, "chat.postEphemeral", "C2") if "📭" in shown(c)]
+        told = shown(notice)
+        assert notice.args["user"] == "U5"
+        assert "이 워크스페이스에서 봇 앱을 삭제해서, 앱이 없는 동안 DM 다이제스트가" in told, told
+        assert "Slack workspace T2" not in told and "/slack/install" not in told, told
+
+        await slack_service.ask(
+            api, bot.sender, "subscriptions cadence instant", team="T2", channel="C2", user="U5"
+        )
+        assert (await _state(database_url, "slack:T2:@U5"))[0] is False
+        day("2024-10-03")
+        await wait_for(lambda: dms("DU5", "After"))
+        assert dms("DU5", "While Gone")  # nothing lost: the note of the gap comes too
+    assert api.problems == []
+
+
+async def _state(database_url: str, key: str) -> tuple[bool, str | None]:
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    text("SELECT paused, pause_code FROM destination_state WHERE key = :key"),
+                    {"key": key},
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+    return bool(row[0]), row[1]
+
+
+async def _runs(database_url: str, key: str) -> int:
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            query = text("SELECT count(*) FROM digest_runs WHERE destination_key = :key")
+            return int((await conn.execute(query, {"key": key})).scalar_one())
+    finally:
+        await engine.dispose()
