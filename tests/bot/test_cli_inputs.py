@@ -96,11 +96,15 @@ async def test_the_shortest_interval_allowed_still_stops_on_sigterm(
     assert process.returncode in (0, 1), log.read_text()[-2000:]
 
 
-async def test_deliveries_limit_must_be_a_positive_count(tmp_path: Path) -> None:
+@pytest.mark.parametrize("limit", ["-3", "0", "10001"])
+async def test_deliveries_limit_must_be_a_positive_count_up_to_10000(
+    tmp_path: Path, limit: str
+) -> None:
+    """README, Commands: `--limit` a positive count (10,000 at most for `deliveries`)."""
     result = await run_cli(
-        "deliveries", "--limit", "-3", "--database-url", f"sqlite:///{tmp_path / 'db'}"
+        "deliveries", "--limit", limit, "--database-url", f"sqlite:///{tmp_path / 'db'}"
     )
-    _refused(result, "argument --limit:", "'-3'")
+    _refused(result, "argument --limit:", f"{limit!r} is not a number of runs from 1 to 10000")
 
 
 async def test_a_named_config_file_must_exist(tmp_path: Path) -> None:

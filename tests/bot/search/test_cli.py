@@ -79,6 +79,28 @@ def test_reindex_after_a_glossary_edit(
     assert before[0] == "2024-01-23-zero-bubble-pipeline-parallelism"
 
 
+def test_the_glossary_option_overrides_the_variable(
+    database_url: str,
+    seeds_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """README, Configuration: a command-line option (`search --glossary`) overrides the
+    variable it corresponds to (`PAPERBOT_GLOSSARY`)."""
+    _ingest(database_url, seeds_dir, capsys)
+    missing = tmp_path / "nowhere.toml"
+    monkeypatch.setenv("PAPERBOT_GLOSSARY", str(missing))
+    assert main(["search", "--database-url", database_url, "파이프라인 거품"]) == 2
+    assert f"{missing}: cannot read the glossary" in capsys.readouterr().err
+    glossary = tmp_path / "glossary.toml"
+    glossary.write_text('[[synonyms]]\nterms = ["pipeline bubble", "파이프라인 거품"]\n', "utf-8")
+    given = ["--database-url", database_url, "--glossary", str(glossary), "--json"]
+    assert main(["search", *given, "파이프라인 거품"]) == 0
+    found = [r["id"] for r in json.loads(capsys.readouterr().out)]
+    assert found[0] == "2024-01-23-zero-bubble-pipeline-parallelism"
+
+
 def test_search_without_query_is_an_error(
     database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
