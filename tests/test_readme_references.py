@@ -1,6 +1,6 @@
-"""What the README names exists: every file or folder of the clone it puts in backticks (a test
-file named as backing a sentence too, even by its bare name), every test function it names, every
-`bot.…` attribute, and every relative link and `#anchor` of the README and docs/*.md."""
+"""What the README and docs/*.md name exists: every file or folder of the clone they put in
+backticks (a test file named as backing a sentence too, even by its bare name), every test
+function they name, every `bot.…` attribute, and every relative link and `#anchor`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 TOP = ("bot/", "adapters/", "formatters/", "tests/", "docs/", "scripts/", "benchmarks/")
 TOP += ("config/", "seeds/", ".ci/")
 FILES = {"Dockerfile", "compose.yaml", "dev.py", "pyproject.toml", ".dockerignore", "README.md"}
@@ -16,45 +17,74 @@ NOT_IN_THE_CLONE = {"config/.env", "config/paperbot.toml"}
 """Named as what a person adds (and the image leaves out), never committed."""
 
 
-def _inline_code(text: str) -> list[str]:
+def _inline_code(page: Path) -> list[str]:
     """The first word of every inline code span outside fenced blocks."""
+    text = page.read_text(encoding="utf-8")
     prose = re.sub(r"^```.*?^```", "", text, flags=re.MULTILINE | re.DOTALL)
     return [span.split()[0] for span in re.findall(r"`([^`\n]+)`", prose) if span.strip()]
 
 
-def _readme() -> str:
-    return (ROOT / "README.md").read_text(encoding="utf-8")
+def _named(pattern: str) -> set[tuple[str, str]]:
+    """(page, word) for every inline code word of the pages that matches `pattern`."""
+    return {(p.name, w) for p in PAGES for w in _inline_code(p) if re.fullmatch(pattern, w)}
 
 
-def test_every_path_the_readme_names_is_in_the_clone() -> None:
-    named = {w for w in _inline_code(_readme()) if w.startswith(TOP) or w in FILES}
-    assert named, "the README names no path: the pattern is wrong"
-    missing = []
-    for path in sorted(named - NOT_IN_THE_CLONE):
-        pattern = re.sub(r"<[^>]+>", "*", path.split(":", 1)[0]).removesuffix("/")
-        if not list(ROOT.glob(pattern)):
-            missing.append(path)
+def _globs(path: str) -> list[str]:
+    """`path` as glob patterns: `<day>` is any name, `{a,b}` either."""
+    pattern = re.sub(r"<[^>]+>", "*", path.split(":", 1)[0]).removesuffix("/")
+    braces = re.search(r"\{([^}]*)\}", pattern)
+    if braces is None:
+        return [pattern]
+    head, tail = pattern[: braces.start()], pattern[braces.end() :]
+    return [g for part in braces.group(1).split(",") for g in _globs(head + part + tail)]
+
+
+def test_every_path_the_pages_name_is_in_the_clone() -> None:
+    top = "|".join(re.escape(t) for t in TOP)
+    named = _named(rf"(?:{top}).*|" + "|".join(re.escape(f) for f in FILES))
+    assert any(page == "README.md" for page, _ in named), "the pattern finds no path"
+    missing = [
+        (page, path)
+        for page, path in sorted(named)
+        if path not in NOT_IN_THE_CLONE and not all(list(ROOT.glob(g)) for g in _globs(path))
+    ]
     assert missing == []
 
 
-def test_every_test_the_readme_names_exists() -> None:
-    words = _inline_code(_readme())
-    files = {w for w in words if re.fullmatch(r"test_\w+\.py", w)}
-    functions = {w for w in words if re.fullmatch(r"test_\w+", w)}
+def test_every_test_the_pages_name_exists() -> None:
+    files, functions = _named(r"test_\w+\.py"), _named(r"test_\w+")
     assert files and functions
     present = {p.name for p in (ROOT / "tests").rglob("test_*.py")}
-    assert sorted(files - present) == []
+    assert sorted((page, f) for page, f in files if f not in present) == []
     sources = "\n".join(p.read_text("utf-8") for p in (ROOT / "tests").rglob("test_*.py"))
     defined = set(re.findall(r"^(?:async )?def (test_\w+)", sources, re.MULTILINE))
-    assert sorted(functions - defined) == []
+    assert sorted((page, f) for page, f in functions if f not in defined) == []
 
 
-def test_every_attribute_the_readme_names_exists() -> None:
-    dotted = {w for w in _inline_code(_readme()) if re.fullmatch(r"bot(\.\w+)+", w)}
-    assert dotted
-    for name in sorted(dotted):
-        module, _, attribute = name.rpartition(".")
-        assert hasattr(importlib.import_module(module), attribute), name
+def _resolve(name: str) -> object:
+    """`bot.a.b.C.d`: the longest importable module, then attributes."""
+    parts = name.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attribute in parts[cut:]:
+            found = getattr(found, attribute)
+        return found
+    raise ImportError(name)
+
+
+def test_every_attribute_the_pages_name_exists() -> None:
+    dotted = _named(r"bot(?:\.\w+)+")
+    assert any(page == "README.md" for page, _ in dotted)
+    unknown = []
+    for page, name in sorted(dotted):
+        try:
+            _resolve(name)
+        except (ImportError, AttributeError):
+            unknown.append((page, name))
+    assert unknown == []
 
 
 def _anchors(markdown: str) -> set[str]:
@@ -71,7 +101,7 @@ def _anchors(markdown: str) -> set[str]:
 
 def test_every_link_and_anchor_of_the_readme_and_docs_resolves() -> None:
     broken = []
-    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+    for page in PAGES:
         text = page.read_text(encoding="utf-8")
         prose = re.sub(r"`[^`\n]*`", "", re.sub(r"^```.*?^```", "", text, flags=re.M | re.S))
         for link in re.findall(r"\]\(([^)\s]+)\)", prose):
