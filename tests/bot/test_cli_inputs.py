@@ -96,7 +96,7 @@ async def test_the_shortest_interval_allowed_still_stops_on_sigterm(
     assert process.returncode in (0, 1), log.read_text()[-2000:]
 
 
-@pytest.mark.parametrize("limit", ["-3", "0", "10001"])
+@pytest.mark.parametrize("limit", ["-3", "0", "10001", "²"])
 async def test_deliveries_limit_must_be_a_positive_count_up_to_10000(
     tmp_path: Path, limit: str
 ) -> None:
