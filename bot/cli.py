@@ -354,8 +354,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = _parser(_chosen_command(argv)).parse_args(argv)
     configure_logging(args.verbose)
+    serving = args.command == "run" and not args.once
     try:
+        if serving:  # a stop signal while it starts is kept for the loop (bot.cli_signals)
+            from bot.cli_signals import keep_stop_signals
+
+            keep_stop_signals()
         _settle(args)
+        if serving:
+            keep_stop_signals(args.configuration.settings.shutdown_timeout)
         return asyncio.run(_dispatch(args))
     except PaperbotError as exc:
         for line in str(exc).splitlines() or [""]:

@@ -254,10 +254,11 @@ async def serve(
         NotesWatcher(args.notes_dir, ingest.on_change(service, started), polling=polling).run(stop)
     )
     try:
-        await _warm_up(paper)
-        for platform in platforms:
-            await platform.start(context)
-            running.append(platform)
+        if not stop.is_set():  # else a stop signal came during the start-up: stop at once
+            await _warm_up(paper)
+            for platform in platforms:
+                await platform.start(context)
+                running.append(platform)
         await stop.wait()
     finally:
         closers = [(p.platform.value, p.stop) for p in reversed(running)]

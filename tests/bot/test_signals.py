@@ -3,17 +3,23 @@ loop from ever reading it, by the watchdog the first signal armed; a second sign
 
 Each case runs `bot.cli_signals.stop_on_signals` in a real child process (the code `serve`
 installs), with a coroutine that plays the part: a clean wait, a stop that never finishes, or a
-bug that spins without awaiting.
+bug that spins without awaiting. The last runs the real `paperbot run`, signalled while it starts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import signal
 import sys
 import textwrap
+import time
+from pathlib import Path
 
 from tests.support.cli import REPO_ROOT
+
+OWN_VARIABLES = ("DATABASE_URL", "PAPERBOT_", "SLACK_", "DISCORD_")  # not passed to `paperbot run`
 
 CHILD = textwrap.dedent(
     """
@@ -156,3 +162,42 @@ async def test_a_write_waiting_for_a_lock_at_the_bound_leaves_only_its_close_and
     assert "writing was still running at:" in err  # the job that held the stop is named
     assert "exiting without 1 database connection closes still waiting" in err, err
     assert "Timeout" not in err
+
+
+async def test_a_sigterm_while_paperbot_run_starts_is_kept_and_stops_it_cleanly(
+    tmp_path: Path,
+) -> None:
+    """The real `paperbot run`, held in its start-up: the test holds the SQLite migration lock,
+    as another replica's migration would. A SIGTERM there used to kill it (and as a container's
+    PID 1 was dropped by the kernel, so `docker stop` waited for SIGKILL); it is kept, and once
+    the start-up is done the process stops through the loop: exit 0, no traceback."""
+    database = tmp_path / "paperbot.sqlite3"
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(OWN_VARIABLES)}
+    env.update(
+        DATABASE_URL=f"sqlite:///{database}", PAPERBOT_NOTES_DIR=str(notes),
+        PAPERBOT_HTTP="off", PAPERBOT_CONFIG=str(tmp_path / "paperbot.toml"),
+        PAPERBOT_LOG_FORMAT="text",
+    )  # fmt: skip
+    (tmp_path / "paperbot.toml").write_text("", "utf-8")
+    with open(f"{database}.migrate-lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "-v", cwd=REPO_ROOT, env=env,
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        assert process.stderr is not None
+        async with asyncio.timeout(60):  # logged just before it opens the database
+            while b"paperbot " not in (line := await process.stderr.readline()):
+                assert line, "paperbot run ended before it opened the database"
+        process.send_signal(signal.SIGTERM)
+        await asyncio.sleep(0.5)
+        assert process.returncode is None  # still waiting for the lock: the signal was kept
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    began = time.monotonic()
+    status, _, err = await _ended(process)
+    assert status == 0, err
+    assert "Traceback" not in err and "Timeout" not in err, err  # not the watchdog either
+    assert time.monotonic() - began < 30  # migrations, then the stop (bound 10 s), not a hang
