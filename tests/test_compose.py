@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,7 @@ def test_the_dockerfile_is_multi_stage_non_root_and_checks_its_health() -> None:
     assert "PAPERBOT_HTTP=0.0.0.0:8080" in text and "/healthz" in text
     assert "HEALTHCHECK" in text and "python3" in text and "curl" not in text.replace("no curl", "")
     ignored = (REPO_ROOT / ".dockerignore").read_text("utf-8").splitlines()
-    assert ignored[1] == "*" and "config/.env" in ignored
+    assert ignored[1] == "*" and "config/.env*" in ignored
     for path in ("bot", "adapters", "formatters", "seeds", "config", "pyproject.toml"):
         assert f"!{path}/" in ignored or f"!{path}" in ignored
     assert Path(REPO_ROOT / "seeds").is_dir()
@@ -107,3 +108,30 @@ def test_the_image_keeps_notes_config_and_data_where_paperbot_looks_for_them() -
     assert "USER paperbot" in stage
     ignored = (REPO_ROOT / ".dockerignore").read_text("utf-8").splitlines()
     assert "!README.md" in ignored  # the builder copies it (pyproject.toml names it)
+
+
+def _sent_to_the_build(path: str, patterns: list[str]) -> bool:
+    """Docker's .dockerignore rule for one file: the last pattern matching it or a folder above
+    it decides, `!` sending it after all (`*` may cross `/` here: the patterns in use allow it)."""
+    parts = path.split("/")
+    sent = True
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        cleaned = pattern.removeprefix("!").strip("/")
+        if any(fnmatchcase("/".join(parts[:n]), cleaned) for n in range(1, len(parts) + 1)):
+            sent = negated
+    return sent
+
+
+def test_no_local_env_file_or_config_reaches_the_image() -> None:
+    """`docker build` sends only what the image needs: `config/.env.example` but no local env
+    file of any name (a `config/.env.production` went into the image before)."""
+    lines = (REPO_ROOT / ".dockerignore").read_text("utf-8").splitlines()
+    patterns = [line for line in lines if line.strip() and not line.startswith("#")]
+    sent = ["pyproject.toml", "README.md", "bot/cli.py", "adapters/console.py", "seeds/000.txt",
+            "config/.env.example", "config/paperbot.example.toml"]  # fmt: skip
+    kept = [".env", "config/.env", "config/.env.production", "config/.env.local",
+            "config/paperbot.toml", "data/paperbot.sqlite3", "tests/test_compose.py",
+            ".venv/bin/python", "bot/__pycache__/cli.cpython-311.pyc", ".git/config"]  # fmt: skip
+    assert [path for path in sent if not _sent_to_the_build(path, patterns)] == []
+    assert [path for path in kept if _sent_to_the_build(path, patterns)] == []
