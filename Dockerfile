@@ -46,9 +46,10 @@ VOLUME ["/srv/paperbot/data"]
 EXPOSE 8080
 STOPSIGNAL SIGTERM
 
-# Slim images have no curl: Python asks /healthz (the event loop answers) on the HTTP port.
+# Slim images have no curl: Python asks /healthz (the event loop answers) on the HTTP port (an
+# empty PAPERBOT_HTTP means the default: port 8080; another port set in paperbot.toml is not read).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python3", "-c", "import os, sys, urllib.request; port = os.environ.get('PAPERBOT_HTTP', '0.0.0.0:8080').rpartition(':')[2]; sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4).status == 200 else 1)"]
+    CMD ["python3", "-c", "import os, sys, urllib.request; port = (os.environ.get('PAPERBOT_HTTP') or '0.0.0.0:8080').rpartition(':')[2]; sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4).status == 200 else 1)"]
 
 # `paperbot run` applies the database migrations itself before it serves.
 CMD ["paperbot", "run"]

@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 from fnmatch import fnmatchcase
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import pytest
 import yaml
 
 from bot.settings import CONFIG_FILE, default_database_url
@@ -135,3 +139,35 @@ def test_no_local_env_file_or_config_reaches_the_image() -> None:
             ".venv/bin/python", "bot/__pycache__/cli.cpython-311.pyc", ".git/config"]  # fmt: skip
     assert [path for path in sent if not _sent_to_the_build(path, patterns)] == []
     assert [path for path in kept if _sent_to_the_build(path, patterns)] == []
+
+
+def _health_probe(monkeypatch: pytest.MonkeyPatch, http: str | None) -> tuple[str, object]:
+    """The URL the Dockerfile's HEALTHCHECK asks with PAPERBOT_HTTP=`http` (None: unset), and
+    its exit status when that answers 200."""
+    line = next(ln for ln in _runtime_stage() if ln.startswith("HEALTHCHECK "))
+    command = json.loads(line[line.index("CMD ") + 4 :])
+    assert command[:2] == ["python3", "-c"]
+    asked: list[str] = []
+
+    def urlopen(url: str, timeout: float) -> SimpleNamespace:
+        asked.append(url)
+        return SimpleNamespace(status=200)
+
+    if http is None:
+        monkeypatch.delenv("PAPERBOT_HTTP", raising=False)
+    else:
+        monkeypatch.setenv("PAPERBOT_HTTP", http)
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    with pytest.raises(SystemExit) as exited:
+        exec(command[2], {})
+    return asked[0], exited.value.code
+
+
+def test_the_health_check_asks_healthz_on_the_port_paperbot_serves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`-e PAPERBOT_HTTP=` (empty: the default address) asked port 80 before, so the container
+    was unhealthy while /healthz answered on 8080 (seen with podman)."""
+    for http, port in ((None, 8080), ("", 8080), ("0.0.0.0:8080", 8080), ("0.0.0.0:9090", 9090),
+                       (":9091", 9091)):  # fmt: skip
+        assert _health_probe(monkeypatch, http) == (f"http://127.0.0.1:{port}/healthz", 0), http
