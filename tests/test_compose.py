@@ -171,3 +171,21 @@ def test_the_health_check_asks_healthz_on_the_port_paperbot_serves(
     for http, port in ((None, 8080), ("", 8080), ("0.0.0.0:8080", 8080), ("0.0.0.0:9090", 9090),
                        (":9091", 9091)):  # fmt: skip
         assert _health_probe(monkeypatch, http) == (f"http://127.0.0.1:{port}/healthz", 0), http
+
+
+def test_an_env_file_copied_from_the_example_keeps_the_images_paths_and_address() -> None:
+    """`cp config/.env.example .env` gives `PAPERBOT_NOTES_DIR=` and the like: an empty value is
+    paperbot's default (`<home>/seeds`, `127.0.0.1:8080`), not the image's. Compose sets every
+    such variable itself (its `environment` wins over `env_file`); before, the bot read the
+    missing /srv/paperbot/seeds instead of the mounted notes (seen with podman-compose)."""
+    (env_line,) = [line for line in _runtime_stage() if line.startswith("ENV ")]
+    image = dict(pair.split("=", 1) for pair in env_line.removeprefix("ENV ").split())
+    example = (REPO_ROOT / "config" / ".env.example").read_text("utf-8").splitlines()
+    listed = {line.split("=", 1)[0] for line in example if line and not line.startswith("#")}
+    bot = _compose()["services"]["paperbot"]
+    assert sorted(set(image) & listed) == ["DATABASE_URL", "PAPERBOT_HTTP", "PAPERBOT_NOTES_DIR"]
+    assert set(image) & listed <= set(bot["environment"])
+    assert bot["environment"]["PAPERBOT_NOTES_DIR"] == image["PAPERBOT_NOTES_DIR"]
+    assert bot["environment"]["PAPERBOT_HTTP"] == image["PAPERBOT_HTTP"]
+    mounts = {m.rsplit(":", 2)[1] for m in bot["volumes"]}
+    assert image["PAPERBOT_NOTES_DIR"] in mounts
