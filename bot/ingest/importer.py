@@ -243,6 +243,7 @@ async def ingest_paths(
                 )
             else:
                 batch.add(_parse_read(item))
+                await asyncio.sleep(0)  # parsing is on the loop: a file at a time
             if batch.full:
                 await _store_batch(batch, store, clock, done)
     await _store_batch(batch, store, clock, done)

@@ -8,12 +8,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.app import App
+from bot.ingest import importer
 from bot.ingest.importer import ingest_paths
 from bot.models import Note
+from bot.search import indexer
 from bot.search.glossary import load_glossary
 from bot.search.group_terms import GroupMatcher
 from bot.search.index_terms import index_note
@@ -79,16 +82,32 @@ def _edit(folder: Path) -> None:
     path.write_text("\n".join(lines[:10] + lines[16:]), "utf-8")
 
 
+def _small_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Transactions of one file; in them, notes prepared and previous versions tokenised 2 at
+    a time, rows built 3 notes at a time and sorted in 5 term ranges: every boundary falls
+    inside the seed corpus (41 notes), which the usual sizes (400, 10, 50, 16) leave in one
+    batch and one slice of rows."""
+    monkeypatch.setattr(importer, "BATCH_NOTES", 1)
+    monkeypatch.setattr(indexer, "_ROW_SLICE", 3)
+    monkeypatch.setattr(indexer, "_TERM_PARTS", 5)
+    monkeypatch.setattr(indexer, "_PREPARE_SLICE", 2)
+
+
+@pytest.mark.parametrize("steps", ["usual", "small"])
 async def test_ingest_leaves_exactly_the_postings_of_the_live_notes(
-    app: App, seeds_dir: Path, tmp_path: Path
+    app: App, seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, steps: str
 ) -> None:
     """After a first ingest, an edit and a retraction, the index holds each live note's terms
     (with weights, days and document frequencies) and nothing of the retracted one; the same
-    rows as a rebuild from scratch."""
+    rows as a rebuild from scratch. The same with small steps: postings built a slice of notes
+    at a time and sorted a term range at a time, over several transactions."""
+    if steps == "small":
+        _small_steps(monkeypatch)
     folder = _copy_seed(seeds_dir, tmp_path)
     for path in seeds_dir.glob("*.txt"):
         (folder / path.name).write_bytes(path.read_bytes())
-    await ingest_paths([folder], app.notes, app.clock)
+    first = await ingest_paths([folder], app.notes, app.clock)
+    assert first.total("added") == 41
     _edit(folder)
     report = await ingest_paths([folder], app.notes, app.clock)
     assert (report.total("updated"), report.total("retracted")) == (1, 1)
@@ -133,6 +152,40 @@ async def test_a_note_changed_behind_the_index_is_still_reindexed_exactly(
     live = [n async for n in app.notes.iter_notes(include_retracted=False)]
     total = await app.notes.count(include_retracted=True)
     assert await _snapshot(app.engine) == _expected(live, total)
+
+
+async def test_new_postings_are_written_in_term_order_range_after_range(
+    app: App, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The term ranges are written in order, each sorted: the batch's rows reach the
+    database sorted by term, each term's notes in index-id order, the order one sort of them
+    all gave before the sort was cut into ranges."""
+    monkeypatch.setattr(indexer, "_ROW_SLICE", 3)
+    monkeypatch.setattr(indexer, "_TERM_PARTS", 5)
+    written: list[list[tuple[str, int]]] = []
+
+    def record(*args: object) -> None:
+        statement, parameters = str(args[2]), args[3]
+        if not statement.startswith("INSERT INTO search_postings"):
+            return
+        if isinstance(parameters, tuple):  # PostgreSQL: one array per column
+            rows = list(zip(*parameters, strict=True))
+        else:
+            rows = list(parameters)  # type: ignore[call-overload]
+        written.append([(str(row[0]), int(row[1])) for row in rows])
+
+    event.listen(app.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        report = await ingest_paths([seeds_dir], app.notes, app.clock)
+    finally:
+        event.remove(app.engine.sync_engine, "before_cursor_execute", record)
+    assert report.total("added") == 41
+    assert len(written) > 1  # several ranges, one statement each
+    rows = [row for statement in written for row in statement]
+    assert rows == sorted(rows)
+    async with app.engine.connect() as connection:
+        stored = await connection.scalar(text("SELECT COUNT(*) FROM search_postings"))
+    assert len(rows) == stored
 
 
 @dataclass
