@@ -32,7 +32,15 @@ from adapters.console import ConsoleChannel, ConsoleTransport, stdin_lines
 from adapters.http.prometheus import PrometheusMetrics
 from adapters.http.server import HttpServer
 from bot import __version__
-from bot.app import App, console_channel, open_app, paper_command, renderer_for, terminal_handler
+from bot.app import (
+    App,
+    console_channel,
+    freeze_start_up_heap,
+    open_app,
+    paper_command,
+    renderer_for,
+    terminal_handler,
+)
 from bot.cli_config import TERMINAL, Configuration, served_problems, with_terminal_default
 from bot.cli_logging import redact_url
 from bot.cli_metrics import (
@@ -228,6 +236,7 @@ async def serve(
         for name, check in platform.checks().items():
             health.add(name, check)
     mounts = [platform.mount for platform in platforms]
+    freeze_start_up_heap()  # wired, nothing served yet: see its docstring
     http = await _start_http(args.http, health, metrics, mounts)
     context = PlatformContext(
         app=app,
