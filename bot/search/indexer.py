@@ -1,23 +1,25 @@
 """Keeping the search index in step with the notes, inside the ingest's transaction.
 
 Every posting of a batch of notes is computed in Python first; then each table is written with
-one multi-row statement (executemany on SQLite, one `unnest()` on PostgreSQL), so a batch costs
-a handful of round trips whatever its size. A changed or retracted note's old postings are
-recomputed from the note as it was stored (the store hands it over) and checked against the
-fingerprint kept beside its text, so only the postings that differ are written and deleted by
-primary key; when the check fails (the index was built by another glossary or tokenizer) they
-are read from the postings instead. The vocabulary's document frequencies move by the
-difference, so re-ingesting an unchanged corpus writes nothing. The same synchronous code
-serves ingest (through `run_sync`), `--reindex` and the migration that rebuilds the index.
+one multi-row statement (executemany on SQLite, one `unnest()` on PostgreSQL; the new postings
+with one per term range), so a batch costs about twenty round trips whatever its size. A changed
+or retracted note's old postings are recomputed from the note as it was stored (the store hands
+it over) and checked against the fingerprint kept beside its text, so only the postings that
+differ are written and deleted by primary key; when the check fails (the index was built by
+another glossary or tokenizer) they are read from the postings instead. The vocabulary's
+document frequencies move by the difference, so re-ingesting an unchanged corpus writes nothing.
+The same synchronous code serves ingest (through `run_sync`), `--reindex` and the migration that
+rebuilds the index.
 
 Ingest tokenises its notes and hashes their postings before it opens the transaction
 (`SearchIndexer.prepare`, yielding to the event loop between slices of notes), so neither
-SQLite's write lock nor the event loop is held while a batch is tokenised. The writing itself
-is a generator of steps (`_index_steps`): ingest runs one step per `run_sync` and lets the loop
-turn between them, so the loop is never held for more than a slice of notes' posting rows or
-one term range's sort; `--reindex` and the migration run the same steps back to back. Each
-step's share is bounded by notes (`_ROW_SLICE`) and term ranges (`_TERM_PARTS`), never by
-time, so the rows and the order they are written in do not depend on the machine.
+SQLite's write lock nor the event loop is held while a batch is tokenised. The writing itself is
+a generator of steps (`_index_steps`): ingest runs one step per `run_sync` and lets the loop
+turn between them, so the loop is held for one step at a time (the posting rows of a slice of
+notes, one term range sorted and written, a statement), never for a whole batch; `--reindex` and
+the migration run the same steps back to back. Each step's share is bounded by notes
+(`_ROW_SLICE`) and term ranges (`_TERM_PARTS`), never by time, so the rows and the order they
+are written in do not depend on the machine.
 """
 
 from __future__ import annotations
