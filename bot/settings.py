@@ -348,9 +348,41 @@ class Settings(BaseSettings):
         finally:
             _SERVICE.reset(table_token)
             _ENVIRON.reset(env_token)
+        problems += cls._overridden_problems(env, table, source)
         if problems:
             raise ConfigProblems(problems)
         return settings
+
+    @classmethod
+    def _overridden_problems(
+        cls, environ: Mapping[str, str], table: Mapping[str, Any], source: str
+    ) -> list[str]:
+        """The bad values of the file's keys that the environment overrides: read alone, so a
+        typo the environment hides today (`http = 8080`) is not found on the day the variable
+        is gone. Not whether a folder exists: where the variable points elsewhere (a container
+        mounting its own), the file's folder may rightly be absent."""
+        names = {
+            k: str(f.validation_alias)
+            for k, f in cls.model_fields.items()
+            if k in table and _checked_folder.__name__ not in str(f.annotation)
+        }
+        hidden = {v for v in names.values() if environ.get(v, "").strip()}
+        if not hidden:
+            return []
+        alone = {k: v for k, v in environ.items() if k not in hidden}
+        env_token, table_token = _ENVIRON.set(alone), _SERVICE.set(table)
+        try:
+            cls()  # type: ignore[call-arg]
+        except ValidationError as exc:
+            return [
+                cls._problem(error, source, alone)
+                for error in exc.errors()
+                if error["loc"] and str(error["loc"][0]) in hidden
+            ]
+        finally:
+            _SERVICE.reset(table_token)
+            _ENVIRON.reset(env_token)
+        return []
 
     @classmethod
     def for_file(

@@ -220,6 +220,27 @@ async def test_the_environment_overrides_the_file_and_file_paths_are_relative_to
     assert f'PAPERBOT_TEMPLATES_DIR = "{folder / "tpl"}"  # config file' in overridden.out
 
 
+async def test_a_bad_file_value_the_environment_overrides_is_still_refused(
+    tmp_path: Path,
+) -> None:
+    """`http = 8080` (a number) under a set `PAPERBOT_HTTP` passed unseen until the variable
+    went away; a folder the file names is not required to exist while the variable points
+    elsewhere (a container mounts its own)."""
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    config, env = _named_config(tmp_path, '[service]\nhttp = 8080\ntemplates_dir = "dev-tpl"\n')
+    (tmp_path / "tpl").mkdir()
+    env |= {"PAPERBOT_HTTP": "127.0.0.1:2222", "PAPERBOT_TEMPLATES_DIR": str(tmp_path / "tpl")}
+    for command in (["config", "check"], ["run", "--once"]):
+        result = await run_cli(*command, "--database-url", url, env=env)
+        _refused(result, f"{config}: service.http: Input should be a valid string (got 8080)")
+        assert "templates_dir" not in result.err, result.err
+    _, env = _named_config(tmp_path, '[service]\nhttp = "0.0.0.0:8080"\n')
+    env |= {"PAPERBOT_HTTP": "127.0.0.1:2222"}
+    accepted = await run_cli("config", "check", "--database-url", url, env=env)
+    assert accepted.code == 0, accepted.err
+    assert 'PAPERBOT_HTTP = "127.0.0.1:2222"  # environment' in accepted.out
+
+
 async def test_a_templates_folder_that_does_not_exist_is_refused(tmp_path: Path) -> None:
     """Named in the environment or the file, a missing folder stops `run` and `config check`
     (it used to pass both, every digest then rendered with the shipped templates unsaid)."""
