@@ -10,6 +10,7 @@ in the query text (`tag:rl page:2`), but a person at a terminal types, and `next
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
@@ -43,6 +44,9 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[CommandRequest, str], Awaitable[Reply]]
 """A sub-command: the request and the text after its name."""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A lone UTF-16 surrogate: JSON may carry one (`"\\ud800"`), no text encoding can."""
 
 REMEMBERED_SEARCHES = 1000
 """Askers whose last search `next`/`prev` can page (least recently used forgotten first)."""
@@ -107,6 +111,8 @@ class PaperCommand:
     async def _answer(self, request: CommandRequest) -> Reply:
         if "\x00" in request.text:  # nothing a person means, and PostgreSQL text cannot hold it
             return _error(request, msg("error.nul_character"))
+        if (lone := _SURROGATE.search(request.text)) is not None:  # UTF-8 cannot encode it
+            return _error(request, msg("error.lone_surrogate", code=f"U+{ord(lone[0]):04X}"))
         name, _, rest = request.text.strip().partition(" ")
         handler = self._handlers.get(name.lower())
         log.debug(

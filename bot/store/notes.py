@@ -120,6 +120,15 @@ class _IndexBatch:
         self.notes, self.retracted, self.previous, self._keys = [], [], {}, set()
 
 
+def _storable(key: str) -> bool:
+    """A key a stored note can have: no NUL, and encodable as UTF-8 (no lone surrogate)."""
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in key
+
+
 def _new_row(note: Note, now: datetime) -> dict[str, object]:
     return {
         "id": note.key,
@@ -337,9 +346,10 @@ class SqlNoteStore:
         With `connection`, read on it (a search's page, on the connection that ranked it: no
         second checkout, and on SQLite fewer hops to the driver's thread)."""
         wanted = list(keys)
-        # No key holds a NUL (the parser refuses one, and PostgreSQL text cannot): a key from a
-        # tampered button or a typed `id:` with one is not found, on either engine.
-        query = select(NoteRow).where(NoteRow.id.in_([k for k in wanted if "\x00" not in k]))
+        # No key holds a NUL or a lone surrogate (the parser refuses both; PostgreSQL text
+        # cannot hold a NUL, and UTF-8 cannot encode a surrogate): a key from a tampered button
+        # or a typed `id:` with one is not found, on either engine.
+        query = select(NoteRow).where(NoteRow.id.in_([k for k in wanted if _storable(k)]))
         if connection is not None:
             async with AsyncSession(bind=connection) as session:
                 rows = {row.id: row for row in await session.scalars(query)}

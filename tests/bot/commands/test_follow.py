@@ -78,8 +78,9 @@ async def test_a_click_follows_the_papers_current_tags_once_for_the_clicker(
 async def test_a_tampered_or_cut_key_follows_nothing_and_says_so(
     app: App, clock: FixedClock
 ) -> None:
-    """A button's value is the only state: a key cut short, or holding a NUL (PostgreSQL text
-    cannot), is a paper no longer in the notes, not an exception."""
+    """A button's value is the only state: a key cut short, holding a NUL (PostgreSQL text
+    cannot) or a lone surrogate (UTF-8 cannot), is a paper no longer in the notes, not an
+    exception."""
     await put_day(app, D1, [A])
     transport = RecordingTransport()
     delivery, _ = wire(app, transport, clock)
@@ -87,7 +88,7 @@ async def test_a_tampered_or_cut_key_follows_nothing_and_says_so(
     service = SubscriptionService(SqlSubscriptionStore(app.engine), app.clock)
     buttons = FollowButtons(service, app.notes, delivery.ledger)
     on_a = transport.sent[1].ref
-    for key in (A.key[:-1], A.key + "\x00", "\x00", ""):
+    for key in (A.key[:-1], A.key + "\x00", "\x00", "", A.key + "\ud800", "\udfff"):
         said = _said(await buttons.click(FollowClick(on_a, "U1", key)))
         assert said.endswith("is no longer in the notes; nothing changed.")
     assert await service.following(ANN) == []

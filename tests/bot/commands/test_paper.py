@@ -156,3 +156,15 @@ async def test_a_nul_character_is_refused_on_every_engine(paper: PaperCommand, t
     reply = await paper.handle(_request(text))
     assert isinstance(reply.view, ErrorView)
     assert "U+0000" in said(reply.view.message, "en") and "U+0000" in said(reply.view.message, "ko")
+
+
+@pytest.mark.parametrize(
+    "text", ["id:\ud800", "share \udfff", "tag:\ud800", "-tag:x\udc80 llm", "llm\ud83d page:2"]
+)
+async def test_a_lone_surrogate_is_refused_on_every_engine(paper: PaperCommand, text: str) -> None:
+    """JSON can carry half of a UTF-16 pair (`"\\ud800"`); UTF-8 cannot encode it, so the
+    store could not be asked: said to the asker, naming the character, never raised."""
+    reply = await paper.handle(_request(text))
+    assert isinstance(reply.view, ErrorView)
+    code = f"U+{ord(next(c for c in text if 0xD800 <= ord(c) <= 0xDFFF)):04X}"
+    assert code in said(reply.view.message, "en") and code in said(reply.view.message, "ko")

@@ -116,3 +116,11 @@ async def test_a_nul_character_subscribes_to_nothing(app: App) -> None:
     for text in ("subscribe tag:rlhf\x00", "subscriptions remove tag:rlhf\x00"):
         assert _said(await _ask(paper, text)).startswith("ERROR The command holds a NUL")
     assert _said(await _ask(paper, "subscriptions")).startswith("You follow nothing.")
+
+
+async def test_a_lone_surrogate_subscribes_to_nothing(app: App) -> None:
+    """UTF-8 cannot encode half of a UTF-16 pair: the asker is told, and nothing is stored."""
+    paper = _paper(app)
+    for text in ("subscribe tag:rlhf\ud800", "subscriptions remove \udfff"):
+        assert _said(await _ask(paper, text)).startswith("ERROR The command holds a broken")
+    assert _said(await _ask(paper, "subscriptions")).startswith("You follow nothing.")
