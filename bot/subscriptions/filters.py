@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from bot.errors import QuerySyntaxError
 from bot.models import Note
-from bot.search.query import Query, parse_query
+from bot.search.query import MAX_QUERY_CHARS, Query, parse_query
 from bot.search.text import fold, split_words
 
 __all__ = [
@@ -104,8 +104,19 @@ def parse_subscriptions(text: str, now: datetime) -> list[SubscriptionFilter]:
     only_tags = not (query.excluded_tags or query.authors or query.since or query.until)
     if only_tags and all(len(group) == 1 for group in query.tag_groups):
         tags = dict.fromkeys(group[0] for group in query.tag_groups)
-        return [SubscriptionFilter(f"tag:{tag}", parse_query(f"tag:{tag}"), now) for tag in tags]
-    return [SubscriptionFilter(canonical(query), query, now)]
+        texts = [_storable(f"tag:{tag}") for tag in tags]
+        return [SubscriptionFilter(text, parse_query(text), now) for text in texts]
+    return [SubscriptionFilter(_storable(canonical(query)), query, now)]
+
+
+def _storable(text: str) -> str:
+    """The canonical text, if the grammar can read it back (and the store's column hold it):
+    folding can lengthen what was typed (NFKC writes `ﷺ` out as 18 characters)."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise SubscriptionTextError(
+            "subs.too_long", length=str(len(text)), limit=str(MAX_QUERY_CHARS)
+        )
+    return text
 
 
 def tag_filter(tag: str, now: datetime) -> SubscriptionFilter:

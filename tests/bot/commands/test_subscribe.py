@@ -124,3 +124,17 @@ async def test_a_lone_surrogate_subscribes_to_nothing(app: App) -> None:
     for text in ("subscribe tag:rlhf\ud800", "subscriptions remove \udfff"):
         assert _said(await _ask(paper, text)).startswith("ERROR The command holds a broken")
     assert _said(await _ask(paper, "subscriptions")).startswith("You follow nothing.")
+
+
+async def test_a_filter_too_long_once_written_out_is_refused_on_every_engine(app: App) -> None:
+    """NFKC writes `ﷺ` out as 18 characters: a short typed filter can fold past what the
+    grammar reads back (and PostgreSQL's varchar(500) holds). Said; nothing is stored."""
+    paper = _paper(app)
+    for text in ("subscribe author:" + "\ufdfa" * 28, "subscribe tag:a,b,c," + "\ufdfa" * 28):
+        said = _said(await _ask(paper, text))
+        assert said.startswith("ERROR Written out in full, that filter is ")
+        assert said.endswith("the limit is 500.")
+    assert _said(await _ask(paper, "subscribe tag:" + "\ufdfa" * 28)).startswith("ERROR Written")
+    assert _said(await _ask(paper, "subscriptions")).startswith("You follow nothing.")
+    kept = _said(await _ask(paper, "subscribe author:" + "\ufdfa" * 26))  # 26 × 18 + 7 = 475
+    assert kept.startswith("Now following: author:")
