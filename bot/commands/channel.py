@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.cron import next_fire_times, slot_key
 from bot.delivery.advice import PauseAdvice
 from bot.delivery.service import Delivery
-from bot.digest.settings import DestinationSettings, Origin
+from bot.digest.settings import MAX_SCHEDULE_CHARS, DestinationSettings, Origin, schedule_problem
 from bot.errors import ConfigError
 from bot.models import Destination, Digest, Layout
 from bot.replies import Text, msg
@@ -153,9 +153,7 @@ class ChannelCommands:
         try:
             updated = replace(current, origin=Origin.CHAT).with_changes(**_change(field, value))
         except (ConfigError, ValueError):
-            return _result(
-                False, _BAD_VALUE.get(field, "channel.bad_value"), value=value, field=field
-            )
+            return _refused(field, value)
         await self._save(ctx, updated, field)
         described = await self._describe(updated)
         return CommandResult(True, (msg("channel.updated", field=field), *described))
@@ -187,6 +185,19 @@ _BAD_VALUE = {
     "locale": "channel.bad_locale",
 }
 """Why a value was refused, per setting: one setting changes at a time, so the field says it."""
+
+
+def _refused(field: str, value: str) -> CommandResult:
+    """Why `value` cannot be this setting, in the words the problem needs."""
+    schedule = value.strip().strip('"')
+    problem = schedule_problem(schedule) if field == "schedule" else None
+    if problem == "too_long":
+        return _result(
+            False, "channel.schedule_too_long", length=len(schedule), limit=MAX_SCHEDULE_CHARS
+        )
+    if problem == "never":
+        return _result(False, "channel.schedule_never", value=value)
+    return _result(False, _BAD_VALUE.get(field, "channel.bad_value"), value=value, field=field)
 
 
 def _when(digest_key: str, tz: ZoneInfo) -> str:

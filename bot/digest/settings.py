@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.cron import make_trigger
+from bot.cron import make_trigger, next_fire_times
 from bot.digest.build import Backfill, DigestSpec
 from bot.digest.filters import parse_tag_filter
 from bot.errors import ConfigError
@@ -19,16 +20,21 @@ from bot.models import Destination, Layout
 __all__ = [
     "DEFAULT_SCHEDULE",
     "DEFAULT_TIMEZONE",
+    "MAX_SCHEDULE_CHARS",
     "DestinationSettings",
     "Origin",
     "check_schedule",
     "check_timezone",
+    "schedule_problem",
     "value_problems",
 ]
 
 DEFAULT_SCHEDULE = "0 9 * * *"
 DEFAULT_TIMEZONE = "Asia/Seoul"
 LOCALES = ("ko", "en")
+MAX_SCHEDULE_CHARS = 100
+"""Longest schedule: what the store's `destinations.schedule` holds (PostgreSQL refuses more)."""
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class Origin(StrEnum):
@@ -153,11 +159,31 @@ def _check_filter(text: str, where: str) -> None:
 
 
 def check_schedule(schedule: str, where: str) -> None:
-    """A five-field crontab expression (six: seconds first), or ConfigError naming `where`."""
+    """A five-field crontab expression (six: seconds first) that fires, at most
+    `MAX_SCHEDULE_CHARS` long, or ConfigError naming `where`."""
+    problem = schedule_problem(schedule)
+    if problem == "too_long":
+        raise ConfigError(
+            f"{where}: {schedule[:40]!r}... is {len(schedule)} characters long; "
+            f"the limit is {MAX_SCHEDULE_CHARS}"
+        )
+    if problem == "never":
+        raise ConfigError(f"{where}: {schedule!r} never fires (no day of the year matches it)")
     try:
         make_trigger(schedule, ZoneInfo("UTC"))
     except ValueError as exc:
         raise ConfigError(f"{where}: {schedule!r} is not a cron expression ({exc})") from None
+
+
+def schedule_problem(schedule: str) -> str | None:
+    """Why a schedule is unusable: `too_long`, `not_cron`, `never` (`0 9 30 2 *`), or None."""
+    if len(schedule) > MAX_SCHEDULE_CHARS:
+        return "too_long"
+    try:
+        trigger = make_trigger(schedule, ZoneInfo("UTC"))
+    except ValueError:
+        return "not_cron"
+    return None if next_fire_times(trigger, _EPOCH) else "never"
 
 
 def check_timezone(name: str, where: str) -> None:

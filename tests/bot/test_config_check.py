@@ -62,6 +62,11 @@ MISTAKES = [
      "destinations[0].timezone: 'Mars/Base' is not an IANA time zone"),
     ("bad cron", CONSOLE + 'schedule = "every day"\n', {},
      "destinations[0].schedule: 'every day' is not a cron expression"),
+    ("cron too long", CONSOLE + f'schedule = "0 9 * * {",".join(["1"] * 60)}"\n', {},
+     "destinations[0].schedule: '0 9 * * 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,'... is 127 characters "
+     "long; the limit is 100"),
+    ("cron never fires", CONSOLE + 'schedule = "0 9 31 2 *"\n', {},
+     "destinations[0].schedule: '0 9 31 2 *' never fires (no day of the year matches it)"),
     ("bad filter", CONSOLE + 'filter = "author:kim"\n', {},
      "destinations[0].filter: 'author:kim' is not supported; only tag:A,B and -tag:C are"),
     ("unknown key", "[delivery]\nmax_atempts = 2\n", {},

@@ -70,6 +70,25 @@ async def test_bad_values_are_refused_with_the_reason(app: App, clock: FixedCloc
     assert not (await cmds.set(admin(), "colour", "red")).ok
 
 
+async def test_a_schedule_too_long_or_never_firing_is_refused_and_the_old_one_kept(
+    app: App, clock: FixedClock
+) -> None:
+    """A valid cron over 100 characters overflowed `destinations.schedule` on PostgreSQL
+    (SQLite stored it); `0 9 30 2 *` was stored and never ran ("next run: none")."""
+    cmds, _, rebuilt = commands(app, clock)
+    assert (await cmds.set(admin(), "schedule", '"0 9 * * 1-5"')).ok
+    long = "0 9 * * " + ",".join(["1"] * 60)
+    too_long = await cmds.set(admin(), "schedule", f'"{long}"')
+    assert not too_long.ok
+    assert said(too_long) == "Not changed: the schedule is 127 characters long; the limit is 100."
+    assert "127" in said(too_long, "ko")
+    never = await cmds.set(admin(), "schedule", '"0 9 30 2 *"')
+    assert not never.ok and said(never).startswith('Not changed: "0 9 30 2 *" never fires')
+    assert (await cmds.set(admin(), "schedule", '"0 9 29 2 *"')).ok  # a leap day fires
+    assert len(rebuilt) == 2
+    assert "schedule: 0 9 29 2 * (Asia/Seoul)" in said(await cmds.show(admin()))
+
+
 async def test_config_declared_channel_is_read_only_from_chat(app: App, clock: FixedClock) -> None:
     cmds, _, _ = commands(app, clock)
     result = await cmds.set(admin(DECLARED.destination), "schedule", "0 8 * * *")
