@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -45,17 +46,36 @@ __all__ = [
 ]
 
 
+ID_CHARS = 100
+"""Longest workspace or channel id: what the ledger's columns hold (PostgreSQL refuses more)."""
+MAX_ENTRIES = 2**31 - 1
+"""Largest `max_entries`: what the ledger's integer column holds (PostgreSQL refuses more)."""
+MAX_GRACE_SECONDS = 30 * 86400
+MAX_RECONCILE_DAYS = 365
+"""Bounds of the time windows: a larger one reaches past what a date can hold (year 1)."""
+
+
+def _without_nul(value: str) -> str:
+    if "\0" in value:
+        raise ValueError(f"{value!r} holds a NUL character (U+0000): the database cannot store it")
+    return value
+
+
+_Text = Annotated[str, AfterValidator(_without_nul)]
+_Id = Annotated[str, Field(min_length=1, max_length=ID_CHARS), AfterValidator(_without_nul)]
+
+
 class _Destination(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     platform: Platform
-    workspace: str = Field(min_length=1)
-    channel: str = Field(min_length=1)
-    name: str = ""
+    workspace: _Id
+    channel: _Id
+    name: _Text = ""
     schedule: str = DEFAULT_SCHEDULE
     timezone: str = DEFAULT_TIMEZONE
-    filter: str = ""
-    max_entries: StrictInt | None = Field(default=None, ge=1)
+    filter: _Text = ""
+    max_entries: StrictInt | None = Field(default=None, ge=1, le=MAX_ENTRIES)
     layout: Layout = Layout.THREAD
     locale: Literal["ko", "en"] = "ko"
     enabled: StrictBool = True
@@ -69,7 +89,7 @@ class _Delivery(BaseModel):
     admin_user_ids: list[str] = []
     admin_channel: str | None = None
     pause_after_failures: StrictInt = Field(default=3, ge=1)
-    misfire_grace_seconds: StrictInt = Field(default=6 * 3600, ge=0)
+    misfire_grace_seconds: StrictInt = Field(default=6 * 3600, ge=0, le=MAX_GRACE_SECONDS)
     max_attempts: StrictInt = Field(default=6, ge=1)
     max_parallel_runs: StrictInt | None = Field(default=None, ge=1)
 
@@ -87,7 +107,7 @@ class SubscriptionsTable(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     emoji: list[str] = Field(default=["🔔", "bell"], min_length=1)
-    reconcile_days: StrictInt = Field(default=14, ge=0)
+    reconcile_days: StrictInt = Field(default=14, ge=0, le=MAX_RECONCILE_DAYS)
     """How many days of sent messages the reconcile pass reads reactions on, at start and
     reconnect (0: none)."""
     confirm_window_seconds: StrictFloat = Field(default=CONFIRM_WINDOW_SECONDS, ge=0, le=10)
@@ -152,6 +172,8 @@ def _message(error: ErrorDetails) -> str:
     location = tuple(error["loc"])
     if error["type"] == "extra_forbidden":
         return f"unknown key (known here: {', '.join(_known_keys(location))})"
+    if error["type"] == "value_error":  # our validators name the value themselves
+        return toml_message(error).removeprefix("Value error, ")
     value = error.get("input")
     shown = f" (got {toml_value(value)})" if isinstance(value, str | int | float | bool) else ""
     return f"{toml_message(error)}{_table_hint(location, error)}{shown}"

@@ -67,6 +67,22 @@ MISTAKES = [
      "long; the limit is 100"),
     ("cron never fires", CONSOLE + 'schedule = "0 9 31 2 *"\n', {},
      "destinations[0].schedule: '0 9 31 2 *' never fires (no day of the year matches it)"),
+    # what the ledger's columns hold on PostgreSQL (SQLite stored more, PostgreSQL refused it
+    # at the first digest: value too long, invalid byte sequence 0x00, out of int32 range)
+    ("channel id too long", CONSOLE.replace('"t"', '"' + "c" * 101 + '"'), {},
+     "destinations[0].channel: String should have at most 100 characters (got 'ccc"),
+    ("NUL in a workspace", CONSOLE.replace('"local"', '"lo\\u0000cal"'), {},
+     "destinations[0].workspace: 'lo\\x00cal' holds a NUL character (U+0000): the database "
+     "cannot store it"),
+    ("NUL in a filter", CONSOLE + 'filter = "tag:a\\u0000"\n', {},
+     "destinations[0].filter: 'tag:a\\x00' holds a NUL character (U+0000)"),
+    ("max_entries past an integer column", CONSOLE + "max_entries = 2147483648\n", {},
+     "destinations[0].max_entries: Input should be less than or equal to 2147483647"),
+    # past what a date holds: timedelta overflowed when the scheduler or reconcile pass started
+    ("misfire grace past a date", "[delivery]\nmisfire_grace_seconds = 9223372036854775807\n", {},
+     "delivery.misfire_grace_seconds: Input should be less than or equal to 2592000"),
+    ("reconcile days past a date", "[subscriptions]\nreconcile_days = 1000000\n", {},
+     "subscriptions.reconcile_days: Input should be less than or equal to 365 (got 1000000)"),
     ("bad filter", CONSOLE + 'filter = "author:kim"\n', {},
      "destinations[0].filter: 'author:kim' is not supported; only tag:A,B and -tag:C are"),
     ("unknown key", "[delivery]\nmax_atempts = 2\n", {},

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.app import App
-from bot.delivery.config import DeliveryConfig
+from bot.delivery.config import ID_CHARS, MAX_ENTRIES, DeliveryConfig
 from bot.delivery.runner import RunOutcome
 from bot.digest.build import Backfill, RunSnapshot
 from bot.replies import Text
@@ -249,3 +249,17 @@ async def test_unexpected_error_is_recorded_then_raised(app: App, clock: FixedCl
     assert run.status == "failed" and "a bug" in run.error
     assert await delivery.runner.run(dest(), "slot:2") is RunOutcome.SENT
     assert len(transport.sent) == 4  # the notes came back
+
+
+async def test_the_config_checks_bounds_are_what_the_ledger_holds(
+    app: App, clock: FixedClock
+) -> None:
+    """The longest ids and the largest `max_entries` the config check lets through are run and
+    recorded on both engines (one more character, or 2**31, PostgreSQL refused)."""
+    await seed(app)
+    transport = RecordingTransport()
+    delivery, _ = wire(app, transport, clock)
+    settings = dest("c" * ID_CHARS, workspace="w" * ID_CHARS, max_entries=MAX_ENTRIES)
+    assert await delivery.runner.run(settings, "slot:1") is RunOutcome.SENT
+    assert await delivery.runner.run(settings, "slot:1") is RunOutcome.ALREADY
+    assert len(transport.sent) == 4
