@@ -29,6 +29,7 @@ from bot.store.notes import FileChanges, FileUpdate, SqlNoteStore, StoredFile
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "MAX_PATH_CHARS",
     "FileReport",
     "IngestReport",
     "collect_note_files",
@@ -39,6 +40,10 @@ log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """A day of notes is tens of kilobytes; anything over 20 MB is not a notes file."""
+
+MAX_PATH_CHARS = 500
+"""Longest stored file identity (its resolved path): what the store's `source_file` columns
+hold (PostgreSQL refuses a longer one; SQLite would store it)."""
 
 
 @dataclass(slots=True)
@@ -186,6 +191,10 @@ def _read_files(
     while files and held < _HOLD_BYTES:
         path = files.pop()
         source = source_id(path)
+        if len(source) > MAX_PATH_CHARS:
+            long = f"its path is {len(source):,} characters long; the limit is {MAX_PATH_CHARS}"
+            read.append(_Read(path, source, skipped=f"{path}: {long}"))
+            continue
         try:
             data = _read_limited(path)
         except OSError as exc:

@@ -313,3 +313,24 @@ async def test_database_failure_mid_file_stores_nothing_of_that_file(
     titles = {r["title"] for r in await _export(app)}
     assert "Alpha paper" not in titles and "Beta paper" not in titles
     assert len(titles) == 41
+
+
+async def test_a_file_whose_path_is_over_500_characters_is_skipped_on_every_engine(
+    app: App, tmp_path: Path
+) -> None:
+    """The store keeps a file's resolved path in varchar(500): PostgreSQL refused a deeper
+    file ('value too long'), SQLite stored it. Now both skip it naming the file; the rest of
+    the folder still goes in."""
+    folder = tmp_path / "notes"
+    deep = folder.joinpath(*["d" * 50] * 10)
+    deep.mkdir(parents=True)
+    (folder / "day.txt").write_text(CRAFTED, encoding="utf-8")
+    buried = deep / "deep.txt"
+    buried.write_text("2024-05-02\nDeep\n#x\n", encoding="utf-8")
+    report = await ingest_paths([folder], app.notes, app.clock)
+    (skipped,) = report.skipped
+    length = len(str(buried.resolve()))
+    assert length > 500
+    assert skipped.skipped == f"{buried}: its path is {length:,} characters long; the limit is 500"
+    assert report.total("added") == 3
+    assert "Deep" not in {note["title"] for note in await _export(app)}
