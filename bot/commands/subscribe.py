@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from functools import partial
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.commands.paper import PaperCommand
 from bot.commands.request import CommandRequest
 from bot.digest.personal import Cadence, DeliveryPlan, Person
+from bot.digest.settings import is_time_zone
 from bot.errors import QuerySyntaxError
 from bot.models import Destination
 from bot.replies import ErrorView, MessageView, Reply, Text, msg
@@ -109,12 +109,10 @@ def _read_plan(words: list[str], current: DeliveryPlan) -> DeliveryPlan | Text:
             at = f"{int(time[1]):02d}:{time[2]}"
         elif ":" in word and word[0].isdigit():
             return msg("subs.bad_time", value=word)
-        else:
-            try:
-                ZoneInfo(word)
-            except (ZoneInfoNotFoundError, ValueError):
-                return msg("subs.bad_timezone", value=word)
+        elif is_time_zone(word):
             zone = word
+        else:
+            return msg("subs.bad_timezone", value=word)
     return DeliveryPlan(cadence, at, zone, current.locale)
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "Origin",
     "check_schedule",
     "check_timezone",
+    "is_time_zone",
     "schedule_problem",
     "value_problems",
 ]
@@ -188,7 +189,15 @@ def schedule_problem(schedule: str) -> str | None:
 
 def check_timezone(name: str, where: str) -> None:
     """An IANA time zone name, or ConfigError naming `where`."""
+    if not is_time_zone(name):
+        raise ConfigError(f"{where}: {name!r} is not an IANA time zone")
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether `name` is a time zone `ZoneInfo` loads. A folder of zones (`America`) or a name
+    too long for a file raises OSError there, not ZoneInfoNotFoundError: neither is a zone."""
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{where}: {name!r} is not an IANA time zone") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True

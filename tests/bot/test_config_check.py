@@ -60,6 +60,8 @@ def _refused(result: CliResult, *needles: str) -> None:
 MISTAKES = [
     ("bad time zone", CONSOLE + 'timezone = "Mars/Base"\n', {},
      "destinations[0].timezone: 'Mars/Base' is not an IANA time zone"),
+    ("a folder of zones", CONSOLE + 'timezone = "America"\n', {},
+     "destinations[0].timezone: 'America' is not an IANA time zone"),
     ("bad cron", CONSOLE + 'schedule = "every day"\n', {},
      "destinations[0].schedule: 'every day' is not a cron expression"),
     ("cron too long", CONSOLE + f'schedule = "0 9 * * {",".join(["1"] * 60)}"\n', {},

@@ -89,6 +89,20 @@ async def test_a_schedule_too_long_or_never_firing_is_refused_and_the_old_one_ke
     assert "schedule: 0 9 29 2 * (Asia/Seoul)" in said(await cmds.show(admin()))
 
 
+async def test_a_folder_of_zones_or_an_overlong_name_is_not_a_time_zone(
+    app: App, clock: FixedClock
+) -> None:
+    """`ZoneInfo("America")` raises IsADirectoryError and a 300-letter name OSError, not
+    ZoneInfoNotFoundError: both used to escape as tracebacks."""
+    cmds, _, _ = commands(app, clock)
+    for bad in ("America", "Europe", "a" * 300):
+        refused = await cmds.set(admin(), "timezone", bad)
+        assert not refused.ok and said(refused).endswith(
+            "is not an IANA time zone (e.g. Asia/Seoul)."
+        )
+    assert said(await cmds.show(admin())) == "This channel gets no digest."
+
+
 async def test_config_declared_channel_is_read_only_from_chat(app: App, clock: FixedClock) -> None:
     cmds, _, _ = commands(app, clock)
     result = await cmds.set(admin(DECLARED.destination), "schedule", "0 8 * * *")

@@ -138,3 +138,13 @@ async def test_a_filter_too_long_once_written_out_is_refused_on_every_engine(app
     assert _said(await _ask(paper, "subscriptions")).startswith("You follow nothing.")
     kept = _said(await _ask(paper, "subscribe author:" + "\ufdfa" * 26))  # 26 × 18 + 7 = 475
     assert kept.startswith("Now following: author:")
+
+
+async def test_a_folder_of_zones_is_not_a_time_zone_for_the_dm_plan(app: App) -> None:
+    """`Asia` is a folder of zones (IsADirectoryError, which escaped as a traceback)."""
+    paper = _paper(app)
+    await _ask(paper, "subscribe tag:rlhf")
+    for bad in ("Asia", "a" * 300):
+        said = _said(await _ask(paper, f"subscriptions cadence daily 07:30 {bad}"))
+        assert said == f"ERROR Not changed: {bad} is not an IANA time zone (e.g. Asia/Seoul)."
+    assert _said(await _ask(paper, "subscriptions")).endswith("every day at 09:00 (Asia/Seoul).")
