@@ -191,9 +191,8 @@ def _read_files(
     while files and held < _HOLD_BYTES:
         path = files.pop()
         source = source_id(path)
-        if len(source) > MAX_PATH_CHARS:
-            long = f"its path is {len(source):,} characters long; the limit is {MAX_PATH_CHARS}"
-            read.append(_Read(path, source, skipped=f"{path}: {long}"))
+        if (unstorable := _path_problem(source)) is not None:
+            read.append(_Read(path, source, skipped=f"{path}: {unstorable}"))
             continue
         try:
             data = _read_limited(path)
@@ -211,6 +210,21 @@ def _read_files(
             read.append(_Read(path, source, data=data, file_hash=file_hash))
             held += len(data)
     return read
+
+
+def _path_problem(source: str) -> str | None:
+    """Why the store cannot keep this file identity: too long, or a name that is not UTF-8
+    (Linux allows any bytes; Python reads the others as lone surrogates, which no database
+    text holds)."""
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(source[exc.start])
+        what = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+        return f"its path is not valid UTF-8 ({what}); rename it in UTF-8"
+    if len(source) > MAX_PATH_CHARS:
+        return f"its path is {len(source):,} characters long; the limit is {MAX_PATH_CHARS}"
+    return None
 
 
 async def ingest_paths(

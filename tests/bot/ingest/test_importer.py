@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -334,3 +335,22 @@ async def test_a_file_whose_path_is_over_500_characters_is_skipped_on_every_engi
     assert skipped.skipped == f"{buried}: its path is {length:,} characters long; the limit is 500"
     assert report.total("added") == 3
     assert "Deep" not in {note["title"] for note in await _export(app)}
+
+
+async def test_a_file_whose_name_is_not_utf8_is_skipped_and_the_rest_goes_in(
+    app: App, tmp_path: Path
+) -> None:
+    """Linux file names are any bytes: `caf\\xe9.txt` (Latin-1) reaches Python as `caf\\udce9`,
+    which no database text holds. SQLite raised UnicodeEncodeError out of the whole ingest
+    (the other files of its batch lost), PostgreSQL refused the file with a driver error."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "day.txt").write_text(CRAFTED, encoding="utf-8")
+    latin = Path(os.fsdecode(bytes(folder) + b"/caf\xe9.txt"))
+    latin.write_text("2024-05-02\nLatin-1 name\n#x\n", encoding="utf-8")
+    report = await ingest_paths([folder], app.notes, app.clock)
+    (skipped,) = report.skipped
+    assert (
+        skipped.skipped == f"{latin}: its path is not valid UTF-8 (byte 0xe9); rename it in UTF-8"
+    )
+    assert report.total("added") == 3
