@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.app import open_app, renderer_for, search_service
 from bot.commands.help import EXAMPLE_QUERIES, help_view
-from bot.errors import QuerySyntaxError
+from bot.errors import QuerySyntaxError, not_utf8
 from bot.models import Note, Platform
 from bot.replies import Reply
 from bot.search.glossary import load_glossary
@@ -93,8 +93,12 @@ async def run_search(args: argparse.Namespace) -> int:
     if not args.query:
         sys.stderr.write(f"paperbot: search needs a QUERY, e.g. {EXAMPLE_QUERIES[0]}\n")
         return 2
+    typed = " ".join(args.query)
+    if (what := not_utf8(typed)) is not None:  # argv bytes that are not UTF-8 (surrogateescape)
+        sys.stderr.write(f"paperbot: the query is not valid UTF-8 ({what}); type it in UTF-8\n")
+        return 2
     try:
-        query = parse_query(" ".join(args.query))
+        query = parse_query(typed)
     except QuerySyntaxError as exc:
         sys.stderr.write(f"paperbot: {exc}\ntry: {'   '.join(EXAMPLE_QUERIES)}\n")
         return 2

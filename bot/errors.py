@@ -12,7 +12,23 @@ __all__ = [
     "NoteParseError",
     "PaperbotError",
     "QuerySyntaxError",
+    "not_utf8",
 ]
+
+
+def not_utf8(text: str) -> str | None:
+    """What in `text` UTF-8 cannot encode, as a person can act on it, or None.
+
+    Text from the operating system (file names, command-line words) holds bytes that are not
+    UTF-8 as lone surrogates U+DC80..U+DCFF (`surrogateescape`): said as the byte (`byte 0xe9`);
+    any other lone surrogate as its code point (`U+D800`).
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(text[exc.start])
+        return f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+    return None
 
 
 class PaperbotError(Exception):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from bot.errors import NoteParseError
+from bot.errors import NoteParseError, not_utf8
 from bot.ingest.parser import PARSER_VERSION, parse_notes
 from bot.models import Note, NoteSource
 from bot.ports import Clock
@@ -216,11 +216,7 @@ def _path_problem(source: str) -> str | None:
     """Why the store cannot keep this file identity: too long, or a name that is not UTF-8
     (Linux allows any bytes; Python reads the others as lone surrogates, which no database
     text holds)."""
-    try:
-        source.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        code = ord(source[exc.start])
-        what = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+    if (what := not_utf8(source)) is not None:
         return f"its path is not valid UTF-8 ({what}); rename it in UTF-8"
     if len(source) > MAX_PATH_CHARS:
         return f"its path is {len(source):,} characters long; the limit is {MAX_PATH_CHARS}"

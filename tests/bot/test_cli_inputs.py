@@ -107,6 +107,14 @@ async def test_deliveries_limit_must_be_a_positive_count_up_to_10000(
     _refused(result, "argument --limit:", f"{limit!r} is not a number of runs from 1 to 10000")
 
 
+async def test_a_search_query_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    """A terminal in Latin-1 passes `\xff`; Python reads it as U+DCFF, which crashed the
+    search with UnicodeEncodeError on its way to the database."""
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    result = await run_cli("search", "tag:\udcff", "--database-url", url)
+    _refused(result, "paperbot: the query is not valid UTF-8 (byte 0xff); type it in UTF-8")
+
+
 async def test_a_named_config_file_must_exist(tmp_path: Path) -> None:
     missing = tmp_path / "paperbot.toml"
     url = f"sqlite:///{tmp_path / 'db'}"
