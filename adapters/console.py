@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import os
 import sys
@@ -24,6 +25,7 @@ from typing import TextIO
 
 from rich.console import Console
 
+from bot.errors import not_utf8
 from bot.models import Destination, Digest, MessageRef
 from bot.payloads import ConsolePayload
 from bot.ports import Renderer
@@ -55,12 +57,21 @@ async def stdin_lines(prompt: str = PROMPT, stream: TextIO | None = None) -> Asy
     (Ctrl-C ends the program at once instead of waiting for one more Enter). Standard input
     goes through `input()` (line editing, the prompt); another stream is read as it is.
     """
+    _keep_undecodable(sys.stdin if stream is None else stream)
     loop = asyncio.get_running_loop()
     while True:
         line = await _read_line(loop, prompt, stream)
         if line is None:
             return
         yield line
+
+
+def _keep_undecodable(stream: TextIO) -> None:
+    """Bytes that are not UTF-8 (a Latin-1 paste) arrive as lone surrogates, answered as such:
+    read strictly they raise UnicodeDecodeError, which `input()` callers take for the end of
+    input (the prompt, and with it the bot, would stop)."""
+    if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+        stream.reconfigure(errors="surrogateescape")
 
 
 def _read_line(
@@ -183,6 +194,8 @@ class ConsoleChannel:
         text = command_text(line)
         if text is None or self.handler is None:
             return None
+        if (what := not_utf8(text)) is not None:  # see `_keep_undecodable`
+            return await self._say(ErrorView(msg("error.not_utf8", what=what)))
         try:
             reply = await self.handler(text)
         except Exception:  # the prompt must answer the person whatever the core did

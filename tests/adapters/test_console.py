@@ -154,3 +154,18 @@ def test_terminal_width_is_the_terminals_capped_and_full_in_a_pipe() -> None:
         os.close(leader)
         os.close(follower)
     assert terminal_width(96, io.StringIO()) == 96
+
+
+async def test_a_line_that_is_not_utf8_is_answered_and_the_prompt_goes_on() -> None:
+    """A Latin-1 paste (`caf\\xe9`) raised UnicodeDecodeError in the reading thread, taken
+    for the end of input: the prompt ended, and `paperbot run` with it, without a word."""
+    out, asked = io.StringIO(), []
+    raw = io.BytesIO(b"/paper tags\n/paper caf\xe9\n/paper help\n")
+    typed = io.TextIOWrapper(raw, encoding="utf-8")
+    lines = [line async for line in stdin_lines(stream=typed)]
+    assert lines == ["/paper tags", "/paper caf\udce9", "/paper help"]
+    channel = _channel(out, asked)
+    channel.locale = "en"
+    assert await channel.prompt(_lines(lines)) == 3
+    assert asked == ["tags", "help"]
+    assert "The line is not valid UTF-8 (byte 0xe9): type it again in UTF-8." in out.getvalue()
