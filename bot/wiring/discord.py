@@ -77,8 +77,8 @@ DISCORD_VARIABLES = (
     Variable("DISCORD_API_BASE_URL", "Discord's REST API (a rate-limit proxy, or the tests' "
              "stand-in)", DEFAULT_API_BASE),
     Variable("DISCORD_GATEWAY_URL", "Discord's gateway", DEFAULT_GATEWAY),
-    Variable("DISCORD_SHARD_COUNT", "`1` (one connection), `N` or `auto` (Discord's advice)",
-             "1"),
+    Variable("DISCORD_SHARD_COUNT", "`1` (one connection), `N` (at most 4294967295) or `auto` "
+             "(Discord's advice)", "1"),
     Variable("DISCORD_SHARD_IDS", "`0,1`: this process runs only those shards (needs a numeric "
              "DISCORD_SHARD_COUNT)"),
     Variable("DISCORD_COMMAND_GUILD", "a guild id to register `/paper` in (instant; for "
@@ -114,6 +114,11 @@ def _url(environ: Mapping[str, str], name: str, default: str, schemes: tuple[str
     return value
 
 
+MAX_SHARD_COUNT = 2**32 - 1
+"""The largest shard count: each shard's advisory lock id is a 32-bit number under a fixed
+high half (`bot.scheduling.shards`); more would overflow PostgreSQL's bigint or collide."""
+
+
 def _int(name: str, raw: str) -> int:
     try:
         value = int(raw)
@@ -136,6 +141,8 @@ def settings_from_env(environ: Mapping[str, str]) -> DiscordSettings | None:
     count = None if count_raw == "auto" else _int("DISCORD_SHARD_COUNT", count_raw)
     if count == 0:
         raise ConfigError("DISCORD_SHARD_COUNT: must be at least 1 (or auto)")
+    if count is not None and count > MAX_SHARD_COUNT:  # each shard's lock id holds 32 bits
+        raise ConfigError(f"DISCORD_SHARD_COUNT: {count_raw!r} is over {MAX_SHARD_COUNT}")
     ids_raw = environ.get("DISCORD_SHARD_IDS", "").strip()
     ids = tuple(_int("DISCORD_SHARD_IDS", p.strip()) for p in ids_raw.split(",")) if ids_raw else ()
     if ids and count is None:

@@ -79,6 +79,10 @@ def test_the_default_endpoints_are_discords_and_apply_to_discord_py(
         ({"DISCORD_SHARD_COUNT": "2"}, "DISCORD_BOT_TOKEN"),
         ({"DISCORD_BOT_TOKEN": "t", "DISCORD_SHARD_COUNT": "two"}, "DISCORD_SHARD_COUNT"),
         ({"DISCORD_BOT_TOKEN": "t", "DISCORD_SHARD_COUNT": "0"}, "DISCORD_SHARD_COUNT"),
+        (  # its lock id overflowed PostgreSQL's bigint when the shards were claimed
+            {"DISCORD_BOT_TOKEN": "t", "DISCORD_SHARD_COUNT": "99999999999999999999"},
+            "DISCORD_SHARD_COUNT: '99999999999999999999' is over 4294967295",
+        ),
         ({"DISCORD_BOT_TOKEN": "t", "DISCORD_SHARD_IDS": "0,1"}, "DISCORD_SHARD_IDS"),
         (
             {"DISCORD_BOT_TOKEN": "t", "DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "1, 1"},
