@@ -212,7 +212,7 @@ class ConsoleChannel:
             if self._menu is None:
                 return await self._say(ErrorView(msg("menu.no_menu")))
             return await self._react(self._menu, words[1], words[0] == ":react")
-        if len(words) != 3 or not words[2].isdigit() or self.react is None:
+        if len(words) != 3 or not words[2].isdecimal() or self.react is None:  # int() reads no ²
             return await self._say(ErrorView(msg("subs.react_usage")))
         number = int(words[2])
         if not 1 <= number <= len(self._papers):

@@ -169,3 +169,22 @@ async def test_a_line_that_is_not_utf8_is_answered_and_the_prompt_goes_on() -> N
     assert await channel.prompt(_lines(lines)) == 3
     assert asked == ["tags", "help"]
     assert "The line is not valid UTF-8 (byte 0xe9): type it again in UTF-8." in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("number", "answer"),
+    [("²", "Type :react 🔔 <n>"), ("³", "Type :react 🔔 <n>"), ("0", "has no paper 0."),
+     ("99999999999999999999", "has no paper 99999999999999999999.")],
+)  # fmt: skip
+async def test_a_react_number_that_is_no_paper_is_answered_not_raised(
+    number: str, answer: str
+) -> None:
+    """`²` passed str.isdigit() and then int() raised ValueError out of the prompt."""
+    out = io.StringIO()
+
+    async def react(ref: object, emoji: str, added: bool) -> Reply | None:
+        raise AssertionError("no paper to react on")
+
+    channel = ConsoleChannel(ConsoleRenderer(), react=react, out=out, locale="en")
+    assert await channel.answer(f":react 🔔 {number}") is not None
+    assert answer in out.getvalue()
