@@ -19,7 +19,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.search.index_terms import AUTHOR_PREFIX, TAG_PREFIX
+from bot.search.index_terms import author_term, tag_term
 from bot.search.models import SearchFilters
 from bot.search.plan import MIN_PREFIX_CHARS
 from bot.search.text import normalize_phrase
@@ -98,7 +98,7 @@ def _author_parts(author: str) -> list[FilterRead]:
     Arora); a shorter one matches whole (`li`). A name with no word reads nothing (no note)."""
     reads = []
     for part in normalize_phrase(author).split():
-        term = AUTHOR_PREFIX + part
+        term = author_term(part)
         long = len(part) >= MIN_PREFIX_CHARS
         reads.append(FilterRead(prefix=term) if long else FilterRead((term,)))
     return reads or [FilterRead()]
@@ -106,7 +106,7 @@ def _author_parts(author: str) -> list[FilterRead]:
 
 def filter_reads(filters: SearchFilters) -> tuple[FilterRead, ...]:
     """Every required group's read before the vocabulary is consulted (prefixes unexpanded)."""
-    reads = [FilterRead(tuple(TAG_PREFIX + t for t in group)) for group in filters.tag_groups]
+    reads = [FilterRead(tuple(tag_term(t) for t in group)) for group in filters.tag_groups]
     for author in filters.authors:
         reads.extend(_author_parts(author))
     return tuple(dict.fromkeys(reads))

@@ -35,7 +35,7 @@ from bot.search.filter_plan import (
     upper,
     worth_planning,
 )
-from bot.search.index_terms import AUTHOR_PREFIX, TAG_PREFIX
+from bot.search.index_terms import TAG_PREFIX, author_term, tag_term
 from bot.search.models import SearchFilters
 from bot.search.plan import MIN_PREFIX_CHARS, Concept, Slot
 from bot.search.ranking import (
@@ -184,7 +184,7 @@ class SqlSearchIndex:
         postings = SearchPostingRow.__table__
         parts = [
             select(func.count(postings.c.doc.distinct())).where(
-                postings.c.term.in_([TAG_PREFIX + t for t in tags])
+                postings.c.term.in_([tag_term(t) for t in tags])
             )
             for tags in tag_sets
         ]
@@ -504,7 +504,7 @@ def _tag_list_sql(plan: ListPlan, params: Params, limit: int, offset: int) -> st
     Retracted notes have no postings, so `f` counts live notes only.
     """
     filters = plan.filters
-    listed = ", ".join(params.bind(TAG_PREFIX + t) for t in plan.tags)
+    listed = ", ".join(params.bind(tag_term(t)) for t in plan.tags)
     days = ""
     if filters.since is not None:
         days += f" AND day >= {params.bind(filters.since.toordinal())}"
@@ -531,7 +531,7 @@ def _restrict_sql(filters: SearchFilters, params: Params) -> str:
     it) and the first tag group, so a filtered query reads only the notes it may return."""
     where = ""
     if filters.tag_groups:
-        listed = ", ".join(params.bind(TAG_PREFIX + t) for t in filters.tag_groups[0])
+        listed = ", ".join(params.bind(tag_term(t)) for t in filters.tag_groups[0])
         where += f" AND doc IN (SELECT doc FROM search_postings WHERE term IN ({listed}))"
     if filters.since is not None:
         where += f" AND day >= {params.bind(filters.since.toordinal())}"
@@ -550,7 +550,7 @@ def _filter_sql(
     """Conditions on `alias`.doc and `alias`.day (`day` turns a date into that column's value)."""
     where = ["1 = 1"]
     for group in filters.tag_groups:
-        listed = ", ".join(params.bind(TAG_PREFIX + t) for t in group)
+        listed = ", ".join(params.bind(tag_term(t)) for t in group)
         where.append(f"{alias}.doc IN (SELECT doc FROM search_postings WHERE term IN ({listed}))")
     if filters.excluded_tags:
         where.append(_excluded_sql(filters.excluded_tags, params, alias))
@@ -566,7 +566,7 @@ def _filter_sql(
 def _excluded_sql(tags: Sequence[str], params: Params, alias: str) -> str:
     """Same rows either way (doc is never NULL): SQLite hashes a NOT IN set once, while
     PostgreSQL only plans NOT EXISTS as an anti-join."""
-    listed = ", ".join(params.bind(TAG_PREFIX + t) for t in tags)
+    listed = ", ".join(params.bind(tag_term(t)) for t in tags)
     if params.dialect == "postgresql":
         return (
             f"NOT EXISTS (SELECT 1 FROM search_postings AS x WHERE x.doc = {alias}.doc "
@@ -579,8 +579,8 @@ def _author_part(part: str, params: Params) -> str:
     """A name part of three or more characters is a prefix (`author:aro` finds Arora); a
     shorter one matches whole (`author:li`), as `author:a` would read nearly every note."""
     if len(part) < MIN_PREFIX_CHARS:
-        return f"term = {params.bind(AUTHOR_PREFIX + part)}"
-    low, high = params.bind(AUTHOR_PREFIX + part), params.bind(upper(AUTHOR_PREFIX + part))
+        return f"term = {params.bind(author_term(part))}"
+    low, high = params.bind(author_term(part)), params.bind(upper(author_term(part)))
     return f"term >= {low} AND term < {high}"
 
 
@@ -697,7 +697,7 @@ async def _filtered_docs(connection: AsyncConnection, plan: FilterPlan) -> tuple
                 f"EXISTS (SELECT 1 FROM search_postings AS g WHERE {found} AND g.doc = f.doc)"
             )
     if filters.excluded_tags:
-        listed = ", ".join(params.bind(TAG_PREFIX + t) for t in filters.excluded_tags)
+        listed = ", ".join(params.bind(tag_term(t)) for t in filters.excluded_tags)
         where.append(
             f"NOT EXISTS (SELECT 1 FROM search_postings AS x WHERE x.term IN ({listed}) "
             "AND x.doc = f.doc)"

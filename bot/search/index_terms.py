@@ -29,8 +29,10 @@ __all__ = [
     "PAIR_PREFIX",
     "TAG_PREFIX",
     "IndexedNote",
+    "author_term",
     "index_note",
     "pair_terms",
+    "tag_term",
     "text_terms",
 ]
 
@@ -49,6 +51,17 @@ FIELD_WEIGHTS = {"title": 6, "tags": 6, "authors": 4, "abstract": 2, "commentary
 a word in the title or tags counts three times one that appears only once in the body."""
 
 _MAX_REPEAT_BONUS = 3
+
+
+def tag_term(tag: str) -> str:
+    """A tag's index term, cut to what a term column holds (`MAX_TERM_CHARS`): notes keep tags
+    of up to 200 characters, and a query must read the term the index wrote."""
+    return (TAG_PREFIX + tag)[:MAX_TERM_CHARS]
+
+
+def author_term(part: str) -> str:
+    """A word of an author's name as an index term, cut like `tag_term`."""
+    return (AUTHOR_PREFIX + part)[:MAX_TERM_CHARS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,11 +186,11 @@ def index_note(note: Note, groups: GroupMatcher | None = None) -> IndexedNote:
             weights[term] += min(count - 1, _MAX_REPEAT_BONUS)
     weights.update(dict.fromkeys(pairs, _PAIR_WEIGHT))
     for tag in note.tags:
-        weights[(TAG_PREFIX + tag)[:MAX_TERM_CHARS]] = FIELD_WEIGHTS["tags"]
+        weights[tag_term(tag)] = FIELD_WEIGHTS["tags"]
     names = [normalize_phrase(name) for name in note.authors]
     for name in names:
         for part in name.split():
-            weights[(AUTHOR_PREFIX + part)[:MAX_TERM_CHARS]] = FIELD_WEIGHTS["authors"]
+            weights[author_term(part)] = FIELD_WEIGHTS["authors"]
     # In term order: the fingerprint sorts them again, and a batch's postings are sorted by
     # term before they are written, both far cheaper over runs already in order.
     ordered = sorted(weights)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -275,3 +276,28 @@ async def test_a_short_author_part_matches_whole_a_longer_one_by_prefix(
     assert exact and exact != with_part(lambda part: part.startswith("li"))
     assert set(await keys_for(seeded, "author:li")) == exact  # not Lin, Liu, Liang
     assert set(await keys_for(seeded, "author:lia")) == with_part(lambda p: p.startswith("lia"))
+
+
+async def test_a_tag_or_author_word_longer_than_an_index_term_is_still_found(
+    app: App, tmp_path: Path
+) -> None:
+    """The index keeps at most 64 characters of a term (`#tag`, `@author-word`); notes keep
+    tags of up to 200. A query must cut its terms the same way, or `tag:` and `author:` find
+    nothing for a note that has exactly that tag or author."""
+    from bot.ingest.importer import ingest_paths
+
+    tag, name = (
+        "t" * 120,
+        "Wolfeschlegelsteinhausenbergerdorffvoralternwarengewissenhaftschaferswessen",
+    )
+    notes = tmp_path / "2024-05-01.txt"
+    notes.write_text(f"2024-05-01\nLong Names\n({name})\n긴 태그.\n#{tag} #short\n", "utf-8")
+    await ingest_paths([notes], app.notes, app.clock)
+    service = search_service(app)
+    key = "2024-05-01-long-names"
+    assert await keys_for(service, "tag:short") == [key]
+    assert await keys_for(service, f"tag:{tag}") == [key]
+    assert await keys_for(service, f"tag:{tag} names") == [key]
+    assert await keys_for(service, f"-tag:{tag} names") == []
+    assert await keys_for(service, f"author:{name}") == [key]
+    assert await keys_for(service, f"author:{name[:70]}") == [key]
