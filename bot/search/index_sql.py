@@ -50,7 +50,8 @@ from bot.search.ranking import (
     Terms,
     rank_plan,
 )
-from bot.search.text import normalize_phrase
+from bot.search.text import MAX_TERM_CHARS, normalize_phrase
+from bot.store.schema import NoteRow, NoteTagRow
 from bot.store.search_generation import GENERATION_ROW, SearchGenerationRow
 from bot.store.search_schema import DOC_COUNT_TERM, SearchPostingRow, SearchTermRow
 
@@ -136,6 +137,19 @@ def contains(column: str, needle: str, dialect: str) -> str:
     return f"{function}({column}, {needle}) > 0"
 
 
+async def _whole_tags(connection: AsyncConnection, cut: list[str]) -> dict[str, int]:
+    """The live notes' whole tags that `tag_term` cuts to one of `cut`, with their counts
+    (`/paper tags`, the tag menu and autocomplete offer tags a filter then finds by)."""
+    start = func.substr(NoteTagRow.tag, 1, MAX_TERM_CHARS - len(TAG_PREFIX))
+    query = (
+        select(NoteTagRow.tag, func.count())
+        .join(NoteRow, NoteRow.id == NoteTagRow.note_id)
+        .where(start.in_(cut), NoteRow.retracted.is_(False))
+        .group_by(NoteTagRow.tag)
+    )
+    return {str(tag): int(count) for tag, count in (await connection.execute(query)).all()}
+
+
 class SqlSearchIndex:
     """Reads the index tables; writes happen at ingest (`bot.search.indexer`)."""
 
@@ -175,7 +189,12 @@ class SqlSearchIndex:
         )
         async with self._engine.connect() as connection:
             rows = (await connection.execute(query)).all()
-        return {str(term)[len(TAG_PREFIX) :]: int(df) for term, df in rows}
+            counts = {str(term)[len(TAG_PREFIX) :]: int(df) for term, df in rows}
+            cut = [tag for tag in counts if len(tag_term(tag)) == MAX_TERM_CHARS]
+            if cut:  # the index holds these cut: name them as the notes do
+                kept = {tag: count for tag, count in counts.items() if tag not in cut}
+                counts = kept | await _whole_tags(connection, cut)
+        return counts
 
     async def notes_with_any_tag(self, tag_sets: Sequence[Sequence[str]]) -> list[int]:
         """For each set of tags, how many live notes carry at least one of them."""

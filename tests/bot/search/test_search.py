@@ -301,3 +301,5 @@ async def test_a_tag_or_author_word_longer_than_an_index_term_is_still_found(
     assert await keys_for(service, f"-tag:{tag} names") == []
     assert await keys_for(service, f"author:{name}") == [key]
     assert await keys_for(service, f"author:{name[:70]}") == [key]
+    counts = {t.tag: t.count for t in await service.tags()}  # what the tag menu offers
+    assert counts[tag] == 1 and counts["short"] == 1 and len(counts) == 2
