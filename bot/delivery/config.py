@@ -65,6 +65,10 @@ _Text = Annotated[str, AfterValidator(_without_nul)]
 _Id = Annotated[str, Field(min_length=1, max_length=ID_CHARS), AfterValidator(_without_nul)]
 
 
+_Emoji = Annotated[str, Field(max_length=ID_CHARS), AfterValidator(_without_nul)]
+"""A reaction that subscribes: the store records each one (`reaction_marks.emoji`, 100)."""
+
+
 class _Destination(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -106,7 +110,7 @@ class SubscriptionsTable(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    emoji: list[str] = Field(default=["🔔", "bell"], min_length=1)
+    emoji: list[_Emoji] = Field(default=["🔔", "bell"], min_length=1)
     reconcile_days: StrictInt = Field(default=14, ge=0, le=MAX_RECONCILE_DAYS)
     """How many days of sent messages the reconcile pass reads reactions on, at start and
     reconnect (0: none)."""

@@ -80,6 +80,8 @@ MISTAKES = [
      "destinations[0].filter: 'tag:a\\x00' holds a NUL character (U+0000)"),
     ("max_entries past an integer column", CONSOLE + "max_entries = 2147483648\n", {},
      "destinations[0].max_entries: Input should be less than or equal to 2147483647"),
+    ("an emoji the reaction marks cannot hold", f'[subscriptions]\nemoji = ["{"e" * 101}"]\n',
+     {}, "subscriptions.emoji[0]: String should have at most 100 characters"),
     # past what a date holds: timedelta overflowed when the scheduler or reconcile pass started
     ("misfire grace past a date", "[delivery]\nmisfire_grace_seconds = 9223372036854775807\n", {},
      "delivery.misfire_grace_seconds: Input should be less than or equal to 2592000"),

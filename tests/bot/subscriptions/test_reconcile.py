@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from adapters.http.prometheus import PrometheusMetrics
 from bot.app import App
 from bot.commands.reactions import ReactionHandler
+from bot.delivery.config import ID_CHARS
 from bot.delivery.service import Delivery
 from bot.digest.personal import Person
 from bot.models import Destination, Layout, MessageRef, Platform, Reaction
@@ -387,3 +388,14 @@ async def test_a_message_posted_in_another_channel_is_read_there_under_its_diges
     read = world.reader.read
     assert paper in {m.ref for m in read}
     assert all(m.thread_of == replace(m.ref, message_id="P1") for m in read)  # inside the post
+
+
+async def test_the_longest_emoji_the_config_allows_is_marked_on_both_engines(
+    app: App, clock: FixedClock
+) -> None:
+    """`[subscriptions] emoji` entries are what `reaction_marks.emoji` records: the config
+    check stops at its 100 characters (PostgreSQL refused a 101st, SQLite stored it)."""
+    marks = SqlReactionMarks(app.engine)
+    ref = MessageRef(Platform.SLACK, "T1", "C1", "1.0")
+    await marks.mark(ref, "U1", "e" * ID_CHARS, clock.now())
+    assert await marks.on(ref) == {"e" * ID_CHARS: frozenset({"U1"})}
