@@ -95,9 +95,14 @@ def database_backend(raw: str) -> Literal["sqlite", "postgresql"]:
     from sqlalchemy.exc import ArgumentError
 
     try:
-        backend = make_url(raw).get_backend_name()
+        url = make_url(raw)
+        backend, port = url.get_backend_name(), url.port
     except ArgumentError:
         raise ValueError("not a database URL") from None
+    except ValueError:  # `host:abc`: a port that is no number
+        raise ValueError("its port is not a number") from None
+    if port is not None and not 1 <= port <= 65535:  # the driver would raise OverflowError
+        raise ValueError(f"port {port} is not from 1 to 65535")
     if backend == "sqlite":
         return "sqlite"
     if backend in {"postgresql", "postgres"}:

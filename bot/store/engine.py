@@ -50,7 +50,7 @@ def database_error(url: URL, action: str, exc: BaseException) -> ConfigError:
 def _redact(raw: str) -> str:
     try:
         return make_url(raw).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is no number
         return raw.split("@")[-1]
 
 

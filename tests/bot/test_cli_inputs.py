@@ -168,6 +168,28 @@ async def test_an_unreachable_postgresql_is_one_line_naming_it(command: list[str
 
 
 @pytest.mark.parametrize(
+    ("port", "reason"),
+    [("99999", "port 99999 is not from 1 to 65535"), ("0", "port 0 is not from 1 to 65535"),
+     ("abc", "its port is not a number")],
+)  # fmt: skip
+@pytest.mark.parametrize("given", ["option", "variable"])
+async def test_a_port_out_of_range_is_one_line_naming_it(
+    port: str, reason: str, given: str
+) -> None:
+    """The driver raised OverflowError ('port must be 0-65535') or ValueError for `:abc`: a
+    traceback from every command, while `config check` called the URL valid."""
+    url = f"postgresql://u:s3cret-pw@127.0.0.1:{port}/db"
+    if given == "option":
+        result = await run_cli("export", "--database-url", url)
+    else:
+        result = await run_cli("export", env={"DATABASE_URL": url})
+    _refused(result, f"DATABASE_URL: {reason}")
+    assert "s3cret-pw" not in result.err and len(result.err.strip().splitlines()) == 1
+    checked = await run_cli("config", "check", env={"DATABASE_URL": url})
+    _refused(checked, f"DATABASE_URL: {reason} (value hidden)")
+
+
+@pytest.mark.parametrize(
     ("parts", "reason"),
     [
         ({"database": "pb_no_such_database"}, 'database "pb_no_such_database" does not exist'),
