@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from functools import partial
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache, partial
+from zoneinfo import ZoneInfo, available_timezones
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -193,11 +193,18 @@ def check_timezone(name: str, where: str) -> None:
         raise ConfigError(f"{where}: {name!r} is not an IANA time zone")
 
 
+MACHINE_ZONES = frozenset({"localtime", "Factory"})
+"""Zone files that name no place: `localtime` is whatever the server's clock is set to (so two
+replicas, or a container and a laptop, would disagree), `Factory` is tzdata's "-00" placeholder."""
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones() - MACHINE_ZONES)
+
+
 def is_time_zone(name: str) -> bool:
-    """Whether `name` is a time zone `ZoneInfo` loads. A folder of zones (`America`) or a name
-    too long for a file raises OSError there, not ZoneInfoNotFoundError: neither is a zone."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return False
-    return True
+    """Whether `name` is an IANA time zone: one of tzdata's names (`available_timezones`, read
+    once), so not a folder of zones (`America`), a path into tzdata's `posix/` or `right/`
+    copies, nor one of the `MACHINE_ZONES`."""
+    return name in _zone_names()
