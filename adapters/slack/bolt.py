@@ -13,7 +13,13 @@ import logging
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_callback_options import (
+    AsyncCallbackOptions,
+    AsyncFailureArgs,
+    AsyncSuccessArgs,
+)
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
@@ -60,8 +66,25 @@ def build_oauth_bolt_app(
     The store is given to `AsyncApp` itself, not only to the OAuth settings: then Bolt builds
     the authorizer (and its token rotator) on `client`, so `oauth.v2.access`, `auth.test` and
     token refreshes all use `SLACK_API_BASE_URL` (the settings' own authorizer would build a
-    default client on slack.com).
+    default client on slack.com). Once the flow has saved an installation, the listeners are
+    told (`on_installed`: what that workspace's uninstall paused resumes), then Bolt's own
+    success page answers.
     """
+
+    async def installed(args: AsyncSuccessArgs) -> BoltResponse:
+        found = args.installation
+        if found.team_id:  # an org-wide (Enterprise Grid) installation has none: unsupported
+            try:
+                await listeners.on_installed(found.enterprise_id, found.team_id)
+            except Exception:  # boundary: the installation is saved; the page still says so
+                log.exception(
+                    "Slack workspace %s installed: resuming its pauses failed", found.team_id
+                )
+        return await args.default.success(args)
+
+    async def failed(args: AsyncFailureArgs) -> BoltResponse:
+        return await args.default.failure(args)
+
     oauth = AsyncOAuthSettings(
         client_id=client_id,
         client_secret=client_secret,
@@ -71,6 +94,7 @@ def build_oauth_bolt_app(
         authorization_url=authorize_url,
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
+        callback_options=AsyncCallbackOptions(success=installed, failure=failed),
     )
     app = AsyncApp(
         signing_secret=signing_secret,

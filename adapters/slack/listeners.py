@@ -81,6 +81,8 @@ class SlackServices:
     """A workspace (enterprise id, team id) removed the app or revoked its bot token: why."""
     follow: Callable[[FollowClick], Awaitable[Reply]] | None = None
     """A paper's Follow button (`bot/commands/follow.py`); None: the button is not answered."""
+    installed: Callable[[str | None, str], Awaitable[None]] | None = None
+    """A workspace (enterprise id, team id) installed the app through OAuth, maybe again."""
 
 
 class SlackListeners:
@@ -296,6 +298,15 @@ class SlackListeners:
         await self._services().uninstalled(
             body.get("enterprise_id"), str(body.get("team_id", "")), "app_uninstalled"
         )
+
+    async def on_installed(self, enterprise: str | None, team: str) -> None:
+        """The OAuth flow saved a workspace's installation: what its uninstall paused resumes.
+        One completed before the service started resumes nothing (logged)."""
+        services = self.services
+        if services is None or services.installed is None:
+            log.warning("Slack workspace %s installed before the service started", team)
+            return
+        await services.installed(enterprise, team)
 
     async def on_tokens_revoked(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """Only the bot's own token matters: a user revoking theirs changes nothing here."""

@@ -1,4 +1,5 @@
-"""Telling the admin that a destination was paused: log, metric, and an optional chat message."""
+"""Telling the admin that a destination was paused (or a lost workspace resumed): log, metric,
+and an optional chat message."""
 
 from __future__ import annotations
 
@@ -89,6 +90,18 @@ class AdminAlerts:
             channels=channels,
             people=people,
         )
+        await self._say(text, workspace)
+
+    async def workspace_resumed(self, workspace: str, *, channels: int, people: int) -> None:
+        """A lost workspace is back (Slack: the app reinstalled): the `channels` and the DM
+        digests of the `people` its loss paused are resumed. Logged, and said in the admin
+        channel when it resumed anything (a first install resumes nothing: only the log)."""
+        log.info(
+            "resumed %s: %d channels and the DM digests of %d people", workspace, channels, people
+        )
+        if self._message is None or not (channels or people):
+            return
+        text = msg("alert.workspace_resumed", workspace=workspace, channels=channels, people=people)
         await self._say(text, workspace)
 
     async def _say(self, text: Text, about: str) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -14,7 +15,17 @@ from bot.digest.settings import DestinationSettings, Origin
 from bot.models import Destination, ErrorCode, Layout, Platform
 from bot.store.delivery_schema import DestinationRow, DestinationStateRow
 
-__all__ = ["DestinationState", "SqlDestinationStore"]
+__all__ = ["RESUMED", "DestinationState", "SqlDestinationStore"]
+
+RESUMED: dict[str, object] = {
+    "paused": False,
+    "pause_reason": "",
+    "pause_code": None,
+    "consecutive_failures": 0,
+}
+"""A resumed destination's state columns: the pause's reason and code are cleared (no stale code
+stays stored) and the failure count starts again (`set_paused(False)`, `resume_paused_by`, a
+person's `resume_dm`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,11 +176,46 @@ class SqlDestinationStore:
         """Pause or resume a destination without a failed run: by hand (no code), or for a
         platform's event with its `code` (a Slack workspace removed the app); resuming clears
         the code and the failure count, so no stale code is stored."""
-        values: dict[str, object] = {
-            "paused": paused,
-            "pause_reason": reason if paused else "",
-            "pause_code": str(code)[:500] if paused and code is not None else None,
-        }
-        if not paused:
-            values["consecutive_failures"] = 0
+        values = _paused(reason, code) if paused else RESUMED
         await self._update(key, now, **values)
+
+    async def pause_running(
+        self, key: str, reason: str, now: datetime, *, code: ErrorCode | None = None
+    ) -> bool:
+        """Pause a destination that is not paused yet (one paused already keeps its own reason
+        and code: a lost workspace does not overwrite a channel error's or a manual pause, so a
+        reinstall resumes only its own); True when this call paused it."""
+        async with self._sessions() as session, session.begin():
+            row = await session.get(DestinationStateRow, key, with_for_update=True)
+            if row is None:
+                row = self._new_row(key, now)
+                session.add(row)
+            if row.paused:
+                return False
+            for name, value in _paused(reason, code).items():
+                setattr(row, name, value)
+            row.updated_at = now
+            return True
+
+    async def resume_paused_by(self, key: str, codes: Collection[str], now: datetime) -> bool:
+        """Resume the destination as `set_paused(False)` does, only while a pause with one of
+        `codes` holds it (a reinstall lifts what the uninstall paused, no other pause); True
+        when this call resumed it. The next run takes the notes of the gap, as after any
+        resume (the ledger gives a destination every note no run of it took)."""
+        r = DestinationStateRow
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(r)
+                .where(r.key == key, r.paused.is_(True), r.pause_code.in_(list(codes)))
+                .values(**RESUMED, updated_at=now)
+                .returning(r.key)
+            )
+            return result.first() is not None
+
+
+def _paused(reason: str, code: ErrorCode | None) -> dict[str, object]:
+    return {
+        "paused": True,
+        "pause_reason": reason,
+        "pause_code": str(code)[:500] if code is not None else None,
+    }

@@ -8,7 +8,7 @@ same rows. A subscription lives while it has an origin: `command`, `reaction:<me
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +25,7 @@ from bot.store.delivery_schema import (
     DestinationStateRow,
     DigestRunRow,
 )
+from bot.store.destinations import RESUMED
 from bot.store.notes import note_from_row
 from bot.store.reaction_marks import make_opaque
 from bot.store.run_views import snapshot_of
@@ -290,18 +291,22 @@ class SqlSubscriptionStore(SqlStore):
                 )
             )
 
-    async def resume_dm(self, person: Person) -> bool:
+    async def resume_dm(self, person: Person, *, codes: Collection[str] | None = None) -> bool:
         """Lift a pause of the person's DM destination (they asked for DMs again) and forget
-        the code that paused it (no stale code stays stored); True when it was paused."""
+        the code that paused it (no stale code stays stored) and their notice (nothing is left
+        to tell them); True when it was paused. With `codes`, only a pause with one of them
+        is lifted (a reinstall lifts what the uninstall paused), and a notice only with it."""
+        r = DestinationStateRow
+        paused = [r.key == person.key, r.paused.is_(True)]
+        if codes is not None:
+            paused.append(r.pause_code.in_(list(codes)))
         async with self._sessions() as session, session.begin():
             result = await session.execute(
-                update(DestinationStateRow)
-                .where(DestinationStateRow.key == person.key, DestinationStateRow.paused.is_(True))
-                .values(paused=False, pause_reason="", pause_code=None, consecutive_failures=0)
-                .returning(DestinationStateRow.key)
+                update(r).where(*paused).values(**RESUMED).returning(r.key)
             )
             resumed = result.first() is not None
-            await session.execute(delete(DmNoticeRow).where(*_rows_of(DmNoticeRow, person)))
+            if resumed or codes is None:
+                await session.execute(delete(DmNoticeRow).where(*_rows_of(DmNoticeRow, person)))
             return resumed
 
     async def forget(self, person: Person) -> None:

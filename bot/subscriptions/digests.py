@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -86,8 +86,8 @@ class PersonalDigests:
         self.on_unreachable: Callable[[Person, str], Awaitable[None]] | None = None
         """Told the person and the reason when their DM failed for good (`DmNotices.failed`)."""
         self.on_paused: Callable[[Person, str], Awaitable[None]] | None = None
-        """Told each person whose DM `pause_workspace` paused (`DmNotices.noted`: said at their
-        next `/paper`, nothing can reach them before)."""
+        """Told each person whose DM `pause_workspace` paused (`DmNotices.noted`: kept for their
+        next `/paper`, nothing can reach them before; `resume_workspace` drops it)."""
 
     async def plan_all(
         self, digest_key: str | None = None, *, cadences: Iterable[Cadence] = tuple(Cadence)
@@ -272,18 +272,31 @@ class PersonalDigests:
     ) -> list[Person]:
         """The bot lost a whole workspace (Slack: the app was uninstalled, its token revoked):
         pause the DM digest of everyone subscribed there, keeping `reason` and `code`, so none
-        is tried (nothing can reach them) until the person asks for DMs again (`subscribe`,
-        `subscriptions cadence`, once the app is back). A DM already paused keeps its own
-        reason and notice. Returns the people paused now."""
+        is tried (nothing can reach them) until the workspace is back (`resume_workspace`) or
+        the person asks for DMs again (`subscribe`, `subscriptions cadence`). A DM already
+        paused keeps its own reason and notice. Returns the people paused now."""
         now, paused = self._clock.now(), []
         for person in await self._store.in_workspace(platform, workspace):
-            if (await self._destinations.state(person.key)).paused:
+            if not await self._destinations.pause_running(person.key, reason, now, code=code):
                 continue
-            await self._destinations.set_paused(person.key, True, reason, now, code=code)
             paused.append(person)
             if self.on_paused is not None:
                 await self.on_paused(person, reason)
         return paused
+
+    async def resume_workspace(
+        self, platform: Platform, workspace: str, codes: Collection[str]
+    ) -> list[Person]:
+        """The workspace is back (Slack: the app reinstalled): resume the DM digest of each
+        person there whose pause has one of `codes` (what `pause_workspace` paused), as their
+        own `subscribe` would (`resume_dm`: their notice goes too, nothing is left to tell;
+        the next DM brings the notes of the gap). A DM paused for another reason (the person
+        cannot be DMed) stays paused, its notice kept. Returns the people resumed."""
+        resumed = []
+        for person in await self._store.in_workspace(platform, workspace):
+            if await self._store.resume_dm(person, codes=codes):
+                resumed.append(person)
+        return resumed
 
     async def resume_stale(self) -> int:
         """Take over DM runs whose owner died mid-send (lease ran out); returns how many."""

@@ -12,7 +12,8 @@ a failed send never loses it). Asking for DMs again (`subscribe`, `cadence`) or
 advice for the error code the pause kept, in the person's language and spoken to them (the
 adapter's sentence for a DM, `PauseAdvice`); the stored English reason where there is none. A
 DM paused where nothing can reach the person (their workspace lost the app) is `noted`: kept
-for their next `/paper`, nothing tried at once.
+for their next `/paper`, nothing tried at once; the app's reinstall resumes the DM and drops the
+notice (`PersonalDigests.resume_workspace`).
 """
 
 from __future__ import annotations

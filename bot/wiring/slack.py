@@ -46,6 +46,9 @@ __all__ = ["SlackFactory", "SlackPlatform"]
 
 log = logging.getLogger(__name__)
 
+UNINSTALL_CODES = ("app_uninstalled", "tokens_revoked")
+"""The pause codes a workspace's loss leaves (Slack's event names): what its reinstall resumes."""
+
 
 SLACK_SECRET = "a secret of the Slack app (Basic Information or OAuth & Permissions page)"
 VARIABLES = (
@@ -182,6 +185,9 @@ class SlackPlatform:
         async def uninstalled(enterprise: str | None, team: str, why: str) -> None:
             await self._uninstalled(context, enterprise, team, why)
 
+        async def installed(enterprise: str | None, team: str) -> None:
+            await self._installed(context, team)
+
         listeners.services = SlackServices(
             answer=self._answering(context, render),
             render=render,
@@ -191,6 +197,7 @@ class SlackPlatform:
             metrics=context.metrics,
             admins=WorkspaceAdmins(),
             uninstalled=uninstalled,
+            installed=installed,
             follow=context.follow.click if context.follow is not None else None,
         )
         if self.settings.mode is SlackMode.SINGLE:
@@ -403,30 +410,24 @@ class SlackPlatform:
         self, context: PlatformContext, enterprise: str | None, team: str, why: str
     ) -> None:
         """Forget the workspace's installation and pause its channels and its people's DM
-        digests, keeping Slack's event name (`why`) as each pause's code: `/paper channel
-        show` says its advice again in the reader's language, a person's next `/paper` (once
-        the app is back) says why their DMs stopped in theirs, and the English `reason` is the
-        log's. Nothing is sent into the workspace: no DM is tried (the pause comes first), and
-        the admin is told in the admin channel unless that channel is in this workspace."""
+        digests, keeping Slack's event name (`why`) as each pause's code (one paused already
+        keeps its own: the reinstall resumes only these, `_installed`); the English `reason`
+        is the log's. Nothing is sent into the workspace: no DM is tried (the pause comes
+        first), and the admin is told in the admin channel unless that channel is in this
+        workspace."""
         from adapters.slack.errors import workspace_advice
 
         if self._installations is not None:
             await self._installations.async_delete_all(enterprise_id=enterprise, team_id=team)
         delivery, code, now = context.delivery, ErrorCode(why), context.delivery.clock.now()
-        reason = f"Slack workspace {team}: {why} (reinstall the app, then resume)"
+        reason = f"Slack workspace {team}: {why} (reinstalling the app resumes it)"
         paused = []
-        for settings in await delivery.catalog.all():
-            dest = settings.destination
-            if dest.platform is Platform.SLACK and dest.workspace == team:
-                await delivery.destinations.set_paused(settings.key, True, reason, now, code=code)
-                paused.append(settings.key)
+        for key in await self._channels_of(context, team):
+            if await delivery.destinations.pause_running(key, reason, now, code=code):
+                paused.append(key)
         people = []
         if context.personal is not None:
-            dm_reason = (
-                f"Slack workspace {team}: {why} (once the app is reinstalled, the person's "
-                "/paper subscribe or /paper subscriptions cadence resumes it)"
-            )
-            people = await context.personal.pause_workspace(Platform.SLACK, team, dm_reason, code)
+            people = await context.personal.pause_workspace(Platform.SLACK, team, reason, code)
         log.warning(
             "Slack workspace %s: %s; paused %s and the DM digests of %d people",
             team,
@@ -444,3 +445,40 @@ class SlackPlatform:
             people=len(people),
             tell=not admin.startswith(f"slack:{team}:"),
         )
+
+    async def _installed(self, context: PlatformContext, team: str) -> None:
+        """The OAuth flow saved `team`'s installation (again): resume exactly what its
+        uninstall paused, the channels and people's DMs whose pause code is `app_uninstalled`
+        or `tokens_revoked`, as `/paper channel set enable` and a person's `subscribe` resume
+        them (the next runs take the notes of the gap; a person's waiting notice is dropped).
+        A pause of any other code (a channel error, a DM the person cannot get, one by hand)
+        stays. A channel the bot was removed from meanwhile fails its next digests with
+        `not_in_channel` and is paused again with its advice, as any channel error is. The
+        admin channel is told once."""
+        delivery, now = context.delivery, context.delivery.clock.now()
+        resumed = []
+        for key in await self._channels_of(context, team):
+            if await delivery.destinations.resume_paused_by(key, UNINSTALL_CODES, now):
+                resumed.append(key)
+        people = []
+        if context.personal is not None:
+            people = await context.personal.resume_workspace(Platform.SLACK, team, UNINSTALL_CODES)
+        log.info(
+            "Slack workspace %s installed; resumed %s and the DM digests of %d people",
+            team,
+            resumed or "no channels",
+            len(people),
+        )
+        await delivery.alerts.workspace_resumed(
+            f"slack:{team}", channels=len(resumed), people=len(people)
+        )
+
+    @staticmethod
+    async def _channels_of(context: PlatformContext, team: str) -> list[str]:
+        """The keys of the Slack destinations in `team` (declared or set from chat)."""
+        return [
+            settings.key
+            for settings in await context.delivery.catalog.all()
+            if settings.destination.platform is Platform.SLACK
+            and settings.destination.workspace == team
+        ]

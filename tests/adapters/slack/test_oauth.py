@@ -1,13 +1,15 @@
 """Many workspaces through OAuth: two installs, a digest to a channel of each with its own token,
 tokens unreadable in the database, and an uninstalled workspace forgotten and paused; the bot's
 own tag-menu numbers are not taken for a person's, from their events or at the next start's
-reconcile pass; a workspace that is gone does not stop the others' reconcile pass; the pause an
-uninstall leaves says, once reinstalled, what to do in each channel's language."""
+reconcile pass; a workspace that is gone does not stop the others' reconcile pass; a reinstall
+resumes exactly what its uninstall paused (channels and people's DMs), with the gap's notes."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +18,23 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
+from bot.store.destinations import SqlDestinationStore
 from bot.store.engine import make_engine
 from tests.support import slack_service
 from tests.support.real_delivery import Entry, notes_text
 from tests.support.slack_api import SlackApi, slack_api
 from tests.support.slack_calls import shown, to
 from tests.support.slack_requests import reaction_event
-from tests.support.slack_service import SECRET, Bot, destination, running_bot, slack_env, wait_for
+from tests.support.slack_service import (
+    EVERY_SECOND,
+    SECRET,
+    Bot,
+    destination,
+    eventually,
+    running_bot,
+    slack_env,
+    wait_for,
+)
 
 KEY = Fernet.generate_key().decode()
 T1_TOKEN = "xoxb-team-one-0123456789-abcdefABCDEF"
@@ -47,6 +59,21 @@ def _oauth_env(api: SlackApi) -> dict[str, str]:
     del env["SLACK_BOT_TOKEN"]
     env["PAPERBOT_SECRET_KEY"] = f"{KEY},{Fernet.generate_key().decode()}"
     return env
+
+
+def _watching(
+    api: SlackApi, tmp_path: Path, database_url: str, config: str
+) -> AbstractAsyncContextManager[Bot]:
+    """paperbot with OAuth, reading its notes folder every 0.1 s (a day written is in at once)."""
+    return running_bot(
+        api,
+        tmp_path,
+        database_url,
+        config=config,
+        env=_oauth_env(api),
+        ready="Slack: OAuth",
+        extra_args=("--ingest-every", "0.1"),
+    )
 
 
 async def _install(
@@ -217,52 +244,6 @@ def _said(answer: dict[str, Any]) -> str:
     return "\n".join(b["text"]["text"] for b in answer["blocks"] if b["type"] == "section")
 
 
-@pytest.mark.parametrize(
-    "event",
-    [{"type": "app_uninstalled"}, {"type": "tokens_revoked", "tokens": {"bot": ["UBOT2"]}}],
-    ids=["app_uninstalled", "tokens_revoked"],
-)
-async def test_an_uninstall_pause_says_what_to_do_in_each_channels_language(
-    api: SlackApi, tmp_path: Path, database_url: str, event: dict[str, Any]
-) -> None:
-    """T2 removes the app: its channels (set from chat) pause with Slack's event name as the
-    code, so once it is reinstalled `/paper channel show` says how to get it back in each
-    channel's language (not the English reason the log keeps), and `set enable` resumes it."""
-    code = event["type"]
-    async with running_bot(
-        api, tmp_path, database_url, env=_oauth_env(api), ready="Slack: OAuth"
-    ) as bot:
-        await _install(bot, "code-two")
-
-        async def admin(text: str, channel: str) -> str:
-            answer = await slack_service.ask(
-                api, bot.sender, text, team="T2", channel=channel, user="UADMIN2"
-            )
-            return _said(answer)
-
-        for channel in ("C2", "C3"):  # set from chat: a declared channel is the config's
-            await admin("channel set enable", channel)
-        await admin("channel set locale en", "C3")
-        gone = bot.sender.event_body(event, team="T2")
-        assert (await bot.sender.send(gone, "application/json")).status == 200
-        await wait_for(lambda: f"Slack workspace T2: {code}; paused" in bot.logged())
-        api.oauth_codes["code-again"] = api.workspaces[T2_TOKEN]
-        await _install(bot, "code-again")
-
-        korean, english = await admin("channel show", "C2"), await admin("channel show", "C3")
-        assert f"일시 중지됨 [{code}]: 워크스페이스에서 " in korean, korean
-        assert "`/slack/install` 에서 앱을 다시 설치하세요" in korean
-        assert f"PAUSED [{code}]: the workspace " in english, english
-        assert "reinstall" in english and "from /slack/install" in english
-        assert "Slack workspace T2" not in korean + english  # the English reason is the log's
-        for line in (korean, english):
-            assert line.count("/paper channel set enable") == 1
-        await admin("channel set enable", "C2")
-        assert code not in await admin("channel show", "C2")
-        assert code in await admin("channel show", "C3")
-    assert api.problems == []
-
-
 DAYS = {
     day: (Entry(title, commentary="보상 모델.", tags=("rlhf",)),)
     for day, title in (
@@ -273,26 +254,129 @@ DAYS = {
 }
 
 
+@pytest.mark.parametrize(
+    "event",
+    [{"type": "app_uninstalled"}, {"type": "tokens_revoked", "tokens": {"bot": ["UBOT2"]}}],
+    ids=["app_uninstalled", "tokens_revoked"],
+)
+async def test_a_reinstall_resumes_exactly_what_its_uninstall_paused(
+    api: SlackApi, tmp_path: Path, database_url: str, event: dict[str, Any]
+) -> None:
+    """T2 removes the app and installs it again through the OAuth redirect: the channel (C2)
+    and the DM digest (U5) its removal paused resume, with the notes of the gap once, U5's
+    notice dropped, and the admin channel told once in its language; a channel paused by hand
+    (C3), one paused by its own error (C4, `not_in_channel`) and a DM refused for the person's
+    own reason (U7, `restricted_action`, still to tell at their next `/paper`) stay paused."""
+    code = event["type"]
+    notes = tmp_path / "notes"
+    config = '[delivery]\npause_after_failures = 1\nadmin_channel = "slack:T1:CADMIN"\n'
+    async with _watching(api, tmp_path, database_url, config) as bot:
+        await _install(bot, "code-one")
+        await _install(bot, "code-two")
+        engine = make_engine(database_url)
+        try:  # no command pauses a channel: by hand is `set_paused` with no code
+            await SqlDestinationStore(engine).set_paused(
+                "slack:T2:C3", True, "paused by hand", datetime.now(UTC)
+            )
+        finally:
+            await engine.dispose()
+        api.fail("chat.postMessage", error="not_in_channel", channel="C4")
+        api.fail("chat.postMessage", error="restricted_action", channel="DU7")
+
+        async def ask(text: str, team: str, channel: str, user: str) -> None:
+            await slack_service.ask(api, bot.sender, text, team=team, channel=channel, user=user)
+
+        for channel in ("C2", "C3", "C4"):  # set from chat: one message, every second
+            await ask("channel set layout inline", "T2", channel, "UADMIN2")
+            await ask(f'channel set schedule "{EVERY_SECOND}"', "T2", channel, "UADMIN2")
+        for team, user in (("T2", "U5"), ("T2", "U7"), ("T1", "U6")):
+            for asked in ("subscribe tag:rlhf", "subscriptions cadence instant"):
+                await ask(asked, team, f"C{team[1]}", user)
+
+        def posts(channel: str, title: str = "") -> list[Any]:
+            return [c for c in to(api, "chat.postMessage", channel) if title in shown(c)]
+
+        def day(name: str) -> None:
+            (notes / f"{name}.txt").write_text(notes_text(name, DAYS[name]), "utf-8")
+
+        def replies(dm: str, title: str) -> list[Any]:  # a DM's header lists every title
+            return [c for c in posts(dm, title) if c.args.get("thread_ts")]
+
+        def sent_before() -> bool:  # each run done: C2's one message, U5's DM with its reply
+            return bool(posts("C2", "Before") and replies("DU5", "Before"))
+
+        day("2024-10-01")
+        await wait_for(sent_before)
+
+        async def own_pauses() -> bool:
+            c4, u7 = [await _state(database_url, f"slack:T2:{k}") for k in ("C4", "@U7")]
+            return c4 == (True, "not_in_channel") and u7 == (True, "restricted_action")
+
+        await eventually(own_pauses)
+
+        gone = bot.sender.event_body(event, team="T2")
+        assert (await bot.sender.send(gone, "application/json")).status == 200
+        await wait_for(lambda: "paused slack:T2: Slack workspace T2" in bot.logged())
+        assert "(1 channels, the DM digests of 1 people)" in bot.logged()  # C2 and U5 only
+        paused = {
+            key: await _state(database_url, key)
+            for key in ("slack:T2:C2", "slack:T2:C3", "slack:T2:C4", "slack:T2:@U5", "slack:T2:@U7")
+        }
+        assert paused == {
+            "slack:T2:C2": (True, code),
+            "slack:T2:C3": (True, None),
+            "slack:T2:C4": (True, "not_in_channel"),
+            "slack:T2:@U5": (True, code),
+            "slack:T2:@U7": (True, "restricted_action"),
+        }, paused
+        day("2024-10-02")
+        await wait_for(lambda: posts("DU6", "While Gone"))  # ingested: T1 has it
+
+        api.oauth_codes["code-again"] = api.workspaces[T2_TOKEN]
+        await _install(bot, "code-again")
+        resumed = {key: await _state(database_url, key) for key in paused}
+        assert resumed == {**paused, "slack:T2:C2": (False, None), "slack:T2:@U5": (False, None)}
+
+        def told_back() -> list[str]:
+            said = [shown(c) for c in to(api, "chat.postMessage", "CADMIN")]
+            return [s for s in said if "다시 설치되어" in s]
+
+        await wait_for(told_back)
+        (alert,) = told_back()
+        assert "slack:T2" in alert, alert
+        assert "채널 1개와 1명의 DM 다이제스트를 다시 켰습니다" in alert
+        await wait_for(lambda: posts("C2", "While Gone"))  # its next second
+        day("2024-10-03")
+        await wait_for(lambda: posts("C2", "After") and replies("DU5", "After"))
+        assert len(posts("C2", "While Gone")) == len(replies("DU5", "While Gone")) == 1  # once
+        assert posts("C3") == [] and len(posts("C4")) == len(posts("DU7")) == 1  # each failure
+
+        await ask("tags", "T2", "C2", "U5")
+        await ask("tags", "T2", "C2", "U7")
+
+        def notices(user: str) -> list[str]:
+            said = [c for c in to(api, "chat.postEphemeral", "C2") if c.args["user"] == user]
+            return [shown(c) for c in said if "📭" in shown(c)]
+
+        await wait_for(lambda: notices("U7"))  # U7's stays to tell: their DMs are still off
+        assert notices("U5") == []  # U5's was dropped: their DMs are back
+        assert len(told_back()) == 1
+        assert {key: await _state(database_url, key) for key in paused} == resumed
+    assert api.problems == []
+
+
 @pytest.mark.parametrize("admin", ["T1", "T2"])
 async def test_an_uninstall_pauses_its_peoples_dms_with_its_code_and_tries_no_dm(
     api: SlackApi, tmp_path: Path, database_url: str, admin: str
 ) -> None:
     """T2 removes the app: U5's DM digest there is paused at once with `app_uninstalled` (no
     DM is tried: the workspace cannot be reached), the admin channel is told why (when it is in
-    T1: one in T2 cannot be reached either, and is not tried); once T2 reinstalls, U5's next
-    `/paper` says why in their language, spoken to them, and their `subscriptions cadence`
-    resumes the DMs. U6's DMs in T1 go on throughout."""
+    T1: one in T2 cannot be reached either, and is not tried); T2's reinstall resumes U5's DMs
+    with the note of the gap, unasked, and tells the admin channel (in T2 too: it is back).
+    U6's DMs in T1 go on throughout."""
     notes = tmp_path / "notes"
     config = f'[delivery]\nadmin_channel = "slack:{admin}:CADMIN"\n'
-    async with running_bot(
-        api,
-        tmp_path,
-        database_url,
-        config=config,
-        env=_oauth_env(api),
-        ready="Slack: OAuth",
-        extra_args=("--ingest-every", "0.1"),
-    ) as bot:
+    async with _watching(api, tmp_path, database_url, config) as bot:
         await _install(bot, "code-one")
         await _install(bot, "code-two")
         for team, user in (("T2", "U5"), ("T1", "U6")):
@@ -336,25 +420,24 @@ async def test_an_uninstall_pauses_its_peoples_dms_with_its_code_and_tries_no_dm
 
         api.oauth_codes["code-again"] = api.workspaces[T2_TOKEN]
         await _install(bot, "code-again")
-        await slack_service.ask(api, bot.sender, "tags", team="T2", channel="C2", user="U5")
-        await wait_for(lambda: to(api, "chat.postEphemeral", "C2"))
-        (notice,) = [c for c in to(api, "chat.postEphemeral", "C2") if "📭" in shown(c)]
-        told = shown(notice)
-        assert notice.args["user"] == "U5"
-        assert "이 워크스페이스에서 봇 앱을 삭제해서, 앱이 없는 동안 DM 다이제스트가" in told, told
-        assert "Slack workspace T2" not in told and "/slack/install" not in told, told
+        assert await _state(database_url, "slack:T2:@U5") == (False, None)  # nothing to ask
 
-        await slack_service.ask(
-            api, bot.sender, "subscriptions cadence instant", team="T2", channel="C2", user="U5"
-        )
-        assert (await _state(database_url, "slack:T2:@U5"))[0] is False
+        def told_back() -> list[Any]:
+            return [c for c in to(api, "chat.postMessage", "CADMIN") if "다시 설치되어" in shown(c)]
+
+        await wait_for(told_back)
+        (back,) = told_back()  # T2's own admin channel can be reached again
+        assert back.token == (T1_TOKEN if admin == "T1" else T2_TOKEN)
+        assert "채널 0개와 1명의 DM 다이제스트를" in shown(back), shown(back)
         day("2024-10-03")
-        await wait_for(lambda: dms("DU5", "After"))
-        assert dms("DU5", "While Gone")  # nothing lost: the note of the gap comes too
+        await wait_for(lambda: [c for c in dms("DU5", "After") if c.args.get("thread_ts")])
+        replies = [c for c in dms("DU5", "While Gone") if c.args.get("thread_ts")]  # no headers
+        assert len(replies) == 1  # nothing lost: the note of the gap comes too, once
     assert api.problems == []
 
 
 async def _state(database_url: str, key: str) -> tuple[bool, str | None]:
+    """Whether `key` is paused, and the code (a destination that never ran: not paused)."""
     engine = make_engine(database_url)
     try:
         async with engine.connect() as conn:
@@ -363,10 +446,10 @@ async def _state(database_url: str, key: str) -> tuple[bool, str | None]:
                     text("SELECT paused, pause_code FROM destination_state WHERE key = :key"),
                     {"key": key},
                 )
-            ).one()
+            ).first()
     finally:
         await engine.dispose()
-    return bool(row[0]), row[1]
+    return (False, None) if row is None else (bool(row[0]), row[1])
 
 
 async def _runs(database_url: str, key: str) -> int:

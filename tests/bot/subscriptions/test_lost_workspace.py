@@ -94,3 +94,77 @@ async def test_a_lost_workspace_pauses_its_peoples_dms_and_tries_none(
     again = await personal.send_instant()
     assert again == {ANN: RunOutcome.SENT, BOB: RunOutcome.SKIPPED, DAN: RunOutcome.SKIPPED}
     assert ANN.key in {s.destination for s in transport.sent}  # Bob did not ask yet
+
+
+UNINSTALL = ("app_uninstalled", "tokens_revoked")
+EVE = Person(Platform.CONSOLE, "T2", "eve")  # paused by hand (no code)
+D4 = date(2024, 9, 21)
+
+
+async def test_the_workspace_back_resumes_only_what_its_loss_paused(
+    app: App, clock: FixedClock
+) -> None:
+    """The app is reinstalled: the DMs and channels the loss paused resume (the next DM brings
+    the note of the gap, the notice waiting for the person is dropped), while a pause of
+    another code, or by hand, or in another workspace stays, with its notice."""
+    transport = RecordingTransport()
+    delivery, _ = wire(app, transport, clock)
+    store = SqlSubscriptionStore(app.engine)
+    personal = personal_digests_for(delivery, store)
+    notes = SqlDmNotices(app.engine)
+    notices = DmNotices(notes, store, clock)
+    personal.on_unreachable, personal.on_paused = notices.failed, notices.noted
+    for person in (ANN, BOB, CAT, DAN, EVE):
+        plan = DeliveryPlan(Cadence.INSTANT, locale="en")
+        await store.add(person, ["tag:rl"], "command", now=clock.now(), plan=plan)
+    states = delivery.destinations
+    await states.set_paused(
+        DAN.key, True, "cannot_dm_bot", clock.now(), code=ErrorCode("cannot_dm_bot")
+    )
+    await notices.failed(DAN, "cannot_dm_bot")
+    await states.set_paused(EVE.key, True, "by hand", clock.now())
+    await states.set_paused(CAT.key, True, "T1: app_uninstalled", clock.now(), code=LOST)
+    channels = {"console:T2:C2": None, "console:T2:C3": None, "console:T2:C4": "not_in_channel"}
+    await states.record_permanent_failure(
+        "console:T2:C4",
+        "not_in_channel",
+        pause_after=1,
+        now=clock.now(),
+        code=ErrorCode("not_in_channel"),
+    )
+    await states.set_paused("console:T2:C3", True, "by hand", clock.now())
+    paused = [
+        key
+        for key in channels
+        if await states.pause_running(key, "T2: app_uninstalled", clock.now(), code=LOST)
+    ]
+    assert paused == ["console:T2:C2"]  # the others keep their own pause
+    lost = await personal.pause_workspace(Platform.CONSOLE, "T2", "T2: app_uninstalled", LOST)
+    assert sorted(p.user for p in lost) == ["ann", "bob"]
+    clock.advance(timedelta(seconds=1))
+    await put_day(app, D3, [note(D3, "gap", "rl")])
+    assert set((await personal.send_instant()).values()) == {RunOutcome.SKIPPED}
+
+    resumed = await personal.resume_workspace(Platform.CONSOLE, "T2", UNINSTALL)
+    back = [key for key in channels if await states.resume_paused_by(key, UNINSTALL, clock.now())]
+
+    assert sorted(p.user for p in resumed) == ["ann", "bob"]
+    assert back == ["console:T2:C2"]
+    assert (await states.state("console:T2:C2")).pause_code is None
+    assert (await states.state("console:T2:C3")).paused  # by hand: no code
+    assert (await states.state("console:T2:C4")).pause_code == ErrorCode("not_in_channel")
+    for person, code in ((DAN, ErrorCode("cannot_dm_bot")), (EVE, None), (CAT, LOST)):
+        state = await states.state(person.key)
+        assert state.paused and state.pause_code == code, (person, state)
+    assert await notes.pending(ANN) is None and await notes.pending(BOB) is None  # dropped
+    assert await notes.pending(DAN) == "cannot_dm_bot"  # his is still to tell
+    assert await personal.resume_workspace(Platform.CONSOLE, "T2", UNINSTALL) == []  # once
+
+    clock.advance(timedelta(seconds=1))
+    await put_day(app, D4, [note(D4, "after", "rl")])
+    outcomes = await personal.send_instant()
+    assert outcomes[ANN] is outcomes[BOB] is RunOutcome.SENT
+    assert {outcomes[p] for p in (CAT, DAN, EVE)} == {RunOutcome.SKIPPED}
+    for person in (ANN, BOB):
+        sent = [s.text for s in transport.sent if s.destination == person.key]
+        assert sent[1:] == ["2024-09-20-gap | gap", "2024-09-21-after | after"], sent  # one DM
