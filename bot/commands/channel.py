@@ -156,7 +156,8 @@ class ChannelCommands:
             return _refused(field, value)
         await self._save(ctx, updated, field)
         described = await self._describe(updated)
-        return CommandResult(True, (msg("channel.updated", field=field), *described))
+        stale = _stored_refused(updated)
+        return CommandResult(True, (msg("channel.updated", field=field), *described, *stale))
 
     async def _resume(self, declared: DestinationSettings) -> CommandResult:
         """A config-declared channel's settings stay the file's, but a pause is the bot's own
@@ -198,6 +199,31 @@ def _refused(field: str, value: str) -> CommandResult:
     if problem == "never":
         return _result(False, "channel.schedule_never", value=value)
     return _result(False, _BAD_VALUE.get(field, "channel.bad_value"), value=value, field=field)
+
+
+_STORED = {
+    "schedule": "schedule",
+    "timezone": "timezone",
+    "filter": "filter_text",
+    "locale": "locale",
+}
+"""The settings `set` changes whose stored value a check may refuse now → their field."""
+
+
+def _stored_refused(s: DestinationSettings) -> list[Text]:
+    """A line for each stored setting that a check added since it was saved refuses (a
+    never-firing schedule, `localtime`), saying how to change it: it is kept until then."""
+    shown = {
+        "schedule": s.schedule,
+        "timezone": s.destination.timezone,
+        "filter": s.filter_text,
+        "locale": s.destination.locale,
+    }
+    return [
+        msg("channel.stored_refused", field=setting, value=f'"{shown[setting]}"')
+        for setting, field in _STORED.items()
+        if s.problems(only={field})
+    ]
 
 
 def _when(digest_key: str, tz: ZoneInfo) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache, partial
+from typing import TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
 from apscheduler.triggers.cron import CronTrigger
@@ -36,6 +37,7 @@ LOCALES = ("ko", "en")
 MAX_SCHEDULE_CHARS = 100
 """Longest schedule: what the store's `destinations.schedule` holds (PostgreSQL refuses more)."""
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+T = TypeVar("T")
 
 
 class Origin(StrEnum):
@@ -81,11 +83,15 @@ class DestinationSettings:
         return make_trigger(self.schedule, ZoneInfo(self.destination.timezone))
 
     def with_changes(self, **changes: object) -> DestinationSettings:
-        """A copy with settings or destination fields changed, validated."""
+        """A copy with settings or destination fields changed, the changed values validated
+        (ConfigError, the first problem). A value kept from before that a check added since
+        refuses is not: changing another setting must not fail on it (`problems` lists it)."""
         dest_fields = {k: v for k, v in changes.items() if k in ("timezone", "locale", "name")}
         own = {k: v for k, v in changes.items() if k not in dest_fields}
         updated = replace(self, destination=replace(self.destination, **dest_fields), **own)  # type: ignore[arg-type]
-        updated.validate()
+        problems = updated.problems(only=changes)
+        if problems:
+            raise ConfigError(problems[0])
         return updated
 
     def validate(self, where: str = "destination") -> None:
@@ -94,15 +100,20 @@ class DestinationSettings:
         if problems:
             raise ConfigError(problems[0])
 
-    def problems(self, where: str = "destination") -> list[str]:
-        """Every unusable setting, each naming its key, the value and what is allowed."""
+    def problems(self, where: str = "destination", only: Container[str] | None = None) -> list[str]:
+        """Every unusable setting, each naming its key, the value and what is allowed; with
+        `only`, of those settings (by field: `schedule`, `timezone`, `filter_text`, …)."""
+
+        def given(field: str, value: T) -> T | None:
+            return value if only is None or field in only else None
+
         return value_problems(
             where,
-            schedule=self.schedule,
-            timezone=self.destination.timezone,
-            locale=self.destination.locale,
-            max_entries=self.max_entries,
-            filter_text=self.filter_text,
+            schedule=given("schedule", self.schedule),
+            timezone=given("timezone", self.destination.timezone),
+            locale=given("locale", self.destination.locale),
+            max_entries=given("max_entries", self.max_entries),
+            filter_text=given("filter_text", self.filter_text),
         )
 
 

@@ -5,7 +5,9 @@ from datetime import date
 from bot.app import App
 from bot.commands.channel import ChannelCommands, CommandContext
 from bot.delivery.config import DeliveryConfig
+from bot.digest.settings import DestinationSettings, Origin
 from bot.models import Destination, Platform
+from bot.store.destinations import SqlDestinationStore
 from tests.bot.commands.words import said
 from tests.support.clock import FixedClock
 from tests.support.delivery import dest, note, put_day, wire
@@ -103,6 +105,35 @@ async def test_a_folder_of_zones_or_an_overlong_name_is_not_a_time_zone(
             "is not an IANA time zone (e.g. Asia/Seoul)."
         )
     assert said(await cmds.show(admin())) == "This channel gets no digest."
+
+
+async def test_a_stored_value_refused_since_is_named_and_the_change_still_made(
+    app: App, clock: FixedClock
+) -> None:
+    """A row saved before a check grew stricter (`0 9 30 2 *`, `localtime`) made every later
+    `set` fail as if its own value were bad (`set layout inline`: "inline is not a layout"),
+    so no setting could be fixed while two were stale. The changed value alone is checked; each
+    stored one refused now is named with its fix, and kept until changed."""
+    stale = Destination(Platform.CONSOLE, "T1", "CHAT", timezone="localtime")
+    stored = DestinationSettings(stale, schedule="0 9 30 2 *", origin=Origin.CHAT)
+    await SqlDestinationStore(app.engine).save(stored, by="U0", now=clock.now())
+    cmds, _, rebuilt = commands(app, clock)
+    layout = await cmds.set(admin(), "layout", "inline")
+    assert layout.ok, said(layout)
+    assert said(layout).splitlines()[0] == "layout updated."
+    notes = [line for line in said(layout).splitlines() if line.startswith("Stored ")]
+    assert notes == [
+        'Stored schedule "0 9 30 2 *" is refused now: /paper channel set schedule <value>.',
+        'Stored timezone "localtime" is refused now: /paper channel set timezone <value>.',
+    ]
+    assert "timezone" in said(layout, "ko") and "/paper channel set schedule" in said(layout, "ko")
+    zone = await cmds.set(admin(), "timezone", "Asia/Seoul")
+    assert zone.ok and "Stored timezone" not in said(zone) and "Stored schedule" in said(zone)
+    schedule = await cmds.set(admin(), "schedule", '"0 9 * * *"')
+    assert schedule.ok and "Stored " not in said(schedule)
+    shown = said(await cmds.show(admin()))
+    assert "schedule: 0 9 * * * (Asia/Seoul)" in shown and "layout: inline" in shown
+    assert len(rebuilt) == 3
 
 
 async def test_config_declared_channel_is_read_only_from_chat(app: App, clock: FixedClock) -> None:
