@@ -57,7 +57,7 @@ from bot.cli_subscriptions import Subscriptions, wire_subscriptions
 from bot.commands.admin import register_admin_commands
 from bot.commands.channel import ChannelCommands
 from bot.commands.paper import PaperCommand
-from bot.delivery.config import DeliveryConfig, load_delivery_config
+from bot.delivery.config import ID_CHARS, DeliveryConfig, load_delivery_config
 from bot.delivery.pacing import Pacer
 from bot.delivery.publisher import Route
 from bot.delivery.runner import RunOutcome
@@ -223,7 +223,7 @@ async def serve(
         paper, ChannelCommands(delivery, on_change=service.destinations_changed)
     )
     subscriptions = wire_subscriptions(app, delivery, paper, metrics, service)
-    user = os.environ.get("USER") or "terminal"
+    user = terminal_user(os.environ.get("USER"))
     _serve_prompt(channel, paper, user, delivery)
     subscriptions.serve_terminal(channel, user)
     started = asyncio.Event()
@@ -291,6 +291,29 @@ async def _warm_up(paper: PaperCommand) -> None:
         log.exception("the search warm-up failed")
         return
     log.debug("search warmed up in %.1f ms", (time.perf_counter() - began) * 1000)
+
+
+TERMINAL_USER = "terminal"
+"""The terminal person's id when `$USER` is unset, empty, or no id can be it."""
+
+
+def terminal_user(value: str | None) -> str:
+    """`$USER` as the terminal person's id (`subscriptions.user_id`, `updated_by`): one over
+    `ID_CHARS` characters, or not UTF-8 (surrogate-escaped bytes), no column or encoder takes,
+    so the person is `terminal` then, said once in the log."""
+    if not value:
+        return TERMINAL_USER
+    problem = None
+    if len(value) > ID_CHARS:
+        problem = f"over {ID_CHARS} characters"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        problem = "not UTF-8"
+    if problem is None:
+        return value
+    log.warning("USER is %s: the person at the terminal is known as %r", problem, TERMINAL_USER)
+    return TERMINAL_USER
 
 
 def _serve_prompt(

@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from bot.digest.personal import Person
 from bot.models import Platform
 from tests.support.person_rows import rows_of
@@ -86,3 +88,21 @@ async def test_react_a_dm_of_the_matching_notes_the_menu_and_unsubscribe_all_at_
         assert left == dict.fromkeys(left, 0), left
     assert "✉️" not in after_unreact  # no DM after the 🔔 came off
     assert at.out.text.count("✉️ @ann") == 1  # one DM, shown once
+
+
+@pytest.mark.parametrize(
+    ("user", "said"), [("u" * 101, "over 100 characters"), ("caf\udce9", "not UTF-8")]
+)
+async def test_a_user_variable_no_id_can_hold_makes_the_person_terminal(
+    database_url: str, seeds_dir: Path, tmp_path: Path, user: str, said: str
+) -> None:
+    """`$USER` is the terminal person's id, stored in `subscriptions.user_id` (100 characters).
+    One longer, or not UTF-8 (here Latin-1 `café`), failed the subscribe before (PostgreSQL
+    refused the length, both engines the undecodable byte) while SQLite stored a long one: the
+    person is `terminal` instead, as with no `$USER`, and the log says why, naming USER."""
+    async with at_the_terminal(database_url, seeds_dir, tmp_path, user=user) as at:
+        await at.type("/paper subscribe tag:rl", "구독 중:")
+    held = await rows_of(database_url, Person(Platform.CONSOLE, "local", "terminal"))
+    assert held["subscriptions"] == 1
+    log = (tmp_path / "bot.log").read_text("utf-8")
+    assert f"USER is {said}: the person at the terminal is known as 'terminal'" in log, log
