@@ -31,9 +31,7 @@ def add_render_command(commands: Any, common: argparse.ArgumentParser) -> None:
         default="console",
         help="whose payloads (default: console, as the terminal shows them)",
     )
-    render.add_argument(
-        "--date", type=date.fromisoformat, help="notes day YYYY-MM-DD (default: the newest)"
-    )
+    render.add_argument("--date", type=notes_day, help="notes day YYYY-MM-DD (default: the newest)")
     render.add_argument(
         "--layout",
         choices=[layout.value for layout in Layout],
@@ -43,6 +41,14 @@ def add_render_command(commands: Any, common: argparse.ArgumentParser) -> None:
     render.add_argument("--locale", choices=("ko", "en"), default="ko", help="default: ko")
     render.add_argument("--json", action="store_true", help="print a JSON array of payloads")
     render.set_defaults(notes_dir=None, templates_dir=None)  # from the settings
+
+
+def notes_day(value: str) -> date:
+    """`--date`: a day that exists, worded as a search's `after:` words a bad one."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date: use YYYY-MM-DD") from None
 
 
 def day_digest(day: date, notes: list[Note], *, locale: str, layout: Layout) -> Digest:

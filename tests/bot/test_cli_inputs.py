@@ -107,6 +107,18 @@ async def test_deliveries_limit_must_be_a_positive_count_up_to_10000(
     _refused(result, "argument --limit:", f"{limit!r} is not a number of runs from 1 to 10000")
 
 
+@pytest.mark.parametrize("day", ["2024-02-30", "2024-13-01", "yesterday", ""])
+async def test_a_render_date_that_is_no_day_is_refused_as_search_words_it(
+    tmp_path: Path, day: str
+) -> None:
+    """`render --date 2024-02-30` said "invalid fromisoformat value" (argparse's wording for the
+    function's name); it says what a date is, as `after:2024-02-30` in a search does."""
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    result = await run_cli("render", "--date", day, "--database-url", url)
+    _refused(result, f"argument --date: {day!r} is not a date: use YYYY-MM-DD")
+    assert "fromisoformat" not in result.err
+
+
 async def test_a_search_query_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     """A terminal in Latin-1 passes `\xff`; Python reads it as U+DCFF, which crashed the
     search with UnicodeEncodeError on its way to the database."""
