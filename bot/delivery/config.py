@@ -65,8 +65,17 @@ _Text = Annotated[str, AfterValidator(_without_nul)]
 _Id = Annotated[str, Field(min_length=1, max_length=ID_CHARS), AfterValidator(_without_nul)]
 
 
-_Emoji = Annotated[str, Field(max_length=ID_CHARS), AfterValidator(_without_nul)]
-"""A reaction that subscribes: the store records each one (`reaction_marks.emoji`, 100)."""
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError('an entry is empty; e.g. ["🔔", "bell"]')
+    return value
+
+
+_Emoji = Annotated[
+    str, Field(max_length=ID_CHARS), AfterValidator(_without_nul), AfterValidator(_not_blank)
+]
+"""A reaction that subscribes: the store records each one (`reaction_marks.emoji`, 100); an
+empty one is reported by the validation, so with the file's other problems."""
 
 
 class _Destination(BaseModel):
@@ -276,8 +285,6 @@ def parse_delivery_config(data: dict[str, Any], source: str = "config") -> Deliv
     keys = [d.key for d in destinations if d is not None]
     for dup in dict.fromkeys(k for k in keys if keys.count(k) > 1):
         problems.append(f"{source}: destinations: {dup} is declared twice")
-    if raw is not None and any(not e.strip() for e in raw.subscriptions.emoji):
-        problems.append(f'{source}: subscriptions.emoji: an entry is empty; e.g. ["🔔", "bell"]')
     if problems or raw is None:
         raise ConfigProblems(problems)
     policy = raw.delivery

@@ -152,6 +152,7 @@ async def test_config_check_reports_each_kind_of_mistake(
 async def test_every_problem_is_listed_not_only_the_first(tmp_path: Path) -> None:
     body = (
         '[service]\nhttp = "nope"\n[delivery]\nmax_attempts = "6"\n'
+        + '[subscriptions]\nemoji = ["🔔", " "]\n'  # was said only once the rest were fixed
         + CONSOLE + 'timezone = "Mars/Base"\nschedule = "every day"\nfilter = "author:kim"\n'
         + CONSOLE.replace('"console"', '"discord"')
     )  # fmt: skip
@@ -160,13 +161,14 @@ async def test_every_problem_is_listed_not_only_the_first(tmp_path: Path) -> Non
         result,
         "service.http: 'nope'",
         "delivery.max_attempts: Input should be a valid integer (got '6')",
+        'subscriptions.emoji[1]: an entry is empty; e.g. ["🔔", "bell"]',
         "destinations[0].timezone",
         "destinations[0].schedule",
         "destinations[0].filter",
         "destinations[1].platform: 'discord' needs Discord credentials",
         "Slack is half configured",
     )
-    assert len(result.err.strip().splitlines()) == 7, result.err
+    assert len(result.err.strip().splitlines()) == 8, result.err
     assert all(line.startswith("paperbot: ") for line in result.err.strip().splitlines())
 
 
