@@ -141,9 +141,11 @@ def test_no_local_env_file_or_config_reaches_the_image() -> None:
     assert [path for path in kept if _sent_to_the_build(path, patterns)] == []
 
 
-def _health_probe(monkeypatch: pytest.MonkeyPatch, http: str | None) -> tuple[str, object]:
-    """The URL the Dockerfile's HEALTHCHECK asks with PAPERBOT_HTTP=`http` (None: unset), and
-    its exit status when that answers 200."""
+def _health_probe(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], http: str | None
+) -> tuple[str | None, object, str]:
+    """The URL the Dockerfile's HEALTHCHECK asks with PAPERBOT_HTTP=`http` (None: unset, and
+    None when it asks nothing), its exit status when that answers 200, and what it prints."""
     line = next(ln for ln in _runtime_stage() if ln.startswith("HEALTHCHECK "))
     command = json.loads(line[line.index("CMD ") + 4 :])
     assert command[:2] == ["python3", "-c"]
@@ -160,17 +162,38 @@ def _health_probe(monkeypatch: pytest.MonkeyPatch, http: str | None) -> tuple[st
     monkeypatch.setattr(urllib.request, "urlopen", urlopen)
     with pytest.raises(SystemExit) as exited:
         exec(command[2], {})
-    return asked[0], exited.value.code
+    assert len(asked) <= 1
+    return (asked[0] if asked else None), exited.value.code, capsys.readouterr().out
 
 
 def test_the_health_check_asks_healthz_on_the_port_paperbot_serves(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`-e PAPERBOT_HTTP=` (empty: the default address) asked port 80 before, so the container
     was unhealthy while /healthz answered on 8080 (seen with podman)."""
     for http, port in ((None, 8080), ("", 8080), ("0.0.0.0:8080", 8080), ("0.0.0.0:9090", 9090),
                        (":9091", 9091)):  # fmt: skip
-        assert _health_probe(monkeypatch, http) == (f"http://127.0.0.1:{port}/healthz", 0), http
+        asked = _health_probe(monkeypatch, capsys, http)
+        assert asked == (f"http://127.0.0.1:{port}/healthz", 0, ""), http
+
+
+def test_the_health_check_asks_the_address_paperbot_listens_on_or_nothing_when_off(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It asked 127.0.0.1 always: a container serving on `[::1]:8080`, `[::]:8080` (IPv6
+    only) or one address of its own stayed unhealthy while it worked, and so did one with
+    `PAPERBOT_HTTP=off`, which serves no endpoint. With nothing to ask (`off`, or port 0: any
+    free one) the check passes and says why."""
+    for http, url in (("[::1]:8080", "http://[::1]:8080/healthz"),
+                      ("[::]:8080", "http://[::1]:8080/healthz"),
+                      ("10.1.2.3:8080", "http://10.1.2.3:8080/healthz"),
+                      ("paperbot.internal:9000", "http://paperbot.internal:9000/healthz"),
+                      (" localhost:8081 ", "http://localhost:8081/healthz")):  # fmt: skip
+        assert _health_probe(monkeypatch, capsys, http) == (url, 0, ""), http
+    for http in ("off", " OFF ", "localhost:0"):
+        asked, code, printed = _health_probe(monkeypatch, capsys, http)
+        assert (asked, code) == (None, 0), http
+        assert printed == f"PAPERBOT_HTTP={http.strip()}: no health endpoint to ask\n"
 
 
 def test_an_env_file_copied_from_the_example_keeps_the_images_paths_and_address() -> None:
