@@ -70,8 +70,11 @@ async def upgrade_database(engine: AsyncEngine, revision: str = "heads") -> None
         ConfigError: the database cannot be reached or written (wrong host, port, user or
             database; a folder that cannot be written), in one line naming it.
     """
-    await _connect(engine)
+    await _open(engine)
     async with _sqlite_file_lock(engine):
+        # Inside the lock: on SQLite a connection's set-up writes (WAL mode), which another
+        # process's migration, holding the write lock, would refuse as "database is locked".
+        await _connect(engine)
         try:
             async with engine.begin() as connection:
                 await connection.run_sync(_upgrade, revision)
@@ -82,16 +85,21 @@ async def upgrade_database(engine: AsyncEngine, revision: str = "heads") -> None
             raise database_error(engine.url, "cannot write the database", exc) from None
 
 
+async def _open(engine: AsyncEngine) -> None:
+    """A SQLite file is opened once with the stdlib driver first: aiosqlite's worker thread,
+    when its connect fails, can outlive the event loop and print a traceback of its own after
+    our message; an unwritable folder is said here, before the lock file is made beside it."""
+    database = sqlite_file(engine.url)
+    if database is None:
+        return
+    try:
+        await asyncio.to_thread(_open_sqlite, database)
+    except (OSError, sqlite3.Error) as exc:
+        raise database_error(engine.url, "cannot open (is its folder writable?)", exc) from None
+
+
 async def _connect(engine: AsyncEngine) -> None:
     """The first contact: a wrong URL fails here with one line, not a driver's traceback."""
-    database = sqlite_file(engine.url)
-    if database is not None:
-        # Opened once with the stdlib driver first: aiosqlite's worker thread, when its connect
-        # fails, can outlive the event loop and print a traceback of its own after our message.
-        try:
-            await asyncio.to_thread(_open_sqlite, database)
-        except (OSError, sqlite3.Error) as exc:
-            raise database_error(engine.url, "cannot open (is its folder writable?)", exc) from None
     try:
         async with engine.connect():
             pass
