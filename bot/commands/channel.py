@@ -97,7 +97,8 @@ class ChannelCommands:
         return _result(ok, "channel.run_other", outcome=outcome.value)
 
     async def show(self, ctx: CommandContext) -> CommandResult:
-        """This channel's schedule, time zone, filter, layout, locale, last and next run (admin)."""
+        """This channel's schedule, time zone, filter, layout, locale, last and next run, and
+        each stored value a check added since refuses, with its fix, as `set` names it (admin)."""
         if not self.is_admin(ctx):
             return _NOT_ADMIN
         settings = await self._settings(ctx)
@@ -106,6 +107,8 @@ class ChannelCommands:
         return CommandResult(True, tuple(await self._describe(settings)))
 
     async def _describe(self, s: DestinationSettings) -> list[Text]:
+        """The settings as `show` and a `set`'s answer say them, ending with a line per stored
+        value refused now (`_stored_refused`)."""
         state = await self._delivery.destinations.state(s.key)
         runs = await self._delivery.ledger.recent_runs(s.key, 1)
         tz = ZoneInfo(s.destination.timezone)
@@ -133,7 +136,7 @@ class ChannelCommands:
         ]
         if state.paused:
             lines.append(self._pauses.line(s.destination, state))
-        return lines
+        return [*lines, *_stored_refused(s)]
 
     async def set(self, ctx: CommandContext, field: str, value: str = "") -> CommandResult:
         """Change one setting of this channel (admin); config-declared channels are read-only,
@@ -156,8 +159,7 @@ class ChannelCommands:
             return _refused(field, value)
         await self._save(ctx, updated, field)
         described = await self._describe(updated)
-        stale = _stored_refused(updated)
-        return CommandResult(True, (msg("channel.updated", field=field), *described, *stale))
+        return CommandResult(True, (msg("channel.updated", field=field), *described))
 
     async def _resume(self, declared: DestinationSettings) -> CommandResult:
         """A config-declared channel's settings stay the file's, but a pause is the bot's own
