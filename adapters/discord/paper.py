@@ -12,7 +12,8 @@ channel, naming who shared it and pinging no one. Buttons are one `DynamicItem` 
 `paper:follow:<key>` (in a DM digest `paper:follow:<key>:<guild>`), a subscription list's
 `paper:unsub:<filter>`), registered in `setup_hook`, so a button on a message from before a
 restart still works. Next, Previous and Remove edit the message they are on (an UPDATE_MESSAGE,
-or a deferred update and an edit); Follow answers with an ephemeral message.
+or a deferred update and an edit); Follow answers with an ephemeral message (in a DM, one whose
+`custom_id` names no guild says to follow in the server instead: it cannot tell which one).
 Every button acts as the person who clicked it.
 """
 
@@ -35,7 +36,7 @@ from bot.commands.request import CommandRequest
 from bot.digest.personal import DM_PREFIX
 from bot.models import MessageRef, Platform
 from bot.payloads import DiscordPayload
-from bot.replies import Reply
+from bot.replies import MessageView, Reply, msg
 
 __all__ = [
     "Notice",
@@ -218,8 +219,11 @@ async def _follow(interaction: discord.Interaction[Any], state: str) -> None:
     note_key, scope = follow_state(state)
     in_dm = interaction.guild_id is None
     server = scope if in_dm else str(interaction.guild_id)
-    if services.follow is None or server is None or interaction.message is None:
+    if services.follow is None or interaction.message is None:
         await interaction.response.defer()  # not a digest's button we can place: nothing to do
+        return
+    if server is None:  # a DM's button from before buttons named their server
+        await answer(interaction, "", _no_server(locale_of(interaction)))
         return
     follow, guild, message = services.follow, server, interaction.message
 
@@ -229,6 +233,11 @@ async def _follow(interaction: discord.Interaction[Any], state: str) -> None:
         return await follow(FollowClick(where, str(interaction.user.id), note_key))
 
     await answer(interaction, "", followed())
+
+
+async def _no_server(locale: str) -> Reply:
+    """Why a Follow in a DM that names no server follows nothing, and where it would."""
+    return Reply(MessageView(lines=(msg("subs.follow_no_server"),)), locale=locale)
 
 
 async def _posted_in(interaction: discord.Interaction[Any]) -> str:
