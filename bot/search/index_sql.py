@@ -530,7 +530,8 @@ def _tag_list_sql(plan: ListPlan, params: Params, limit: int, offset: int) -> st
     if filters.until is not None:
         days += f" AND day <= {params.bind(filters.until.toordinal())}"
     rest = replace(filters, since=None, until=None)
-    checks = " AND ".join(_filter_sql(rest, params, "t", lambda d: d.toordinal()))
+    exact = [_group_sql(plan.tags, params, "t")] if any(map(_shared_term, plan.tags)) else []
+    checks = " AND ".join([*_filter_sql(rest, params, "t", lambda d: d.toordinal()), *exact])
     last = params.bind(offset + limit - 1)
     params.values.update(limit=limit, offset=offset)
     return (
@@ -569,10 +570,9 @@ def _filter_sql(
     """Conditions on `alias`.doc and `alias`.day (`day` turns a date into that column's value)."""
     where = ["1 = 1"]
     for group in filters.tag_groups:
-        listed = ", ".join(params.bind(tag_term(t)) for t in group)
-        where.append(f"{alias}.doc IN (SELECT doc FROM search_postings WHERE term IN ({listed}))")
+        where.append(_group_sql(group, params, alias))
     if filters.excluded_tags:
-        where.append(_excluded_sql(filters.excluded_tags, params, alias))
+        where.extend(_excluded_sql(filters.excluded_tags, params, alias))
     for author in filters.authors:
         where.extend(_author_sql(author, params, alias))
     if filters.since is not None:
@@ -582,16 +582,55 @@ def _filter_sql(
     return where
 
 
-def _excluded_sql(tags: Sequence[str], params: Params, alias: str) -> str:
+def _shared_term(tag: str) -> bool:
+    """Whether the tag's index term may stand for other tags too: a term holds 64 characters,
+    so every tag of 63 or more that starts alike has this one (`tag_term` cuts them)."""
+    return len(tag_term(tag)) == MAX_TERM_CHARS
+
+
+def _whole_tags_sql(tags: Sequence[str], params: Params) -> str:
+    """The notes (docs) that carry one of `tags` whole, by their stored tags (`note_tags`,
+    indexed by tag): for tags whose term is shared, where postings would find their namesakes."""
+    listed = ", ".join(params.bind(t) for t in tags)
+    return (
+        "SELECT wd.doc FROM note_tags AS wt JOIN search_docs AS wd ON wd.note_id = wt.note_id "
+        f"WHERE wt.tag IN ({listed})"
+    )
+
+
+def _group_sql(group: Sequence[str], params: Params, alias: str) -> str:
+    """`alias`.doc carries one of the group's tags: by postings, but a tag whose term is shared
+    (`_shared_term`) by the notes' stored tags, so it does not find a longer namesake."""
+    terms = [tag_term(t) for t in group if not _shared_term(t)]
+    shared = [t for t in group if _shared_term(t)]
+    found = []
+    if terms or not shared:
+        listed = ", ".join(params.bind(t) for t in terms)
+        found.append(f"{alias}.doc IN (SELECT doc FROM search_postings WHERE term IN ({listed}))")
+    if shared:
+        found.append(f"{alias}.doc IN ({_whole_tags_sql(shared, params)})")
+    return found[0] if len(found) == 1 else f"({' OR '.join(found)})"
+
+
+def _excluded_sql(tags: Sequence[str], params: Params, alias: str) -> list[str]:
     """Same rows either way (doc is never NULL): SQLite hashes a NOT IN set once, while
-    PostgreSQL only plans NOT EXISTS as an anti-join."""
-    listed = ", ".join(params.bind(tag_term(t)) for t in tags)
-    if params.dialect == "postgresql":
-        return (
-            f"NOT EXISTS (SELECT 1 FROM search_postings AS x WHERE x.doc = {alias}.doc "
-            f"AND x.term IN ({listed}))"
-        )
-    return f"{alias}.doc NOT IN (SELECT doc FROM search_postings WHERE term IN ({listed}))"
+    PostgreSQL only plans NOT EXISTS as an anti-join. A tag whose term is shared is checked
+    against the notes' stored tags (`_group_sql`), so its namesakes are not excluded."""
+    where = []
+    if terms := [tag_term(t) for t in tags if not _shared_term(t)]:
+        listed = ", ".join(params.bind(t) for t in terms)
+        if params.dialect == "postgresql":
+            where.append(
+                f"NOT EXISTS (SELECT 1 FROM search_postings AS x WHERE x.doc = {alias}.doc "
+                f"AND x.term IN ({listed}))"
+            )
+        else:
+            where.append(
+                f"{alias}.doc NOT IN (SELECT doc FROM search_postings WHERE term IN ({listed}))"
+            )
+    if shared := [t for t in tags if _shared_term(t)]:
+        where.append(f"{alias}.doc NOT IN ({_whole_tags_sql(shared, params)})")
+    return where
 
 
 def _author_part(part: str, params: Params) -> str:
@@ -715,12 +754,17 @@ async def _filtered_docs(connection: AsyncConnection, plan: FilterPlan) -> tuple
             where.append(
                 f"EXISTS (SELECT 1 FROM search_postings AS g WHERE {found} AND g.doc = f.doc)"
             )
-    if filters.excluded_tags:
-        listed = ", ".join(params.bind(tag_term(t)) for t in filters.excluded_tags)
+    # A group with a shared term was read as the term: its notes are checked by their tags.
+    where += [_group_sql(g, params, "f") for g in filters.tag_groups if any(map(_shared_term, g))]
+    excluded = [t for t in filters.excluded_tags if not _shared_term(t)]
+    if excluded:
+        listed = ", ".join(params.bind(tag_term(t)) for t in excluded)
         where.append(
             f"NOT EXISTS (SELECT 1 FROM search_postings AS x WHERE x.term IN ({listed}) "
             "AND x.doc = f.doc)"
         )
+    if shared := [t for t in filters.excluded_tags if _shared_term(t)]:
+        where.append(f"f.doc NOT IN ({_whole_tags_sql(shared, params)})")
     for author in filters.authors:
         where.extend(_name_sql(author, params, "f"))
     sql = (

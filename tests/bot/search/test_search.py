@@ -303,3 +303,35 @@ async def test_a_tag_or_author_word_longer_than_an_index_term_is_still_found(
     assert await keys_for(service, f"author:{name[:70]}") == [key]
     counts = {t.tag: t.count for t in await service.tags()}  # what the tag menu offers
     assert counts[tag] == 1 and counts["short"] == 1 and len(counts) == 2
+
+
+async def test_a_long_tag_finds_only_its_notes_not_those_sharing_its_first_characters(
+    app: App, tmp_path: Path
+) -> None:
+    """The index cuts a tag to 63 characters (`#` and 63 make a term), so a tag of 70 and one
+    of 63 that start alike share a term: `tag:` found, and `-tag:` dropped, the notes of every
+    tag sharing it. Where a query's tag has such a term, the notes' stored tags decide; on the
+    list, ranking, found-first and exclusion paths alike."""
+    from bot.ingest.importer import ingest_paths
+
+    stem = "t" * 63
+    tags = {"long": stem + "a" * 7, "longer": stem + "b" * 40, "whole": stem}
+    for n, (title, tag) in enumerate(tags.items(), start=1):
+        notes = tmp_path / f"2024-05-0{n}.txt"
+        notes.write_text(f"2024-05-0{n}\n{title} names\n(Kim)\n본문.\n#{tag} #short\n", "utf-8")
+    await ingest_paths(sorted(tmp_path.glob("*.txt")), app.notes, app.clock)
+    service = search_service(app)
+    key = {title: f"2024-05-0{n}-{title}-names" for n, title in enumerate(tags, start=1)}
+    for title, tag in tags.items():
+        for query in (
+            f"tag:{tag}",  # the tag's list
+            f"tag:{tag} names",  # ranked
+            f"tag:{tag} tag:short",  # two conditions: found first
+            f"tag:short tag:{tag} since:2024-05-01 author:kim",
+        ):
+            assert await keys_for(service, query) == [key[title]], query
+        others = sorted(k for t, k in key.items() if t != title)
+        assert sorted(await keys_for(service, f"-tag:{tag} names")) == others
+        assert sorted(await keys_for(service, f"tag:short -tag:{tag}")) == others
+    either = f"tag:{tags['long']},{tags['whole']}"
+    assert sorted(await keys_for(service, either)) == sorted([key["long"], key["whole"]])
