@@ -62,7 +62,7 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.publisher import Route
 from bot.delivery.runner import RunOutcome
 from bot.delivery.service import Delivery, build_delivery
-from bot.errors import ConfigError, ConfigProblems
+from bot.errors import ConfigError, ConfigProblems, not_utf8
 from bot.health import HealthRegistry
 from bot.ingest.importer import IngestReport, ingest_paths
 from bot.models import Destination, Layout, Platform
@@ -306,9 +306,7 @@ def terminal_user(value: str | None) -> str:
     problem = None
     if len(value) > ID_CHARS:
         problem = f"over {ID_CHARS} characters"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
+    if not_utf8(value) is not None:
         problem = "not UTF-8"
     if problem is None:
         return value

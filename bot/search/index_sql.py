@@ -190,7 +190,7 @@ class SqlSearchIndex:
         async with self._engine.connect() as connection:
             rows = (await connection.execute(query)).all()
             counts = {str(term)[len(TAG_PREFIX) :]: int(df) for term, df in rows}
-            cut = [tag for tag in counts if len(tag_term(tag)) == MAX_TERM_CHARS]
+            cut = [tag for tag in counts if _shared_term(tag)]
             if cut:  # the index holds these cut: name them as the notes do
                 kept = {tag: count for tag, count in counts.items() if tag not in cut}
                 counts = kept | await _whole_tags(connection, cut)
@@ -612,14 +612,17 @@ def _group_sql(group: Sequence[str], params: Params, alias: str) -> str:
     return found[0] if len(found) == 1 else f"({' OR '.join(found)})"
 
 
-def _excluded_sql(tags: Sequence[str], params: Params, alias: str) -> list[str]:
+def _excluded_sql(
+    tags: Sequence[str], params: Params, alias: str, *, correlated: bool = False
+) -> list[str]:
     """Same rows either way (doc is never NULL): SQLite hashes a NOT IN set once, while
-    PostgreSQL only plans NOT EXISTS as an anti-join. A tag whose term is shared is checked
-    against the notes' stored tags (`_group_sql`), so its namesakes are not excluded."""
+    PostgreSQL only plans NOT EXISTS as an anti-join (`correlated`: NOT EXISTS on both, for a
+    small set of found notes each checked once). A tag whose term is shared is checked against
+    the notes' stored tags (`_group_sql`), so its namesakes are not excluded."""
     where = []
     if terms := [tag_term(t) for t in tags if not _shared_term(t)]:
         listed = ", ".join(params.bind(t) for t in terms)
-        if params.dialect == "postgresql":
+        if correlated or params.dialect == "postgresql":
             where.append(
                 f"NOT EXISTS (SELECT 1 FROM search_postings AS x WHERE x.doc = {alias}.doc "
                 f"AND x.term IN ({listed}))"
@@ -756,15 +759,7 @@ async def _filtered_docs(connection: AsyncConnection, plan: FilterPlan) -> tuple
             )
     # A group with a shared term was read as the term: its notes are checked by their tags.
     where += [_group_sql(g, params, "f") for g in filters.tag_groups if any(map(_shared_term, g))]
-    excluded = [t for t in filters.excluded_tags if not _shared_term(t)]
-    if excluded:
-        listed = ", ".join(params.bind(tag_term(t)) for t in excluded)
-        where.append(
-            f"NOT EXISTS (SELECT 1 FROM search_postings AS x WHERE x.term IN ({listed}) "
-            "AND x.doc = f.doc)"
-        )
-    if shared := [t for t in filters.excluded_tags if _shared_term(t)]:
-        where.append(f"f.doc NOT IN ({_whole_tags_sql(shared, params)})")
+    where += _excluded_sql(filters.excluded_tags, params, "f", correlated=True)
     for author in filters.authors:
         where.extend(_name_sql(author, params, "f"))
     sql = (

@@ -14,6 +14,7 @@ from typing import Protocol
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.errors import not_utf8
 from bot.models import Note
 from bot.store.note_rows import note_from_row
 from bot.store.schema import IngestedFileRow, NoteRow, NoteTagRow
@@ -122,11 +123,7 @@ class _IndexBatch:
 
 def _storable(key: str) -> bool:
     """A key a stored note can have: no NUL, and encodable as UTF-8 (no lone surrogate)."""
-    try:
-        key.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in key
+    return "\x00" not in key and not_utf8(key) is None
 
 
 def _new_row(note: Note, now: datetime) -> dict[str, object]:
