@@ -192,7 +192,7 @@ _BAD_VALUE = {
 
 def _refused(field: str, value: str) -> CommandResult:
     """Why `value` cannot be this setting, in the words the problem needs."""
-    schedule = value.strip().strip('"')
+    schedule = _unquoted(value)
     problem = schedule_problem(schedule) if field == "schedule" else None
     if problem == "too_long":
         return _result(
@@ -203,27 +203,21 @@ def _refused(field: str, value: str) -> CommandResult:
     return _result(False, _BAD_VALUE.get(field, "channel.bad_value"), value=value, field=field)
 
 
-_STORED = {
-    "schedule": "schedule",
-    "timezone": "timezone",
-    "filter": "filter_text",
-    "locale": "locale",
+_STORED: dict[str, tuple[str, Callable[[DestinationSettings], str]]] = {
+    "schedule": ("schedule", lambda s: s.schedule),
+    "timezone": ("timezone", lambda s: s.destination.timezone),
+    "filter": ("filter_text", lambda s: s.filter_text),
+    "locale": ("locale", lambda s: s.destination.locale),
 }
-"""The settings `set` changes whose stored value a check may refuse now → their field."""
+"""The settings `set` changes whose stored value a check may refuse now → their field, value."""
 
 
 def _stored_refused(s: DestinationSettings) -> list[Text]:
     """A line for each stored setting that a check added since it was saved refuses (a
     never-firing schedule, `localtime`), saying how to change it: it is kept until then."""
-    shown = {
-        "schedule": s.schedule,
-        "timezone": s.destination.timezone,
-        "filter": s.filter_text,
-        "locale": s.destination.locale,
-    }
     return [
-        msg("channel.stored_refused", field=setting, value=f'"{shown[setting]}"')
-        for setting, field in _STORED.items()
+        msg("channel.stored_refused", field=setting, value=f'"{stored(s)}"')
+        for setting, (field, stored) in _STORED.items()
         if s.problems(only={field})
     ]
 
@@ -246,8 +240,13 @@ def _status(status: str) -> Text | str:
     return msg(f"word.{status}") if status in RUN_STATUSES else status
 
 
+def _unquoted(value: str) -> str:
+    """A setting's value as typed, without the spaces and quotes around it."""
+    return value.strip().strip('"')
+
+
 def _change(field: str, value: str) -> dict[str, object]:
-    value = value.strip().strip('"')
+    value = _unquoted(value)
     if field == "enable":
         return {"enabled": True}
     if field == "disable":
