@@ -25,6 +25,7 @@ __all__ = [
     "TagListView",
     "TagMenuView",
     "Text",
+    "Undated",
     "View",
     "msg",
     "reply_kind",
@@ -59,6 +60,16 @@ def msg(key: str, /, **params: str | int | Text | Markup) -> Text:
 
 
 @dataclass(frozen=True, slots=True)
+class Undated:
+    """What a search that found nothing finds without its date filters (`dates`, as typed):
+    `total` notes for `query_text`, which the answer offers to run."""
+
+    dates: str
+    query_text: str
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
 class SearchResultsView:
     """One page of search hits; cursors are opaque tokens the command core reads back."""
 
@@ -69,6 +80,7 @@ class SearchResultsView:
     page_size: int = 5
     next_cursor: str | None = None
     prev_cursor: str | None = None
+    undated: Undated | None = None
 
     @property
     def pages(self) -> int:

@@ -254,7 +254,18 @@ class ConsoleRenderer:
 
     def _search(self, view: SearchResultsView, locale: str, mode: _Mode) -> str:
         if not view.notes:
-            return self._t(locale, "search.none", mode, query=view.query_text)
+            none = self._t(locale, "search.none", mode, query=view.query_text)
+            if (u := view.undated) is None:
+                return none
+            undated = self._t(
+                locale,
+                "search.none_undated",
+                mode,
+                dates=u.dates,
+                count=u.total,
+                query=u.query_text,
+            )
+            return f"{none}\n{undated}"
         title = self._t(
             locale,
             "search.title",

@@ -139,7 +139,19 @@ def _search(
 ) -> tuple[list[Embed], list[dict[str, Any]]]:
     query = escape_discord(view.query_text)
     if not view.notes:
-        return [_simple(strings.t(locale, "search.none", query=query), "")], []
+        u = view.undated
+        undated = (
+            ""
+            if u is None
+            else strings.t(
+                locale,
+                "search.none_undated",
+                dates=escape_discord(u.dates),
+                count=u.total,
+                query=escape_discord(u.query_text),
+            )
+        )
+        return [_simple(strings.t(locale, "search.none", query=query), undated)], []
     title = strings.t(
         locale, "search.title", total=view.total, query=query, page=view.page, pages=view.pages
     )

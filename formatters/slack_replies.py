@@ -124,7 +124,7 @@ def _search(
     query = label(view.query_text)
     if not view.notes:
         title = strings.t(locale, "search.none", query=query)
-        return title, [section(title)]
+        return title, [section(title), *_undated(view, locale, strings)]
     title = strings.t(
         locale, "search.title", total=view.total, query=query, page=view.page, pages=view.pages
     )
@@ -143,6 +143,21 @@ def _search(
     if hints:
         blocks.append(context([hints]))
     return title, blocks
+
+
+def _undated(view: SearchResultsView, locale: str, strings: Catalogue) -> list[Block]:
+    """The line offering the search without its dates, when that finds something."""
+    if view.undated is None:
+        return []
+    u = view.undated
+    line = strings.t(
+        locale,
+        "search.none_undated",
+        dates=label(u.dates),
+        count=u.total,
+        query=label(u.query_text),
+    )
+    return [context([truncate(line, SLACK_LIMITS.context_text)])]
 
 
 def _paging(view: SearchResultsView, locale: str, strings: Catalogue) -> tuple[list[Block], str]:

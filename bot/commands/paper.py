@@ -14,7 +14,7 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.commands.help import example_queries, help_view
 from bot.commands.request import CommandRequest
@@ -31,6 +31,7 @@ from bot.replies import (
     SharedNoteView,
     TagListView,
     Text,
+    Undated,
     msg,
     reply_kind,
 )
@@ -169,9 +170,21 @@ class PaperCommand:
             self._remember(request, _LastSearch(parse_query(query.at_page(page.pages)), page.pages))
             return _error(request, past)
         view = results_view(page)
+        if not page.total:
+            view = replace(view, undated=await self._undated(query))
         shown = tuple((view.first_number + i, n.key) for i, n in enumerate(view.notes))
         self._remember(request, _LastSearch(query, page.pages, shown))
         return Reply(view, locale=request.locale)
+
+    async def _undated(self, query: Query) -> Undated | None:
+        """What the search finds without its date filters, when that is something: a team
+        asking `가중치 평균 since:2024-06` learns the paper exists, only from before June."""
+        undated = query.without_dates()
+        if undated is None:
+            return None
+        dates, rest = undated
+        total = (await self._search.search(parse_query(rest))).total
+        return Undated(dates, rest, total) if total else None
 
     def _remember(self, request: CommandRequest, last: _LastSearch) -> None:
         self._last[request.asker] = last

@@ -44,6 +44,7 @@ _TOKEN = re.compile(
     r"|(?P<word>\S+)"
 )
 _DATE = re.compile(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?")
+_DATE_KEYS = frozenset({"since", "until", "date"})
 _OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
 _BAD_DATE = "{key}:{value} is not a date: use YYYY-MM or YYYY-MM-DD"
 ERROR_CODES = (
@@ -96,6 +97,19 @@ class Query:
         """The query text that shows another page: what next/prev buttons send back."""
         base = re.sub(r"(?:^|\s)page:\S+", "", self.text).strip()
         return base if page == 1 else f"{base} page:{page}".strip()
+
+    def without_dates(self) -> tuple[str, str] | None:
+        """`(dates, rest)`: the query's `since:`/`until:`/`date:` words, and its text without
+        them (and without `page:`), for saying what a search that finds nothing would find
+        undated; None when it has no date filter or nothing else."""
+        dates, rest = [], []
+        for match in _TOKEN.finditer(self.text):
+            key = (match["key"] or "").lower()
+            if key in _DATE_KEYS:
+                dates.append(match[0])
+            elif key != "page":
+                rest.append(match[0])
+        return (" ".join(dates), " ".join(rest)) if dates and rest else None
 
 
 @dataclass(slots=True)

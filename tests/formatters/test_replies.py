@@ -21,6 +21,7 @@ from bot.replies import (
     SharedNoteView,
     TagListView,
     Text,
+    Undated,
     msg,
 )
 from formatters.discord_embeds import DiscordRenderer
@@ -111,6 +112,29 @@ def test_note_in_full_shows_more_of_the_abstract_than_a_digest(platform: Platfor
     reply = RENDERERS[platform].render_reply(Reply(NoteView(note)))
     digest_abstract = 1000
     assert json.dumps(reply.to_json(), ensure_ascii=False).count("sentence") * 21 > digest_abstract
+
+
+@pytest.mark.parametrize("locale", ["en", "ko"])
+def test_a_search_that_found_nothing_offers_the_undated_search_on_every_platform(
+    locale: str,
+) -> None:
+    undated = Undated("since:2024-06", "weight <!channel> averaging", 3)
+    reply = Reply(SearchResultsView("x since:2024-06", (), 0, undated=undated), locale=locale)
+    slack = json.dumps(_slack(reply), ensure_ascii=False)
+    discord = json.dumps(_discord(reply), ensure_ascii=False)
+    console = RENDERERS[Platform.CONSOLE].render_reply(reply).plain
+    for shown in (slack, discord, console):
+        assert "since:2024-06" in shown and "3" in shown
+        assert "/paper weight" in shown and "averaging" in shown
+    assert "Without since:2024-06, 3 notes match: /paper weight" in console or locale == "ko"
+    plain = Reply(SearchResultsView("x since:2024-06", (), 0), locale=locale)
+    assert "/paper weight" not in RENDERERS[Platform.CONSOLE].render_reply(plain).plain
+
+
+def test_the_undated_offer_counts_one_note_in_the_singular() -> None:
+    one = Reply(SearchResultsView("x", (), 0, undated=Undated("date:2024-06", "x", 1)))
+    english = Reply(one.view, locale="en")
+    assert "1 note matches" in RENDERERS[Platform.CONSOLE].render_reply(english).plain
 
 
 def test_empty_search_and_many_tags_stay_valid() -> None:

@@ -168,3 +168,31 @@ async def test_a_lone_surrogate_is_refused_on_every_engine(paper: PaperCommand, 
     assert isinstance(reply.view, ErrorView)
     code = f"U+{ord(next(c for c in text if 0xD800 <= ord(c) <= 0xDFFF)):04X}"
     assert code in said(reply.view.message, "en") and code in said(reply.view.message, "ko")
+
+
+async def test_nothing_found_in_a_date_range_says_what_the_search_finds_undated(
+    paper: PaperCommand,
+) -> None:
+    """The seeds' one weight-averaging note is from 2024-01: since:2024-06 finds nothing, and
+    the answer says the undated search finds it, naming the dates dropped and the query."""
+    reply = await paper.handle(_request("가중치 평균 since:2024-06 page:2"))
+    assert isinstance(reply.view, SearchResultsView) and not reply.view.notes
+    undated = reply.view.undated
+    assert undated is not None
+    assert (undated.dates, undated.query_text, undated.total) == ("since:2024-06", "가중치 평균", 1)
+    found = await paper.handle(_request(undated.query_text))
+    assert isinstance(found.view, SearchResultsView) and found.view.total == undated.total
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "가중치 평균",  # found: nothing to offer
+        "zzqxv since:2024-06",  # found nothing undated either
+        "since:2030-01",  # only dates: nothing else to search by
+        "zzqxv",  # no dates to drop
+    ],
+)
+async def test_no_undated_offer_when_it_would_not_help(paper: PaperCommand, text: str) -> None:
+    reply = await paper.handle(_request(text))
+    assert isinstance(reply.view, SearchResultsView) and reply.view.undated is None
