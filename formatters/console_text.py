@@ -254,18 +254,11 @@ class ConsoleRenderer:
 
     def _search(self, view: SearchResultsView, locale: str, mode: _Mode) -> str:
         if not view.notes:
-            none = self._t(locale, "search.none", mode, query=view.query_text)
-            if (u := view.undated) is None:
-                return none
-            undated = self._t(
-                locale,
-                "search.none_undated",
-                mode,
-                dates=u.dates,
-                count=u.total,
-                query=u.query_text,
-            )
-            return f"{none}\n{undated}"
+            lines = [self._t(locale, "search.none", mode, query=view.query_text)]
+            if (u := view.undated) is not None:
+                found = {"dates": u.dates, "count": u.total, "query": u.query_text}
+                lines.append(self._t(locale, "search.none_undated", mode, **found))
+            return "\n".join(lines)
         title = self._t(
             locale,
             "search.title",
