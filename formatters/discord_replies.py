@@ -139,19 +139,7 @@ def _search(
 ) -> tuple[list[Embed], list[dict[str, Any]]]:
     query = escape_discord(view.query_text)
     if not view.notes:
-        u = view.undated
-        undated = (
-            ""
-            if u is None
-            else strings.t(
-                locale,
-                "search.none_undated",
-                dates=escape_discord(u.dates),
-                count=u.total,
-                query=escape_discord(u.query_text),
-            )
-        )
-        return [_simple(strings.t(locale, "search.none", query=query), undated)], []
+        return _nothing_found(view, locale, strings)
     title = strings.t(
         locale, "search.title", total=view.total, query=query, page=view.page, pages=view.pages
     )
@@ -173,6 +161,20 @@ def _search(
         {"type": 1, "components": group} for group in (paging, shares[: L.buttons_per_row]) if group
     ]
     return [fit_embed(embed)], rows
+
+
+def _nothing_found(
+    view: SearchResultsView, locale: str, strings: Catalogue
+) -> tuple[list[Embed], list[dict[str, Any]]]:
+    """ "No notes match", and what the search finds without its dates with a button that
+    runs it (a page button: it edits this answer), when that finds something."""
+    none = strings.t(locale, "search.none", query=escape_discord(view.query_text))
+    if (u := view.undated) is None:
+        return [_simple(none, "")], []
+    dates, query = escape_discord(u.dates), escape_discord(u.query_text)
+    line = strings.t(locale, "search.none_undated", dates=dates, count=u.total, query=query)
+    run = button(strings.t(locale, "search.undated"), f"paper:page:{u.query_text}", style=PRIMARY)
+    return [_simple(none, line)], action_rows([run]) if run else []
 
 
 def _paging(

@@ -146,18 +146,17 @@ def _search(
 
 
 def _undated(view: SearchResultsView, locale: str, strings: Catalogue) -> list[Block]:
-    """The line offering the search without its dates, when that finds something."""
-    if view.undated is None:
+    """The line offering the search without its dates, when that finds something, and a
+    button that runs it (a page button: it edits this answer)."""
+    if (u := view.undated) is None:
         return []
-    u = view.undated
-    line = strings.t(
-        locale,
-        "search.none_undated",
-        dates=label(u.dates),
-        count=u.total,
-        query=label(u.query_text),
-    )
-    return [context([truncate(line, SLACK_LIMITS.context_text)])]
+    dates, query = label(u.dates), label(u.query_text)
+    line = strings.t(locale, "search.none_undated", dates=dates, count=u.total, query=query)
+    blocks = [context([truncate(line, SLACK_LIMITS.context_text)])]
+    if len(u.query_text) <= SLACK_LIMITS.button_value:
+        run = button(strings.t(locale, "search.undated"), NEXT_ACTION, u.query_text)
+        blocks.append(actions([run]))
+    return blocks
 
 
 def _paging(view: SearchResultsView, locale: str, strings: Catalogue) -> tuple[list[Block], str]:

@@ -80,6 +80,17 @@ async def test_next_edits_the_same_response_and_previous_goes_back(bot: Bot) -> 
     assert "1/" in texts(again)
 
 
+async def test_a_dated_search_finding_nothing_offers_a_button_for_the_undated_one(
+    bot: Bot,
+) -> None:
+    none = await bot.answered(await bot.paper("가중치 평균 since:2024-06"))
+    assert "since:2024-06 조건을 빼면 1편이 있습니다: /paper 가중치 평균" in texts(none)
+    assert custom_ids(none) == ["paper:page:가중치 평균"]
+    clicked = await bot.click(none, "paper:page:가중치 평균")
+    found = await bot.answered(clicked)
+    assert edited_in_place(clicked) and "WARM" in texts(found)
+
+
 async def test_share_posts_the_note_visibly_naming_who_shared_it(bot: Bot) -> None:
     found = await bot.answered(await bot.paper("tag:rlhf"))
     share = next(c for c in custom_ids(found) if c.startswith("paper:share:"))

@@ -119,6 +119,16 @@ async def test_next_and_prev_replace_the_ephemeral_message(bot: Bot, api: SlackA
     assert _buttons(page_one)["paper.share"] == _buttons(first)["paper.share"]
 
 
+async def test_a_dated_search_finding_nothing_offers_a_button_for_the_undated_one(
+    bot: Bot, api: SlackApi
+) -> None:
+    none = await _ask(bot, api, "가중치 평균 since:2024-06")
+    assert "since:2024-06 조건을 빼면 1편이 있습니다: /paper 가중치 평균" in _text(none)
+    assert _buttons(none) == {"paper.page.next": "가중치 평균"}
+    found = await _click(bot, api, "paper.page.next", "가중치 평균")
+    assert found["replace_original"] is True and "WARM" in _text(found)
+
+
 async def test_share_posts_visibly_naming_who_shared_and_full_note_only_to_the_clicker(
     bot: Bot, api: SlackApi
 ) -> None:
