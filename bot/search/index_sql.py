@@ -53,7 +53,7 @@ from bot.search.ranking import (
 from bot.search.text import MAX_TERM_CHARS, normalize_phrase
 from bot.store.schema import NoteRow, NoteTagRow
 from bot.store.search_generation import GENERATION_ROW, SearchGenerationRow
-from bot.store.search_schema import DOC_COUNT_TERM, SearchPostingRow, SearchTermRow
+from bot.store.search_schema import DOC_COUNT_TERM, SearchTermRow
 
 __all__ = [
     "MAX_PREFIX_TERMS",
@@ -197,18 +197,24 @@ class SqlSearchIndex:
         return counts
 
     async def notes_with_any_tag(self, tag_sets: Sequence[Sequence[str]]) -> list[int]:
-        """For each set of tags, how many live notes carry at least one of them."""
-        if not tag_sets:
-            return []
-        postings = SearchPostingRow.__table__
-        parts = [
-            select(func.count(postings.c.doc.distinct())).where(
-                postings.c.term.in_([tag_term(t) for t in tags])
-            )
-            for tags in tag_sets
-        ]
+        """For each set of tags, how many live notes carry at least one of them (retracted
+        notes have no postings). The postings of the tags' terms are counted; where a tag's
+        term is shared (`_shared_term`), the notes' stored tags decide (`_group_sql`), so a
+        long tag's notes are not counted under another that starts with the same 63."""
+        counts = []
         async with self._engine.connect() as connection:
-            return [int(await connection.scalar(part) or 0) for part in parts]
+            for tags in tag_sets:
+                if not tags:
+                    counts.append(0)
+                    continue
+                params = Params(connection.dialect.name)
+                listed = ", ".join(params.bind(tag_term(t)) for t in tags)
+                where = f"f.term IN ({listed})"
+                if any(map(_shared_term, tags)):
+                    where += f" AND {_group_sql(tags, params, 'f')}"
+                sql = f"SELECT COUNT(DISTINCT f.doc) FROM search_postings AS f WHERE {where}"
+                counts.append(int(await connection.scalar(text(sql), params.values) or 0))
+        return counts
 
 
 class IndexReader:

@@ -335,3 +335,28 @@ async def test_a_long_tag_finds_only_its_notes_not_those_sharing_its_first_chara
         assert sorted(await keys_for(service, f"tag:short -tag:{tag}")) == others
     either = f"tag:{tags['long']},{tags['whole']}"
     assert sorted(await keys_for(service, either)) == sorted([key["long"], key["whole"]])
+
+
+async def test_tag_counts_over_aliases_count_a_long_tag_apart_from_its_namesakes(
+    app: App, tmp_path: Path
+) -> None:
+    """`/paper tags` counts a tag with aliases in use over all its spellings
+    (`notes_with_any_tag`). Two tags of 70 that share their first 63 characters share an
+    index term; each counts only the notes that carry it or one of its aliases, and a note
+    with two spellings once."""
+    from bot.ingest.importer import ingest_paths
+    from bot.search.glossary import Glossary
+    from bot.search.index_sql import SqlSearchIndex
+
+    stem = "t" * 63
+    first, second = stem + "a" * 7, stem + "b" * 7
+    tags = [f"#{first}", f"#{second}", "#first-alias", f"#{first} #first-alias", "#second-alias"]
+    for n, written in enumerate(tags, start=1):
+        notes = tmp_path / f"2024-05-0{n}.txt"
+        notes.write_text(f"2024-05-0{n}\nNote {n}\n(Kim)\n본문.\n{written}\n", "utf-8")
+    report = await ingest_paths(sorted(tmp_path.glob("*.txt")), app.notes, app.clock)
+    assert not report.skipped
+    glossary = Glossary.build([], [[first, "first-alias"], [second, "second-alias"]])
+    service = SearchService(app.notes, SqlSearchIndex(app.engine), glossary)
+    counts = {t.tag: t.count for t in await service.tags()}
+    assert counts == {first: 3, second: 2}
