@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from bot.models import ErrorCode
 from bot.replies import Text
 
@@ -12,6 +14,8 @@ __all__ = [
     "NoteParseError",
     "PaperbotError",
     "QuerySyntaxError",
+    "non_ascii_digit",
+    "not_ascii_digit",
     "not_utf8",
 ]
 
@@ -29,6 +33,22 @@ def not_utf8(text: str) -> str | None:
         code = ord(text[exc.start])
         return f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
     return None
+
+
+def non_ascii_digit(text: str) -> str | None:
+    """The first decimal digit in `text` that is not ASCII (`２`, Arabic-Indic `٢`), or None.
+
+    Python's `\\d`, `str.isdigit` and `int()` read every script's digits; dates, cron fields
+    and numbers in settings are written 0-9 (docs/notes-format.md, docs/search.md)."""
+    return next((c for c in text if c.isdecimal() and not c.isascii()), None)
+
+
+def not_ascii_digit(text: str) -> str | None:
+    """What `non_ascii_digit` finds, as a person can act on it (`'２' is not an ASCII digit
+    (write 2)`), or None."""
+    if (char := non_ascii_digit(text)) is None:
+        return None
+    return f"{char!r} is not an ASCII digit (write {unicodedata.decimal(char)})"
 
 
 class PaperbotError(Exception):

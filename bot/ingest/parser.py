@@ -7,11 +7,12 @@ The parser is pure: text (or raw bytes) in, notes and warnings out. Anything it 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
 from bot.digest.tags import normalize_tag
-from bot.errors import NoteParseError
+from bot.errors import NoteParseError, not_ascii_digit
 from bot.ingest.identity import NoteIdentity
 from bot.models import Note, NoteSource
 
@@ -26,8 +27,8 @@ MAX_LINE_CHARS = 20_000
 MAX_TAG_CHARS = 200
 """Longest tag key: what the store's tag columns hold (PostgreSQL refuses a longer one)."""
 
-_KOREAN_DATE = re.compile(r"(\d{4})\s*년\s*(\d{1,2})\s*월\s*(\d{1,2})\s*일")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_KOREAN_DATE = re.compile(r"([0-9]{4})\s*년\s*([0-9]{1,2})\s*월\s*([0-9]{1,2})\s*일")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _URL = re.compile(r"https?://[^\s<>\"'()\[\]{}]+")
 _URL_TRAILING = ".,;:!?"
@@ -116,9 +117,17 @@ def _first_non_blank(lines: list[str], start: int = 0) -> int | None:
     return next((i for i in range(start, len(lines)) if lines[i].strip()), None)
 
 
+def _date_match(text: str) -> re.Match[str] | None:
+    return _KOREAN_DATE.fullmatch(text) or _ISO_DATE.fullmatch(text)
+
+
 def _parse_date(line: str, source: str, number: int) -> date:
     text = line.strip()
-    match = _KOREAN_DATE.fullmatch(text) or _ISO_DATE.fullmatch(text)
+    match = _date_match(text)
+    if match is None and (digit := not_ascii_digit(text)) is not None:
+        as_ascii = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+        if _date_match(as_ascii):  # `２０２４-０６-０１`: a date header in another script's digits
+            raise NoteParseError(source, number, f"date header: {digit}")
     if match is None:
         shown = text if len(text) <= 60 else text[:57] + "..."
         raise NoteParseError(source, number, f"no date header: {_EXPECTED_HEADER}, got {shown!r}")

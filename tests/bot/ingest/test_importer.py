@@ -179,6 +179,27 @@ async def test_bad_files_are_skipped_and_the_rest_goes_in(
     assert len(after) == 44
 
 
+async def test_a_date_header_in_other_digits_is_refused_naming_the_digit(
+    app: App, tmp_path: Path
+) -> None:
+    """docs/notes-format.md: the date header is written in ASCII digits. `２０２４-０５-０１`
+    (full-width) or Arabic-Indic digits are refused with the file, the line and the character,
+    and the notes stored from that file before stay as they were."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    day = folder / "day.txt"
+    day.write_text(CRAFTED, encoding="utf-8")
+    await ingest_paths([folder], app.notes, app.clock)
+    before = await _export(app)
+    day.write_text("\n\n２０２４-０５-０１" + CRAFTED.removeprefix("2024-05-01"), encoding="utf-8")
+    (folder / "other.txt").write_text("٢٠٢٤년 ٥월 ٢일\nTitle\n#x\n", encoding="utf-8")
+    report = await ingest_paths([folder], app.notes, app.clock)
+    skipped = {Path(r.path).name: str(r.skipped) for r in report.skipped}
+    assert "day.txt:3: date header: '２' is not an ASCII digit (write 2)" in skipped["day.txt"]
+    assert "other.txt:1: date header: '٢' is not an ASCII digit (write 2)" in skipped["other.txt"]
+    assert await _export(app) == before  # nothing retracted or changed
+
+
 async def test_a_file_over_20_mb_is_skipped_unread_and_the_rest_goes_in(
     app: App, tmp_path: Path
 ) -> None:
