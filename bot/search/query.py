@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date
 
 from bot.digest.tags import normalize_tag
-from bot.errors import QuerySyntaxError
+from bot.errors import QuerySyntaxError, non_ascii_digit
 from bot.search.text import fold
 
 __all__ = [
@@ -43,8 +44,10 @@ _TOKEN = re.compile(
     r'|(?P<pneg>-)?"(?P<phrase>[^"]*)"(?=\s|$)'
     r"|(?P<word>\S+)"
 )
-_DATE = re.compile(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})(?:-([0-9]{1,2}))?")
 _DATE_KEYS = frozenset({"since", "until", "date"})
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+"""U+FF10-FF19, what a Korean IME types in full-width mode: read as 0-9 in dates and pages."""
 _OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
 _BAD_DATE = "{key}:{value} is not a date: use YYYY-MM or YYYY-MM-DD"
 ERROR_CODES = (
@@ -57,6 +60,7 @@ ERROR_CODES = (
     "date_twice",
     "bad_date",
     "bad_page",
+    "not_ascii_digit",
     "id_alone",
     "date_with_range",
     "since_after_until",
@@ -223,7 +227,7 @@ def _read_date(key: str, value: str, builder: _Builder) -> None:
 
 def _date_range(key: str, value: str) -> tuple[date, date]:
     """The first and last day a `YYYY-MM` or `YYYY-MM-DD` value covers."""
-    match = _DATE.fullmatch(value)
+    match = _DATE.fullmatch(_ascii_digits(key, value))
     if match is None:
         raise _bad_date(key, value)
     year, month = int(match[1]), int(match[2])
@@ -245,7 +249,25 @@ def _read_id(value: str, _negated: bool, builder: _Builder) -> None:
     builder.note_id = value
 
 
+def _ascii_digits(key: str, value: str) -> str:
+    """The value with full-width digits read as 0-9; another script's digit (Arabic-Indic
+    `٢`, Devanagari `२`) is refused by name rather than read (or taken for a word)."""
+    read = value.translate(_FULL_WIDTH_DIGITS)
+    if (char := non_ascii_digit(read)) is not None:
+        digit = unicodedata.decimal(char)
+        raise QuerySyntaxError(
+            f"{key}:{value}: {char!r} is not an ASCII digit (write {digit})",
+            code="not_ascii_digit",
+            key=key,
+            value=value,
+            char=char,
+            digit=digit,
+        )
+    return read
+
+
 def _read_page(value: str, _negated: bool, builder: _Builder) -> None:
+    value = _ascii_digits("page", value)
     # isdecimal, not isdigit: `²` is a digit that int() cannot read
     if not value.isdecimal() or not 1 <= int(value) <= MAX_PAGE:
         raise QuerySyntaxError(

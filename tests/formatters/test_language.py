@@ -32,6 +32,7 @@ BAD_QUERIES = {
     "date_twice": "since:2024-01 since:2024-02",
     "bad_date": "since:2024-13",
     "bad_page": "rlhf page:0",
+    "not_ascii_digit": "since:٢٠٢٤-06",
     "id_alone": "id:2024-02-29-llama-3 tag:rlhf",
     "date_with_range": "date:2024-06 since:2024-01",
     "since_after_until": "since:2024-06 until:2024-01",

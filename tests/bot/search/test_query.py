@@ -57,6 +57,29 @@ def test_dates_have_day_or_month_precision(
     assert (query.since, query.until) == (since, until)
 
 
+def test_full_width_digits_read_as_ascii_in_dates_and_pages() -> None:
+    """docs/search.md: a Korean IME's full-width digits (U+FF10-FF19) mean 0-9."""
+    query = parse_query("since:２０２４-０６ until:2024-０６-３０ page:２")
+    assert (query.since, query.until, query.page) == (date(2024, 6, 1), date(2024, 6, 30), 2)
+    assert parse_query("date:２０２４-０２").until == date(2024, 2, 29)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("since:٢٠٢٤-06", "since:٢٠٢٤-06: '٢' is not an ASCII digit (write 2)"),
+        ("date:2024-06-1०", "date:2024-06-1०: '०' is not an ASCII digit (write 0)"),
+        ("rlhf page:३", "page:३: '३' is not an ASCII digit (write 3)"),
+    ],
+)
+def test_other_scripts_digits_are_refused_naming_the_digit(text: str, said: str) -> None:
+    """docs/search.md: Arabic-Indic or Devanagari digits are not read as dates or pages."""
+    with pytest.raises(QuerySyntaxError) as caught:
+        parse_query(text)
+    assert str(caught.value) == said
+    assert caught.value.code == "not_ascii_digit"
+
+
 def test_id_and_page() -> None:
     assert parse_query("id:2024-02-29-llama-3").note_id == "2024-02-29-llama-3"
     assert parse_query("tag:rlhf page:3").page == 3
