@@ -13,7 +13,18 @@ from itertools import islice, takewhile
 
 from apscheduler.triggers.cron import CronTrigger
 
-__all__ = ["fire_times", "latest_slot", "make_trigger", "next_fire_times", "slot_key"]
+from bot.errors import non_ascii_digit
+
+__all__ = [
+    "fire_times",
+    "latest_slot",
+    "make_trigger",
+    "next_fire_times",
+    "non_ascii_field",
+    "slot_key",
+]
+
+_FIELDS = ("minute", "hour", "day of month", "month", "day of week")
 
 _STEP = timedelta(seconds=1)
 
@@ -50,6 +61,19 @@ def _day_number(token: str) -> int:
     if not 0 <= number <= 7:
         raise ValueError(f"day of week {token!r} is not 0-7")
     return number
+
+
+def non_ascii_field(schedule: str) -> tuple[int, str, str] | None:
+    """The first cron field written with a digit that is not ASCII (`0 ８ * * *`: the hour):
+    its position (1-based), its name and that digit, or None. APScheduler reads any script's
+    digits (`\\d`, `int()`); a schedule is written 0-9, so a new one with such a field is
+    refused by name (`bot.digest.settings.schedule_problem`); one stored before still fires."""
+    fields = schedule.split()
+    names = ("second", *_FIELDS) if len(fields) == 6 else _FIELDS
+    for position, (name, field) in enumerate(zip(names, fields, strict=False), start=1):
+        if (char := non_ascii_digit(field)) is not None:
+            return position, name, char
+    return None
 
 
 def make_trigger(schedule: str, tz: tzinfo) -> CronTrigger:

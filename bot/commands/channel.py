@@ -8,12 +8,13 @@ when no config declares any) is a default: chat may change it, as it may any und
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.cron import next_fire_times, slot_key
+from bot.cron import next_fire_times, non_ascii_field, slot_key
 from bot.delivery.advice import PauseAdvice
 from bot.delivery.service import Delivery
 from bot.digest.settings import MAX_SCHEDULE_CHARS, DestinationSettings, Origin, schedule_problem
@@ -200,6 +201,17 @@ def _refused(field: str, value: str) -> CommandResult:
         )
     if problem == "never":
         return _result(False, "channel.schedule_never", value=value)
+    if problem == "not_ascii" and (found := non_ascii_field(schedule)) is not None:
+        position, name, char = found
+        return _result(
+            False,
+            "channel.schedule_not_ascii",
+            value=value,
+            position=position,
+            field=name,
+            char=char,
+            digit=unicodedata.decimal(char),
+        )
     return _result(False, _BAD_VALUE.get(field, "channel.bad_value"), value=value, field=field)
 
 

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.cron import make_trigger, next_fire_times
+from bot.cron import make_trigger, next_fire_times, non_ascii_field
 from bot.digest.build import Backfill, DigestSpec
 from bot.digest.filters import parse_tag_filter
-from bot.errors import ConfigError
+from bot.errors import ConfigError, not_ascii_digit
 from bot.models import Destination, Layout
 
 __all__ = [
@@ -181,6 +181,9 @@ def check_schedule(schedule: str, where: str) -> None:
         )
     if problem == "never":
         raise ConfigError(f"{where}: {schedule!r} never fires (no day of the year matches it)")
+    if problem == "not_ascii" and (found := non_ascii_field(schedule)) is not None:
+        _, field, char = found
+        raise ConfigError(f"{where}: {schedule!r}, the {field} field: {not_ascii_digit(char)}")
     if problem == "not_cron":
         try:  # again, for the parser's own words
             make_trigger(schedule, ZoneInfo("UTC"))
@@ -189,9 +192,12 @@ def check_schedule(schedule: str, where: str) -> None:
 
 
 def schedule_problem(schedule: str) -> str | None:
-    """Why a schedule is unusable: `too_long`, `not_cron`, `never` (`0 9 30 2 *`), or None."""
+    """Why a schedule is unusable: `too_long`, `not_ascii` (a field's digit is not 0-9:
+    `bot.cron.non_ascii_field` names it), `not_cron`, `never` (`0 9 30 2 *`), or None."""
     if len(schedule) > MAX_SCHEDULE_CHARS:
         return "too_long"
+    if non_ascii_field(schedule) is not None:
+        return "not_ascii"
     try:
         trigger = make_trigger(schedule, ZoneInfo("UTC"))
     except ValueError:

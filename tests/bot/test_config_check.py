@@ -69,6 +69,9 @@ MISTAKES = [
      "long; the limit is 100"),
     ("cron never fires", CONSOLE + 'schedule = "0 9 31 2 *"\n', {},
      "destinations[0].schedule: '0 9 31 2 *' never fires (no day of the year matches it)"),
+    ("cron in full-width digits", CONSOLE + 'schedule = "0 ９ * * 1-5"\n', {},
+     "destinations[0].schedule: '0 ９ * * 1-5', the hour field: '９' is not an ASCII digit "
+     "(write 9)"),
     # what the ledger's columns hold on PostgreSQL (SQLite stored more, PostgreSQL refused it
     # at the first digest: value too long, invalid byte sequence 0x00, out of int32 range)
     ("channel id too long", CONSOLE.replace('"t"', '"' + "c" * 101 + '"'), {},

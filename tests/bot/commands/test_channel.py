@@ -197,3 +197,30 @@ async def test_enable_resumes_a_paused_config_declared_channel_and_changes_nothi
     assert "set in: the config file" in said(resumed) and rebuilt == [1]
     again = await cmds.set(where, "enable")  # not paused: the file's settings are the file's
     assert not again.ok and "config" in said(again)
+
+
+async def test_a_schedule_in_other_digits_is_refused_naming_the_field(
+    app: App, clock: FixedClock
+) -> None:
+    """APScheduler reads any script's digits: `0 ８ * * 1-5` was stored and ran at 8. A
+    schedule is written 0-9 (docs/delivery.md): the field and the digit are named, in the
+    asker's language, and the old schedule is kept. One stored before still fires, and `show`
+    asks to change it."""
+    stored = DestinationSettings(HERE, schedule="0 ８ * * 1-5", origin=Origin.CHAT)
+    await SqlDestinationStore(app.engine).save(stored, by="U0", now=clock.now())
+    cmds, _, rebuilt = commands(app, clock)
+    shown = said(await cmds.show(admin()))
+    assert 'Stored schedule "0 ８ * * 1-5" is refused now' in shown
+    assert "next run: 2024-09-23 08:00" in shown
+    assert (await cmds.set(admin(), "schedule", '"0 9 * * 1-5"')).ok
+    hour = await cmds.set(admin(), "schedule", '"0 ８ * * 1-5"')
+    assert not hour.ok
+    assert said(hour) == (
+        "Not changed: in \"0 ８ * * 1-5\", the hour field (field 2) holds '８', which is not an "
+        "ASCII digit: write 8."
+    )
+    assert "2번째 칸" in said(hour, "ko") and "'８'" in said(hour, "ko")
+    days = await cmds.set(admin(), "schedule", '"0 9 * * ١-٥"')
+    assert not days.ok and "the day of week field (field 5) holds '١'" in said(days)
+    assert len(rebuilt) == 1
+    assert "schedule: 0 9 * * 1-5 (Asia/Seoul)" in said(await cmds.show(admin()))
