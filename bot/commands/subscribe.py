@@ -19,6 +19,7 @@ from bot.digest.settings import is_time_zone
 from bot.errors import QuerySyntaxError
 from bot.models import Destination
 from bot.replies import ErrorView, MessageView, Reply, Text, msg
+from bot.search.text import full_width_digits
 from bot.subscriptions.filters import SubscriptionTextError
 from bot.subscriptions.service import SubscriptionChange, SubscriptionService
 
@@ -31,7 +32,7 @@ CADENCE_USAGE = (
     "subscriptions cadence weekly",
     "subscriptions cadence instant",
 )
-_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 
 
 def register_subscription_commands(paper: PaperCommand, service: SubscriptionService) -> None:
@@ -105,7 +106,7 @@ def _read_plan(words: list[str], current: DeliveryPlan) -> DeliveryPlan | Text:
         return msg("subs.bad_cadence", value=words[0])
     at, zone = current.at, current.timezone
     for word in words[1:]:
-        if (time := _TIME.fullmatch(word)) is not None:
+        if (time := _TIME.fullmatch(full_width_digits(word))) is not None:
             at = f"{int(time[1]):02d}:{time[2]}"
         elif ":" in word and word[0].isdigit():
             return msg("subs.bad_time", value=word)

@@ -20,7 +20,7 @@ from datetime import date
 
 from bot.digest.tags import normalize_tag
 from bot.errors import QuerySyntaxError, non_ascii_digit
-from bot.search.text import fold
+from bot.search.text import fold, full_width_digits
 
 __all__ = [
     "ERROR_CODES",
@@ -46,8 +46,6 @@ _TOKEN = re.compile(
 )
 _DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})(?:-([0-9]{1,2}))?")
 _DATE_KEYS = frozenset({"since", "until", "date"})
-_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
-"""U+FF10-FF19, what a Korean IME types in full-width mode: read as 0-9 in dates and pages."""
 _OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
 _BAD_DATE = "{key}:{value} is not a date: use YYYY-MM or YYYY-MM-DD"
 ERROR_CODES = (
@@ -252,7 +250,7 @@ def _read_id(value: str, _negated: bool, builder: _Builder) -> None:
 def _ascii_digits(key: str, value: str) -> str:
     """The value with full-width digits read as 0-9; another script's digit (Arabic-Indic
     `٢`, Devanagari `२`) is refused by name rather than read (or taken for a word)."""
-    read = value.translate(_FULL_WIDTH_DIGITS)
+    read = full_width_digits(value)
     if (char := non_ascii_digit(read)) is not None:
         digit = unicodedata.decimal(char)
         raise QuerySyntaxError(

@@ -17,6 +17,7 @@ __all__ = [
     "PARTICLES",
     "STOPWORDS",
     "fold",
+    "full_width_digits",
     "hangul_terms",
     "is_hangul",
     "normalize_phrase",
@@ -31,6 +32,16 @@ MAX_TERM_CHARS = 64
 _WORD = re.compile(r"[\uac00-\ud7a3]+|[^\W_\uac00-\ud7a3]+")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]+")
 _ACCENTED = re.compile(r"[\u00c0-\u024f\u0300-\u036f\u1e00-\u1eff]+")
+
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def full_width_digits(text: str) -> str:
+    """`text` with full-width digits (U+FF10-FF19, what a Korean IME types in full-width
+    mode) as 0-9: how `/paper` reads the numbers people type (dates, pages, times of day).
+    Other scripts' digits are left for the caller to refuse (`bot.errors.not_ascii_digit`)."""
+    return text.translate(_FULL_WIDTH_DIGITS)
+
 
 _STOPWORDS_TEXT = (
     "a an and are as at be by for from has have in into is it its of on or that the their this "

@@ -110,6 +110,18 @@ async def test_the_plan_defaults_to_the_channels_zone_and_cadence_changes_it(app
     assert _said(await _ask(paper, "subscriptions")).endswith("every day at 07:30 (Asia/Tokyo).")
 
 
+async def test_a_time_in_full_width_digits_is_read_and_other_digits_refused(app: App) -> None:
+    """docs/subscriptions.md: a Korean IME's full-width `０８:３０` is 08:30 (it was refused,
+    while `８:３０` was stored as `08:３０`); Arabic-Indic digits stay no time of day."""
+    paper = _paper(app)
+    await _ask(paper, "subscribe tag:rl")
+    daily = await _ask(paper, "subscriptions cadence daily ０８:３０ Asia/Seoul")
+    assert _said(daily).endswith("every day at 08:30 (Asia/Seoul).")
+    refused = await _ask(paper, "subscriptions cadence daily ٩:٠٠")
+    assert _said(refused).startswith("ERROR Not changed: ٩:٠٠ is not a time of day")
+    assert _said(await _ask(paper, "subscriptions")).endswith("every day at 08:30 (Asia/Seoul).")
+
+
 async def test_a_nul_character_subscribes_to_nothing(app: App) -> None:
     """PostgreSQL text cannot hold a NUL: the asker is told, and nothing is stored."""
     paper = _paper(app)
