@@ -54,7 +54,7 @@ def ingest_minutes(value: str) -> float:
     """
     low, high = INGEST_MINUTES_RANGE
     try:
-        minutes = float(value)
+        minutes = float(value) if value.isascii() else math.nan  # float() reads ٣ as 3
     except ValueError:
         minutes = math.nan
     if not (math.isfinite(minutes) and low <= minutes <= high):

@@ -55,7 +55,7 @@ def _in_typed_order(typed: list[str], positional: list[str], words: list[str]) -
 
 
 def _limit(value: str) -> int:
-    if not value.isdecimal() or not 1 <= int(value) <= MAX_LIMIT:
+    if not (value.isascii() and value.isdecimal()) or not 1 <= int(value) <= MAX_LIMIT:
         raise argparse.ArgumentTypeError(f"--limit must be 1 to {MAX_LIMIT}, got {value!r}")
     return int(value)
 

@@ -41,7 +41,7 @@ def add_deliveries_command(
 
 
 def _limit(value: str) -> int:
-    if not value.isdecimal() or not 1 <= int(value) <= MAX_LIMIT:
+    if not (value.isascii() and value.isdecimal()) or not 1 <= int(value) <= MAX_LIMIT:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number of runs from 1 to {MAX_LIMIT}")
     return int(value)
 

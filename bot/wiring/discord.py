@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from bot.delivery.config import CONFIRM_WINDOW_SECONDS
-from bot.errors import ConfigError, DeliveryError
+from bot.errors import ConfigError, DeliveryError, not_ascii_digit
 from bot.models import Platform
 from bot.scheduling.shards import AdvisoryShardClaim, shard_claim
 from bot.tasks import bounded, cancel_and_wait
@@ -120,6 +120,8 @@ high half (`bot.scheduling.shards`); more would overflow PostgreSQL's bigint or 
 
 
 def _int(name: str, raw: str) -> int:
+    if (problem := not_ascii_digit(raw)) is not None:  # int() reads any script's digits
+        raise ConfigError(f"{name}: {problem}")
     try:
         value = int(raw)
     except ValueError:

@@ -26,7 +26,7 @@ def _refused(result: CliResult, *needles: str) -> None:
         assert needle in result.err, result.err
 
 
-BAD_MINUTES = ["-3", "0", "0.01", "nan", "inf", "1e300", "ten", ""]
+BAD_MINUTES = ["-3", "0", "0.01", "nan", "inf", "1e300", "ten", "", "٣٠"]  # float() reads ٣٠
 BAD_ADDRESSES = ["garbage", "127.0.0.1:70000", "127.0.0.1:", "host:-1", "[::1]:99999", "a b:80"]
 
 
@@ -96,7 +96,7 @@ async def test_the_shortest_interval_allowed_still_stops_on_sigterm(
     assert process.returncode in (0, 1), log.read_text()[-2000:]
 
 
-@pytest.mark.parametrize("limit", ["-3", "0", "10001", "²"])
+@pytest.mark.parametrize("limit", ["-3", "0", "10001", "²", "２０"])
 async def test_deliveries_limit_must_be_a_positive_count_up_to_10000(
     tmp_path: Path, limit: str
 ) -> None:

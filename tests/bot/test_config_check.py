@@ -138,6 +138,8 @@ MISTAKES = [
      "DISCORD_BOT_TOKEN is not set, but DISCORD_SHARD_COUNT is"),
     ("bad Discord value", None, {**SECRETS, "DISCORD_SHARD_COUNT": "many"},
      "DISCORD_SHARD_COUNT: 'many' is not a whole number"),
+    ("Discord value in full-width digits", None, {**SECRETS, "DISCORD_SHARD_IDS": "0,１"},
+     "DISCORD_SHARD_IDS: '１' is not an ASCII digit (write 1)"),
 ]  # fmt: skip
 
 

@@ -50,7 +50,7 @@ def test_bad_query_exits_2_with_examples(
     assert "since:2024-13" in err and "tag:rlhf" in err
 
 
-@pytest.mark.parametrize("limit", ["0", "-1", "1001", "ten", "²"])  # ² is isdigit(), not int()
+@pytest.mark.parametrize("limit", ["0", "-1", "1001", "ten", "²", "５"])  # ² isdigit, ５ int()
 def test_bad_limit_is_refused(
     database_url: str, capsys: pytest.CaptureFixture[str], limit: str
 ) -> None:
