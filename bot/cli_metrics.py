@@ -7,6 +7,7 @@ and read at scrape time from state (database counts, leadership). Every name is 
 
 from __future__ import annotations
 
+import gc
 import platform as python_platform
 import time
 from collections.abc import Callable, Iterable
@@ -29,6 +30,7 @@ __all__ = [
     "CountingTransport",
     "build_info",
     "record_ingest",
+    "watch_frozen_heap",
     "watch_leadership",
     "watch_store",
 ]
@@ -158,3 +160,13 @@ def watch_leadership(metrics: PrometheusMetrics, leading: Callable[[], bool]) ->
         return [Gauge("paperbot_scheduler_leader", 1.0 if leading() else 0.0)]
 
     metrics.add_collector(leader)
+
+
+def watch_frozen_heap(metrics: PrometheusMetrics) -> None:
+    """Objects start-up took out of the cyclic collector's reach (`bot.app.freeze_start_up_heap`):
+    the heap a full collection no longer walks, and what a cycle among them would keep."""
+
+    async def frozen() -> Iterable[Gauge]:
+        return [Gauge("paperbot_gc_frozen_objects", gc.get_freeze_count())]
+
+    metrics.add_collector(frozen)

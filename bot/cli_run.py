@@ -47,6 +47,7 @@ from bot.cli_metrics import (
     CountingTransport,
     build_info,
     record_ingest,
+    watch_frozen_heap,
     watch_leadership,
     watch_store,
 )
@@ -231,6 +232,7 @@ async def serve(
     build_info(metrics)
     watch_store(metrics, app.engine)
     watch_leadership(metrics, lambda: service.election is not None and service.election.leading)
+    watch_frozen_heap(metrics)
     health = _health(app, service, started)
     for platform in platforms:
         for name, check in platform.checks().items():

@@ -167,6 +167,7 @@ GAUGES: dict[str, str] = {
     "paperbot_digest_messages": "digest messages in the ledger, by platform and status",
     "paperbot_subscriptions": "personal subscriptions stored, by platform",
     "paperbot_scheduler_leader": "1 while this process leads the digest schedule",
+    "paperbot_gc_frozen_objects": "objects start-up froze out of the cyclic garbage collector",
 }
 """Help of the gauges collectors read at scrape time."""
 

@@ -76,6 +76,8 @@ async def test_metrics_show_what_the_bot_did(
         assert first.value("paperbot_ingest_files_total", outcome="read") == 5
         assert first.value("paperbot_ingest_seconds_count", trigger="start") == 1
         assert first.value("paperbot_scheduler_leader") == 1
+        # the wired process's heap was frozen before serving (bot.app.freeze_start_up_heap)
+        assert first.value("paperbot_gc_frozen_objects") > 10_000
         runs = first.value("paperbot_digest_runs_total", outcome="sent", **console)
         assert runs == first.value("paperbot_digest_runs", status="sent")
         assert first.value("paperbot_digest_run_seconds_count", outcome="sent", **console) == runs
