@@ -277,8 +277,9 @@ class SlackListeners:
         knows under channel `@<user id>`.
         """
         item = event.get("item") or {}
-        if item.get("type") != "message":
-            return
+        if item.get("type") != "message" or not item.get("channel") or not item.get("ts"):
+            log.debug("Slack %s on %r: not a message's, ignored", event.get("type"), item)
+            return  # a file's or a file comment's, or a message Slack did not name
         user, channel = str(event.get("user", "")), str(item["channel"])
         where = f"@{user}" if channel.startswith("D") else channel
         ref = MessageRef(Platform.SLACK, str(body.get("team_id", "")), where, str(item["ts"]))

@@ -96,3 +96,37 @@ async def test_a_reaction_on_a_digest_reaches_the_core_once_even_when_delivered_
 
         await eventually(counted)
         assert await _metric(bot, "paperbot_slack_duplicate_events_total") == {"": 1.0}
+
+
+async def test_a_reaction_event_naming_no_message_is_ignored_and_the_next_one_still_counts(
+    api: SlackApi, tmp_path: Path, database_url: str
+) -> None:
+    config = destination(layout="inline")
+    async with running_bot(api, tmp_path, database_url, config=config) as bot:
+        await wait_for(lambda: "posted slot" in bot.logged())
+        (post,) = api.called("chat.postMessage")
+        await bot.reconciled()
+        ts = str(post.answer["ts"])
+        odd_items: list[dict[str, object]] = [
+            {"type": "message", "ts": ts},  # no channel
+            {"type": "message", "channel": "C1"},  # no ts
+            {"type": "message", "channel": "", "ts": ""},
+            {"type": "file", "file": "F1"},
+            {"type": "file_comment", "file_comment": "Fc1", "file": "F1"},
+        ]
+        for item in odd_items:
+            for added in (True, False):
+                odd = {**reaction_event(channel="C1", ts=ts, added=added), "item": item}
+                assert (await bot.sender.event(odd)).status == 200
+        missing = reaction_event(channel="C1", ts=ts)
+        del missing["item"]
+        assert (await bot.sender.event(missing)).status == 200
+        ours = reaction_event(channel="C1", ts=ts)
+        assert (await bot.sender.event(ours)).status == 200
+
+        async def counted() -> bool:
+            recorded = '{outcome="recorded",platform="slack"}'
+            return await _metric(bot, "paperbot_reactions_total") == {recorded: 1.0}
+
+        await eventually(counted)
+        assert "Traceback" not in bot.logged(), bot.logged()[-3000:]
