@@ -14,7 +14,8 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -29,7 +30,7 @@ from bot.log_context import request_scope
 from bot.models import MessageRef, Platform, Reaction
 from bot.payloads import SlackPayload
 from bot.ports import Metrics
-from bot.replies import Reply
+from bot.replies import ErrorView, Reply, msg
 
 __all__ = [
     "ACK_BUDGET_SECONDS",
@@ -52,6 +53,7 @@ NOTE_ACTION = "paper.note"
 REMOVE_ACTION = "paper.unsubscribe"
 FOLLOW_ACTION = "paper.follow"
 _SKIN_TONE = re.compile(r"::skin-tone-\d$")
+DEFAULT_LOCALE = "ko"  # the catalogue's default (formatters.i18n), for an apology
 FAILED = "Sorry, /paper failed (a paperbot bug, logged for the admins). Please try again later."
 
 
@@ -196,24 +198,27 @@ class SlackListeners:
         `subscriptions remove <filter>`, run for the clicker): the same ephemeral message,
         replaced by the answer."""
         await ack()
-        reply = await self._answer_action(client, body, _action_value(body))
-        await _respond(respond, self._services().render(reply), reply, replace_original=True)
+        async with self._click(body, respond):
+            reply = await self._answer_action(client, body, _action_value(body))
+            await _respond(respond, self._services().render(reply), reply, replace_original=True)
 
     async def on_share(
         self, ack: AsyncAck, respond: AsyncRespond, body: dict[str, Any], client: AsyncWebClient
     ) -> None:
         """Share: the note posted visibly in the channel, saying who shared it."""
         await ack()
-        reply = await self._answer_action(client, body, f"share {_action_value(body)}")
-        await _respond(respond, self._services().render(reply), reply, replace_original=False)
+        async with self._click(body, respond):
+            reply = await self._answer_action(client, body, f"share {_action_value(body)}")
+            await _respond(respond, self._services().render(reply), reply, replace_original=False)
 
     async def on_note(
         self, ack: AsyncAck, respond: AsyncRespond, body: dict[str, Any], client: AsyncWebClient
     ) -> None:
         """Full note: the whole note, only to whoever clicked."""
         await ack()
-        reply = await self._answer_action(client, body, _action_value(body))
-        await _respond(respond, self._services().render(reply), reply, replace_original=False)
+        async with self._click(body, respond):
+            reply = await self._answer_action(client, body, _action_value(body))
+            await _respond(respond, self._services().render(reply), reply, replace_original=False)
 
     async def on_follow(self, ack: AsyncAck, respond: AsyncRespond, body: dict[str, Any]) -> None:
         """Follow `#tag …` on a digest's paper: the clicker follows its tags (value: the note
@@ -222,6 +227,16 @@ class SlackListeners:
         services = self._services()
         if services.follow is None:
             return
+        async with self._click(body, respond):
+            await self._follow(services.follow, respond, body)
+
+    async def _follow(
+        self,
+        follow: Callable[[FollowClick], Awaitable[Reply]],
+        respond: AsyncRespond,
+        body: dict[str, Any],
+    ) -> None:
+        services = self._services()
         user = body.get("user") or {}
         team = (body.get("team") or {}).get("id") or user.get("team_id", "")
         channel = str((body.get("channel") or {}).get("id", ""))
@@ -231,7 +246,35 @@ class SlackListeners:
             "ts"
         )
         ref = MessageRef(Platform.SLACK, str(team), where, str(ts or ""))
-        reply = await services.follow(FollowClick(ref, clicker, _action_value(body)))
+        reply = await follow(FollowClick(ref, clicker, _action_value(body)))
+        await _respond(respond, services.render(reply), reply, replace_original=False)
+
+    @asynccontextmanager
+    async def _click(self, body: dict[str, Any], respond: AsyncRespond) -> AsyncIterator[None]:
+        """Around a click's work (after its ack): a failure is logged with the action id and
+        the clicker is told privately, in the channel's language (the default when even that
+        cannot be read), through the action's response_url; the message they clicked stays."""
+        try:
+            yield
+        except Exception:  # boundary: the clicker gets a short apology, the log the details
+            action = _action_id(body)
+            log.exception("Slack button %s failed", action)
+            try:
+                await self._apologise(body, respond)
+            except Exception:  # boundary: nothing more to tell them with
+                log.warning("Slack button %s: the apology failed too", action, exc_info=True)
+
+    async def _apologise(self, body: dict[str, Any], respond: AsyncRespond) -> None:
+        services = self._services()
+        user = body.get("user") or {}
+        team = (body.get("team") or {}).get("id") or user.get("team_id", "")
+        channel = (body.get("channel") or {}).get("id", "")
+        try:
+            locale = await services.locale(str(team), str(channel))
+        except Exception:  # boundary: the store that knows the language may be what failed
+            log.debug("Slack button: the language of %s:%s is unknown", team, channel)
+            locale = DEFAULT_LOCALE
+        reply = Reply(ErrorView(msg("error.internal")), locale=locale)
         await _respond(respond, services.render(reply), reply, replace_original=False)
 
     async def _answer_action(
@@ -315,6 +358,11 @@ class SlackListeners:
             await self._services().uninstalled(
                 body.get("enterprise_id"), str(body.get("team_id", "")), "tokens_revoked"
             )
+
+
+def _action_id(body: dict[str, Any]) -> str:
+    actions = body.get("actions") or [{}]
+    return str(actions[0].get("action_id", ""))
 
 
 def _action_value(body: dict[str, Any]) -> str:
