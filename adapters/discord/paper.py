@@ -14,7 +14,8 @@ channel, naming who shared it and pinging no one. Buttons are one `DynamicItem` 
 restart still works. Next, Previous and Remove edit the message they are on (an UPDATE_MESSAGE,
 or a deferred update and an edit); Follow answers with an ephemeral message (in a DM, one whose
 `custom_id` names no guild says to follow in the server instead: it cannot tell which one).
-Every button acts as the person who clicked it.
+Every button acts as the person who clicked it; one whose state is empty (`paper:share:`) is
+answered privately that paperbot cannot act on it.
 """
 
 from __future__ import annotations
@@ -240,6 +241,13 @@ async def _no_server(locale: str) -> Reply:
     return Reply(MessageView(lines=(msg("subs.follow_no_server"),)), locale=locale)
 
 
+async def _empty(interaction: discord.Interaction[Any], custom_id: str) -> Reply:
+    """A button whose `custom_id` carries no state: said privately, nothing done."""
+    log.info("Discord button %r carries no state: answered, nothing done", custom_id)
+    line = msg("error.unusable_button", custom_id=custom_id)
+    return Reply(MessageView(lines=(line,)), locale=locale_of(interaction))
+
+
 async def _posted_in(interaction: discord.Interaction[Any]) -> str:
     """The channel the ledger keeps the clicked message under (a thread's parent)."""
     channel = interaction.channel_id or 0
@@ -251,7 +259,7 @@ async def _posted_in(interaction: discord.Interaction[Any]) -> str:
 
 class PaperButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"paper:(?P<action>page|share|full|follow|unsub):(?P<state>.+)",
+    template=r"paper:(?P<action>page|share|full|follow|unsub):(?P<state>.*)",
 ):
     """Every `/paper` button; what it does is in its `custom_id`, so restarts keep it working."""
 
@@ -270,7 +278,9 @@ class PaperButton(
         return cls(match["action"], match["state"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        if self.action == "share":
+        if not self.state.strip():  # `paper:share:`: nothing to act on (not one of ours)
+            await answer(interaction, "", _empty(interaction, f"paper:{self.action}:"))
+        elif self.action == "share":
             await _share(interaction, f"share id:{self.state}")
         elif self.action == "full":
             await answer(interaction, f"id:{self.state}")
