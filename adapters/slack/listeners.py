@@ -14,8 +14,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -30,7 +29,7 @@ from bot.log_context import request_scope
 from bot.models import MessageRef, Platform, Reaction
 from bot.payloads import SlackPayload
 from bot.ports import Metrics
-from bot.replies import ErrorView, Reply, msg
+from bot.replies import ErrorView, Reply, Text, msg
 
 __all__ = [
     "ACK_BUDGET_SECONDS",
@@ -198,37 +197,54 @@ class SlackListeners:
         `subscriptions remove <filter>`, run for the clicker): the same ephemeral message,
         replaced by the answer."""
         await ack()
-        async with self._click(body, respond):
+
+        async def page() -> None:
             reply = await self._answer_action(client, body, _action_value(body))
             await _respond(respond, self._services().render(reply), reply, replace_original=True)
+
+        await self._clicked(body, respond, page)
 
     async def on_share(
         self, ack: AsyncAck, respond: AsyncRespond, body: dict[str, Any], client: AsyncWebClient
     ) -> None:
         """Share: the note posted visibly in the channel, saying who shared it."""
         await ack()
-        async with self._click(body, respond):
+
+        async def share() -> None:
             reply = await self._answer_action(client, body, f"share {_action_value(body)}")
             await _respond(respond, self._services().render(reply), reply, replace_original=False)
+
+        await self._clicked(body, respond, share)
 
     async def on_note(
         self, ack: AsyncAck, respond: AsyncRespond, body: dict[str, Any], client: AsyncWebClient
     ) -> None:
         """Full note: the whole note, only to whoever clicked."""
         await ack()
-        async with self._click(body, respond):
+
+        async def note() -> None:
             reply = await self._answer_action(client, body, _action_value(body))
             await _respond(respond, self._services().render(reply), reply, replace_original=False)
+
+        await self._clicked(body, respond, note)
 
     async def on_follow(self, ack: AsyncAck, respond: AsyncRespond, body: dict[str, Any]) -> None:
         """Follow `#tag …` on a digest's paper: the clicker follows its tags (value: the note
         key), answered only to them; the digest message stays as it is."""
         await ack()
-        services = self._services()
-        if services.follow is None:
+        follow = self._services().follow
+        if follow is None:
             return
-        async with self._click(body, respond):
-            await self._follow(services.follow, respond, body)
+
+        async def followed() -> None:
+            await self._follow(follow, respond, body)
+
+        await self._clicked(body, respond, followed)
+
+    async def on_unknown(self, ack: AsyncAck, respond: AsyncRespond, body: dict[str, Any]) -> None:
+        """A button whose `action_id` is none of ours (Bolt tries this listener last)."""
+        await ack()
+        await self._clicked(body, respond, None)
 
     async def _follow(
         self,
@@ -249,22 +265,33 @@ class SlackListeners:
         reply = await follow(FollowClick(ref, clicker, _action_value(body)))
         await _respond(respond, services.render(reply), reply, replace_original=False)
 
-    @asynccontextmanager
-    async def _click(self, body: dict[str, Any], respond: AsyncRespond) -> AsyncIterator[None]:
-        """Around a click's work (after its ack): a failure is logged with the action id and
-        the clicker is told privately, in the channel's language (the default when even that
-        cannot be read), through the action's response_url; the message they clicked stays."""
+    async def _clicked(
+        self,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        work: Callable[[], Awaitable[None]] | None,
+    ) -> None:
+        """A click's `work`, after its ack. A button paperbot cannot act on (an empty value,
+        or `work` None: an action id not ours) is answered that it cannot, and nothing is
+        done; a failure is logged with the action id and the clicker told that it failed.
+        Both only to the clicker, through the action's response_url, in the channel's
+        language (the default when even that cannot be read); the message they clicked stays."""
+        action = _action_id(body)
         try:
-            yield
+            if work is None or not _action_value(body).strip():
+                log.info("Slack button %r with value %r: not one to act on", action[:100],
+                         _action_value(body)[:100])  # fmt: skip
+                await self._tell(body, respond, msg("error.unusable_button", custom_id=action))
+                return
+            await work()
         except Exception:  # boundary: the clicker gets a short apology, the log the details
-            action = _action_id(body)
             log.exception("Slack button %s failed", action)
             try:
-                await self._apologise(body, respond)
+                await self._tell(body, respond, msg("error.internal"))
             except Exception:  # boundary: nothing more to tell them with
                 log.warning("Slack button %s: the apology failed too", action, exc_info=True)
 
-    async def _apologise(self, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def _tell(self, body: dict[str, Any], respond: AsyncRespond, line: Text) -> None:
         services = self._services()
         user = body.get("user") or {}
         team = (body.get("team") or {}).get("id") or user.get("team_id", "")
@@ -274,7 +301,7 @@ class SlackListeners:
         except Exception:  # boundary: the store that knows the language may be what failed
             log.debug("Slack button: the language of %s:%s is unknown", team, channel)
             locale = DEFAULT_LOCALE
-        reply = Reply(ErrorView(msg("error.internal")), locale=locale)
+        reply = Reply(ErrorView(line), locale=locale)
         await _respond(respond, services.render(reply), reply, replace_original=False)
 
     async def _answer_action(
@@ -400,6 +427,7 @@ def register(app: AsyncApp, listeners: SlackListeners) -> None:
     app.action(NOTE_ACTION)(listeners.on_note)
     app.action(REMOVE_ACTION)(listeners.on_page)
     app.action(FOLLOW_ACTION)(listeners.on_follow)
+    app.block_action(re.compile(r".+"))(listeners.on_unknown)  # matched last: none of the above
     app.event("reaction_added")(listeners.on_reaction)
     app.event("reaction_removed")(listeners.on_reaction)
     app.event("app_uninstalled")(listeners.on_app_uninstalled)

@@ -66,3 +66,33 @@ async def test_a_click_the_core_fails_on_is_acknowledged_and_the_clicker_told_pr
             await proxy.close()
         assert TOKEN not in bot.logged()
         assert api.problems == []
+
+
+async def test_a_button_not_ours_or_without_a_value_is_answered_privately_and_changes_nothing(
+    api: SlackApi, tmp_path: Path, database_url: str, seeds_dir: Path
+) -> None:
+    async with running_bot(api, tmp_path, database_url, notes=seeds_dir) as bot:
+        found = await ask(api, bot.sender, "model")
+        clicks = [
+            ("paper.bogus", "x"),  # an action id no paperbot renders
+            ("paper.page.next", ""),
+            ("paper.share", ""),
+            ("paper.note", " "),
+            ("paper.unsubscribe", ""),
+            ("paper.follow", ""),
+        ]
+        for action, value in clicks:
+            reply_to = api.response_url()
+            clicked = await bot.sender.action(action, value, response_url=reply_to)
+            assert clicked.status == 200, (action, clicked.text)
+            said = (await posted_to(api, reply_to)).args
+            assert said["response_type"] == "ephemeral" and said["replace_original"] is False
+            text = "\n".join(slack_texts(said))
+            assert f"이 버튼({action})은 paperbot이 처리할 수 있는 버튼이 아니라서" in text, text
+        assert api.called("chat.postMessage") == []  # nothing shared
+        reply_to = api.response_url()
+        next_page = _buttons(found)["paper.page.next"]
+        paged = await bot.sender.action("paper.page.next", next_page, response_url=reply_to)
+        assert paged.status == 200
+        assert (await posted_to(api, reply_to)).args["replace_original"] is True
+    assert api.problems == []
