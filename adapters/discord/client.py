@@ -27,7 +27,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord.paper import PaperButton, PaperServices, paper_command
+from adapters.discord.paper import PaperButton, PaperServices, answer_foreign_button, paper_command
 from adapters.discord.sync import CommandHashes, sync_commands
 from bot.digest.personal import DM_PREFIX
 from bot.models import IN_A_DM, MessageRef, Platform, Reaction
@@ -182,6 +182,9 @@ class _PaperbotEvents:
 
     async def on_raw_reaction_remove(self, event: discord.RawReactionActionEvent) -> None:
         await self.parts.reaction(self._wired_client, event, False)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        await answer_foreign_button(interaction)
 
     async def on_connect(self) -> None:
         self.parts.gateway("connect")

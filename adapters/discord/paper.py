@@ -15,7 +15,8 @@ restart still works. Next, Previous and Remove edit the message they are on (an 
 or a deferred update and an edit); Follow answers with an ephemeral message (in a DM, one whose
 `custom_id` names no guild says to follow in the server instead: it cannot tell which one).
 Every button acts as the person who clicked it; one whose state is empty (`paper:share:`) is
-answered privately that paperbot cannot act on it.
+answered privately that paperbot cannot act on it, and so is one whose `custom_id` no
+`PaperButton` takes (`answer_foreign_button`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ __all__ = [
     "Notice",
     "PaperButton",
     "PaperServices",
+    "answer_foreign_button",
     "locale_of",
     "message_kwargs",
     "paper_command",
@@ -242,8 +244,8 @@ async def _no_server(locale: str) -> Reply:
 
 
 async def _empty(interaction: discord.Interaction[Any], custom_id: str) -> Reply:
-    """A button whose `custom_id` carries no state: said privately, nothing done."""
-    log.info("Discord button %r carries no state: answered, nothing done", custom_id)
+    """A button paperbot cannot act on (no state, or not one of ours): said privately."""
+    log.info("Discord button %r: not one to act on, answered, nothing done", custom_id)
     line = msg("error.unusable_button", custom_id=custom_id)
     return Reply(MessageView(lines=(line,)), locale=locale_of(interaction))
 
@@ -300,6 +302,19 @@ class PaperButton(
             return
         await interaction.response.defer()
         await interaction.edit_original_response(**_kwargs(interaction, await reply))
+
+
+async def answer_foreign_button(interaction: discord.Interaction[Any]) -> None:
+    """A button click whose `custom_id` `PaperButton` does not take (`paper:bogus:x`, another
+    prefix: not one paperbot renders; no other view is dispatched here) is answered privately
+    that paperbot cannot act on it, instead of Discord's "This interaction failed"."""
+    data: Any = interaction.data or {}
+    custom_id = str(data.get("custom_id", ""))
+    if interaction.type is not discord.InteractionType.component:
+        return
+    if PaperButton.__discord_ui_compiled_template__.fullmatch(custom_id) is not None:
+        return  # PaperButton answers it
+    await answer(interaction, "", _empty(interaction, custom_id[:100]))
 
 
 def paper_command() -> app_commands.Command[Any, Any, None]:
