@@ -59,6 +59,7 @@ def test_replicas_scale_without_a_host_port_clash_and_stop_within_the_grace() ->
     assert bot["ports"] == ["8080"]  # a free host port per replica
     assert "container_name" not in bot  # a fixed name would stop --scale
     assert bot["stop_signal"] == "SIGTERM" and bot["stop_grace_period"] == "15s"
+    assert bot["init"] is True  # PID 1 forwards a SIGTERM sent before Python loads paperbot
     assert bot["restart"] == "unless-stopped"  # a replica killed by hand stays down
 
 
