@@ -46,18 +46,12 @@ VOLUME ["/srv/paperbot/data"]
 EXPOSE 8080
 STOPSIGNAL SIGTERM
 
-# Slim images have no curl: Python asks /healthz (the event loop answers) where PAPERBOT_HTTP
-# serves: 127.0.0.1 for 0.0.0.0 or no host, ::1 for ::, else its host (an empty PAPERBOT_HTTP
-# means the default: port 8080; another address set in paperbot.toml is not read). With `off`, or
-# port 0 (any free one), there is nothing to ask: the check passes and says so.
+# Slim images have no curl: Python asks /healthz (the event loop answers) where `paperbot run`
+# serves, read as the service reads it (bot/healthcheck.py): PAPERBOT_HTTP, else a mounted
+# paperbot.toml's [service] http, else the default; 127.0.0.1 for 0.0.0.0 or no host, ::1 for ::.
+# With `off`, or port 0 (any free one), there is nothing to ask: the check passes and says so.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python3", "-c", "import os, sys, urllib.request; \
-a = (os.environ.get('PAPERBOT_HTTP') or '0.0.0.0:8080').strip(); host, _, port = a.rpartition(':'); \
-host = host.removeprefix('[').removesuffix(']'); \
-host = {'': '127.0.0.1', '0.0.0.0': '127.0.0.1', '::': '::1'}.get(host, host); \
-(a.lower() == 'off' or port.strip('0') == '') and sys.exit(print(f'PAPERBOT_HTTP={a}: no health endpoint to ask') or 0); \
-url = f'http://[{host}]:{port}/healthz' if ':' in host else f'http://{host}:{port}/healthz'; \
-sys.exit(0 if urllib.request.urlopen(url, timeout=4).status == 200 else 1)"]
+    CMD ["python3", "-m", "bot.healthcheck"]
 
 # `paperbot run` applies the database migrations itself before it serves.
 CMD ["paperbot", "run"]

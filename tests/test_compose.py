@@ -3,17 +3,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import re
-import urllib.request
+import signal
+import socket
+import sys
 from fnmatch import fnmatchcase
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import yaml
 
+from bot.healthcheck import health_url
+from bot.healthcheck import main as health_check
 from bot.settings import CONFIG_FILE, default_database_url
 from tests.conftest import REPO_ROOT
 
@@ -142,59 +147,122 @@ def test_no_local_env_file_or_config_reaches_the_image() -> None:
     assert [path for path in kept if _sent_to_the_build(path, patterns)] == []
 
 
-def _health_probe(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], http: str | None
-) -> tuple[str | None, object, str]:
-    """The URL the Dockerfile's HEALTHCHECK asks with PAPERBOT_HTTP=`http` (None: unset, and
-    None when it asks nothing), its exit status when that answers 200, and what it prints."""
+def _health_check_command() -> list[str]:
+    """The Dockerfile HEALTHCHECK's CMD, its `python3` this interpreter (the image's is the
+    virtual environment's, first on PATH)."""
     line = next(ln for ln in _runtime_stage() if ln.startswith("HEALTHCHECK "))
-    command = json.loads(line[line.index("CMD ") + 4 :])
-    assert command[:2] == ["python3", "-c"]
-    asked: list[str] = []
-
-    def urlopen(url: str, timeout: float) -> SimpleNamespace:
-        asked.append(url)
-        return SimpleNamespace(status=200)
-
-    if http is None:
-        monkeypatch.delenv("PAPERBOT_HTTP", raising=False)
-    else:
-        monkeypatch.setenv("PAPERBOT_HTTP", http)
-    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
-    with pytest.raises(SystemExit) as exited:
-        exec(command[2], {})
-    assert len(asked) <= 1
-    return (asked[0] if asked else None), exited.value.code, capsys.readouterr().out
+    command: list[str] = json.loads(line[line.index("CMD ") + 4 :])
+    assert command[0] == "python3"
+    return [sys.executable, *command[1:]]
 
 
-def test_the_health_check_asks_healthz_on_the_port_paperbot_serves(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _service_config(tmp_path: Path, http: str, folder: str = "mounted") -> Path:
+    path = tmp_path / folder / "paperbot.toml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(f'[service]\nhttp = "{http}"\n', "utf-8")
+    return path
+
+
+async def _health_check(env: dict[str, str]) -> tuple[int, str]:
+    """The HEALTHCHECK run as a process, as the container runs it, with `env`: exit code and
+    what it printed."""
+    checked = await asyncio.create_subprocess_exec(
+        *_health_check_command(), cwd=REPO_ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    async with asyncio.timeout(30):
+        out, _ = await checked.communicate()
+    assert checked.returncode is not None
+    return checked.returncode, out.decode()
+
+
+async def test_the_health_check_asks_where_a_mounted_toml_says_the_service_serves(
+    tmp_path: Path, seeds_dir: Path
 ) -> None:
-    """`-e PAPERBOT_HTTP=` (empty: the default address) asked port 80 before, so the container
+    """`-e PAPERBOT_HTTP=` with a mounted paperbot.toml whose `[service] http` names the port:
+    the service serves there, and the HEALTHCHECK asked the default 8080 instead (unhealthy
+    while it worked). Now it reads the address as the service does: the variable over the file
+    over the default. Run as processes against the real `paperbot run`."""
+    port, other = _free_port(), _free_port()
+    config = _service_config(tmp_path, f"127.0.0.1:{port}")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env |= {"PAPERBOT_CONFIG": str(config), "PAPERBOT_HTTP": ""}
+    log = tmp_path / "bot.log"
+    with open(log, "wb") as stderr:  # a file: a full pipe would block the bot
+        service = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--notes-dir", str(seeds_dir),
+            "--database-url", f"sqlite:///{tmp_path / 'db.sqlite3'}", "-v",
+            cwd=REPO_ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
+        )  # fmt: skip
+    try:
+        async with asyncio.timeout(90):
+            while f"health and metrics on http://127.0.0.1:{port}/" not in log.read_text():
+                assert service.returncode is None, log.read_text()[-2000:]
+                await asyncio.sleep(0.05)  # polling the child's log file
+        url = f"http://127.0.0.1:{port}/healthz"
+        assert await _health_check(env) == (0, f"{url}: 200\n")
+        wrong = _service_config(
+            tmp_path, f"127.0.0.1:{other}", "other"
+        )  # the variable wins over it
+        overridden = env | {"PAPERBOT_CONFIG": str(wrong), "PAPERBOT_HTTP": f":{port}"}
+        assert await _health_check(overridden) == (0, f"{url}: 200\n")
+    finally:
+        service.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            await service.wait()
+    assert service.returncode == 0, log.read_text()[-2000:]
+    code, said = await _health_check(env | {"PAPERBOT_CONFIG": str(config)})
+    assert code == 1 and said.startswith(f"{url} ({config}: service.http): "), said
+
+
+def test_the_health_check_asks_healthz_on_the_port_paperbot_serves() -> None:
+    """`-e PAPERBOT_HTTP=` (empty: the default address) asked port 80 once, so the container
     was unhealthy while /healthz answered on 8080 (seen with podman)."""
-    for http, port in ((None, 8080), ("", 8080), ("0.0.0.0:8080", 8080), ("0.0.0.0:9090", 9090),
-                       (":9091", 9091)):  # fmt: skip
-        asked = _health_probe(monkeypatch, capsys, http)
-        assert asked == (f"http://127.0.0.1:{port}/healthz", 0, ""), http
+    for http, port in (("127.0.0.1:8080", 8080), ("0.0.0.0:8080", 8080),
+                       ("0.0.0.0:9090", 9090), (":9091", 9091)):  # fmt: skip
+        assert health_url(http) == f"http://127.0.0.1:{port}/healthz", http
 
 
 def test_the_health_check_asks_the_address_paperbot_listens_on_or_nothing_when_off(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """It asked 127.0.0.1 always: a container serving on `[::1]:8080`, `[::]:8080` (IPv6
     only) or one address of its own stayed unhealthy while it worked, and so did one with
     `PAPERBOT_HTTP=off`, which serves no endpoint. With nothing to ask (`off`, or port 0: any
-    free one) the check passes and says why."""
+    free one) the check passes and says why, naming where the address came from."""
     for http, url in (("[::1]:8080", "http://[::1]:8080/healthz"),
                       ("[::]:8080", "http://[::1]:8080/healthz"),
                       ("10.1.2.3:8080", "http://10.1.2.3:8080/healthz"),
                       ("paperbot.internal:9000", "http://paperbot.internal:9000/healthz"),
                       (" localhost:8081 ", "http://localhost:8081/healthz")):  # fmt: skip
-        assert _health_probe(monkeypatch, capsys, http) == (url, 0, ""), http
+        assert health_url(http) == url, http
     for http in ("off", " OFF ", "localhost:0"):
-        asked, code, printed = _health_probe(monkeypatch, capsys, http)
-        assert (asked, code) == (None, 0), http
-        assert printed == f"PAPERBOT_HTTP={http.strip()}: no health endpoint to ask\n"
+        env = {"PAPERBOT_HTTP": http, "PAPERBOT_CONFIG": str(_service_config(tmp_path, ":1"))}
+        assert health_check(env) == 0, http
+        said = capsys.readouterr().out
+        assert said == f"http={http.strip()} (PAPERBOT_HTTP): no health endpoint to ask\n"
+    config = _service_config(tmp_path, "off")
+    assert health_check({"PAPERBOT_HTTP": " ", "PAPERBOT_CONFIG": str(config)}) == 0
+    said = capsys.readouterr().out
+    assert said == f"http=off ({config}: service.http): no health endpoint to ask\n"
+
+
+def test_the_health_check_fails_on_settings_the_service_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mounted file whose `[service] http` is no address stops the service at start: the
+    check says so, naming the key, and fails (it does not guess an address)."""
+    config = _service_config(tmp_path, "8080")
+    assert health_check({"PAPERBOT_HTTP": "", "PAPERBOT_CONFIG": str(config)}) == 1
+    said = capsys.readouterr().out
+    assert f"{config}: service.http: '8080' is not HOST:PORT" in said, said
 
 
 def test_an_env_file_copied_from_the_example_keeps_the_images_paths_and_address() -> None:

@@ -114,7 +114,16 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.commands", "bot.scheduling"),  # what people and clocks start
     # the composition root; Alembic's migration scripts are loaded by path, not imported by the
     # store, and may use the code of the day they were written (e.g. the indexer to backfill)
-    ("bot", "bot.__main__", "bot.app", "bot.cli", "bot.wiring", "bot.store.migrations"),
+    # (`bot.healthcheck` is a process of its own: the container's HEALTHCHECK)
+    (
+        "bot",
+        "bot.__main__",
+        "bot.app",
+        "bot.cli",
+        "bot.healthcheck",
+        "bot.wiring",
+        "bot.store.migrations",
+    ),
 )
 
 
