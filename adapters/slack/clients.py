@@ -14,7 +14,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import DeliveryError
+from adapters.slack.errors import not_installed
 
 __all__ = ["ClientSource", "installed_client", "web_client"]
 
@@ -44,15 +44,12 @@ async def installed_client(
     within two hours (Bolt refreshes only for incoming requests; digests go out unprompted).
 
     Raises:
-        DeliveryError: the workspace has no installation (permanent: install the app).
+        DeliveryError: the workspace has no installation (`not_installed`, permanent: install
+            the app).
     """
     bot = await store.async_find_bot(enterprise_id=None, team_id=workspace)
     if bot is None:
-        raise DeliveryError(
-            f"Slack workspace {workspace} has not installed paperbot: install it from "
-            "/slack/install",
-            retryable=False,
-        )
+        raise not_installed(workspace)
     if bot.bot_refresh_token:
         rotator = AsyncTokenRotator(
             client_id=client_id, client_secret=client_secret, client=web_client(base_url)

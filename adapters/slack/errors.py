@@ -25,9 +25,11 @@ from bot.replies import Markup, Text, msg
 __all__ = [
     "DM_ADVICE",
     "ERRORS",
+    "NOT_INSTALLED",
     "SlackErrorKind",
     "advice_for",
     "delivery_error",
+    "not_installed",
     "slack_error_code",
     "workspace_advice",
 ]
@@ -79,10 +81,34 @@ ERRORS: dict[str, SlackErrorKind] = {
     "user_not_visible": SlackErrorKind(False, "the bot may not see {channel} (a guest?)"),
     "user_disabled": SlackErrorKind(False, "{channel} is deactivated"),
     "not_allowed_token_type": SlackErrorKind(False, "the token is not a bot token (xoxb-…)"),
+    # Ours, not Slack's: OAuth (many workspaces) and no installation stored for the workspace
+    "not_installed": SlackErrorKind(
+        False,
+        "Slack workspace {workspace} has not installed paperbot: install the app there"
+        " from this service's /slack/install (installing resumes what this paused)",
+    ),
     # Slack's events, not a call's error: the workspace's channels are paused with their name
     "app_uninstalled": SlackErrorKind(False, "the workspace removed the app: reinstall it"),
     "tokens_revoked": SlackErrorKind(False, "the workspace revoked the bot token: reinstall it"),
 }
+
+
+NOT_INSTALLED = "not_installed"
+"""The code of a call for a workspace with no stored installation (OAuth): permanent, like a
+lost workspace's, and what its install resumes (`bot.wiring.slack.INSTALL_RESUMES`)."""
+
+
+def not_installed(workspace: str) -> DeliveryError:
+    """The failure of a call for `workspace` when no installation of the app is stored for it
+    (never installed, or forgotten at its uninstall): permanent, with the admin's advice."""
+    where = Destination(Platform.SLACK, workspace, "")
+    advice = ERRORS[NOT_INSTALLED].advice.format(workspace=workspace)
+    return DeliveryError(
+        f"{NOT_INSTALLED}: {advice}",
+        retryable=False,
+        code=NOT_INSTALLED,
+        advice=_advice(where, ErrorCode(NOT_INSTALLED), dm=False),
+    )
 
 
 def slack_error_code(exc: SlackApiError) -> str:
@@ -139,7 +165,10 @@ def _described(
     data = exc.response.data if exc.response is not None else None
     needed = str(data.get("needed", "")) if isinstance(data, dict) else ""
     channel = _plain(where) if where is not None else "the channel"
-    advice = kind.advice.format(channel=channel, needed=needed or "(see the app's scopes)")
+    workspace = where.workspace if where is not None else "?"
+    advice = kind.advice.format(
+        channel=channel, needed=needed or "(see the app's scopes)", workspace=workspace
+    )
     detail = needed if "{needed}" in kind.advice else ""
     said = _advice(where, ErrorCode(code, detail), dm=False) if where is not None else None
     return f"{code}: {advice}", said, detail
@@ -160,6 +189,7 @@ DM_ADVICE = frozenset(
         "token_revoked",
         "invalid_refresh_token",
         "not_allowed_token_type",
+        "not_installed",
         "app_uninstalled",
         "tokens_revoked",
     }
@@ -188,7 +218,7 @@ def _advice(where: Destination, code: ErrorCode, *, dm: bool) -> Text | None:
     if kind is None or not kind.advice:
         return None
     key = f"advice.slack.{'dm.' if dm else ''}{code.code}"
-    return msg(key, channel=_mention(where), needed=code.detail or "?")
+    return msg(key, channel=_mention(where), needed=code.detail or "?", workspace=where.workspace)
 
 
 def _plain(where: Destination) -> str:

@@ -46,8 +46,9 @@ __all__ = ["SlackFactory", "SlackPlatform"]
 
 log = logging.getLogger(__name__)
 
-UNINSTALL_CODES = ("app_uninstalled", "tokens_revoked")
-"""The pause codes a workspace's loss leaves (Slack's event names): what its reinstall resumes."""
+INSTALL_RESUMES = ("app_uninstalled", "tokens_revoked", "not_installed")
+"""The pause codes an install of the workspace lifts: those its loss leaves (Slack's event
+names), and `not_installed` (a digest that found no installation of it: OAuth)."""
 
 
 SLACK_SECRET = "a secret of the Slack app (Basic Information or OAuth & Permissions page)"
@@ -449,20 +450,21 @@ class SlackPlatform:
     async def _installed(self, context: PlatformContext, team: str) -> None:
         """The OAuth flow saved `team`'s installation (again): resume exactly what its
         uninstall paused, the channels and people's DMs whose pause code is `app_uninstalled`
-        or `tokens_revoked`, as `/paper channel set enable` and a person's `subscribe` resume
-        them (the next runs take the notes of the gap; a person's waiting notice is dropped).
-        A pause of any other code (a channel error, a DM the person cannot get, one by hand)
-        stays. A channel the bot was removed from meanwhile fails its next digests with
+        or `tokens_revoked` (or `not_installed`: paused for want of this install), as
+        `/paper channel set enable` and a person's `subscribe` resume them (the next runs
+        take the notes of the gap; a person's waiting notice is dropped). A pause of any
+        other code (a channel error, a DM the person cannot get, one by hand) stays. A
+        channel the bot was removed from meanwhile fails its next digests with
         `not_in_channel` and is paused again with its advice, as any channel error is. The
         admin channel is told once."""
         delivery, now = context.delivery, context.delivery.clock.now()
         resumed = []
         for key in await self._channels_of(context, team):
-            if await delivery.destinations.resume_paused_by(key, UNINSTALL_CODES, now):
+            if await delivery.destinations.resume_paused_by(key, INSTALL_RESUMES, now):
                 resumed.append(key)
         people = []
         if context.personal is not None:
-            people = await context.personal.resume_workspace(Platform.SLACK, team, UNINSTALL_CODES)
+            people = await context.personal.resume_workspace(Platform.SLACK, team, INSTALL_RESUMES)
         log.info(
             "Slack workspace %s installed; resumed %s and the DM digests of %d people",
             team,

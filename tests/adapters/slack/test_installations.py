@@ -95,4 +95,6 @@ async def test_a_workspace_without_an_installation_is_refused_permanently(
         await installed_client(
             store, "T404", base_url=api.base_url, client_id="1", client_secret="s"
         )
-    assert not caught.value.retryable and "install it from /slack/install" in str(caught.value)
+    assert not caught.value.retryable and caught.value.code == "not_installed"
+    assert "Slack workspace T404 has not installed paperbot" in str(caught.value)
+    assert "/slack/install" in str(caught.value)

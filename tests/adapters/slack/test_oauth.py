@@ -39,6 +39,7 @@ from tests.support.slack_service import (
 KEY = Fernet.generate_key().decode()
 T1_TOKEN = "xoxb-team-one-0123456789-abcdefABCDEF"
 T2_TOKEN = "xoxb-team-two-9876543210-ZYXWVUzyxwvu"
+T9_TOKEN = "xoxb-team-nine-1357924680-QwErTyqWeRtY"
 GOV_AUTHORIZE = "https://slack-gov.com/oauth/v2/authorize"
 
 
@@ -458,5 +459,68 @@ async def _runs(database_url: str, key: str) -> int:
         async with engine.connect() as conn:
             query = text("SELECT count(*) FROM digest_runs WHERE destination_key = :key")
             return int((await conn.execute(query, {"key": key})).scalar_one())
+    finally:
+        await engine.dispose()
+
+
+async def test_a_workspace_that_never_installed_the_app_is_paused_with_not_installed_until_it_does(
+    api: SlackApi, tmp_path: Path, database_url: str
+) -> None:
+    """OAuth: C9 is declared in T9, which never installed the app (no installation stored, so
+    no bot token). Its digests failed with no code: the pause kept none, the admin alert had no
+    advice, and T9's install resumed nothing. Each run now fails with `not_installed`
+    (permanent, nothing sent to Slack), the pause keeps that code, the admin channel is told
+    the workspace and where to install the app, and T9's install resumes C9, whose digest comes
+    with T9's own token."""
+    admin = '[delivery]\npause_after_failures = 2\nadmin_channel = "slack:T1:CADMIN"\n'
+    async with running_bot(
+        api, tmp_path, database_url, config=admin, env=_oauth_env(api), ready="Slack: OAuth"
+    ) as bot:
+        await _install(bot, "code-one")  # the admin channel's workspace, before C9 is declared
+    api.oauth_codes["code-nine"] = api.workspace("T9", T9_TOKEN, bot_user="UBOT9")
+    config = admin + destination("C9", layout="inline").replace('"T1"', '"T9"')
+    async with running_bot(
+        api, tmp_path, database_url, config=config, env=_oauth_env(api), ready="Slack: OAuth"
+    ) as bot:
+
+        async def paused() -> bool:
+            return await _state(database_url, "slack:T9:C9") == (True, "not_installed")
+
+        await eventually(paused)
+        errors = await _errors(database_url, "slack:T9:C9")
+        assert len(errors) >= 2 and all(e.startswith("not_installed: ") for e in errors), errors
+        assert "T9" in errors[0] and "/slack/install" in errors[0], errors
+        await wait_for(lambda: to(api, "chat.postMessage", "CADMIN"))
+        (alert,) = to(api, "chat.postMessage", "CADMIN")
+        said = shown(alert)
+        assert alert.token == T1_TOKEN and "slack:T9:C9" in said and "[not_installed]" in said
+        assert "워크스페이스 T9 에 앱이 설치되어 있지 않습니다" in said, said  # its language
+        assert "이 서비스의 `https://…/slack/install` 에서 앱을 설치하면" in said, said
+        assert not [c for c in api.calls if c.args.get("channel") == "C9"]  # no token to try
+
+        await _install(bot, "code-nine")
+        assert await _state(database_url, "slack:T9:C9") == (False, None)
+        await wait_for(lambda: [c for c in to(api, "chat.postMessage", "C9") if c.answer["ok"]])
+        assert {c.token for c in to(api, "chat.postMessage", "C9")} == {T9_TOKEN}
+
+        def told_back() -> list[str]:
+            said = [shown(c) for c in to(api, "chat.postMessage", "CADMIN")]
+            return [s for s in said if "다시 설치되어" in s]
+
+        await wait_for(told_back)
+        assert "slack:T9" in told_back()[0] and "채널 1개와" in told_back()[0], told_back()
+    assert api.problems == []
+
+
+async def _errors(database_url: str, key: str) -> list[str]:
+    """The errors the ledger recorded for `key`'s failed runs, oldest first."""
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            query = text(
+                "SELECT error FROM digest_runs WHERE destination_key = :key AND error != ''"
+                " ORDER BY id"
+            )
+            return [str(r[0]) for r in await conn.execute(query, {"key": key})]
     finally:
         await engine.dispose()
