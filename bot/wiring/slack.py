@@ -413,9 +413,13 @@ class SlackPlatform:
         """Forget the workspace's installation and pause its channels and its people's DM
         digests, keeping Slack's event name (`why`) as each pause's code (one paused already
         keeps its own: the reinstall resumes only these, `_installed`); the English `reason`
-        is the log's. Nothing is sent into the workspace: no DM is tried (the pause comes
-        first), and the admin is told in the admin channel unless that channel is in this
-        workspace."""
+        is the log's. A disabled channel is neither paused nor counted: it posts nothing
+        anyway, and `/paper channel set enable` would lift such a pause at once (with OAuth, one
+        enabled while the app is gone fails with `not_installed`, which the install resumes).
+        Nothing
+        is sent into the workspace: no DM is tried (the pause comes first), and the admin is
+        told in the admin channel unless that channel is in this workspace."""
+
         from adapters.slack.errors import workspace_advice
 
         if self._installations is not None:
@@ -423,7 +427,7 @@ class SlackPlatform:
         delivery, code, now = context.delivery, ErrorCode(why), context.delivery.clock.now()
         reason = f"Slack workspace {team}: {why} (reinstalling the app resumes it)"
         paused = []
-        for key in await self._channels_of(context, team):
+        for key in await self._channels_of(context, team, enabled_only=True):
             if await delivery.destinations.pause_running(key, reason, now, code=code):
                 paused.append(key)
         people = []
@@ -476,11 +480,15 @@ class SlackPlatform:
         )
 
     @staticmethod
-    async def _channels_of(context: PlatformContext, team: str) -> list[str]:
-        """The keys of the Slack destinations in `team` (declared or set from chat)."""
+    async def _channels_of(
+        context: PlatformContext, team: str, *, enabled_only: bool = False
+    ) -> list[str]:
+        """The keys of the Slack destinations in `team` (declared or set from chat); with
+        `enabled_only`, not those disabled (`enabled = false`, `/paper channel set disable`)."""
         return [
             settings.key
             for settings in await context.delivery.catalog.all()
             if settings.destination.platform is Platform.SLACK
             and settings.destination.workspace == team
+            and (settings.enabled or not enabled_only)
         ]

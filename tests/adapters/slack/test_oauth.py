@@ -267,7 +267,8 @@ async def test_a_reinstall_resumes_exactly_what_its_uninstall_paused(
     and the DM digest (U5) its removal paused resume, with the notes of the gap once, U5's
     notice dropped, and the admin channel told once in its language; a channel paused by hand
     (C3), one paused by its own error (C4, `not_in_channel`) and a DM refused for the person's
-    own reason (U7, `restricted_action`, still to tell at their next `/paper`) stay paused."""
+    own reason (U7, `restricted_action`, still to tell at their next `/paper`) stay paused. A
+    disabled channel (C5) is neither paused nor counted: it was, and the alert counted it."""
     code = event["type"]
     notes = tmp_path / "notes"
     config = '[delivery]\npause_after_failures = 1\nadmin_channel = "slack:T1:CADMIN"\n'
@@ -287,9 +288,10 @@ async def test_a_reinstall_resumes_exactly_what_its_uninstall_paused(
         async def ask(text: str, team: str, channel: str, user: str) -> None:
             await slack_service.ask(api, bot.sender, text, team=team, channel=channel, user=user)
 
-        for channel in ("C2", "C3", "C4"):  # set from chat: one message, every second
+        for channel in ("C2", "C3", "C4", "C5"):  # set from chat: one message, every second
             await ask("channel set layout inline", "T2", channel, "UADMIN2")
             await ask(f'channel set schedule "{EVERY_SECOND}"', "T2", channel, "UADMIN2")
+        await ask("channel set disable", "T2", "C5", "UADMIN2")  # declared, posting nothing
         for team, user in (("T2", "U5"), ("T2", "U7"), ("T1", "U6")):
             for asked in ("subscribe tag:rlhf", "subscriptions cadence instant"):
                 await ask(asked, team, f"C{team[1]}", user)
@@ -321,12 +323,20 @@ async def test_a_reinstall_resumes_exactly_what_its_uninstall_paused(
         assert "(1 channels, the DM digests of 1 people)" in bot.logged()  # C2 and U5 only
         paused = {
             key: await _state(database_url, key)
-            for key in ("slack:T2:C2", "slack:T2:C3", "slack:T2:C4", "slack:T2:@U5", "slack:T2:@U7")
+            for key in (
+                "slack:T2:C2",
+                "slack:T2:C3",
+                "slack:T2:C4",
+                "slack:T2:C5",
+                "slack:T2:@U5",
+                "slack:T2:@U7",
+            )
         }
         assert paused == {
             "slack:T2:C2": (True, code),
             "slack:T2:C3": (True, None),
             "slack:T2:C4": (True, "not_in_channel"),
+            "slack:T2:C5": (False, None),  # disabled: neither paused nor counted
             "slack:T2:@U5": (True, code),
             "slack:T2:@U7": (True, "restricted_action"),
         }, paused
@@ -350,7 +360,7 @@ async def test_a_reinstall_resumes_exactly_what_its_uninstall_paused(
         day("2024-10-03")
         await wait_for(lambda: posts("C2", "After") and replies("DU5", "After"))
         assert len(posts("C2", "While Gone")) == len(replies("DU5", "While Gone")) == 1  # once
-        assert posts("C3") == [] and len(posts("C4")) == len(posts("DU7")) == 1  # each failure
+        assert posts("C3") == posts("C5") == [] and len(posts("C4")) == len(posts("DU7")) == 1
 
         await ask("tags", "T2", "C2", "U5")
         await ask("tags", "T2", "C2", "U7")
