@@ -288,10 +288,10 @@ async def test_a_reinstall_resumes_exactly_what_its_uninstall_paused(
         async def ask(text: str, team: str, channel: str, user: str) -> None:
             await slack_service.ask(api, bot.sender, text, team=team, channel=channel, user=user)
 
+        await ask("channel set disable", "T2", "C5", "UADMIN2")  # first: it never posts
         for channel in ("C2", "C3", "C4", "C5"):  # set from chat: one message, every second
             await ask("channel set layout inline", "T2", channel, "UADMIN2")
             await ask(f'channel set schedule "{EVERY_SECOND}"', "T2", channel, "UADMIN2")
-        await ask("channel set disable", "T2", "C5", "UADMIN2")  # declared, posting nothing
         for team, user in (("T2", "U5"), ("T2", "U7"), ("T1", "U6")):
             for asked in ("subscribe tag:rlhf", "subscriptions cadence instant"):
                 await ask(asked, team, f"C{team[1]}", user)
