@@ -88,7 +88,7 @@ async def test_a_button_not_ours_or_without_a_value_is_answered_privately_and_ch
             said = (await posted_to(api, reply_to)).args
             assert said["response_type"] == "ephemeral" and said["replace_original"] is False
             text = "\n".join(slack_texts(said))
-            assert f"이 버튼({action})은 paperbot이 처리할 수 있는 버튼이 아니라서" in text, text
+            assert f"이 버튼({action})은 봇이 처리할 수 있는 버튼이 아니라서" in text, text
         assert api.called("chat.postMessage") == []  # nothing shared
         reply_to = api.response_url()
         next_page = _buttons(found)["paper.page.next"]
