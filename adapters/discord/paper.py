@@ -308,10 +308,10 @@ async def answer_foreign_button(interaction: discord.Interaction[Any]) -> None:
     """A button click whose `custom_id` `PaperButton` does not take (`paper:bogus:x`, another
     prefix: not one paperbot renders; no other view is dispatched here) is answered privately
     that paperbot cannot act on it, instead of Discord's "This interaction failed"."""
-    data: Any = interaction.data or {}
-    custom_id = str(data.get("custom_id", ""))
     if interaction.type is not discord.InteractionType.component:
         return
+    data: Any = interaction.data or {}
+    custom_id = str(data.get("custom_id", ""))
     if PaperButton.__discord_ui_compiled_template__.fullmatch(custom_id) is not None:
         return  # PaperButton answers it
     await answer(interaction, "", _empty(interaction, custom_id[:100]))

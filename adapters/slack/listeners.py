@@ -253,15 +253,13 @@ class SlackListeners:
         body: dict[str, Any],
     ) -> None:
         services = self._services()
-        user = body.get("user") or {}
-        team = (body.get("team") or {}).get("id") or user.get("team_id", "")
-        channel = str((body.get("channel") or {}).get("id", ""))
-        clicker = str(user.get("id", ""))
+        team, channel = _clicked_in(body)
+        clicker = str((body.get("user") or {}).get("id", ""))
         where = f"@{clicker}" if channel.startswith("D") else channel
         ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get(
             "ts"
         )
-        ref = MessageRef(Platform.SLACK, str(team), where, str(ts or ""))
+        ref = MessageRef(Platform.SLACK, team, where, str(ts or ""))
         reply = await follow(FollowClick(ref, clicker, _action_value(body)))
         await _respond(respond, services.render(reply), reply, replace_original=False)
 
@@ -276,11 +274,12 @@ class SlackListeners:
         done; a failure is logged with the action id and the clicker told that it failed.
         Both only to the clicker, through the action's response_url, in the channel's
         language (the default when even that cannot be read); the message they clicked stays."""
-        action = _action_id(body)
+        action, value = _action_id(body), _action_value(body)
         try:
-            if work is None or not _action_value(body).strip():
-                log.info("Slack button %r with value %r: not one to act on", action[:100],
-                         _action_value(body)[:100])  # fmt: skip
+            if work is None or not value.strip():
+                log.info(
+                    "Slack button %r with value %r: not one to act on", action[:100], value[:100]
+                )
                 await self._tell(body, respond, msg("error.unusable_button", custom_id=action))
                 return
             await work()
@@ -293,11 +292,9 @@ class SlackListeners:
 
     async def _tell(self, body: dict[str, Any], respond: AsyncRespond, line: Text) -> None:
         services = self._services()
-        user = body.get("user") or {}
-        team = (body.get("team") or {}).get("id") or user.get("team_id", "")
-        channel = (body.get("channel") or {}).get("id", "")
+        team, channel = _clicked_in(body)
         try:
-            locale = await services.locale(str(team), str(channel))
+            locale = await services.locale(team, channel)
         except Exception:  # boundary: the store that knows the language may be what failed
             log.debug("Slack button: the language of %s:%s is unknown", team, channel)
             locale = DEFAULT_LOCALE
@@ -308,8 +305,7 @@ class SlackListeners:
         self, client: AsyncWebClient, body: dict[str, Any], text: str
     ) -> Reply:
         user = body.get("user") or {}
-        team = (body.get("team") or {}).get("id") or user.get("team_id", "")
-        channel = (body.get("channel") or {}).get("id", "")
+        team, channel = _clicked_in(body)
         name = user.get("name") or user.get("username") or ""
         request = await self._request(client, team, channel, user.get("id", ""), text, name)
         return await self._services().answer(request)
@@ -387,14 +383,23 @@ class SlackListeners:
             )
 
 
-def _action_id(body: dict[str, Any]) -> str:
+def _clicked_in(body: dict[str, Any]) -> tuple[str, str]:
+    """The workspace and channel of a click (the team's id, else the clicker's team)."""
+    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
+    return str(team), str((body.get("channel") or {}).get("id", ""))
+
+
+def _first_action(body: dict[str, Any]) -> dict[str, Any]:
     actions = body.get("actions") or [{}]
-    return str(actions[0].get("action_id", ""))
+    return dict(actions[0])
+
+
+def _action_id(body: dict[str, Any]) -> str:
+    return str(_first_action(body).get("action_id", ""))
 
 
 def _action_value(body: dict[str, Any]) -> str:
-    actions = body.get("actions") or [{}]
-    return str(actions[0].get("value", ""))
+    return str(_first_action(body).get("value", ""))
 
 
 def _message(payload: SlackPayload, reply: Reply) -> dict[str, Any]:

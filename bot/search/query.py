@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from bot.digest.tags import normalize_tag
-from bot.errors import QuerySyntaxError, non_ascii_digit
+from bot.errors import QuerySyntaxError, non_ascii_digit, not_ascii_digit
 from bot.search.text import fold, full_width_digits
 
 __all__ = [
@@ -254,7 +254,7 @@ def _ascii_digits(key: str, value: str) -> str:
     if (char := non_ascii_digit(read)) is not None:
         digit = unicodedata.decimal(char)
         raise QuerySyntaxError(
-            f"{key}:{value}: {char!r} is not an ASCII digit (write {digit})",
+            f"{key}:{value}: {not_ascii_digit(char)}",
             code="not_ascii_digit",
             key=key,
             value=value,

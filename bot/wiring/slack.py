@@ -416,10 +416,8 @@ class SlackPlatform:
         is the log's. A disabled channel is neither paused nor counted: it posts nothing
         anyway, and `/paper channel set enable` would lift such a pause at once (with OAuth, one
         enabled while the app is gone fails with `not_installed`, which the install resumes).
-        Nothing
-        is sent into the workspace: no DM is tried (the pause comes first), and the admin is
-        told in the admin channel unless that channel is in this workspace."""
-
+        Nothing is sent into the workspace: no DM is tried (the pause comes first), and the
+        admin is told in the admin channel unless that channel is in this workspace."""
         from adapters.slack.errors import workspace_advice
 
         if self._installations is not None:
