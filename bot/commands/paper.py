@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 import re
 import time
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 
 from bot.commands.help import example_queries, help_view
 from bot.commands.request import CommandRequest
-from bot.errors import QuerySyntaxError
+from bot.errors import QuerySyntaxError, non_ascii_digit
 from bot.log_context import request_scope
 from bot.metrics import NullMetrics
 from bot.ports import Metrics
@@ -38,6 +39,7 @@ from bot.replies import (
 from bot.search.models import SearchPage
 from bot.search.query import Query, parse_query
 from bot.search.service import SearchService
+from bot.search.text import full_width_digits
 
 __all__ = ["Handler", "PaperCommand", "results_view"]
 
@@ -214,7 +216,12 @@ class PaperCommand:
     async def _share(self, request: CommandRequest, rest: str) -> Reply:
         """Post one note to the channel, visibly, saying who shared it."""
         last = self._last.get(request.asker)
-        key = _share_key(rest, dict(last.shown) if last else {})
+        number = full_width_digits(rest.strip())
+        if number.isdecimal() and (char := non_ascii_digit(number)) is not None:
+            digit = unicodedata.decimal(char)
+            problem = msg("search.share_not_ascii", value=rest.strip(), char=char, digit=digit)
+            return _error(request, problem, ("share 2",))
+        key = _share_key(number if number.isdecimal() else rest, dict(last.shown) if last else {})
         if key is None:
             return _error(request, msg("search.share_usage"), ("share id:2024-02-29-llama-3",))
         note = await self._search.entry(key)
@@ -225,13 +232,14 @@ class PaperCommand:
 
 
 def _share_key(rest: str, shown: Mapping[int, str]) -> str | None:
-    """The note id in `id:<id>`, a bare `<id>`, or the number of a hit of the asker's last
-    search page (`share 2`); None when that is not what was typed."""
+    """The note id in `id:<id>`, a bare `<id>`, or the number (ASCII digits, full-width ones
+    already read) of a hit of the asker's last search page (`share 2`); None when that is not
+    what was typed."""
     words = rest.split()
     if len(words) != 1:
         return None
     word = words[0]
-    if word.isdecimal():  # not isdigit: int() cannot read `²`
+    if word.isascii() and word.isdecimal():  # not isdigit: int() cannot read `²`
         return shown.get(int(word))
     if word.lower().startswith("id:"):
         word = word[3:]

@@ -88,6 +88,21 @@ async def test_the_search_hint_under_each_result_works(seeded: App) -> None:
     assert hints == ["/paper share 1", "/paper share 2", "/paper share 3"]
     shared = await session.type(hints[1])
     assert shared.startswith("📌 Shared by me\n 1. " + _titles(shown)[1])
+    assert await session.type("/paper share ２") == shared  # a full-width 2 is a 2
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [("en", "'٢' is not an ASCII digit: write 2"), ("ko", "'٢' 는 0-9 숫자가 아닙니다. 2(으)로")],
+)
+async def test_a_hit_number_in_another_script_is_refused_by_name(
+    seeded: App, locale: str, words: str
+) -> None:
+    """int() reads `٢` as 2; like page: and dates, the number is written 0-9 (or full width)."""
+    session = terminal_session(seeded, locale)
+    await session.type("/paper tag:rlhf")
+    refused = await session.type("/paper share ٢")
+    assert words in refused and "/paper share ٢" in refused and "📌" not in refused
 
 
 async def test_the_terminal_channel_is_configured_from_chat(seeded: App) -> None:
