@@ -20,6 +20,8 @@ from typing import Any, Protocol
 
 from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.admins import WorkspaceAdmins
@@ -241,6 +243,26 @@ class SlackListeners:
 
         await self._clicked(body, respond, followed)
 
+    def on_no_button(self, body: dict[str, Any], respond: AsyncRespond | None) -> BoltResponse:
+        """A click payload naming no button (`actions` empty, missing, or not objects):
+        acknowledged at once, and the clicker told privately through its response_url (when
+        it has one) that nothing changed (`error.no_button`)."""
+        log.info("Slack %s naming no button: not one to act on", body.get("type"))
+        if respond is not None and body.get("response_url"):
+            line = msg("error.no_button")
+            told = asyncio.create_task(self._tell_after_ack(body, respond, line))
+            self._later.add(told)
+            told.add_done_callback(self._later.discard)
+        return BoltResponse(status=200, body="")
+
+    async def _tell_after_ack(
+        self, body: dict[str, Any], respond: AsyncRespond, line: Text
+    ) -> None:
+        try:
+            await self._tell(body, respond, line)
+        except Exception:  # boundary: the ack went out; nothing more to tell them with
+            log.warning("Slack click naming no button: the answer failed", exc_info=True)
+
     async def on_unknown(self, ack: AsyncAck, respond: AsyncRespond, body: dict[str, Any]) -> None:
         """A button whose `action_id` is none of ours (Bolt tries this listener last)."""
         await ack()
@@ -383,6 +405,39 @@ class SlackListeners:
             )
 
 
+class NoButton(AsyncMiddleware):
+    """Answers a click payload that names no button before any function middleware runs.
+
+    Bolt builds every function middleware's and listener's arguments with `to_action`, which
+    reads `actions[0]`: a `block_actions` (or attachment `interactive_message`) with `actions: []`
+    raised IndexError there and Bolt answered 500, which the clicker sees as an error (Slack
+    never retries interactivity). A class middleware gets the request itself, not those
+    arguments; registered first of ours, it runs after Bolt's signature check and authorization.
+    """
+
+    def __init__(self, listeners: SlackListeners) -> None:
+        self._listeners = listeners
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],  # Bolt's name
+    ) -> BoltResponse | None:
+        body = req.body
+        if body.get("type") in _CLICKS and not _names_a_button(body.get("actions")):
+            return self._listeners.on_no_button(body, req.context.respond)
+        return await next()
+
+
+_CLICKS = frozenset({"block_actions", "interactive_message"})
+
+
+def _names_a_button(actions: object) -> bool:
+    return isinstance(actions, list) and bool(actions) and isinstance(actions[0], dict)
+
+
 def _clicked_in(body: dict[str, Any]) -> tuple[str, str]:
     """The workspace and channel of a click (the team's id, else the clicker's team)."""
     team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
@@ -424,6 +479,7 @@ async def _respond(
 
 def register(app: AsyncApp, listeners: SlackListeners) -> None:
     """Attach every listener to `app`."""
+    app.middleware(NoButton(listeners))
     app.middleware(listeners.once)
     app.middleware(listeners.on_command)
     for action in PAGE_ACTIONS:

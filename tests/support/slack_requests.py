@@ -110,9 +110,11 @@ class SlackSender:
         ephemeral: bool = True,
         response_url: str | None = None,
         message_ts: str = "1.2",
+        actions: list[dict[str, Any]] | None = None,
     ) -> Answer:
         """A click on a button of one of our messages (`block_actions`, form-encoded); the
-        message is `message_ts` in `channel`."""
+        message is `message_ts` in `channel`. `actions` replaces the one clicked button (`[]`:
+        a payload naming no button)."""
         payload = {
             "type": "block_actions",
             "user": {"id": user, "username": user_name, "name": user_name, "team_id": team},
@@ -136,7 +138,9 @@ class SlackSender:
                     "value": value,
                     "action_ts": "1700000000.1",
                 }
-            ],
+            ]
+            if actions is None
+            else actions,
         }
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return await self.send(body, "application/x-www-form-urlencoded")

@@ -96,3 +96,22 @@ async def test_a_button_not_ours_or_without_a_value_is_answered_privately_and_ch
         assert paged.status == 200
         assert (await posted_to(api, reply_to)).args["replace_original"] is True
     assert api.problems == []
+
+
+async def test_a_click_payload_naming_no_button_is_acknowledged_and_answered_privately(
+    api: SlackApi, tmp_path: Path, database_url: str, seeds_dir: Path
+) -> None:
+    """`block_actions` with `actions: []`: Bolt's listener matching reads `actions[0]` and
+    answered 500 (Slack shows the clicker an error and never retries interactivity)."""
+    async with running_bot(api, tmp_path, database_url, notes=seeds_dir) as bot:
+        reply_to = api.response_url()
+        clicked = await bot.sender.action("", "", response_url=reply_to, actions=[])
+        assert clicked.status == 200, clicked.text
+        said = (await posted_to(api, reply_to)).args
+        assert said["response_type"] == "ephemeral" and said["replace_original"] is False
+        text = "\n".join(slack_texts(said))
+        assert "어떤 버튼을 눌렀는지 알 수 없어서 바뀐 것이 없습니다" in text, text
+        assert "Traceback" not in bot.logged()
+        found = await ask(api, bot.sender, "model")  # the service answers on as before
+        assert found["response_type"] == "ephemeral"
+    assert api.problems == []
