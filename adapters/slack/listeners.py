@@ -55,7 +55,10 @@ REMOVE_ACTION = "paper.unsubscribe"
 FOLLOW_ACTION = "paper.follow"
 _SKIN_TONE = re.compile(r"::skin-tone-\d$")
 DEFAULT_LOCALE = "ko"  # the catalogue's default (formatters.i18n), for an apology
-FAILED = "Sorry, /paper failed (a paperbot bug, logged for the admins). Please try again later."
+LOCALE_SECONDS = 5.0
+"""How long an apology after the ack waits for its channel's language before the default."""
+MIN_LOCALE_SECONDS = 0.2
+"""An apology inside the ack still tries the language this long when the budget is spent."""
 
 
 class SeenEvents(Protocol):
@@ -159,25 +162,45 @@ class SlackListeners:
             self._later.add(later)
             later.add_done_callback(self._later.discard)
             acknowledged = BoltResponse(status=200, body="")
-        elif task.exception() is not None:
-            log.error("/paper %r failed", body.get("text"), exc_info=task.exception())
-            acknowledged = BoltResponse(status=200, body={"text": FAILED})
         else:
-            reply = task.result()
-            acknowledged = BoltResponse(status=200, body=_message(services.render(reply), reply))
+            try:
+                reply = task.result()
+                answer = _message(services.render(reply), reply)
+            except Exception:  # boundary: the asker gets the apology, the log the details
+                log.exception("/paper %r failed", body.get("text"))
+                left = self.ack_budget - (time.perf_counter() - began)
+                reply = await self._apology(body, max(left, MIN_LOCALE_SECONDS))
+                answer = _message(services.render(reply), reply)
+            acknowledged = BoltResponse(status=200, body=answer)
         services.metrics.observe("paperbot_slack_ack_seconds", time.perf_counter() - began)
         return acknowledged
 
     async def _answer_later(
         self, task: asyncio.Task[Reply], respond: AsyncRespond, body: dict[str, Any]
     ) -> None:
+        render = self._services().render
         try:
             reply = await task
-        except Exception:  # boundary: the asker gets a short apology, the log the details
+            payload = render(reply)
+        except Exception:  # boundary: the asker gets the apology, the log the details
             log.exception("/paper %r failed", body.get("text"))
-            await respond(text=FAILED, response_type="ephemeral")
-            return
-        await _respond(respond, self._services().render(reply), reply)
+            reply = await self._apology(body, self.ack_budget)
+            payload = render(reply)
+        await _respond(respond, payload, reply)
+
+    async def _apology(self, body: dict[str, Any], within: float) -> Reply:
+        """`error.internal`, ephemeral, in the command channel's language (the default when
+        it cannot be read within `within` seconds: the store may be what failed)."""
+        team, channel = str(body.get("team_id", "")), str(body.get("channel_id", ""))
+        locale = await self._locale_or_default(team, channel, within)
+        return Reply(ErrorView(msg("error.internal")), locale=locale)
+
+    async def _locale_or_default(self, team: str, channel: str, within: float) -> str:
+        try:
+            return await asyncio.wait_for(self._services().locale(team, channel), within)
+        except Exception:  # boundary: the store that knows the language may be what failed
+            log.debug("Slack: the language of %s:%s is unknown", team, channel)
+            return DEFAULT_LOCALE
 
     async def _answer_command(self, client: AsyncWebClient, body: dict[str, Any]) -> Reply:
         request = await self._request(
@@ -315,11 +338,7 @@ class SlackListeners:
     async def _tell(self, body: dict[str, Any], respond: AsyncRespond, line: Text) -> None:
         services = self._services()
         team, channel = _clicked_in(body)
-        try:
-            locale = await services.locale(team, channel)
-        except Exception:  # boundary: the store that knows the language may be what failed
-            log.debug("Slack button: the language of %s:%s is unknown", team, channel)
-            locale = DEFAULT_LOCALE
+        locale = await self._locale_or_default(team, channel, LOCALE_SECONDS)
         reply = Reply(ErrorView(line), locale=locale)
         await _respond(respond, services.render(reply), reply, replace_original=False)
 

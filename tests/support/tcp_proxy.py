@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 
-__all__ = ["TcpProxy"]
+from sqlalchemy.engine import make_url
+
+__all__ = ["TcpProxy", "proxied"]
 
 CHUNK = 65536
 
@@ -74,3 +77,16 @@ class TcpProxy:
                 writer.write(data)
                 await writer.drain()
         writer.transport.abort()
+
+
+@contextlib.asynccontextmanager
+async def proxied(database_url: str) -> AsyncIterator[tuple[str, TcpProxy]]:
+    """A PostgreSQL URL that reaches `database_url` through an open `TcpProxy`, and the proxy
+    (closed at exit)."""
+    target = make_url(database_url)
+    proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
+    port = await proxy.open()
+    try:
+        yield target.set(port=port).render_as_string(hide_password=False), proxy
+    finally:
+        await proxy.close()

@@ -7,13 +7,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from tests.support.databases import PostgresDatabases
 from tests.support.slack_api import SlackApi, slack_api
 from tests.support.slack_service import TOKEN, ask, posted_to, running_bot, wait_for
 from tests.support.slack_validation import slack_texts
-from tests.support.tcp_proxy import TcpProxy
+from tests.support.tcp_proxy import proxied
 
 
 @pytest.fixture
@@ -37,33 +36,24 @@ def _buttons(message: dict[str, object]) -> dict[str, str]:
 async def test_a_click_the_core_fails_on_is_acknowledged_and_the_clicker_told_privately(
     api: SlackApi, postgres_databases: PostgresDatabases, tmp_path: Path, seeds_dir: Path
 ) -> None:
-    async with postgres_databases.fresh() as url:
-        target = make_url(url)
-        proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
-        port = await proxy.open()
-        through = target.set(port=port).render_as_string(hide_password=False)
-        try:
-            async with running_bot(api, tmp_path, through, notes=seeds_dir) as bot:
-                found = await ask(api, bot.sender, "model")
-                buttons = _buttons(found)
-                buttons["paper.unsubscribe"] = "subscriptions remove tag:rlhf"
-                buttons["paper.follow"] = buttons["paper.share"].removeprefix("id:")
-                await proxy.close()  # the database goes away: every click's core call fails
-                for action in sorted(buttons):
-                    reply_to = api.response_url()
-                    clicked = await bot.sender.action(
-                        action, buttons[action], response_url=reply_to
-                    )
-                    assert clicked.status == 200, clicked.text  # acknowledged
-                    apology = (await posted_to(api, reply_to)).args
-                    assert apology["response_type"] == "ephemeral", (action, apology)
-                    assert apology["replace_original"] is False  # the results stay
-                    text = "\n".join(slack_texts(apology))
-                    assert "내부 오류가 났습니다" in text, (action, text)
-                    await wait_for(lambda a=action: f"Slack button {a} failed" in bot.logged())
-                await proxy.open()
-        finally:
-            await proxy.close()
+    async with postgres_databases.fresh() as url, proxied(url) as (through, proxy):
+        async with running_bot(api, tmp_path, through, notes=seeds_dir) as bot:
+            found = await ask(api, bot.sender, "model")
+            buttons = _buttons(found)
+            buttons["paper.unsubscribe"] = "subscriptions remove tag:rlhf"
+            buttons["paper.follow"] = buttons["paper.share"].removeprefix("id:")
+            await proxy.close()  # the database goes away: every click's core call fails
+            for action in sorted(buttons):
+                reply_to = api.response_url()
+                clicked = await bot.sender.action(action, buttons[action], response_url=reply_to)
+                assert clicked.status == 200, clicked.text  # acknowledged
+                apology = (await posted_to(api, reply_to)).args
+                assert apology["response_type"] == "ephemeral", (action, apology)
+                assert apology["replace_original"] is False  # the results stay
+                text = "\n".join(slack_texts(apology))
+                assert "내부 오류가 났습니다" in text, (action, text)
+                await wait_for(lambda a=action: f"Slack button {a} failed" in bot.logged())
+            await proxy.open()
         assert TOKEN not in bot.logged()
         assert api.problems == []
 
