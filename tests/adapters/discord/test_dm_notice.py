@@ -23,7 +23,7 @@ from tests.support.discord_service import (
     rows_of,
     serving,
 )
-from tests.support.discord_standin import DiscordStandIn
+from tests.support.discord_standin import DiscordStandIn, Interaction
 from tests.support.real_delivery import write_notes
 
 NOTICE = "📭 Your DM digest could not be sent"
@@ -41,6 +41,14 @@ def _refused(standin: DiscordStandIn) -> list[Any]:
     """Follow-ups holding the notice that Discord answered with an error."""
     sent = standin.sent("POST", FOLLOWUP)
     return [r for r in sent if r.status >= 400 and NOTICE in json.dumps(r.body, ensure_ascii=False)]
+
+
+def _after_answer(asked: Interaction) -> list[dict[str, Any]]:
+    """The follow-ups sent after the answer (where a notice goes). An answer the core took
+    longer than `defer_after` (1 s) to write was deferred, and its own follow-up is the first;
+    a loaded machine does that to `tags` too, so both ways are taken."""
+    deferred = any(c.get("type") == 5 for c in asked.callbacks)
+    return asked.followups[1:] if deferred else list(asked.followups)
 
 
 def _said(followups: list[dict[str, Any]]) -> list[str]:
@@ -64,6 +72,9 @@ async def test_a_person_who_refuses_dms_is_told_once_and_unsubscribe_all_forgets
 
         write_notes(notes, [FIRST, *MATCHING])
         await standin.wait_for(lambda: MATCHING[0].title in service.dm_titles(BEA), 90)
+        # her run is over and its notice kept (the two runs go out side by side, and the
+        # notice is recorded after the pause): only then has the next answer one to say
+        await service.logged("cannot be DMed")
         dm = standin.dms[ANA]
         tries = len(_digest_tries(standin, dm))
         assert tries >= 1
@@ -72,10 +83,10 @@ async def test_a_person_who_refuses_dms_is_told_once_and_unsubscribe_all_forgets
         refused = await service.ask(ANA, "tags")
         await standin.wait_for(lambda: _refused(standin), 30)
         await service.logged("could not send a notice to")  # the send failed, and is over
-        assert refused.followups == []
+        assert _after_answer(refused) == []
         told = await service.ask(ANA, "tags")  # the next answer brings it
-        await standin.wait_for(lambda: told.followups, 30)
-        (said,) = _said(told.followups)
+        await standin.wait_for(lambda: _after_answer(told), 30)
+        (said,) = _said(_after_answer(told))
         assert NOTICE in said and "/paper subscribe" in said
         # the advice for the code that paused her DM (50007), rebuilt from the catalogue and
         # spoken to her (what she can turn on), not the admin's sentence about her
@@ -85,13 +96,14 @@ async def test_a_person_who_refuses_dms_is_told_once_and_unsubscribe_all_forgets
 
         write_notes(notes, [FIRST, *MATCHING, LATER])
         await standin.wait_for(lambda: LATER.title in service.dm_titles(BEA), 90)
+        await service.instant_passes(2)  # her run of this pass is over too (skipped)
         assert len(_digest_tries(standin, dm)) == tries  # paused
         again = await service.ask(ANA, "tags")
 
         assert sum((await rows_of(database_url, guild, ANA)).values()) > 0
         gone = await service.ask(ANA, "unsubscribe all")
         assert "Unsubscribed from all" in texts(gone.message())
-        assert again.followups == []  # told once
+        assert _after_answer(again) == []  # told once
     left = await rows_of(database_url, guild, ANA)
     assert left == dict.fromkeys(left, 0), left
     kept = await rows_of(database_url, guild, BEA)
