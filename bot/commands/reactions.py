@@ -143,6 +143,11 @@ class ReactionHandler:
         self._emoji = frozenset(emoji)
         self._ignored: set[tuple[Platform, str]] = set()
 
+    async def standing(self, person: Person) -> SubscriptionChange | None:
+        """What `person` follows now (None: reactions follow nothing here), for a
+        `ConfirmationBundler` to say when its window closes."""
+        return None if self._subs is None else await self._subs.standing(person)
+
     def ignore_user(self, platform: Platform, user: str) -> None:
         """Never act on this user's reactions (the bot's own user, learned at connect)."""
         self._ignored.add((platform, user))

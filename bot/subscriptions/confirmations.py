@@ -7,6 +7,10 @@ confirmation says the net effect (what is followed now, what no longer) and exac
 person follows afterwards. A follow and an unfollow of the same filter within one window cancel
 out; a window that changed nothing on balance sends nothing. The adapter's `send` delivers it
 (Slack ephemeral or DM, Discord DM).
+
+What is followed afterwards is read when the window closes (`standing`), not taken from the
+change merged last: reactions are applied side by side, and on a loaded machine the one that
+finishes last may have read the person's subscriptions before another one wrote its own.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ log = logging.getLogger(__name__)
 
 Send = Callable[[Person, Reply], Awaitable[None]]
 Sleep = Callable[[float], Awaitable[None]]
+Standing = Callable[[Person], Awaitable[SubscriptionChange | None]]
+"""What the person follows now (`ReactionHandler.standing`); None: say the last change's."""
 
 
 def confirmation(
@@ -68,9 +74,15 @@ class ConfirmationBundler:
     """Merges each person's changes over a short window, then sends one confirmation."""
 
     def __init__(
-        self, send: Send, *, window: float = CONFIRM_WINDOW_SECONDS, sleep: Sleep = asyncio.sleep
+        self,
+        send: Send,
+        *,
+        window: float = CONFIRM_WINDOW_SECONDS,
+        sleep: Sleep = asyncio.sleep,
+        standing: Standing | None = None,
     ) -> None:
         self._send, self._window, self._sleep = send, window, sleep
+        self._standing = standing
         self._pending: dict[Person, _Pending] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -96,13 +108,14 @@ class ConfirmationBundler:
         await self._sleep(self._window)
         pending = self._pending.pop(person)
         assert pending.latest is not None
-        reply = confirmation(
-            tuple(pending.added), tuple(pending.removed), pending.latest, pending.locale
-        )
-        if reply is None:
-            return
+        if not pending.added and not pending.removed:
+            return  # nothing changed on balance: nothing to say (nor to read)
         try:
-            await self._send(person, reply)
+            after = await self._standing(person) if self._standing is not None else None
+            added, removed = tuple(pending.added), tuple(pending.removed)
+            reply = confirmation(added, removed, after or pending.latest, pending.locale)
+            if reply is not None:
+                await self._send(person, reply)
         except Exception:  # boundary: a confirmation that cannot be sent loses no subscription
             log.warning("could not confirm subscriptions to %s", person.key, exc_info=True)
 

@@ -136,6 +136,11 @@ class SubscriptionService:
         """The person's plan, or the one they would get by subscribing from `home`."""
         return await self.store.plan(person) or await self.default_plan(home)
 
+    async def standing(self, person: Person) -> SubscriptionChange:
+        """What the person follows now and how, as a change of nothing (what a bundled
+        confirmation ends with: read when it is sent, after every change it merges)."""
+        return await self._state(person)
+
     async def _state(
         self, person: Person, *, added: Iterable[str] = (), removed: Iterable[str] = ()
     ) -> SubscriptionChange:

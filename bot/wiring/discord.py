@@ -278,7 +278,7 @@ def confirming(
     async def send(person: Person, reply: Reply) -> None:
         await transport.post(person.destination(locale=reply.locale), renderer.render_reply(reply))
 
-    bundler = ConfirmationBundler(send, window=window)
+    bundler = ConfirmationBundler(send, window=window, standing=handler.standing)
 
     async def on_reaction(reaction: Reaction) -> ReactionResult:
         result = await handler.handle(reaction)

@@ -8,6 +8,7 @@ configured (`paperbot run` without Slack variables never loads them).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
@@ -238,21 +239,30 @@ class SlackPlatform:
         from bot.subscriptions.confirmations import ConfirmationBundler
 
         tell = self._ephemeral_teller(render)
-        where: dict[Person, str] = {}
+        # the person's window's channel: that of the reaction that arrived last (its number
+        # in `arrivals`), not of the one applied last (a loaded machine finishes them in any
+        # order)
+        where: dict[Person, tuple[int, str]] = {}
+        arrivals = itertools.count()
 
         async def send(person: Person, reply: Reply) -> None:
-            await tell(person, where.pop(person), reply)
+            _, channel = where.pop(person)
+            await tell(person, channel, reply)
 
         window = context.delivery.config.subscriptions.confirm_window_seconds
-        self._bundler = bundler = ConfirmationBundler(send, window=window)
+        self._bundler = bundler = ConfirmationBundler(
+            send, window=window, standing=context.reactions.standing
+        )
 
         async def reactions(reaction: Reaction, channel: str) -> None:
+            arrived = next(arrivals)
             result = await context.reactions.handle(reaction)
             if result.change is None or result.confirmation is None:
                 return  # nothing changed: nothing to say
             ref = reaction.message
             person = Person(ref.platform, ref.workspace, reaction.user)
-            where[person] = channel
+            if arrived > where.get(person, (-1, ""))[0]:
+                where[person] = (arrived, channel)
             bundler.add(person, result.change, result.confirmation.locale)
 
         return reactions

@@ -10,7 +10,7 @@ from adapters.http.prometheus import PrometheusMetrics
 from bot.app import App
 from bot.commands.reactions import ReactionHandler
 from bot.digest.personal import Person
-from bot.models import Reaction
+from bot.models import Destination, Platform, Reaction
 from bot.replies import MessageView, Reply
 from bot.store.subscriptions import SqlSubscriptionStore
 from bot.subscriptions.confirmations import ConfirmationBundler
@@ -88,3 +88,34 @@ async def test_a_burst_of_reactions_is_confirmed_once(app: App, clock: FixedCloc
     window.close_all()
     await bundler.drain()
     assert len(sent) == 2  # followed and unfollowed within one window: nothing to say
+
+
+async def test_what_is_followed_afterwards_is_read_when_the_window_closes(
+    app: App, clock: FixedClock
+) -> None:
+    """Reactions are applied side by side: the change merged last can be one that read the
+    person's subscriptions before another reaction wrote its own. The confirmation still says
+    everything followed after the burst (read at the close), not that stale list."""
+    service = SubscriptionService(SqlSubscriptionStore(app.engine), clock)
+    person = Person(Platform.SLACK, "T1", "U1")
+    home = Destination(Platform.SLACK, "T1", "C1")
+    sent: list[Reply] = []
+
+    async def send(_: Person, reply: Reply) -> None:
+        sent.append(reply)
+
+    window = Window()
+    bundler = ConfirmationBundler(send, sleep=window, standing=service.standing)
+    first = await service.follow_tags(person, ["rl"], "reaction:a", home)
+    second = await service.follow_tags(person, ["scaling"], "reaction:b", home)
+    assert first.following == ("tag:rl",)  # what the first one read, before the second wrote
+    bundler.add(person, second, "en")
+    bundler.add(person, first, "en")  # the first one's handling finished last
+    await asyncio.sleep(0)
+    window.close_all()
+    await bundler.drain()
+    (reply,) = sent
+    assert isinstance(reply.view, MessageView)
+    said = catalogue().message("en", reply.view)
+    assert "Now following tag:scaling, tag:rl." in said, said
+    assert "You follow: tag:rl, tag:scaling." in said, said
