@@ -6,7 +6,8 @@ Least privilege (platforms.md §4 rule 7): intents are guilds plus guild and DM 
 ledger retries after `retry_after`, instead of stalling a job inside discord.py.
 
 `setup_hook` (after login, before the gateway) syncs commands when their hash changed, and
-registers the `/paper` buttons. Raw reaction events (they fire for uncached messages and after
+registers the `/paper` buttons. The command tree answers commands and autocompletes it does not
+know (`adapters/discord/tree.py`). Raw reaction events (they fire for uncached messages and after
 restarts) go to the core with guild, channel, message, user and emoji; the bot's own are dropped
 (and the core is told the bot's user id once logged in). A reaction inside a thread (a digest's
 note replies, a forum post) is reported with the thread's parent channel: the ledger keeps a
@@ -29,6 +30,7 @@ from discord import app_commands
 
 from adapters.discord.paper import PaperButton, PaperServices, answer_foreign_button, paper_command
 from adapters.discord.sync import CommandHashes, sync_commands
+from adapters.discord.tree import PaperTree
 from bot.digest.personal import DM_PREFIX
 from bot.models import IN_A_DM, MessageRef, Platform, Reaction
 from bot.ports import Metrics
@@ -150,15 +152,8 @@ class ClientParts:
 
 
 def _tree(client: discord.Client) -> app_commands.CommandTree[Any]:
-    tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
+    tree = PaperTree(client)
     tree.add_command(paper_command())
-
-    @tree.error
-    async def on_error(
-        interaction: discord.Interaction[Any], error: app_commands.AppCommandError
-    ) -> None:
-        log.error("/paper failed", exc_info=error)
-
     return tree
 
 
