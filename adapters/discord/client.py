@@ -80,6 +80,7 @@ class ClientParts:
     reconcile pass runs then)."""
     _readies: int = 0
     _parents: dict[int, int] = field(default_factory=dict)  # channel -> where digests went
+    _reading: dict[int, asyncio.Future[int | None]] = field(default_factory=dict)
 
     def gateway(self, event: str) -> None:
         """Count a gateway connect, disconnect or resume (`paperbot_discord_gateway_total`)."""
@@ -131,7 +132,9 @@ class ClientParts:
 
     async def posting_channel(self, client: discord.Client, channel_id: int) -> int:
         """A thread's parent (where its digest was sent), else the channel itself: from the
-        cache, else `GET /channels/{id}` once per channel (a thread never changes parent)."""
+        cache, else `GET /channels/{id}` once per channel (a thread never changes parent).
+        Reactions arrive in bursts (discord.py runs each event as its own task), so lookups of
+        one channel at the same time share one read."""
         if channel_id in self._parents:
             return self._parents[channel_id]
         cached = client.get_channel(channel_id)
@@ -140,15 +143,27 @@ class ClientParts:
         elif cached is not None:
             parent = channel_id
         else:
-            try:
-                data: Any = await client.http.get_channel(channel_id)
-            except discord.HTTPException as exc:  # not ours to read: report it as it came
-                log.info("reaction in channel %s: its type is unknown (%s)", channel_id, exc)
+            if (reading := self._reading.get(channel_id)) is None:
+                reading = asyncio.ensure_future(_read_parent(client, channel_id))
+                self._reading[channel_id] = reading
+                reading.add_done_callback(lambda _: self._reading.pop(channel_id, None))
+            found = await asyncio.shield(reading)
+            if found is None:  # not ours to read: report it as it came
                 return channel_id
-            is_thread = data.get("type") in THREAD_TYPES and data.get("parent_id")
-            parent = int(data["parent_id"]) if is_thread else channel_id
+            parent = found
         self._parents[channel_id] = parent
         return parent
+
+
+async def _read_parent(client: discord.Client, channel_id: int) -> int | None:
+    """`GET /channels/{id}`: a thread's parent, else the channel; None when it cannot be read."""
+    try:
+        data: Any = await client.http.get_channel(channel_id)
+    except discord.HTTPException as exc:
+        log.info("reaction in channel %s: its type is unknown (%s)", channel_id, exc)
+        return None
+    is_thread = data.get("type") in THREAD_TYPES and data.get("parent_id")
+    return int(data["parent_id"]) if is_thread else channel_id
 
 
 def _tree(client: discord.Client) -> app_commands.CommandTree[Any]:

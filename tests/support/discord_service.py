@@ -163,12 +163,14 @@ class Service:
         *,
         added: bool = True,
         in_dm: bool = False,
+        author: str = BOT_ID,
     ) -> None:
         """A reaction event as Discord sends it: on a message in a thread the event names the
-        thread as its channel; in a DM (`in_dm`) it names no guild."""
+        thread as its channel; in a DM (`in_dm`) it names no guild; `author` posted the
+        message (a person, or a webhook's id)."""
         event = {"user_id": user, "channel_id": message["channel_id"],
                  "message_id": message["id"], "emoji": {"id": None, "name": emoji},
-                 "burst": False, "type": 0, "message_author_id": BOT_ID}  # fmt: skip
+                 "burst": False, "type": 0, "message_author_id": author}  # fmt: skip
         if not in_dm:
             event["guild_id"] = self.guild
         name = "MESSAGE_REACTION_ADD" if added else "MESSAGE_REACTION_REMOVE"
