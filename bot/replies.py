@@ -18,6 +18,7 @@ __all__ = [
     "HelpView",
     "Markup",
     "MessageView",
+    "NearTag",
     "NoteView",
     "Reply",
     "SearchResultsView",
@@ -26,6 +27,7 @@ __all__ = [
     "TagMenuView",
     "Text",
     "Undated",
+    "UnknownTag",
     "View",
     "msg",
     "reply_kind",
@@ -70,6 +72,25 @@ class Undated:
 
 
 @dataclass(frozen=True, slots=True)
+class NearTag:
+    """A tag notes have, near one no note has: `count` notes carry it, and `query_text` is the
+    search asked with it in the other's place, which the answer offers to run."""
+
+    tag: str
+    count: int
+    query_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownTag:
+    """A tag a search that found nothing filters by and no note has (its key: `rhlf`), and the
+    nearest tags notes have (`nearest`, nearest first; none when no tag is near)."""
+
+    tag: str
+    nearest: tuple[NearTag, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class SearchResultsView:
     """One page of search hits; cursors are opaque tokens the command core reads back."""
 
@@ -81,6 +102,7 @@ class SearchResultsView:
     next_cursor: str | None = None
     prev_cursor: str | None = None
     undated: Undated | None = None
+    unknown_tag: UnknownTag | None = None
 
     @property
     def pages(self) -> int:

@@ -39,6 +39,7 @@ from formatters.entries import (
     title_key,
 )
 from formatters.i18n import Catalogue, catalogue
+from formatters.offers import unknown_tag_line
 from formatters.tag_menu import console_menu
 from formatters.templating import Templates
 from formatters.text import clean_console
@@ -52,6 +53,11 @@ FULL_BUDGET = Budget(title=2000, authors=2000, commentary=100_000, abstract=100_
 
 def _markup(text: str) -> str:
     return rich_escape(clean_console(text))
+
+
+def _as_typed(text: str) -> str:
+    """No escape yet: the line is escaped whole once formatted, as `_t` does."""
+    return text
 
 
 def _plain_style(text: str, _style: str) -> str:
@@ -258,6 +264,10 @@ class ConsoleRenderer:
             if (u := view.undated) is not None:
                 found = {"dates": u.dates, "count": u.total, "query": u.query_text}
                 lines.append(self._t(locale, "search.none_undated", mode, **found))
+            if (t := view.unknown_tag) is not None:
+                lines.append(mode.escape(unknown_tag_line(t, locale, self.strings, _as_typed)))
+                tries = tuple(f"/paper {n.query_text}" for n in t.nearest)
+                lines += [self._examples(tries, mode)] if tries else []
             return "\n".join(lines)
         title = self._t(
             locale,

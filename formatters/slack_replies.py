@@ -29,6 +29,7 @@ from bot.replies import (
 from formatters.entries import Budget
 from formatters.i18n import Catalogue
 from formatters.limits import SLACK_LIMITS
+from formatters.offers import unknown_tag_line
 from formatters.slack_kit import (
     Block,
     actions,
@@ -124,7 +125,8 @@ def _search(
     query = label(view.query_text)
     if not view.notes:
         title = strings.t(locale, "search.none", query=query)
-        return title, [section(title), *_undated(view, locale, strings)]
+        offers = [*_undated(view, locale, strings), *_unknown_tag(view, locale, strings)]
+        return title, [section(title), *offers]
     title = strings.t(
         locale, "search.title", total=view.total, query=query, page=view.page, pages=view.pages
     )
@@ -157,6 +159,15 @@ def _undated(view: SearchResultsView, locale: str, strings: Catalogue) -> list[B
         run = button(strings.t(locale, "search.undated"), NEXT_ACTION, u.query_text)
         blocks.append(actions([run]))
     return blocks
+
+
+def _unknown_tag(view: SearchResultsView, locale: str, strings: Catalogue) -> list[Block]:
+    """The line saying no note has the tag, naming the nearest tags notes have."""
+    if (t := view.unknown_tag) is None:
+        return []
+    return [
+        context([truncate(unknown_tag_line(t, locale, strings, label), SLACK_LIMITS.context_text)])
+    ]
 
 
 def _paging(view: SearchResultsView, locale: str, strings: Catalogue) -> tuple[list[Block], str]:

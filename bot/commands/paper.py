@@ -26,6 +26,7 @@ from bot.ports import Metrics
 from bot.replies import (
     ErrorView,
     MessageView,
+    NearTag,
     NoteView,
     Reply,
     SearchResultsView,
@@ -33,6 +34,7 @@ from bot.replies import (
     TagListView,
     Text,
     Undated,
+    UnknownTag,
     msg,
     reply_kind,
 )
@@ -172,7 +174,9 @@ class PaperCommand:
             self._remember(request, _LastSearch(parse_query(query.at_page(page.pages)), page.pages))
             return _error(request, past)
         view = results_view(page)
-        if not page.total:
+        if not page.total and (unknown := await self._unknown_tag(query)) is not None:
+            view = replace(view, unknown_tag=unknown)  # dropping dates cannot help: no note has it
+        elif not page.total:
             view = replace(view, undated=await self._undated(query))
         shown = tuple((view.first_number + i, n.key) for i, n in enumerate(view.notes))
         self._remember(request, _LastSearch(query, page.pages, shown))
@@ -187,6 +191,19 @@ class PaperCommand:
         dates, rest = undated
         total = (await self._search.search(parse_query(rest))).total
         return Undated(dates, rest, total) if total else None
+
+    async def _unknown_tag(self, query: Query) -> UnknownTag | None:
+        """The tag no note has that makes the search find nothing, and the search with each
+        of the nearest tags notes have in its place: `tag:rhlf` is offered `tag:rlhf`."""
+        missing = await self._search.missing_tag(query)
+        if missing is None:
+            return None
+        near = (
+            NearTag(found.tag, found.count, text)
+            for found in missing.nearest
+            if (text := query.with_tag(missing.tag, found.tag)) is not None
+        )
+        return UnknownTag(missing.tag, tuple(near))
 
     def _remember(self, request: CommandRequest, last: _LastSearch) -> None:
         self._last[request.asker] = last

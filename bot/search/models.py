@@ -8,7 +8,7 @@ from datetime import date
 from bot.models import Note
 from bot.search.query import Query
 
-__all__ = ["PAGE_SIZE", "SearchFilters", "SearchHit", "SearchPage", "TagCount"]
+__all__ = ["PAGE_SIZE", "MissingTag", "SearchFilters", "SearchHit", "SearchPage", "TagCount"]
 
 PAGE_SIZE = 5
 """Entries per `/paper` page: five fit one Slack message and one Discord embed set."""
@@ -70,3 +70,12 @@ class TagCount:
 
     tag: str
     count: int
+
+
+@dataclass(frozen=True, slots=True)
+class MissingTag:
+    """A tag a query filters by that no live note has under any spelling (its key, as the
+    query read it), and the tags notes have nearest to it, nearest first."""
+
+    tag: str
+    nearest: tuple[TagCount, ...] = ()

@@ -113,6 +113,40 @@ class Query:
                 rest.append(match[0])
         return (" ".join(dates), " ".join(rest)) if dates and rest else None
 
+    def with_tag(self, old: str, new: str) -> str | None:
+        """The query's text with the tag filter `old` (a tag key) reading `new` instead, the
+        rest as typed (without `page:`): the search a tag no note has is offered with a tag
+        notes have. None when `new` cannot be written as a filter (a comma or a quote in it,
+        which the grammar reads otherwise) or the text would be too long."""
+        if any(c in new for c in ',"') or not new.strip():
+            return None
+        words = []
+        for match in _TOKEN.finditer(self.text):
+            key = (match["key"] or "").lower()
+            if key == "page":
+                continue
+            word = match[0]
+            if key == "tag" and not match["neg"]:
+                value = match["qval"] if match["qval"] is not None else match["val"]
+                word = _tag_filter(match["key"], value, old, new) or word
+            elif match["word"] is not None and word.startswith("#"):
+                word = _tag_filter("tag", word.lstrip("#"), old, new, hashed=True) or word
+            words.append(word)
+        text = " ".join(words)
+        return text if len(text) <= MAX_QUERY_CHARS else None
+
+
+def _tag_filter(key: str, value: str, old: str, new: str, *, hashed: bool = False) -> str | None:
+    """`key:value` (or `#value`) with the tag `old` among its comma-separated tags read `new`;
+    None when `old` is not among them (the word stays as typed)."""
+    tags = [normalize_tag(t) for t in value.split(",")]
+    if old not in tags:
+        return None
+    joined = ",".join(new if t == old else t for t in tags if t)
+    if any(c.isspace() for c in joined):
+        return f'{key}:"{joined}"'
+    return f"#{joined}" if hashed else f"{key}:{joined}"
+
 
 @dataclass(slots=True)
 class _Builder:

@@ -11,7 +11,15 @@ from bot.models import Note
 from bot.search.cache import RESULT_CACHE_SIZE, GenerationCache
 from bot.search.glossary import Glossary
 from bot.search.index_sql import IndexReader, RankedIds, SqlSearchIndex
-from bot.search.models import PAGE_SIZE, SearchFilters, SearchHit, SearchPage, TagCount
+from bot.search.models import (
+    PAGE_SIZE,
+    MissingTag,
+    SearchFilters,
+    SearchHit,
+    SearchPage,
+    TagCount,
+)
+from bot.search.near_tags import NEAREST_TAGS, nearest_tags
 from bot.search.plan import Concept, plan_concepts
 from bot.search.query import Query, parse_query
 from bot.search.ranking import RankPlan
@@ -127,3 +135,22 @@ class SearchService:
         merged.update((tag, count) for (tag, _), count in zip(shared, distinct, strict=True))
         ordered = sorted(merged.items(), key=lambda item: (-item[1], item[0]))
         return [TagCount(tag, count) for tag, count in ordered if count > 0]
+
+    async def missing_tag(self, query: Query, *, limit: int = NEAREST_TAGS) -> MissingTag | None:
+        """The first tag the query filters by that no live note has under any of its
+        spellings (a group `tag:a,b` when none of its tags is had, named by its first), with
+        the nearest tags notes have (`bot.search.near_tags`); None when there is no such tag.
+
+        Reads the tag list (`tags`: the vocabulary's tag terms) only for a query with tags;
+        excluded tags (`-tag:x`) never make a search find nothing, so they are not looked at.
+        """
+        if not query.tag_groups:
+            return None
+        counts = await self.tags()
+        had = {found.tag for found in counts}
+        canonical = self._glossary.canonical_tag
+        for group in query.tag_groups:
+            if not any(canonical(tag) in had for tag in group):
+                spellings = ((self._glossary.tag_aliases(t.tag), t.count) for t in counts)
+                return MissingTag(group[0], tuple(nearest_tags(group[0], spellings, limit=limit)))
+        return None

@@ -15,6 +15,7 @@ from bot.replies import (
     ErrorView,
     HelpView,
     MessageView,
+    NearTag,
     NoteView,
     Reply,
     SearchResultsView,
@@ -22,6 +23,7 @@ from bot.replies import (
     TagListView,
     Text,
     Undated,
+    UnknownTag,
     msg,
 )
 from formatters.discord_embeds import DiscordRenderer
@@ -135,6 +137,37 @@ def test_the_undated_offer_counts_one_note_in_the_singular() -> None:
     one = Reply(SearchResultsView("x", (), 0, undated=Undated("date:2024-06", "x", 1)))
     english = Reply(one.view, locale="en")
     assert "1 note matches" in RENDERERS[Platform.CONSOLE].render_reply(english).plain
+
+
+NEAR = (
+    NearTag("rlhf", 12, "reward tag:rlhf"),
+    NearTag("rl<!here>aif", 3, "reward tag:rl<!here>aif"),
+)
+SAID = {
+    "en": "No note has the tag #rhlf. Nearest tags: #rlhf (12), #rl",
+    "ko": "#rhlf 태그가 붙은 노트가 없습니다. 가까운 태그: #rlhf (12편), #rl",
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "ko"])
+def test_a_tag_no_note_has_is_named_with_the_nearest_tags_on_every_platform(
+    locale: str,
+) -> None:
+    """The line names the tag and the nearest tags with their counts on every platform (tags
+    escaped: `<!here>` pings no one); the terminal lists each search to type."""
+    unknown = UnknownTag("rhlf", NEAR)
+    reply = Reply(SearchResultsView("reward tag:rhlf", (), 0, unknown_tag=unknown), locale=locale)
+    slack = " ".join(slack_texts(_slack(reply)))
+    discord = " ".join(discord_texts(_discord(reply)))
+    console = RENDERERS[Platform.CONSOLE].render_reply(reply).plain
+    for shown in (slack, discord, console):
+        assert SAID[locale] in shown and "aif (3" in shown
+    assert "  /paper reward tag:rlhf\n  /paper reward tag:rl<!here>aif" in console
+    far = Reply(SearchResultsView("tag:zzqxv", (), 0, unknown_tag=UnknownTag("zzqxv")), locale="en")
+    line = "No note has the tag #zzqxv; /paper tags lists the tags notes have."
+    assert line in RENDERERS[Platform.CONSOLE].render_reply(far).plain
+    assert line in " ".join(slack_texts(_slack(far)))
+    assert line in " ".join(discord_texts(_discord(far)))
 
 
 def test_empty_search_and_many_tags_stay_valid() -> None:

@@ -196,3 +196,74 @@ async def test_nothing_found_in_a_date_range_says_what_the_search_finds_undated(
 async def test_no_undated_offer_when_it_would_not_help(paper: PaperCommand, text: str) -> None:
     reply = await paper.handle(_request(text))
     assert isinstance(reply.view, SearchResultsView) and reply.view.undated is None
+
+
+async def test_a_tag_no_note_has_is_named_with_the_nearest_tags_notes_have(
+    paper: PaperCommand,
+) -> None:
+    """`tag:rhlf` (a typo) finds nothing: the answer says no note has #rhlf and offers the
+    nearest tags notes have, most similar first, each with its count and its search, which
+    finds that many notes."""
+    reply = await paper.handle(_request("tag:rhlf"))
+    assert isinstance(reply.view, SearchResultsView) and not reply.view.notes
+    unknown = reply.view.unknown_tag
+    assert unknown is not None and unknown.tag == "rhlf" and reply.view.undated is None
+    assert [(n.tag, n.query_text) for n in unknown.nearest] == [
+        ("rlhf", "tag:rlhf"),
+        ("rl", "tag:rl"),
+        ("rlaif", "tag:rlaif"),
+    ]
+    tags = (await paper.handle(_request("tags"))).view
+    assert isinstance(tags, TagListView)
+    counts = dict(tags.tags)
+    for near in unknown.nearest:
+        found = await paper.handle(_request(near.query_text))
+        assert isinstance(found.view, SearchResultsView)
+        assert found.view.total == near.count == counts[near.tag] > 0
+
+
+async def test_the_offered_search_keeps_the_rest_of_the_query(paper: PaperCommand) -> None:
+    """Words, the `#` form and dates stay as typed; only the tag changes, and `page:` goes.
+    A tag no note has comes before the undated offer: dropping dates cannot find it."""
+    reply = await paper.handle(_request("preference #RHLF since:2023-01 page:2"))
+    assert isinstance(reply.view, SearchResultsView) and reply.view.unknown_tag is not None
+    assert reply.view.unknown_tag.nearest[0].query_text == "preference #rlhf since:2023-01"
+    assert reply.view.undated is None
+    found = await paper.handle(_request(reply.view.unknown_tag.nearest[0].query_text))
+    assert isinstance(found.view, SearchResultsView) and found.view.total > 0
+
+
+async def test_a_korean_tag_typo_is_offered_the_korean_spelling(paper: PaperCommand) -> None:
+    """`선호최적화` is the glossary's Korean spelling of #rlhf (no note is tagged with it, yet
+    `tag:선호최적화` finds #rlhf's notes); one jamo wrong (`하`) is offered it, counted as #rlhf."""
+    reply = await paper.handle(_request("tag:선호최적하"))
+    assert isinstance(reply.view, SearchResultsView) and reply.view.unknown_tag is not None
+    near = reply.view.unknown_tag.nearest[0]
+    rlhf = await paper.handle(_request("tag:rlhf"))
+    assert isinstance(rlhf.view, SearchResultsView)
+    assert (near.tag, near.query_text) == ("선호최적화", "tag:선호최적화")
+    assert near.count == rlhf.view.total
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tag:rlhf",  # found
+        "tag:rlhf,rhlf",  # found: notes have one of the group
+        "tag:rlhf tag:code",  # both tags are had, only not together
+        "zzqxv -tag:rhlf",  # an excluded tag never makes a search find nothing
+        "tag:preference-optimization zzqxv",  # an alias of #rlhf: notes have it
+        "zzqxv since:2024-06",  # no tag at all
+    ],
+)
+async def test_no_tag_offer_when_every_tag_is_one_notes_have(
+    paper: PaperCommand, text: str
+) -> None:
+    reply = await paper.handle(_request(text))
+    assert isinstance(reply.view, SearchResultsView) and reply.view.unknown_tag is None
+
+
+async def test_a_tag_nothing_is_near_is_named_without_offers(paper: PaperCommand) -> None:
+    reply = await paper.handle(_request("tag:zzqxv"))
+    assert isinstance(reply.view, SearchResultsView) and reply.view.unknown_tag is not None
+    assert (reply.view.unknown_tag.tag, reply.view.unknown_tag.nearest) == ("zzqxv", ())

@@ -159,3 +159,28 @@ def test_too_many_filters_are_refused_by_name() -> None:
         parse_query(eight + " author:z")
     repeated = " ".join(["author:a tag:rlhf"] * 20)  # the same filter again is not another
     assert parse_query(repeated).authors == ("a",) * 20
+
+
+@pytest.mark.parametrize(
+    ("text", "offered"),
+    [
+        ("tag:rhlf", "tag:rlhf"),
+        ("#RHLF reward page:3", "#rlhf reward"),
+        ("TAG:dpo,rhlf -tag:rhlf", "TAG:dpo,rlhf -tag:rhlf"),  # an excluded tag stays
+        ('tag:"rhlf" "reward model" author:"A B"', 'tag:rlhf "reward model" author:"A B"'),
+        ("tag:rlhf #x since:2024-01", "tag:rlhf #x since:2024-01"),  # no rhlf: as typed
+    ],
+)
+def test_with_tag_swaps_one_tag_and_keeps_the_rest(text: str, offered: str) -> None:
+    swapped = parse_query(text).with_tag("rhlf", "rlhf")
+    assert swapped == offered
+    assert parse_query(swapped).without_dates() == parse_query(offered).without_dates()
+
+
+def test_with_tag_quotes_a_tag_with_a_space_and_refuses_one_it_cannot_write() -> None:
+    query = parse_query("#rhlf")
+    spaced = query.with_tag("rhlf", "강화 학습")
+    assert spaced == 'tag:"강화 학습"' and parse_query(spaced).tag_groups == (("강화 학습",),)
+    assert query.with_tag("rhlf", "a,b") is None and query.with_tag("rhlf", 'a"b') is None
+    long = parse_query("x " * 245 + "tag:rhlf")
+    assert long.with_tag("rhlf", "r" * 20) is None  # past the query limit
