@@ -29,7 +29,7 @@ from bot.replies import (
 from formatters.entries import Budget
 from formatters.i18n import Catalogue
 from formatters.limits import SLACK_LIMITS
-from formatters.offers import unknown_tag_line
+from formatters.offers import near_tag_label, unknown_tag_line
 from formatters.slack_kit import (
     Block,
     actions,
@@ -162,12 +162,19 @@ def _undated(view: SearchResultsView, locale: str, strings: Catalogue) -> list[B
 
 
 def _unknown_tag(view: SearchResultsView, locale: str, strings: Catalogue) -> list[Block]:
-    """The line saying no note has the tag, naming the nearest tags notes have."""
+    """The line saying no note has the tag, naming the nearest tags notes have, and a button
+    for each that runs the search with it (a page button: it edits this answer). One button
+    to an actions block: Slack wants the action ids of a block distinct, and each is a
+    `paper.page.next`; a query too long for a button keeps only the line."""
     if (t := view.unknown_tag) is None:
         return []
-    return [
-        context([truncate(unknown_tag_line(t, locale, strings, label), SLACK_LIMITS.context_text)])
+    line = truncate(unknown_tag_line(t, locale, strings, label), SLACK_LIMITS.context_text)
+    runs = [
+        button(near_tag_label(n.tag, n.count, locale, strings, label), NEXT_ACTION, n.query_text)
+        for n in t.nearest
+        if len(n.query_text) <= SLACK_LIMITS.button_value
     ]
+    return [context([line]), *(actions([run]) for run in runs)]
 
 
 def _paging(view: SearchResultsView, locale: str, strings: Catalogue) -> tuple[list[Block], str]:

@@ -170,6 +170,30 @@ def test_a_tag_no_note_has_is_named_with_the_nearest_tags_on_every_platform(
     assert line in " ".join(discord_texts(_discord(far)))
 
 
+def test_each_near_tag_is_a_page_button_carrying_its_search() -> None:
+    """A click runs the search with that tag (`paper.page.next` / `paper:page:<query>`, so the
+    answer is edited into its results); on Slack one button to a block (distinct action ids
+    in a block); a search too long for Discord's 100-character custom_id keeps only the line."""
+    longer = NearTag("rlaif", 1, "tag:rlaif " + "word " * 20)
+    unknown = UnknownTag("rhlf", (*NEAR, longer))
+    reply = Reply(SearchResultsView("x tag:rhlf", (), 0, unknown_tag=unknown), locale="ko")
+    slack = _slack(reply)
+    shown = [(e["action_id"], e["value"], e["text"]["text"]) for e in _elements(slack)]
+    assert shown == [
+        ("paper.page.next", "reward tag:rlhf", "#rlhf (12편)"),
+        ("paper.page.next", "reward tag:rl<!here>aif", "#rl&lt;!here&gt;aif (3편)"),
+        ("paper.page.next", longer.query_text, "#rlaif (1편)"),
+    ]
+    assert [b["type"] for b in slack["blocks"]].count("actions") == 3
+    discord = _discord(reply)
+    buttons = [c for row in discord["components"] for c in row["components"]]
+    assert [(b["custom_id"], b["label"]) for b in buttons] == [
+        ("paper:page:reward tag:rlhf", "#rlhf (12편)"),
+        ("paper:page:reward tag:rl<!here>aif", "#rl<!here>aif (3편)"),
+    ]
+    assert "#rlaif (1편)" in " ".join(discord_texts(discord))
+
+
 def test_empty_search_and_many_tags_stay_valid() -> None:
     for reply in (
         Reply(SearchResultsView("<!channel>", (), 0)),

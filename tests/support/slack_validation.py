@@ -70,6 +70,9 @@ def _own_errors(blocks: list[dict[str, Any]]) -> list[str]:
         for field in block.get("fields", []):
             if len(field["text"]) > MAX_FIELD:
                 errors.append(f"block {index}: field of {len(field['text'])} > {MAX_FIELD}")
+        ids = [e.get("action_id") for e in block.get("elements", []) if block["type"] == "actions"]
+        if len([i for i in ids if i]) != len({i for i in ids if i}):
+            errors.append(f"block {index}: an action_id twice (Slack wants them distinct)")
         for element in block.get("elements", []) if block.get("type") == "context" else []:
             if len(element.get("text", "")) > MAX_CONTEXT_TEXT:
                 errors.append(f"block {index}: context element over {MAX_CONTEXT_TEXT}")

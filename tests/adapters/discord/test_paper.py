@@ -91,6 +91,19 @@ async def test_a_dated_search_finding_nothing_offers_a_button_for_the_undated_on
     assert edited_in_place(clicked) and "WARM" in texts(found)
 
 
+async def test_a_tag_no_note_has_offers_buttons_for_the_nearest_tags(bot: Bot) -> None:
+    """`tag:rhlf` (a typo): the answer names the nearest tags notes have, a button each; a
+    click edits the answer into that tag's results."""
+    none = await bot.answered(await bot.paper("reward #rhlf"))
+    line = "#rhlf 태그가 붙은 노트가 없습니다. 가까운 태그: #rlhf (3편), #rl (1편), #rlaif (1편)"
+    assert line in texts(none)
+    runs = ["paper:page:reward #rlhf", "paper:page:reward #rl", "paper:page:reward #rlaif"]
+    assert custom_ids(none) == runs
+    clicked = await bot.click(none, runs[0])
+    found = await bot.answered(clicked)
+    assert edited_in_place(clicked) and "“reward #rlhf” 검색 결과" in texts(found)
+
+
 async def test_share_posts_the_note_visibly_naming_who_shared_it(bot: Bot) -> None:
     found = await bot.answered(await bot.paper("tag:rlhf"))
     share = next(c for c in custom_ids(found) if c.startswith("paper:share:"))

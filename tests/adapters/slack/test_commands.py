@@ -129,6 +129,29 @@ async def test_a_dated_search_finding_nothing_offers_a_button_for_the_undated_on
     assert found["replace_original"] is True and "WARM" in _text(found)
 
 
+async def test_a_tag_no_note_has_offers_buttons_for_the_nearest_tags(
+    bot: Bot, api: SlackApi
+) -> None:
+    """`tag:rhlf` (a typo): the answer names the nearest tags notes have, a page button each
+    (one to a block); a click replaces the answer with that tag's results."""
+    none = await _ask(bot, api, "reward tag:rhlf")
+    line = "#rhlf 태그가 붙은 노트가 없습니다. 가까운 태그: #rlhf (3편), #rl (1편), #rlaif (1편)"
+    assert line in _text(none)
+    runs = [
+        (e["action_id"], e["value"], e["text"]["text"])
+        for b in none["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
+    assert runs == [
+        ("paper.page.next", "reward tag:rlhf", "#rlhf (3편)"),
+        ("paper.page.next", "reward tag:rl", "#rl (1편)"),
+        ("paper.page.next", "reward tag:rlaif", "#rlaif (1편)"),
+    ]
+    found = await _click(bot, api, "paper.page.next", "reward tag:rlhf")
+    assert found["replace_original"] is True and "“reward tag:rlhf” 검색 결과" in _text(found)
+
+
 async def test_share_posts_visibly_naming_who_shared_and_full_note_only_to_the_clicker(
     bot: Bot, api: SlackApi
 ) -> None:
