@@ -17,6 +17,15 @@ or a deferred update and an edit); Follow answers with an ephemeral message (in 
 Every button acts as the person who clicked it; one whose state is empty (`paper:share:`) is
 answered privately that paperbot cannot act on it, and so is one whose `custom_id` no
 `PaperButton` takes (`answer_foreign_button`).
+
+Whatever fails while answering (the core's call: the database gone, a table broken, a connection
+cut; rendering the answer; sending it) is answered by `apologize`, the one place that does it:
+the asker alone gets `error.internal` in the interaction's language, as the first response if
+none went out yet, as the deferred "thinking" message's content, or as an ephemeral follow-up
+after a deferred update (the clicked results stay); the log gets the exception once, with the
+interaction's id. Discord would otherwise show "The application did not respond", a "thinking"
+that never ends, or "This interaction failed". Commands reach it through the command tree's
+`on_error` (`adapters/discord/tree.py`), buttons through `answering`.
 """
 
 from __future__ import annotations
@@ -38,13 +47,15 @@ from bot.commands.request import CommandRequest
 from bot.digest.personal import DM_PREFIX
 from bot.models import MessageRef, Platform
 from bot.payloads import DiscordPayload
-from bot.replies import MessageView, Reply, msg
+from bot.replies import ErrorView, MessageView, Reply, msg
 
 __all__ = [
     "Notice",
     "PaperButton",
     "PaperServices",
     "answer_foreign_button",
+    "answering",
+    "apologize",
     "locale_of",
     "message_kwargs",
     "paper_command",
@@ -280,6 +291,9 @@ class PaperButton(
         return cls(match["action"], match["state"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await answering(interaction, self._act(interaction))
+
+    async def _act(self, interaction: discord.Interaction[Any]) -> None:
         if not self.state.strip():  # `paper:share:`: nothing to act on (not one of ours)
             await answer(interaction, "", _empty(interaction, f"paper:{self.action}:"))
         elif self.action == "share":
@@ -314,7 +328,53 @@ async def answer_foreign_button(interaction: discord.Interaction[Any]) -> None:
     custom_id = str(data.get("custom_id", ""))
     if PaperButton.__discord_ui_compiled_template__.fullmatch(custom_id) is not None:
         return  # PaperButton answers it
-    await answer(interaction, "", _empty(interaction, custom_id[:100]))
+    await answering(interaction, answer(interaction, "", _empty(interaction, custom_id[:100])))
+
+
+async def answering(interaction: discord.Interaction[Any], work: Awaitable[None]) -> None:
+    """`work` (answering `interaction`); if it raises, the apology (`apologize`) instead of
+    discord.py's log line and Discord's "This interaction failed"."""
+    try:
+        await work
+    except Exception as error:  # boundary: the asker gets the apology, the log the details
+        await apologize(interaction, error)
+
+
+async def apologize(interaction: discord.Interaction[Any], error: BaseException) -> None:
+    """`error.internal` to the asker alone, in the interaction's language, however far the
+    answer got: the first response, the deferred message's content (type 5), or a follow-up
+    (after a deferred update or an answer); `error` is logged once, with the interaction's id,
+    and never shown. An apology Discord refuses (too late: 10062) is logged, not raised."""
+    log.error(
+        "Discord interaction %s (%s) failed",
+        interaction.id,
+        _asked(interaction),
+        exc_info=error,
+    )
+    response = interaction.response
+    try:
+        reply = Reply(ErrorView(msg("error.internal")), locale=locale_of(interaction))
+        kwargs = _kwargs(interaction, reply)
+        if not response.is_done():
+            await response.send_message(**kwargs, ephemeral=True)
+        elif response.type is discord.InteractionResponseType.deferred_channel_message:
+            await interaction.edit_original_response(**kwargs)
+        else:
+            await interaction.followup.send(**kwargs, ephemeral=True)
+    except Exception:  # boundary: nothing is left to answer with; the log says so
+        log.warning(
+            "Discord interaction %s: the apology was not sent", interaction.id, exc_info=True
+        )
+
+
+def _asked(interaction: discord.Interaction[Any]) -> str:
+    """What was asked, for the log: `/paper <query>`, or the clicked button's `custom_id`."""
+    data: Any = interaction.data or {}
+    if interaction.type is discord.InteractionType.component:
+        return str(data.get("custom_id", ""))[:100]
+    options = data.get("options") or [{}]
+    query = options[0].get("value", "") if isinstance(options[0], dict) else ""
+    return f"/{data.get('name', '')} {query}".strip()[:200]
 
 
 def paper_command() -> app_commands.Command[Any, Any, None]:

@@ -15,6 +15,9 @@ replica. So:
   unknown focused option, or suggestions that failed. The last two never reach `on_error`
   (discord.py swallows exceptions raised inside an autocomplete), hence the guard around `_call`,
   the one method every tree interaction goes through.
+- anything else that reaches `on_error` (the `/paper` callback raised: the core failed, the answer
+  could not be rendered or sent) is answered with paperbot's apology (`apologize` in
+  `adapters/discord/paper.py`), logged once.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord.paper import answer, locale_of
+from adapters.discord.paper import answer, answering, apologize, locale_of
 from bot.replies import MessageView, Reply, msg
 
 __all__ = ["PaperTree", "stale_name"]
@@ -70,9 +73,10 @@ class PaperTree(app_commands.CommandTree[Any]):
         elif isinstance(error, UNKNOWN) and not interaction.response.is_done():
             name = stale_name(error)
             log.info("Discord command %r: not one paperbot has, answered, nothing done", name)
-            await answer(interaction, "", _stale(interaction, name))
+            await answering(interaction, answer(interaction, "", _stale(interaction, name)))
         else:
-            log.error("/paper failed", exc_info=error)
+            failed = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+            await apologize(interaction, failed)
 
 
 async def _no_choices(interaction: discord.Interaction[Any]) -> None:

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import asyncpg
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.store.engine import make_engine
@@ -25,6 +26,17 @@ T = TypeVar("T")
 PG_ADMIN_URL = os.environ.get(
     "PAPERBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+
+
+async def break_table(database_url: str, table: str) -> None:
+    """Rename `table` away (to `gone`): every statement the store sends it then fails at the
+    database, as a broken schema would, while the rest keeps working."""
+    engine = make_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(f"ALTER TABLE {table} RENAME TO gone"))
+    finally:
+        await engine.dispose()
 
 
 def pg_url_for(database: str) -> str:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.store.engine import make_engine
-from tests.support.databases import PostgresDatabases
+from tests.support.databases import PostgresDatabases, break_table
 from tests.support.slack_api import SlackApi, slack_api
 from tests.support.slack_service import TOKEN, ask, destination, posted_to, running_bot, wait_for
 from tests.support.slack_validation import slack_texts
@@ -51,12 +51,7 @@ async def test_a_command_failing_in_an_english_channel_gets_the_english_apology(
     api: SlackApi, tmp_path: Path, database_url: str, seeds_dir: Path
 ) -> None:
     async with running_bot(api, tmp_path, database_url, config=ENGLISH, notes=seeds_dir) as bot:
-        engine = make_engine(database_url)
-        try:
-            async with engine.begin() as connection:  # the store answers errors for this one
-                await connection.execute(text("ALTER TABLE subscriptions RENAME TO gone"))
-        finally:
-            await engine.dispose()
+        await break_table(database_url, "subscriptions")  # the store answers errors for it
         said = await ask(api, bot.sender, "subscriptions")
         assert said["response_type"] == "ephemeral", said
         shown = "\n".join(slack_texts(said))
