@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from bot.models import Note, Platform
 
@@ -18,6 +19,8 @@ __all__ = [
     "HelpView",
     "Markup",
     "MessageView",
+    "Near",
+    "NearAuthor",
     "NearTag",
     "NoteView",
     "Reply",
@@ -27,6 +30,8 @@ __all__ = [
     "TagMenuView",
     "Text",
     "Undated",
+    "Unknown",
+    "UnknownAuthor",
     "UnknownTag",
     "View",
     "msg",
@@ -72,22 +77,69 @@ class Undated:
 
 
 @dataclass(frozen=True, slots=True)
-class NearTag:
-    """A tag notes have, near one no note has: `count` notes carry it, and `query_text` is the
-    search asked with it in the other's place, which the answer offers to run."""
+class Near:
+    """What notes have (a tag, an author's name) near what a search that found nothing asked
+    for and no note has: `count` notes have it, and `query_text` is the search asked with it
+    in the other's place, which the answer offers to run."""
 
-    tag: str
+    value: str
     count: int
     query_text: str
 
 
-@dataclass(frozen=True, slots=True)
-class UnknownTag:
-    """A tag a search that found nothing filters by and no note has (its key: `rhlf`), and the
-    nearest tags notes have (`nearest`, nearest first; none when no tag is near)."""
+N = TypeVar("N", bound=Near)
 
-    tag: str
-    nearest: tuple[NearTag, ...] = ()
+
+@dataclass(frozen=True, slots=True)
+class Unknown(Generic[N]):
+    """What a search that found nothing asked for and no note has (`value`), and the nearest
+    ones notes have (`nearest`, nearest first; none when none is near)."""
+
+    value: str
+    nearest: tuple[N, ...] = ()
+
+
+class NearTag(Near):
+    """A tag notes have near one no note has."""
+
+    __slots__ = ()
+
+    @property
+    def tag(self) -> str:
+        return self.value
+
+
+class UnknownTag(Unknown[NearTag]):
+    """A tag a search that found nothing filters by and no note has (its key: `rhlf`), and the
+    nearest tags notes have."""
+
+    __slots__ = ()
+
+    @property
+    def tag(self) -> str:
+        return self.value
+
+
+class NearAuthor(Near):
+    """An author notes have, near an `author:` filter no note's authors match: the name as
+    most of the notes write it."""
+
+    __slots__ = ()
+
+    @property
+    def name(self) -> str:
+        return self.value
+
+
+class UnknownAuthor(Unknown[NearAuthor]):
+    """An `author:` filter that on its own matches no note's authors, as typed (`hintno`),
+    and the nearest authors notes have."""
+
+    __slots__ = ()
+
+    @property
+    def author(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +155,7 @@ class SearchResultsView:
     prev_cursor: str | None = None
     undated: Undated | None = None
     unknown_tag: UnknownTag | None = None
+    unknown_author: UnknownAuthor | None = None
 
     @property
     def pages(self) -> int:

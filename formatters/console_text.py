@@ -39,7 +39,7 @@ from formatters.entries import (
     title_key,
 )
 from formatters.i18n import Catalogue, catalogue
-from formatters.offers import unknown_tag_line
+from formatters.offers import near_offer
 from formatters.tag_menu import console_menu
 from formatters.templating import Templates
 from formatters.text import clean_console
@@ -264,9 +264,9 @@ class ConsoleRenderer:
             if (u := view.undated) is not None:
                 found = {"dates": u.dates, "count": u.total, "query": u.query_text}
                 lines.append(self._t(locale, "search.none_undated", mode, **found))
-            if (t := view.unknown_tag) is not None:
-                lines.append(mode.escape(unknown_tag_line(t, locale, self.strings, _as_typed)))
-                tries = tuple(f"/paper {n.query_text}" for n in t.nearest)
+            if (offer := near_offer(view, locale, self.strings, _as_typed)) is not None:
+                lines.append(mode.escape(offer.line))
+                tries = tuple(f"/paper {query}" for _, query in offer.runs)
                 lines += [self._examples(tries, mode)] if tries else []
             return "\n".join(lines)
         title = self._t(

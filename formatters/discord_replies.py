@@ -39,7 +39,7 @@ from formatters.discord_kit import (
 from formatters.entries import Budget
 from formatters.i18n import Catalogue
 from formatters.limits import DISCORD_LIMITS
-from formatters.offers import near_tag_label, unknown_tag_line
+from formatters.offers import near_offer
 from formatters.tag_menu import discord_menu
 from formatters.templating import Templates
 from formatters.text import escape_discord, escape_discord_plain, truncate
@@ -169,20 +169,15 @@ def _nothing_found(
 ) -> tuple[list[Embed], list[dict[str, Any]]]:
     """ "No notes match", and what the search finds without its dates with a button that
     runs it (a page button: it edits this answer), when that finds something; or, when no
-    note has a tag the search filters by, which tags notes have near it, a page button for
-    each (custom ids differ: each carries its own query; one too long is left out)."""
+    note has a tag (or an author) the search filters by, which ones notes have near it, a
+    page button for each (custom ids differ: each carries its own query; one too long is
+    left out)."""
     none = strings.t(locale, "search.none", query=escape_discord(view.query_text))
-    if (t := view.unknown_tag) is not None:
-        line = unknown_tag_line(t, locale, strings, escape_discord)
-        made = (
-            button(
-                near_tag_label(n.tag, n.count, locale, strings, escape_discord_plain),
-                f"paper:page:{n.query_text}",
-                style=PRIMARY,
-            )
-            for n in t.nearest
-        )
-        return [_simple(none, line)], action_rows([b for b in made if b is not None])
+    if (
+        offer := near_offer(view, locale, strings, escape_discord, escape_discord_plain)
+    ) is not None:
+        made = (button(c, f"paper:page:{q}", style=PRIMARY) for c, q in offer.runs)
+        return [_simple(none, offer.line)], action_rows([b for b in made if b is not None])
     if (u := view.undated) is None:
         return [_simple(none, "")], []
     dates, query = escape_discord(u.dates), escape_discord(u.query_text)

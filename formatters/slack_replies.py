@@ -29,7 +29,7 @@ from bot.replies import (
 from formatters.entries import Budget
 from formatters.i18n import Catalogue
 from formatters.limits import SLACK_LIMITS
-from formatters.offers import near_tag_label, unknown_tag_line
+from formatters.offers import near_offer
 from formatters.slack_kit import (
     Block,
     actions,
@@ -125,7 +125,7 @@ def _search(
     query = label(view.query_text)
     if not view.notes:
         title = strings.t(locale, "search.none", query=query)
-        offers = [*_undated(view, locale, strings), *_unknown_tag(view, locale, strings)]
+        offers = [*_undated(view, locale, strings), *_near(view, locale, strings)]
         return title, [section(title), *offers]
     title = strings.t(
         locale, "search.title", total=view.total, query=query, page=view.page, pages=view.pages
@@ -161,20 +161,23 @@ def _undated(view: SearchResultsView, locale: str, strings: Catalogue) -> list[B
     return blocks
 
 
-def _unknown_tag(view: SearchResultsView, locale: str, strings: Catalogue) -> list[Block]:
-    """The line saying no note has the tag, naming the nearest tags notes have, and a button
-    for each that runs the search with it (a page button: it edits this answer). One button
-    to an actions block: Slack wants the action ids of a block distinct, and each is a
-    `paper.page.next`; a query too long for a button keeps only the line."""
-    if (t := view.unknown_tag) is None:
+def _near(view: SearchResultsView, locale: str, strings: Catalogue) -> list[Block]:
+    """The line saying no note has the tag (or author) asked for, naming the nearest ones
+    notes have, and a button for each that runs the search with it (a page button: it edits
+    this answer). One button to an actions block: Slack wants the action ids of a block
+    distinct, and each is a `paper.page.next`; a query too long for a button keeps only the
+    line."""
+    if (offer := near_offer(view, locale, strings, label)) is None:
         return []
-    line = truncate(unknown_tag_line(t, locale, strings, label), SLACK_LIMITS.context_text)
     runs = [
-        button(near_tag_label(n.tag, n.count, locale, strings, label), NEXT_ACTION, n.query_text)
-        for n in t.nearest
-        if len(n.query_text) <= SLACK_LIMITS.button_value
+        button(caption, NEXT_ACTION, query)
+        for caption, query in offer.runs
+        if len(query) <= SLACK_LIMITS.button_value
     ]
-    return [context([line]), *(actions([run]) for run in runs)]
+    return [
+        context([truncate(offer.line, SLACK_LIMITS.context_text)]),
+        *(actions([r]) for r in runs),
+    ]
 
 
 def _paging(view: SearchResultsView, locale: str, strings: Catalogue) -> tuple[list[Block], str]:

@@ -14,8 +14,10 @@ import re
 import time
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import partial
+from typing import TypeVar
 
 from bot.commands.help import example_queries, help_view
 from bot.commands.request import CommandRequest
@@ -26,6 +28,8 @@ from bot.ports import Metrics
 from bot.replies import (
     ErrorView,
     MessageView,
+    Near,
+    NearAuthor,
     NearTag,
     NoteView,
     Reply,
@@ -34,6 +38,7 @@ from bot.replies import (
     TagListView,
     Text,
     Undated,
+    UnknownAuthor,
     UnknownTag,
     msg,
     reply_kind,
@@ -52,6 +57,8 @@ Handler = Callable[[CommandRequest, str], Awaitable[Reply]]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 """A lone UTF-16 surrogate: JSON may carry one (`"\\ud800"`), no text encoding can."""
+
+_Near = TypeVar("_Near", bound=Near)
 
 REMEMBERED_SEARCHES = 1000
 """Askers whose last search `next`/`prev` can page (least recently used forgotten first)."""
@@ -174,13 +181,21 @@ class PaperCommand:
             self._remember(request, _LastSearch(parse_query(query.at_page(page.pages)), page.pages))
             return _error(request, past)
         view = results_view(page)
-        if not page.total and (unknown := await self._unknown_tag(query)) is not None:
-            view = replace(view, unknown_tag=unknown)  # dropping dates cannot help: no note has it
-        elif not page.total:
-            view = replace(view, undated=await self._undated(query))
+        if not page.total:
+            view = await self._offer(view, query)
         shown = tuple((view.first_number + i, n.key) for i, n in enumerate(view.notes))
         self._remember(request, _LastSearch(query, page.pages, shown))
         return Reply(view, locale=request.locale)
+
+    async def _offer(self, view: SearchResultsView, query: Query) -> SearchResultsView:
+        """What a search that found nothing offers, the first that applies: the tags near a
+        tag no note has, the authors near an author no note has (dropping dates cannot find
+        either, so the undated search is not run), else the search without its dates."""
+        if (unknown := await self._unknown_tag(query)) is not None:
+            return replace(view, unknown_tag=unknown)
+        if (author := await self._unknown_author(query)) is not None:
+            return replace(view, unknown_author=author)
+        return replace(view, undated=await self._undated(query))
 
     async def _undated(self, query: Query) -> Undated | None:
         """What the search finds without its date filters, when that is something: a team
@@ -195,15 +210,20 @@ class PaperCommand:
     async def _unknown_tag(self, query: Query) -> UnknownTag | None:
         """The tag no note has that makes the search find nothing, and the search with each
         of the nearest tags notes have in its place: `tag:rhlf` is offered `tag:rlhf`."""
-        missing = await self._search.missing_tag(query)
-        if missing is None:
+        if (missing := await self._search.missing_tag(query)) is None:
             return None
-        near = (
-            NearTag(found.tag, found.count, text)
-            for found in missing.nearest
-            if (text := query.with_tag(missing.tag, found.tag)) is not None
-        )
-        return UnknownTag(missing.tag, tuple(near))
+        found = ((t.tag, t.count) for t in missing.nearest)
+        return UnknownTag(missing.tag, _runs(NearTag, found, partial(query.with_tag, missing.tag)))
+
+    async def _unknown_author(self, query: Query) -> UnknownAuthor | None:
+        """The `author:` filter no note's authors match that makes the search find nothing,
+        and the search with each of the nearest authors notes have in its place:
+        `author:behbahnai` is offered `author:"Feryal Behbahani"`."""
+        if (missing := await self._search.missing_author(query)) is None:
+            return None
+        found = ((a.name, a.count) for a in missing.nearest)
+        runs = _runs(NearAuthor, found, partial(query.with_author, missing.author))
+        return UnknownAuthor(query.typed_author(missing.author), runs)
 
     def _remember(self, request: CommandRequest, last: _LastSearch) -> None:
         self._last[request.asker] = last
@@ -290,3 +310,11 @@ def _say(request: CommandRequest, line: Text) -> Reply:
 def _counted(key: str, count: int) -> Text:
     """`count` things in the reader's language: `key_one` for exactly one (English "1 page")."""
     return msg(f"{key}_one" if count == 1 else key, n=count)
+
+
+def _runs(
+    kind: type[_Near], found: Iterable[tuple[str, int]], swap: Callable[[str], str | None]
+) -> tuple[_Near, ...]:
+    """Each value found near (a tag, a name) with its count and the query asked with it in
+    the other's place (`swap`); one the query cannot be written with is left out."""
+    return tuple(kind(v, count, text) for v, count in found if (text := swap(v)) is not None)

@@ -35,7 +35,7 @@ from bot.search.filter_plan import (
     upper,
     worth_planning,
 )
-from bot.search.index_terms import TAG_PREFIX, author_term, tag_term
+from bot.search.index_terms import AUTHOR_PREFIX, TAG_PREFIX, author_term, tag_term
 from bot.search.models import SearchFilters
 from bot.search.plan import MIN_PREFIX_CHARS, Concept, Slot
 from bot.search.ranking import (
@@ -53,7 +53,12 @@ from bot.search.ranking import (
 from bot.search.text import MAX_TERM_CHARS, normalize_phrase
 from bot.store.schema import NoteRow, NoteTagRow
 from bot.store.search_generation import GENERATION_ROW, SearchGenerationRow
-from bot.store.search_schema import DOC_COUNT_TERM, SearchTermRow
+from bot.store.search_schema import (
+    DOC_COUNT_TERM,
+    SearchDocRow,
+    SearchPostingRow,
+    SearchTermRow,
+)
 
 __all__ = [
     "MAX_PREFIX_TERMS",
@@ -150,6 +155,16 @@ async def _whole_tags(connection: AsyncConnection, cut: list[str]) -> dict[str, 
     return {str(tag): int(count) for tag, count in (await connection.execute(query)).all()}
 
 
+async def _prefixed_terms(connection: AsyncConnection, prefix: str) -> dict[str, int]:
+    """The vocabulary's terms of one kind (`#` tags, `@` author words) that live notes have,
+    without the mark, with their notes (retracted notes have no postings)."""
+    query = select(SearchTermRow.term, SearchTermRow.df).where(
+        SearchTermRow.term > prefix, SearchTermRow.term < upper(prefix), SearchTermRow.df > 0
+    )
+    rows = (await connection.execute(query)).all()
+    return {str(term)[len(prefix) :]: int(df) for term, df in rows}
+
+
 class SqlSearchIndex:
     """Reads the index tables; writes happen at ingest (`bot.search.indexer`)."""
 
@@ -183,18 +198,41 @@ class SqlSearchIndex:
     async def tag_counts(self) -> dict[str, int]:
         """Every tag of a live note with how many live notes carry it: the vocabulary's
         document frequencies of tag terms (retracted notes have no postings)."""
-        low, high = TAG_PREFIX, upper(TAG_PREFIX)
-        query = select(SearchTermRow.term, SearchTermRow.df).where(
-            SearchTermRow.term > low, SearchTermRow.term < high, SearchTermRow.df > 0
-        )
         async with self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
-            counts = {str(term)[len(TAG_PREFIX) :]: int(df) for term, df in rows}
+            counts = await _prefixed_terms(connection, TAG_PREFIX)
             cut = [tag for tag in counts if _shared_term(tag)]
             if cut:  # the index holds these cut: name them as the notes do
                 kept = {tag: count for tag, count in counts.items() if tag not in cut}
                 counts = kept | await _whole_tags(connection, cut)
         return counts
+
+    async def required_postings(self, filters: SearchFilters) -> list[int]:
+        """The postings of each group the filters require (`filter_reads`: a tag group, a
+        word of an author's name), from the vocabulary alone; a group of none is held by no
+        live note, so the filters find nothing."""
+        async with self._engine.connect() as connection:
+            found, _ = await _filter_groups(connection, filter_reads(filters))
+        return [group.postings for group in found.values()]
+
+    async def author_parts(self) -> dict[str, int]:
+        """Every word of a live note's author names (as `author:` matches them, folded) with
+        how many live notes have it: the vocabulary's `@` terms, one range of its key."""
+        async with self._engine.connect() as connection:
+            return await _prefixed_terms(connection, AUTHOR_PREFIX)
+
+    async def author_lists(self, parts: Sequence[str]) -> list[list[str]]:
+        """The authors, as written, of each live note with one of `parts` (whole words of
+        their names, `author_parts`): their postings, then the notes by primary key."""
+        if not parts:
+            return []
+        docs = select(SearchDocRow.note_id).join(
+            SearchPostingRow, SearchPostingRow.doc == SearchDocRow.doc
+        )
+        having = docs.where(SearchPostingRow.term.in_([author_term(p) for p in parts]))
+        query = select(NoteRow.authors).where(NoteRow.id.in_(having), NoteRow.retracted.is_(False))
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).scalars().all()
+        return [[str(name) for name in names] for names in rows]
 
     async def notes_with_any_tag(self, tag_sets: Sequence[Sequence[str]]) -> list[int]:
         """For each set of tags, how many live notes carry at least one of them (retracted

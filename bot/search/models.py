@@ -8,7 +8,16 @@ from datetime import date
 from bot.models import Note
 from bot.search.query import Query
 
-__all__ = ["PAGE_SIZE", "MissingTag", "SearchFilters", "SearchHit", "SearchPage", "TagCount"]
+__all__ = [
+    "PAGE_SIZE",
+    "AuthorCount",
+    "MissingAuthor",
+    "MissingTag",
+    "SearchFilters",
+    "SearchHit",
+    "SearchPage",
+    "TagCount",
+]
 
 PAGE_SIZE = 5
 """Entries per `/paper` page: five fit one Slack message and one Discord embed set."""
@@ -79,3 +88,21 @@ class MissingTag:
 
     tag: str
     nearest: tuple[TagCount, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorCount:
+    """An author's name as notes write it (the spelling most of them use) and how many live
+    notes name that author."""
+
+    name: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class MissingAuthor:
+    """An `author:` filter no live note's authors match on its own (folded, as the query read
+    it), and the authors notes have nearest to it, nearest first."""
+
+    author: str
+    nearest: tuple[AuthorCount, ...] = ()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -120,20 +121,57 @@ class Query:
         which the grammar reads otherwise) or the text would be too long."""
         if any(c in new for c in ',"') or not new.strip():
             return None
+
+        def swap(match: re.Match[str], key: str) -> str | None:
+            if key == "tag" and not match["neg"]:
+                return _tag_filter(match["key"], _value(match), old, new)
+            if match["word"] is not None and match[0].startswith("#"):
+                return _tag_filter("tag", match[0].lstrip("#"), old, new, hashed=True)
+            return None
+
+        return self._rewritten(swap)
+
+    def with_author(self, old: str, new: str) -> str | None:
+        """The query's text with each `author:` filter that reads `old` (folded, as `authors`
+        holds it) reading the name `new` instead (quoted when it has several words), the
+        rest as typed (without `page:`): an author no note has is offered with one notes
+        have. None when `new` cannot be written as a filter (a quote in it) or the text
+        would be too long."""
+        if '"' in new or not new.strip():
+            return None
+        name = " ".join(new.split())
+        written = f'"{name}"' if " " in name else name
+
+        def swap(match: re.Match[str], key: str) -> str | None:
+            if key == "author" and fold(_value(match).strip()) == old:
+                return f"{match['key']}:{written}"
+            return None
+
+        return self._rewritten(swap)
+
+    def typed_author(self, author: str) -> str:
+        """The first `author:` filter that reads `author` (folded) as it was typed
+        (`Geoffery Hinton`); `author` itself when none does."""
+        for match in _TOKEN.finditer(self.text):
+            if (match["key"] or "").lower() == "author" and fold(_value(match).strip()) == author:
+                return _value(match).strip()
+        return author
+
+    def _rewritten(self, swap: Callable[[re.Match[str], str], str | None]) -> str | None:
+        """The query's text with each word `swap` rewrites (given the word and its key, or
+        "") in its place, the rest as typed, `page:` dropped; None past `MAX_QUERY_CHARS`."""
         words = []
         for match in _TOKEN.finditer(self.text):
             key = (match["key"] or "").lower()
-            if key == "page":
-                continue
-            word = match[0]
-            if key == "tag" and not match["neg"]:
-                value = match["qval"] if match["qval"] is not None else match["val"]
-                word = _tag_filter(match["key"], value, old, new) or word
-            elif match["word"] is not None and word.startswith("#"):
-                word = _tag_filter("tag", word.lstrip("#"), old, new, hashed=True) or word
-            words.append(word)
+            if key != "page":
+                words.append(swap(match, key) or match[0])
         text = " ".join(words)
         return text if len(text) <= MAX_QUERY_CHARS else None
+
+
+def _value(match: re.Match[str]) -> str:
+    """A `key:value` word's value, without the quotes of `key:"a b"`."""
+    return str(match["qval"] if match["qval"] is not None else match["val"])
 
 
 def _tag_filter(key: str, value: str, old: str, new: str, *, hashed: bool = False) -> str | None:
@@ -182,8 +220,7 @@ def parse_query(text: str) -> Query:
 
 def _read_token(match: re.Match[str], builder: _Builder) -> None:
     if match["key"] is not None:
-        value = match["qval"] if match["qval"] is not None else match["val"]
-        _read_key(match["key"], value, bool(match["neg"]), builder)
+        _read_key(match["key"], _value(match), bool(match["neg"]), builder)
     elif match["phrase"] is not None:
         if match["pneg"]:
             raise _not_excludable(f'"{match["phrase"]}"')

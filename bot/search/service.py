@@ -13,16 +13,19 @@ from bot.search.glossary import Glossary
 from bot.search.index_sql import IndexReader, RankedIds, SqlSearchIndex
 from bot.search.models import (
     PAGE_SIZE,
+    MissingAuthor,
     MissingTag,
     SearchFilters,
     SearchHit,
     SearchPage,
     TagCount,
 )
+from bot.search.near_authors import NEAREST_AUTHORS, near_parts, nearest_authors
 from bot.search.near_tags import NEAREST_TAGS, nearest_tags
 from bot.search.plan import Concept, plan_concepts
 from bot.search.query import Query, parse_query
 from bot.search.ranking import RankPlan
+from bot.search.text import normalize_phrase
 from bot.store.notes import SqlNoteStore
 
 __all__ = ["WARM_UP_QUERIES", "SearchService"]
@@ -154,3 +157,33 @@ class SearchService:
                 spellings = ((self._glossary.tag_aliases(t.tag), t.count) for t in counts)
                 return MissingTag(group[0], tuple(nearest_tags(group[0], spellings, limit=limit)))
         return None
+
+    async def missing_author(
+        self, query: Query, *, limit: int = NEAREST_AUTHORS
+    ) -> MissingAuthor | None:
+        """The first `author:` filter of the query that on its own finds no live note (the
+        search of that filter alone, as `search` runs it), with the authors notes have
+        nearest to it (`bot.search.near_authors`); None when every one finds notes.
+
+        Whether a filter finds notes is the vocabulary's to say when a word of it has no
+        notes (none) or it is one word (some); a name of several words, each had, is
+        searched alone (the words must be in one name). For such a filter only: the
+        vocabulary's author words, then the names of the notes that have the words nearest
+        the filter's (at most `MAX_NAME_NOTES` past the first).
+        """
+        for author in dict.fromkeys(query.authors):
+            if await self._finds_notes(author):
+                continue
+            parts = near_parts(author, await self._index.author_parts())
+            lists = await self._index.author_lists(parts)
+            return MissingAuthor(author, tuple(nearest_authors(author, lists, parts, limit=limit)))
+        return None
+
+    async def _finds_notes(self, author: str) -> bool:
+        """Whether `author:<author>` alone finds a live note (`missing_author`)."""
+        postings = await self._index.required_postings(SearchFilters(authors=(author,)))
+        if not all(postings):
+            return False
+        if len(normalize_phrase(author).split()) == 1:
+            return True
+        return bool((await self.search(Query(authors=(author,)), page_size=1)).total)

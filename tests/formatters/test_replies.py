@@ -15,6 +15,7 @@ from bot.replies import (
     ErrorView,
     HelpView,
     MessageView,
+    NearAuthor,
     NearTag,
     NoteView,
     Reply,
@@ -23,6 +24,7 @@ from bot.replies import (
     TagListView,
     Text,
     Undated,
+    UnknownAuthor,
     UnknownTag,
     msg,
 )
@@ -192,6 +194,52 @@ def test_each_near_tag_is_a_page_button_carrying_its_search() -> None:
         ("paper:page:reward tag:rl<!here>aif", "#rl<!here>aif (3편)"),
     ]
     assert "#rlaif (1편)" in " ".join(discord_texts(discord))
+
+
+NEAR_AUTHORS = (
+    NearAuthor("Geoffrey Hinton", 2, 'reward author:"Geoffrey Hinton"'),
+    NearAuthor("Ge<!here>off *Hint*", 1, 'reward author:"Ge<!here>off *Hint*"'),
+)
+
+
+@pytest.mark.parametrize(
+    ("locale", "said", "count"),
+    [
+        ("en", "No note has an author matching “Geoffery Hinton”. Nearest authors: ", "(2)"),
+        ("ko", "“Geoffery Hinton”에 맞는 저자의 노트가 없습니다. 가까운 저자: ", "(2편)"),
+    ],
+)
+def test_an_author_no_note_has_is_named_with_the_nearest_authors_on_every_platform(
+    locale: str, said: str, count: str
+) -> None:
+    """The line names the author as typed and the nearest names with their counts on every
+    platform (names escaped: `<!here>` pings no one); the terminal lists each search to
+    type; Slack and Discord give each a page button carrying its search."""
+    unknown = UnknownAuthor("Geoffery Hinton", NEAR_AUTHORS)
+    text = 'reward author:"Geoffery Hinton"'
+    reply = Reply(SearchResultsView(text, (), 0, unknown_author=unknown), locale=locale)
+    slack, discord = _slack(reply), _discord(reply)
+    console = RENDERERS[Platform.CONSOLE].render_reply(reply).plain
+    for shown in (" ".join(slack_texts(slack)), " ".join(discord_texts(discord)), console):
+        assert f"{said}Geoffrey Hinton {count}, Ge" in shown and "here" in shown
+    assert '  /paper reward author:"Geoffrey Hinton"\n  /paper reward author:"Ge<!here>' in console
+    shown = [(e["action_id"], e["value"], e["text"]["text"]) for e in _elements(slack)]
+    assert shown[0] == (
+        "paper.page.next",
+        'reward author:"Geoffrey Hinton"',
+        f"Geoffrey Hinton {count}",
+    )
+    assert shown[1][2].startswith("Ge&lt;!here&gt;off *Hint*")
+    buttons = [c for row in discord["components"] for c in row["components"]]
+    assert [b["custom_id"] for b in buttons] == [f"paper:page:{n.query_text}" for n in NEAR_AUTHORS]
+    assert buttons[0]["label"] == f"Geoffrey Hinton {count}"
+    far = UnknownAuthor("zzqxv")
+    none = Reply(SearchResultsView("author:zzqxv", (), 0, unknown_author=far), locale="en")
+    line = "No note has an author matching “zzqxv”, and no author notes have is named near it."
+    assert line in RENDERERS[Platform.CONSOLE].render_reply(none).plain
+    assert line in " ".join(slack_texts(_slack(none)))
+    assert line in " ".join(discord_texts(_discord(none)))
+    assert _elements(_slack(none)) == [] and not _discord(none).get("components")
 
 
 def test_empty_search_and_many_tags_stay_valid() -> None:

@@ -104,6 +104,20 @@ async def test_a_tag_no_note_has_offers_buttons_for_the_nearest_tags(bot: Bot) -
     assert edited_in_place(clicked) and "“reward #rlhf” 검색 결과" in texts(found)
 
 
+async def test_an_author_no_note_has_offers_buttons_for_the_nearest_authors(bot: Bot) -> None:
+    """`author:behbahnai` (a typo): the answer names the nearest authors notes have, a button
+    each; a click edits the answer into that author's results."""
+    none = await bot.answered(await bot.paper("reward author:behbahnai"))
+    line = "“behbahnai”에 맞는 저자의 노트가 없습니다. 가까운 저자: Feryal Behbahani (2편)"
+    assert line in texts(none)
+    run = 'paper:page:reward author:"Feryal Behbahani"'
+    assert custom_ids(none) == [run]
+    clicked = await bot.click(none, run)
+    found = await bot.answered(clicked)
+    assert edited_in_place(clicked)
+    assert '“reward author:"Feryal Behbahani"” 검색 결과 1편' in texts(found)
+
+
 async def test_share_posts_the_note_visibly_naming_who_shared_it(bot: Bot) -> None:
     found = await bot.answered(await bot.paper("tag:rlhf"))
     share = next(c for c in custom_ids(found) if c.startswith("paper:share:"))

@@ -152,6 +152,26 @@ async def test_a_tag_no_note_has_offers_buttons_for_the_nearest_tags(
     assert found["replace_original"] is True and "“reward tag:rlhf” 검색 결과" in _text(found)
 
 
+async def test_an_author_no_note_has_offers_buttons_for_the_nearest_authors(
+    bot: Bot, api: SlackApi
+) -> None:
+    """`author:behbahnai` (a typo): the answer names the nearest authors notes have, a page
+    button each; a click replaces the answer with that author's results."""
+    none = await _ask(bot, api, "reward author:behbahnai")
+    line = "“behbahnai”에 맞는 저자의 노트가 없습니다. 가까운 저자: Feryal Behbahani (2편)"
+    assert line in _text(none)
+    (block,) = [b for b in none["blocks"] if b["type"] == "actions"]
+    (run,) = block["elements"]
+    query = 'reward author:"Feryal Behbahani"'
+    assert (run["action_id"], run["value"], run["text"]["text"]) == (
+        "paper.page.next",
+        query,
+        "Feryal Behbahani (2편)",
+    )
+    found = await _click(bot, api, "paper.page.next", query)
+    assert found["replace_original"] is True and f"“{query}” 검색 결과 1편" in _text(found)
+
+
 async def test_share_posts_visibly_naming_who_shared_and_full_note_only_to_the_clicker(
     bot: Bot, api: SlackApi
 ) -> None:

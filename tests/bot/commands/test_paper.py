@@ -267,3 +267,100 @@ async def test_a_tag_nothing_is_near_is_named_without_offers(paper: PaperCommand
     reply = await paper.handle(_request("tag:zzqxv"))
     assert isinstance(reply.view, SearchResultsView) and reply.view.unknown_tag is not None
     assert (reply.view.unknown_tag.tag, reply.view.unknown_tag.nearest) == ("zzqxv", ())
+
+
+async def test_an_author_no_note_has_is_named_with_the_nearest_authors_notes_have(
+    paper: PaperCommand,
+) -> None:
+    """`author:behbahnai` (a typo) finds nothing: the answer says no note's authors match it
+    and offers the nearest names notes have, each with its count and its search, which
+    finds that many notes."""
+    reply = await paper.handle(_request("author:behbahnai"))
+    assert isinstance(reply.view, SearchResultsView) and not reply.view.notes
+    unknown = reply.view.unknown_author
+    assert unknown is not None and unknown.author == "behbahnai"
+    assert reply.view.unknown_tag is None and reply.view.undated is None
+    assert [(n.name, n.count, n.query_text) for n in unknown.nearest] == [
+        ("Feryal Behbahani", 2, 'author:"Feryal Behbahani"')
+    ]
+    for near in unknown.nearest:
+        found = await paper.handle(_request(near.query_text))
+        assert isinstance(found.view, SearchResultsView) and found.view.total == near.count
+
+
+@pytest.mark.parametrize(
+    ("text", "typed", "offered"),
+    [
+        # the whole name, one word wrong; named as typed, offered as the notes write it
+        ('author:"Feryal Behbhani"', "Feryal Behbhani", 'author:"Feryal Behbahani"'),
+        # accents and case fold as matching folds them
+        ('author:"PETAR VELICKOVIK"', "PETAR VELICKOVIK", 'author:"Petar Veličković"'),
+        # the rest kept as typed, page: dropped; before the undated offer
+        (
+            "reward author:Behbahnai since:2023-01 page:2",
+            "Behbahnai",
+            'reward author:"Feryal Behbahani" since:2023-01',
+        ),
+    ],
+)
+async def test_the_offered_author_search_keeps_the_rest_of_the_query(
+    paper: PaperCommand, text: str, typed: str, offered: str
+) -> None:
+    reply = await paper.handle(_request(text))
+    assert isinstance(reply.view, SearchResultsView) and reply.view.unknown_author is not None
+    assert reply.view.unknown_author.author == typed and reply.view.undated is None
+    assert reply.view.unknown_author.nearest[0].query_text == offered
+    found = await paper.handle(_request(offered))
+    assert isinstance(found.view, SearchResultsView) and found.view.total > 0
+
+
+async def test_a_korean_author_typo_is_offered_the_korean_name(
+    app: App, paper: PaperCommand, tmp_path: Path
+) -> None:
+    """`김철슈` is one vowel from `김철수` (compared as jamo), who wrote two notes."""
+    for day in ("2024-05-01", "2024-05-02"):
+        notes = tmp_path / f"{day}.txt"
+        notes.write_text(f"{day}\n선호 학습 {day}\n(김철수, 이영희)\n본문.\n#rlhf\n", "utf-8")
+    await ingest_paths(sorted(tmp_path.glob("*.txt")), app.notes, app.clock)
+    reply = await paper.handle(_request("author:김철슈"))
+    assert isinstance(reply.view, SearchResultsView) and reply.view.unknown_author is not None
+    near = reply.view.unknown_author.nearest[0]
+    assert (near.name, near.count, near.query_text) == ("김철수", 2, "author:김철수")
+    found = await paper.handle(_request(near.query_text))
+    assert isinstance(found.view, SearchResultsView) and found.view.total == 2
+
+
+def _offered(view: SearchResultsView) -> str | None:
+    """Which offer a search that found nothing makes."""
+    made = {"tag": view.unknown_tag, "author": view.unknown_author, "undated": view.undated}
+    offers = [kind for kind, offer in made.items() if offer is not None]
+    assert len(offers) <= 1, offers
+    return offers[0] if offers else None
+
+
+@pytest.mark.parametrize(
+    ("text", "offer"),
+    [
+        ("author:behbahani", None),  # found
+        ("author:behbahani zzqxv", None),  # the author has notes: the words find nothing
+        ("author:behbahani author:rajput", None),  # both have notes, only not together
+        ('author:"Feryal Owen"', "author"),  # both words had, never in one name
+        ("author:lyu since:2030-01", "undated"),  # has notes, only not then
+        ("author:behbahnai since:2030-01", "author"),  # before the undated offer
+        ("tag:rhlf author:behbahnai since:2030-01", "tag"),  # the tag's comes first
+        ("tag:rlhf author:behbahnai", "author"),  # the tag is had
+    ],
+)
+async def test_offers_come_tag_then_author_then_undated(
+    paper: PaperCommand, text: str, offer: str | None
+) -> None:
+    """Offers come tag, then author, then undated: the author's only when that `author:`
+    filter on its own finds no note (then dropping the dates cannot help)."""
+    reply = await paper.handle(_request(text))
+    assert isinstance(reply.view, SearchResultsView) and _offered(reply.view) == offer
+
+
+async def test_an_author_nothing_is_near_is_named_without_offers(paper: PaperCommand) -> None:
+    reply = await paper.handle(_request("author:zzqxv"))
+    assert isinstance(reply.view, SearchResultsView) and reply.view.unknown_author is not None
+    assert (reply.view.unknown_author.author, reply.view.unknown_author.nearest) == ("zzqxv", ())

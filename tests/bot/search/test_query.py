@@ -184,3 +184,37 @@ def test_with_tag_quotes_a_tag_with_a_space_and_refuses_one_it_cannot_write() ->
     assert query.with_tag("rhlf", "a,b") is None and query.with_tag("rhlf", 'a"b') is None
     long = parse_query("x " * 245 + "tag:rhlf")
     assert long.with_tag("rhlf", "r" * 20) is None  # past the query limit
+
+
+@pytest.mark.parametrize(
+    ("text", "old", "offered"),
+    [
+        ("author:hintno", "hintno", 'author:"Geoffrey Hinton"'),
+        (
+            'reward Author:"Geoffery  Hinton" since:2024-01 page:2',
+            "geoffery hinton",
+            'reward Author:"Geoffrey Hinton" since:2024-01',
+        ),
+        ("author:HINTNO author:lecun", "hintno", 'author:"Geoffrey Hinton" author:lecun'),
+        ("author:lecun #rl", "hintno", "author:lecun #rl"),  # no hintno: as typed
+    ],
+)
+def test_with_author_swaps_the_filter_and_keeps_the_rest(text: str, old: str, offered: str) -> None:
+    """The filter is found as the query folded it; the name is written as notes write it."""
+    assert parse_query(text).with_author(old, "Geoffrey  Hinton") == offered
+    assert ("geoffrey hinton" in parse_query(offered).authors) == (offered != text)
+
+
+def test_with_author_writes_one_word_bare_and_refuses_a_quote() -> None:
+    query = parse_query("author:김철슈")
+    assert query.with_author("김철슈", "김철수") == "author:김철수"
+    assert query.with_author("김철슈", 'a"b') is None and query.with_author("김철슈", " ") is None
+    long = parse_query("x " * 240 + "author:김철슈")
+    assert long.with_author("김철슈", "r" * 30) is None  # past the query limit
+
+
+def test_typed_author_is_the_filter_as_typed() -> None:
+    query = parse_query('author:"Geoffery Hinton" author:Ramé')
+    assert query.typed_author("geoffery hinton") == "Geoffery Hinton"
+    assert query.typed_author("rame") == "Ramé"
+    assert query.typed_author("nobody") == "nobody"
