@@ -374,13 +374,20 @@ async def main_async(args: argparse.Namespace) -> None:
     print("\n".join(rows))
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def corpus_options(description: str, rounds: str) -> argparse.ArgumentParser:
+    """The options of a benchmark over the synthetic corpus on both engines (also
+    `near_authors.py`'s): its size, the rounds, and where to keep it."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--entries", type=int, default=50_000)
-    parser.add_argument("--rounds", type=int, default=5, help="timed runs of each query")
+    parser.add_argument("--rounds", type=int, default=5, help=rounds)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--sqlite-path", type=Path, help="keep the SQLite corpus here (reused)")
     parser.add_argument("--pg-database", help="keep the PostgreSQL corpus in this database")
+    return parser
+
+
+def main() -> int:
+    parser = corpus_options(__doc__.splitlines()[0], "timed runs of each query")
     args = parser.parse_args()
     asyncio.run(main_async(args))
     return 0
