@@ -277,7 +277,8 @@ def _share_key(rest: str, shown: Mapping[int, str]) -> str | None:
         return None
     word = words[0]
     if word.isascii() and word.isdecimal():  # not isdigit: int() cannot read `²`
-        return shown.get(int(word))
+        number = word.lstrip("0")  # compared as text: int() refuses 4,301 digits and more
+        return next((key for n, key in shown.items() if str(n) == number), None)
     if word.lower().startswith("id:"):
         word = word[3:]
     return word if word and ":" not in word else None

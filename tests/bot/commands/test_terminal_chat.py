@@ -91,6 +91,19 @@ async def test_the_search_hint_under_each_result_works(seeded: App) -> None:
     assert await session.type("/paper share ２") == shared  # a full-width 2 is a 2
 
 
+@pytest.mark.parametrize("number", ["9" * 5000, "２" * 4301, "0" * 4400 + "2", "0", "4"])
+async def test_a_hit_number_of_any_length_is_answered(seeded: App, number: str) -> None:
+    """int() refuses a number past 4,300 digits (ValueError: the internal error before); a
+    hit number past the last page's, however long, is not a hit; leading zeros are read."""
+    session = terminal_session(seeded, "en")
+    await session.type("/paper tag:rlhf")
+    shown = await session.type(f"/paper share {number}")
+    if number.lstrip("0") == "2":
+        assert shown.startswith("📌 Shared by me\n 1. ")
+    else:
+        assert "Which note? Type /paper share id:<id>" in shown and "📌" not in shown
+
+
 @pytest.mark.parametrize(
     ("locale", "words"),
     [("en", "'٢' is not an ASCII digit: write 2"), ("ko", "'٢' 는 0-9 숫자가 아닙니다. 2(으)로")],
