@@ -125,8 +125,8 @@ class Query:
         def swap(match: re.Match[str], key: str) -> str | None:
             if key == "tag" and not match["neg"]:
                 return _tag_filter(match["key"], _value(match), old, new)
-            if match["word"] is not None and match[0].startswith("#"):
-                return _tag_filter("tag", match[0].lstrip("#"), old, new, hashed=True)
+            if match["word"] is not None and match[0].startswith("#"):  # `#-x` is `#x`, as read
+                return _tag_filter("tag", match[0].lstrip("-#"), old, new, hashed=True)
             return None
 
         return self._rewritten(swap)

@@ -145,16 +145,19 @@ class SearchService:
         the nearest tags notes have (`bot.search.near_tags`); None when there is no such tag.
 
         Reads the tag list (`tags`: the vocabulary's tag terms) only for a query with tags;
-        excluded tags (`-tag:x`) never make a search find nothing, so they are not looked at.
+        excluded tags (`-tag:x`) never make a search find nothing, so they are not looked at,
+        nor offered: `tag:rhlf -tag:rlhf` offered `tag:rlhf -tag:rlhf` would find nothing.
         """
         if not query.tag_groups:
             return None
         counts = await self.tags()
         had = {found.tag for found in counts}
         canonical = self._glossary.canonical_tag
+        excluded = {canonical(tag) for tag in query.excluded_tags}
+        offered = [t for t in counts if t.tag not in excluded]
         for group in query.tag_groups:
             if not any(canonical(tag) in had for tag in group):
-                spellings = ((self._glossary.tag_aliases(t.tag), t.count) for t in counts)
+                spellings = ((self._glossary.tag_aliases(t.tag), t.count) for t in offered)
                 return MissingTag(group[0], tuple(nearest_tags(group[0], spellings, limit=limit)))
         return None
 

@@ -259,7 +259,7 @@ def test_empty_search_and_many_tags_stay_valid() -> None:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     query=huge_text(),
-    found=st.lists(notes(), max_size=5),
+    found=st.lists(notes(), max_size=5, unique_by=lambda n: n.key),  # keys are unique
     cursor=st.one_of(st.none(), hostile_text),
     message=hostile_text,
 )

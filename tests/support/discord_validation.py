@@ -83,6 +83,9 @@ def discord_payload_errors(
         for item in embed.get("fields", []):
             if not item["name"].strip() or not item["value"].strip():
                 errors.append("empty field name or value")
+    ids = [c.get("custom_id") for r in body.get("components") or [] for c in r["components"]]
+    if len([i for i in ids if i]) != len({i for i in ids if i}):
+        errors.append("a custom_id twice (Discord wants them distinct in a message)")
     return errors
 
 

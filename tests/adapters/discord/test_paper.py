@@ -118,6 +118,16 @@ async def test_an_author_no_note_has_offers_buttons_for_the_nearest_authors(bot:
     assert '“reward author:"Feryal Behbahani"” 검색 결과 1편' in texts(found)
 
 
+async def test_a_hashed_tag_read_past_its_minus_offers_one_button_per_tag(bot: Bot) -> None:
+    """`#-rhlf` is the tag rhlf; its offers swap it, so each button's custom_id is its own
+    (Discord refuses a message repeating one: the stand-in answers 400, the asker nothing)."""
+    none = await bot.answered(await bot.paper("reward #-rhlf"))
+    runs = ["paper:page:reward #rlhf", "paper:page:reward #rl", "paper:page:reward #rlaif"]
+    assert custom_ids(none) == runs
+    found = await bot.answered(await bot.click(none, runs[0]))
+    assert "“reward #rlhf” 검색 결과" in texts(found)
+
+
 async def test_share_posts_the_note_visibly_naming_who_shared_it(bot: Bot) -> None:
     found = await bot.answered(await bot.paper("tag:rlhf"))
     share = next(c for c in custom_ids(found) if c.startswith("paper:share:"))

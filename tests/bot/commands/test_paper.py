@@ -246,6 +246,26 @@ async def test_a_korean_tag_typo_is_offered_the_korean_spelling(paper: PaperComm
 
 
 @pytest.mark.parametrize(
+    ("text", "offered"),
+    [
+        ("tag:rhlf -tag:rlhf", ["tag:rl -tag:rlhf", "tag:rlaif -tag:rlhf"]),
+        ("tag:rhlf -tag:preference-optimization", ["tag:rl -tag:preference-optimization",
+                                                    "tag:rlaif -tag:preference-optimization"]),
+        ("reward #-rhlf", ["reward #rlhf", "reward #rl", "reward #rlaif"]),
+    ],
+)  # fmt: skip
+async def test_every_offered_search_is_another_search_that_can_find_notes(
+    paper: PaperCommand, text: str, offered: list[str]
+) -> None:
+    """A tag the query excludes (`-tag:rlhf`, or its alias) is not offered: the search with
+    it in place of the typo finds nothing. `#-rhlf` is read as the tag `rhlf`, so the offers
+    swap it too (they were the query as typed, three times)."""
+    reply = await paper.handle(_request(text))
+    assert isinstance(reply.view, SearchResultsView) and reply.view.unknown_tag is not None
+    assert [n.query_text for n in reply.view.unknown_tag.nearest] == offered
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "tag:rlhf",  # found

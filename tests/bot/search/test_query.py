@@ -1,6 +1,8 @@
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.errors import QuerySyntaxError
 from bot.search.query import Query, parse_query
@@ -218,3 +220,35 @@ def test_typed_author_is_the_filter_as_typed() -> None:
     assert query.typed_author("geoffery hinton") == "Geoffery Hinton"
     assert query.typed_author("rame") == "Ramé"
     assert query.typed_author("nobody") == "nobody"
+
+
+_TAG_SPELLINGS = ("rhlf", "RHLF", "#rhlf", "-rhlf", "rh_lf", "ｒｈｌｆ", "İ", "선호최적하", "a b")
+_TAG_WORDS = st.sampled_from(_TAG_SPELLINGS).flatmap(
+    lambda t: st.sampled_from(
+        [f"tag:{t}", f'tag:"{t}"', f"TAG:x,{t}", f"#{t}", f"##{t}", f"#-{t}", f"#--#{t}"]
+    )
+)
+_OTHER_WORDS = st.sampled_from(
+    ["reward", "-tag:dpo", "#dpo", "tag:a,b", '"a phrase"', "since:2024-01", "page:2", "x:"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.one_of(_TAG_WORDS, _OTHER_WORDS), min_size=1, max_size=6))
+def test_with_tag_swaps_every_tag_filter_the_parser_reads(words: list[str]) -> None:
+    """Whatever spelling the grammar reads as the tag filter `old` (`#-rhlf` is `rhlf`: the
+    parser strips `-` and `#` after a leading `#`), the offered text reads `new` in its place:
+    an offer that kept `old` would run the search that found nothing, and its buttons (one
+    per near tag, all the same query) would repeat one Discord custom_id."""
+    try:
+        query = parse_query(" ".join(words))
+    except QuerySyntaxError:
+        return
+    for group in query.tag_groups:
+        old = group[0]
+        swapped = query.with_tag(old, "zzz")
+        if swapped is None:
+            continue
+        offered = parse_query(swapped)
+        assert all(old not in g or "zzz" in g for g in offered.tag_groups), (old, swapped)
+        assert offered.excluded_tags == query.excluded_tags
