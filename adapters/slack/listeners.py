@@ -299,11 +299,9 @@ class SlackListeners:
     ) -> None:
         services = self._services()
         team, channel = _clicked_in(body)
-        clicker = str((body.get("user") or {}).get("id", ""))
+        clicker = str(_part(body, "user").get("id", ""))
         where = f"@{clicker}" if channel.startswith("D") else channel
-        ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get(
-            "ts"
-        )
+        ts = _part(body, "container").get("message_ts") or _part(body, "message").get("ts")
         ref = MessageRef(Platform.SLACK, team, where, str(ts or ""))
         reply = await follow(FollowClick(ref, clicker, _action_value(body)))
         await _respond(respond, services.render(reply), reply, replace_original=False)
@@ -345,10 +343,10 @@ class SlackListeners:
     async def _answer_action(
         self, client: AsyncWebClient, body: dict[str, Any], text: str
     ) -> Reply:
-        user = body.get("user") or {}
+        user = _part(body, "user")
         team, channel = _clicked_in(body)
-        name = user.get("name") or user.get("username") or ""
-        request = await self._request(client, team, channel, user.get("id", ""), text, name)
+        name = str(user.get("name") or user.get("username") or "")
+        request = await self._request(client, team, channel, str(user.get("id", "")), text, name)
         return await self._services().answer(request)
 
     # -- events -------------------------------------------------------------------------------
@@ -454,13 +452,30 @@ _CLICKS = frozenset({"block_actions", "interactive_message"})
 
 
 def _names_a_button(actions: object) -> bool:
-    return isinstance(actions, list) and bool(actions) and isinstance(actions[0], dict)
+    """An object first, with an `action_id` Bolt can match (a non-empty string; null or a
+    number was answered 404 or 500 by Bolt's matching)."""
+    first = actions[0] if isinstance(actions, list) and actions else None
+    return (
+        isinstance(first, dict)
+        and isinstance(first.get("action_id"), str)
+        and bool(first["action_id"])
+    )
+
+
+def _part(body: dict[str, Any], key: str) -> dict[str, Any]:
+    """A payload object (`team`, `channel`, `user`, `container`, `message`); a bare string in
+    its place is read as its id, anything else as nothing (`.get` on it raised after the ack,
+    and the clicker heard nothing)."""
+    part = body.get(key)
+    if isinstance(part, dict):
+        return part
+    return {"id": part} if isinstance(part, str) else {}
 
 
 def _clicked_in(body: dict[str, Any]) -> tuple[str, str]:
     """The workspace and channel of a click (the team's id, else the clicker's team)."""
-    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
-    return str(team), str((body.get("channel") or {}).get("id", ""))
+    team = _part(body, "team").get("id") or _part(body, "user").get("team_id", "")
+    return str(team), str(_part(body, "channel").get("id", ""))
 
 
 def _first_action(body: dict[str, Any]) -> dict[str, Any]:
@@ -473,7 +488,10 @@ def _action_id(body: dict[str, Any]) -> str:
 
 
 def _action_value(body: dict[str, Any]) -> str:
-    return str(_first_action(body).get("value", ""))
+    """The button's value; one that is not a string (null, an object) is none: read as text it
+    was a search for "None"."""
+    value = _first_action(body).get("value")
+    return value if isinstance(value, str) else ""
 
 
 def _message(payload: SlackPayload, reply: Reply) -> dict[str, Any]:

@@ -111,10 +111,11 @@ class SlackSender:
         response_url: str | None = None,
         message_ts: str = "1.2",
         actions: list[dict[str, Any]] | None = None,
+        fields: dict[str, object] | None = None,
     ) -> Answer:
         """A click on a button of one of our messages (`block_actions`, form-encoded); the
         message is `message_ts` in `channel`. `actions` replaces the one clicked button (`[]`:
-        a payload naming no button)."""
+        a payload naming no button); `fields` replaces top-level fields (`{"team": "T1"}`)."""
         payload = {
             "type": "block_actions",
             "user": {"id": user, "username": user_name, "name": user_name, "team_id": team},
@@ -142,6 +143,7 @@ class SlackSender:
             if actions is None
             else actions,
         }
+        payload.update(fields or {})
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return await self.send(body, "application/x-www-form-urlencoded")
 

@@ -105,3 +105,38 @@ async def test_a_click_payload_naming_no_button_is_acknowledged_and_answered_pri
         found = await ask(api, bot.sender, "model")  # the service answers on as before
         assert found["response_type"] == "ephemeral"
     assert api.problems == []
+
+
+async def test_a_click_payload_of_odd_shape_is_acknowledged_and_answered_privately(
+    api: SlackApi, tmp_path: Path, database_url: str, seeds_dir: Path
+) -> None:
+    """Slack sends objects and strings; a payload with others in their place gets a clear
+    line, never Bolt's 404 or 500 (a null, numeric or missing `action_id`), a search for
+    "None" (a null value read as text), or silence (a bare-string `team`, `channel` or `user`
+    raised AttributeError after the ack)."""
+    button = {"action_id": "paper.page.next", "block_id": "b1", "type": "button"}
+    no_button = "어떤 버튼을 눌렀는지 알 수 없어서 바뀐 것이 없습니다"
+    unusable = "이 버튼(paper.page.next)은 봇이 처리할 수 있는 버튼이 아니라서"
+    found = "“tag:rlhf” 검색 결과"
+    odd: list[tuple[dict[str, object], str]] = [
+        ({"actions": [{**button, "action_id": None, "value": "tag:rlhf"}]}, no_button),
+        ({"actions": [{**button, "action_id": 5, "value": "tag:rlhf"}]}, no_button),
+        ({"actions": [{"type": "button", "value": "tag:rlhf"}]}, no_button),
+        ({"actions": [{**button, "value": None}]}, unusable),
+        ({"actions": [{**button, "value": {"a": 1}}]}, unusable),
+        ({"team": "T1"}, found),
+        ({"channel": "C1"}, found),
+        ({"user": "U1"}, found),
+        ({"team": None, "channel": None, "user": None, "container": None}, found),
+    ]
+    async with running_bot(api, tmp_path, database_url, notes=seeds_dir) as bot:
+        for fields, said in odd:
+            reply_to = api.response_url()
+            clicked = await bot.sender.action(
+                "paper.page.next", "tag:rlhf", response_url=reply_to, fields=fields
+            )
+            assert clicked.status == 200, (fields, clicked.status, clicked.text)
+            answer = (await posted_to(api, reply_to)).args
+            assert said in "\n".join(slack_texts(answer)), (fields, answer)
+        assert "Traceback" not in bot.logged()
+    assert api.problems == []
