@@ -266,8 +266,12 @@ def test_empty_search_and_many_tags_stay_valid() -> None:
 def test_hostile_replies_stay_valid_everywhere(
     query: str, found: list[Any], cursor: str | None, message: str
 ) -> None:
+    near = tuple(
+        NearTag(message + str(i), i, f"{query[: 500 - i]} #{i}") for i in range(1, 4)
+    )  # distinct queries, as `Query.with_tag` offers them
     views = [
         SearchResultsView(query, tuple(found), len(found) + 7, next_cursor=cursor),
+        SearchResultsView(query, (), 0, unknown_tag=UnknownTag(message * 3, near)),
         ErrorView(Text("query.unknown_key", {"key": message, "known": query}), (query[:200],)),
         MessageView(query, (msg("channel.paused", reason=message),)),
         *[NoteView(note) for note in found[:2]],
