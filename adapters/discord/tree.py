@@ -17,7 +17,8 @@ replica. So:
   the one method every tree interaction goes through.
 - anything else that reaches `on_error` (the `/paper` callback raised: the core failed, the answer
   could not be rendered or sent) is answered with paperbot's apology (`apologize` in
-  `adapters/discord/paper.py`), logged once.
+  `adapters/discord/paper.py`), logged once; so is a command the tree itself fails to read
+  (`options: null` raises TypeError inside `_call`, which discord.py never routes to `on_error`).
 """
 
 from __future__ import annotations
@@ -61,6 +62,12 @@ class PaperTree(app_commands.CommandTree[Any]):
     async def _call(self, interaction: discord.Interaction[Any]) -> None:
         try:
             await super()._call(interaction)
+        except app_commands.AppCommandError:
+            raise  # discord.py hands it to on_error
+        except Exception as exc:  # a shape the tree cannot read (`options: null`): past on_error
+            if interaction.type is not discord.InteractionType.application_command:
+                raise
+            await apologize(interaction, exc)
         finally:
             if interaction.type is discord.InteractionType.autocomplete:
                 await _no_choices(interaction)

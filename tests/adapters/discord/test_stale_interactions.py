@@ -67,3 +67,23 @@ async def test_an_autocomplete_the_tree_cannot_place_gets_no_choices(
     assert asked.callbacks == [{"type": 8, "data": {"choices": []}}]
     suggested = await interact(bot, 4, {"name": "paper", "type": 1, "options": [FOCUSED]})
     assert suggested.callbacks[0]["data"]["choices"]  # a well-formed one is still suggested
+
+
+@pytest.mark.parametrize(
+    "options",
+    [[{"name": "query", "type": 4, "value": 5}], [{"name": "query", "type": 3, "value": 5}], None],
+    ids=["an integer query (a newer replica's shape)", "a number for the string", "null options"],
+)
+async def test_a_command_in_a_shape_paperbot_cannot_use_gets_the_apology(
+    bot: Bot, options: list[dict[str, Any]] | None
+) -> None:
+    """A number for `query` reaches the callback, whose failure on_error answers; `options:
+    null` fails inside discord.py's tree before any command runs, past on_error (TypeError:
+    before, logged by discord.py as ignored, and the asker saw "did not respond")."""
+    for locale, said in (("ko", "내부 오류가 났습니다"), ("en-US", "Something went wrong")):
+        asked = await interact(bot, 2, {"name": "paper", "type": 1, "options": options}, locale)
+        (callback,) = asked.callbacks
+        assert callback["type"] == 4 and callback["data"]["flags"] == EPHEMERAL, callback
+        assert said in texts(asked.message())
+    answer = await bot.answered(await bot.paper("tag:rlhf"))  # /paper itself still answers
+    assert "rlhf" in texts(answer)
