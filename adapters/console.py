@@ -30,6 +30,7 @@ from bot.models import Destination, Digest, MessageRef
 from bot.payloads import ConsolePayload
 from bot.ports import Renderer
 from bot.replies import ErrorView, MessageView, Reply, msg
+from bot.search.text import full_width_digits
 
 __all__ = [
     "CommandHandler",
@@ -212,11 +213,14 @@ class ConsoleChannel:
             if self._menu is None:
                 return await self._say(ErrorView(msg("menu.no_menu")))
             return await self._react(self._menu, words[1], words[0] == ":react")
-        if len(words) != 3 or not words[2].isdecimal() or self.react is None:  # int() reads no ²
+        typed = full_width_digits(words[2]) if len(words) == 3 else ""
+        # 0-9 (or full width) only: int() reads `٢` as 2 and cannot read `²`
+        if not (typed.isascii() and typed.isdecimal()) or self.react is None:
             return await self._say(ErrorView(msg("subs.react_usage")))
-        number = int(words[2])
+        digits = typed.lstrip("0")  # int() refuses 4,301 digits and more; no digest has 10**9
+        number = int(digits) if 0 < len(digits) <= 9 else 0
         if not 1 <= number <= len(self._papers):
-            return await self._say(ErrorView(msg("subs.react_no_paper", n=number)))
+            return await self._say(ErrorView(msg("subs.react_no_paper", n=typed)))
         return await self._react(self._papers[number - 1], words[1], words[0] == ":react")
 
     async def _react(self, ref: MessageRef, emoji: str, added: bool) -> ConsolePayload:

@@ -106,3 +106,18 @@ async def test_a_user_variable_no_id_can_hold_makes_the_person_terminal(
     assert held["subscriptions"] == 1
     log = (tmp_path / "bot.log").read_text("utf-8")
     assert f"USER is {said}: the person at the terminal is known as 'terminal'" in log, log
+
+
+async def test_a_paper_number_of_any_length_or_script_is_answered_at_the_prompt(
+    database_url: str, seeds_dir: Path, tmp_path: Path
+) -> None:
+    """int() refuses 4,301 digits and more (ValueError: it left the prompt, outside the
+    handler's guard) and reads `٢` as 2; a full-width `２` is a 2, as for `/paper share`."""
+    async with at_the_terminal(database_url, seeds_dir, tmp_path) as at:
+        huge = "9" * 5000
+        said = await at.type(f":react 🔔 {huge}", "번째 논문이 없습니다")
+        assert "Traceback" not in said
+        said = await at.type(":react 🔔 ٢", "`:react 🔔 <n>` 을 입력하면")
+        assert "구독 중:" not in said
+        confirmed = await at.type(":react 🔔 ２", "구독 중:")  # the prompt still answers
+        assert confirmed.count("🔔 이제 구독합니다: tag:scaling.") == 1
