@@ -14,7 +14,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -32,6 +32,7 @@ from bot.models import MessageRef, Platform, Reaction
 from bot.payloads import SlackPayload
 from bot.ports import Metrics
 from bot.replies import ErrorView, Reply, Text, msg
+from bot.tasks import bounded
 
 __all__ = [
     "ACK_BUDGET_SECONDS",
@@ -158,9 +159,7 @@ class SlackListeners:
         task = asyncio.create_task(self._answer_command(client, body))
         done, _ = await asyncio.wait({task}, timeout=self.ack_budget)
         if not done:
-            later = asyncio.create_task(self._answer_later(task, respond, body))
-            self._later.add(later)
-            later.add_done_callback(self._later.discard)
+            self._after_ack(self._answer_later(task, respond, body))
             acknowledged = BoltResponse(status=200, body="")
         else:
             try:
@@ -174,6 +173,13 @@ class SlackListeners:
             acknowledged = BoltResponse(status=200, body=answer)
         services.metrics.observe("paperbot_slack_ack_seconds", time.perf_counter() - began)
         return acknowledged
+
+    def _after_ack(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` once the ack has gone out, kept in `_later` until it ends (a task
+        nothing refers to may be collected mid-run)."""
+        task = asyncio.create_task(work)
+        self._later.add(task)
+        task.add_done_callback(self._later.discard)
 
     async def _answer_later(
         self, task: asyncio.Task[Reply], respond: AsyncRespond, body: dict[str, Any]
@@ -197,7 +203,9 @@ class SlackListeners:
 
     async def _locale_or_default(self, team: str, channel: str, within: float) -> str:
         try:
-            return await asyncio.wait_for(self._services().locale(team, channel), within)
+            # `bounded`, not `wait_for`: on 3.11 `wait_for` waits for the cancelled lookup to
+            # unwind, and a store whose connection hangs would hold the ack past its budget
+            return await bounded(self._services().locale(team, channel), within)
         except Exception:  # boundary: the store that knows the language may be what failed
             log.debug("Slack: the language of %s:%s is unknown", team, channel)
             return DEFAULT_LOCALE
@@ -273,9 +281,7 @@ class SlackListeners:
         log.info("Slack %s naming no button: not one to act on", body.get("type"))
         if respond is not None and body.get("response_url"):
             line = msg("error.no_button")
-            told = asyncio.create_task(self._tell_after_ack(body, respond, line))
-            self._later.add(told)
-            told.add_done_callback(self._later.discard)
+            self._after_ack(self._tell_after_ack(body, respond, line))
         return BoltResponse(status=200, body="")
 
     async def _tell_after_ack(
