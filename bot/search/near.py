@@ -20,14 +20,6 @@ NEAR_CUTOFF = 0.6
 """The least similarity offered (`difflib`'s default): `rhlf` → `rlhf` is 0.75, `rlaif` 0.67."""
 
 
-def _first(forms: Sequence[str], _best: str) -> str:
-    return forms[0]
-
-
-def _best(_forms: Sequence[str], best: str) -> str:
-    return best
-
-
 def nearest(
     wanted: str,
     candidates: Iterable[tuple[Sequence[str], int]],
@@ -41,7 +33,6 @@ def nearest(
     name: each `(forms, count)` compared by every form (`key` of it against `key(wanted)`),
     and named by the form most like `wanted`, or by its first form (`by_first`: a name found
     by one of its parts is offered whole)."""
-    name = _first if by_first else _best
     matcher = SequenceMatcher(autojunk=False)
     matcher.set_seq2(_letters(key(wanted)))
     scored: list[tuple[float, int, str]] = []
@@ -55,7 +46,7 @@ def nearest(
             if ratio >= cutoff and (best is None or ratio > best[0]):
                 best = (ratio, form)
         if best is not None:
-            scored.append((best[0], count, name(forms, best[1])))
+            scored.append((best[0], count, forms[0] if by_first else best[1]))
     scored.sort(key=lambda s: (-s[0], -s[1], s[2]))
     return [(offered, count) for _, count, offered in scored[:limit]]
 
